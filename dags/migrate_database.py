@@ -1,0 +1,71 @@
+"""
+### migrate_database — Timescale "migration with downtime" for one database
+
+Trigger with a source and a target Airflow connection. The run follows the documented steps, one task each:
+
+1. `check_extensions` — every source extension is available on the target
+2. `check_versions` — target PostgreSQL >= source, client tools new enough, identical TimescaleDB, empty target
+3. `stop_apps` — the downtime gate: a person approves once applications are offline
+4. `dump_roles` — `pg_dumpall --roles-only`, filtered for a target without superuser
+5. `dump_data` — `pg_dump` with the guide's flags into a private work directory
+6. `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
+7. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql`
+8. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
+9. `analyze` — `ANALYZE` on the target
+10. `verify` — row counts, sequences and large objects, source against target; the run fails on any difference
+
+Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import DAG, chain
+from timescale_migration.operators import (
+    AnalyzeOperator,
+    CheckExtensionsOperator,
+    CheckVersionsOperator,
+    DumpDataOperator,
+    DumpRolesOperator,
+    LoadOperator,
+    PostRestoreOperator,
+    PreRestoreOperator,
+    StopAppsOperator,
+    VerifyOperator,
+)
+from timescale_migration.options import migration_params
+
+with DAG(
+    dag_id="migrate_database",
+    description="Migrate one PostgreSQL/TimescaleDB database into Timescale with pg_dump and psql (with downtime)",
+    schedule=None,
+    catchup=False,
+    params=migration_params(),
+    doc_md=__doc__,
+    tags=["timescale", "migration"],
+    default_args={"retries": 0, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+) as dag:
+    check_extensions = CheckExtensionsOperator(task_id="check_extensions")
+    check_versions = CheckVersionsOperator(task_id="check_versions")
+    stop_apps = StopAppsOperator(task_id="stop_apps")
+    dump_roles = DumpRolesOperator(task_id="dump_roles")
+    dump_data = DumpDataOperator(task_id="dump_data")
+    pre_restore = PreRestoreOperator(task_id="pre_restore")
+    load = LoadOperator(task_id="load")
+    post_restore = PostRestoreOperator(task_id="post_restore")
+    analyze = AnalyzeOperator(task_id="analyze")
+    verify = VerifyOperator(task_id="verify")
+
+    chain(
+        check_extensions,
+        check_versions,
+        stop_apps,
+        dump_roles,
+        dump_data,
+        pre_restore,
+        load,
+        post_restore.as_teardown(setups=pre_restore),
+        analyze,
+        verify,
+    )

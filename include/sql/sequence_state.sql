@@ -1,0 +1,2 @@
+-- Where one sequence stands.
+SELECT last_value, is_called FROM {sequence};

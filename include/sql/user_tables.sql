@@ -1,0 +1,20 @@
+-- Tables that hold user rows: plain tables, partitioned tables and their partitions, inheritance
+-- children and hypertable roots. Not catalogs, not extension members, not TimescaleDB chunks
+-- (chunks live in extension-owned schemas; their rows are counted through their hypertable).
+SELECT n.nspname AS schema_name,
+       c.relname AS table_name,
+       CASE WHEN c.relkind = 'p' THEN 'partitioned'
+            WHEN c.relispartition THEN 'partition'
+            ELSE 'table' END AS kind
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND c.relpersistence <> 't'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND NOT starts_with(n.nspname, 'pg_toast')
+  AND NOT starts_with(n.nspname, 'pg_temp')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2;

@@ -1,0 +1,1 @@
+"""Timescale "migration with downtime" as Airflow operators: client tools, catalog queries, one operator per phase."""

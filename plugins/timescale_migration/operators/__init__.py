@@ -1,0 +1,24 @@
+"""One operator per phase of the documented migration."""
+
+from timescale_migration.operators.analyze import AnalyzeOperator
+from timescale_migration.operators.check_extensions import CheckExtensionsOperator
+from timescale_migration.operators.check_versions import CheckVersionsOperator
+from timescale_migration.operators.dump_data import DumpDataOperator
+from timescale_migration.operators.dump_roles import DumpRolesOperator
+from timescale_migration.operators.load import LoadOperator
+from timescale_migration.operators.restore_mode import PostRestoreOperator, PreRestoreOperator
+from timescale_migration.operators.stop_apps import StopAppsOperator
+from timescale_migration.operators.verify import VerifyOperator
+
+__all__ = [
+    "AnalyzeOperator",
+    "CheckExtensionsOperator",
+    "CheckVersionsOperator",
+    "DumpDataOperator",
+    "DumpRolesOperator",
+    "LoadOperator",
+    "PostRestoreOperator",
+    "PreRestoreOperator",
+    "StopAppsOperator",
+    "VerifyOperator",
+]

@@ -1,0 +1,65 @@
+"""What every phase operator shares: the run's options, both endpoints, the plan, the work dir, a runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from timescale_migration import workdir
+from timescale_migration.endpoints import Endpoint
+from timescale_migration.options import MigrationOptions
+from timescale_migration.plan import MigrationPlan
+from timescale_migration.runner import ToolRunner
+
+PLAN_TASK_ID = "check_versions"
+
+
+class MigrationMixin:
+    """Helpers for operators of one migration run (mixed into BaseOperator subclasses)."""
+
+    plan_task_id: str = PLAN_TASK_ID
+    _runner: ToolRunner | None = None
+
+    def migration_options(self, context: Any) -> MigrationOptions:
+        """The run's params, validated."""
+        return MigrationOptions.from_params(context["params"])
+
+    def endpoints(self, context: Any) -> tuple[Endpoint, Endpoint]:
+        """(source, target) for this run."""
+        opts = self.migration_options(context)
+        return (
+            Endpoint("source", opts.source_conn_id, opts.source_database),
+            Endpoint("target", opts.target_conn_id, opts.target_database),
+        )
+
+    def plan(self, context: Any) -> MigrationPlan:
+        """What check_versions found."""
+        data = context["ti"].xcom_pull(task_ids=self.plan_task_id)
+        if not data:
+            raise RuntimeError(f"no plan from {self.plan_task_id}: did it run in this dag run?")
+        return MigrationPlan.from_xcom(data)
+
+    def run_dir(self, context: Any, *, create: bool = True) -> Path:
+        """This run's private work directory."""
+        ti = context["ti"]
+        return workdir.run_dir(self.migration_options(context).work_dir, ti.dag_id, ti.run_id, create=create)
+
+    @property
+    def runner(self) -> ToolRunner:
+        """Runs client tools; killed by on_kill."""
+        if self._runner is None:
+            self._runner = ToolRunner(self.log)  # type: ignore[attr-defined]
+        return self._runner
+
+    def on_kill(self) -> None:
+        """Kill the running client tool and its children."""
+        if self._runner is not None:
+            self._runner.kill()
+
+
+class MigrationOperator(MigrationMixin, BaseOperator):
+    """Base class of the phase operators."""
+
+    ui_color = "#e3f2fd"

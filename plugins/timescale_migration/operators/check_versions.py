@@ -1,0 +1,107 @@
+"""Phase 2: versions and emptiness: target PostgreSQL >= source, client tools new enough, identical TimescaleDB.
+
+Alignment of TimescaleDB on an empty target is the only change this phase may make, and only after every
+other check passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql as pgsql
+
+from timescale_migration import catalog, sql
+from timescale_migration.clienttools import find_client_tools
+from timescale_migration.constants import TIMESCALEDB
+from timescale_migration.endpoints import Endpoint
+from timescale_migration.exceptions import TargetNotEmptyError, VersionCheckError
+from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.plan import MigrationPlan, TimescaleInfo
+
+
+def check_majors(source_major: int, target_major: int, source: str, target: str) -> None:
+    """The target's PostgreSQL major version must be at least the source's."""
+    if target_major < source_major:
+        raise VersionCheckError(
+            f"target PostgreSQL {target_major} is older than source PostgreSQL {source_major} "
+            f"({target} < {source}): use a target running PostgreSQL {source_major} or newer"
+        )
+
+
+def timescaledb_action(source_version: str, target_version: str | None, installable: list[str]) -> str:
+    """What to do about TimescaleDB: "ok", "create" or "replace" (on an empty target), else raise."""
+    if target_version == source_version:
+        return "ok"
+    if source_version in installable:
+        return "replace" if target_version else "create"
+    raise VersionCheckError(
+        f"TimescaleDB differs: source {source_version}, target {target_version or 'not installed'}, and the "
+        f"target cannot install {source_version} (it offers {', '.join(installable) or 'no version'}). "
+        f"Update the source with ALTER EXTENSION timescaledb UPDATE TO '<target version>' or use a target "
+        f"that offers {source_version}"
+    )
+
+
+class CheckVersionsOperator(MigrationOperator):
+    """Check versions and target emptiness; align TimescaleDB on an empty target; return the plan."""
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        opts = self.migration_options(context)
+        source, target = self.endpoints(context)
+        with source.connect() as conn:
+            src_info = catalog.server_info(conn)
+            src_ext = catalog.installed_extensions(conn)
+        with target.connect() as conn:
+            tgt_info = catalog.server_info(conn)
+            tgt_ext = catalog.installed_extensions(conn)
+            tgt_objects = catalog.user_objects(conn)
+            ts_installable = catalog.available_versions(conn, TIMESCALEDB)
+        self.log.info("source: PostgreSQL %s, %s", src_info.version, source.label)
+        self.log.info("target: PostgreSQL %s, %s", tgt_info.version, target.label)
+        check_majors(src_info.major, tgt_info.major, src_info.version, tgt_info.version)
+        tools = find_client_tools(opts.pg_bin_dir, max(src_info.major, tgt_info.major))
+        self.log.info("client tools: version %s in %s", tools.version, tools.bin_dir)
+        if tgt_objects:
+            raise TargetNotEmptyError(
+                f"{target.label} is not empty; it holds {', '.join(tgt_objects[:10])}"
+                f"{' and more' if len(tgt_objects) > 10 else ''}. Migrate into an empty database "
+                "(drop and recreate it, or set target_database); nothing was changed."
+            )
+        timescale = None
+        aligned = None
+        if TIMESCALEDB in src_ext:
+            version = src_ext[TIMESCALEDB]["version"]
+            target_version = tgt_ext.get(TIMESCALEDB, {}).get("version")
+            action = timescaledb_action(version, target_version, ts_installable)
+            self.log.info("TimescaleDB: source %s, target %s", version, target_version or "not installed")
+            if action != "ok":
+                self._align(target, version, replace=action == "replace")
+                aligned = f"{target_version or 'none'} -> {version}"
+            with target.connect() as conn:
+                tgt_ext = catalog.installed_extensions(conn)
+            timescale = TimescaleInfo(version, src_ext[TIMESCALEDB]["schema"], tgt_ext[TIMESCALEDB]["schema"])
+        role_passwords = src_info.can_read_passwords
+        if opts.roles and not role_passwords:
+            self.log.warning("source user %s cannot read pg_authid: roles are dumped with --no-role-passwords; "
+                             "set their passwords on the target afterwards", src_info.user_name)
+        plan = MigrationPlan(
+            source=src_info.as_dict(),
+            target=tgt_info.as_dict(),
+            client_tools=tools,
+            timescaledb=timescale,
+            source_extensions=src_ext,
+            role_passwords=role_passwords,
+            aligned=aligned,
+        )
+        return plan.to_xcom()
+
+    def _align(self, target: Endpoint, version: str, *, replace: bool) -> None:
+        """Install TimescaleDB `version` on the (checked empty) target, each statement in its own session."""
+        if replace:
+            self.log.warning("dropping TimescaleDB from the empty target to install %s", version)
+            with target.connect() as conn:
+                catalog.run(conn, sql.compose("drop_extension", extension=TIMESCALEDB))
+        self.log.info("creating extension timescaledb version %s on the target", version)
+        with target.connect() as conn:
+            catalog.run(conn, sql.compose("create_extension_version", extension=TIMESCALEDB,
+                                          version=pgsql.Literal(version)))

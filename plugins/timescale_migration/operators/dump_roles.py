@@ -1,0 +1,48 @@
+"""Phase 4: pg_dumpall --roles-only, filtered for a target without superuser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timescale_migration import workdir
+from timescale_migration.clienttools import pg_dumpall_roles_argv
+from timescale_migration.constants import ROLES_FILE, TARGET_RESERVED_ROLES
+from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.roles import filter_roles
+
+
+class DumpRolesOperator(MigrationOperator):
+    """Write roles.sql in the run's work directory (mode 0600), or nothing when the run's roles param is false."""
+
+    retries = 2
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        opts = self.migration_options(context)
+        out = self.run_dir(context) / ROLES_FILE
+        if not opts.roles:
+            workdir.remove(out)
+            self.log.info("roles=false: roles are not migrated; create them on the target yourself")
+            return {"roles_file": None}
+        plan = self.plan(context)
+        source, target = self.endpoints(context)
+        raw = workdir.private_file(out.with_suffix(".raw"))
+        try:
+            argv = pg_dumpall_roles_argv(plan.client_tools, source.database, str(raw), passwords=plan.role_passwords)
+            try:
+                self.runner.run(argv, source.libpq_env())
+            except ClientToolFailed as err:
+                raise ClientToolFailed(f"dumping roles from {source.label} failed: {err}") from err
+            reserved = {*TARGET_RESERVED_ROLES, plan.target["user_name"]}
+            result = filter_roles(raw.read_text(encoding="utf-8"), reserved)
+        finally:
+            workdir.remove(raw)
+        partial = workdir.private_file(out.with_suffix(".partial"))
+        partial.write_text(result.text, encoding="utf-8")
+        partial.replace(out)
+        for line in result.dropped:
+            self.log.info("dropped %s", line)
+        for line in result.changed:
+            self.log.info("changed %s", line)
+        self.log.info("%d role(s) to load: %s", len(result.roles), ", ".join(result.roles) or "none")
+        return {"roles_file": str(out), "roles": result.roles}

@@ -1,0 +1,59 @@
+"""Phases 6 and 8: timescaledb_pre_restore() before the load, timescaledb_post_restore() after it.
+
+Both are schema-qualified and run in sessions of their own, so the dump's `SET search_path = ''` cannot hide
+them (the trap of the documented single psql call). The DAG makes them setup and teardown of the load, so
+post_restore runs even when the load fails. For a plain PostgreSQL source both succeed without touching the
+target and say so in their log: Airflow skips everything in a setup's scope when the setup is skipped, so a
+skipped pre_restore would skip the load too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timescale_migration import catalog, sql
+from timescale_migration.exceptions import MigrationError
+from timescale_migration.operators.base import MigrationOperator
+
+NOT_NEEDED = "not needed (plain PostgreSQL source)"
+
+
+class _RestoreModeOperator(MigrationOperator):
+    sql_name = ""
+
+    def call(self, context: Any) -> str | None:
+        """Call the function on the target; returns the database's timescaledb.restoring afterwards."""
+        ts = self.plan(context).timescaledb
+        if ts is None:
+            self.log.info("SKIPPED: the source is plain PostgreSQL, %s() is not needed; target untouched",
+                          self.sql_name)
+            return NOT_NEEDED
+        _, target = self.endpoints(context)
+        with target.connect() as conn:
+            self.log.info("SELECT %s.%s() on %s", ts.target_schema, self.sql_name, target.label)
+            catalog.run(conn, sql.compose(self.sql_name, schema=ts.target_schema))
+            setting = catalog.restoring_setting(conn)
+        self.log.info("timescaledb.restoring on the target database is now %s", setting or "unset")
+        return setting
+
+
+class PreRestoreOperator(_RestoreModeOperator):
+    """Put the target in restore mode (timescaledb.restoring = on, background workers stopped)."""
+
+    sql_name = "timescaledb_pre_restore"
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        return {"restoring": self.call(context)}
+
+
+class PostRestoreOperator(_RestoreModeOperator):
+    """Leave restore mode and restart background workers; fails if the target is still restoring."""
+
+    sql_name = "timescaledb_post_restore"
+    retries = 3
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        setting = self.call(context)
+        if setting == "on":
+            raise MigrationError("timescaledb.restoring is still on for the target database after post_restore")
+        return {"restoring": setting}

@@ -1,0 +1,68 @@
+"""Phase 3: the downtime gate. A person approves after taking applications offline; Reject ends the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+from timescale_migration import catalog
+from timescale_migration.operators.base import MigrationMixin
+from timescale_migration.plan import MigrationPlan
+
+
+def _mb(value: int) -> str:
+    return f"{value / 1_048_576:,.1f} MB"
+
+
+def gate_body(plan: MigrationPlan, source_label: str, target_label: str, sessions: list[dict[str, Any]]) -> str:
+    """Markdown shown at the gate: what the checks found and who is still connected to the source."""
+    ts = plan.timescaledb
+    extensions = ", ".join(f"{name} {info['version']}" for name, info in plan.source_extensions.items())
+    lines = [
+        "Take the applications that use the source database offline, then approve to start the downtime.",
+        "",
+        "| | source | target |",
+        "| --- | --- | --- |",
+        f"| where | {source_label} | {target_label} |",
+        f"| PostgreSQL | {plan.source['version']} | {plan.target['version']} |",
+        f"| TimescaleDB | {ts.version if ts else '-'} | {ts.version if ts else '-'} |",
+        f"| database size | {_mb(plan.source['database_bytes'])} | {_mb(plan.target['database_bytes'])} |",
+        "",
+        f"Client tools: PostgreSQL {plan.client_tools.version} in `{plan.client_tools.bin_dir}`.",
+        f"Extensions: {extensions or 'none'}.",
+    ]
+    if plan.aligned:
+        lines.append(f"TimescaleDB on the target was aligned ({plan.aligned}).")
+    lines += ["", f"**{len(sessions)} other client session(s) on the source**" + (":" if sessions else ".")]
+    if sessions:
+        lines += ["", "| pid | user | application | client | state | since |", "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            f"| {s['pid']} | {s['user_name']} | {s['application_name'] or ''} | {s['client_addr']} | "
+            f"{s['state'] or ''} | {s['backend_start']} |"
+            for s in sessions[:50]
+        ]
+    return "\n".join(lines)
+
+
+class StopAppsOperator(MigrationMixin, ApprovalOperator):
+    """Human-in-the-loop approval of the downtime; passes by itself when the run's require_approval is false."""
+
+    ui_color = "#fff3e0"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("subject", "Stop the applications: approve the migration downtime")
+        super().__init__(**kwargs)
+
+    def execute(self, context: Any) -> Any:
+        opts = self.migration_options(context)
+        plan = self.plan(context)
+        source, target = self.endpoints(context)
+        with source.connect() as conn:
+            sessions = catalog.client_sessions(conn)
+        self.body = gate_body(plan, source.label, target.label, sessions)
+        self.log.info("gate summary:\n%s", self.body)
+        if not opts.require_approval:
+            self.log.info("require_approval is false: the gate passes without a person")
+            return {"chosen_options": [self.APPROVE], "approved_by": "require_approval=false"}
+        return super().execute(context)

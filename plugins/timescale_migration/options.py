@@ -1,0 +1,117 @@
+"""The migration's trigger-form params: their definitions (shared by the DAGs) and their parsed form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from airflow.sdk import Param
+
+from timescale_migration.constants import DUMP_FORMATS, MAX_JOBS
+from timescale_migration.exceptions import MigrationError
+
+
+def migration_params(**defaults: Any) -> dict[str, Param]:
+    """Params of one migration run; `defaults` overrides a default value by name."""
+    d = {
+        "source_conn_id": "migration_source",
+        "target_conn_id": "migration_target",
+        "source_database": None,
+        "target_database": None,
+        "require_approval": True,
+        "pg_bin_dir": None,
+        "dump_format": "plain",
+        "jobs": 2,
+        "roles": True,
+        "work_dir": None,
+        "keep_dump": False,
+        **defaults,
+    }
+    optional = ["null", "string"]
+    return {
+        "source_conn_id": Param(d["source_conn_id"], type="string", minLength=1, title="Source connection",
+                                description="Airflow connection id of the self-hosted PostgreSQL/TimescaleDB",
+                                section="Databases"),
+        "target_conn_id": Param(d["target_conn_id"], type="string", minLength=1, title="Target connection",
+                                description="Airflow connection id of the Timescale service (or other target)",
+                                section="Databases"),
+        "source_database": Param(d["source_database"], type=optional, title="Source database",
+                                 description="Overrides the database (schema field) of the source connection",
+                                 section="Databases"),
+        "target_database": Param(d["target_database"], type=optional, title="Target database",
+                                 description="Overrides the database of the target connection (Timescale: tsdb)",
+                                 section="Databases"),
+        "require_approval": Param(d["require_approval"], type="boolean", title="Require approval",
+                                  description="Wait at the stop_apps gate for a person to approve the downtime",
+                                  section="Downtime"),
+        "pg_bin_dir": Param(d["pg_bin_dir"], type=optional, title="Client tools directory",
+                            description="Directory with pg_dump, pg_dumpall, pg_restore and psql; "
+                                        "empty: the newest found in /usr/lib/postgresql/*/bin or PATH",
+                            section="Dump and load"),
+        "dump_format": Param(d["dump_format"], type="string", enum=list(DUMP_FORMATS), title="Dump format",
+                             description="plain: exactly the documented pg_dump + psql commands",
+                             section="Dump and load"),
+        "jobs": Param(d["jobs"], type="integer", minimum=1, maximum=MAX_JOBS, title="Parallel jobs",
+                      description="Parallel connections for formats that use them", section="Dump and load"),
+        "roles": Param(d["roles"], type="boolean", title="Migrate roles",
+                       description="Dump roles with pg_dumpall --roles-only and load them before the data",
+                       section="Dump and load"),
+        "work_dir": Param(d["work_dir"], type=optional, title="Work directory",
+                          description="Where dump files go (a private per-run folder is made inside); "
+                                      "empty: $TSM_WORK_DIR or /tmp/timescale-migration",
+                          section="Dump and load"),
+        "keep_dump": Param(d["keep_dump"], type="boolean", title="Keep dump files",
+                           description="Keep roles.sql and the dump after a verified migration",
+                           section="Dump and load"),
+    }
+
+
+@dataclass(frozen=True)
+class MigrationOptions:
+    """Parsed params of one run."""
+
+    source_conn_id: str
+    target_conn_id: str
+    source_database: str | None
+    target_database: str | None
+    require_approval: bool
+    pg_bin_dir: str | None
+    dump_format: str
+    jobs: int
+    roles: bool
+    work_dir: str | None
+    keep_dump: bool
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> MigrationOptions:
+        """Validate params (again: a CLI run can bypass the form) and name any bad one."""
+        jobs = params.get("jobs", 2)
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+            raise MigrationError(f"param jobs={jobs!r} is out of range: give an integer from 1 to {MAX_JOBS}")
+        dump_format = params.get("dump_format", "plain")
+        if dump_format not in DUMP_FORMATS:
+            raise MigrationError(f"param dump_format={dump_format!r} is not one of {', '.join(DUMP_FORMATS)}")
+        for key in ("source_conn_id", "target_conn_id"):
+            if not params.get(key):
+                raise MigrationError(f"param {key} is empty: name an Airflow connection")
+        return cls(
+            source_conn_id=params["source_conn_id"],
+            target_conn_id=params["target_conn_id"],
+            source_database=params.get("source_database") or None,
+            target_database=params.get("target_database") or None,
+            require_approval=_flag(params, "require_approval", True),
+            pg_bin_dir=params.get("pg_bin_dir") or None,
+            dump_format=dump_format,
+            jobs=jobs,
+            roles=_flag(params, "roles", True),
+            work_dir=params.get("work_dir") or None,
+            keep_dump=_flag(params, "keep_dump", False),
+        )
+
+
+def _flag(params: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = params.get(key, default)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)

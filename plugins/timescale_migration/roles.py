@@ -1,0 +1,150 @@
+"""Rewrite `pg_dumpall --roles-only` output for a target without superuser, as the guide prescribes.
+
+Dropped: statements about roles the target reserves (postgres, tsdbadmin, the target's own login) and
+membership grants that name them. Removed words: (NO)SUPERUSER, (NO)REPLICATION, (NO)BYPASSRLS and
+`GRANTED BY "..."`. `CREATE ROLE` becomes idempotent, so a rehearsal followed by the real run loads twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from timescale_migration.constants import ROLE_ATTRIBUTES_REFUSED
+
+_TOKEN_RE = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|[^\s,;\"']+|[,;]")
+
+
+@dataclass
+class RoleFilterResult:
+    """The filtered script and what was changed, for the task log (names only, never passwords)."""
+
+    text: str
+    dropped: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+
+def split_statements(script: str) -> Iterator[str]:
+    """SQL statements and pass-through lines (comments, blank lines, psql meta-commands) of a script."""
+    buf: list[str] = []
+    quote: str | None = None
+    for line in script.splitlines(keepends=True):
+        if not buf and (line.startswith("\\") or line.startswith("--") or not line.strip()):
+            yield line
+            continue
+        buf.append(line)
+        quote = _scan_quotes(line, quote)
+        if quote is None and line.rstrip().endswith(";"):
+            yield "".join(buf)
+            buf = []
+    if buf:
+        yield "".join(buf)
+
+
+def _scan_quotes(line: str, quote: str | None) -> str | None:
+    """The quote still open at the end of `line` ('"', "'" or None), given the one open at its start."""
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if quote is None:
+            if char in "\"'":
+                quote = char
+        elif char == quote:
+            if i + 1 < len(line) and line[i + 1] == quote:
+                i += 1
+            else:
+                quote = None
+        i += 1
+    return quote
+
+
+def tokens(statement: str) -> list[str]:
+    """Words, quoted identifiers, string literals and punctuation of one statement."""
+    return _TOKEN_RE.findall(statement)
+
+
+def unquote(token: str) -> str:
+    """The name behind a (possibly double-quoted) identifier token."""
+    if token.startswith('"') and token.endswith('"'):
+        return token[1:-1].replace('""', '"')
+    return token.lower()
+
+
+def _join(parts: list[str]) -> str:
+    return " ".join(parts).replace(" ;", ";").replace(" ,", ",")
+
+
+def _dollar_tag(statement: str) -> str:
+    tag, n = "$tsm_role$", 0
+    while tag in statement:
+        n += 1
+        tag = f"$tsm_role{n}$"
+    return tag
+
+
+def idempotent_create(statement: str, name: str) -> str:
+    """CREATE ROLE wrapped so that an existing role is kept (and then altered) instead of failing."""
+    tag = _dollar_tag(statement)
+    literal = "'" + name.replace("'", "''") + "'"
+    return (
+        f"DO {tag}BEGIN {statement.strip()} EXCEPTION WHEN duplicate_object THEN "
+        f"RAISE NOTICE 'role % exists already on the target: kept', {literal}; END{tag};"
+    )
+
+
+def filter_roles(script: str, reserved: Iterable[str]) -> RoleFilterResult:
+    """Filter a roles-only dump for a non-superuser target; `reserved` roles are left untouched."""
+    reserved_set = set(reserved)
+    result = RoleFilterResult(text="")
+    out: list[str] = []
+    for statement in split_statements(script):
+        kept = _filter_statement(statement, reserved_set, result)
+        if kept is not None:
+            out.append(kept if kept.endswith("\n") else kept + "\n")
+    result.text = "".join(out)
+    return result
+
+
+def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResult) -> str | None:
+    parts = tokens(statement)
+    words = [p.upper() for p in parts]
+    if not parts or statement.startswith(("\\", "--")) or not statement.strip():
+        return statement
+    if words[:2] in (["CREATE", "ROLE"], ["ALTER", "ROLE"]) and len(parts) > 2:
+        name = unquote(parts[2])
+        verb = f"{words[0]} ROLE {parts[2]}"
+        if name in reserved:
+            result.dropped.append(f"{verb} (reserved on the target)")
+            return None
+        if words[0] == "CREATE":
+            result.roles.append(name)
+            return idempotent_create(statement, name)
+        if len(words) > 3 and words[3] == "WITH":
+            kept = [p for i, p in enumerate(parts) if i < 4 or words[i] not in ROLE_ATTRIBUTES_REFUSED]
+            removed = [words[i] for i in range(4, len(parts)) if words[i] in ROLE_ATTRIBUTES_REFUSED]
+            if removed:
+                result.changed.append(f"{verb}: removed {' '.join(removed)}")
+            if kept[4:] in ([], [";"]):
+                return None
+            return _join(kept)
+        return statement
+    if words[:3] == ["COMMENT", "ON", "ROLE"] or (words[:2] == ["SECURITY", "LABEL"] and "ROLE" in words):
+        name = unquote(parts[words.index("ROLE") + 1])
+        if name in reserved:
+            result.dropped.append(f"{words[0]} on role {parts[words.index('ROLE') + 1]} (reserved on the target)")
+            return None
+        return statement
+    if words[:1] == ["GRANT"]:
+        named = {unquote(p) for p in parts if p.startswith('"')}
+        if named & reserved:
+            result.dropped.append(f"GRANT naming {', '.join(sorted(named & reserved))} (reserved on the target)")
+            return None
+        if "GRANTED" in words:
+            i = words.index("GRANTED")
+            if words[i + 1 : i + 2] == ["BY"]:
+                result.changed.append(f"GRANT: removed GRANTED BY {parts[i + 2]}")
+                return _join(parts[:i] + parts[i + 3 :])
+        return statement
+    return statement
