@@ -1,0 +1,126 @@
+"""End-to-end: `airflow dags test migrate_database` against the real local servers."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from psycopg import sql
+
+from tests.support import fingerprint as fp
+from tests.support.airflow import dags_test
+from tests.support.servers import REPO, Server, Servers
+
+pytestmark = pytest.mark.e2e
+
+SAMPLES = REPO / "include" / "samples"
+ALL_TASKS = ["check_extensions", "check_versions", "stop_apps", "dump_roles", "dump_data", "pre_restore", "load",
+             "post_restore", "analyze", "verify"]
+
+
+def migrate(home: Path, servers: Servers, source: Server, src_db: str, target: Server, tgt_db: str,
+            work_dir: Path, **conf: object):
+    """Run one migration through the Airflow CLI."""
+    return dags_test(
+        home,
+        "migrate_database",
+        {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), **conf},
+        {"migration_source": source.conn_json(src_db), "migration_target": target.conn_json(tgt_db)},
+    )
+
+
+def assert_same_content(source: Server, src_db: str, target: Server, tgt_db: str) -> None:
+    """Independent of the project's verify: every table's rows hashed, sequences, large objects, objects."""
+    with source.connect(src_db) as src, target.connect(tgt_db) as tgt:
+        src_fp, tgt_fp = fp.fingerprint(src), fp.fingerprint(tgt)
+        assert src_fp, "the source sample holds tables"
+        assert tgt_fp == src_fp
+        assert fp.sequences(tgt) == fp.sequences(src)
+        assert fp.large_objects(tgt) == fp.large_objects(src)
+        assert fp.objects(tgt) == fp.objects(src)
+
+
+def test_postgres_15_into_timescale_like_target(airflow_home, servers, unique, work_dir):
+    """PostgreSQL 15 -> PostgreSQL 17 with timescaledb pre-created; awkward database names on both sides."""
+    src_db, tgt_db = f'Shop "Prod" ☕ {unique}', f"Tsdb 'Target' Ü {unique}"
+    with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db, extensions=("timescaledb",)):
+        servers.pg15.psql_file(src_db, SAMPLES / "postgres_sample.sql")
+        result = migrate(airflow_home, servers, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir)
+        assert result.returncode == 0, result.output[-5000:]
+        assert result.task_states() == dict.fromkeys(ALL_TASKS, "success")
+        summary = result.xcom("verify")
+        assert summary["differences"] == [] and summary["tables"] >= 10 and summary["rows"] > 3000
+        assert_same_content(servers.pg15, src_db, servers.tsdb_target, tgt_db)
+        with servers.tsdb_target.connect(tgt_db) as conn:
+            roles = {r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", ["%TSM%"])}
+            roles |= {r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE 'tsm_%'")}
+        assert {"tsm_app_owner", "tsm_app_reader", 'TSM Reporting "Role"'} <= roles
+    run_dirs = list((work_dir / "migrate_database").iterdir())
+    assert len(run_dirs) == 1 and stat.S_IMODE(run_dirs[0].stat().st_mode) == 0o700
+    assert list(run_dirs[0].iterdir()) == [], "dump files are removed after a verified migration"
+
+
+def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, unique, work_dir):
+    """TimescaleDB 2.19 -> TimescaleDB 2.19 (extension created by the DAG on the empty target), kept dump."""
+    src_db, tgt_db = f"metrics_src_{unique}", f"Metrics Target {unique}"
+    with servers.tsdb_source.database(src_db), servers.tsdb_target.database(tgt_db):
+        servers.tsdb_source.psql_file(src_db, SAMPLES / "timescaledb_sample.sql")
+        result = migrate(airflow_home, servers, servers.tsdb_source, src_db, servers.tsdb_target, tgt_db,
+                         work_dir, keep_dump=True)
+        assert result.returncode == 0, result.output[-5000:]
+        assert result.task_states() == dict.fromkeys(ALL_TASKS, "success")
+        assert result.xcom("check_versions")["aligned"] == "none -> 2.19.3"
+        assert_same_content(servers.tsdb_source, src_db, servers.tsdb_target, tgt_db)
+        dims = ("SELECT hypertable_schema, hypertable_name, column_name, dimension_type, time_interval, "
+                "integer_interval, num_partitions FROM timescaledb_information.dimensions ORDER BY 1, 2, 3")
+        chunks = ("SELECT hypertable_schema, hypertable_name, count(*) FROM timescaledb_information.chunks "
+                  "GROUP BY 1, 2 ORDER BY 1, 2")
+        with servers.tsdb_source.connect(src_db) as src, servers.tsdb_target.connect(tgt_db) as tgt:
+            assert tgt.execute(dims).fetchall() == src.execute(dims).fetchall()
+            assert len(src.execute(dims).fetchall()) >= 3
+            assert tgt.execute(chunks).fetchall() == src.execute(chunks).fetchall()
+            restoring = tgt.execute("SELECT current_setting('timescaledb.restoring')").fetchone()[0]
+            assert restoring == "off"
+            tgt.execute("INSERT INTO conditions (time, device_id, temperature) "
+                        "SELECT max(time) + interval '1 day', 1, 20 FROM conditions")
+    kept = sorted(p.name for p in next((work_dir / "migrate_database").iterdir()).iterdir())
+    assert kept == ["dump.sql", "roles.sql"]
+    for name in kept:
+        path = next((work_dir / "migrate_database").iterdir()) / name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_failed_check_changes_nothing(airflow_home, servers, unique, work_dir):
+    """A target that is not empty stops the run at check_versions; neither side is touched."""
+    src_db, tgt_db = f"src_{unique}", f"busy_target_{unique}"
+    with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db):
+        with servers.pg15.connect(src_db) as conn:
+            conn.execute("CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)")
+        with servers.tsdb_target.connect(tgt_db) as conn:
+            conn.execute("CREATE TABLE already_here (id int)")
+        result = migrate(airflow_home, servers, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir)
+        assert result.returncode != 0
+        assert "is not empty; it holds table public.already_here" in result.output
+        states = result.task_states()
+        assert states["check_versions"] == "failed"
+        assert all(states[t] in ("upstream_failed", None) for t in ALL_TASKS[2:])
+        with servers.tsdb_target.connect(tgt_db) as conn:
+            names = [r[0] for r in conn.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")]
+            assert names == ["already_here"]
+            assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0] == 0
+        with servers.pg15.connect(src_db) as conn:
+            assert conn.execute("SELECT count(*) FROM kept").fetchone()[0] == 1
+
+
+def test_missing_extension_fails_naming_it(airflow_home, servers, unique, work_dir):
+    """adminpack exists in PostgreSQL 15 but not 17: check_extensions fails naming it, nothing runs after."""
+    src_db, tgt_db = f"adminpack_src_{unique}", f"adminpack_tgt_{unique}"
+    with servers.pg15.database(src_db, extensions=("adminpack",)), servers.tsdb_target.database(tgt_db):
+        result = migrate(airflow_home, servers, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir)
+        assert result.returncode != 0
+        assert "are not available on target" in result.output and "adminpack 2.1" in result.output
+        assert result.task_states()["check_extensions"] == "failed"
+        with servers.tsdb_target.connect(tgt_db) as conn:
+            count = conn.execute(sql.SQL("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"))
+            assert count.fetchone()[0] == 0
