@@ -1,14 +1,15 @@
--- Tables that hold user rows: plain tables, partitioned tables and their partitions, inheritance
--- children and hypertable roots. Not catalogs, not extension members, not TimescaleDB chunks
+-- Relations that hold user rows: plain tables, partitioned tables and their partitions, inheritance
+-- children, hypertable roots and materialized views. Not catalogs, not extension members, not TimescaleDB chunks
 -- (chunks live in extension-owned schemas; their rows are counted through their hypertable).
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
        CASE WHEN c.relkind = 'p' THEN 'partitioned'
+            WHEN c.relkind = 'm' THEN 'materialized view'
             WHEN c.relispartition THEN 'partition'
             ELSE 'table' END AS kind
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p')
+WHERE c.relkind IN ('r', 'p', 'm')
   AND c.relpersistence <> 't'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND NOT starts_with(n.nspname, 'pg_toast')

@@ -52,7 +52,7 @@ class VerifyReport:
 
     def summary(self) -> dict[str, Any]:
         """Counts for XCom and the log."""
-        tables = [c for c in self.checks if c.kind.endswith("table") or c.kind in ("partition", "partitioned")]
+        tables = [c for c in self.checks if c.kind not in ("sequence", "large objects")]
         return {
             "tables": len(tables),
             "rows": sum(c.source or 0 for c in tables),
@@ -107,11 +107,10 @@ def _seq(state: tuple[int, bool] | None) -> str | None:
 
 def format_table(report: VerifyReport) -> str:
     """A readable table of every check for the task log."""
-    width = max([len(c.name) for c in report.checks] + [10])
-    lines = [f"{'kind':<13} {'name':<{width}} {'source':>24} {'target':>24}  result"]
-    for check in report.checks:
-        lines.append(
-            f"{check.kind:<13} {check.name:<{width}} {_show(check.source):>24} {_show(check.target):>24}  "
-            f"{'ok' if check.ok else 'DIFFERS'}"
-        )
-    return "\n".join(lines)
+    rows = [("kind", "name", "source", "target", "result")]
+    rows += [(c.kind, c.name, _show(c.source), _show(c.target), "ok" if c.ok else "DIFFERS") for c in report.checks]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join(
+        f"{kind:<{widths[0]}}  {name:<{widths[1]}}  {src:>{widths[2]}}  {tgt:>{widths[3]}}  {result}"
+        for kind, name, src, tgt, result in rows
+    )

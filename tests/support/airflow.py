@@ -58,6 +58,14 @@ class DagRunResult:
         rows = self._query("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY map_index")
         return {task: state for task, state in rows}
 
+    def durations(self) -> dict[str, float]:
+        """task_id -> seconds it ran, in the order the tasks started."""
+        rows = self._query(
+            "SELECT task_id, duration FROM task_instance WHERE dag_id = ? AND run_id = ? AND duration IS NOT NULL "
+            "ORDER BY start_date"
+        )
+        return {task: float(seconds) for task, seconds in rows}
+
     def xcom(self, task_id: str, key: str = "return_value") -> object:
         """The XCom a task of the latest run pushed."""
         rows = self._query(

@@ -1,0 +1,44 @@
+# Timescale migration with Airflow: `make demo` and `make test` work on a fresh clone (Debian 12, run as root).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: venv servers stop status test unit lint demo clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing Python packages into $(VENV) (pinned by constraints.txt)"
+	@$(VENV)/bin/pip install -q --upgrade pip > $(VENV)/pip.log 2>&1 || { tail -20 $(VENV)/pip.log; exit 1; }
+	@$(VENV)/bin/pip install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt >> $(VENV)/pip.log 2>&1 \
+		|| { grep -v '^WARNING: Location' $(VENV)/pip.log | tail -30; exit 1; }
+	@touch $(STAMP)
+
+venv: $(STAMP)  ## the virtualenv at .venv
+
+servers:  ## start the local PostgreSQL 15 and TimescaleDB servers (installs them the first time)
+	bash scripts/testservers.sh start
+
+stop:  ## stop the local servers
+	bash scripts/testservers.sh stop
+
+status:
+	bash scripts/testservers.sh status
+
+test: venv  ## every test (unit, integration, end-to-end) against servers started for the run and stopped after
+	bash scripts/with-servers.sh $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+unit: venv  ## the tests that need no server
+	$(VENV)/bin/python -m pytest -m unit $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+
+demo: venv  ## migrate a sample PostgreSQL and a sample TimescaleDB database through the DAG and print the verification
+	bash scripts/with-servers.sh $(VENV)/bin/python scripts/demo.py
+
+clean:
+	bash scripts/testservers.sh reset
+	rm -rf .airflow
