@@ -55,7 +55,10 @@ def server_info(conn: psycopg.Connection) -> ServerInfo:
 
 def installed_extensions(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Installed extensions: name -> {version, schema_name}."""
-    return {row["name"]: {"version": row["version"], "schema": row["schema_name"]} for row in rows(conn, "installed_extensions")}
+    return {
+        row["name"]: {"version": row["version"], "schema": row["schema_name"]}
+        for row in rows(conn, "installed_extensions")
+    }
 
 
 def available_extensions(conn: psycopg.Connection) -> dict[str, str | None]:

@@ -106,7 +106,8 @@ def test_failed_check_changes_nothing(airflow_home, servers, unique, work_dir):
         assert states["check_versions"] == "failed"
         assert all(states[t] in ("upstream_failed", None) for t in ALL_TASKS[2:])
         with servers.tsdb_target.connect(tgt_db) as conn:
-            names = [r[0] for r in conn.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")]
+            public = "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            names = [r[0] for r in conn.execute(public)]
             assert names == ["already_here"]
             assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0] == 0
         with servers.pg15.connect(src_db) as conn:

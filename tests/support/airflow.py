@@ -55,7 +55,9 @@ class DagRunResult:
 
     def task_states(self) -> dict[str, str]:
         """task_id -> final state of the latest run of the DAG (mapped tasks: the last index)."""
-        rows = self._query("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY map_index")
+        rows = self._query(
+            "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY map_index"
+        )
         return {task: state for task, state in rows}
 
     def durations(self) -> dict[str, float]:

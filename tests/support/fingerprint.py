@@ -48,7 +48,8 @@ def objects(conn: psycopg.Connection) -> dict[str, list[str]]:
                  "WHERE schemaname NOT IN ('pg_catalog','information_schema') "
                  "AND schemaname NOT LIKE 'timescaledb\\_%' AND schemaname NOT LIKE '\\_timescaledb%' ORDER BY 1",
         "matviews": "SELECT format('%I.%I', schemaname, matviewname) FROM pg_matviews ORDER BY 1",
-        "policies": "SELECT format('%I.%I %s %s', schemaname, tablename, policyname, roles::text) FROM pg_policies ORDER BY 1",
+        "policies": "SELECT format('%I.%I %s %s', schemaname, tablename, policyname, roles::text) "
+                    "FROM pg_policies ORDER BY 1",
         "triggers": "SELECT format('%s %I', tgrelid::regclass, tgname) FROM pg_trigger t JOIN pg_class c "
                     "ON c.oid = t.tgrelid WHERE NOT tgisinternal AND tgname NOT LIKE 'ts\\_%' "
                     "AND c.relnamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1",

@@ -21,7 +21,9 @@ def size_progress(path: Path, expected_bytes: int) -> Callable[[], str]:
     def report() -> str:
         done = path.stat().st_size if path.exists() else 0
         rate = done / max(time.monotonic() - started, 1e-6)
-        share = f" of ~{expected_bytes / 1e6:,.0f} MB on disk ({100 * done / expected_bytes:.0f}%)" if expected_bytes else ""
+        share = ""
+        if expected_bytes:
+            share = f" of ~{expected_bytes / 1e6:,.0f} MB on disk ({100 * done / expected_bytes:.0f}%)"
         return f"{done / 1e6:,.1f} MB written{share}, {rate / 1e6:,.1f} MB/s"
 
     return report

@@ -25,7 +25,7 @@ class DumpRolesOperator(MigrationOperator):
             self.log.info("roles=false: roles are not migrated; create them on the target yourself")
             return {"roles_file": None}
         plan = self.plan(context)
-        source, target = self.endpoints(context)
+        source, _ = self.endpoints(context)
         raw = workdir.private_file(out.with_suffix(".raw"))
         try:
             argv = pg_dumpall_roles_argv(plan.client_tools, source.database, str(raw), passwords=plan.role_passwords)

@@ -1,0 +1,72 @@
+"""Running phase operators directly against the real servers, with a minimal task context."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.servers import Server, Servers
+
+
+@dataclass
+class FakeTaskInstance:
+    """What the operators use of a task instance: ids and XCom."""
+
+    dag_id: str = "migrate_database"
+    run_id: str = "manual__2026-11-26T12:00:00+00:00"
+    xcoms: dict[str, Any] = field(default_factory=dict)
+
+    def xcom_pull(self, task_ids: str) -> Any:
+        """The value a task returned (round-tripped through JSON like real XCom)."""
+        return self.xcoms.get(task_ids)
+
+
+@dataclass
+class Migration:
+    """One migration's context: params, connections, and a way to run each phase's operator."""
+
+    params: dict[str, Any]
+    ti: FakeTaskInstance
+    source: Server
+    target: Server
+    src_db: str
+    tgt_db: str
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The context dict an operator's execute() receives."""
+        return {"params": self.params, "ti": self.ti}
+
+    def run(self, operator: Any) -> Any:
+        """Execute one operator and record its return value as its XCom."""
+        result = operator.execute(self.context)
+        self.ti.xcoms[operator.task_id] = json.loads(json.dumps(result)) if result is not None else None
+        return result
+
+
+@pytest.fixture
+def make_migration(servers: Servers, monkeypatch: pytest.MonkeyPatch, work_dir: Path, unique: str
+                   ) -> Iterator[Any]:
+    """Factory: databases on two servers, connections in the environment, params for the run."""
+    created: list[tuple[Server, str]] = []
+
+    def make(source: Server, target: Server, *, target_extensions: tuple[str, ...] = (), **params: Any) -> Migration:
+        src_db, tgt_db = f"it src {unique}", f"it tgt {unique}"
+        source.create_database(src_db)
+        target.create_database(tgt_db, extensions=target_extensions)
+        created.extend([(source, src_db), (target, tgt_db)])
+        monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE", source.conn_json(src_db))
+        monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", target.conn_json(tgt_db))
+        run_params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
+                      "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "dump_format": "plain", "jobs": 2,
+                      "roles": True, "keep_dump": False, **params}
+        return Migration(run_params, FakeTaskInstance(), source, target, src_db, tgt_db)
+
+    yield make
+    for server, db in created:
+        server.drop_database(db)

@@ -1,0 +1,196 @@
+"""Each phase operator against the real PostgreSQL 15 and TimescaleDB servers."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import REPO
+from timescale_migration.constants import DUMP_FILE, ROLES_FILE
+from timescale_migration.exceptions import (
+    ClientToolFailed,
+    ClientToolsError,
+    ConnectionConfigError,
+    TargetNotEmptyError,
+    VerificationError,
+)
+from timescale_migration.operators import (
+    AnalyzeOperator,
+    CheckExtensionsOperator,
+    CheckVersionsOperator,
+    DumpDataOperator,
+    DumpRolesOperator,
+    LoadOperator,
+    PostRestoreOperator,
+    PreRestoreOperator,
+    StopAppsOperator,
+    VerifyOperator,
+)
+
+pytestmark = pytest.mark.integration
+SAMPLES = REPO / "include" / "samples"
+
+
+def phases() -> list:
+    """A fresh operator for every phase, in the DAG's order."""
+    return [
+        CheckExtensionsOperator(task_id="check_extensions"),
+        CheckVersionsOperator(task_id="check_versions"),
+        StopAppsOperator(task_id="stop_apps"),
+        DumpRolesOperator(task_id="dump_roles"),
+        DumpDataOperator(task_id="dump_data"),
+        PreRestoreOperator(task_id="pre_restore"),
+        LoadOperator(task_id="load"),
+        PostRestoreOperator(task_id="post_restore"),
+        AnalyzeOperator(task_id="analyze"),
+        VerifyOperator(task_id="verify"),
+    ]
+
+
+def run_until(migration, last: str) -> None:
+    """Run the phases up to and including `last`."""
+    for op in phases():
+        migration.run(op)
+        if op.task_id == last:
+            return
+
+
+def test_every_phase_postgres_source(make_migration, servers):
+    """PG 15 sample into a Timescale-like target, phase by phase, checking what each leaves behind."""
+    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",))
+    servers.pg15.psql_file(m.src_db, SAMPLES / "postgres_sample.sql")
+    run_until(m, "stop_apps")
+    plan = m.ti.xcoms["check_versions"]
+    assert plan["source"]["major"] == 15 and plan["target"]["major"] == 17
+    assert plan["client_tools"]["major"] == 17 and plan["timescaledb"] is None
+    m.run(DumpRolesOperator(task_id="dump_roles"))
+    roles_file = m.ti.xcoms["dump_roles"]["roles_file"]
+    text = open(roles_file, encoding="utf-8").read()
+    assert stat.S_IMODE(os.stat(roles_file).st_mode) == 0o600
+    assert 'ROLE "postgres"' not in text and "SUPERUSER" not in text
+    assert 'CREATE ROLE "tsm_app_reader"' in text and "duplicate_object" in text
+    m.run(DumpDataOperator(task_id="dump_data"))
+    dump = m.ti.xcoms["dump_data"]["dump_file"]
+    assert m.ti.xcoms["dump_data"]["bytes"] > 10_000
+    assert m.run(PreRestoreOperator(task_id="pre_restore"))["restoring"].startswith("not needed")
+    m.run(LoadOperator(task_id="load"))
+    m.run(PostRestoreOperator(task_id="post_restore"))
+    m.run(AnalyzeOperator(task_id="analyze"))
+    summary = m.run(VerifyOperator(task_id="verify"))
+    assert summary["differences"] == [] and summary["tables"] >= 10
+    assert not os.path.exists(dump), "dump removed after a verified migration"
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        analyzed = conn.execute("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        assert analyzed.fetchone()[0] >= 10
+
+
+def test_restore_mode_is_left_even_when_the_load_fails(make_migration, servers):
+    """pre_restore turns timescaledb.restoring on; a failed load; post_restore turns it off again."""
+    m = make_migration(servers.tsdb_source, servers.tsdb_target)
+    servers.tsdb_source.psql_file(m.src_db, SAMPLES / "timescaledb_sample.sql")
+    run_until(m, "dump_data")
+    assert m.run(PreRestoreOperator(task_id="pre_restore"))["restoring"] == "on"
+    dump = m.ti.xcoms["dump_data"]["dump_file"]
+    with open(dump, "a", encoding="utf-8") as f:
+        f.write("\nSELECT 1/0;\n")
+    with pytest.raises(ClientToolFailed, match="division by zero"):
+        m.run(LoadOperator(task_id="load"))
+    assert m.run(PostRestoreOperator(task_id="post_restore"))["restoring"] is None
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        assert conn.execute("SELECT current_setting('timescaledb.restoring')").fetchone()[0] == "off"
+
+
+def test_load_refuses_a_target_left_non_empty(make_migration, servers):
+    """A second load into the same target stops before psql, saying what to do instead of duplicating rows."""
+    m = make_migration(servers.pg15, servers.tsdb_target)
+    with servers.pg15.connect(m.src_db) as conn:
+        conn.execute("CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 100) g")
+    run_until(m, "load")
+    with pytest.raises(TargetNotEmptyError, match="earlier load attempt"):
+        m.run(LoadOperator(task_id="load"))
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 100
+
+
+def test_verify_names_each_difference(make_migration, servers):
+    """A deleted row, a sequence set back and a dropped large object are each named."""
+    m = make_migration(servers.pg15, servers.tsdb_target, keep_dump=True)
+    servers.pg15.psql_file(m.src_db, SAMPLES / "postgres_sample.sql")
+    run_until(m, "analyze")
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        conn.execute('DELETE FROM "Sales Data"."Order ""Items""" WHERE ctid IN '
+                     '(SELECT ctid FROM "Sales Data"."Order ""Items""" LIMIT 1)')
+        conn.execute("SELECT setval('shop.invoice_number_seq', 10)")
+        conn.execute("SELECT lo_unlink(424244)")
+    with pytest.raises(VerificationError) as err:
+        m.run(VerifyOperator(task_id="verify"))
+    message = str(err.value)
+    assert 'table "Sales Data"."Order ""Items""": source 1501, target 1500' in message
+    assert '"shop"."invoice_number_seq": source last_value=250000' in message
+    assert "large objects pg_largeobject: source 3, target 2" in message
+    assert (m.ti.xcoms["dump_data"]["dump_file"]).endswith(DUMP_FILE)
+
+
+def test_client_tools_older_than_the_target_are_refused(make_migration, servers):
+    """pg_bin_dir with PostgreSQL 15 tools cannot serve a PostgreSQL 17 target: the message says what to install."""
+    m = make_migration(servers.pg15, servers.tsdb_target, pg_bin_dir="/usr/lib/postgresql/15/bin")
+    m.run(CheckExtensionsOperator(task_id="check_extensions"))
+    with pytest.raises(ClientToolsError, match="install postgresql-client-17"):
+        m.run(CheckVersionsOperator(task_id="check_versions"))
+
+
+def test_wrong_password_names_the_connection_not_the_password(make_migration, servers, monkeypatch):
+    """Authentication failure names side and conn id; the wrong password is nowhere in the message."""
+    m = make_migration(servers.pg15, servers.tsdb_target)
+    monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE", servers.pg15.conn_json(m.src_db, password="Wr0ng-Secret-9"))
+    with pytest.raises(ConnectionConfigError) as err:
+        m.run(CheckExtensionsOperator(task_id="check_extensions"))
+    assert "source 'it_source'" in str(err.value) and "password authentication failed" in str(err.value)
+    assert "Wr0ng-Secret-9" not in str(err.value)
+
+
+def test_missing_database_is_named(make_migration, servers):
+    """A target_database that does not exist fails the first check, naming it."""
+    m = make_migration(servers.pg15, servers.tsdb_target, target_database="no such db")
+    with pytest.raises(ConnectionConfigError, match='database "no such db" does not exist'):
+        m.run(CheckExtensionsOperator(task_id="check_extensions"))
+
+
+def test_on_kill_stops_the_running_tool(make_migration, servers):
+    """on_kill ends a running psql promptly and the operator reports the signal."""
+    m = make_migration(servers.pg15, servers.tsdb_target)
+    run_until(m, "dump_data")
+    op = AnalyzeOperator(task_id="analyze")
+    plan_tools = m.ti.xcoms["check_versions"]["client_tools"]
+    _, target = op.endpoints(m.context)
+    argv = [f"{plan_tools['bin_dir']}/psql", "-X", "-c", "SELECT pg_sleep(60)"]
+    errors: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _capture(errors, op.runner.run, argv, target.libpq_env()))
+    started = time.monotonic()
+    thread.start()
+    time.sleep(1.0)
+    op.on_kill()
+    thread.join(timeout=15)
+    assert not thread.is_alive() and time.monotonic() - started < 15
+    assert errors and "killed by signal" in str(errors[0])
+
+
+def _capture(errors: list[BaseException], fn, *args) -> None:
+    try:
+        fn(*args)
+    except BaseException as err:  # noqa: BLE001 - the test inspects it
+        errors.append(err)
+
+
+def test_roles_false_writes_no_roles_file(make_migration, servers):
+    """roles=false: dump_roles writes nothing and the load skips roles."""
+    m = make_migration(servers.pg15, servers.tsdb_target, roles=False)
+    run_until(m, "dump_roles")
+    assert m.ti.xcoms["dump_roles"] == {"roles_file": None}
+    run_dir = Path(m.params["work_dir"]) / "migrate_database"
+    assert not list(run_dir.glob(f"*/{ROLES_FILE}"))
