@@ -70,7 +70,7 @@ def test_every_phase_postgres_source(make_migration, servers):
     assert plan["client_tools"]["major"] == 17 and plan["timescaledb"] is None
     m.run(DumpRolesOperator(task_id="dump_roles"))
     roles_file = m.ti.xcoms["dump_roles"]["roles_file"]
-    text = open(roles_file, encoding="utf-8").read()
+    text = Path(roles_file).read_text(encoding="utf-8")
     assert stat.S_IMODE(os.stat(roles_file).st_mode) == 0o600
     assert 'ROLE "postgres"' not in text and "SUPERUSER" not in text
     assert 'CREATE ROLE "tsm_app_reader"' in text and "duplicate_object" in text
@@ -183,7 +183,7 @@ def test_on_kill_stops_the_running_tool(make_migration, servers):
 def _capture(errors: list[BaseException], fn, *args) -> None:
     try:
         fn(*args)
-    except BaseException as err:  # noqa: BLE001 - the test inspects it
+    except BaseException as err:
         errors.append(err)
 
 
