@@ -70,3 +70,4 @@ with DAG(
         analyze,
         verify,
     )
+    load >> analyze  # a failed load fails the run even though its teardown (post_restore) succeeds

@@ -2,7 +2,9 @@
 
 Dropped: statements about roles the target reserves (postgres, tsdbadmin, the target's own login) and
 membership grants that name them. Removed words: (NO)SUPERUSER, (NO)REPLICATION, (NO)BYPASSRLS and
-`GRANTED BY "..."`. `CREATE ROLE` becomes idempotent, so a rehearsal followed by the real run loads twice.
+`GRANTED BY "..."`. `CREATE ROLE` becomes idempotent, so a rehearsal followed by the real run loads twice,
+and the other role statements turn a permission refusal (a role that exists and that the target's user may not
+alter) into a WARNING in the load's log instead of stopping the load.
 """
 
 from __future__ import annotations
@@ -84,13 +86,25 @@ def _dollar_tag(statement: str) -> str:
     return tag
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def idempotent_create(statement: str, name: str) -> str:
     """CREATE ROLE wrapped so that an existing role is kept (and then altered) instead of failing."""
     tag = _dollar_tag(statement)
-    literal = "'" + name.replace("'", "''") + "'"
     return (
         f"DO {tag}BEGIN {statement.strip()} EXCEPTION WHEN duplicate_object THEN "
-        f"RAISE NOTICE 'role % exists already on the target: kept', {literal}; END{tag};"
+        f"RAISE NOTICE 'role % exists already on the target: kept', {_literal(name)}; END{tag};"
+    )
+
+
+def tolerant(statement: str, what: str) -> str:
+    """A role statement that the target may refuse (a role it did not create): a WARNING instead of an error."""
+    tag = _dollar_tag(statement)
+    return (
+        f"DO {tag}BEGIN {statement.strip()} EXCEPTION WHEN insufficient_privilege THEN "
+        f"RAISE WARNING 'not applied, % may not: %', current_user, {_literal(what)}; END{tag};"
     )
 
 
@@ -128,23 +142,23 @@ def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResu
                 result.changed.append(f"{verb}: removed {' '.join(removed)}")
             if kept[4:] in ([], [";"]):
                 return None
-            return _join(kept)
-        return statement
+            return tolerant(_join(kept), verb)
+        return tolerant(statement, verb)
     if words[:3] == ["COMMENT", "ON", "ROLE"] or (words[:2] == ["SECURITY", "LABEL"] and "ROLE" in words):
         name = unquote(parts[words.index("ROLE") + 1])
         if name in reserved:
             result.dropped.append(f"{words[0]} on role {parts[words.index('ROLE') + 1]} (reserved on the target)")
             return None
-        return statement
+        return tolerant(statement, f"{words[0]} ON ROLE {parts[words.index('ROLE') + 1]}")
     if words[:1] == ["GRANT"]:
-        named = {unquote(p) for p in parts if p.startswith('"')}
-        if named & reserved:
-            result.dropped.append(f"GRANT naming {', '.join(sorted(named & reserved))} (reserved on the target)")
-            return None
         if "GRANTED" in words:
             i = words.index("GRANTED")
             if words[i + 1 : i + 2] == ["BY"]:
                 result.changed.append(f"GRANT: removed GRANTED BY {parts[i + 2]}")
-                return _join(parts[:i] + parts[i + 3 :])
-        return statement
+                parts = parts[:i] + parts[i + 3 :]
+        named = {unquote(p) for p in parts if p.startswith('"')}
+        if named & reserved:
+            result.dropped.append(f"GRANT naming {', '.join(sorted(named & reserved))} (reserved on the target)")
+            return None
+        return tolerant(_join(parts), " ".join(parts[:4]))
     return statement

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog
+from timescale_migration import catalog, sql
 
 
 def display(schema: str, name: str) -> str:
@@ -55,7 +55,7 @@ class VerifyReport:
         tables = [c for c in self.checks if c.kind not in ("sequence", "large objects")]
         return {
             "tables": len(tables),
-            "rows": sum(c.source or 0 for c in tables),
+            "rows": sum(c.source for c in tables if isinstance(c.source, int)),
             "sequences": sum(1 for c in self.checks if c.kind == "sequence"),
             "differences": [c.describe() for c in self.differences],
         }
@@ -65,13 +65,21 @@ class VerifyReport:
         return {"checks": [asdict(c) | {"ok": c.ok} for c in self.checks], **self.summary()}
 
 
-def table_rows(conn: psycopg.Connection) -> dict[str, tuple[str, int]]:
-    """display name -> (kind, exact row count) for every user table; hypertables marked as such."""
+def table_rows(conn: psycopg.Connection) -> dict[str, tuple[str, int | str]]:
+    """display name -> (kind, exact row count) for every user table; hypertables marked as such.
+
+    A table whose rows row-level security would hide from this user gets a message instead of a count.
+    """
+    catalog.run(conn, sql.query("row_security_off"))
     hypertables = catalog.hypertables(conn)
-    result = {}
+    result: dict[str, tuple[str, int | str]] = {}
     for schema, table, kind in catalog.user_tables(conn):
         kind = "hypertable" if (schema, table) in hypertables else kind
-        result[display(schema, table)] = (kind, catalog.row_count(conn, schema, table))
+        try:
+            count: int | str = catalog.row_count(conn, schema, table)
+        except psycopg.errors.InsufficientPrivilege as err:
+            count = f"unreadable by {conn.info.user}: {err.diag.message_primary}"
+        result[display(schema, table)] = (kind, count)
     return result
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 from tests.support.servers import REPO
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE
@@ -194,3 +195,67 @@ def test_roles_false_writes_no_roles_file(make_migration, servers):
     assert m.ti.xcoms["dump_roles"] == {"roles_file": None}
     run_dir = Path(m.params["work_dir"]) / "migrate_database"
     assert not list(run_dir.glob(f"*/{ROLES_FILE}"))
+
+
+@pytest.fixture
+def nonsuper_target(servers, unique):
+    """A Timescale-like login on the target server: no superuser, CREATEROLE, owns the target database."""
+    role, password = f"tsdbadmin_{unique}", f"pw-{unique}-x"
+    with servers.tsdb_target.connect() as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN CREATEROLE CREATEDB PASSWORD '{password}'")
+    yield role, password
+    servers.tsdb_target.drop_database(f"it tgt {unique}")  # before its roles: it holds their policies
+    with servers.tsdb_target.connect() as conn:
+        conn.execute(f"DROP OWNED BY {role}")
+        for (name,) in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", [f"nsr_{unique}%"]):
+            conn.execute(f'DROP ROLE "{name}"')
+        conn.execute(f"DROP ROLE {role}")
+
+
+def _as_nonsuper(m, servers, monkeypatch, role: str, password: str) -> None:
+    with servers.tsdb_target.connect() as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db), sql.Identifier(role)))
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(role)))
+    monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=role, password=password))
+
+
+def test_non_superuser_target_gets_roles_and_data(make_migration, servers, monkeypatch, nonsuper_target, unique):
+    """As on Timescale: the target login is no superuser; roles it creates and all rows arrive."""
+    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",))
+    role, password = nonsuper_target
+    with servers.pg15.connect(m.src_db) as conn:
+        conn.execute(f"DO $$BEGIN CREATE ROLE nsr_{unique}_app LOGIN PASSWORD 'x1'; "
+                     f"EXCEPTION WHEN duplicate_object THEN NULL; END$$")
+        conn.execute(f"CREATE TABLE accounts (id serial PRIMARY KEY, owner_name text DEFAULT 'nsr_{unique}_app')")
+        conn.execute("INSERT INTO accounts (owner_name) SELECT 'n' || g FROM generate_series(1, 50) g")
+        conn.execute("ALTER TABLE accounts ENABLE ROW LEVEL SECURITY")
+        conn.execute(f"CREATE POLICY own ON accounts TO nsr_{unique}_app USING (owner_name = current_user)")
+    _as_nonsuper(m, servers, monkeypatch, role, password)
+    try:
+        for op in phases():
+            m.run(op)
+        assert m.ti.xcoms["verify"]["differences"] == []
+        with servers.tsdb_target.connect(m.tgt_db) as conn:
+            assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", [f"nsr_{unique}_app"]).fetchone()
+            policies = conn.execute("SELECT roles::text FROM pg_policies WHERE tablename = 'accounts'").fetchall()
+            assert policies == [(f"{{nsr_{unique}_app}}",)]
+    finally:
+        with servers.pg15.connect() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS \"{m.src_db}\" WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS nsr_{unique}_app")
+
+
+def test_rows_hidden_by_forced_row_security_are_reported(make_migration, servers, monkeypatch, nonsuper_target):
+    """FORCE ROW LEVEL SECURITY hides rows from a non-superuser owner: verify names the table, never counts 0."""
+    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",), roles=False)
+    with servers.pg15.connect(m.src_db) as conn:
+        conn.execute("CREATE TABLE secrets AS SELECT g AS id FROM generate_series(1, 40) g")
+        conn.execute("ALTER TABLE secrets ENABLE ROW LEVEL SECURITY")
+        conn.execute("ALTER TABLE secrets FORCE ROW LEVEL SECURITY")
+    _as_nonsuper(m, servers, monkeypatch, *nonsuper_target)
+    with pytest.raises(VerificationError) as err:
+        for op in phases():
+            m.run(op)
+    assert 'table "public"."secrets": source 40, target unreadable by tsdbadmin_' in str(err.value)
+    assert "row-level security" in str(err.value)

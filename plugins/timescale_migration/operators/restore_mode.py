@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+
 from timescale_migration import catalog, sql
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
@@ -31,7 +33,13 @@ class _RestoreModeOperator(MigrationOperator):
         _, target = self.endpoints(context)
         with target.connect() as conn:
             self.log.info("SELECT %s.%s() on %s", ts.target_schema, self.sql_name, target.label)
-            catalog.run(conn, sql.compose(self.sql_name, schema=ts.target_schema))
+            try:
+                catalog.run(conn, sql.compose(self.sql_name, schema=ts.target_schema))
+            except psycopg.errors.InsufficientPrivilege as err:
+                raise MigrationError(
+                    f"{target.label} may not run {self.sql_name}(): {err.diag.message_primary}. On Timescale the "
+                    "service's tsdbadmin may; on a self-hosted TimescaleDB target connect as a superuser"
+                ) from err
             setting = catalog.restoring_setting(conn)
         self.log.info("timescaledb.restoring on the target database is now %s", setting or "unset")
         return setting
