@@ -12,7 +12,9 @@ Trigger with a source and a target Airflow connection. The run follows the docum
 7. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql`
 8. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
 9. `analyze` — `ANALYZE` on the target
-10. `verify` — row counts, sequences and large objects, source against target; the run fails on any difference
+10. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
+    TimescaleDB's state, source against target (the source side is taken by `fingerprint_source` while the
+    load runs); the run fails on any difference and leaves verification.html/.json in the work directory
 
 Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target.
 """
@@ -29,6 +31,7 @@ from timescale_migration.operators import (
     CheckVersionsOperator,
     DumpDataOperator,
     DumpRolesOperator,
+    FingerprintSourceOperator,
     LoadOperator,
     PostRestoreOperator,
     PreRestoreOperator,
@@ -56,6 +59,7 @@ with DAG(
     load = LoadOperator(task_id="load")
     post_restore = PostRestoreOperator(task_id="post_restore")
     analyze = AnalyzeOperator(task_id="analyze")
+    fingerprint_source = FingerprintSourceOperator(task_id="fingerprint_source")
     verify = VerifyOperator(task_id="verify")
 
     chain(
@@ -71,3 +75,4 @@ with DAG(
         verify,
     )
     load >> analyze  # a failed load fails the run even though its teardown (post_restore) succeeds
+    dump_data >> fingerprint_source >> verify  # the source's checksums are taken while the target loads

@@ -37,6 +37,7 @@ class ServerInfo:
     is_superuser: bool
     can_read_passwords: bool
     database_bytes: int
+    encoding: str
 
     @property
     def major(self) -> int:

@@ -23,6 +23,7 @@ WORK_DIR_ENV = "TSM_WORK_DIR"
 DEFAULT_WORK_DIR = "/tmp/timescale-migration"
 ROLES_FILE = "roles.sql"
 DUMP_FILE = "dump.sql"
+SOURCE_FINGERPRINT_FILE = "source_fingerprint.json"
 PROGRESS_INTERVAL_S = 10.0
 
 LIBPQ_EXTRA_ENV = {

@@ -1,124 +1,180 @@
-"""Compare what the source holds with what the target holds: exact row counts, sequences, large objects."""
+"""Compare what the source holds with what the target holds: data (row counts and content checksums of every
+relation, sequences, large objects), structure (the inventory) and TimescaleDB's state after the restore.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import psycopg
-from psycopg import sql as pgsql
+from timescale_migration.fingerprint import Fingerprint
 
-from timescale_migration import catalog, sql
-
-
-def display(schema: str, name: str) -> str:
-    """schema.name quoted the way PostgreSQL would print it."""
-    return pgsql.Identifier(schema, name).as_string()
+EXTRA_ALLOWED = ("extensions", "roles")
+"""Sections where the target may hold more than the source (its own extensions and roles)."""
 
 
 @dataclass(frozen=True)
 class Check:
-    """One compared item: a table's rows, a sequence's state, the large-object count."""
+    """One compared item; `source`/`target` are what each side showed (None: absent)."""
 
-    kind: str
+    section: str
     name: str
     source: Any
     target: Any
-
-    @property
-    def ok(self) -> bool:
-        """Whether both sides agree."""
-        return self.source == self.target
+    ok: bool
+    problem: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """One line for a failure message."""
-        return f"{self.kind} {self.name}: source {_show(self.source)}, target {_show(self.target)}"
-
-
-def _show(value: Any) -> str:
-    return "missing" if value is None else str(value)
+        """One line naming the item and what differs, for the failure message."""
+        return f"{self.section} {self.name}: {self.problem}"
 
 
 @dataclass
 class VerifyReport:
-    """Every check made, and the ones that differ."""
+    """Every check made; the run fails when any is not ok."""
 
     checks: list[Check] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def differences(self) -> list[Check]:
         """Checks where source and target differ."""
         return [check for check in self.checks if not check.ok]
 
+    def section(self, name: str) -> list[Check]:
+        """Checks of one section."""
+        return [check for check in self.checks if check.section == name]
+
     def summary(self) -> dict[str, Any]:
-        """Counts for XCom and the log."""
-        tables = [c for c in self.checks if c.kind not in ("sequence", "large objects")]
+        """Counts for XCom, the log and the top of the report."""
+        data = self.section("data")
         return {
-            "tables": len(tables),
-            "rows": sum(c.source for c in tables if isinstance(c.source, int)),
-            "sequences": sum(1 for c in self.checks if c.kind == "sequence"),
+            "ok": not self.differences,
+            "tables": len(data),
+            "rows": sum(c.source for c in data if isinstance(c.source, int) and c.extra.get("kind") != "partitioned"),
+            "sequences": len(self.section("sequences")),
+            "structure_items": sum(1 for c in self.checks if c.section not in ("data", "sequences")),
             "differences": [c.describe() for c in self.differences],
+            "timings": self.timings,
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Full JSON-friendly form."""
-        return {"checks": [asdict(c) | {"ok": c.ok} for c in self.checks], **self.summary()}
+        """The full report as JSON-friendly data."""
+        return {"summary": self.summary(), "checks": [asdict(c) for c in self.checks]}
 
 
-def table_rows(conn: psycopg.Connection) -> dict[str, tuple[str, int | str]]:
-    """display name -> (kind, exact row count) for every user table; hypertables marked as such.
-
-    A table whose rows row-level security would hide from this user gets a message instead of a count.
-    """
-    catalog.run(conn, sql.query("row_security_off"))
-    hypertables = catalog.hypertables(conn)
-    result: dict[str, tuple[str, int | str]] = {}
-    for schema, table, kind in catalog.user_tables(conn):
-        kind = "hypertable" if (schema, table) in hypertables else kind
-        try:
-            count: int | str = catalog.row_count(conn, schema, table)
-        except psycopg.errors.InsufficientPrivilege as err:
-            count = f"unreadable by {conn.info.user}: {err.diag.message_primary}"
-        result[display(schema, table)] = (kind, count)
-    return result
-
-
-def sequences(conn: psycopg.Connection) -> dict[str, tuple[int, bool]]:
-    """display name -> (last_value, is_called) for every user sequence."""
-    return {display(s, n): catalog.sequence_state(conn, s, n) for s, n in catalog.user_sequences(conn)}
-
-
-def compare(source: psycopg.Connection, target: psycopg.Connection) -> VerifyReport:
-    """Every table's row count, every sequence, the large-object count, source against target."""
-    report = VerifyReport()
-    src_rows, tgt_rows = table_rows(source), table_rows(target)
-    for name in sorted(src_rows.keys() | tgt_rows.keys()):
-        kind = (src_rows.get(name) or tgt_rows[name])[0]
-        src = src_rows.get(name, (kind, None))[1]
-        tgt = tgt_rows.get(name, (kind, None))[1]
-        report.checks.append(Check(kind, name, src, tgt))
-    src_seq, tgt_seq = sequences(source), sequences(target)
-    for name in sorted(src_seq.keys() | tgt_seq.keys()):
-        src_state, tgt_state = src_seq.get(name), tgt_seq.get(name)
-        report.checks.append(Check("sequence", name, _seq(src_state), _seq(tgt_state)))
-    report.checks.append(
-        Check("large objects", "pg_largeobject", catalog.large_object_count(source), catalog.large_object_count(target))
-    )
-    return report
+def compare_data(source: Fingerprint, target: Fingerprint) -> list[Check]:
+    """Every relation's rows and checksum, every sequence, the large objects."""
+    checks = []
+    for name in sorted(source.tables.keys() | target.tables.keys()):
+        src, tgt = source.tables.get(name), target.tables.get(name)
+        kind = (src or tgt).kind  # type: ignore[union-attr]
+        extra = {"kind": kind, "source_seconds": src.seconds if src else None,
+                 "target_seconds": tgt.seconds if tgt else None,
+                 "checksum_match": bool(src and tgt and src.checksum and src.checksum == tgt.checksum)}
+        problem = _data_problem(src, tgt)
+        checks.append(Check("data", name, src.rows if src else None, tgt.rows if tgt else None, not problem,
+                            problem, extra))
+    for name in sorted(source.sequences.keys() | target.sequences.keys()):
+        src_state, tgt_state = source.sequences.get(name), target.sequences.get(name)
+        ok = src_state == tgt_state
+        checks.append(Check("sequences", name, src_state, tgt_state, ok,
+                            "" if ok else f"source {src_state or 'missing'}, target {tgt_state or 'missing'}"))
+    src_lo, tgt_lo = source.large_objects, target.large_objects
+    same = (src_lo["objects"], src_lo["hash_high"], src_lo["hash_low"]) == (
+        tgt_lo["objects"], tgt_lo["hash_high"], tgt_lo["hash_low"])
+    problem = "" if same else (
+        f"source {src_lo['objects']} object(s), target {tgt_lo['objects']}"
+        + ("" if src_lo["objects"] != tgt_lo["objects"] else ", contents differ"))
+    checks.append(Check("large objects", "pg_largeobject", src_lo["objects"], tgt_lo["objects"], same, problem))
+    return checks
 
 
-def _seq(state: tuple[int, bool] | None) -> str | None:
-    if state is None:
-        return None
-    return f"last_value={state[0]} is_called={'true' if state[1] else 'false'}"
+def _data_problem(src: Any, tgt: Any) -> str:
+    if src is None:
+        return "not on the source, but on the target"
+    if tgt is None:
+        return f"missing on the target (source has {src.rows} rows)"
+    if src.error or tgt.error:
+        return f"source: {src.error or 'ok'}; target: {tgt.error or 'ok'}"
+    if src.rows != tgt.rows:
+        return f"source {src.rows} rows, target {tgt.rows} rows"
+    if src.checksum != tgt.checksum:
+        return f"same {src.rows} rows but their contents differ (checksum {src.checksum} vs {tgt.checksum})"
+    return ""
+
+
+def compare_structure(
+    source: dict[str, dict[str, str]], target: dict[str, dict[str, str]], *, roles: list[str] | None
+) -> list[Check]:
+    """Every inventoried object: missing on the target, different, or (where that matters) extra."""
+    checks = []
+    for section in source.keys() | target.keys():
+        src, tgt = source.get(section, {}), target.get(section, {})
+        names = src.keys() | tgt.keys()
+        if section == "roles":
+            if roles is None:
+                continue
+            wanted = {_quote(r) for r in roles}
+            names = {n for n in names if n in wanted}
+        for name in sorted(names):
+            s, t = src.get(name), tgt.get(name)
+            if s is None and section in EXTRA_ALLOWED:
+                continue
+            if s == t:
+                checks.append(Check(section, name, s, t, True))
+            elif t is None:
+                checks.append(Check(section, name, s, t, False, "missing on the target"))
+            elif s is None:
+                checks.append(Check(section, name, s, t, False, f"on the target only ({t})"))
+            else:
+                checks.append(Check(section, name, s, t, False, f"differs: source {s!r}, target {t!r}"))
+    return sorted(checks, key=lambda c: (c.section, c.name))
+
+
+def check_timescale_state(state: dict[str, Any]) -> list[Check]:
+    """After post_restore: restoring off in a new session and on the database, a scheduler running."""
+    session = state["session_restoring"]
+    database = state["database_restoring"]
+    schedulers = state["schedulers"]
+    return [
+        Check("timescaledb state", "timescaledb.restoring (new session)", "off", session, session == "off",
+              "" if session == "off" else f"is {session}: run timescaledb_post_restore() on the target"),
+        Check("timescaledb state", "timescaledb.restoring (database setting)", None, database, database != "on",
+              "" if database != "on" else "still set on the database: run timescaledb_post_restore()"),
+        Check("timescaledb state", "background worker scheduler", ">= 1", schedulers, schedulers >= 1,
+              "" if schedulers >= 1 else "no TimescaleDB scheduler runs for the target database: jobs will not run"),
+    ]
+
+
+def _quote(role: str) -> str:
+    """A role name as quote_ident() prints it (lower-case simple names stay bare)."""
+    simple = role.replace("_", "a").isalnum() and role == role.lower() and not role[:1].isdigit() and role.isascii()
+    return role if simple else '"' + role.replace('"', '""') + '"'
 
 
 def format_table(report: VerifyReport) -> str:
-    """A readable table of every check for the task log."""
-    rows = [("kind", "name", "source", "target", "result")]
-    rows += [(c.kind, c.name, _show(c.source), _show(c.target), "ok" if c.ok else "DIFFERS") for c in report.checks]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return "\n".join(
-        f"{kind:<{widths[0]}}  {name:<{widths[1]}}  {src:>{widths[2]}}  {tgt:>{widths[3]}}  {result}"
-        for kind, name, src, tgt, result in rows
-    )
+    """A readable table of the data checks, then every difference, for the task log."""
+    rows = [("relation", "kind", "source rows", "target rows", "checksum", "result")]
+    for c in report.section("data"):
+        rows.append((c.name, c.extra.get("kind", ""), _show(c.source), _show(c.target),
+                     "match" if c.extra.get("checksum_match") else "-", "ok" if c.ok else "DIFFERS"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
+    lines = [
+        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]:<{widths[4]}}  {r[5]}"
+        for r in rows
+    ]
+    others: dict[str, list[Check]] = {}
+    for c in report.checks:
+        if c.section != "data":
+            others.setdefault(c.section, []).append(c)
+    for section, checks in sorted(others.items()):
+        bad = [c for c in checks if not c.ok]
+        lines.append(f"{section}: {len(checks) - len(bad)} of {len(checks)} identical")
+        lines += [f"  DIFFERS {c.name}: {c.problem}" for c in bad]
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    return "missing" if value is None else str(value)

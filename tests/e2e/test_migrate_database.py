@@ -15,8 +15,8 @@ from tests.support.servers import REPO, Server, Servers
 pytestmark = pytest.mark.e2e
 
 SAMPLES = REPO / "include" / "samples"
-ALL_TASKS = ["check_extensions", "check_versions", "stop_apps", "dump_roles", "dump_data", "pre_restore", "load",
-             "post_restore", "analyze", "verify"]
+ALL_TASKS = ["check_extensions", "check_versions", "stop_apps", "dump_roles", "dump_data", "fingerprint_source",
+             "pre_restore", "load", "post_restore", "analyze", "verify"]
 
 
 def migrate(home: Path, servers: Servers, source: Server, src_db: str, target: Server, tgt_db: str,
@@ -58,7 +58,8 @@ def test_postgres_15_into_timescale_like_target(airflow_home, servers, unique, w
         assert {"tsm_app_owner", "tsm_app_reader", 'TSM Reporting "Role"'} <= roles
     run_dirs = list((work_dir / "migrate_database").iterdir())
     assert len(run_dirs) == 1 and stat.S_IMODE(run_dirs[0].stat().st_mode) == 0o700
-    assert list(run_dirs[0].iterdir()) == [], "dump files are removed after a verified migration"
+    left = sorted(p.name for p in run_dirs[0].iterdir())
+    assert left == ["verification.html", "verification.json"], "dump files are removed, the reports stay"
 
 
 def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, unique, work_dir):
@@ -85,7 +86,7 @@ def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, un
             tgt.execute("INSERT INTO conditions (time, device_id, temperature) "
                         "SELECT max(time) + interval '1 day', 1, 20 FROM conditions")
     kept = sorted(p.name for p in next((work_dir / "migrate_database").iterdir()).iterdir())
-    assert kept == ["dump.sql", "roles.sql"]
+    assert kept == ["dump.sql", "roles.sql", "source_fingerprint.json", "verification.html", "verification.json"]
     for name in kept:
         path = next((work_dir / "migrate_database").iterdir()) / name
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

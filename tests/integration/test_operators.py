@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -26,6 +27,7 @@ from timescale_migration.operators import (
     CheckVersionsOperator,
     DumpDataOperator,
     DumpRolesOperator,
+    FingerprintSourceOperator,
     LoadOperator,
     PostRestoreOperator,
     PreRestoreOperator,
@@ -45,6 +47,7 @@ def phases() -> list:
         StopAppsOperator(task_id="stop_apps"),
         DumpRolesOperator(task_id="dump_roles"),
         DumpDataOperator(task_id="dump_data"),
+        FingerprintSourceOperator(task_id="fingerprint_source"),
         PreRestoreOperator(task_id="pre_restore"),
         LoadOperator(task_id="load"),
         PostRestoreOperator(task_id="post_restore"),
@@ -78,13 +81,16 @@ def test_every_phase_postgres_source(make_migration, servers):
     m.run(DumpDataOperator(task_id="dump_data"))
     dump = m.ti.xcoms["dump_data"]["dump_file"]
     assert m.ti.xcoms["dump_data"]["bytes"] > 10_000
+    m.run(FingerprintSourceOperator(task_id="fingerprint_source"))
     assert m.run(PreRestoreOperator(task_id="pre_restore"))["restoring"].startswith("not needed")
     m.run(LoadOperator(task_id="load"))
     m.run(PostRestoreOperator(task_id="post_restore"))
     m.run(AnalyzeOperator(task_id="analyze"))
     summary = m.run(VerifyOperator(task_id="verify"))
-    assert summary["differences"] == [] and summary["tables"] >= 10
+    assert summary["differences"] == [] and summary["tables"] >= 10 and summary["structure_items"] > 100
     assert not os.path.exists(dump), "dump removed after a verified migration"
+    assert Path(summary["report_html"]).read_text(encoding="utf-8").count("DIFFERS") == 0
+    assert json.loads(Path(summary["report_json"]).read_text(encoding="utf-8"))["summary"]["ok"] is True
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         analyzed = conn.execute("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
         assert analyzed.fetchone()[0] >= 10
@@ -131,9 +137,9 @@ def test_verify_names_each_difference(make_migration, servers):
     with pytest.raises(VerificationError) as err:
         m.run(VerifyOperator(task_id="verify"))
     message = str(err.value)
-    assert 'table "Sales Data"."Order ""Items""": source 1501, target 1500' in message
-    assert '"shop"."invoice_number_seq": source last_value=250000' in message
-    assert "large objects pg_largeobject: source 3, target 2" in message
+    assert 'data "Sales Data"."Order ""Items""": source 1501 rows, target 1500 rows' in message
+    assert 'sequences "shop"."invoice_number_seq": source last_value=250000' in message
+    assert "large objects pg_largeobject: source 3 object(s), target 2" in message
     assert (m.ti.xcoms["dump_data"]["dump_file"]).endswith(DUMP_FILE)
 
 
@@ -257,5 +263,5 @@ def test_rows_hidden_by_forced_row_security_are_reported(make_migration, servers
     with pytest.raises(VerificationError) as err:
         for op in phases():
             m.run(op)
-    assert 'table "public"."secrets": source 40, target unreadable by tsdbadmin_' in str(err.value)
+    assert 'data "public"."secrets": source: ok; target: unreadable by tsdbadmin_' in str(err.value)
     assert "row-level security" in str(err.value)

@@ -5,6 +5,7 @@ from timescale_migration.operators.check_extensions import CheckExtensionsOperat
 from timescale_migration.operators.check_versions import CheckVersionsOperator
 from timescale_migration.operators.dump_data import DumpDataOperator
 from timescale_migration.operators.dump_roles import DumpRolesOperator
+from timescale_migration.operators.fingerprint_source import FingerprintSourceOperator
 from timescale_migration.operators.load import LoadOperator
 from timescale_migration.operators.restore_mode import PostRestoreOperator, PreRestoreOperator
 from timescale_migration.operators.stop_apps import StopAppsOperator
@@ -16,6 +17,7 @@ __all__ = [
     "CheckVersionsOperator",
     "DumpDataOperator",
     "DumpRolesOperator",
+    "FingerprintSourceOperator",
     "LoadOperator",
     "PostRestoreOperator",
     "PreRestoreOperator",

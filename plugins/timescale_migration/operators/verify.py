@@ -1,40 +1,99 @@
-"""Phase 10: prove the target holds what the source held; the run fails on any difference."""
+"""Phase 10: prove the target holds what the source held; the run fails on any difference.
+
+Data (row count and content checksum of every relation, sequences, large objects), structure (the inventory)
+and, for TimescaleDB, the target's state after post_restore. The report is written as verification.json and
+verification.html in the run's work directory.
+"""
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
-from timescale_migration import workdir
-from timescale_migration.constants import DUMP_FILE, ROLES_FILE
+from timescale_migration import fingerprint, inventory, report, workdir
+from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.verify import compare, format_table
+from timescale_migration.operators.fingerprint_source import take_source_side
+from timescale_migration.verify import (
+    VerifyReport,
+    check_timescale_state,
+    compare_data,
+    compare_structure,
+    format_table,
+)
+
+SCHEDULER_WAIT_S = 15.0
 
 
 class VerifyOperator(MigrationOperator):
-    """Row counts of every table, every sequence and the large objects, source against target."""
+    """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
     retries = 1
+    source_task_id = "fingerprint_source"
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
+        plan = self.plan(context)
         source, target = self.endpoints(context)
-        with source.connect() as src, target.connect() as tgt:
-            report = compare(src, tgt)
-        self.log.info("verification of %s against %s:\n%s", target.label, source.label, format_table(report))
-        summary = report.summary()
-        if report.differences:
+        run_dir = self.run_dir(context)
+        source_side = self._source_side(context, run_dir / SOURCE_FINGERPRINT_FILE)
+        started = time.monotonic()
+        target_fp = fingerprint.take(target.connect, jobs=opts.jobs,
+                                     utf8=plan.source["encoding"] != plan.target["encoding"], log=self.log)
+        with target.connect() as conn:
+            target_inv = inventory.take(conn)
+            state = self._timescale_state(conn) if plan.timescaledb else None
+        target_seconds = time.monotonic() - started
+        roles = (context["ti"].xcom_pull(task_ids="dump_roles") or {}).get("roles") if opts.roles else None
+        result = VerifyReport()
+        result.checks += compare_data(fingerprint.Fingerprint.from_dict(source_side["fingerprint"]), target_fp)
+        result.checks += compare_structure(source_side["inventory"], target_inv, roles=roles)
+        if state is not None:
+            result.checks += check_timescale_state(state)
+        result.timings = self._timings(context, source_side["seconds"], target_seconds)
+        json_path, html_path = report.write(result, run_dir, {
+            "source": source.label, "target": target.label, "run": context["ti"].run_id,
+        })
+        self.log.info("verification of %s against %s:\n%s", target.label, source.label, format_table(result))
+        self.log.info("verification report: %s and %s", html_path, json_path)
+        summary = result.summary()
+        if result.differences:
             raise VerificationError(
-                f"the target differs from the source in {len(report.differences)} place(s): "
+                f"the target differs from the source in {len(result.differences)} place(s) (report: {html_path}): "
                 + "; ".join(summary["differences"][:50])
             )
-        self.log.info("verified: %d tables, %d rows, %d sequences identical", summary["tables"], summary["rows"],
-                      summary["sequences"])
-        run_dir = self.run_dir(context, create=False)
+        self.log.info("verified: %d relations, %d rows, %d sequences, %d structure items identical",
+                      summary["tables"], summary["rows"], summary["sequences"], summary["structure_items"])
         if opts.keep_dump:
             self.log.info("keep_dump=true: dump files kept in %s", run_dir)
         else:
-            for name in (DUMP_FILE, ROLES_FILE):
+            for name in (DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE):
                 workdir.remove(run_dir / name)
-            self.log.info("dump files removed from %s", run_dir)
-        return summary
+            self.log.info("dump files removed from %s; the reports stay", run_dir)
+        return {**summary, "report_html": str(html_path), "report_json": str(json_path)}
+
+    def _source_side(self, context: Any, path: Any) -> dict[str, Any]:
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+        self.log.warning("%s is missing (fingerprint_source ran elsewhere or was cleared): computing it now", path)
+        source, _ = self.endpoints(context)
+        return take_source_side(source, self.plan(context), self.migration_options(context).jobs, self.log)
+
+    def _timescale_state(self, conn: Any) -> dict[str, Any]:
+        """The target's TimescaleDB state, waiting briefly for post_restore's scheduler to start."""
+        deadline = time.monotonic() + SCHEDULER_WAIT_S
+        state = inventory.timescale_state(conn)
+        while state["schedulers"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            state = inventory.timescale_state(conn)
+        return state
+
+    def _timings(self, context: Any, source_seconds: float, target_seconds: float) -> dict[str, float]:
+        ti = context["ti"]
+        phases = {task: (ti.xcom_pull(task_ids=task) or {}).get("seconds") for task in ("dump_data", "load", "analyze")}
+        timings = {f"{task} seconds": float(s) for task, s in phases.items() if s is not None}
+        timings["verify: source side seconds (beside the load)"] = round(source_seconds, 2)
+        timings["verify: target side seconds"] = round(target_seconds, 2)
+        return timings

@@ -1,0 +1,2 @@
+-- The database's encoding.
+SELECT current_setting('server_encoding') AS encoding;

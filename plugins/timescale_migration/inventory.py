@@ -1,0 +1,37 @@
+"""What one side holds, as structure: schemas, tables, columns, indexes, constraints, types, functions,
+triggers, policies, comments, sequences, extensions, roles, and TimescaleDB's hypertables, dimensions,
+chunks, compression settings and jobs. Each section maps an object's name to a detail string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from timescale_migration import catalog, sql
+
+SECTIONS = (
+    "schemas", "tables", "columns", "indexes", "constraints", "types", "functions", "triggers", "policies",
+    "comments", "sequences", "extensions", "roles",
+)
+TIMESCALE_SECTIONS = ("hypertables", "dimensions", "chunks", "compression", "jobs")
+
+
+def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
+    """Every section of the inventory of the connected database."""
+    catalog.run(conn, sql.query("verify_session"))
+    result = {section: _section(conn, f"inventory_{section}") for section in SECTIONS}
+    if "timescaledb" in catalog.installed_extensions(conn):
+        for section in TIMESCALE_SECTIONS:
+            result[f"timescaledb {section}"] = _section(conn, f"timescaledb_{section}")
+    return result
+
+
+def timescale_state(conn: psycopg.Connection) -> dict[str, Any]:
+    """timescaledb.restoring (session and database) and the background worker scheduler of the database."""
+    return catalog.rows(conn, "timescaledb_state")[0]
+
+
+def _section(conn: psycopg.Connection, name: str) -> dict[str, str]:
+    return {row["name"]: row["detail"] or "" for row in catalog.rows(conn, name)}
