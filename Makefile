@@ -26,7 +26,8 @@ stop:  ## stop the local servers
 status:
 	bash scripts/testservers.sh status
 
-test: venv  ## every test (unit, integration, end-to-end) against servers started for the run and stopped after
+test: venv  ## every test (unit, integration, end-to-end) against fresh servers started for the run and stopped after
+	bash scripts/testservers.sh reset
 	bash scripts/with-servers.sh $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 unit: venv  ## the tests that need no server

@@ -48,7 +48,7 @@ with DAG(
     params=migration_params(),
     doc_md=__doc__,
     tags=["timescale", "migration"],
-    default_args={"retries": 0, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    default_args={"retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
 ) as dag:
     check_extensions = CheckExtensionsOperator(task_id="check_extensions")
     check_versions = CheckVersionsOperator(task_id="check_versions")

@@ -1,5 +1,5 @@
--- Inventory: roles with the attributes a non-superuser target keeps, and their memberships.
-SELECT quote_ident(r.rolname) AS name,
+-- Inventory: roles (by their plain name) with the attributes a non-superuser target keeps, and their memberships.
+SELECT r.rolname AS name,
        concat_ws(' ', CASE WHEN r.rolcanlogin THEN 'login' ELSE 'nologin' END,
                  CASE WHEN r.rolinherit THEN 'inherit' ELSE 'noinherit' END,
                  CASE WHEN r.rolcreaterole THEN 'createrole' END, CASE WHEN r.rolcreatedb THEN 'createdb' END,

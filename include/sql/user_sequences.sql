@@ -1,5 +1,6 @@
 -- Sequences of the current database that are not catalogs' or extensions' own.
-SELECT n.nspname AS schema_name, c.relname AS sequence_name
+SELECT n.nspname AS schema_name, c.relname AS sequence_name,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS display_name
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'S'

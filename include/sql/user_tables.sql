@@ -3,6 +3,7 @@
 -- (chunks live in extension-owned schemas; their rows are counted through their hypertable).
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS display_name,
        CASE WHEN c.relkind = 'p' THEN 'partitioned'
             WHEN c.relkind = 'm' THEN 'materialized view'
             WHEN c.relispartition THEN 'partition'

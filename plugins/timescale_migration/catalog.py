@@ -87,9 +87,9 @@ def largest_tables(conn: psycopg.Connection) -> list[dict[str, Any]]:
     return rows(conn, "largest_tables")
 
 
-def user_tables(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
-    """(schema, table, kind) of every table holding user rows."""
-    return [(r["schema_name"], r["table_name"], r["kind"]) for r in rows(conn, "user_tables")]
+def user_tables(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
+    """(schema, table, kind, display name) of every relation holding user rows."""
+    return [(r["schema_name"], r["table_name"], r["kind"], r["display_name"]) for r in rows(conn, "user_tables")]
 
 
 def hypertables(conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, int]]:
@@ -102,9 +102,9 @@ def hypertables(conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, int
     }
 
 
-def user_sequences(conn: psycopg.Connection) -> list[tuple[str, str]]:
-    """(schema, sequence) of every user sequence."""
-    return [(r["schema_name"], r["sequence_name"]) for r in rows(conn, "user_sequences")]
+def user_sequences(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
+    """(schema, sequence, display name) of every user sequence."""
+    return [(r["schema_name"], r["sequence_name"], r["display_name"]) for r in rows(conn, "user_sequences")]
 
 
 def row_count(conn: psycopg.Connection, schema: str, table: str) -> int:

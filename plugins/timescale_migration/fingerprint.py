@@ -18,11 +18,6 @@ from psycopg import sql as pgsql
 from timescale_migration import catalog, sql
 
 
-def display(schema: str, name: str) -> str:
-    """schema.name quoted the way PostgreSQL would print it."""
-    return pgsql.Identifier(schema, name).as_string()
-
-
 @dataclass
 class TableSum:
     """One relation's rows: count and checksum (None when it could not be read), seconds taken."""
@@ -76,12 +71,12 @@ def session_pool(connect: Connect, size: int) -> Iterator[queue.Queue[psycopg.Co
         yield pool
 
 
-def relations(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
-    """(schema, name, kind) of every relation holding user rows, hypertables marked."""
+def relations(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
+    """(schema, name, kind, display name) of every relation holding user rows, hypertables marked."""
     hypertables = catalog.hypertables(conn)
     return [
-        (schema, name, "hypertable" if (schema, name) in hypertables else kind)
-        for schema, name, kind in catalog.user_tables(conn)
+        (schema, name, "hypertable" if (schema, name) in hypertables else kind, shown)
+        for schema, name, kind, shown in catalog.user_tables(conn)
     ]
 
 
@@ -102,8 +97,7 @@ def add_partitioned(conn: psycopg.Connection, tables: dict[str, TableSum]) -> No
     """A partitioned table's rows are its leaves' rows: sum their counts and checksums (the sums add up)."""
     leaves: dict[str, list[str]] = {}
     for row in catalog.rows(conn, "partition_leaves"):
-        leaves.setdefault(display(row["schema_name"], row["table_name"]), []).append(
-            display(row["leaf_schema"], row["leaf_name"]))
+        leaves.setdefault(row["display_name"], []).append(row["leaf_display_name"])
     for parent, names in leaves.items():
         parts = [tables[n] for n in names if n in tables]
         if parent not in tables:
@@ -125,25 +119,26 @@ def take(connect: Connect, *, jobs: int, utf8: bool, log: Any = None) -> Fingerp
             encoding = catalog.rows(conn, "server_encoding")[0]["encoding"]
             targets = relations(conn)
             sizes = {(s, n): b for s, n, b in _sizes(conn)}
-            sequences = {display(s, n): _seq(conn, s, n) for s, n in catalog.user_sequences(conn)}
+            sequences = {shown: _seq(conn, s, n) for s, n, shown in catalog.user_sequences(conn)}
             large_objects = catalog.rows(conn, "large_object_checksums")[0]
         finally:
             pool.put(conn)
         work = [t for t in targets if t[2] != "partitioned"]
         work.sort(key=lambda t: (t[2] != "hypertable", -sizes.get((t[0], t[1]), 0)))
 
-        def one(item: tuple[str, str, str]) -> tuple[str, TableSum]:
+        def one(item: tuple[str, str, str, str]) -> tuple[str, TableSum]:
+            schema, name, kind, shown = item
             conn = pool.get()
             try:
-                return display(item[0], item[1]), checksum(conn, *item, utf8=utf8)
+                return shown, checksum(conn, schema, name, kind, utf8=utf8)
             finally:
                 pool.put(conn)
 
         with ThreadPoolExecutor(max_workers=jobs) as executor:
             tables = dict(executor.map(one, work))
-        for schema, name, kind in targets:
+        for _, _, kind, shown in targets:
             if kind == "partitioned":
-                tables[display(schema, name)] = TableSum(kind, 0, "0:0")
+                tables[shown] = TableSum(kind, 0, "0:0")
         conn = pool.get()
         add_partitioned(conn, tables)
         pool.put(conn)

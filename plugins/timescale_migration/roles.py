@@ -75,7 +75,11 @@ def unquote(token: str) -> str:
 
 
 def _join(parts: list[str]) -> str:
-    return " ".join(parts).replace(" ;", ";").replace(" ,", ",")
+    """Tokens back into a statement: a space between tokens, none before , and ; (quoted names untouched)."""
+    out = ""
+    for part in parts:
+        out += part if part in (",", ";") or not out else " " + part
+    return out
 
 
 def _dollar_tag(statement: str) -> str:

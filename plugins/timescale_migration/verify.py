@@ -116,8 +116,7 @@ def compare_structure(
         if section == "roles":
             if roles is None:
                 continue
-            wanted = {_quote(r) for r in roles}
-            names = {n for n in names if n in wanted}
+            names = {n for n in names if n in set(roles)}
         for name in sorted(names):
             s, t = src.get(name), tgt.get(name)
             if s is None and section in EXTRA_ALLOWED:
@@ -148,12 +147,6 @@ def check_timescale_state(state: dict[str, Any]) -> list[Check]:
     ]
 
 
-def _quote(role: str) -> str:
-    """A role name as quote_ident() prints it (lower-case simple names stay bare)."""
-    simple = role.replace("_", "a").isalnum() and role == role.lower() and not role[:1].isdigit() and role.isascii()
-    return role if simple else '"' + role.replace('"', '""') + '"'
-
-
 def format_table(report: VerifyReport) -> str:
     """A readable table of the data checks, then every difference, for the task log."""
     rows = [("relation", "kind", "source rows", "target rows", "checksum", "result")]
@@ -161,10 +154,8 @@ def format_table(report: VerifyReport) -> str:
         rows.append((c.name, c.extra.get("kind", ""), _show(c.source), _show(c.target),
                      "match" if c.extra.get("checksum_match") else "-", "ok" if c.ok else "DIFFERS"))
     widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
-    lines = [
-        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]:<{widths[4]}}  {r[5]}"
-        for r in rows
-    ]
+    w0, w1, w2, w3, w4 = widths
+    lines = [f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>{w2}}  {r[3]:>{w3}}  {r[4]:<{w4}}  {r[5]}" for r in rows]
     others: dict[str, list[Check]] = {}
     for c in report.checks:
         if c.section != "data":

@@ -24,6 +24,7 @@ def run_dir(work_dir: str | None, dag_id: str, run_id: str, *, create: bool = Tr
     """<base>/<dag_id>/<run_id>, every level created private to this user."""
     path = base_dir(work_dir) / safe_name(dag_id) / safe_name(run_id)
     if create:
+        path.parent.parent.parent.mkdir(parents=True, exist_ok=True)
         for level in (path.parent.parent, path.parent, path):
             level.mkdir(mode=0o700, exist_ok=True)
         path.chmod(0o700)

@@ -138,7 +138,7 @@ def test_verify_names_each_difference(make_migration, servers):
         m.run(VerifyOperator(task_id="verify"))
     message = str(err.value)
     assert 'data "Sales Data"."Order ""Items""": source 1501 rows, target 1500 rows' in message
-    assert 'sequences "shop"."invoice_number_seq": source last_value=250000' in message
+    assert 'sequences shop.invoice_number_seq: source last_value=250000' in message
     assert "large objects pg_largeobject: source 3 object(s), target 2" in message
     assert (m.ti.xcoms["dump_data"]["dump_file"]).endswith(DUMP_FILE)
 
@@ -263,5 +263,5 @@ def test_rows_hidden_by_forced_row_security_are_reported(make_migration, servers
     with pytest.raises(VerificationError) as err:
         for op in phases():
             m.run(op)
-    assert 'data "public"."secrets": source: ok; target: unreadable by tsdbadmin_' in str(err.value)
+    assert 'data public.secrets: source: ok; target: unreadable by tsdbadmin_' in str(err.value)
     assert "row-level security" in str(err.value)

@@ -11,7 +11,7 @@ from timescale_migration.operators.base import MigrationOperator
 class AnalyzeOperator(MigrationOperator):
     """psql -c "ANALYZE;" on the target, as the guide does."""
 
-    retries = 2
+    default_retries = 2
 
     def execute(self, context: Any) -> dict[str, Any]:
         plan = self.plan(context)

@@ -60,6 +60,11 @@ class MigrationMixin:
 
 
 class MigrationOperator(MigrationMixin, BaseOperator):
-    """Base class of the phase operators."""
+    """Base class of the phase operators; `default_retries` applies unless the DAG passes `retries`."""
 
     ui_color = "#e3f2fd"
+    default_retries = 0
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("retries", self.default_retries)
+        super().__init__(**kwargs)

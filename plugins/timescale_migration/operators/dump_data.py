@@ -32,7 +32,7 @@ def size_progress(path: Path, expected_bytes: int) -> Callable[[], str]:
 class DumpDataOperator(MigrationOperator):
     """pg_dump with the guide's flags; a retry replaces whatever a failed attempt left."""
 
-    retries = 2
+    default_retries = 2
 
     def execute(self, context: Any) -> dict[str, Any]:
         plan = self.plan(context)

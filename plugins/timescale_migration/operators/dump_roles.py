@@ -15,7 +15,7 @@ from timescale_migration.roles import filter_roles
 class DumpRolesOperator(MigrationOperator):
     """Write roles.sql in the run's work directory (mode 0600), or nothing when the run's roles param is false."""
 
-    retries = 2
+    default_retries = 2
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)

@@ -30,7 +30,7 @@ def take_source_side(source: Endpoint, plan: MigrationPlan, jobs: int, log: Any)
 class FingerprintSourceOperator(MigrationOperator):
     """Checksums and inventory of the source into the run's work directory (source_fingerprint.json)."""
 
-    retries = 2
+    default_retries = 2
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)

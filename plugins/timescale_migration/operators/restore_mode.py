@@ -9,6 +9,7 @@ skipped pre_restore would skip the load too.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psycopg
@@ -18,6 +19,7 @@ from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
 
 NOT_NEEDED = "not needed (plain PostgreSQL source)"
+SCHEDULER_WAIT_S = 5.0
 
 
 class _RestoreModeOperator(MigrationOperator):
@@ -55,13 +57,48 @@ class PreRestoreOperator(_RestoreModeOperator):
 
 
 class PostRestoreOperator(_RestoreModeOperator):
-    """Leave restore mode and restart background workers; fails if the target is still restoring."""
+    """Leave restore mode and make sure a background worker scheduler serves the database again."""
 
     sql_name = "timescaledb_post_restore"
-    retries = 3
+    default_retries = 3
 
     def execute(self, context: Any) -> dict[str, Any]:
         setting = self.call(context)
         if setting == "on":
             raise MigrationError("timescaledb.restoring is still on for the target database after post_restore")
-        return {"restoring": setting}
+        if setting == NOT_NEEDED:
+            return {"restoring": setting}
+        _, target = self.endpoints(context)
+        with target.connect() as conn:
+            schedulers = self.ensure_scheduler(conn)
+        return {"restoring": setting, "schedulers": schedulers}
+
+    def ensure_scheduler(self, conn: psycopg.Connection) -> int:
+        """Wait for the database's scheduler; restart the workers once if none comes (a TimescaleDB race)."""
+        schedulers = _wait_for_scheduler(conn, SCHEDULER_WAIT_S)
+        if schedulers:
+            self.log.info("TimescaleDB background worker scheduler is running for the target database")
+            return schedulers
+        rows = catalog.rows(conn, "timescaledb_restart_workers_function")
+        if not rows:
+            self.log.warning("no TimescaleDB scheduler runs for the target database and restart_background_workers()"
+                             " was not found: background jobs will not run until the server restarts")
+            return 0
+        self.log.warning("no TimescaleDB scheduler started after post_restore: restarting background workers")
+        try:
+            catalog.run(conn, sql.compose("timescaledb_restart_workers", schema=rows[0]["schema_name"]))
+        except psycopg.errors.InsufficientPrivilege as err:
+            self.log.warning("cannot restart background workers: %s", err.diag.message_primary)
+            return 0
+        schedulers = _wait_for_scheduler(conn, SCHEDULER_WAIT_S)
+        self.log.info("TimescaleDB schedulers for the target database after the restart: %d", schedulers)
+        return schedulers
+
+
+def _wait_for_scheduler(conn: psycopg.Connection, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    while True:
+        schedulers = catalog.rows(conn, "timescaledb_state")[0]["schedulers"]
+        if schedulers or time.monotonic() >= deadline:
+            return schedulers
+        time.sleep(0.5)

@@ -15,6 +15,11 @@ def _mb(value: int) -> str:
     return f"{value / 1_048_576:,.1f} MB"
 
 
+def _cell(value: object) -> str:
+    """A value safe inside a Markdown table cell."""
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
 def gate_body(plan: MigrationPlan, source_label: str, target_label: str, sessions: list[dict[str, Any]]) -> str:
     """Markdown shown at the gate: what the checks found and who is still connected to the source."""
     ts = plan.timescaledb
@@ -24,7 +29,7 @@ def gate_body(plan: MigrationPlan, source_label: str, target_label: str, session
         "",
         "| | source | target |",
         "| --- | --- | --- |",
-        f"| where | {source_label} | {target_label} |",
+        f"| where | {_cell(source_label)} | {_cell(target_label)} |",
         f"| PostgreSQL | {plan.source['version']} | {plan.target['version']} |",
         f"| TimescaleDB | {ts.version if ts else '-'} | {ts.version if ts else '-'} |",
         f"| database size | {_mb(plan.source['database_bytes'])} | {_mb(plan.target['database_bytes'])} |",
@@ -38,8 +43,8 @@ def gate_body(plan: MigrationPlan, source_label: str, target_label: str, session
     if sessions:
         lines += ["", "| pid | user | application | client | state | since |", "| --- | --- | --- | --- | --- | --- |"]
         lines += [
-            f"| {s['pid']} | {s['user_name']} | {s['application_name'] or ''} | {s['client_addr']} | "
-            f"{s['state'] or ''} | {s['backend_start']} |"
+            f"| {s['pid']} | {_cell(s['user_name'])} | {_cell(s['application_name'])} | {_cell(s['client_addr'])} | "
+            f"{_cell(s['state'])} | {s['backend_start']} |"
             for s in sessions[:50]
         ]
     return "\n".join(lines)

@@ -30,7 +30,7 @@ SCHEDULER_WAIT_S = 15.0
 class VerifyOperator(MigrationOperator):
     """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
-    retries = 1
+    default_retries = 1
     source_task_id = "fingerprint_source"
 
     def execute(self, context: Any) -> dict[str, Any]:

@@ -1,0 +1,111 @@
+"""Fixtures for operator unit tests: connections as env vars, no real server, fake client tools, a fake task context."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from timescale_migration.clienttools import ClientTools
+from timescale_migration.constants import CLIENT_TOOLS
+from timescale_migration.endpoints import Endpoint
+from timescale_migration.plan import MigrationPlan, TimescaleInfo
+
+SOURCE_PASSWORD = "src-Secret-1'\""
+TARGET_PASSWORD = "tgt-Secret-2 \\"
+DAG_ID = "migrate_database"
+RUN_ID = "manual__2026-11-26T12:35:16.079090+00:00"
+
+
+@dataclass
+class FakeTI:
+    """The bits of a TaskInstance the operators use."""
+
+    xcoms: dict[str, Any] = field(default_factory=dict)
+    dag_id: str = DAG_ID
+    run_id: str = RUN_ID
+
+    def xcom_pull(self, task_ids: str) -> Any:
+        """The value a task returned, if any."""
+        return self.xcoms.get(task_ids)
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Fresh source and target connections as AIRFLOW_CONN_* JSON; returns their params."""
+    suffix = uuid.uuid4().hex[:8]
+    ids = {"source_conn_id": f"tsm_src_{suffix}", "target_conn_id": f"tsm_tgt_{suffix}"}
+    specs = {
+        "source_conn_id": ("source.example", "appdb", "postgres", SOURCE_PASSWORD),
+        "target_conn_id": ("target.example", "tsdb", "tsdbadmin", TARGET_PASSWORD),
+    }
+    for key, conn_id in ids.items():
+        host, schema, login, password = specs[key]
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps({
+            "conn_type": "postgres", "host": host, "port": 5432, "login": login, "password": password,
+            "schema": schema,
+        }))
+    return ids
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
+    """Endpoint.connect() replaced: it yields the side's name ("source"/"target") and records each session."""
+    sessions: list[tuple[str, str | None]] = []
+
+    @contextmanager
+    def connect(self: Endpoint, database: str | None = None) -> Iterator[str]:
+        sessions.append((self.side, database))
+        yield self.side
+
+    monkeypatch.setattr(Endpoint, "connect", connect)
+    return sessions
+
+
+def write_tools(bin_dir: Path, version: str = "17.12", scripts: dict[str, str] | None = None) -> ClientTools:
+    """Fake client tools: each prints its version for --version, else runs the given script body (default: exit 0)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for tool in CLIENT_TOOLS:
+        body = (scripts or {}).get(tool, "exit 0")
+        path = bin_dir / tool
+        path.write_text(
+            f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo "{tool} (PostgreSQL) {version}"; exit 0; fi\n{body}\n'
+        )
+        path.chmod(0o755)
+    return ClientTools(bin_dir=str(bin_dir), major=int(version.split(".")[0]), version=version)
+
+
+def make_plan(tools: ClientTools, *, timescaledb: bool | TimescaleInfo = True, **changes: Any) -> MigrationPlan:
+    """A plan as check_versions returns it (timescaledb: False for plain PostgreSQL, or the TimescaleInfo to use)."""
+    if timescaledb is True:
+        timescaledb = TimescaleInfo("2.19.3", "public", "public")
+    values: dict[str, Any] = {
+        "source": {"version": "17.2", "major": 17, "database_bytes": 20 * 1_048_576, "user_name": "postgres",
+                   "encoding": "UTF8"},
+        "target": {"version": "17.4", "major": 17, "database_bytes": 8 * 1_048_576, "user_name": "tsdbadmin",
+                   "encoding": "UTF8"},
+        "client_tools": tools,
+        "timescaledb": timescaledb or None,
+        "source_extensions": {"timescaledb": {"version": "2.19.3", "schema": "public"}} if timescaledb else {},
+        "role_passwords": True,
+        "aligned": None,
+    }
+    values.update(changes)
+    return MigrationPlan(**values)
+
+
+@pytest.fixture
+def make_context(connections: dict[str, str], work_dir: Path) -> Callable[..., dict[str, Any]]:
+    """Build a task context: the run's params (work_dir set) and a TI holding the plan's XCom."""
+
+    def build(plan: MigrationPlan | None = None, **params: Any) -> dict[str, Any]:
+        xcoms = {"check_versions": plan.to_xcom()} if plan is not None else {}
+        return {"params": {**connections, "work_dir": str(work_dir), **params}, "ti": FakeTI(xcoms)}
+
+    return build

@@ -1,0 +1,93 @@
+"""Unit tests of operators/base.py: the helpers every phase operator shares."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.unit.operators.conftest import make_plan
+from timescale_migration import operators
+from timescale_migration.clienttools import ClientTools
+from timescale_migration.exceptions import MigrationError
+from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.runner import ToolRunner
+
+pytestmark = pytest.mark.unit
+
+TOOLS = ClientTools(bin_dir="/x", major=17, version="17.12")
+
+
+class Probe(MigrationOperator):
+    """A phase operator doing nothing."""
+
+    def execute(self, context):
+        return None
+
+
+def test_endpoints_from_params(make_context, connections: dict[str, str]) -> None:
+    """(source, target) come from the params, database overrides included."""
+    source, target = Probe(task_id="p").endpoints(make_context(source_database="app2", target_database=""))
+    assert (source.side, source.conn_id, source.database_override) == ("source", connections["source_conn_id"], "app2")
+    assert (target.side, target.conn_id, target.database_override) == ("target", connections["target_conn_id"], None)
+
+
+def test_migration_options_validated(make_context) -> None:
+    """Bad params fail the task with a MigrationError."""
+    with pytest.raises(MigrationError, match="jobs"):
+        Probe(task_id="p").migration_options(make_context(jobs=0))
+
+
+def test_plan_from_xcom(make_context) -> None:
+    """The plan is rebuilt from check_versions' XCom."""
+    plan = make_plan(TOOLS)
+    assert Probe(task_id="p").plan(make_context(plan)) == plan
+
+
+def test_plan_missing(make_context) -> None:
+    """Without check_versions' XCom the error says which task should have run."""
+    with pytest.raises(RuntimeError, match="no plan from check_versions"):
+        Probe(task_id="p").plan(make_context())
+
+
+def test_run_dir_private_under_work_dir(make_context, work_dir: Path) -> None:
+    """The run directory is <work_dir>/<dag_id>/<safe run_id>, mode 0700."""
+    path = Probe(task_id="p").run_dir(make_context())
+    assert path == work_dir / "migrate_database" / "manual__2026-11-26T12_35_16.079090_00_00"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o700
+
+
+def test_runner_is_created_once() -> None:
+    """The same ToolRunner serves every run of one task instance."""
+    operator = Probe(task_id="p")
+    assert isinstance(operator.runner, ToolRunner)
+    assert operator.runner is operator.runner
+
+
+def test_on_kill_kills_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """on_kill() kills the running tool, and does nothing before any tool ran."""
+    operator = Probe(task_id="p")
+    operator.on_kill()
+    killed: list[bool] = []
+    monkeypatch.setattr(ToolRunner, "kill", lambda self, grace=5.0: killed.append(True))
+    _ = operator.runner
+    operator.on_kill()
+    assert killed == [True]
+
+
+RETRYING = [
+    getattr(operators, name) for name in operators.__all__ if "default_retries" in vars(getattr(operators, name))
+]
+
+
+def test_some_operators_declare_retries() -> None:
+    """Phases that start over cleanly (dumps, analyze, post_restore) declare default_retries at class level."""
+    assert {cls.__name__ for cls in RETRYING} >= {"DumpDataOperator", "DumpRolesOperator", "AnalyzeOperator"}
+
+
+@pytest.mark.parametrize("cls", RETRYING, ids=lambda cls: cls.__name__)
+def test_class_level_retries_take_effect(cls: type[MigrationOperator]) -> None:
+    """An operator's declared retries are what an instance gets."""
+    assert cls(task_id="t").retries == vars(cls)["default_retries"] > 0
+    assert cls(task_id="t", retries=7).retries == 7

@@ -1,0 +1,197 @@
+"""Unit tests of operators/check_versions.py: version rules, and execute() over stubbed catalog answers."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.operators.conftest import write_tools
+from timescale_migration import catalog
+from timescale_migration.catalog import ServerInfo
+from timescale_migration.exceptions import ClientToolsError, TargetNotEmptyError, VersionCheckError
+from timescale_migration.operators import check_versions
+from timescale_migration.operators.check_versions import CheckVersionsOperator, check_majors, timescaledb_action
+from timescale_migration.plan import MigrationPlan
+
+pytestmark = pytest.mark.unit
+
+
+# --- check_majors -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "target"), [(15, 15), (15, 17), (17, 17), (16, 18)])
+def test_check_majors_allows_same_or_newer_target(source: int, target: int) -> None:
+    """A target of the same or a newer major version is fine."""
+    check_majors(source, target, f"{source}.1", f"{target}.2")
+
+
+def test_check_majors_refuses_older_target() -> None:
+    """An older target is refused naming both versions and what to use instead."""
+    with pytest.raises(VersionCheckError) as err:
+        check_majors(17, 15, "17.2", "15.8")
+    message = str(err.value)
+    assert "target PostgreSQL 15 is older than source PostgreSQL 17" in message
+    assert "15.8" in message
+    assert "17.2" in message
+    assert "PostgreSQL 17 or newer" in message
+
+
+# --- timescaledb_action -----------------------------------------------------------------------------------------------
+
+
+def test_timescaledb_action_ok_when_identical() -> None:
+    """Identical versions need nothing, whatever the target offers."""
+    assert timescaledb_action("2.19.3", "2.19.3", []) == "ok"
+
+
+def test_timescaledb_action_create_when_absent() -> None:
+    """Not installed on the target but installable: create it."""
+    assert timescaledb_action("2.19.3", None, ["2.18.0", "2.19.3"]) == "create"
+
+
+def test_timescaledb_action_replace_when_different() -> None:
+    """Another version installed, the source's installable: replace it."""
+    assert timescaledb_action("2.19.3", "2.20.0", ["2.19.3", "2.20.0"]) == "replace"
+
+
+def test_timescaledb_action_error_names_both_versions() -> None:
+    """A version the target cannot install is refused naming both versions and what the target offers."""
+    with pytest.raises(VersionCheckError) as err:
+        timescaledb_action("2.19.3", "2.20.0", ["2.20.0", "2.21.1"])
+    message = str(err.value)
+    assert "source 2.19.3" in message
+    assert "target 2.20.0" in message
+    assert "2.20.0, 2.21.1" in message
+    assert "ALTER EXTENSION timescaledb UPDATE" in message
+
+
+def test_timescaledb_action_error_when_nothing_installable() -> None:
+    """Absent and not installable: the message says so."""
+    with pytest.raises(VersionCheckError) as err:
+        timescaledb_action("2.19.3", None, [])
+    assert "target not installed" in str(err.value)
+    assert "no version" in str(err.value)
+
+
+# --- execute() --------------------------------------------------------------------------------------------------------
+
+
+def server(version_num: int, user: str, size: int = 1000) -> ServerInfo:
+    """A ServerInfo for one side (fields the dataclass does not have are left out)."""
+    values = {"version_num": version_num, "version": f"{version_num // 10000}.{version_num % 100}",
+              "user_name": user, "database_name": "db", "is_superuser": user == "postgres",
+              "can_read_passwords": user == "postgres", "database_bytes": size, "encoding": "UTF8"}
+    names = {f.name for f in dataclasses.fields(ServerInfo)}
+    return ServerInfo(**{key: value for key, value in values.items() if key in names})
+
+
+@pytest.fixture
+def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, Any]:
+    """Stubbed catalog answers per side; the test changes them before calling execute()."""
+    state: dict[str, Any] = {
+        "info": {"source": server(170002, "postgres"), "target": server(170004, "tsdbadmin")},
+        "extensions": {"source": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}},
+                       "target": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}}},
+        "objects": [],
+        "installable": ["2.19.3"],
+        "tools": write_tools(tmp_path / "bin"),
+        "tool_calls": [],
+    }
+    monkeypatch.setattr(catalog, "server_info", lambda conn: state["info"][conn])
+    monkeypatch.setattr(catalog, "installed_extensions", lambda conn: state["extensions"][conn])
+    monkeypatch.setattr(catalog, "user_objects", lambda conn: state["objects"])
+    monkeypatch.setattr(catalog, "available_versions", lambda conn, ext: state["installable"])
+
+    def find(pg_bin_dir: str | None, min_major: int):
+        state["tool_calls"].append((pg_bin_dir, min_major))
+        return state["tools"]
+
+    monkeypatch.setattr(check_versions, "find_client_tools", find)
+    return state
+
+
+def test_execute_plain_postgresql(sides: dict[str, Any], make_context) -> None:
+    """A plain PostgreSQL source gives a plan without TimescaleDB and with the tools found."""
+    result = CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    plan = MigrationPlan.from_xcom(result)
+    assert plan.timescaledb is None
+    assert plan.client_tools == sides["tools"]
+    assert plan.source["major"] == 17
+    assert plan.role_passwords is True
+    assert sides["tool_calls"] == [(None, 17)]
+
+
+def test_execute_asks_tools_for_newest_server(sides: dict[str, Any], make_context) -> None:
+    """Client tools must match the newer of the two servers, and pg_bin_dir is passed on."""
+    sides["info"]["source"] = server(150008, "postgres")
+    CheckVersionsOperator(task_id="check_versions").execute(make_context(pg_bin_dir="/opt/pg/bin"))
+    assert sides["tool_calls"] == [("/opt/pg/bin", 17)]
+
+
+def test_execute_refuses_older_target_before_anything_else(sides: dict[str, Any], make_context) -> None:
+    """An older target fails before client tools are even looked for."""
+    sides["info"]["target"] = server(150008, "tsdbadmin")
+    with pytest.raises(VersionCheckError):
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    assert sides["tool_calls"] == []
+
+
+def test_execute_propagates_client_tools_error(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """No usable client tools fails the task with that error."""
+    def find(pg_bin_dir: str | None, min_major: int):
+        raise ClientToolsError("install postgresql-client-17")
+
+    monkeypatch.setattr(check_versions, "find_client_tools", find)
+    with pytest.raises(ClientToolsError, match="postgresql-client-17"):
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+
+
+def test_execute_refuses_non_empty_target(sides: dict[str, Any], make_context) -> None:
+    """A target holding objects is refused, naming the first ten and saying there are more."""
+    sides["objects"] = [f"table public.t{i}" for i in range(12)]
+    with pytest.raises(TargetNotEmptyError) as err:
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    message = str(err.value)
+    assert "table public.t9" in message
+    assert "table public.t10" not in message
+    assert "and more" in message
+    assert "nothing was changed" in message
+
+
+def test_execute_aligns_timescaledb_on_empty_target(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """A missing but installable TimescaleDB is created on the empty target and the plan says so."""
+    sides["extensions"]["source"] = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    aligned: list[tuple[str, bool]] = []
+
+    def align(self, target, version: str, *, replace: bool) -> None:
+        aligned.append((version, replace))
+        sides["extensions"]["target"] = {"timescaledb": {"version": version, "schema": "extensions"}}
+
+    monkeypatch.setattr(CheckVersionsOperator, "_align", align)
+    plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
+    assert aligned == [("2.19.3", False)]
+    assert plan.aligned == "none -> 2.19.3"
+    assert plan.timescaledb is not None
+    assert (plan.timescaledb.version, plan.timescaledb.source_schema, plan.timescaledb.target_schema) == (
+        "2.19.3", "public", "extensions",
+    )
+
+
+def test_execute_does_not_touch_identical_timescaledb(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """Identical TimescaleDB versions are left alone."""
+    ext = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    sides["extensions"] = {"source": ext, "target": ext}
+    monkeypatch.setattr(CheckVersionsOperator, "_align", lambda *a, **k: pytest.fail("must not align"))
+    plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
+    assert plan.aligned is None
+    assert plan.timescaledb is not None
+
+
+def test_execute_reports_unreadable_passwords(sides: dict[str, Any], make_context) -> None:
+    """A source user that cannot read pg_authid makes the plan dump roles without passwords."""
+    sides["info"]["source"] = server(170002, "app_owner")
+    plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
+    assert plan.role_passwords is False

@@ -1,0 +1,45 @@
+"""Unit tests of timescale_migration.constants: the invariants other modules rely on."""
+
+from __future__ import annotations
+
+import pytest
+
+from timescale_migration import constants
+
+pytestmark = pytest.mark.unit
+
+
+def test_client_tools() -> None:
+    """The four programs the migration runs."""
+    assert set(constants.CLIENT_TOOLS) == {"pg_dump", "pg_dumpall", "pg_restore", "psql"}
+
+
+def test_child_env_keeps_no_secrets() -> None:
+    """The inherited environment never includes PG* or AIRFLOW* variables."""
+    assert not [key for key in constants.CHILD_ENV_KEEP if key.startswith(("PG", "AIRFLOW"))]
+    assert "PATH" in constants.CHILD_ENV_KEEP
+
+
+def test_libpq_extra_env_targets_pg_variables() -> None:
+    """Every libpq extra maps to a PG* variable, and passwords are not among the extras."""
+    assert all(var.startswith("PG") for var in constants.LIBPQ_EXTRA_ENV.values())
+    assert "password" not in constants.LIBPQ_EXTRA_ENV
+    assert constants.LIBPQ_EXTRA_ENV["sslmode"] == "PGSSLMODE"
+
+
+def test_refused_attributes_pair_up() -> None:
+    """Each refused attribute is listed with its NO form."""
+    refused = set(constants.ROLE_ATTRIBUTES_REFUSED)
+    assert {name for name in refused if not name.startswith("NO")} == {"SUPERUSER", "REPLICATION", "BYPASSRLS"}
+    assert all(f"NO{name}" in refused for name in ("SUPERUSER", "REPLICATION", "BYPASSRLS"))
+
+
+def test_reserved_roles() -> None:
+    """Timescale's own roles are reserved."""
+    assert {"postgres", "tsdbadmin"} <= set(constants.TARGET_RESERVED_ROLES)
+
+
+def test_plain_is_a_dump_format() -> None:
+    """plain (the documented commands) is allowed and jobs have a sane bound."""
+    assert "plain" in constants.DUMP_FORMATS
+    assert constants.MAX_JOBS >= 1

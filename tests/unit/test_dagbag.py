@@ -1,0 +1,135 @@
+"""The migrate_database DAG imports cleanly and has the documented shape."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+DAG_ID = "migrate_database"
+ORDER = [
+    "check_extensions",
+    "check_versions",
+    "stop_apps",
+    "dump_roles",
+    "dump_data",
+    "pre_restore",
+    "load",
+    "post_restore",
+    "analyze",
+    "verify",
+]
+PARAMS = [
+    "source_conn_id",
+    "target_conn_id",
+    "source_database",
+    "target_database",
+    "require_approval",
+    "pg_bin_dir",
+    "dump_format",
+    "jobs",
+    "roles",
+    "work_dir",
+    "keep_dump",
+]
+
+
+@pytest.fixture(scope="module")
+def dagbag() -> DagBag:
+    """The repository's dags folder, parsed the way the DAG processor does."""
+    return DagBag(dag_folder=str(REPO / "dags"))
+
+
+@pytest.fixture(scope="module")
+def dag(dagbag: DagBag):
+    """The migrate_database DAG."""
+    return dagbag.dags[DAG_ID]
+
+
+def test_no_import_errors(dagbag: DagBag) -> None:
+    """Every file in dags/ imports without error."""
+    assert dagbag.import_errors == {}
+
+
+def test_migrate_database_present(dagbag: DagBag) -> None:
+    """The DAG is found under its id."""
+    assert DAG_ID in dagbag.dag_ids
+
+
+def test_documented_tasks_exist(dag) -> None:
+    """Every documented phase is a task."""
+    assert set(ORDER) <= set(dag.task_ids)
+
+
+@pytest.mark.parametrize(("upstream", "task"), list(itertools.pairwise(ORDER)))
+def test_phase_follows_previous(dag, upstream: str, task: str) -> None:
+    """Each phase runs directly after the previous one."""
+    assert upstream in dag.get_task(task).upstream_task_ids
+
+
+def test_first_phase_has_no_upstream(dag) -> None:
+    """check_extensions starts the run."""
+    assert dag.get_task("check_extensions").upstream_task_ids == set()
+
+
+def test_order_is_a_chain(dag) -> None:
+    """Each documented phase is (transitively) downstream of every earlier one."""
+    for i, task_id in enumerate(ORDER[1:], start=1):
+        upstream = {t.task_id for t in dag.get_task(task_id).get_flat_relatives(upstream=True)}
+        assert set(ORDER[:i]) <= upstream, task_id
+
+
+def test_pre_restore_is_setup_and_post_restore_teardown(dag) -> None:
+    """pre_restore is the setup and post_restore the teardown of the load."""
+    pre, post = dag.get_task("pre_restore"), dag.get_task("post_restore")
+    assert pre.is_setup
+    assert not pre.is_teardown
+    assert post.is_teardown
+    assert not post.is_setup
+    assert {"load", "pre_restore"} <= post.upstream_task_ids
+
+
+def test_only_restore_mode_tasks_are_setup_or_teardown(dag) -> None:
+    """No other task is a setup or teardown."""
+    assert {t.task_id for t in dag.tasks if t.is_setup or t.is_teardown} == {"pre_restore", "post_restore"}
+
+
+def test_failed_load_reaches_analyze(dag) -> None:
+    """analyze depends on load directly, so a failed load is not hidden by a successful teardown."""
+    assert "load" in dag.get_task("analyze").upstream_task_ids
+
+
+def test_schedule_is_none(dag) -> None:
+    """The DAG only runs when triggered."""
+    assert dag.schedule is None
+    assert type(dag.timetable).__name__ == "NullTimetable"
+
+
+def test_params_documented_names(dag) -> None:
+    """The trigger form offers every documented param with its default."""
+    params = dag.params
+    assert set(PARAMS) <= set(params.keys())
+    assert params["source_conn_id"] == "migration_source"
+    assert params["target_conn_id"] == "migration_target"
+    assert params["require_approval"] is True
+    assert params["dump_format"] == "plain"
+    assert params["roles"] is True
+    assert params["keep_dump"] is False
+
+
+def test_tasks_use_package_operators(dag) -> None:
+    """Every task is one of the package's operators."""
+    for task in dag.tasks:
+        assert type(task).__module__.startswith("timescale_migration.operators."), task.task_id
+
+
+def test_declared_retries_reach_the_dag(dag) -> None:
+    """Tasks whose operator declares retries keep them in the parsed DAG."""
+    declared = {t.task_id: vars(type(t))["default_retries"] for t in dag.tasks if "default_retries" in vars(type(t))}
+    assert declared
+    assert {task_id: dag.get_task(task_id).retries for task_id in declared} == declared

@@ -1,0 +1,197 @@
+"""Unit tests of timescale_migration.options: the trigger-form params and their validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from airflow.sdk import Param
+from airflow.sdk.exceptions import ParamValidationError
+
+from timescale_migration.constants import MAX_JOBS
+from timescale_migration.exceptions import MigrationError
+from timescale_migration.options import MigrationOptions, migration_params
+
+pytestmark = pytest.mark.unit
+
+DOCUMENTED_DEFAULTS = {
+    "source_conn_id": "migration_source",
+    "target_conn_id": "migration_target",
+    "source_database": None,
+    "target_database": None,
+    "require_approval": True,
+    "pg_bin_dir": None,
+    "dump_format": "plain",
+    "jobs": 2,
+    "roles": True,
+    "work_dir": None,
+    "keep_dump": False,
+}
+
+
+def defaults() -> dict[str, Any]:
+    """The param values a form submitted unchanged would give."""
+    return {name: param.value for name, param in migration_params().items()}
+
+
+def with_(**changes: Any) -> dict[str, Any]:
+    """Default params with some values changed."""
+    return {**defaults(), **changes}
+
+
+# --- migration_params -------------------------------------------------------------------------------------------------
+
+
+def test_migration_params_names_and_defaults() -> None:
+    """Every documented param exists with its documented default."""
+    params = migration_params()
+    assert set(params) == set(DOCUMENTED_DEFAULTS)
+    assert all(isinstance(param, Param) for param in params.values())
+    assert {name: param.value for name, param in params.items()} == DOCUMENTED_DEFAULTS
+
+
+def test_migration_params_override_one_default() -> None:
+    """A keyword overrides only that param's default."""
+    params = migration_params(source_conn_id="pg15_source", jobs=8)
+    assert params["source_conn_id"].value == "pg15_source"
+    assert params["jobs"].value == 8
+    assert params["target_conn_id"].value == "migration_target"
+
+
+def test_migration_params_schema_limits() -> None:
+    """The form restricts dump_format to the allowed formats and jobs to 1..MAX_JOBS."""
+    params = migration_params()
+    assert params["dump_format"].schema["enum"] == ["plain"]
+    assert params["jobs"].schema["minimum"] == 1
+    assert params["jobs"].schema["maximum"] == MAX_JOBS
+    assert params["source_conn_id"].schema["minLength"] == 1
+
+
+@pytest.mark.parametrize("value", [0, MAX_JOBS + 1, "2"])
+def test_migration_params_form_rejects_bad_jobs(value: Any) -> None:
+    """The form's own validation refuses a bad jobs value."""
+    with pytest.raises(ParamValidationError):
+        migration_params()["jobs"].resolve(value=value)
+
+
+def test_migration_params_optional_fields_accept_null() -> None:
+    """The optional string params accept null and a string."""
+    params = migration_params()
+    for name in ("source_database", "target_database", "pg_bin_dir", "work_dir"):
+        assert params[name].resolve(value=None) is None
+        assert params[name].resolve(value="x") == "x"
+
+
+# --- MigrationOptions.from_params -------------------------------------------------------------------------------------
+
+
+def test_from_params_defaults() -> None:
+    """The form's defaults parse into the documented options."""
+    opts = MigrationOptions.from_params(defaults())
+    assert opts == MigrationOptions(
+        source_conn_id="migration_source",
+        target_conn_id="migration_target",
+        source_database=None,
+        target_database=None,
+        require_approval=True,
+        pg_bin_dir=None,
+        dump_format="plain",
+        jobs=2,
+        roles=True,
+        work_dir=None,
+        keep_dump=False,
+    )
+
+
+def test_from_params_minimal_mapping() -> None:
+    """Only the connection ids are required; everything else has its default."""
+    opts = MigrationOptions.from_params({"source_conn_id": "s", "target_conn_id": "t"})
+    assert (opts.jobs, opts.dump_format, opts.roles, opts.require_approval, opts.keep_dump) == (
+        2, "plain", True, True, False,
+    )
+
+
+def test_from_params_empty_strings_become_none() -> None:
+    """Empty optional strings (a cleared form field) mean "not set"."""
+    opts = MigrationOptions.from_params(with_(source_database="", target_database="", pg_bin_dir="", work_dir=""))
+    assert (opts.source_database, opts.target_database, opts.pg_bin_dir, opts.work_dir) == (None, None, None, None)
+
+
+def test_from_params_keeps_given_values() -> None:
+    """Given databases, directories and jobs are kept."""
+    opts = MigrationOptions.from_params(with_(source_database="app", target_database="tsdb", jobs=MAX_JOBS,
+                                               pg_bin_dir="/usr/lib/postgresql/17/bin", work_dir="/data/w"))
+    assert opts.source_database == "app"
+    assert opts.target_database == "tsdb"
+    assert opts.jobs == MAX_JOBS
+    assert opts.pg_bin_dir == "/usr/lib/postgresql/17/bin"
+    assert opts.work_dir == "/data/w"
+
+
+@pytest.mark.parametrize("jobs", [0, -1, MAX_JOBS + 1, True, False, "2", 2.0, None])
+def test_from_params_rejects_bad_jobs(jobs: Any) -> None:
+    """jobs out of range, a bool, a string, a float or null is refused naming the param."""
+    with pytest.raises(MigrationError, match=r"param jobs=") as err:
+        MigrationOptions.from_params(with_(jobs=jobs))
+    assert repr(jobs) in str(err.value)
+    assert str(MAX_JOBS) in str(err.value)
+
+
+@pytest.mark.parametrize("jobs", [1, MAX_JOBS])
+def test_from_params_accepts_jobs_bounds(jobs: int) -> None:
+    """1 and MAX_JOBS are both allowed."""
+    assert MigrationOptions.from_params(with_(jobs=jobs)).jobs == jobs
+
+
+@pytest.mark.parametrize("dump_format", ["custom", "directory", "PLAIN", ""])
+def test_from_params_rejects_dump_format(dump_format: str) -> None:
+    """A dump_format other than the allowed ones is refused naming the param and the allowed values."""
+    with pytest.raises(MigrationError, match="param dump_format=") as err:
+        MigrationOptions.from_params(with_(dump_format=dump_format))
+    assert "plain" in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["source_conn_id", "target_conn_id"])
+@pytest.mark.parametrize("value", ["", None])
+def test_from_params_rejects_empty_conn_id(key: str, value: Any) -> None:
+    """An empty connection id is refused naming the param."""
+    with pytest.raises(MigrationError, match=f"param {key} is empty"):
+        MigrationOptions.from_params(with_(**{key: value}))
+
+
+@pytest.mark.parametrize("key", ["source_conn_id", "target_conn_id"])
+def test_from_params_rejects_missing_conn_id(key: str) -> None:
+    """A missing connection id is refused naming the param."""
+    params = defaults()
+    del params[key]
+    with pytest.raises(MigrationError, match=key):
+        MigrationOptions.from_params(params)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True), ("True", True), (" yes ", True), ("1", True), ("on", True),
+        ("false", False), ("False", False), ("no", False), ("0", False), ("off", False), ("", False),
+        (True, True), (False, False), (1, True), (0, False),
+    ],
+)
+@pytest.mark.parametrize("key", ["require_approval", "roles", "keep_dump"])
+def test_from_params_flags(key: str, value: Any, expected: bool) -> None:
+    """Flags given as strings (a CLI run's conf) or bools parse as expected."""
+    assert getattr(MigrationOptions.from_params(with_(**{key: value})), key) is expected
+
+
+def test_from_params_flag_defaults_when_absent() -> None:
+    """Absent flags take their documented defaults."""
+    opts = MigrationOptions.from_params({"source_conn_id": "s", "target_conn_id": "t"})
+    assert opts.require_approval is True
+    assert opts.roles is True
+    assert opts.keep_dump is False
+
+
+def test_options_are_frozen() -> None:
+    """Parsed options cannot be changed afterwards."""
+    opts = MigrationOptions.from_params(defaults())
+    with pytest.raises(AttributeError):
+        opts.jobs = 3  # type: ignore[misc]

@@ -1,0 +1,218 @@
+"""Unit tests of timescale_migration.runner: running short real commands, progress reports and kill()."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import subprocess
+import threading
+import time
+
+import pytest
+
+from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.runner import TAIL_LINES, ToolRunner
+
+pytestmark = pytest.mark.unit
+
+LOGGER = "tsm.unit.runner"
+
+
+@pytest.fixture
+def runner() -> ToolRunner:
+    """A runner logging to a test logger."""
+    return ToolRunner(logging.getLogger(LOGGER))
+
+
+def env() -> dict[str, str]:
+    """A minimal environment for the child."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+
+def pgrep(pattern: str) -> list[str]:
+    """Pids of processes whose command line matches pattern."""
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True, check=False)
+    return out.stdout.split()
+
+
+def wait_for(condition, timeout: float = 5.0) -> bool:
+    """Poll condition() until true or timeout; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+def test_run_success_returns_seconds_and_logs_output(runner: ToolRunner, caplog: pytest.LogCaptureFixture) -> None:
+    """A successful run returns its duration and logs every output line prefixed with the tool name."""
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    seconds = runner.run(["sh", "-c", "echo one; echo two >&2"], env())
+    assert 0 <= seconds < 10
+    messages = [r.getMessage() for r in caplog.records]
+    assert "sh: one" in messages
+    assert "sh: two" in messages
+    assert any(m.startswith("sh finished in ") for m in messages)
+
+
+def test_run_failure_raises_with_exit_code_and_output(runner: ToolRunner) -> None:
+    """A non-zero exit raises ClientToolFailed with the tool, its exit code and its last output."""
+    with pytest.raises(ClientToolFailed) as err:
+        runner.run(["sh", "-c", "echo hi; exit 3"], env())
+    message = str(err.value)
+    assert message.startswith("sh exited with code 3 after ")
+    assert message.endswith("its last output:\nhi")
+
+
+def test_run_failure_without_output(runner: ToolRunner) -> None:
+    """A silent failure says so."""
+    with pytest.raises(ClientToolFailed, match=r"\(no output\)"):
+        runner.run(["sh", "-c", "exit 1"], env())
+
+
+def test_run_failure_keeps_only_the_tail(runner: ToolRunner) -> None:
+    """Only the last TAIL_LINES lines of output are in the error."""
+    script = "i=1; while [ $i -le 30 ]; do printf 'line-%02d\\n' $i; i=$((i+1)); done; exit 2"
+    with pytest.raises(ClientToolFailed) as err:
+        runner.run(["sh", "-c", script], env())
+    tail = str(err.value).split("its last output:\n", 1)[1].splitlines()
+    assert len(tail) == TAIL_LINES
+    assert tail[0] == f"line-{30 - TAIL_LINES + 1:02d}"
+    assert tail[-1] == "line-30"
+
+
+def test_run_passes_exactly_the_given_env(runner: ToolRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child sees the env given, not the parent's."""
+    monkeypatch.setenv("TSM_UNIT_PARENT_ONLY", "leak")
+    with pytest.raises(ClientToolFailed) as err:
+        runner.run(["sh", "-c", 'echo "given=$TSM_GIVEN parent=$TSM_UNIT_PARENT_ONLY"; exit 1'],
+                   {**env(), "TSM_GIVEN": "yes"})
+    assert "given=yes parent=\n" in str(err.value) + "\n"
+
+
+def test_run_stdin_is_closed(runner: ToolRunner) -> None:
+    """The child reads no input (stdin is /dev/null), so a tool never waits for a prompt answer."""
+    with pytest.raises(ClientToolFailed, match="got=<>"):
+        runner.run(["sh", "-c", 'read -r line; echo "got=<$line>"; exit 1'], env())
+
+
+def test_run_uses_tool_basename(runner: ToolRunner) -> None:
+    """Messages name the tool by its file name, not its full path."""
+    with pytest.raises(ClientToolFailed, match=r"^sh exited with code 4"):
+        runner.run(["/bin/sh", "-c", "exit 4"], env())
+
+
+def test_progress_callback_called(runner: ToolRunner, caplog: pytest.LogCaptureFixture) -> None:
+    """While the tool runs, progress() is called every interval and its message logged."""
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    calls: list[float] = []
+
+    def progress() -> str:
+        calls.append(time.monotonic())
+        return f"step {len(calls)}"
+
+    runner.run(["sleep", "0.3"], env(), progress=progress, interval=0.05)
+    assert len(calls) >= 2
+    assert "sleep progress: step 1" in [r.getMessage() for r in caplog.records]
+
+
+def test_progress_none_is_not_logged(runner: ToolRunner, caplog: pytest.LogCaptureFixture) -> None:
+    """A progress() returning None logs nothing."""
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    calls = []
+    runner.run(["sleep", "0.2"], env(), progress=lambda: calls.append(1), interval=0.05)
+    assert calls
+    assert not [r for r in caplog.records if "progress" in r.getMessage()]
+
+
+def test_progress_errors_do_not_break_the_run(runner: ToolRunner, caplog: pytest.LogCaptureFixture) -> None:
+    """A failing progress() is logged and the tool still completes."""
+    caplog.set_level(logging.INFO, logger=LOGGER)
+
+    def progress() -> str:
+        raise OSError("no such file")
+
+    assert runner.run(["sleep", "0.2"], env(), progress=progress, interval=0.05) >= 0.2
+    assert "sleep progress: progress unavailable: no such file" in [r.getMessage() for r in caplog.records]
+
+
+def test_progress_stops_after_the_run(runner: ToolRunner) -> None:
+    """No progress() call happens once run() has returned."""
+    calls: list[int] = []
+    runner.run(["sleep", "0.1"], env(), progress=lambda: calls.append(1), interval=0.02)
+    count = len(calls)
+    time.sleep(0.15)
+    assert len(calls) == count
+
+
+def test_pid_only_while_running(runner: ToolRunner) -> None:
+    """pid is None before and after a run and the child's pid during it."""
+    assert runner.pid is None
+    seen: list[int | None] = []
+    runner.run(["sleep", "0.2"], env(), progress=lambda: seen.append(runner.pid), interval=0.05)
+    assert runner.pid is None
+    assert seen
+    assert all(isinstance(pid, int) and pid > 0 for pid in seen)
+
+
+def test_kill_without_running_tool(runner: ToolRunner) -> None:
+    """kill() with nothing running does nothing."""
+    runner.kill()
+    assert runner.pid is None
+
+
+def test_kill_ends_tool_and_children(runner: ToolRunner) -> None:
+    """kill() from another thread ends the tool and the processes it started within a few seconds."""
+    marker = f"31.{random.randrange(10**6):06d}"
+    pattern = f"sleep {marker}"
+    outcome: dict[str, BaseException | float] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = runner.run(["sh", "-c", f"sleep {marker} & sleep {marker}; wait"], env())
+        except BaseException as err:
+            outcome["result"] = err
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: len(pgrep(pattern)) >= 3), "the sleeps did not start"
+        started = time.monotonic()
+        runner.kill(grace=2)
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+        assert time.monotonic() - started < 5
+        assert isinstance(outcome["result"], ClientToolFailed)
+        assert "was killed by signal" in str(outcome["result"])
+        assert wait_for(lambda: not pgrep(pattern), timeout=3), f"left running: {pgrep(pattern)}"
+    finally:
+        for pid in pgrep(pattern):
+            os.kill(int(pid), 9)
+
+
+def test_kill_escalates_to_sigkill(runner: ToolRunner) -> None:
+    """A tool that ignores SIGTERM is killed with SIGKILL after the grace period."""
+    marker = f"32.{random.randrange(10**6):06d}"
+    outcome: dict[str, BaseException | float] = {}
+    script = f"trap '' TERM; echo ready; sleep {marker}; sleep {marker}"
+
+    def target() -> None:
+        try:
+            outcome["result"] = runner.run(["sh", "-c", script], env())
+        except BaseException as err:
+            outcome["result"] = err
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: len(pgrep(f"sleep {marker}")) >= 1)
+        time.sleep(0.1)
+        runner.kill(grace=0.5)
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+        assert "killed by signal 9" in str(outcome["result"])
+    finally:
+        for pid in pgrep(f"sleep {marker}"):
+            os.kill(int(pid), 9)
