@@ -4,17 +4,22 @@
 Trigger with a source and a target Airflow connection. The run follows the documented steps, one task each:
 
 1. `check_extensions` — every source extension is available on the target
-2. `check_versions` — target PostgreSQL >= source, client tools new enough, identical TimescaleDB, empty target
-3. `stop_apps` — the downtime gate: a person approves once applications are offline
-4. `dump_roles` — `pg_dumpall --roles-only`, filtered for a target without superuser
-5. `dump_data` — `pg_dump` with the guide's flags into a private work directory
-6. `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
-7. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql`
-8. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
-9. `analyze` — `ANALYZE` on the target
-10. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
+2. `check_versions` — target PostgreSQL >= source, client tools new enough, identical TimescaleDB, empty target,
+   room for the dump in the work directory
+3. `stop_apps` — the downtime gate: a person approves once applications are offline;
+   `drain_source` then blocks new sessions on the source and waits for the open ones
+4. `pause_source_jobs` — TimescaleDB background jobs on the source paused (setup; `resume_source_jobs` is
+   its teardown)
+5. `dump_roles` — `pg_dumpall --roles-only`, filtered for a target without superuser
+6. `dump_data` — `pg_dump` with the guide's flags into a private work directory
+7. `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
+8. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql`, one run per target database at a time
+9. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
+10. `analyze` — `ANALYZE` on the target
+11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
     TimescaleDB's state, source against target (the source side is taken by `fingerprint_source` while the
     load runs); the run fails on any difference and leaves verification.html/.json in the work directory
+12. `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
 
 Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target.
 """
@@ -24,18 +29,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import DAG, chain
-
 from timescale_migration.operators import (
     AnalyzeOperator,
     CheckExtensionsOperator,
     CheckVersionsOperator,
+    CutoverOperator,
+    DrainSourceOperator,
     DumpDataOperator,
     DumpRolesOperator,
     FingerprintSourceOperator,
     LoadOperator,
+    PauseSourceJobsOperator,
     PostRestoreOperator,
     PreRestoreOperator,
+    ReleaseSourceOperator,
+    ResumeSourceJobsOperator,
     StopAppsOperator,
+    SwitchAppsOperator,
     VerifyOperator,
 )
 from timescale_migration.options import migration_params
@@ -53,19 +63,27 @@ with DAG(
     check_extensions = CheckExtensionsOperator(task_id="check_extensions")
     check_versions = CheckVersionsOperator(task_id="check_versions")
     stop_apps = StopAppsOperator(task_id="stop_apps")
+    drain_source = DrainSourceOperator(task_id="drain_source")
+    pause_source_jobs = PauseSourceJobsOperator(task_id="pause_source_jobs")
     dump_roles = DumpRolesOperator(task_id="dump_roles")
     dump_data = DumpDataOperator(task_id="dump_data")
+    fingerprint_source = FingerprintSourceOperator(task_id="fingerprint_source")
     pre_restore = PreRestoreOperator(task_id="pre_restore")
     load = LoadOperator(task_id="load")
     post_restore = PostRestoreOperator(task_id="post_restore")
     analyze = AnalyzeOperator(task_id="analyze")
-    fingerprint_source = FingerprintSourceOperator(task_id="fingerprint_source")
     verify = VerifyOperator(task_id="verify")
+    resume_source_jobs = ResumeSourceJobsOperator(task_id="resume_source_jobs")
+    switch_apps = SwitchAppsOperator(task_id="switch_apps")
+    cutover = CutoverOperator(task_id="cutover")
+    release_source = ReleaseSourceOperator(task_id="release_source")
 
     chain(
         check_extensions,
         check_versions,
         stop_apps,
+        drain_source,
+        pause_source_jobs,
         dump_roles,
         dump_data,
         pre_restore,
@@ -73,6 +91,9 @@ with DAG(
         post_restore.as_teardown(setups=pre_restore),
         analyze,
         verify,
+        switch_apps,
+        [cutover, release_source],
     )
     load >> analyze  # a failed load fails the run even though its teardown (post_restore) succeeds
     dump_data >> fingerprint_source >> verify  # the source's checksums are taken while the target loads
+    verify >> resume_source_jobs.as_teardown(setups=pause_source_jobs)  # source jobs resume whatever happens

@@ -19,10 +19,12 @@ def rows(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = No
         return cur.fetchall()
 
 
-def run(conn: psycopg.Connection, statement: pgsql.Composable) -> list[tuple[Any, ...]]:
-    """Execute a composed statement; its rows if it returns any."""
+def run(
+    conn: psycopg.Connection, statement: pgsql.Composable, params: dict[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """Execute a composed statement (with bound `params`); its rows if it returns any."""
     with conn.cursor() as cur:
-        cur.execute(statement)
+        cur.execute(statement, params)
         return cur.fetchall() if cur.description else []
 
 

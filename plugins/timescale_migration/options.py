@@ -26,6 +26,9 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "roles": True,
         "work_dir": None,
         "keep_dump": False,
+        "drain": True,
+        "drain_timeout": 60,
+        "terminate_sessions": False,
         **defaults,
     }
     optional = ["null", "string"]
@@ -45,6 +48,17 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "require_approval": Param(d["require_approval"], type="boolean", title="Require approval",
                                   description="Wait at the stop_apps gate for a person to approve the downtime",
                                   section="Downtime"),
+        "drain": Param(d["drain"], type="boolean", title="Drain the source",
+                       description="After approval, revoke CONNECT on the source database from application roles "
+                                   "(undone exactly by release_source) and wait for their sessions to end",
+                       section="Downtime"),
+        "drain_timeout": Param(d["drain_timeout"], type="integer", minimum=0, maximum=86400,
+                               title="Drain timeout (s)",
+                               description="How long to wait for open sessions on the source to end",
+                               section="Downtime"),
+        "terminate_sessions": Param(d["terminate_sessions"], type="boolean", title="Terminate sessions",
+                                    description="End the sessions still open after the drain timeout",
+                                    section="Downtime"),
         "pg_bin_dir": Param(d["pg_bin_dir"], type=optional, title="Client tools directory",
                             description="Directory with pg_dump, pg_dumpall, pg_restore and psql; "
                                         "empty: the newest found in /usr/lib/postgresql/*/bin or PATH",
@@ -82,6 +96,9 @@ class MigrationOptions:
     roles: bool
     work_dir: str | None
     keep_dump: bool
+    drain: bool = True
+    drain_timeout: int = 60
+    terminate_sessions: bool = False
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> MigrationOptions:
@@ -107,7 +124,16 @@ class MigrationOptions:
             roles=_flag(params, "roles", True),
             work_dir=params.get("work_dir") or None,
             keep_dump=_flag(params, "keep_dump", False),
+            drain=_flag(params, "drain", True),
+            drain_timeout=_seconds(params.get("drain_timeout", 60)),
+            terminate_sessions=_flag(params, "terminate_sessions", False),
         )
+
+
+def _seconds(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 86400:
+        raise MigrationError(f"param drain_timeout={value!r} is out of range: give seconds from 0 to 86400")
+    return value
 
 
 def _flag(params: Mapping[str, Any], key: str, default: bool) -> bool:

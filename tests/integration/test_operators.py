@@ -25,12 +25,15 @@ from timescale_migration.operators import (
     AnalyzeOperator,
     CheckExtensionsOperator,
     CheckVersionsOperator,
+    DrainSourceOperator,
     DumpDataOperator,
     DumpRolesOperator,
     FingerprintSourceOperator,
     LoadOperator,
+    PauseSourceJobsOperator,
     PostRestoreOperator,
     PreRestoreOperator,
+    ResumeSourceJobsOperator,
     StopAppsOperator,
     VerifyOperator,
 )
@@ -45,6 +48,8 @@ def phases() -> list:
         CheckExtensionsOperator(task_id="check_extensions"),
         CheckVersionsOperator(task_id="check_versions"),
         StopAppsOperator(task_id="stop_apps"),
+        DrainSourceOperator(task_id="drain_source"),
+        PauseSourceJobsOperator(task_id="pause_source_jobs"),
         DumpRolesOperator(task_id="dump_roles"),
         DumpDataOperator(task_id="dump_data"),
         FingerprintSourceOperator(task_id="fingerprint_source"),
@@ -53,6 +58,7 @@ def phases() -> list:
         PostRestoreOperator(task_id="post_restore"),
         AnalyzeOperator(task_id="analyze"),
         VerifyOperator(task_id="verify"),
+        ResumeSourceJobsOperator(task_id="resume_source_jobs"),
     ]
 
 

@@ -3,24 +3,35 @@
 from timescale_migration.operators.analyze import AnalyzeOperator
 from timescale_migration.operators.check_extensions import CheckExtensionsOperator
 from timescale_migration.operators.check_versions import CheckVersionsOperator
+from timescale_migration.operators.cutover import CutoverOperator
+from timescale_migration.operators.drain_source import DrainSourceOperator
 from timescale_migration.operators.dump_data import DumpDataOperator
 from timescale_migration.operators.dump_roles import DumpRolesOperator
 from timescale_migration.operators.fingerprint_source import FingerprintSourceOperator
 from timescale_migration.operators.load import LoadOperator
+from timescale_migration.operators.release_source import ReleaseSourceOperator
 from timescale_migration.operators.restore_mode import PostRestoreOperator, PreRestoreOperator
+from timescale_migration.operators.source_jobs import PauseSourceJobsOperator, ResumeSourceJobsOperator
 from timescale_migration.operators.stop_apps import StopAppsOperator
+from timescale_migration.operators.switch_apps import SwitchAppsOperator
 from timescale_migration.operators.verify import VerifyOperator
 
 __all__ = [
     "AnalyzeOperator",
     "CheckExtensionsOperator",
     "CheckVersionsOperator",
+    "CutoverOperator",
+    "DrainSourceOperator",
     "DumpDataOperator",
     "DumpRolesOperator",
     "FingerprintSourceOperator",
     "LoadOperator",
+    "PauseSourceJobsOperator",
     "PostRestoreOperator",
     "PreRestoreOperator",
+    "ReleaseSourceOperator",
+    "ResumeSourceJobsOperator",
     "StopAppsOperator",
+    "SwitchAppsOperator",
     "VerifyOperator",
 ]

@@ -6,6 +6,7 @@ other check passed.
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from psycopg import sql as pgsql
@@ -14,9 +15,13 @@ from timescale_migration import catalog, sql
 from timescale_migration.clienttools import find_client_tools
 from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.endpoints import Endpoint
-from timescale_migration.exceptions import TargetNotEmptyError, VersionCheckError
+from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.plan import MigrationPlan, TimescaleInfo
+
+
+DUMP_SIZE_MARGIN = 1.2
+"""A plain dump is about as large as the table data (no indexes); 20% more covers text that grows."""
 
 
 def check_majors(source_major: int, target_major: int, source: str, target: str) -> None:
@@ -61,6 +66,7 @@ class CheckVersionsOperator(MigrationOperator):
         check_majors(src_info.major, tgt_info.major, src_info.version, tgt_info.version)
         tools = find_client_tools(opts.pg_bin_dir, max(src_info.major, tgt_info.major))
         self.log.info("client tools: version %s in %s", tools.version, tools.bin_dir)
+        self._check_room(context, source)
         if tgt_objects:
             raise TargetNotEmptyError(
                 f"{target.label} is not empty; it holds {', '.join(tgt_objects[:10])}"
@@ -94,6 +100,20 @@ class CheckVersionsOperator(MigrationOperator):
             aligned=aligned,
         )
         return plan.to_xcom()
+
+    def _check_room(self, context: Any, source: Endpoint) -> None:
+        """The work directory must hold the dump: about the size of the source's table data, plus a margin."""
+        with source.connect() as conn:
+            needed = int(catalog.rows(conn, "table_data_bytes")[0]["bytes"] * DUMP_SIZE_MARGIN)
+        run_dir = self.run_dir(context)
+        free = shutil.disk_usage(run_dir).free
+        self.log.info("work directory %s: %.1f MB free, the dump needs about %.1f MB", run_dir, free / 1e6,
+                      needed / 1e6)
+        if free < needed:
+            raise MigrationError(
+                f"not enough room for the dump in {run_dir}: {free / 1e6:,.1f} MB free, about {needed / 1e6:,.1f} MB "
+                "needed (the source's table data plus 20%). Free space or set work_dir elsewhere; nothing was changed."
+            )
 
     def _align(self, target: Endpoint, version: str, *, replace: bool) -> None:
         """Install TimescaleDB `version` on the (checked empty) target, each statement in its own session."""

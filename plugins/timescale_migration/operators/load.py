@@ -62,18 +62,25 @@ class LoadOperator(MigrationOperator):
                 f"the dump {dump} is not on this worker: dump_data and load must see the same work_dir "
                 "(shared storage or one worker); clear dump_data to dump again"
             )
-        with target.connect() as conn:
-            present = catalog.user_objects(conn)
-        if present:
-            raise TargetNotEmptyError(
-                f"{target.label} already holds {', '.join(present[:10])}: an earlier load attempt left them. "
-                "Loading again would duplicate or fail; drop and recreate the target database, then clear the "
-                "check_versions task to run the migration again"
-            )
-        files = ([str(roles)] if roles.is_file() else []) + [str(dump)]
-        argv = psql_load_argv(plan.client_tools, files)
-        try:
-            seconds = self.runner.run(argv, target.libpq_env(), progress=read_progress(self.runner, dump))
-        except ClientToolFailed as err:
-            raise ClientToolFailed(f"loading into {target.label} failed: {err}") from err
+        with target.connect() as lock:  # held until psql is done: one load per target database at a time
+            if not catalog.rows(lock, "advisory_lock_target")[0]["locked"]:
+                holder = catalog.rows(lock, "lock_holder")
+                raise MigrationError(
+                    f"another migration is loading into {target.label} right now"
+                    + (f" (session pid {holder[0]['pid']} of {holder[0]['user_name']})" if holder else "")
+                    + ": wait for it to finish; this run cannot load into the same database"
+                )
+            present = catalog.user_objects(lock)
+            if present:
+                raise TargetNotEmptyError(
+                    f"{target.label} already holds {', '.join(present[:10])}: an earlier load attempt left them. "
+                    "Loading again would duplicate or fail; drop and recreate the target database, then clear the "
+                    "check_versions task to run the migration again"
+                )
+            files = ([str(roles)] if roles.is_file() else []) + [str(dump)]
+            argv = psql_load_argv(plan.client_tools, files)
+            try:
+                seconds = self.runner.run(argv, target.libpq_env(), progress=read_progress(self.runner, dump))
+            except ClientToolFailed as err:
+                raise ClientToolFailed(f"loading into {target.label} failed: {err}") from err
         return {"seconds": round(seconds, 1), "files": [Path(f).name for f in files]}

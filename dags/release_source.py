@@ -1,0 +1,27 @@
+"""
+### release_source — give a drained source database back to its applications
+
+`migrate_database` blocks new sessions on the source (`drain_source`) and keeps it blocked after the cutover.
+When a run is rejected at the second gate, abandoned halfway, or you want the source back for any reason,
+trigger this DAG with the same `source_conn_id` (and `source_database`, `work_dir` if the run set them): it
+grants CONNECT back exactly as it was before the block, from the record the drain kept.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import DAG
+from timescale_migration.operators import ReleaseSourceOperator
+from timescale_migration.options import migration_params
+
+_params = migration_params()
+
+with DAG(
+    dag_id="release_source",
+    description="Undo the drain of a source database (reopen it to its applications)",
+    schedule=None,
+    catchup=False,
+    params={key: _params[key] for key in ("source_conn_id", "source_database", "work_dir", "target_conn_id")},
+    doc_md=__doc__,
+    tags=["timescale", "migration"],
+) as dag:
+    ReleaseSourceOperator(task_id="release_source")

@@ -1,0 +1,51 @@
+"""After verify: the second gate. A person points the applications at the target (cutover) or rolls back,
+which releases the source to its applications again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.standard.operators.hitl import HITLBranchOperator
+
+from timescale_migration.operators.base import MigrationMixin
+
+SWITCH = "Applications now use the target"
+ROLL_BACK = "Roll back: give the source back to the applications"
+CUTOVER_TASK = "cutover"
+RELEASE_TASK = "release_source"
+
+
+def switch_body(summary: dict[str, Any] | None, target_label: str) -> str:
+    """Markdown shown at the gate: what verification proved and where its report is."""
+    if not summary:
+        return f"Verification left no summary. Check the verify task's log before switching to {target_label}."
+    return "\n".join([
+        f"Verification passed: **{summary['tables']} relations, {summary['rows']:,} rows, "
+        f"{summary['sequences']} sequences and {summary['structure_items']} structure items** are identical.",
+        "",
+        f"Report: `{summary.get('report_html', '-')}`",
+        "",
+        f"Point the applications at {target_label}, then choose *{SWITCH}*. The source stays blocked.",
+        f"Or choose *{ROLL_BACK}*: the source's connection privileges are restored as they were.",
+    ])
+
+
+class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):
+    """Branch to `cutover` (applications switched) or `release_source` (rolled back)."""
+
+    ui_color = "#fff3e0"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("subject", "Switch the applications to the target")
+        kwargs.setdefault("options", [SWITCH, ROLL_BACK])
+        kwargs.setdefault("options_mapping", {SWITCH: CUTOVER_TASK, ROLL_BACK: RELEASE_TASK})
+        super().__init__(**kwargs)
+
+    def execute(self, context: Any) -> Any:
+        opts = self.migration_options(context)
+        _, target = self.endpoints(context)
+        self.body = switch_body(context["ti"].xcom_pull(task_ids="verify"), target.label)
+        if not opts.require_approval:
+            self.log.info("require_approval is false: switching to the target without a person")
+            return self.do_branch(context, [CUTOVER_TASK])
+        return super().execute(context)
