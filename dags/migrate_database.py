@@ -29,6 +29,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import DAG, chain
+
 from timescale_migration.operators import (
     AnalyzeOperator,
     CheckExtensionsOperator,

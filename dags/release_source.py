@@ -10,6 +10,7 @@ grants CONNECT back exactly as it was before the block, from the record the drai
 from __future__ import annotations
 
 from airflow.sdk import DAG
+
 from timescale_migration.operators import ReleaseSourceOperator
 from timescale_migration.options import migration_params
 

@@ -19,7 +19,6 @@ from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, 
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.plan import MigrationPlan, TimescaleInfo
 
-
 DUMP_SIZE_MARGIN = 1.2
 """A plain dump is about as large as the table data (no indexes); 20% more covers text that grows."""
 
