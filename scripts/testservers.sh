@@ -4,6 +4,7 @@
 #   scripts/testservers.sh install   # once per machine: debootstrap a Debian trixie root with PG 17 + TimescaleDB
 #   scripts/testservers.sh start     # idempotent: init (first time) and start every server
 #   scripts/testservers.sh stop      # stop every server this script started
+#   scripts/testservers.sh stop-one NAME [MODE]  # stop one server (fault tests: MODE immediate = a crash)
 #   scripts/testservers.sh reset     # stop and delete the data directories
 #   scripts/testservers.sh status    # one line per server
 #   scripts/testservers.sh env       # shell exports describing the servers (ports, password, client bin dir)
@@ -92,6 +93,16 @@ pwfile_in() {
   echo "$f"
 }
 
+wait_ready() {
+  # a server can be "running" (postmaster up) while still in crash recovery: wait until it accepts sessions
+  local port=$1 i
+  for i in $(seq 1 120); do
+    if "$CLIENT_BIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then return 0; fi
+    sleep 0.5
+  done
+  log "server on port $port is not ready after 60 s"; return 1
+}
+
 pg15_running() { as_postgres "$HOST_BIN/pg_ctl" -D "$STATE_DIR/pg15" status >/dev/null 2>&1; }
 
 start_pg15() {
@@ -107,9 +118,10 @@ start_pg15() {
       || { cat "$STATE_DIR/pg15.initdb.log" >&2; exit 1; }
     rm -f "$pw"
   fi
-  if pg15_running; then log "pg15 already running on $PG15_PORT"; return 0; fi
+  if pg15_running; then log "pg15 already running on $PG15_PORT"; wait_ready "$PG15_PORT"; return 0; fi
   as_postgres "$HOST_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
     -o "-p $PG15_PORT $SERVER_OPTS" start >/dev/null
+  wait_ready "$PG15_PORT"
   log "pg15 (PostgreSQL 15) on 127.0.0.1:$PG15_PORT"
 }
 
@@ -132,8 +144,9 @@ start_tsdb() {
       || { cat "$ROOT$CHROOT_STATE/$name.initdb.log" >&2; exit 1; }
     rm -f "$pw"
   fi
-  if tsdb_ctl "$name" status >/dev/null 2>&1; then log "$name already running on $port"; return 0; fi
+  if tsdb_ctl "$name" status >/dev/null 2>&1; then log "$name already running on $port"; wait_ready "$port"; return 0; fi
   tsdb_ctl "$name" -l "$CHROOT_STATE/$name/server.log" -w -t 60 -o "-p $port $SERVER_OPTS $TSDB_OPTS" start >/dev/null
+  wait_ready "$port"
   log "$name (PostgreSQL 17 + TimescaleDB) on 127.0.0.1:$port"
 }
 
@@ -154,6 +167,16 @@ cmd_stop() {
       tsdb_ctl "$name" -m fast -w stop >/dev/null && log "$name stopped"
     fi
   done
+}
+
+cmd_stop_one() {
+  local name=$1 mode=${2:-fast}
+  case "$name" in
+    pg15) as_postgres "$HOST_BIN/pg_ctl" -D "$STATE_DIR/pg15" -m "$mode" -w stop >/dev/null ;;
+    tsdb_source|tsdb_target) tsdb_ctl "$name" -m "$mode" -w stop >/dev/null ;;
+    *) echo "unknown server $name" >&2; exit 2 ;;
+  esac
+  log "$name stopped ($mode)"
 }
 
 cmd_reset() {
@@ -189,8 +212,9 @@ case "${1:-}" in
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
+  stop-one) cmd_stop_one "${2:?server name}" "${3:-fast}" ;;
   reset) cmd_reset ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: $0 install|start|stop|reset|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|stop-one NAME [MODE]|reset|status|env" >&2; exit 2 ;;
 esac

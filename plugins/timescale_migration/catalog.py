@@ -104,6 +104,11 @@ def hypertables(conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, int
     }
 
 
+def chunk_tables(conn: psycopg.Connection) -> set[tuple[str, str]]:
+    """(schema, table) of every TimescaleDB chunk (call only where TimescaleDB is installed)."""
+    return {(r["schema_name"], r["table_name"]) for r in rows(conn, "timescaledb_chunk_tables")}
+
+
 def user_sequences(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     """(schema, sequence, display name) of every user sequence."""
     return [(r["schema_name"], r["sequence_name"], r["display_name"]) for r in rows(conn, "user_sequences")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -79,7 +79,8 @@ class Endpoint:
         try:
             yield conn
         finally:
-            conn.close()
+            with suppress(psycopg.Error):
+                conn.close()
 
     def _connect_kwargs(self, database: str | None) -> dict[str, Any]:
         conn = self.connection

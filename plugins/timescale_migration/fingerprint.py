@@ -72,11 +72,14 @@ def session_pool(connect: Connect, size: int) -> Iterator[queue.Queue[psycopg.Co
 
 
 def relations(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
-    """(schema, name, kind, display name) of every relation holding user rows, hypertables marked."""
+    """(schema, name, kind, display name) of every relation holding user rows, hypertables marked, chunks
+    left out (a chunk created in a user schema holds rows its hypertable already counts)."""
     hypertables = catalog.hypertables(conn)
+    chunks = catalog.chunk_tables(conn) if hypertables else set()
     return [
         (schema, name, "hypertable" if (schema, name) in hypertables else kind, shown)
         for schema, name, kind, shown in catalog.user_tables(conn)
+        if (schema, name) not in chunks
     ]
 
 

@@ -37,6 +37,7 @@ def write(report: VerifyReport, run_dir: Path, context: dict[str, Any]) -> tuple
 
 def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
 

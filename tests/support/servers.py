@@ -62,15 +62,22 @@ class Server:
         subprocess.run([f"{self.bin_dir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)],
                        env=env, check=True, capture_output=True, text=True)
 
-    def create_database(self, dbname: str, *, extensions: tuple[str, ...] = ()) -> None:
-        """A fresh empty database (dropped first if left by an earlier run)."""
+    def create_database(self, dbname: str, *, extensions: tuple[str, ...] = (), template: str | None = None) -> None:
+        """A fresh database, empty or a copy of `template` (dropped first if left by an earlier run)."""
         with self.connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
+            if template:
+                create = sql.SQL("{} TEMPLATE {}").format(create, sql.Identifier(template))
+            conn.execute(create)
         if extensions:
             with self.connect(dbname) as conn:
                 for ext in extensions:
                     conn.execute(sql.SQL("CREATE EXTENSION {}").format(sql.Identifier(ext)))
+
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop this server (immediate: as if it crashed)."""
+        subprocess.run(["bash", str(SERVERS_SCRIPT), "stop-one", self.name, mode], check=True, capture_output=True)
 
     def drop_database(self, dbname: str) -> None:
         """Drop a database, disconnecting its sessions."""

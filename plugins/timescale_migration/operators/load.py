@@ -8,11 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from timescale_migration import catalog
 from timescale_migration.clienttools import psql_load_argv
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
+from timescale_migration.endpoints import Endpoint
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
 
 
@@ -62,6 +66,14 @@ class LoadOperator(MigrationOperator):
                 f"the dump {dump} is not on this worker: dump_data and load must see the same work_dir "
                 "(shared storage or one worker); clear dump_data to dump again"
             )
+        try:
+            seconds, files = self._load(target, plan, dump, roles)
+        except psycopg.OperationalError as err:
+            raise ClientToolFailed(f"loading into {target.label} failed: the target went away: {err}") from err
+        return {"seconds": round(seconds, 1), "files": [Path(f).name for f in files]}
+
+    def _load(self, target: Endpoint, plan: MigrationPlan, dump: Path, roles: Path) -> tuple[float, list[str]]:
+        """Take the target's load lock, check it is empty, run psql; the lock goes with the session."""
         with target.connect() as lock:  # held until psql is done: one load per target database at a time
             if not catalog.rows(lock, "advisory_lock_target")[0]["locked"]:
                 holder = catalog.rows(lock, "lock_holder")
@@ -83,4 +95,4 @@ class LoadOperator(MigrationOperator):
                 seconds = self.runner.run(argv, target.libpq_env(), progress=read_progress(self.runner, dump))
             except ClientToolFailed as err:
                 raise ClientToolFailed(f"loading into {target.label} failed: {err}") from err
-        return {"seconds": round(seconds, 1), "files": [Path(f).name for f in files]}
+        return seconds, files
