@@ -13,8 +13,8 @@ import psycopg
 from timescale_migration import catalog
 from timescale_migration.clienttools import psql_load_argv
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE
-from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
 from timescale_migration.endpoints import Endpoint
+from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
