@@ -7,6 +7,9 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,12 +79,27 @@ class DagRunResult:
         return json.loads(rows[0][0]) if rows else None
 
 
-def dags_test(home: Path, dag_id: str, conf: dict, connections: dict[str, str], *, timeout: int = 900) -> DagRunResult:
-    """Run `airflow dags test DAG_ID -c CONF` with the given AIRFLOW_CONN_* connections."""
+def dags_test(
+    home: Path,
+    dag_id: str,
+    conf: dict,
+    connections: dict[str, str],
+    *,
+    timeout: int = 900,
+    watch: Callable[[], None] | None = None,
+) -> DagRunResult:
+    """Run `airflow dags test DAG_ID -c CONF` with the given AIRFLOW_CONN_* connections; `watch` is called
+    about every 20 ms while it runs (to sample what the machine shows meanwhile)."""
     env = airflow_env(home)
     env.update({f"AIRFLOW_CONN_{conn_id.upper()}": value for conn_id, value in connections.items()})
-    proc = subprocess.run(
-        ["timeout", "-k", "10", str(timeout), AIRFLOW, "dags", "test", dag_id, "-c", json.dumps(conf)],
-        env=env, capture_output=True, text=True, cwd=REPO,
-    )
-    return DagRunResult(proc.returncode, proc.stdout + proc.stderr, home, dag_id)
+    with tempfile.TemporaryFile(mode="w+") as out:
+        proc = subprocess.Popen(
+            ["timeout", "-k", "10", str(timeout), AIRFLOW, "dags", "test", dag_id, "-c", json.dumps(conf)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+        )
+        while proc.poll() is None:
+            if watch is not None:
+                watch()
+            time.sleep(0.02)
+        out.seek(0)
+        return DagRunResult(proc.returncode, out.read(), home, dag_id)
