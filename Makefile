@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: venv servers stop status test unit lint demo clean
+.PHONY: venv servers stop status test unit lint demo bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ lint: venv
 
 demo: venv  ## migrate a sample PostgreSQL and a sample TimescaleDB database through the DAG and print the verification
 	bash scripts/with-servers.sh $(VENV)/bin/python scripts/demo.py
+
+bench: venv  ## time the DAG against the documented commands on a generated database (BENCH_ARGS="--size-mb 2000")
+	bash scripts/with-servers.sh $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	bash scripts/testservers.sh reset

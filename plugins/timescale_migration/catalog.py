@@ -114,20 +114,10 @@ def user_sequences(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     return [(r["schema_name"], r["sequence_name"], r["display_name"]) for r in rows(conn, "user_sequences")]
 
 
-def row_count(conn: psycopg.Connection, schema: str, table: str) -> int:
-    """Exact row count of one table."""
-    return run(conn, sql.compose("count_rows", table=(schema, table)))[0][0]
-
-
 def sequence_state(conn: psycopg.Connection, schema: str, sequence: str) -> tuple[int, bool]:
     """(last_value, is_called) of one sequence."""
     last_value, is_called = run(conn, sql.compose("sequence_state", sequence=(schema, sequence)))[0]
     return int(last_value), bool(is_called)
-
-
-def large_object_count(conn: psycopg.Connection) -> int:
-    """Number of large objects."""
-    return rows(conn, "large_objects")[0]["large_objects"]
 
 
 def restoring_setting(conn: psycopg.Connection) -> str | None:

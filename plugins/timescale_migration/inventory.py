@@ -11,17 +11,21 @@ import psycopg
 
 from timescale_migration import catalog, sql
 
-SECTIONS = (
-    "schemas", "tables", "columns", "indexes", "constraints", "types", "functions", "triggers", "policies",
-    "comments", "sequences", "extensions", "roles",
-)
+SECTIONS = {
+    "schemas": "inventory_schemas", "tables": "inventory_tables", "columns": "inventory_columns",
+    "indexes": "inventory_indexes", "constraints": "inventory_constraints", "types": "inventory_types",
+    "functions": "inventory_functions", "triggers": "inventory_triggers", "policies": "inventory_policies",
+    "comments": "inventory_comments", "sequence definitions": "inventory_sequences",
+    "extensions": "inventory_extensions", "roles": "inventory_roles",
+}
+"""Section name -> the include/sql file that lists its objects (sequence values are data, not structure)."""
 TIMESCALE_SECTIONS = ("hypertables", "dimensions", "chunks", "compression", "jobs")
 
 
 def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Every section of the inventory of the connected database."""
     catalog.run(conn, sql.query("verify_session"))
-    result = {section: _section(conn, f"inventory_{section}") for section in SECTIONS}
+    result = {section: _section(conn, query) for section, query in SECTIONS.items()}
     if "timescaledb" in catalog.installed_extensions(conn):
         for section in TIMESCALE_SECTIONS:
             result[f"timescaledb {section}"] = _section(conn, f"timescaledb_{section}")

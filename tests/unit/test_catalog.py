@@ -56,10 +56,10 @@ class FakeConn:
         return FakeCursor(self, row_factory)
 
 
-_ROW = {"version_num": 170002, "version": "17.2 (Debian 17.2-1)", "user_name": "tsdbadmin", "database_name": "tsdb",
-        "is_superuser": False, "can_read_passwords": False, "database_bytes": 8_000_000, "encoding": "UTF8"}
-SERVER_ROW = {key: value for key, value in _ROW.items() if key in {f.name for f in dataclasses.fields(ServerInfo)}}
-"""What server_info.sql returns (only the columns ServerInfo has)."""
+SERVER_ROW = {"version_num": 170002, "version": "17.2 (Debian 17.2-1)", "user_name": "tsdbadmin",
+              "database_name": "tsdb", "is_superuser": False, "can_read_passwords": False, "database_bytes": 8_000_000,
+              "encoding": "UTF8"}
+"""What server_info.sql returns."""
 
 
 @pytest.mark.parametrize(("version_num", "major"), [(170002, 17), (150008, 15), (160000, 16), (180000, 18)])
@@ -78,7 +78,16 @@ def test_server_info_query() -> None:
     conn = FakeConn({"server_info": [SERVER_ROW]})
     info = catalog.server_info(conn)  # type: ignore[arg-type]
     assert info == ServerInfo(**SERVER_ROW)
+    assert info.encoding == "UTF8"
     assert conn.executed[0][2] is dict_row
+
+
+def test_server_info_sql_returns_every_field() -> None:
+    """server_info.sql names a column for each ServerInfo field, encoding included."""
+    text = sql.text("server_info")
+    names = [f.name for f in dataclasses.fields(ServerInfo)]
+    assert "encoding" in names
+    assert [name for name in names if f" AS {name}" not in text] == []
 
 
 def test_installed_extensions() -> None:
@@ -137,6 +146,16 @@ def test_hypertables_with_timescaledb() -> None:
     assert catalog.hypertables(conn) == {("m", "c"): {"num_dimensions": 1, "num_chunks": 12}}  # type: ignore[arg-type]
 
 
+def test_chunk_tables() -> None:
+    """Chunks are a set of (schema, table)."""
+    conn = FakeConn({"timescaledb_chunk_tables": [
+        {"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"},
+        {"schema_name": "m", "table_name": "_hyper_1_2_chunk"},
+    ]})
+    assert catalog.chunk_tables(conn) == {  # type: ignore[arg-type]
+        ("_timescaledb_internal", "_hyper_1_1_chunk"), ("m", "_hyper_1_2_chunk")}
+
+
 def test_user_tables_and_sequences() -> None:
     """Tables and sequences come back as tuples."""
     conn = FakeConn({
@@ -149,13 +168,6 @@ def test_user_tables_and_sequences() -> None:
     assert [row[:2] for row in catalog.user_sequences(conn)] == [("public", "t_id_seq")]  # type: ignore[arg-type]
 
 
-def test_row_count_quotes_the_table() -> None:
-    """count_rows is composed with the schema-qualified, quoted table name."""
-    conn = FakeConn({"count_rows": [(42,)]}, composed={"count_rows": "SELECT count(*)"})
-    assert catalog.row_count(conn, "My Schema", 'odd"t') == 42  # type: ignore[arg-type]
-    assert 'FROM "My Schema"."odd""t";' in conn.executed[0][0]
-
-
 def test_sequence_state_types() -> None:
     """sequence_state gives (int, bool)."""
     conn = FakeConn({"sequence_state": [(7, 1)]}, composed={"sequence_state": "last_value, is_called"})
@@ -163,11 +175,10 @@ def test_sequence_state_types() -> None:
     assert '"public"."s"' in conn.executed[0][0]
 
 
-def test_large_objects_and_restoring_setting() -> None:
-    """Single-value queries return their value."""
-    conn = FakeConn({"large_objects": [{"large_objects": 3}], "restoring_setting": [{"database_setting": None}]})
-    assert catalog.large_object_count(conn) == 3  # type: ignore[arg-type]
-    assert catalog.restoring_setting(conn) is None  # type: ignore[arg-type]
+def test_restoring_setting() -> None:
+    """A single-value query returns its value."""
+    conn = FakeConn({"restoring_setting": [{"database_setting": "on"}]})
+    assert catalog.restoring_setting(conn) == "on"  # type: ignore[arg-type]
 
 
 def test_run_without_result_rows() -> None:

@@ -1,4 +1,4 @@
-"""The migrate_database DAG imports cleanly and has the documented shape."""
+"""The migrate_database and release_source DAGs import cleanly and have the documented shape."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ ORDER = [
     "check_extensions",
     "check_versions",
     "stop_apps",
+    "drain_source",
+    "pause_source_jobs",
     "dump_roles",
     "dump_data",
     "pre_restore",
@@ -23,7 +25,10 @@ ORDER = [
     "post_restore",
     "analyze",
     "verify",
+    "switch_apps",
 ]
+BRANCHES = {"cutover", "release_source"}
+SETUP_TEARDOWN = {"pre_restore": "post_restore", "pause_source_jobs": "resume_source_jobs"}
 PARAMS = [
     "source_conn_id",
     "target_conn_id",
@@ -36,7 +41,12 @@ PARAMS = [
     "roles",
     "work_dir",
     "keep_dump",
+    "drain",
+    "drain_timeout",
+    "terminate_sessions",
 ]
+RELEASE_DAG_ID = "release_source"
+RELEASE_PARAMS = {"source_conn_id", "source_database", "work_dir", "target_conn_id"}
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +72,8 @@ def test_migrate_database_present(dagbag: DagBag) -> None:
 
 
 def test_documented_tasks_exist(dag) -> None:
-    """Every documented phase is a task."""
-    assert set(ORDER) <= set(dag.task_ids)
+    """Every documented phase is a task, and there are no others."""
+    assert set(dag.task_ids) == set(ORDER) | BRANCHES | {"fingerprint_source", "resume_source_jobs"}
 
 
 @pytest.mark.parametrize(("upstream", "task"), list(itertools.pairwise(ORDER)))
@@ -94,14 +104,40 @@ def test_pre_restore_is_setup_and_post_restore_teardown(dag) -> None:
     assert {"load", "pre_restore"} <= post.upstream_task_ids
 
 
-def test_only_restore_mode_tasks_are_setup_or_teardown(dag) -> None:
+def test_pause_source_jobs_is_setup_and_resume_teardown(dag) -> None:
+    """pause_source_jobs is a setup whose teardown resume_source_jobs runs after verify."""
+    pause, resume = dag.get_task("pause_source_jobs"), dag.get_task("resume_source_jobs")
+    assert pause.is_setup
+    assert not pause.is_teardown
+    assert resume.is_teardown
+    assert not resume.is_setup
+    assert {"verify", "pause_source_jobs"} <= resume.upstream_task_ids
+
+
+def test_only_setup_teardown_pairs(dag) -> None:
     """No other task is a setup or teardown."""
-    assert {t.task_id for t in dag.tasks if t.is_setup or t.is_teardown} == {"pre_restore", "post_restore"}
+    assert {t.task_id for t in dag.tasks if t.is_setup} == set(SETUP_TEARDOWN)
+    assert {t.task_id for t in dag.tasks if t.is_teardown} == set(SETUP_TEARDOWN.values())
 
 
 def test_failed_load_reaches_analyze(dag) -> None:
     """analyze depends on load directly, so a failed load is not hidden by a successful teardown."""
     assert "load" in dag.get_task("analyze").upstream_task_ids
+
+
+def test_fingerprint_source_runs_beside_the_load(dag) -> None:
+    """fingerprint_source follows dump_data only, and verify waits for it."""
+    assert dag.get_task("fingerprint_source").upstream_task_ids == {"dump_data"}
+    assert "fingerprint_source" in dag.get_task("verify").upstream_task_ids
+    assert "fingerprint_source" not in {t.task_id for t in dag.get_task("load").get_flat_relatives(upstream=True)}
+
+
+def test_switch_apps_branches_to_cutover_or_release(dag) -> None:
+    """The second gate leads to exactly cutover and release_source, which lead nowhere."""
+    assert dag.get_task("switch_apps").downstream_task_ids == BRANCHES
+    for task_id in BRANCHES:
+        assert dag.get_task(task_id).upstream_task_ids == {"switch_apps"}
+        assert dag.get_task(task_id).downstream_task_ids == set()
 
 
 def test_schedule_is_none(dag) -> None:
@@ -120,6 +156,9 @@ def test_params_documented_names(dag) -> None:
     assert params["dump_format"] == "plain"
     assert params["roles"] is True
     assert params["keep_dump"] is False
+    assert params["drain"] is True
+    assert params["drain_timeout"] == 60
+    assert params["terminate_sessions"] is False
 
 
 def test_tasks_use_package_operators(dag) -> None:
@@ -133,3 +172,16 @@ def test_declared_retries_reach_the_dag(dag) -> None:
     declared = {t.task_id: vars(type(t))["default_retries"] for t in dag.tasks if "default_retries" in vars(type(t))}
     assert declared
     assert {task_id: dag.get_task(task_id).retries for task_id in declared} == declared
+
+
+# --- release_source ---------------------------------------------------------------------------------------------------
+
+
+def test_release_source_dag(dagbag: DagBag) -> None:
+    """release_source imports with its one task and only the params it needs, triggered by hand."""
+    dag = dagbag.dags[RELEASE_DAG_ID]
+    assert dag.task_ids == ["release_source"]
+    assert type(dag.get_task("release_source")).__name__ == "ReleaseSourceOperator"
+    assert set(dag.params.keys()) == RELEASE_PARAMS
+    assert dag.params["source_conn_id"] == "migration_source"
+    assert dag.schedule is None

@@ -26,6 +26,9 @@ DOCUMENTED_DEFAULTS = {
     "roles": True,
     "work_dir": None,
     "keep_dump": False,
+    "drain": True,
+    "drain_timeout": 60,
+    "terminate_sessions": False,
 }
 
 
@@ -65,6 +68,16 @@ def test_migration_params_schema_limits() -> None:
     assert params["jobs"].schema["minimum"] == 1
     assert params["jobs"].schema["maximum"] == MAX_JOBS
     assert params["source_conn_id"].schema["minLength"] == 1
+    assert params["drain_timeout"].schema["type"] == "integer"
+    assert params["drain_timeout"].schema["minimum"] == 0
+    assert params["drain_timeout"].schema["maximum"] == 86400
+
+
+@pytest.mark.parametrize("value", [-1, 86401, "60"])
+def test_migration_params_form_rejects_bad_drain_timeout(value: Any) -> None:
+    """The form's own validation refuses a bad drain_timeout value."""
+    with pytest.raises(ParamValidationError):
+        migration_params()["drain_timeout"].resolve(value=value)
 
 
 @pytest.mark.parametrize("value", [0, MAX_JOBS + 1, "2"])
@@ -100,6 +113,9 @@ def test_from_params_defaults() -> None:
         roles=True,
         work_dir=None,
         keep_dump=False,
+        drain=True,
+        drain_timeout=60,
+        terminate_sessions=False,
     )
 
 
@@ -143,6 +159,21 @@ def test_from_params_accepts_jobs_bounds(jobs: int) -> None:
     assert MigrationOptions.from_params(with_(jobs=jobs)).jobs == jobs
 
 
+@pytest.mark.parametrize("value", [-1, 86401, True, "60", 1.5, None])
+def test_from_params_rejects_bad_drain_timeout(value: Any) -> None:
+    """drain_timeout out of 0..86400, a bool, a string, a float or null is refused naming the param."""
+    with pytest.raises(MigrationError, match=r"param drain_timeout=") as err:
+        MigrationOptions.from_params(with_(drain_timeout=value))
+    assert repr(value) in str(err.value)
+    assert "0 to 86400" in str(err.value)
+
+
+@pytest.mark.parametrize("value", [0, 1, 86400])
+def test_from_params_accepts_drain_timeout_bounds(value: int) -> None:
+    """0 (no wait) up to a day are allowed."""
+    assert MigrationOptions.from_params(with_(drain_timeout=value)).drain_timeout == value
+
+
 @pytest.mark.parametrize("dump_format", ["custom", "directory", "PLAIN", ""])
 def test_from_params_rejects_dump_format(dump_format: str) -> None:
     """A dump_format other than the allowed ones is refused naming the param and the allowed values."""
@@ -176,7 +207,7 @@ def test_from_params_rejects_missing_conn_id(key: str) -> None:
         (True, True), (False, False), (1, True), (0, False),
     ],
 )
-@pytest.mark.parametrize("key", ["require_approval", "roles", "keep_dump"])
+@pytest.mark.parametrize("key", ["require_approval", "roles", "keep_dump", "drain", "terminate_sessions"])
 def test_from_params_flags(key: str, value: Any, expected: bool) -> None:
     """Flags given as strings (a CLI run's conf) or bools parse as expected."""
     assert getattr(MigrationOptions.from_params(with_(**{key: value})), key) is expected
@@ -188,6 +219,9 @@ def test_from_params_flag_defaults_when_absent() -> None:
     assert opts.require_approval is True
     assert opts.roles is True
     assert opts.keep_dump is False
+    assert opts.drain is True
+    assert opts.terminate_sessions is False
+    assert opts.drain_timeout == 60
 
 
 def test_options_are_frozen() -> None:

@@ -58,7 +58,7 @@ def test_text_missing_file_names_path() -> None:
 def test_every_referenced_sql_file_exists() -> None:
     """Each include/sql name used by the package has its file."""
     names = referenced_names()
-    assert {"server_info", "count_rows", "timescaledb_pre_restore", "timescaledb_post_restore"} <= set(names)
+    assert {"server_info", "verify_session", "timescaledb_pre_restore", "timescaledb_post_restore"} <= set(names)
     missing = [name for name in names if not (REPO / "include" / "sql" / f"{name}.sql").is_file()]
     assert not missing
 
@@ -78,7 +78,8 @@ def test_compose_string_is_identifier() -> None:
 
 def test_compose_tuple_is_qualified_name() -> None:
     """A tuple becomes schema.name, each part quoted."""
-    assert 'FROM "my schema"."T";' in sql.compose("count_rows", table=("my schema", "T")).as_string()
+    assert 'FROM ONLY "my schema"."T" AS t' in sql.compose(
+        "table_checksum", only=pgsql.SQL("ONLY"), table=("my schema", "T")).as_string()
 
 
 def test_compose_passes_composables_through() -> None:

@@ -239,3 +239,212 @@ def test_timescale_state_still_restoring() -> None:
     assert not any(c.ok for c in checks)
     assert "run timescaledb_post_restore()" in checks[0].problem
     assert "jobs will not run" in checks[2].problem
+
+
+# --- compare_data: details --------------------------------------------------------------------------------------------
+
+
+def test_compare_data_check_fields() -> None:
+    """A data check carries both counts, the kind, both sides' seconds and whether the checksums match."""
+    src = fingerprint({"t": TableSum("hypertable", 5, "1:2", 0.5)})
+    tgt = fingerprint({"t": TableSum("hypertable", 5, "1:2", 0.75)})
+    check = compare_data(src, tgt)[0]
+    assert (check.section, check.name, check.source, check.target, check.ok, check.problem) == (
+        "data", "t", 5, 5, True, "")
+    assert check.extra == {"kind": "hypertable", "source_seconds": 0.5, "target_seconds": 0.75,
+                           "checksum_match": True}
+
+
+def test_compare_data_same_rows_different_checksum() -> None:
+    """Equal counts with different checksums fail, naming both checksums; checksum_match is false."""
+    check = compare_data(fingerprint({"t": TableSum("table", 5, "1:2")}),
+                         fingerprint({"t": TableSum("table", 5, "1:3")}))[0]
+    assert check.ok is False
+    assert check.problem == "same 5 rows but their contents differ (checksum 1:2 vs 1:3)"
+    assert check.extra["checksum_match"] is False
+
+
+def test_compare_data_missing_on_source_uses_target_kind() -> None:
+    """A relation only on the target is named with the target's kind and no source count."""
+    check = compare_data(fingerprint({}), fingerprint({"p": TableSum("partitioned", 0, "0:0", 0.1)}))[0]
+    assert (check.source, check.target, check.ok) == (None, 0, False)
+    assert check.extra["kind"] == "partitioned"
+    assert check.extra["source_seconds"] is None
+    assert check.extra["checksum_match"] is False
+
+
+def test_compare_data_unreadable_on_target() -> None:
+    """A relation the target could not read fails even when the source read it."""
+    check = compare_data(fingerprint({"t": TableSum("table", 5, "1:2")}),
+                         fingerprint({"t": TableSum("table", None, None, error="unreadable by tsdbadmin: denied")}))[0]
+    assert check.ok is False
+    assert check.problem == "source: ok; target: unreadable by tsdbadmin: denied"
+
+
+def test_compare_data_unreadable_on_both_sides_fails() -> None:
+    """Unreadable on both sides is still a difference (nothing was compared)."""
+    unreadable = TableSum("table", None, None, error="unreadable")
+    check = compare_data(fingerprint({"t": unreadable}), fingerprint({"t": unreadable}))[0]
+    assert check.ok is False
+    assert check.problem == "source: unreadable; target: unreadable"
+
+
+def test_compare_data_relations_sorted() -> None:
+    """Relations of both sides are checked once each, sorted by name."""
+    checks = compare_data(fingerprint({"b": TableSum("table", 1, "1:1"), "a": TableSum("table", 1, "1:1")}),
+                          fingerprint({"c": TableSum("table", 1, "1:1"), "a": TableSum("table", 1, "1:1")}))
+    assert [c.name for c in checks if c.section == "data"] == ["a", "b", "c"]
+
+
+def test_compare_data_sequence_only_on_target() -> None:
+    """A sequence only on the target is a difference too."""
+    checks = compare_data(fingerprint({}), fingerprint({}, {"n": "last_value=1 is_called=false"}))
+    seq = next(c for c in checks if c.section == "sequences")
+    assert seq.ok is False
+    assert seq.problem == "source missing, target last_value=1 is_called=false"
+
+
+def test_compare_data_large_objects_fields() -> None:
+    """The large objects check counts objects on each side; identical sides pass."""
+    same = {"objects": 3, "hash_high": "7", "hash_low": "-8"}
+    check = compare_data(fingerprint({}, large_objects=same), fingerprint({}, large_objects=dict(same)))[-1]
+    assert (check.section, check.name, check.source, check.target, check.ok) == (
+        "large objects", "pg_largeobject", 3, 3, True)
+    differs = compare_data(fingerprint({}, large_objects=same),
+                           fingerprint({}, large_objects={**same, "hash_high": "8"}))[-1]
+    assert differs.ok is False
+    assert differs.problem.endswith("contents differ")
+
+
+# --- compare_structure: details ---------------------------------------------------------------------------------------
+
+
+def test_compare_structure_extra_allowed_only_for_extensions_and_roles() -> None:
+    """Target-only objects pass for extensions and (migrated) roles, but not in any other section."""
+    source = {"extensions": {}, "roles": {}, "schemas": {}, "functions": {}}
+    target = {"extensions": {"pg_stat_statements": "1.10"}, "roles": {"app": "LOGIN"}, "schemas": {"extra": "owner"},
+              "functions": {"f()": "sql"}}
+    checks = compare_structure(source, target, roles=["app"])
+    assert {(c.section, c.name, c.ok) for c in checks} == {("schemas", "extra", False), ("functions", "f()", False)}
+
+
+def test_compare_structure_missing_extension_fails() -> None:
+    """An extension of the source missing on the target, or at another version, is a difference."""
+    checks = compare_structure({"extensions": {"postgis": "3.5", "plpgsql": "1.0"}},
+                               {"extensions": {"plpgsql": "1.1"}}, roles=None)
+    assert {c.name: c.problem for c in checks} == {"plpgsql": "differs: source '1.0', target '1.1'",
+                                                  "postgis": "missing on the target"}
+
+
+def test_compare_structure_role_missing_or_different() -> None:
+    """A migrated role missing on the target, or with other attributes, is a difference; others are ignored."""
+    source = {"roles": {"app": "LOGIN", "ro": "NOLOGIN", "ignored": "LOGIN"}}
+    target = {"roles": {"app": "LOGIN CREATEDB"}}
+    checks = compare_structure(source, target, roles=["app", "ro"])
+    assert {c.name: c.problem for c in checks} == {"app": "differs: source 'LOGIN', target 'LOGIN CREATEDB'",
+                                                  "ro": "missing on the target"}
+
+
+def test_compare_structure_roles_skipped_when_none() -> None:
+    """Without migrated roles the roles section is not compared at all, other sections still are."""
+    source = {"roles": {"app": "LOGIN"}, "schemas": {"app": "owner app"}}
+    target = {"roles": {}, "schemas": {"app": "owner app"}}
+    checks = compare_structure(source, target, roles=None)
+    assert [(c.section, c.name, c.ok) for c in checks] == [("schemas", "app", True)]
+
+
+def test_compare_structure_identical_and_sorted() -> None:
+    """Identical objects give ok checks, sorted by section then name; a section on one side only still counts."""
+    source = {"types": {"b": "enum", "a": "enum"}, "comments": {"x": "hello"}}
+    target = {"types": {"a": "enum", "b": "enum"}}
+    checks = compare_structure(source, target, roles=None)
+    assert [(c.section, c.name, c.ok) for c in checks] == [("comments", "x", False), ("types", "a", True),
+                                                            ("types", "b", True)]
+    assert checks[1].source == checks[1].target == "enum"
+
+
+# --- check_timescale_state: one check at a time -----------------------------------------------------------------------
+
+
+GOOD_STATE = {"session_restoring": "off", "database_restoring": None, "schedulers": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "failing", "problem"),
+    [
+        ({"session_restoring": "on"}, "timescaledb.restoring (new session)",
+         "is on: run timescaledb_post_restore() on the target"),
+        ({"database_restoring": "on"}, "timescaledb.restoring (database setting)",
+         "still set on the database: run timescaledb_post_restore()"),
+        ({"schedulers": 0}, "background worker scheduler",
+         "no TimescaleDB scheduler runs for the target database: jobs will not run"),
+    ],
+)
+def test_timescale_state_each_check_fails_alone(change: dict[str, Any], failing: str, problem: str) -> None:
+    """Each of the three checks fails on its own condition only, saying what to do."""
+    checks = check_timescale_state({**GOOD_STATE, **change})
+    assert [c.name for c in checks if not c.ok] == [failing]
+    assert next(c for c in checks if not c.ok).problem == problem
+    assert all(c.section == "timescaledb state" for c in checks)
+
+
+@pytest.mark.parametrize("state", [GOOD_STATE, {**GOOD_STATE, "database_restoring": "off", "schedulers": 2}])
+def test_timescale_state_passes(state: dict[str, Any]) -> None:
+    """Restoring off (or unset on the database) with one or more schedulers passes every check."""
+    checks = check_timescale_state(state)
+    assert [c.ok for c in checks] == [True, True, True]
+    assert [c.problem for c in checks] == ["", "", ""]
+    assert checks[2].target == state["schedulers"]
+
+
+# --- VerifyReport.summary, format_table: details ----------------------------------------------------------------------
+
+
+def test_summary_rows_skip_partitioned_and_unknown_counts() -> None:
+    """Rows count each leaf once (not its partitioned parent) and skip relations without a source count."""
+    report = VerifyReport([
+        data("p", 30, 30, kind="partitioned"),
+        data("p1", 10, 10, kind="partition"),
+        data("p2", 20, 20, kind="partition"),
+        data("gone", None, 4),
+        Check("sequences", "s", "1", "1", True),
+    ])
+    summary = report.summary()
+    assert summary["rows"] == 30
+    assert summary["tables"] == 4
+    assert summary["ok"] is False
+    assert summary["structure_items"] == 0
+
+
+def test_summary_ok_when_every_check_passes() -> None:
+    """ok is true, with no differences, only when every check of every section passes."""
+    checks = [data("t", 1, 1), Check("indexes", "i", "d", "d", True), *check_timescale_state(GOOD_STATE)]
+    assert VerifyReport(checks).summary()["ok"] is True
+    failing = [*checks, Check("indexes", "j", "d", None, False, "missing on the target")]
+    summary = VerifyReport(failing).summary()
+    assert summary["ok"] is False
+    assert summary["differences"] == ["indexes j: missing on the target"]
+    assert summary["structure_items"] == 5
+
+
+def test_format_table_checksum_column() -> None:
+    """The checksum column reads "match" when the checksums agreed, "-" otherwise."""
+    lines = table_lines(VerifyReport([data("a", 1, 1), data("b", 1, 2)]))
+    assert lines[1].split()[-2:] == ["match", "ok"]
+    assert lines[2].split()[-2:] == ["-", "DIFFERS"]
+
+
+def test_format_table_timescale_state_section() -> None:
+    """TimescaleDB's state is summarized with each failing check listed."""
+    report = VerifyReport([data("t", 1, 1), *check_timescale_state({**GOOD_STATE, "schedulers": 0})])
+    lines = format_table(report).splitlines()
+    assert lines[2:] == [
+        "timescaledb state: 2 of 3 identical",
+        "  DIFFERS background worker scheduler: no TimescaleDB scheduler runs for the target database: "
+        "jobs will not run",
+    ]
+
+
+def test_format_table_only_data() -> None:
+    """Without other sections the table is just the header and one line per relation."""
+    assert len(format_table(VerifyReport([data("t", 1, 1)])).splitlines()) == 2

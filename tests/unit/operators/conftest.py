@@ -8,12 +8,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import psycopg
 import pytest
 
+from timescale_migration import catalog, drain
+from timescale_migration.catalog import ServerInfo
 from timescale_migration.clienttools import ClientTools
-from timescale_migration.constants import CLIENT_TOOLS
+from timescale_migration.constants import APPLICATION_NAME, CLIENT_TOOLS
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.plan import MigrationPlan, TimescaleInfo
 
@@ -109,3 +113,91 @@ def make_context(connections: dict[str, str], work_dir: Path) -> Callable[..., d
         return {"params": {**connections, "work_dir": str(work_dir), **params}, "ti": FakeTI(xcoms)}
 
     return build
+
+
+class Refused(psycopg.errors.InsufficientPrivilege):
+    """A permission error carrying the server's primary message, as psycopg raises it."""
+
+    @property
+    def diag(self) -> Any:  # type: ignore[override]
+        return SimpleNamespace(message_primary="must be owner of database appdb")
+
+
+class FakeClock:
+    """A `time` module whose monotonic() only moves when sleep() is called."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1_800_000_000.0 + self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def client_session(pid: int, user: str = "app", application: str | None = "billing-api") -> dict[str, Any]:
+    """One client session as catalog.client_sessions() gives it."""
+    return {"pid": pid, "user_name": user, "application_name": application, "client_addr": "10.0.0.7",
+            "state": "idle", "backend_start": "2026-11-26T11:00:00+00:00"}
+
+
+def statement_text(statement: Any) -> str:
+    """A composed statement as the server gets it, without the SQL file's comment lines."""
+    return " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--"))
+
+
+@pytest.fixture
+def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The source server as drain sees it, stubbed (no real server, no real waiting).
+
+    Endpoint.connect yields a connection whose info.user is state["user"] (sessions recorded in "opened");
+    database_connect_grantees answers state["grantees"]; server_info says whether that user is a superuser;
+    client_sessions shows the migration's own session plus state["open"]; terminate_session ends a pid (recorded
+    in "terminated"); every statement catalog.run executes is recorded in "statements" (REVOKE ones raise a
+    permission error when state["refuse"]); drain's clock is a FakeClock.
+    """
+    state: dict[str, Any] = {"user": "postgres", "superuser": True, "grantees": [], "open": [], "opened": [],
+                             "asked": [], "statements": [], "terminated": [], "refuse": False, "clock": FakeClock()}
+
+    @contextmanager
+    def connect(self: Endpoint, database: str | None = None) -> Iterator[Any]:
+        state["opened"].append((self.side, database))
+        yield SimpleNamespace(side=self.side, info=SimpleNamespace(user=state["user"]))
+
+    def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        state["asked"].append(name)
+        if name == "database_connect_grantees":
+            return state["grantees"]
+        if name == "terminate_session":
+            assert params is not None
+            state["terminated"].append(params["pid"])
+            state["open"] = [s for s in state["open"] if s["pid"] != params["pid"]]
+            return [{"terminated": True}]
+        raise AssertionError(f"unexpected query {name}")
+
+    def run(conn: Any, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        text = statement_text(statement)
+        if state["refuse"] and text.startswith("REVOKE"):
+            raise Refused("must be owner of database appdb")
+        state["statements"].append(text)
+        return []
+
+    def server_info(conn: Any) -> ServerInfo:
+        return ServerInfo(version_num=170002, version="17.2", user_name=state["user"], database_name="appdb",
+                          is_superuser=state["superuser"], can_read_passwords=state["superuser"],
+                          database_bytes=1000, encoding="UTF8")
+
+    own = client_session(1, state["user"], APPLICATION_NAME)
+    monkeypatch.setattr(Endpoint, "connect", connect)
+    monkeypatch.setattr(catalog, "rows", rows)
+    monkeypatch.setattr(catalog, "run", run)
+    monkeypatch.setattr(catalog, "server_info", server_info)
+    monkeypatch.setattr(catalog, "client_sessions", lambda conn: [own, *state["open"]])
+    monkeypatch.setattr(drain, "time", state["clock"])
+    return state

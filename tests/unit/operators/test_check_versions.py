@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,9 +12,14 @@ import pytest
 from tests.unit.operators.conftest import write_tools
 from timescale_migration import catalog
 from timescale_migration.catalog import ServerInfo
-from timescale_migration.exceptions import ClientToolsError, TargetNotEmptyError, VersionCheckError
+from timescale_migration.exceptions import ClientToolsError, MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.operators import check_versions
-from timescale_migration.operators.check_versions import CheckVersionsOperator, check_majors, timescaledb_action
+from timescale_migration.operators.check_versions import (
+    DUMP_SIZE_MARGIN,
+    CheckVersionsOperator,
+    check_majors,
+    timescaledb_action,
+)
 from timescale_migration.plan import MigrationPlan
 
 pytestmark = pytest.mark.unit
@@ -90,7 +96,8 @@ def server(version_num: int, user: str, size: int = 1000) -> ServerInfo:
 
 @pytest.fixture
 def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, Any]:
-    """Stubbed catalog answers per side; the test changes them before calling execute()."""
+    """Stubbed catalog answers per side and free space in the work directory; the test changes them before
+    calling execute(). `queries` records (side, name) of each catalog.rows() call, `usage` each disk_usage path."""
     state: dict[str, Any] = {
         "info": {"source": server(170002, "postgres"), "target": server(170004, "tsdbadmin")},
         "extensions": {"source": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}},
@@ -99,7 +106,24 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         "installable": ["2.19.3"],
         "tools": write_tools(tmp_path / "bin"),
         "tool_calls": [],
+        "data_bytes": 1_000_000,
+        "free": 10_000_000_000,
+        "queries": [],
+        "usage": [],
     }
+
+    def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        state["queries"].append((conn, name))
+        if name == "table_data_bytes":
+            return [{"bytes": state["data_bytes"]}]
+        raise AssertionError(f"unexpected query {name}")
+
+    def disk_usage(path: Any) -> SimpleNamespace:
+        state["usage"].append(Path(path))
+        return SimpleNamespace(total=2 * state["free"], used=state["free"], free=state["free"])
+
+    monkeypatch.setattr(catalog, "rows", rows)
+    monkeypatch.setattr(check_versions, "shutil", SimpleNamespace(disk_usage=disk_usage))
     monkeypatch.setattr(catalog, "server_info", lambda conn: state["info"][conn])
     monkeypatch.setattr(catalog, "installed_extensions", lambda conn: state["extensions"][conn])
     monkeypatch.setattr(catalog, "user_objects", lambda conn: state["objects"])
@@ -121,7 +145,10 @@ def test_execute_plain_postgresql(sides: dict[str, Any], make_context) -> None:
     assert plan.client_tools == sides["tools"]
     assert plan.source["major"] == 17
     assert plan.role_passwords is True
+    assert plan.source["encoding"] == "UTF8"
+    assert plan.target["encoding"] == "UTF8"
     assert sides["tool_calls"] == [(None, 17)]
+    assert sides["queries"] == [("source", "table_data_bytes")]
 
 
 def test_execute_asks_tools_for_newest_server(sides: dict[str, Any], make_context) -> None:
@@ -195,3 +222,50 @@ def test_execute_reports_unreadable_passwords(sides: dict[str, Any], make_contex
     sides["info"]["source"] = server(170002, "app_owner")
     plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
     assert plan.role_passwords is False
+
+
+# --- room for the dump ------------------------------------------------------------------------------------------------
+
+
+def test_execute_checks_room_in_the_run_directory(sides: dict[str, Any], make_context) -> None:
+    """The source's table data size is asked on the source and compared with the run directory's free space."""
+    context = make_context()
+    CheckVersionsOperator(task_id="check_versions").execute(context)
+    assert sides["queries"] == [("source", "table_data_bytes")]
+    assert sides["usage"] == [CheckVersionsOperator(task_id="check_versions").run_dir(context)]
+
+
+def test_execute_refuses_too_little_room(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """Less free space than the table data plus the margin fails naming both sizes, before TimescaleDB is aligned."""
+    sides["data_bytes"] = 1_000_000_000
+    sides["free"] = 500_000_000
+    sides["extensions"]["source"] = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    monkeypatch.setattr(CheckVersionsOperator, "_align", lambda *a, **k: pytest.fail("must not align"))
+    context = make_context()
+    with pytest.raises(MigrationError) as err:
+        CheckVersionsOperator(task_id="check_versions").execute(context)
+    message = str(err.value)
+    run_dir = CheckVersionsOperator(task_id="check_versions").run_dir(context)
+    assert message.startswith(f"not enough room for the dump in {run_dir}: ")
+    assert "500.0 MB free" in message
+    assert "about 1,200.0 MB needed" in message
+    assert "nothing was changed" in message
+
+
+def test_execute_room_margin_boundary(sides: dict[str, Any], make_context) -> None:
+    """Exactly the table data plus the margin is enough; one byte less is not."""
+    sides["data_bytes"] = 10_000_000
+    sides["free"] = int(10_000_000 * DUMP_SIZE_MARGIN)
+    plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
+    assert plan.client_tools == sides["tools"]
+    sides["free"] -= 1
+    with pytest.raises(MigrationError, match=r"12\.0 MB needed"):
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+
+
+def test_execute_empty_source_fits_anywhere(sides: dict[str, Any], make_context) -> None:
+    """A source without table data needs no room at all."""
+    sides["data_bytes"] = 0
+    sides["free"] = 1
+    plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
+    assert plan.timescaledb is None

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
+import psycopg
 import pytest
 
 from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, write_tools
 from timescale_migration import catalog
+from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
 from timescale_migration.operators.load import LoadOperator, read_position, read_progress
+from timescale_migration.runner import ToolRunner
 
 pytestmark = pytest.mark.unit
 
@@ -75,19 +81,41 @@ def record(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def operator_context(tmp_path: Path, record: Path, make_context, monkeypatch: pytest.MonkeyPatch, opened):
-    """A context whose plan's psql records its call, with an empty target and a dump in the run directory."""
+def target_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The target's answers stubbed: whether the load lock is free, who holds it, which objects it holds.
+    `asked` records (session, query) in order: "user_objects" for the emptiness check."""
+    state: dict[str, Any] = {"locked": True, "holder": [], "objects": [], "asked": []}
+
+    def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        state["asked"].append((conn, name))
+        if name == "advisory_lock_target":
+            return [{"locked": state["locked"]}]
+        if name == "lock_holder":
+            return state["holder"]
+        raise AssertionError(f"unexpected query {name}")
+
+    def user_objects(conn: str) -> list[str]:
+        state["asked"].append((conn, "user_objects"))
+        return state["objects"]
+
+    monkeypatch.setattr(catalog, "rows", rows)
+    monkeypatch.setattr(catalog, "user_objects", user_objects)
+    return state
+
+
+@pytest.fixture
+def operator_context(tmp_path: Path, record: Path, make_context, target_db, opened):
+    """A context whose plan's psql records its call, with an empty, unlocked target and a dump in the run directory."""
     body = (f'printf "%s\\n" "$@" > "{record}"\n'
             f'printf "ENV %s\\n" "PGHOST=$PGHOST" "PGDATABASE=$PGDATABASE" "PGPASSWORD=$PGPASSWORD" >> "{record}"')
     tools = write_tools(tmp_path / "bin", scripts={"psql": body})
-    monkeypatch.setattr(catalog, "user_objects", lambda conn: [])
     context = make_context(make_plan(tools))
     run_dir = LoadOperator(task_id="load").run_dir(context)
     (run_dir / "dump.sql").write_text("SELECT 1;\n")
     return context
 
 
-def test_execute_loads_roles_then_dump(operator_context, record: Path) -> None:
+def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db, opened) -> None:
     """psql gets -f roles.sql then -f dump.sql, ON_ERROR_STOP, and the target's environment."""
     run_dir = LoadOperator(task_id="load").run_dir(operator_context)
     (run_dir / "roles.sql").write_text("-- roles\n")
@@ -100,6 +128,8 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path) -> None:
     assert "ENV PGDATABASE=tsdb" in lines
     assert f"ENV PGPASSWORD={TARGET_PASSWORD}" in lines
     assert result["files"] == ["roles.sql", "dump.sql"]
+    assert target_db["asked"] == [("target", "advisory_lock_target"), ("target", "user_objects")]
+    assert opened == [("target", None)]
 
 
 def test_execute_without_roles_file(operator_context, record: Path) -> None:
@@ -109,18 +139,87 @@ def test_execute_without_roles_file(operator_context, record: Path) -> None:
     assert record.read_text().count("-f\n") == 1
 
 
-def test_execute_refuses_missing_dump(operator_context) -> None:
-    """A dump not on this worker fails with what to do."""
+def test_execute_runs_psql_while_holding_the_lock_session(operator_context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock's session stays open until psql is done: the lock goes with the session."""
+    events: list[str] = []
+
+    @contextmanager
+    def connect(self: Endpoint, database: str | None = None) -> Iterator[str]:
+        events.append(f"open {self.side}")
+        try:
+            yield self.side
+        finally:
+            events.append(f"close {self.side}")
+
+    real_run = ToolRunner.run
+
+    def run(self: ToolRunner, argv: list[str], env: dict[str, str], **kwargs: Any) -> float:
+        events.append("psql")
+        return real_run(self, argv, env, **kwargs)
+
+    monkeypatch.setattr(Endpoint, "connect", connect)
+    monkeypatch.setattr(ToolRunner, "run", run)
+    LoadOperator(task_id="load").execute(operator_context)
+    assert events == ["open target", "psql", "close target"]
+
+
+def test_execute_refuses_missing_dump(operator_context, target_db, opened) -> None:
+    """A dump not on this worker fails with what to do, before the target is touched."""
     (LoadOperator(task_id="load").run_dir(operator_context) / "dump.sql").unlink()
     with pytest.raises(MigrationError, match="not on this worker"):
         LoadOperator(task_id="load").execute(operator_context)
+    assert opened == []
+    assert target_db["asked"] == []
 
 
-def test_execute_refuses_non_empty_target(operator_context, monkeypatch: pytest.MonkeyPatch, record: Path) -> None:
+def test_execute_refuses_non_empty_target(operator_context, target_db, record: Path) -> None:
     """A target holding objects (an earlier attempt) is refused before psql runs."""
-    monkeypatch.setattr(catalog, "user_objects", lambda conn: ["table public.t"])
+    target_db["objects"] = ["table public.t"]
     with pytest.raises(TargetNotEmptyError, match=r"table public\.t"):
         LoadOperator(task_id="load").execute(operator_context)
+    assert not record.exists()
+
+
+def test_execute_refuses_locked_target_naming_holder(operator_context, target_db, record: Path) -> None:
+    """Another run holding the target's load lock is named; neither emptiness nor psql is tried."""
+    target_db["locked"] = False
+    target_db["holder"] = [{"pid": 4711, "user_name": "tsdbadmin", "client_addr": "10.0.0.9",
+                            "backend_start": "2026-11-26T12:00:00+00:00"}]
+    with pytest.raises(MigrationError) as err:
+        LoadOperator(task_id="load").execute(operator_context)
+    message = str(err.value)
+    assert message.startswith("another migration is loading into target ")
+    assert "(session pid 4711 of tsdbadmin)" in message
+    assert "cannot load into the same database" in message
+    assert not isinstance(err.value, TargetNotEmptyError)
+    assert target_db["asked"] == [("target", "advisory_lock_target"), ("target", "lock_holder")]
+    assert not record.exists()
+
+
+def test_execute_refuses_locked_target_without_holder(operator_context, target_db, record: Path) -> None:
+    """The lock is taken but its holder is not visible (it just ended, or another user's): no pid is named."""
+    target_db["locked"] = False
+    with pytest.raises(MigrationError, match="another migration is loading into target ") as err:
+        LoadOperator(task_id="load").execute(operator_context)
+    message = str(err.value)
+    assert "session pid" not in message
+    assert " right now: wait for it to finish" in message
+    assert ("target", "user_objects") not in target_db["asked"]
+    assert not record.exists()
+
+
+def test_execute_target_went_away(operator_context, monkeypatch: pytest.MonkeyPatch, record: Path) -> None:
+    """A lost target session during the load fails as a client tool failure saying the target went away."""
+    def gone(conn: str) -> list[str]:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(catalog, "user_objects", gone)
+    with pytest.raises(ClientToolFailed) as err:
+        LoadOperator(task_id="load").execute(operator_context)
+    message = str(err.value)
+    assert message.startswith("loading into target ")
+    assert "failed: the target went away: server closed the connection unexpectedly" in message
+    assert isinstance(err.value.__cause__, psycopg.OperationalError)
     assert not record.exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -11,6 +12,7 @@ from tests.unit.operators.conftest import make_plan
 from timescale_migration import catalog
 from timescale_migration.clienttools import ClientTools
 from timescale_migration.exceptions import MigrationError
+from timescale_migration.operators import restore_mode
 from timescale_migration.operators.restore_mode import NOT_NEEDED, PostRestoreOperator, PreRestoreOperator
 from timescale_migration.plan import TimescaleInfo
 
@@ -71,3 +73,132 @@ def test_permission_refusal_explained(opened, make_context, monkeypatch: pytest.
     monkeypatch.setattr(catalog, "run", refuse)
     with pytest.raises(MigrationError, match=r"may not run timescaledb_pre_restore\(\)"):
         PreRestoreOperator(task_id="pre_restore").execute(make_context(make_plan(TOOLS)))
+
+
+# --- ensure_scheduler -------------------------------------------------------------------------------------------------
+
+
+class Refused(psycopg.errors.InsufficientPrivilege):
+    """A permission error carrying the server's primary message, as psycopg raises it."""
+
+    @property
+    def diag(self) -> Any:  # type: ignore[override]
+        return SimpleNamespace(message_primary="must be superuser to restart background workers")
+
+
+class RecordingLog:
+    """Stands in for the operator's logger: keeps (level, message) pairs."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def _add(self, level: str, message: str, *args: Any) -> None:
+        self.lines.append((level, message % args if args else message))
+
+    def info(self, message: str, *args: Any) -> None:
+        self._add("info", message, *args)
+
+    def warning(self, message: str, *args: Any) -> None:
+        self._add("warning", message, *args)
+
+    def levels(self, level: str) -> list[str]:
+        """Messages logged at one level."""
+        return [text for lvl, text in self.lines if lvl == level]
+
+
+@pytest.fixture
+def scheduler(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The target's answers stubbed: scheduler counts polled in turn, the restart function's schema; no waiting."""
+    state: dict[str, Any] = {"counts": [0], "function": [{"schema_name": "_timescaledb_functions"}],
+                             "asked": [], "statements": [], "sleeps": [], "refuse": False, "log": RecordingLog()}
+
+    def rows(conn: Any, name: str) -> list[dict[str, Any]]:
+        state["asked"].append(name)
+        if name == "timescaledb_state":
+            count = state["counts"].pop(0) if len(state["counts"]) > 1 else state["counts"][0]
+            return [{"session_restoring": "off", "database_restoring": None, "schedulers": count}]
+        if name == "timescaledb_restart_workers_function":
+            return state["function"]
+        raise AssertionError(f"unexpected query {name}")
+
+    def run(conn: Any, statement: Any) -> list[tuple[Any, ...]]:
+        state["statements"].append(statement.as_string())
+        if state["refuse"]:
+            raise Refused("must be superuser")
+        return [(True,)]
+
+    monkeypatch.setattr(catalog, "rows", rows)
+    monkeypatch.setattr(catalog, "run", run)
+    monkeypatch.setattr(restore_mode, "SCHEDULER_WAIT_S", 0.0)
+    monkeypatch.setattr(restore_mode.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
+    monkeypatch.setattr(PostRestoreOperator, "log", state["log"])
+    return state
+
+
+def ensure() -> int:
+    """ensure_scheduler() on a stand-in connection."""
+    return PostRestoreOperator(task_id="post_restore").ensure_scheduler("target")  # type: ignore[arg-type]
+
+
+def test_ensure_scheduler_running_returns_at_once(scheduler: dict[str, Any]) -> None:
+    """A running scheduler is reported at once: no restart, no waiting."""
+    scheduler["counts"] = [2]
+    assert ensure() == 2
+    assert scheduler["asked"] == ["timescaledb_state"]
+    assert scheduler["statements"] == []
+    assert scheduler["sleeps"] == []
+    assert scheduler["log"].levels("warning") == []
+
+
+def test_ensure_scheduler_waits_for_late_scheduler(scheduler: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the wait, polling goes on (half a second apart) until the scheduler appears; no restart."""
+    monkeypatch.setattr(restore_mode, "SCHEDULER_WAIT_S", 60.0)
+    scheduler["counts"] = [0, 0, 1]
+    assert ensure() == 1
+    assert scheduler["sleeps"] == [0.5, 0.5]
+    assert scheduler["statements"] == []
+
+
+def test_ensure_scheduler_restarts_workers(scheduler: dict[str, Any]) -> None:
+    """No scheduler: the workers are restarted through the function's schema, and the new count returned."""
+    scheduler["counts"] = [0, 3]
+    assert ensure() == 3
+    assert scheduler["asked"] == ["timescaledb_state", "timescaledb_restart_workers_function", "timescaledb_state"]
+    assert len(scheduler["statements"]) == 1
+    assert 'SELECT "_timescaledb_functions".restart_background_workers();' in scheduler["statements"][0]
+    assert any("restarting background workers" in w for w in scheduler["log"].levels("warning"))
+
+
+def test_ensure_scheduler_restart_uses_schema_found(scheduler: dict[str, Any]) -> None:
+    """An older TimescaleDB keeps the function in _timescaledb_internal: that schema is called."""
+    scheduler["counts"] = [0, 1]
+    scheduler["function"] = [{"schema_name": "_timescaledb_internal"}]
+    assert ensure() == 1
+    assert 'SELECT "_timescaledb_internal".restart_background_workers();' in scheduler["statements"][0]
+
+
+def test_ensure_scheduler_restart_without_result(scheduler: dict[str, Any]) -> None:
+    """Still no scheduler after the restart: 0 is returned (verify reports it)."""
+    scheduler["counts"] = [0]
+    assert ensure() == 0
+    assert len(scheduler["statements"]) == 1
+
+
+def test_ensure_scheduler_function_missing(scheduler: dict[str, Any]) -> None:
+    """Without restart_background_workers() nothing is run: 0 with a warning that jobs will not run."""
+    scheduler["function"] = []
+    assert ensure() == 0
+    assert scheduler["statements"] == []
+    warnings = scheduler["log"].levels("warning")
+    assert len(warnings) == 1
+    assert "restart_background_workers() was not found" in warnings[0]
+
+
+def test_ensure_scheduler_permission_refused(scheduler: dict[str, Any]) -> None:
+    """A user who may not restart the workers gets 0 and a warning with the server's message."""
+    scheduler["refuse"] = True
+    assert ensure() == 0
+    assert len(scheduler["statements"]) == 1
+    assert scheduler["log"].levels("warning")[-1] == (
+        "cannot restart background workers: must be superuser to restart background workers")
+    assert scheduler["asked"].count("timescaledb_state") == 1

@@ -1,2 +1,0 @@
--- How many large objects the current database holds.
-SELECT count(*) AS large_objects FROM pg_largeobject_metadata;

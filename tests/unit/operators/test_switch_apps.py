@@ -1,0 +1,89 @@
+"""Unit tests of operators/switch_apps.py: the second gate's text and its branch without approval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from airflow.sdk import DAG
+from airflow.sdk.exceptions import DownstreamTasksSkipped
+
+from tests.unit.operators.conftest import FakeTI
+from timescale_migration.operators.cutover import CutoverOperator
+from timescale_migration.operators.release_source import ReleaseSourceOperator
+from timescale_migration.operators.switch_apps import (
+    CUTOVER_TASK,
+    RELEASE_TASK,
+    ROLL_BACK,
+    SWITCH,
+    SwitchAppsOperator,
+    switch_body,
+)
+
+pytestmark = pytest.mark.unit
+
+TARGET = "target 'migration_target' (target.example:5432/tsdb as tsdbadmin)"
+SUMMARY = {"tables": 12, "rows": 1_234_567, "sequences": 3, "structure_items": 240,
+           "report_html": "/work/run/verification.html"}
+
+
+def test_switch_body_states_what_was_verified() -> None:
+    """The body says what verification proved, where the report is, and what each choice does."""
+    lines = switch_body(SUMMARY, TARGET).splitlines()
+    assert lines[0] == ("Verification passed: **12 relations, 1,234,567 rows, 3 sequences and 240 structure items** "
+                        "are identical.")
+    assert "Report: `/work/run/verification.html`" in lines
+    assert f"Point the applications at {TARGET}, then choose *{SWITCH}*. The source stays blocked." in lines
+    assert f"Or choose *{ROLL_BACK}*: the source's connection privileges are restored as they were." in lines
+
+
+def test_switch_body_without_report_path() -> None:
+    """A summary without a report path shows '-'."""
+    summary = {key: value for key, value in SUMMARY.items() if key != "report_html"}
+    assert "Report: `-`" in switch_body(summary, TARGET).splitlines()
+
+
+@pytest.mark.parametrize("summary", [None, {}])
+def test_switch_body_without_summary(summary: dict[str, Any] | None) -> None:
+    """Without verify's summary it says to check the verify log first."""
+    assert switch_body(summary, TARGET) == (
+        f"Verification left no summary. Check the verify task's log before switching to {TARGET}.")
+
+
+def test_operator_options_map_to_tasks() -> None:
+    """The two choices lead to cutover and release_source."""
+    operator = SwitchAppsOperator(task_id="switch_apps")
+    assert operator.subject == "Switch the applications to the target"
+    assert list(operator.options) == [SWITCH, ROLL_BACK]
+    assert operator.options_mapping == {SWITCH: CUTOVER_TASK, ROLL_BACK: RELEASE_TASK}
+
+
+@dataclass
+class BranchTI(FakeTI):
+    """A TaskInstance as branching uses it: its task, map index and pushed XComs."""
+
+    task: Any = None
+    map_index: int = -1
+    pushed: dict[str, Any] = field(default_factory=dict)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        """Keep what the branch pushes."""
+        self.pushed[key] = value
+
+
+def test_operator_without_approval_branches_to_cutover(make_context, opened) -> None:
+    """require_approval=false follows cutover and skips release_source, with the body written."""
+    with DAG(dag_id="switch_test", schedule=None):
+        switch = SwitchAppsOperator(task_id="switch_apps")
+        switch >> [CutoverOperator(task_id=CUTOVER_TASK), ReleaseSourceOperator(task_id=RELEASE_TASK)]
+    context = make_context(require_approval=False)
+    ti = BranchTI(xcoms={"verify": SUMMARY}, task=switch)
+    context["ti"] = ti
+    with pytest.raises(DownstreamTasksSkipped) as skipped:
+        switch.execute(context)
+    assert skipped.value.tasks == [(RELEASE_TASK, -1)]
+    assert list(ti.pushed.values()) == [{"followed": [CUTOVER_TASK]}]
+    assert switch.body.startswith("Verification passed: **12 relations, 1,234,567 rows")
+    assert "target.example:5432/tsdb" in switch.body
+    assert opened == []
