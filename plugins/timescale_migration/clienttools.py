@@ -116,21 +116,40 @@ def pg_dumpall_roles_argv(tools: ClientTools, database: str, out_file: str, *, p
     return argv
 
 
-def pg_dump_plain_argv(tools: ClientTools, out_file: str) -> list[str]:
-    """The guide's data dump, flag for flag (the database comes from PGDATABASE)."""
-    return [
-        tools.path("pg_dump"),
-        "--format=plain",
-        "--quote-all-identifiers",
-        "--no-tablespaces",
-        "--no-owner",
-        "--no-privileges",
-        f"--file={out_file}",
-    ]
+GUIDE_DUMP_FLAGS = ["--quote-all-identifiers", "--no-tablespaces", "--no-owner", "--no-privileges"]
+"""pg_dump flags the guide gives for a Timescale target (no superuser, no tablespaces)."""
+
+
+def pg_dump_plain_argv(tools: ClientTools, out_file: str | None) -> list[str]:
+    """The guide's data dump, flag for flag (the database comes from PGDATABASE); no file: to stdout."""
+    return [tools.path("pg_dump"), "--format=plain", *GUIDE_DUMP_FLAGS] + ([f"--file={out_file}"] if out_file else [])
+
+
+def pg_dump_directory_argv(tools: ClientTools, out_dir: str, jobs: int) -> list[str]:
+    """A parallel, uncompressed directory-format dump with the guide's flags (compression is what makes a
+    directory dump slow on few cores)."""
+    return [tools.path("pg_dump"), "--format=directory", f"--jobs={jobs}", "--compress=0", *GUIDE_DUMP_FLAGS,
+            f"--file={out_dir}"]
+
+
+def pg_restore_argv(
+    tools: ClientTools, database: str, dump_dir: str, *, jobs: int = 1, schema: str | None = None,
+    exclude_schema: str | None = None,
+) -> list[str]:
+    """pg_restore of a directory dump into `database` (a quoted conninfo; host, user and password from the
+    environment), stopping at the first error."""
+    argv = [tools.path("pg_restore"), f"--dbname={conninfo_dbname(database)}", "--exit-on-error", "--no-owner",
+            "--no-privileges", "--no-tablespaces", f"--jobs={jobs}"]
+    if schema:
+        argv.append(f"--schema={schema}")
+    if exclude_schema:
+        argv.append(f"--exclude-schema={exclude_schema}")
+    return [*argv, dump_dir]
 
 
 def psql_load_argv(tools: ClientTools, files: list[str]) -> list[str]:
-    """The guide's load: psql -v ON_ERROR_STOP=1 --echo-errors -f roles.sql -f dump.sql (-X: no psqlrc)."""
+    """The guide's load: psql -v ON_ERROR_STOP=1 --echo-errors -f roles.sql -f dump.sql (-X: no psqlrc);
+    no files: the script comes on standard input."""
     argv = [tools.path("psql"), "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors"]
     for file in files:
         argv += ["-f", file]

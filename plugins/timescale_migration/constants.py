@@ -14,8 +14,10 @@ TARGET_RESERVED_ROLES = ("postgres", "tsdbadmin")
 ROLE_ATTRIBUTES_REFUSED = ("SUPERUSER", "NOSUPERUSER", "REPLICATION", "NOREPLICATION", "BYPASSRLS", "NOBYPASSRLS")
 """Role attributes only a superuser may set; a Timescale target (tsdbadmin) refuses them."""
 
-DUMP_FORMATS = ("plain",)
-"""`plain` runs exactly the documented pg_dump + psql commands."""
+DUMP_FORMATS = ("plain", "directory", "stream")
+"""`plain` runs exactly the documented pg_dump + psql commands; `directory` dumps and restores in parallel
+(pg_dump -Fd -j, no compression; pg_restore -j with TimescaleDB's catalog first); `stream` pipes pg_dump into
+psql without an intermediate file."""
 
 MAX_JOBS = 64
 APPLICATION_NAME = "timescale-migration"
@@ -23,6 +25,8 @@ WORK_DIR_ENV = "TSM_WORK_DIR"
 DEFAULT_WORK_DIR = "/tmp/timescale-migration"
 ROLES_FILE = "roles.sql"
 DUMP_FILE = "dump.sql"
+DUMP_DIR = "dump.dir"
+TIMESCALEDB_CATALOG = "_timescaledb_catalog"
 SOURCE_FINGERPRINT_FILE = "source_fingerprint.json"
 PROGRESS_INTERVAL_S = 10.0
 

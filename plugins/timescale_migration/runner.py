@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from timescale_migration.constants import PROGRESS_INTERVAL_S
 from timescale_migration.exceptions import ClientToolFailed
@@ -24,6 +25,7 @@ class ToolRunner:
     def __init__(self, log: logging.Logger) -> None:
         self.log = log
         self._proc: subprocess.Popen[str] | None = None
+        self._pgid: int | None = None
         self._lock = threading.Lock()
 
     def run(
@@ -50,6 +52,7 @@ class ToolRunner:
                 errors="replace",
                 start_new_session=True,
             )
+            self._pgid = self._proc.pid
         proc = self._proc
         done = threading.Event()
         reporter = None
@@ -69,13 +72,65 @@ class ToolRunner:
                 reporter.join(timeout=1)
             with self._lock:
                 self._proc = None
+                self._pgid = None
         elapsed = time.monotonic() - started
-        if returncode != 0:
-            how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited with code {returncode}"
-            last = "\n".join(tail) or "(no output)"
-            raise ClientToolFailed(f"{tool} {how} after {elapsed:.1f}s; its last output:\n{last}")
+        _check(tool, returncode, elapsed, tail)
         self.log.info("%s finished in %.1fs", tool, elapsed)
         return elapsed
+
+    def run_pipeline(
+        self,
+        producer: list[str],
+        producer_env: dict[str, str],
+        consumer: list[str],
+        consumer_env: dict[str, str],
+        *,
+        progress: Callable[[], str | None] | None = None,
+        interval: float = PROGRESS_INTERVAL_S,
+    ) -> float:
+        """Run `producer | consumer` (one process group, each with its own environment), logging both; raises
+        ClientToolFailed naming whichever failed. No data passes through Python."""
+        names = Path(producer[0]).name, Path(consumer[0]).name
+        self.log.info("running: %s | %s", " ".join(producer), " ".join(consumer))
+        started = time.monotonic()
+        tails: tuple[deque[str], deque[str]] = (deque(maxlen=TAIL_LINES), deque(maxlen=TAIL_LINES))
+        with self._lock:
+            first = subprocess.Popen(producer, env=producer_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, process_group=0)  # a group of its own, joined next
+            second = subprocess.Popen(consumer, env=consumer_env, stdin=first.stdout, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, errors="replace", process_group=first.pid)
+            assert first.stdout is not None
+            first.stdout.close()  # the producer gets SIGPIPE if the consumer stops
+            self._proc, self._pgid = second, first.pid
+        done = threading.Event()
+        threads = [threading.Thread(target=self._drain, args=(first.stderr, names[0], tails[0]), daemon=True)]
+        if progress is not None:
+            threads.append(threading.Thread(target=self._report, args=(progress, done, interval, names[1]),
+                                            daemon=True))
+        for thread in threads:
+            thread.start()
+        try:
+            self._drain(second.stdout, names[1], tails[1])
+            codes = second.wait(), first.wait()
+        finally:
+            done.set()
+            for thread in threads:
+                thread.join(timeout=2)
+            with self._lock:
+                self._proc = None
+                self._pgid = None
+        elapsed = time.monotonic() - started
+        _check(names[1], codes[0], elapsed, tails[1])  # first: a stopped consumer is why the producer got SIGPIPE
+        _check(names[0], codes[1], elapsed, tails[0])
+        self.log.info("%s | %s finished in %.1fs", *names, elapsed)
+        return elapsed
+
+    def _drain(self, stream: Any, tool: str, tail: deque[str]) -> None:
+        """Log every line a tool writes (bytes or text) and keep the last ones."""
+        for raw in stream:
+            line = (raw.decode(errors="replace") if isinstance(raw, bytes) else raw).rstrip("\n")
+            tail.append(line)
+            self.log.info("%s: %s", tool, line)
 
     def _report(self, progress: Callable[[], str | None], done: threading.Event, interval: float, tool: str) -> None:
         while not done.wait(interval):
@@ -95,13 +150,13 @@ class ToolRunner:
     def kill(self, grace: float = 5.0) -> None:
         """Terminate the running tool's process group (SIGTERM, then SIGKILL after `grace` seconds)."""
         with self._lock:
-            proc = self._proc
-        if proc is None or proc.poll() is not None:
+            proc, pgid = self._proc, self._pgid
+        if proc is None or pgid is None or proc.poll() is not None:
             return
-        self.log.warning("killing %s (pid %s) and its children", proc.args[0], proc.pid)
+        self.log.warning("killing %s (process group %s) and its children", proc.args[0], pgid)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
-                os.killpg(proc.pid, sig)
+                os.killpg(pgid, sig)
             except ProcessLookupError:
                 return
             try:
@@ -109,3 +164,11 @@ class ToolRunner:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+def _check(tool: str, returncode: int, elapsed: float, tail: deque[str]) -> None:
+    """Raise ClientToolFailed for a non-zero exit, with the tool's last output."""
+    if returncode != 0:
+        how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited with code {returncode}"
+        last = "\n".join(tail) or "(no output)"
+        raise ClientToolFailed(f"{tool} {how} after {elapsed:.1f}s; its last output:\n{last}")

@@ -79,7 +79,7 @@ def run_with_fault(m: Migration, operator, when: Callable[[], bool], fault: Call
 
 
 def partial_dump(m: Migration) -> Path:
-    return next((Path(m.params["work_dir"]) / "migrate_database").iterdir()) / "dump.partial"
+    return next((Path(m.params["work_dir"]) / "migrate_database").iterdir()) / "dump.sql.partial"
 
 
 def source_rows(m: Migration) -> int:

@@ -271,3 +271,25 @@ def test_rows_hidden_by_forced_row_security_are_reported(make_migration, servers
             m.run(op)
     assert 'data public.secrets: source: ok; target: unreadable by tsdbadmin_' in str(err.value)
     assert "row-level security" in str(err.value)
+
+
+@pytest.mark.parametrize("dump_format", ["directory", "stream"])
+@pytest.mark.parametrize("kind", ["postgres", "timescaledb"])
+def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format, kind):
+    """directory (parallel pg_dump/pg_restore, TimescaleDB catalog first) and stream (pg_dump | psql) both give
+    a verified target for both samples."""
+    if kind == "postgres":
+        m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",),
+                           dump_format=dump_format, drain=False)
+        servers.pg15.psql_file(m.src_db, SAMPLES / "postgres_sample.sql")
+    else:
+        m = make_migration(servers.tsdb_source, servers.tsdb_target, dump_format=dump_format, drain=False)
+        servers.tsdb_source.psql_file(m.src_db, SAMPLES / "timescaledb_sample.sql")
+    for op in phases():
+        m.run(op)
+    assert m.ti.xcoms["load"]["format"] == dump_format
+    assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 3000
+    dump = m.ti.xcoms["dump_data"]["dump_file"]
+    assert (dump is None) == (dump_format == "stream")
+    if dump:
+        assert not Path(dump).exists(), "the dump is removed after a verified migration"

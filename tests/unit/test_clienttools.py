@@ -351,3 +351,29 @@ def test_candidate_dirs_lists_glob_then_path(tmp_path: Path, discovery: Path, mo
     on_path = fake_bin_dir(tmp_path / "local" / "bin", "17.12", ("pg_dump",))
     monkeypatch.setenv("PATH", f"{on_path}:{glob_dir}:{tmp_path / 'empty-path'}")
     assert clienttools.candidate_dirs() == [str(glob_dir), str(on_path)]
+
+
+def test_directory_dump_is_parallel_uncompressed_with_the_guides_flags(tmp_path: Path) -> None:
+    """pg_dump -Fd -j N -Z0 plus the guide's four flags; no connection details in argv."""
+    tools = ClientTools(bin_dir="/opt/pg/bin", major=17, version="17.12")
+    argv = clienttools.pg_dump_directory_argv(tools, "/w/dump.dir", 3)
+    assert argv == ["/opt/pg/bin/pg_dump", "--format=directory", "--jobs=3", "--compress=0",
+                    "--quote-all-identifiers", "--no-tablespaces", "--no-owner", "--no-privileges",
+                    "--file=/w/dump.dir"]
+
+
+def test_pg_restore_names_the_database_as_quoted_conninfo() -> None:
+    """pg_restore gets --dbname as a conninfo naming only the database, stops at the first error, and takes
+    the schema filters the TimescaleDB catalog step needs."""
+    tools = ClientTools(bin_dir="/b", major=17, version="17.12")
+    catalog_step = clienttools.pg_restore_argv(tools, "tsdb 'x'", "/w/d", schema="_timescaledb_catalog")
+    rest = clienttools.pg_restore_argv(tools, "tsdb", "/w/d", jobs=4, exclude_schema="_timescaledb_catalog")
+    assert catalog_step[:3] == ["/b/pg_restore", "--dbname=dbname='tsdb \\'x\\''", "--exit-on-error"]
+    assert "--jobs=1" in catalog_step and "--schema=_timescaledb_catalog" in catalog_step
+    assert "--jobs=4" in rest and "--exclude-schema=_timescaledb_catalog" in rest and rest[-1] == "/w/d"
+
+
+def test_plain_dump_to_stdout_has_no_file_flag() -> None:
+    """For the stream mode pg_dump writes to standard output."""
+    tools = ClientTools(bin_dir="/b", major=17, version="17.12")
+    assert not [a for a in clienttools.pg_dump_plain_argv(tools, None) if a.startswith("--file")]

@@ -64,7 +64,7 @@ def test_migration_params_override_one_default() -> None:
 def test_migration_params_schema_limits() -> None:
     """The form restricts dump_format to the allowed formats and jobs to 1..MAX_JOBS."""
     params = migration_params()
-    assert params["dump_format"].schema["enum"] == ["plain"]
+    assert params["dump_format"].schema["enum"] == ["plain", "directory", "stream"]
     assert params["jobs"].schema["minimum"] == 1
     assert params["jobs"].schema["maximum"] == MAX_JOBS
     assert params["source_conn_id"].schema["minLength"] == 1
@@ -174,7 +174,7 @@ def test_from_params_accepts_drain_timeout_bounds(value: int) -> None:
     assert MigrationOptions.from_params(with_(drain_timeout=value)).drain_timeout == value
 
 
-@pytest.mark.parametrize("dump_format", ["custom", "directory", "PLAIN", ""])
+@pytest.mark.parametrize("dump_format", ["custom", "tar", "PLAIN", ""])
 def test_from_params_rejects_dump_format(dump_format: str) -> None:
     """A dump_format other than the allowed ones is refused naming the param and the allowed values."""
     with pytest.raises(MigrationError, match="param dump_format=") as err:

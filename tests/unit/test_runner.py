@@ -216,3 +216,51 @@ def test_kill_escalates_to_sigkill(runner: ToolRunner) -> None:
     finally:
         for pid in pgrep(f"sleep {marker}"):
             os.kill(int(pid), 9)
+
+
+def test_pipeline_passes_data_and_logs_both_tools() -> None:
+    """producer | consumer: the consumer's output reaches the log; both must exit 0."""
+    runner, lines = _pipeline_runner()
+    runner.run_pipeline(["sh", "-c", "printf 'a\\nb\\nc\\n'; echo note >&2"], dict(os.environ),
+                        ["wc", "-l"], dict(os.environ))
+    assert any(line.endswith(": 3") for line in lines), lines
+    assert any("sh: note" in line for line in lines), lines
+
+
+def test_pipeline_failure_names_the_failing_side() -> None:
+    """A consumer that stops early fails the pipeline naming it; the producer does not hang."""
+    runner, _ = _pipeline_runner()
+    started = time.monotonic()
+    with pytest.raises(ClientToolFailed, match=r"^sh exited with code 3"):
+        runner.run_pipeline(["yes"], dict(os.environ), ["sh", "-c", "head -c 10 >/dev/null; exit 3"],
+                            dict(os.environ))
+    assert time.monotonic() - started < 10
+
+
+def test_pipeline_kill_ends_both_processes() -> None:
+    """kill() during a pipeline ends the producer and the consumer."""
+    runner, _ = _pipeline_runner()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            runner.run_pipeline(["sleep", "30.71"], dict(os.environ), ["sleep", "30.72"], dict(os.environ))
+        except ClientToolFailed as err:
+            errors.append(err)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(0.5)
+    runner.kill(grace=2)
+    thread.join(timeout=10)
+    assert not thread.is_alive() and errors
+    leftovers = subprocess.run(["pgrep", "-f", "sleep 30.7"], capture_output=True, text=True).stdout
+    assert leftovers.strip() == ""
+
+
+def _pipeline_runner() -> tuple[ToolRunner, list[str]]:
+    lines: list[str] = []
+    log = logging.getLogger("pipeline-test")
+    log.info = lambda msg, *args: lines.append(msg % args)  # type: ignore[method-assign]
+    log.warning = log.info  # type: ignore[method-assign]
+    return ToolRunner(log), lines

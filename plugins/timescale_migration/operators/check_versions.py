@@ -65,7 +65,7 @@ class CheckVersionsOperator(MigrationOperator):
         check_majors(src_info.major, tgt_info.major, src_info.version, tgt_info.version)
         tools = find_client_tools(opts.pg_bin_dir, max(src_info.major, tgt_info.major))
         self.log.info("client tools: version %s in %s", tools.version, tools.bin_dir)
-        self._check_room(context, source)
+        table_bytes = self._check_room(context, source)
         if tgt_objects:
             raise TargetNotEmptyError(
                 f"{target.label} is not empty; it holds {', '.join(tgt_objects[:10])}"
@@ -90,7 +90,7 @@ class CheckVersionsOperator(MigrationOperator):
             self.log.warning("source user %s cannot read pg_authid: roles are dumped with --no-role-passwords; "
                              "set their passwords on the target afterwards", src_info.user_name)
         plan = MigrationPlan(
-            source=src_info.as_dict(),
+            source={**src_info.as_dict(), "table_bytes": table_bytes},
             target=tgt_info.as_dict(),
             client_tools=tools,
             timescaledb=timescale,
@@ -100,10 +100,12 @@ class CheckVersionsOperator(MigrationOperator):
         )
         return plan.to_xcom()
 
-    def _check_room(self, context: Any, source: Endpoint) -> None:
-        """The work directory must hold the dump: about the size of the source's table data, plus a margin."""
+    def _check_room(self, context: Any, source: Endpoint) -> int:
+        """The work directory must hold the dump: about the size of the source's table data, plus a margin.
+        Returns the table data's size."""
         with source.connect() as conn:
-            needed = int(catalog.rows(conn, "table_data_bytes")[0]["bytes"] * DUMP_SIZE_MARGIN)
+            table_bytes = int(catalog.rows(conn, "table_data_bytes")[0]["bytes"])
+        needed = int(table_bytes * DUMP_SIZE_MARGIN)
         run_dir = self.run_dir(context)
         free = shutil.disk_usage(run_dir).free
         self.log.info("work directory %s: %.1f MB free, the dump needs about %.1f MB", run_dir, free / 1e6,
@@ -113,6 +115,7 @@ class CheckVersionsOperator(MigrationOperator):
                 f"not enough room for the dump in {run_dir}: {free / 1e6:,.1f} MB free, about {needed / 1e6:,.1f} MB "
                 "needed (the source's table data plus 20%). Free space or set work_dir elsewhere; nothing was changed."
             )
+        return table_bytes
 
     def _align(self, target: Endpoint, version: str, *, replace: bool) -> None:
         """Install TimescaleDB `version` on the (checked empty) target, each statement in its own session."""

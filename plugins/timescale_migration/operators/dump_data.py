@@ -1,4 +1,8 @@
-"""Phase 5: pg_dump of the source database into the run's private work directory."""
+"""Phase 5: pg_dump of the source database into the run's private work directory.
+
+`plain` writes the guide's dump.sql; `directory` writes dump.dir with `jobs` parallel, uncompressed; `stream`
+writes nothing here (load pipes pg_dump straight into psql).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,30 @@ from pathlib import Path
 from typing import Any
 
 from timescale_migration import workdir
-from timescale_migration.clienttools import pg_dump_plain_argv
-from timescale_migration.constants import DUMP_FILE
+from timescale_migration.clienttools import pg_dump_directory_argv, pg_dump_plain_argv
+from timescale_migration.constants import DUMP_DIR, DUMP_FILE
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.operators.base import MigrationOperator
 
 
+def size_of(path: Path) -> int:
+    """Bytes in a file, or in all files of a directory."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
 def size_progress(path: Path, expected_bytes: int) -> Callable[[], str]:
-    """A progress reporter: bytes written so far against the source database's size."""
+    """A progress reporter: bytes written so far against the source's table data, with the time left."""
     started = time.monotonic()
 
     def report() -> str:
-        done = path.stat().st_size if path.exists() else 0
+        done = size_of(path)
         rate = done / max(time.monotonic() - started, 1e-6)
         share = ""
         if expected_bytes:
-            share = f" of ~{expected_bytes / 1e6:,.0f} MB on disk ({100 * done / expected_bytes:.0f}%)"
+            left = f", about {(expected_bytes - done) / rate:,.0f}s left" if rate > 0 and done < expected_bytes else ""
+            share = f" of ~{expected_bytes / 1e6:,.0f} MB ({100 * done / expected_bytes:.0f}%){left}"
         return f"{done / 1e6:,.1f} MB written{share}, {rate / 1e6:,.1f} MB/s"
 
     return report
@@ -35,20 +47,29 @@ class DumpDataOperator(MigrationOperator):
     default_retries = 2
 
     def execute(self, context: Any) -> dict[str, Any]:
+        opts = self.migration_options(context)
+        if opts.dump_format == "stream":
+            self.log.info("dump_format=stream: no dump file; load pipes pg_dump into psql")
+            return {"format": "stream", "dump_file": None, "bytes": 0, "seconds": 0.0}
         plan = self.plan(context)
         source, _ = self.endpoints(context)
-        out = self.run_dir(context) / DUMP_FILE
-        partial = out.with_suffix(".partial")
+        directory = opts.dump_format == "directory"
+        out = self.run_dir(context) / (DUMP_DIR if directory else DUMP_FILE)
+        partial = out.with_name(out.name + ".partial")
         workdir.remove(out)
-        workdir.private_file(partial)
-        argv = pg_dump_plain_argv(plan.client_tools, str(partial))
+        workdir.remove(partial)
+        if directory:
+            argv = pg_dump_directory_argv(plan.client_tools, str(partial), opts.jobs)
+        else:
+            workdir.private_file(partial)
+            argv = pg_dump_plain_argv(plan.client_tools, str(partial))
         try:
             seconds = self.runner.run(argv, source.libpq_env(),
-                                      progress=size_progress(partial, plan.source["database_bytes"]))
+                                      progress=size_progress(partial, plan.source.get("table_bytes", 0)))
         except ClientToolFailed as err:
             workdir.remove(partial)
             raise ClientToolFailed(f"dumping {source.label} failed: {err}") from err
         partial.replace(out)
-        size = out.stat().st_size
+        size = size_of(out)
         self.log.info("dump written: %s (%.1f MB in %.1fs)", out, size / 1e6, seconds)
-        return {"dump_file": str(out), "bytes": size, "seconds": round(seconds, 1)}
+        return {"format": opts.dump_format, "dump_file": str(out), "bytes": size, "seconds": round(seconds, 1)}

@@ -1,4 +1,10 @@
-"""Phase 7: psql loads roles.sql then the dump into the target, stopping at the first error."""
+"""Phase 7: load roles and data into the target, stopping at the first error.
+
+`plain`: the guide's `psql -f roles.sql -f dump.sql`. `directory`: roles with psql, then pg_restore — for a
+TimescaleDB source `_timescaledb_catalog` alone and serially first, then everything else with `jobs` in
+parallel (the guide's troubleshooting for timescaledb issues 698 and 1584). `stream`: roles with psql, then
+`pg_dump | psql` with no file in between.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,12 @@ from typing import Any
 import psycopg
 
 from timescale_migration import catalog
-from timescale_migration.clienttools import psql_load_argv
-from timescale_migration.constants import DUMP_FILE, ROLES_FILE
+from timescale_migration.clienttools import pg_dump_plain_argv, pg_restore_argv, psql_load_argv
+from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, TIMESCALEDB_CATALOG
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.options import MigrationOptions
 from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
 
@@ -52,29 +59,48 @@ def read_progress(runner: ToolRunner, path: Path) -> Callable[[], str | None]:
     return report
 
 
+def copy_progress(target: Endpoint, expected_bytes: int) -> Callable[[], str | None]:
+    """A progress reporter for restores without a file position: the COPYs running in the target, tables seen."""
+    seen: set[str] = set()
+    started = time.monotonic()
+
+    def report() -> str | None:
+        with target.connect() as conn:
+            copies = catalog.rows(conn, "copy_progress")
+            size = catalog.server_info(conn).database_bytes
+        seen.update(c["relation"] for c in copies)
+        now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in copies) or "no COPY running"
+        share = f" ({100 * size / expected_bytes:.0f}% of the source's table data)" if expected_bytes else ""
+        return (f"target database now {size / 1e6:,.0f} MB{share}; {len(seen)} table(s) copied so far; "
+                f"now: {now}; {time.monotonic() - started:,.0f}s")
+
+    return report
+
+
 class LoadOperator(MigrationOperator):
     """Load roles and data; refuses to load into a target that already holds objects (a failed earlier attempt)."""
 
     def execute(self, context: Any) -> dict[str, Any]:
+        opts = self.migration_options(context)
         plan = self.plan(context)
-        _, target = self.endpoints(context)
+        source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
-        dump = run_dir / DUMP_FILE
-        roles = run_dir / ROLES_FILE
-        if not dump.is_file():
+        dump = run_dir / (DUMP_DIR if opts.dump_format == "directory" else DUMP_FILE)
+        if opts.dump_format != "stream" and not dump.exists():
             raise MigrationError(
                 f"the dump {dump} is not on this worker: dump_data and load must see the same work_dir "
                 "(shared storage or one worker); clear dump_data to dump again"
             )
         try:
-            seconds, files = self._load(target, plan, dump, roles)
+            seconds = self._load(opts, plan, source, target, dump, run_dir / ROLES_FILE)
         except psycopg.OperationalError as err:
             raise ClientToolFailed(f"loading into {target.label} failed: the target went away: {err}") from err
-        return {"seconds": round(seconds, 1), "files": [Path(f).name for f in files]}
+        return {"format": opts.dump_format, "seconds": round(seconds, 1)}
 
-    def _load(self, target: Endpoint, plan: MigrationPlan, dump: Path, roles: Path) -> tuple[float, list[str]]:
-        """Take the target's load lock, check it is empty, run psql; the lock goes with the session."""
-        with target.connect() as lock:  # held until psql is done: one load per target database at a time
+    def _load(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint, dump: Path,
+              roles: Path) -> float:
+        """Take the target's load lock, check it is empty, load; the lock goes with the session."""
+        with target.connect() as lock:  # held until the load is done: one load per target database at a time
             if not catalog.rows(lock, "advisory_lock_target")[0]["locked"]:
                 holder = catalog.rows(lock, "lock_holder")
                 raise MigrationError(
@@ -89,10 +115,26 @@ class LoadOperator(MigrationOperator):
                     "Loading again would duplicate or fail; drop and recreate the target database, then clear the "
                     "check_versions task to run the migration again"
                 )
-            files = ([str(roles)] if roles.is_file() else []) + [str(dump)]
-            argv = psql_load_argv(plan.client_tools, files)
             try:
-                seconds = self.runner.run(argv, target.libpq_env(), progress=read_progress(self.runner, dump))
+                return self._run_tools(opts, plan, source, target, dump, roles)
             except ClientToolFailed as err:
                 raise ClientToolFailed(f"loading into {target.label} failed: {err}") from err
-        return seconds, files
+
+    def _run_tools(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint,
+                   dump: Path, roles: Path) -> float:
+        tools, env = plan.client_tools, target.libpq_env()
+        if opts.dump_format == "plain":
+            files = ([str(roles)] if roles.is_file() else []) + [str(dump)]
+            return self.runner.run(psql_load_argv(tools, files), env, progress=read_progress(self.runner, dump))
+        seconds = self.runner.run(psql_load_argv(tools, [str(roles)]), env) if roles.is_file() else 0.0
+        progress = copy_progress(target, plan.source.get("table_bytes", 0))
+        if opts.dump_format == "stream":
+            return seconds + self.runner.run_pipeline(pg_dump_plain_argv(tools, None), source.libpq_env(),
+                                                      psql_load_argv(tools, []), env, progress=progress)
+        if plan.timescaledb is not None:
+            self.log.info("restoring %s alone and serially first", TIMESCALEDB_CATALOG)
+            seconds += self.runner.run(pg_restore_argv(tools, target.database, str(dump), schema=TIMESCALEDB_CATALOG),
+                                       env)
+        rest = pg_restore_argv(tools, target.database, str(dump), jobs=opts.jobs,
+                               exclude_schema=TIMESCALEDB_CATALOG if plan.timescaledb else None)
+        return seconds + self.runner.run(rest, env, progress=progress)

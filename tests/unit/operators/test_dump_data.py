@@ -28,7 +28,7 @@ def test_size_progress_share_of_expected(tmp_path: Path) -> None:
     path = tmp_path / "dump.partial"
     path.write_bytes(b"x" * 500_000)
     message = size_progress(path, 1_000_000)()
-    assert message.startswith("0.5 MB written of ~1 MB on disk (50%), ")
+    assert message.startswith("0.5 MB written of ~1 MB (50%), about ")
     assert message.endswith(" MB/s")
 
 
@@ -43,7 +43,7 @@ def test_size_progress_without_expected_size(tmp_path: Path) -> None:
 
 def test_size_progress_before_the_file_exists(tmp_path: Path) -> None:
     """A file not yet created counts as 0 bytes."""
-    assert size_progress(tmp_path / "nope", 10)().startswith("0.0 MB written of ~0 MB on disk (0%)")
+    assert size_progress(tmp_path / "nope", 10)().startswith("0.0 MB written of ~0 MB (0%)")
 
 
 # --- execute ----------------------------------------------------------------------------------------------------------
