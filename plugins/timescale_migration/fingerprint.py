@@ -20,13 +20,15 @@ from timescale_migration import catalog, sql
 
 @dataclass
 class TableSum:
-    """One relation's rows: count and checksum (None when it could not be read), seconds taken."""
+    """One relation's rows: count and checksum (None when it could not be read), seconds taken, how rows were
+    hashed ("fast": their binary values; "text": their text form)."""
 
     kind: str
     rows: int | None
     checksum: str | None
     seconds: float = 0.0
     error: str | None = None
+    method: str = "text"
 
 
 @dataclass
@@ -54,9 +56,28 @@ class Fingerprint:
             seconds=data.get("seconds", 0.0),
         )
 
+    @property
+    def methods(self) -> dict[str, str]:
+        """relation -> hashing method, which the other side must use too."""
+        return {name: t.method for name, t in self.tables.items()}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One checksum query: a relation's own rows (`only`), or all of them; `relation` is whose sum it adds to."""
+
+    relation: str
+    kind: str
+    schema: str
+    name: str
+    only: bool
+
 
 Connect = Callable[[], Any]
 """Opens one session on a side (a context manager yielding a psycopg connection)."""
+
+FAST_HASH_MIN_VERSION = 140000
+"""hash_record_extended() exists from PostgreSQL 14 on."""
 
 
 @contextmanager
@@ -83,17 +104,58 @@ def relations(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def checksum(conn: psycopg.Connection, schema: str, name: str, kind: str, *, utf8: bool) -> TableSum:
-    """Count and checksum one relation's own rows (a hypertable's with its chunks)."""
+def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> list[Unit]:
+    """The checksum queries for `rels`: a hypertable without compressed chunks as its root's own rows plus one
+    query per chunk (to spread it over sessions); a partitioned table as nothing (its leaves add up)."""
+    chunks: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if any(kind == "hypertable" for _, _, kind, _ in rels):
+        for row in catalog.rows(conn, "timescaledb_chunk_units"):
+            chunks.setdefault((row["hypertable_schema"], row["hypertable_name"]), []).append(row)
+    result = []
+    for schema, name, kind, shown in rels:
+        if kind == "partitioned":
+            continue
+        parts = chunks.get((schema, name), [])
+        if kind == "hypertable" and any(c["is_compressed"] for c in parts):
+            result.append(Unit(shown, kind, schema, name, only=False))
+            continue
+        result.append(Unit(shown, kind, schema, name, only=True))
+        result += [Unit(shown, kind, c["chunk_schema"], c["chunk_name"], only=True) for c in parts]
+    return result
+
+
+def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool) -> TableSum:
+    """Count and checksum one unit's rows; a type without a binary hash falls back to hashing text."""
     started = time.monotonic()
-    only = pgsql.SQL("") if kind == "hypertable" else pgsql.SQL("ONLY")
-    query = sql.compose("table_checksum_utf8" if utf8 else "table_checksum", only=only, table=(schema, name))
+    only = pgsql.SQL("ONLY") if unit.only else pgsql.SQL("")
+    query_name = "table_checksum_utf8" if utf8 else "table_checksum"
+    if method == "fast":
+        query_name = "table_checksum_fast"
     try:
-        rows, high, low = catalog.run(conn, query)[0]
+        rows, high, low = catalog.run(conn, sql.compose(query_name, only=only, table=(unit.schema, unit.name)))[0]
+    except psycopg.errors.UndefinedFunction:
+        if method != "fast":
+            raise
+        return checksum(conn, unit, "text", utf8=utf8)
     except psycopg.errors.InsufficientPrivilege as err:
-        return TableSum(kind, None, None, time.monotonic() - started,
-                        f"unreadable by {conn.info.user}: {err.diag.message_primary}")
-    return TableSum(kind, int(rows), f"{high}:{low}", time.monotonic() - started)
+        return TableSum(unit.kind, None, None, time.monotonic() - started,
+                        f"unreadable by {conn.info.user}: {err.diag.message_primary}", method)
+    return TableSum(unit.kind, int(rows), f"{high}:{low}", time.monotonic() - started, method=method)
+
+
+def combine(kind: str, parts: list[TableSum]) -> TableSum:
+    """One relation's sum from its units' (or a partitioned table's from its leaves'): counts and both checksum
+    halves add up; any unreadable part makes the whole unreadable."""
+    if not parts:
+        return TableSum(kind, 0, "0:0")
+    unreadable = [p for p in parts if p.checksum is None]
+    method = "text" if any(p.method == "text" for p in parts) else "fast"
+    seconds = round(sum(p.seconds for p in parts), 3)
+    if unreadable:
+        return TableSum(kind, None, None, seconds, unreadable[0].error or "a part could not be read", method)
+    high = sum(int(p.checksum.split(":")[0]) for p in parts if p.checksum)
+    low = sum(int(p.checksum.split(":")[1]) for p in parts if p.checksum)
+    return TableSum(kind, sum(p.rows or 0 for p in parts), f"{high}:{low}", seconds, method=method)
 
 
 def add_partitioned(conn: psycopg.Connection, tables: dict[str, TableSum]) -> None:
@@ -102,54 +164,56 @@ def add_partitioned(conn: psycopg.Connection, tables: dict[str, TableSum]) -> No
     for row in catalog.rows(conn, "partition_leaves"):
         leaves.setdefault(row["display_name"], []).append(row["leaf_display_name"])
     for parent, names in leaves.items():
-        parts = [tables[n] for n in names if n in tables]
-        if parent not in tables:
-            continue
-        if any(p.checksum is None for p in parts):
-            tables[parent] = TableSum("partitioned", None, None, error="a partition could not be read")
-            continue
-        high = sum(int(p.checksum.split(":")[0]) for p in parts if p.checksum)
-        low = sum(int(p.checksum.split(":")[1]) for p in parts if p.checksum)
-        tables[parent] = TableSum("partitioned", sum(p.rows or 0 for p in parts), f"{high}:{low}")
+        if parent in tables:
+            tables[parent] = combine("partitioned", [tables[n] for n in names if n in tables])
 
 
-def take(connect: Connect, *, jobs: int, utf8: bool, log: Any = None) -> Fingerprint:
-    """The fingerprint of one side, over `jobs` parallel sessions."""
+def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | None = None,
+         log: Any = None) -> Fingerprint:
+    """The fingerprint of one side over `jobs` parallel sessions. The source chooses each relation's hashing
+    method; the target is given the source's `methods` so that both sides hash alike."""
     started = time.monotonic()
     with session_pool(connect, jobs) as pool:
         conn = pool.get()
         try:
             encoding = catalog.rows(conn, "server_encoding")[0]["encoding"]
-            targets = relations(conn)
+            rels = relations(conn)
+            work = units(conn, rels)
             sizes = {(s, n): b for s, n, b in _sizes(conn)}
+            text_only = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "text_hashed_tables")}
+            fast_ok = not utf8 and catalog.server_info(conn).version_num >= FAST_HASH_MIN_VERSION
             sequences = {shown: _seq(conn, s, n) for s, n, shown in catalog.user_sequences(conn)}
             large_objects = catalog.rows(conn, "large_object_checksums")[0]
         finally:
             pool.put(conn)
-        work = [t for t in targets if t[2] != "partitioned"]
-        work.sort(key=lambda t: (t[2] != "hypertable", -sizes.get((t[0], t[1]), 0)))
+        chosen = {shown: "fast" if fast_ok and (s, n) not in text_only else "text" for s, n, _, shown in rels}
+        if methods is not None:
+            chosen = {shown: methods.get(shown, "text") for shown in chosen}
+        work.sort(key=lambda u: -sizes.get((u.schema, u.name), 0))
 
-        def one(item: tuple[str, str, str, str]) -> tuple[str, TableSum]:
-            schema, name, kind, shown = item
+        def one(unit: Unit) -> tuple[Unit, TableSum]:
             conn = pool.get()
             try:
-                return shown, checksum(conn, schema, name, kind, utf8=utf8)
+                return unit, checksum(conn, unit, chosen[unit.relation], utf8=utf8)
             finally:
                 pool.put(conn)
 
         with ThreadPoolExecutor(max_workers=jobs) as executor:
-            tables = dict(executor.map(one, work))
-        for _, _, kind, shown in targets:
-            if kind == "partitioned":
-                tables[shown] = TableSum(kind, 0, "0:0")
+            done = list(executor.map(one, work))
+        parts: dict[str, list[TableSum]] = {}
+        for unit, part in done:
+            parts.setdefault(unit.relation, []).append(part)
+        tables = {shown: combine(kind, parts.get(shown, [])) for _, _, kind, shown in rels}
         conn = pool.get()
         add_partitioned(conn, tables)
         pool.put(conn)
     fingerprint = Fingerprint(encoding, dict(sorted(tables.items())), sequences, dict(large_objects),
                               round(time.monotonic() - started, 2))
     if log is not None:
-        log.info("fingerprint: %d relations, %d sequences, %d large objects in %.1fs with %d session(s)",
-                 len(tables), len(sequences), large_objects["objects"], fingerprint.seconds, jobs)
+        fast = sum(1 for t in tables.values() if t.method == "fast")
+        log.info("fingerprint: %d relations (%d hashed by value, %d by text) in %d queries, %d sequences, "
+                 "%d large objects in %.1fs with %d session(s)", len(tables), fast, len(tables) - fast, len(work),
+                 len(sequences), large_objects["objects"], fingerprint.seconds, jobs)
     return fingerprint
 
 

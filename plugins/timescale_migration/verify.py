@@ -72,7 +72,8 @@ def compare_data(source: Fingerprint, target: Fingerprint) -> list[Check]:
         kind = (src or tgt).kind  # type: ignore[union-attr]
         extra = {"kind": kind, "source_seconds": src.seconds if src else None,
                  "target_seconds": tgt.seconds if tgt else None,
-                 "checksum_match": bool(src and tgt and src.checksum and src.checksum == tgt.checksum)}
+                 "checksum_match": bool(src and tgt and src.checksum and src.checksum == tgt.checksum),
+                 "method": (src or tgt).method}  # type: ignore[union-attr]
         problem = _data_problem(src, tgt)
         checks.append(Check("data", name, src.rows if src else None, tgt.rows if tgt else None, not problem,
                             problem, extra))

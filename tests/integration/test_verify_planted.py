@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +39,24 @@ ALTER TABLE families ADD CONSTRAINT families_i8_check CHECK (i8 <> 0);
 CREATE SEQUENCE counter;
 SELECT setval('counter', 42);
 SELECT lo_from_bytea(777001, 'large object content');
+CREATE TABLE readings (
+  id int PRIMARY KEY, i8 bigint, num numeric(20,6), f8 float8, txt text, vc varchar(40), bt bytea, b bool,
+  ts timestamptz, d date, iv interval, u uuid, jb jsonb, arr int[], rng int4range, ip inet, mac macaddr
+);
+INSERT INTO readings SELECT g, g * 1000003, g / 7.0, g / 3.0, 'r' || g, 'v' || g, int8send(g), g % 2 = 0,
+  '2024-01-01 00:00+00'::timestamptz + g * interval '1 minute', '2024-01-01'::date + g, g * interval '1 second',
+  md5(g::text)::uuid, jsonb_build_object('g', g), ARRAY[g, g + 1], int4range(g, g + 10), '10.0.0.1'::inet + g,
+  ('08:00:2b:01:02:' || lpad(to_hex(g % 256), 2, '0'))::macaddr
+FROM generate_series(1, 500) g;
 """
+
+# column, a different value for row 1 of readings (hashed by value, not text)
+READING_CHANGES = [
+    ("i8", "1000004"), ("num", "0.142858"), ("f8", "0.5"), ("txt", "'R1'"), ("vc", "'v01'"), ("bt", "'\\x00'"),
+    ("b", "true"), ("ts", "'2024-01-01 00:01:00.000001+00'"), ("d", "'2024-01-03'"), ("iv", "'2 seconds'"),
+    ("u", "'c4ca4238-a0b9-3382-8dcc-509a6f75849c'"), ("jb", "'{\"g\": 2}'"), ("arr", "'{1,3}'"),
+    ("rng", "'[1,12)'"), ("ip", "'10.0.0.3'"), ("mac", "'08:00:2b:01:02:02'"),
+]
 
 # column, a different value for row 1 (one per type family)
 CHANGES = [
@@ -126,6 +144,28 @@ def test_changed_value_of_each_type_family_is_named(pg, column, value):
         finally:
             conn.execute(sql.SQL("UPDATE families SET {} = %s::" + typ + " WHERE id = 1").format(col), [original])
     assert 'data public.families: same 2 rows but their contents differ' in message
+
+
+def test_each_table_is_hashed_by_the_right_method(pg):
+    """Tables with enums or composites are hashed by text, the others by value, the same on both sides."""
+    report = json.loads(Path(pg.ti.xcoms["verify"]["report_json"]).read_text(encoding="utf-8"))
+    methods = {c["name"]: c["extra"]["method"] for c in report["checks"] if c["section"] == "data"}
+    assert methods == {"public.families": "text", "public.readings": "fast"}
+
+
+@pytest.mark.parametrize(("column", "value"), READING_CHANGES, ids=[c for c, _ in READING_CHANGES])
+def test_changed_value_hashed_by_value_is_named(pg, column, value):
+    """One value changed in a table hashed by value: named by table."""
+    col = sql.Identifier(column)
+    with pg.target.connect(pg.tgt_db) as conn:
+        original = conn.execute(sql.SQL("SELECT {}::text FROM readings WHERE id = 1").format(col)).fetchone()[0]
+        typ = conn.execute(sql.SQL("SELECT pg_typeof({})::text FROM readings WHERE id = 1").format(col)).fetchone()[0]
+        conn.execute(sql.SQL("UPDATE readings SET {} = {} WHERE id = 1").format(col, sql.SQL(value)))
+        try:
+            message = verify_message(pg)
+        finally:
+            conn.execute(sql.SQL("UPDATE readings SET {} = %s::" + typ + " WHERE id = 1").format(col), [original])
+    assert 'data public.readings: same 500 rows but their contents differ' in message
 
 
 PLANTS = [

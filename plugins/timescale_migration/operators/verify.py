@@ -39,8 +39,9 @@ class VerifyOperator(MigrationOperator):
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
         source_side = self._source_side(context, run_dir / SOURCE_FINGERPRINT_FILE)
+        source_fp = fingerprint.Fingerprint.from_dict(source_side["fingerprint"])
         started = time.monotonic()
-        target_fp = fingerprint.take(target.connect, jobs=opts.jobs,
+        target_fp = fingerprint.take(target.connect, jobs=opts.jobs, methods=source_fp.methods,
                                      utf8=plan.source["encoding"] != plan.target["encoding"], log=self.log)
         with target.connect() as conn:
             target_inv = inventory.take(conn)
@@ -48,7 +49,7 @@ class VerifyOperator(MigrationOperator):
         target_seconds = time.monotonic() - started
         roles = (context["ti"].xcom_pull(task_ids="dump_roles") or {}).get("roles") if opts.roles else None
         result = VerifyReport()
-        result.checks += compare_data(fingerprint.Fingerprint.from_dict(source_side["fingerprint"]), target_fp)
+        result.checks += compare_data(source_fp, target_fp)
         result.checks += compare_structure(source_side["inventory"], target_inv, roles=roles)
         if state is not None:
             result.checks += check_timescale_state(state)
