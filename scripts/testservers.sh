@@ -66,12 +66,13 @@ install_client_wrappers() {
   mkdir -p "$CLIENT_BIN"
   local tool
   for tool in pg_dump pg_dumpall pg_restore psql vacuumdb pg_isready; do
-    cat >"$CLIENT_BIN/$tool.tmp" <<EOF
+    local tmp="$CLIENT_BIN/.$tool.$$"  # per process: two starts at once must not share a temp file
+    cat >"$tmp" <<EOF
 #!/bin/sh
 exec "$ROOT/lib64/ld-linux-x86-64.so.2" --library-path "$ROOT/usr/lib/x86_64-linux-gnu" --argv0 "\$0" "$ROOT/usr/lib/postgresql/17/bin/$tool" "\$@"
 EOF
-    chmod 755 "$CLIENT_BIN/$tool.tmp"
-    mv "$CLIENT_BIN/$tool.tmp" "$CLIENT_BIN/$tool"
+    chmod 755 "$tmp"
+    mv "$tmp" "$CLIENT_BIN/$tool"
   done
 }
 
