@@ -180,8 +180,9 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
             rels = relations(conn)
             work = units(conn, rels)
             sizes = {(s, n): b for s, n, b in _sizes(conn)}
-            text_only = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "text_hashed_tables")}
             fast_ok = not utf8 and catalog.server_info(conn).version_num >= FAST_HASH_MIN_VERSION
+            text_only = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "text_hashed_tables")
+                         } if fast_ok else set()
             sequences = {shown: _seq(conn, s, n) for s, n, shown in catalog.user_sequences(conn)}
             large_objects = catalog.rows(conn, "large_object_checksums")[0]
         finally:

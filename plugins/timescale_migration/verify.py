@@ -99,6 +99,9 @@ def _data_problem(src: Any, tgt: Any) -> str:
         return f"missing on the target (source has {src.rows} rows)"
     if src.error or tgt.error:
         return f"source: {src.error or 'ok'}; target: {tgt.error or 'ok'}"
+    if src.method != tgt.method:
+        return (f"hashed differently (source by {src.method}, target by {tgt.method}: the target lacks a binary "
+                "hash for a column type); compare this table by hand")
     if src.rows != tgt.rows:
         return f"source {src.rows} rows, target {tgt.rows} rows"
     if src.checksum != tgt.checksum:

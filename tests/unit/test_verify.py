@@ -246,13 +246,24 @@ def test_timescale_state_still_restoring() -> None:
 
 def test_compare_data_check_fields() -> None:
     """A data check carries both counts, the kind, both sides' seconds and whether the checksums match."""
-    src = fingerprint({"t": TableSum("hypertable", 5, "1:2", 0.5)})
-    tgt = fingerprint({"t": TableSum("hypertable", 5, "1:2", 0.75)})
+    src = fingerprint({"t": TableSum("hypertable", 5, "1:2", 0.5, method="fast")})
+    tgt = fingerprint({"t": TableSum("hypertable", 5, "1:2", 0.75, method="fast")})
     check = compare_data(src, tgt)[0]
     assert (check.section, check.name, check.source, check.target, check.ok, check.problem) == (
         "data", "t", 5, 5, True, "")
     assert check.extra == {"kind": "hypertable", "source_seconds": 0.5, "target_seconds": 0.75,
-                           "checksum_match": True}
+                           "checksum_match": True, "method": "fast"}
+
+
+def test_compare_data_method_is_the_sources() -> None:
+    """A data check names how rows were hashed: the source's method, the target's for a relation only there."""
+    checks = compare_data(fingerprint({"a": TableSum("table", 1, "1:1", method="fast"),
+                                       "b": TableSum("table", 1, "1:1")}),
+                          fingerprint({"a": TableSum("table", 1, "1:1", method="text"),
+                                       "b": TableSum("table", 1, "1:1", method="fast"),
+                                       "c": TableSum("table", 1, "1:1", method="fast")}))
+    assert {c.name: c.extra["method"] for c in checks if c.section == "data"} == {"a": "fast", "b": "text",
+                                                                                "c": "fast"}
 
 
 def test_compare_data_same_rows_different_checksum() -> None:

@@ -25,10 +25,11 @@ LO = {"objects": 1, "hash_high": "3", "hash_low": "4"}
 
 
 def side_fingerprint(rows: int = 5, checksum: str = "1:2") -> Fingerprint:
-    """One side's data: a table, a partitioned parent with its leaf, a sequence, one large object."""
+    """One side's data: a table hashed by value, a partitioned parent with its leaf hashed by text, a sequence,
+    one large object."""
     return Fingerprint(
         "UTF8",
-        {"public.t": TableSum("table", rows, checksum, 0.1),
+        {"public.t": TableSum("table", rows, checksum, 0.1, method="fast"),
          "public.p": TableSum("partitioned", 7, "5:6"),
          "public.p1": TableSum("partition", 7, "5:6", 0.2)},
         {"public.t_id_seq": "last_value=5 is_called=true"},
@@ -64,17 +65,20 @@ class RecordingLog:
 
 @pytest.fixture
 def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
-    """fingerprint.take, inventory.take and inventory.timescale_state stubbed per side; records their calls."""
+    """fingerprint.take, inventory.take and inventory.timescale_state stubbed per side; records their calls
+    (takes: (side, jobs, utf8); methods: (side, the methods map given))."""
     state: dict[str, Any] = {
         "fingerprint": {"source": side_fingerprint(), "target": side_fingerprint()},
         "inventory": {"source": side_inventory(), "target": side_inventory()},
         "timescale": [{"session_restoring": "off", "database_restoring": None, "schedulers": 1}],
-        "takes": [], "inventories": [], "timescale_polls": 0, "sleeps": [], "log": RecordingLog(),
+        "takes": [], "methods": [], "inventories": [], "timescale_polls": 0, "sleeps": [], "log": RecordingLog(),
     }
 
-    def take(connect: Any, *, jobs: int, utf8: bool, log: Any = None) -> Fingerprint:
+    def take(connect: Any, *, jobs: int, utf8: bool, methods: dict[str, str] | None = None,
+             log: Any = None) -> Fingerprint:
         side = connect.__self__.side
         state["takes"].append((side, jobs, utf8))
+        state["methods"].append((side, methods))
         return state["fingerprint"][side]
 
     def take_inventory(conn: str) -> dict[str, dict[str, str]]:
@@ -156,6 +160,38 @@ def test_source_side_computed_live_is_compared(sides: dict[str, Any], run_dir: P
     sides["fingerprint"]["source"] = side_fingerprint(rows=6)
     with pytest.raises(VerificationError, match=r"data public\.t: source 6 rows, target 5 rows"):
         verify(make_context(make_plan(TOOLS)))
+
+
+def test_target_hashed_as_source_file_says(sides: dict[str, Any], run_dir: Path, make_context) -> None:
+    """The target is fingerprinted with the methods the source side (from its file) used, relation by relation."""
+    source = side_fingerprint()
+    source.tables["public.p1"].method = "fast"
+    source.tables["public.x"] = TableSum("table", 0, "0:0", method="text")
+    sides["fingerprint"]["target"] = Fingerprint.from_dict(source.to_dict())
+    write_source_side(run_dir, source, side_inventory())
+    verify(make_context(make_plan(TOOLS)))
+    assert sides["methods"] == [("target", {"public.t": "fast", "public.p": "text", "public.p1": "fast",
+                                            "public.x": "text"})]
+
+
+def test_target_hashed_as_live_source(sides: dict[str, Any], run_dir: Path, make_context) -> None:
+    """A source side computed now chooses its own methods; the target is given the ones it chose (this fake
+    target ignores them for public.p, which verify reports as a method mismatch, not as lost content)."""
+    sides["fingerprint"]["source"] = side_fingerprint()
+    sides["fingerprint"]["source"].tables["public.p"].method = "fast"
+    with pytest.raises(VerificationError, match=r"data public\.p: hashed differently \(source by fast, target by text"):
+        verify(make_context(make_plan(TOOLS)))
+    assert sides["methods"] == [("source", None),
+                                ("target", {"public.t": "fast", "public.p": "fast", "public.p1": "text"})]
+
+
+def test_data_checks_carry_method(sides: dict[str, Any], run_dir: Path, make_context) -> None:
+    """The report's data checks say how each relation's rows were hashed."""
+    write_source_side(run_dir, side_fingerprint(), side_inventory())
+    verify(make_context(make_plan(TOOLS)))
+    methods = {check["name"]: check["extra"]["method"] for check in report_json(run_dir)["checks"]
+               if check["section"] == "data"}
+    assert methods == {"public.t": "fast", "public.p": "text", "public.p1": "text"}
 
 
 @pytest.mark.parametrize(("source_encoding", "utf8"), [("UTF8", False), ("LATIN1", True)])
