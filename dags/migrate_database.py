@@ -13,12 +13,13 @@ Trigger with a source and a target Airflow connection. The run follows the docum
 5. `dump_roles` — `pg_dumpall --roles-only`, filtered for a target without superuser
 6. `dump_data` — `pg_dump` with the guide's flags into a private work directory
 7. `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
-8. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql`, one run per target database at a time
+8. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql` (or the faster formats), one run per target
+   database at a time; meanwhile a thread takes the source's side of verification
 9. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
 10. `analyze` — `ANALYZE` on the target
 11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
-    TimescaleDB's state, source against target (the source side is taken by `fingerprint_source` while the
-    load runs); the run fails on any difference and leaves verification.html/.json in the work directory
+    TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
+    on any difference and leaves verification.html/.json in the work directory
 12. `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
 
 Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target.
@@ -38,7 +39,6 @@ from timescale_migration.operators import (
     DrainSourceOperator,
     DumpDataOperator,
     DumpRolesOperator,
-    FingerprintSourceOperator,
     LoadOperator,
     PauseSourceJobsOperator,
     PostRestoreOperator,
@@ -68,7 +68,6 @@ with DAG(
     pause_source_jobs = PauseSourceJobsOperator(task_id="pause_source_jobs")
     dump_roles = DumpRolesOperator(task_id="dump_roles")
     dump_data = DumpDataOperator(task_id="dump_data")
-    fingerprint_source = FingerprintSourceOperator(task_id="fingerprint_source")
     pre_restore = PreRestoreOperator(task_id="pre_restore")
     load = LoadOperator(task_id="load")
     post_restore = PostRestoreOperator(task_id="post_restore")
@@ -96,5 +95,4 @@ with DAG(
         [cutover, release_source],
     )
     load >> analyze  # a failed load fails the run even though its teardown (post_restore) succeeds
-    dump_data >> fingerprint_source >> verify  # the source's checksums are taken while the target loads
     verify >> resume_source_jobs.as_teardown(setups=pause_source_jobs)  # source jobs resume whatever happens

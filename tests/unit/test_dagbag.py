@@ -73,7 +73,7 @@ def test_migrate_database_present(dagbag: DagBag) -> None:
 
 def test_documented_tasks_exist(dag) -> None:
     """Every documented phase is a task, and there are no others."""
-    assert set(dag.task_ids) == set(ORDER) | BRANCHES | {"fingerprint_source", "resume_source_jobs"}
+    assert set(dag.task_ids) == set(ORDER) | BRANCHES | {"resume_source_jobs"}
 
 
 @pytest.mark.parametrize(("upstream", "task"), list(itertools.pairwise(ORDER)))
@@ -125,11 +125,9 @@ def test_failed_load_reaches_analyze(dag) -> None:
     assert "load" in dag.get_task("analyze").upstream_task_ids
 
 
-def test_fingerprint_source_runs_beside_the_load(dag) -> None:
-    """fingerprint_source follows dump_data only, and verify waits for it."""
-    assert dag.get_task("fingerprint_source").upstream_task_ids == {"dump_data"}
-    assert "fingerprint_source" in dag.get_task("verify").upstream_task_ids
-    assert "fingerprint_source" not in {t.task_id for t in dag.get_task("load").get_flat_relatives(upstream=True)}
+def test_verify_follows_analyze(dag) -> None:
+    """verify needs only analyze before it: the source's side is taken inside load."""
+    assert dag.get_task("verify").upstream_task_ids == {"analyze"}
 
 
 def test_switch_apps_branches_to_cutover_or_release(dag) -> None:

@@ -7,7 +7,6 @@ from timescale_migration.operators.cutover import CutoverOperator
 from timescale_migration.operators.drain_source import DrainSourceOperator
 from timescale_migration.operators.dump_data import DumpDataOperator
 from timescale_migration.operators.dump_roles import DumpRolesOperator
-from timescale_migration.operators.fingerprint_source import FingerprintSourceOperator
 from timescale_migration.operators.load import LoadOperator
 from timescale_migration.operators.release_source import ReleaseSourceOperator
 from timescale_migration.operators.restore_mode import PostRestoreOperator, PreRestoreOperator
@@ -24,7 +23,6 @@ __all__ = [
     "DrainSourceOperator",
     "DumpDataOperator",
     "DumpRolesOperator",
-    "FingerprintSourceOperator",
     "LoadOperator",
     "PauseSourceJobsOperator",
     "PostRestoreOperator",

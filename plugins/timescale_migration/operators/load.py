@@ -4,11 +4,17 @@
 TimescaleDB source `_timescaledb_catalog` alone and serially first, then everything else with `jobs` in
 parallel (the guide's troubleshooting for timescaledb issues 698 and 1584). `stream`: roles with psql, then
 `pg_dump | psql` with no file in between.
+
+While the tools load the target, a thread takes the source's side of verification (checksums and inventory)
+and keeps it in the run's work directory: applications are offline, the source does not change, and verify is
+left with the target's side only, whatever executor runs the tasks.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,15 +22,22 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog
+from timescale_migration import catalog, workdir
 from timescale_migration.clienttools import pg_dump_plain_argv, pg_restore_argv, psql_load_argv
-from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, TIMESCALEDB_CATALOG
+from timescale_migration.constants import (
+    DUMP_DIR,
+    DUMP_FILE,
+    ROLES_FILE,
+    SOURCE_FINGERPRINT_FILE,
+    TIMESCALEDB_CATALOG,
+)
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.options import MigrationOptions
 from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
+from timescale_migration.source_side import take_source_side
 
 
 def read_position(pid: int, path: Path) -> int | None:
@@ -63,18 +76,63 @@ def copy_progress(target: Endpoint, expected_bytes: int) -> Callable[[], str | N
     """A progress reporter for restores without a file position: the COPYs running in the target, tables seen."""
     seen: set[str] = set()
     started = time.monotonic()
+    first: list[int] = []
 
     def report() -> str | None:
         with target.connect() as conn:
             copies = catalog.rows(conn, "copy_progress")
             size = catalog.server_info(conn).database_bytes
+        first[:] = first or [size]  # the empty database's own size, not loaded data
+        loaded = max(size - first[0], 0)
+        elapsed = time.monotonic() - started
         seen.update(c["relation"] for c in copies)
         now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in copies) or "no COPY running"
-        share = f" ({100 * size / expected_bytes:.0f}% of the source's table data)" if expected_bytes else ""
-        return (f"target database now {size / 1e6:,.0f} MB{share}; {len(seen)} table(s) copied so far; "
-                f"now: {now}; {time.monotonic() - started:,.0f}s")
+        share = ""
+        if expected_bytes:
+            rate = loaded / max(elapsed, 1e-6)
+            left = ""
+            if rate > 0 and loaded < expected_bytes:
+                left = f", about {(expected_bytes - loaded) / rate:,.0f}s left"
+            share = f" of ~{expected_bytes / 1e6:,.0f} MB table data ({100 * loaded / expected_bytes:.0f}%){left}"
+        return f"{loaded / 1e6:,.0f} MB loaded{share}; {len(seen)} table(s) copied so far; now: {now}"
 
     return report
+
+
+class SourceSide:
+    """The source's side of verification, taken in a thread while the load runs (once per run: a retried load
+    finds it kept). Best effort: verify takes it itself if this fails."""
+
+    def __init__(self, source: Endpoint, plan: MigrationPlan, jobs: int, path: Path, log: Any) -> None:
+        self.source, self.plan, self.jobs, self.path, self.log = source, plan, jobs, path, log
+        self.thread: threading.Thread | None = None
+        self.seconds: float | None = None
+
+    def start(self) -> None:
+        """Begin, unless a kept one exists."""
+        if self.path.is_file():
+            self.log.info("the source's side of verification is already in %s", self.path)
+            return
+        self.thread = threading.Thread(target=self._take, name="source-side", daemon=True)
+        self.thread.start()
+
+    def _take(self) -> None:
+        try:
+            side = take_source_side(self.source, self.plan, self.jobs, self.log)
+        except Exception as err:  # verify computes it later; never fail the load for it
+            self.log.warning("the source's side of verification failed beside the load (%s); verify will take it",
+                             err)
+            return
+        partial = workdir.private_file(self.path.with_suffix(".partial"))
+        partial.write_text(json.dumps(side), encoding="utf-8")
+        partial.replace(self.path)
+        self.seconds = side["seconds"]
+        self.log.info("source side of verification taken beside the load in %.1fs: %s", side["seconds"], self.path)
+
+    def finish(self) -> None:
+        """Wait for the thread (the load is done or failed; the source side stays valid either way)."""
+        if self.thread is not None:
+            self.thread.join()
 
 
 class LoadOperator(MigrationOperator):
@@ -91,11 +149,15 @@ class LoadOperator(MigrationOperator):
                 f"the dump {dump} is not on this worker: dump_data and load must see the same work_dir "
                 "(shared storage or one worker); clear dump_data to dump again"
             )
+        beside = SourceSide(source, plan, opts.jobs, run_dir / SOURCE_FINGERPRINT_FILE, self.log)
+        beside.start()
         try:
             seconds = self._load(opts, plan, source, target, dump, run_dir / ROLES_FILE)
         except psycopg.OperationalError as err:
             raise ClientToolFailed(f"loading into {target.label} failed: the target went away: {err}") from err
-        return {"format": opts.dump_format, "seconds": round(seconds, 1)}
+        finally:
+            beside.finish()
+        return {"format": opts.dump_format, "seconds": round(seconds, 1), "source_side_seconds": beside.seconds}
 
     def _load(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint, dump: Path,
               roles: Path) -> float:

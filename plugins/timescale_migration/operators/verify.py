@@ -15,7 +15,7 @@ from timescale_migration import fingerprint, inventory, report, workdir
 from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.operators.fingerprint_source import take_source_side
+from timescale_migration.source_side import take_source_side
 from timescale_migration.verify import (
     VerifyReport,
     check_timescale_state,
@@ -31,7 +31,6 @@ class VerifyOperator(MigrationOperator):
     """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
     default_retries = 1
-    source_task_id = "fingerprint_source"
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
@@ -78,7 +77,7 @@ class VerifyOperator(MigrationOperator):
     def _source_side(self, context: Any, path: Any) -> dict[str, Any]:
         if path.is_file():
             return json.loads(path.read_text(encoding="utf-8"))
-        self.log.warning("%s is missing (fingerprint_source ran elsewhere or was cleared): computing it now", path)
+        self.log.warning("%s is missing (the load ran on another worker, or taking it failed): taking it now", path)
         source, _ = self.endpoints(context)
         return take_source_side(source, self.plan(context), self.migration_options(context).jobs, self.log)
 

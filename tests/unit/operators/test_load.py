@@ -16,13 +16,21 @@ from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, write_tool
 from timescale_migration import catalog
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
-from timescale_migration.operators.load import LoadOperator, read_position, read_progress
+from timescale_migration.operators import load as load_module
+from timescale_migration.operators.load import LoadOperator, SourceSide, read_position, read_progress
 from timescale_migration.runner import ToolRunner
 
 pytestmark = pytest.mark.unit
 
 
 # --- read_position / read_progress ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_source_side(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load's source-side thread is tested on its own below; elsewhere it does nothing."""
+    if "source_side" not in request.node.name:
+        monkeypatch.setattr(SourceSide, "start", lambda self: None)
 
 
 @pytest.fixture
@@ -233,3 +241,51 @@ def test_execute_psql_failure(tmp_path: Path, operator_context) -> None:
     assert message.startswith("loading into target ")
     assert "exited with code 3" in message
     assert 'relation "x" already exists' in message
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, msg: str, *args: Any) -> None:
+        self.lines.append(msg % args)
+
+    warning = info
+
+
+def test_source_side_written_beside_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread writes source_fingerprint.json (0600) and records how long it took."""
+    monkeypatch.setattr(load_module, "take_source_side",
+                        lambda source, plan, jobs, log: {"fingerprint": {}, "inventory": {}, "seconds": 1.25})
+    path = tmp_path / "source_fingerprint.json"
+    side = SourceSide(None, None, 2, path, _Log())  # type: ignore[arg-type]
+    side.start()
+    side.finish()
+    assert path.read_text() == '{"fingerprint": {}, "inventory": {}, "seconds": 1.25}'
+    assert oct(path.stat().st_mode & 0o777) == "0o600" and side.seconds == 1.25
+
+
+def test_source_side_kept_from_an_earlier_attempt_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retried load does not take the source's side again."""
+    monkeypatch.setattr(load_module, "take_source_side", lambda *a: pytest.fail("taken again"))
+    path = tmp_path / "source_fingerprint.json"
+    path.write_text("{}")
+    log = _Log()
+    side = SourceSide(None, None, 2, path, log)  # type: ignore[arg-type]
+    side.start()
+    side.finish()
+    assert side.thread is None and any("already in" in line for line in log.lines)
+
+
+def test_source_side_failure_never_fails_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error taking the source's side is a warning; verify takes it later."""
+    def boom(*args: Any) -> None:
+        raise psycopg.OperationalError("source gone")
+
+    monkeypatch.setattr(load_module, "take_source_side", boom)
+    log = _Log()
+    side = SourceSide(None, None, 2, tmp_path / "s.json", log)  # type: ignore[arg-type]
+    side.start()
+    side.finish()
+    assert not (tmp_path / "s.json").exists()
+    assert any("verify will take it" in line and "source gone" in line for line in log.lines)

@@ -109,7 +109,7 @@ def run_dir(work_dir: Path) -> Path:
 
 
 def write_source_side(run_dir: Path, data: Fingerprint, inv: dict[str, Any], seconds: float = 4.5) -> Path:
-    """source_fingerprint.json as fingerprint_source writes it."""
+    """source_fingerprint.json as the load writes it."""
     path = run_dir / SOURCE_FINGERPRINT_FILE
     path.write_text(json.dumps({"fingerprint": data.to_dict(), "inventory": inv, "seconds": seconds}))
     return path
@@ -152,7 +152,7 @@ def test_computes_source_side_when_file_missing(sides: dict[str, Any], run_dir: 
     warnings = [w for w in sides["log"].levels("warning") if SOURCE_FINGERPRINT_FILE in w]
     assert len(warnings) == 1
     assert warnings[0].startswith(str(run_dir / SOURCE_FINGERPRINT_FILE))
-    assert "computing it now" in warnings[0]
+    assert "taking it now" in warnings[0]
 
 
 def test_source_side_computed_live_is_compared(sides: dict[str, Any], run_dir: Path, make_context) -> None:
