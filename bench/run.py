@@ -567,6 +567,14 @@ def check_target(source: Server, src_db: str, target: Server, tgt_db: str) -> di
             "target_chunks": tgt_chunks, "target_hypertables": hypertables}
 
 
+def judge_target(ctx: Context, result: MethodResult, tgt_db: str) -> None:
+    """Compare the target with the source (row counts, chunks) and mark the result ok or failed."""
+    result.target_check = check_target(ctx.source, ctx.source_info.name, ctx.target, tgt_db)
+    result.ok = result.target_check["ok"]
+    if not result.ok:
+        result.error = f"target differs from the source: {result.target_check}"
+
+
 def run_documented(ctx: Context, run: int) -> MethodResult:
     """The guide's commands by hand, with the PostgreSQL 17 client tools, each step timed."""
     result = MethodResult("documented", run)
@@ -608,10 +616,7 @@ def run_documented(ctx: Context, run: int) -> MethodResult:
                                         if not k.startswith("(setup)") and not k.startswith("pg_dumpall")), 2)
         result.span_note = "pg_dump .. ANALYZE"
         result.dump_mb = round((work / "dump.sql").stat().st_size / 1e6, 1)
-        result.target_check = check_target(ctx.source, ctx.source_info.name, ctx.target, tgt_db)
-        result.ok = result.target_check["ok"]
-        if not result.ok:
-            result.error = f"target differs from the source: {result.target_check}"
+        judge_target(ctx, result, tgt_db)
     except (BenchError, psycopg.Error) as err:
         result.error = str(err)
     finally:
@@ -864,10 +869,7 @@ def run_pgcopydb(ctx: Context, run: int) -> MethodResult:
                 result.steps[name] = round(run_tool(step_argv, step_env, log_file, timeout=ctx.timeout), 2)
         result.rss = sampler.peak
         result.wall_seconds = round(sum(v for k, v in result.steps.items() if not k.startswith("(setup)")), 2)
-        result.target_check = check_target(ctx.source, ctx.source_info.name, ctx.target, tgt_db)
-        result.ok = result.target_check["ok"]
-        if not result.ok:
-            result.error = f"target differs from the source: {result.target_check}"
+        judge_target(ctx, result, tgt_db)
     except (BenchError, psycopg.Error) as err:
         result.error = str(err)
     finally:

@@ -131,18 +131,23 @@ def test_untouched_postgres_migration_passes(pg):
     assert pg.ti.xcoms["verify"]["differences"] == []
 
 
+def verify_with_changed_value(m: Migration, table: str, column: str, value: str) -> str:
+    """Change row 1's `column` on the target to `value`, run verify, put the value back; verify's message.
+    The original is kept in a temporary table of this session, which verification never sees."""
+    t, col = sql.Identifier(table), sql.Identifier(column)
+    with m.target.connect(m.tgt_db) as conn:
+        conn.execute(sql.SQL("CREATE TEMP TABLE saved AS SELECT {} AS v FROM {} WHERE id = 1").format(col, t))
+        conn.execute(sql.SQL("UPDATE {} SET {} = {} WHERE id = 1").format(t, col, sql.SQL(value)))
+        try:
+            return verify_message(m)
+        finally:
+            conn.execute(sql.SQL("UPDATE {} SET {} = (SELECT v FROM saved) WHERE id = 1").format(t, col))
+
+
 @pytest.mark.parametrize(("column", "value"), CHANGES, ids=[c for c, _ in CHANGES])
 def test_changed_value_of_each_type_family_is_named(pg, column, value):
     """One value changed on the target: same row count, different content, named by table."""
-    col = sql.Identifier(column)
-    with pg.target.connect(pg.tgt_db) as conn:
-        original = conn.execute(sql.SQL("SELECT {}::text FROM families WHERE id = 1").format(col)).fetchone()[0]
-        typ = conn.execute(sql.SQL("SELECT pg_typeof({})::text FROM families WHERE id = 1").format(col)).fetchone()[0]
-        conn.execute(sql.SQL("UPDATE families SET {} = {} WHERE id = 1").format(col, sql.SQL(value)))
-        try:
-            message = verify_message(pg)
-        finally:
-            conn.execute(sql.SQL("UPDATE families SET {} = %s::" + typ + " WHERE id = 1").format(col), [original])
+    message = verify_with_changed_value(pg, "families", column, value)
     assert 'data public.families: same 2 rows but their contents differ' in message
 
 
@@ -156,15 +161,7 @@ def test_each_table_is_hashed_by_the_right_method(pg):
 @pytest.mark.parametrize(("column", "value"), READING_CHANGES, ids=[c for c, _ in READING_CHANGES])
 def test_changed_value_hashed_by_value_is_named(pg, column, value):
     """One value changed in a table hashed by value: named by table."""
-    col = sql.Identifier(column)
-    with pg.target.connect(pg.tgt_db) as conn:
-        original = conn.execute(sql.SQL("SELECT {}::text FROM readings WHERE id = 1").format(col)).fetchone()[0]
-        typ = conn.execute(sql.SQL("SELECT pg_typeof({})::text FROM readings WHERE id = 1").format(col)).fetchone()[0]
-        conn.execute(sql.SQL("UPDATE readings SET {} = {} WHERE id = 1").format(col, sql.SQL(value)))
-        try:
-            message = verify_message(pg)
-        finally:
-            conn.execute(sql.SQL("UPDATE readings SET {} = %s::" + typ + " WHERE id = 1").format(col), [original])
+    message = verify_with_changed_value(pg, "readings", column, value)
     assert 'data public.readings: same 500 rows but their contents differ' in message
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.unit.operators.conftest import make_plan
+from tests.unit.operators.conftest import RecordingLog, make_plan
 from timescale_migration import catalog
 from timescale_migration.clienttools import ClientTools
 from timescale_migration.exceptions import MigrationError
@@ -84,26 +84,6 @@ class Refused(psycopg.errors.InsufficientPrivilege):
     @property
     def diag(self) -> Any:  # type: ignore[override]
         return SimpleNamespace(message_primary="must be superuser to restart background workers")
-
-
-class RecordingLog:
-    """Stands in for the operator's logger: keeps (level, message) pairs."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str]] = []
-
-    def _add(self, level: str, message: str, *args: Any) -> None:
-        self.lines.append((level, message % args if args else message))
-
-    def info(self, message: str, *args: Any) -> None:
-        self._add("info", message, *args)
-
-    def warning(self, message: str, *args: Any) -> None:
-        self._add("warning", message, *args)
-
-    def levels(self, level: str) -> list[str]:
-        """Messages logged at one level."""
-        return [text for lvl, text in self.lines if lvl == level]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import DAG_ID, RUN_ID, make_plan
+from tests.unit.operators.conftest import DAG_ID, RUN_ID, RecordingLog, make_plan
 from timescale_migration import fingerprint, inventory, workdir
 from timescale_migration.clienttools import ClientTools
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
@@ -41,26 +41,6 @@ def side_inventory() -> dict[str, dict[str, str]]:
     """One side's structure."""
     return {"tables": {"public.t": "owner app"}, "indexes": {"public.t_pkey": "btree (id)"},
             "roles": {"app": "LOGIN"}, "extensions": {"plpgsql": "1.0"}}
-
-
-class RecordingLog:
-    """Stands in for the operator's logger: keeps (level, message) pairs."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str]] = []
-
-    def _add(self, level: str, message: str, *args: Any) -> None:
-        self.lines.append((level, message % args if args else message))
-
-    def info(self, message: str, *args: Any) -> None:
-        self._add("info", message, *args)
-
-    def warning(self, message: str, *args: Any) -> None:
-        self._add("warning", message, *args)
-
-    def levels(self, level: str) -> list[str]:
-        """Messages logged at one level."""
-        return [text for lvl, text in self.lines if lvl == level]
 
 
 @pytest.fixture
