@@ -113,8 +113,3 @@ class Endpoint:
             values[var] = conn.extra_dejson.get(key)
         env.update({key: str(value) for key, value in values.items() if value not in (None, "")})
         return env
-
-    @property
-    def secret(self) -> str | None:
-        """The password, only so that callers can assert it never leaks."""
-        return self.connection.password or None

@@ -149,11 +149,6 @@ def test_database_missing_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "target_database" in str(err.value)
 
 
-def test_secret_is_the_password(conn_id: str) -> None:
-    """secret exposes the password (for leak assertions only)."""
-    assert Endpoint("source", conn_id).secret == PASSWORD
-
-
 # --- unknown connections ----------------------------------------------------------------------------------------------
 
 
