@@ -10,6 +10,8 @@ from typing import Any
 
 from timescale_migration.verify import Check, VerifyReport
 
+DATA_SECTIONS = ("sequences", "large objects")
+"""Data checks other than the relations' own (shown beside them, not under structure)."""
 JSON_NAME = "verification.json"
 HTML_NAME = "verification.html"
 
@@ -89,9 +91,11 @@ def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
     for c in report.checks:
         if c.section != "data":
             sections.setdefault(c.section, []).append(c)
-    structure = {k: v for k, v in sections.items() if not k.startswith("timescaledb")}
+    values = {k: v for k, v in sections.items() if k in DATA_SECTIONS}
+    structure = {k: v for k, v in sections.items() if not k.startswith("timescaledb") and k not in DATA_SECTIONS}
     timescale = {k: v for k, v in sections.items() if k.startswith("timescaledb")}
-    for title, group in (("Structure", structure), ("TimescaleDB", timescale)):
+    for title, group in (("Sequences and large objects", values), ("Structure", structure),
+                         ("TimescaleDB", timescale)):
         if not group:
             continue
         parts.append(f"<h2>{title}</h2><table><tr><th>section</th><th>identical</th><th>differences</th></tr>")

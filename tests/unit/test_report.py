@@ -161,3 +161,12 @@ def test_html_missing_value_shown_as_dash() -> None:
     page = report.render_html(VerifyReport([gone]), {})
     assert "<td class='num'>5</td><td class='num'>—</td>" in page
     assert "None" not in page
+
+
+def test_sequences_are_data_not_structure() -> None:
+    """Sequence values and large objects are listed with the data, before the structure sections."""
+    page = report.render_html(ok_report(), CONTEXT)
+    values = page.index("<h2>Sequences and large objects</h2>")
+    structure = page.index("<h2>Structure</h2>")
+    assert values < page.index("<tr><td>sequences</td>") < structure
+    assert page.index("<tr><td>indexes</td>") > structure
