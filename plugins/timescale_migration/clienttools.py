@@ -156,11 +156,6 @@ def psql_load_argv(tools: ClientTools, files: list[str]) -> list[str]:
     return argv
 
 
-def vacuumdb_analyze_argv(tools: ClientTools, database: str, jobs: int) -> list[str]:
-    """ANALYZE with `jobs` parallel sessions (vacuumdb ships with every client package beside psql)."""
-    return [tools.path("vacuumdb"), f"--dbname={conninfo_dbname(database)}", "--analyze-only", f"--jobs={jobs}"]
-
-
 def psql_command_argv(tools: ClientTools, command: str) -> list[str]:
     """psql running one fixed SQL command (no identifiers or secrets in it)."""
     return [tools.path("psql"), "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors", "-c", command]
