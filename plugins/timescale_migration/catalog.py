@@ -118,8 +118,3 @@ def sequence_state(conn: psycopg.Connection, schema: str, sequence: str) -> tupl
     """(last_value, is_called) of one sequence."""
     last_value, is_called = run(conn, sql.compose("sequence_state", sequence=(schema, sequence)))[0]
     return int(last_value), bool(is_called)
-
-
-def restoring_setting(conn: psycopg.Connection) -> str | None:
-    """timescaledb.restoring as set on the database, None when not set."""
-    return rows(conn, "restoring_setting")[0]["database_setting"]

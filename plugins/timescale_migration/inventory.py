@@ -5,6 +5,7 @@ chunks, compression settings and jobs. Each section maps an object's name to a d
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psycopg
@@ -35,6 +36,16 @@ def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
 def timescale_state(conn: psycopg.Connection) -> dict[str, Any]:
     """timescaledb.restoring (session and database) and the background worker scheduler of the database."""
     return catalog.rows(conn, "timescaledb_state")[0]
+
+
+def wait_for_scheduler(conn: psycopg.Connection, seconds: float) -> dict[str, Any]:
+    """timescale_state(), polled every half second for up to `seconds` until a scheduler serves the database."""
+    deadline = time.monotonic() + seconds
+    state = timescale_state(conn)
+    while state["schedulers"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        state = timescale_state(conn)
+    return state
 
 
 def _section(conn: psycopg.Connection, name: str) -> dict[str, str]:

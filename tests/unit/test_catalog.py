@@ -175,10 +175,7 @@ def test_sequence_state_types() -> None:
     assert '"public"."s"' in conn.executed[0][0]
 
 
-def test_restoring_setting() -> None:
-    """A single-value query returns its value."""
-    conn = FakeConn({"restoring_setting": [{"database_setting": "on"}]})
-    assert catalog.restoring_setting(conn) == "on"  # type: ignore[arg-type]
+
 
 
 def test_run_without_result_rows() -> None:

@@ -55,6 +55,7 @@ class CheckVersionsOperator(MigrationOperator):
         with source.connect() as conn:
             src_info = catalog.server_info(conn)
             src_ext = catalog.installed_extensions(conn)
+            table_bytes = int(catalog.rows(conn, "table_data_bytes")[0]["bytes"])
         with target.connect() as conn:
             tgt_info = catalog.server_info(conn)
             tgt_ext = catalog.installed_extensions(conn)
@@ -65,7 +66,7 @@ class CheckVersionsOperator(MigrationOperator):
         check_majors(src_info.major, tgt_info.major, src_info.version, tgt_info.version)
         tools = find_client_tools(opts.pg_bin_dir, max(src_info.major, tgt_info.major))
         self.log.info("client tools: version %s in %s", tools.version, tools.bin_dir)
-        table_bytes = self._check_room(context, source)
+        self._check_room(context, table_bytes)
         if tgt_objects:
             raise TargetNotEmptyError(
                 f"{target.label} is not empty; it holds {', '.join(tgt_objects[:10])}"
@@ -100,11 +101,8 @@ class CheckVersionsOperator(MigrationOperator):
         )
         return plan.to_xcom()
 
-    def _check_room(self, context: Any, source: Endpoint) -> int:
-        """The work directory must hold the dump: about the size of the source's table data, plus a margin.
-        Returns the table data's size."""
-        with source.connect() as conn:
-            table_bytes = int(catalog.rows(conn, "table_data_bytes")[0]["bytes"])
+    def _check_room(self, context: Any, table_bytes: int) -> None:
+        """The work directory must hold the dump: about the size of the source's table data, plus a margin."""
         needed = int(table_bytes * DUMP_SIZE_MARGIN)
         run_dir = self.run_dir(context)
         free = shutil.disk_usage(run_dir).free
@@ -115,7 +113,6 @@ class CheckVersionsOperator(MigrationOperator):
                 f"not enough room for the dump in {run_dir}: {free / 1e6:,.1f} MB free, about {needed / 1e6:,.1f} MB "
                 "needed (the source's table data plus 20%). Free space or set work_dir elsewhere; nothing was changed."
             )
-        return table_bytes
 
     def _align(self, target: Endpoint, version: str, *, replace: bool) -> None:
         """Install TimescaleDB `version` on the (checked empty) target, each statement in its own session."""

@@ -9,12 +9,11 @@ skipped pre_restore would skip the load too.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog, sql
+from timescale_migration import catalog, inventory, sql
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
 
@@ -42,7 +41,7 @@ class _RestoreModeOperator(MigrationOperator):
                     f"{target.label} may not run {self.sql_name}(): {err.diag.message_primary}. On Timescale the "
                     "service's tsdbadmin may; on a self-hosted TimescaleDB target connect as a superuser"
                 ) from err
-            setting = catalog.restoring_setting(conn)
+            setting = inventory.timescale_state(conn)["database_restoring"]
         self.log.info("timescaledb.restoring on the target database is now %s", setting or "unset")
         return setting
 
@@ -75,7 +74,7 @@ class PostRestoreOperator(_RestoreModeOperator):
 
     def ensure_scheduler(self, conn: psycopg.Connection) -> int:
         """Wait for the database's scheduler; restart the workers once if none comes (a TimescaleDB race)."""
-        schedulers = _wait_for_scheduler(conn, SCHEDULER_WAIT_S)
+        schedulers = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
         if schedulers:
             self.log.info("TimescaleDB background worker scheduler is running for the target database")
             return schedulers
@@ -90,15 +89,7 @@ class PostRestoreOperator(_RestoreModeOperator):
         except psycopg.errors.InsufficientPrivilege as err:
             self.log.warning("cannot restart background workers: %s", err.diag.message_primary)
             return 0
-        schedulers = _wait_for_scheduler(conn, SCHEDULER_WAIT_S)
+        schedulers = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
         self.log.info("TimescaleDB schedulers for the target database after the restart: %d", schedulers)
         return schedulers
 
-
-def _wait_for_scheduler(conn: psycopg.Connection, seconds: float) -> int:
-    deadline = time.monotonic() + seconds
-    while True:
-        schedulers = catalog.rows(conn, "timescaledb_state")[0]["schedulers"]
-        if schedulers or time.monotonic() >= deadline:
-            return schedulers
-        time.sleep(0.5)

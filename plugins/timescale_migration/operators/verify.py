@@ -44,7 +44,7 @@ class VerifyOperator(MigrationOperator):
                                      utf8=plan.source["encoding"] != plan.target["encoding"], log=self.log)
         with target.connect() as conn:
             target_inv = inventory.take(conn)
-            state = self._timescale_state(conn) if plan.timescaledb else None
+            state = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
         target_seconds = time.monotonic() - started
         roles = (context["ti"].xcom_pull(task_ids="dump_roles") or {}).get("roles") if opts.roles else None
         result = VerifyReport()
@@ -80,15 +80,6 @@ class VerifyOperator(MigrationOperator):
         self.log.warning("%s is missing (the load ran on another worker, or taking it failed): taking it now", path)
         source, _ = self.endpoints(context)
         return take_source_side(source, self.plan(context), self.migration_options(context).jobs, self.log)
-
-    def _timescale_state(self, conn: Any) -> dict[str, Any]:
-        """The target's TimescaleDB state, waiting briefly for post_restore's scheduler to start."""
-        deadline = time.monotonic() + SCHEDULER_WAIT_S
-        state = inventory.timescale_state(conn)
-        while state["schedulers"] < 1 and time.monotonic() < deadline:
-            time.sleep(0.5)
-            state = inventory.timescale_state(conn)
-        return state
 
     def _timings(self, context: Any, source_seconds: float, target_seconds: float) -> dict[str, float]:
         ti = context["ti"]

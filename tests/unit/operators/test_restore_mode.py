@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from tests.unit.operators.conftest import RecordingLog, make_plan
-from timescale_migration import catalog
+from timescale_migration import catalog, inventory
 from timescale_migration.clienttools import ClientTools
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators import restore_mode
@@ -23,10 +23,10 @@ TOOLS = ClientTools(bin_dir="/x", major=17, version="17.12")
 
 @pytest.fixture
 def executed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """catalog.run and restoring_setting stubbed; records the statements run."""
+    """catalog.run and the state query stubbed; records the statements run."""
     state: dict[str, Any] = {"statements": [], "setting": "on"}
     monkeypatch.setattr(catalog, "run", lambda conn, statement: state["statements"].append(statement.as_string()))
-    monkeypatch.setattr(catalog, "restoring_setting", lambda conn: state["setting"])
+    monkeypatch.setattr(inventory, "timescale_state", lambda conn: {"database_restoring": state["setting"]})
     return state
 
 
@@ -110,7 +110,7 @@ def scheduler(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(catalog, "rows", rows)
     monkeypatch.setattr(catalog, "run", run)
     monkeypatch.setattr(restore_mode, "SCHEDULER_WAIT_S", 0.0)
-    monkeypatch.setattr(restore_mode.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
+    monkeypatch.setattr(inventory.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
     monkeypatch.setattr(PostRestoreOperator, "log", state["log"])
     return state
 
