@@ -19,10 +19,13 @@ Trigger with a source and a target Airflow connection. The run follows the docum
 10. `analyze` — `ANALYZE` on the target
 11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
     TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
-    on any difference and leaves verification.html/.json in the work directory
+    on any difference and leaves verification.html/.json in the work directory; a verified migration is
+    recorded in the ledger and emits the asset event `timescale-migration://<target_conn_id>/<database>`
 12. `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
 
 Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target.
+With `rehearsal=true` (set by `rehearse_migrations`) the run loads into a scratch database and skips the gates,
+the drain, the pausing of source jobs and the cutover.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from timescale_migration.operators import (
     SwitchAppsOperator,
     VerifyOperator,
 )
+from timescale_migration.operators.base import record_failure
 from timescale_migration.options import migration_params
 
 with DAG(
@@ -59,7 +63,8 @@ with DAG(
     params=migration_params(),
     doc_md=__doc__,
     tags=["timescale", "migration"],
-    default_args={"retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    default_args={"retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
+                  "on_failure_callback": record_failure},
 ) as dag:
     check_extensions = CheckExtensionsOperator(task_id="check_extensions")
     check_versions = CheckVersionsOperator(task_id="check_versions")
@@ -76,7 +81,7 @@ with DAG(
     resume_source_jobs = ResumeSourceJobsOperator(task_id="resume_source_jobs")
     switch_apps = SwitchAppsOperator(task_id="switch_apps")
     cutover = CutoverOperator(task_id="cutover")
-    release_source = ReleaseSourceOperator(task_id="release_source")
+    release_source = ReleaseSourceOperator(task_id="release_source", forget_migration=True)
 
     chain(
         check_extensions,

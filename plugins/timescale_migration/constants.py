@@ -22,6 +22,8 @@ psql without an intermediate file."""
 MAX_JOBS = 64
 APPLICATION_NAME = "timescale-migration"
 WORK_DIR_ENV = "TSM_WORK_DIR"
+PG_BIN_DIR_ENV = "TSM_PG_BIN_DIR"
+"""Where this worker keeps its PostgreSQL client tools, searched before /usr/lib/postgresql/*/bin and PATH."""
 DEFAULT_WORK_DIR = "/tmp/timescale-migration"
 ROLES_FILE = "roles.sql"
 DUMP_FILE = "dump.sql"
@@ -46,3 +48,28 @@ LIBPQ_EXTRA_ENV = {
 CHILD_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "HOME", "TMPDIR")
 """The only parts of the worker's environment a client tool inherits (never AIRFLOW_CONN_* or PG*)."""
 TIMESCALEDB = "timescaledb"
+
+REHEARSAL_DATABASE_PREFIX = "tsm_rehearsal_"
+"""A rehearsal loads only into scratch databases whose name starts with this; the real target never does."""
+
+TARGETS_ASSET_ALIAS = "timescale_migration_targets"
+"""The asset alias through which verify emits an asset event for each migrated target database."""
+
+ASSET_SCHEME = "timescale-migration"
+"""Scheme of the asset URI of a migrated target database: timescale-migration://<target_conn_id>/<database>."""
+
+LEDGER_DIR = "ledger"
+"""Under the base work directory: one record per target database that a migration loaded and verified."""
+
+REHEARSALS_DIR = "rehearsals"
+"""Under the base work directory: the rehearsals' history (history.jsonl) and trend report (report.html)."""
+
+FLEET_DIR = "fleet"
+"""Under the base work directory: each migrate_fleet run's summary (summary-<run>.json)."""
+
+TARGET_POOL_PREFIX = "tsm_target_"
+"""Pool per target connection: at most this pool's slots migrations into one target server at once."""
+
+DOWNTIME_TASKS = ("drain_source", "pause_source_jobs", "dump_roles", "dump_data", "pre_restore", "load",
+                  "post_restore", "analyze", "verify")
+"""The tasks between the stop_apps approval and the end of verification: the downtime of a real run."""

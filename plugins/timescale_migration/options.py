@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow.sdk import Param
 
-from timescale_migration.constants import DUMP_FORMATS, MAX_JOBS
+from timescale_migration.constants import DUMP_FORMATS, MAX_JOBS, REHEARSAL_DATABASE_PREFIX
 from timescale_migration.exceptions import MigrationError
 
 
@@ -29,6 +29,7 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "drain": True,
         "drain_timeout": 60,
         "terminate_sessions": False,
+        "rehearsal": False,
         **defaults,
     }
     optional = ["null", "string"]
@@ -78,6 +79,11 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "keep_dump": Param(d["keep_dump"], type="boolean", title="Keep dump files",
                            description="Keep roles.sql and the dump after a verified migration",
                            section="Dump and load"),
+        "rehearsal": Param(d["rehearsal"], type="boolean", title="Rehearsal",
+                           description="A rehearsal (rehearse_migrations sets it): no gates, no drain, source jobs "
+                                       "left alone, no cutover; the target database must be a scratch database "
+                                       f"named {REHEARSAL_DATABASE_PREFIX}*",
+                           section="Rehearsal"),
     }
 
 
@@ -99,6 +105,7 @@ class MigrationOptions:
     drain: bool = True
     drain_timeout: int = 60
     terminate_sessions: bool = False
+    rehearsal: bool = False
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> MigrationOptions:
@@ -112,21 +119,29 @@ class MigrationOptions:
         for key in ("source_conn_id", "target_conn_id"):
             if not params.get(key):
                 raise MigrationError(f"param {key} is empty: name an Airflow connection")
+        rehearsal = _flag(params, "rehearsal", False)
+        target_database = params.get("target_database") or None
+        if rehearsal and not (target_database or "").startswith(REHEARSAL_DATABASE_PREFIX):
+            raise MigrationError(
+                f"param rehearsal=true needs target_database set to a scratch database named "
+                f"{REHEARSAL_DATABASE_PREFIX}*, not {target_database!r}: a rehearsal never loads into the real target"
+            )
         return cls(
             source_conn_id=params["source_conn_id"],
             target_conn_id=params["target_conn_id"],
             source_database=params.get("source_database") or None,
-            target_database=params.get("target_database") or None,
-            require_approval=_flag(params, "require_approval", True),
+            target_database=target_database,
+            require_approval=_flag(params, "require_approval", True) and not rehearsal,
             pg_bin_dir=params.get("pg_bin_dir") or None,
             dump_format=dump_format,
             jobs=jobs,
             roles=_flag(params, "roles", True),
             work_dir=params.get("work_dir") or None,
             keep_dump=_flag(params, "keep_dump", False),
-            drain=_flag(params, "drain", True),
+            drain=_flag(params, "drain", True) and not rehearsal,
             drain_timeout=_seconds(params.get("drain_timeout", 60)),
-            terminate_sessions=_flag(params, "terminate_sessions", False),
+            terminate_sessions=_flag(params, "terminate_sessions", False) and not rehearsal,
+            rehearsal=rehearsal,
         )
 
 

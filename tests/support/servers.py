@@ -48,12 +48,14 @@ class Server:
         return psycopg.connect(host=self.host, port=self.port, user=self.user, password=self.password,
                                dbname=dbname, autocommit=True)
 
+    def conn_dict(self, dbname: str, *, user: str | None = None, password: str | None = None) -> dict[str, object]:
+        """An Airflow connection as a dict (the form of AIRFLOW_CONN_* JSON and of `airflow connections import`)."""
+        return {"conn_type": "postgres", "host": self.host, "port": self.port, "login": user or self.user,
+                "password": self.password if password is None else password, "schema": dbname}
+
     def conn_json(self, dbname: str, *, user: str | None = None, password: str | None = None) -> str:
         """An Airflow connection as AIRFLOW_CONN_* JSON."""
-        return json.dumps({
-            "conn_type": "postgres", "host": self.host, "port": self.port, "login": user or self.user,
-            "password": self.password if password is None else password, "schema": dbname,
-        })
+        return json.dumps(self.conn_dict(dbname, user=user, password=password))
 
     def psql_file(self, dbname: str, path: Path) -> None:
         """Load an SQL file with psql, stopping at the first error."""

@@ -29,6 +29,7 @@ DOCUMENTED_DEFAULTS = {
     "drain": True,
     "drain_timeout": 60,
     "terminate_sessions": False,
+    "rehearsal": False,
 }
 
 
@@ -229,3 +230,21 @@ def test_options_are_frozen() -> None:
     opts = MigrationOptions.from_params(defaults())
     with pytest.raises(AttributeError):
         opts.jobs = 3  # type: ignore[misc]
+
+
+# --- rehearsal ------------------------------------------------------------------------------------------------------
+
+
+def test_rehearsal_turns_off_gates_drain_and_termination() -> None:
+    """rehearsal=true: no approval, no drain, no ended sessions, whatever the other params say."""
+    opts = MigrationOptions.from_params(with_(rehearsal=True, target_database="tsm_rehearsal_shop",
+                                              require_approval=True, drain=True, terminate_sessions=True))
+    assert opts.rehearsal is True
+    assert (opts.require_approval, opts.drain, opts.terminate_sessions) == (False, False, False)
+
+
+@pytest.mark.parametrize("target_database", [None, "", "tsdb", "shop_tsm_rehearsal_x"])
+def test_rehearsal_refuses_a_real_target_database(target_database: str | None) -> None:
+    """A rehearsal run names a scratch database, or it is refused before anything happens."""
+    with pytest.raises(MigrationError, match="scratch database named tsm_rehearsal_"):
+        MigrationOptions.from_params(with_(rehearsal=True, target_database=target_database))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,18 @@ from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
 
 PLAN_TASK_ID = "check_versions"
+PHASE_KEY = "phase"
+"""XCom key of {started, finished, seconds} that every phase operator pushes when it succeeds."""
+FAILURE_KEY = "failure"
+"""XCom key of {task_id, error} that `record_failure` pushes when a task of the run fails for good."""
+
+
+def record_failure(context: Any) -> None:
+    """on_failure_callback: leave the failing task and its error where migrate_fleet's summary can read them."""
+    ti = context["ti"]
+    error = context.get("exception")
+    message = f"{type(error).__name__}: {error}" if error is not None else "failed (no exception recorded)"
+    ti.xcom_push(key=FAILURE_KEY, value={"task_id": ti.task_id, "error": message[:2000]})
 
 
 class MigrationMixin:
@@ -21,6 +34,21 @@ class MigrationMixin:
 
     plan_task_id: str = PLAN_TASK_ID
     _runner: ToolRunner | None = None
+    _phase_started: float | None = None
+
+    def pre_execute(self, context: Any) -> None:
+        """Note when the phase started."""
+        self._phase_started = time.time()
+
+    def post_execute(self, context: Any, result: Any = None) -> None:
+        """Push the phase's wall-clock span (rehearsals and the fleet summary read it)."""
+        if self._phase_started is None:
+            return
+        finished = time.time()
+        context["ti"].xcom_push(key=PHASE_KEY, value={
+            "started": round(self._phase_started, 3), "finished": round(finished, 3),
+            "seconds": round(finished - self._phase_started, 2),
+        })
 
     def migration_options(self, context: Any) -> MigrationOptions:
         """The run's params, validated."""

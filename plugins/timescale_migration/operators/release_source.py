@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import drain, workdir
+from timescale_migration import drain, ledger, workdir
 from timescale_migration.operators.base import MigrationOperator
 
 
@@ -13,9 +13,16 @@ class ReleaseSourceOperator(MigrationOperator):
 
     default_retries = 2
 
+    def __init__(self, *, forget_migration: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.forget_migration = forget_migration
+
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
-        source, _ = self.endpoints(context)
+        source, target = self.endpoints(context)
+        if self.forget_migration and ledger.remove(opts.work_dir, opts.target_conn_id, target.database):
+            self.log.info("rolled back: %s is no longer recorded as migrated (migrate_fleet would redo it)",
+                          target.label)
         path = drain.record_path(opts.work_dir, opts.source_conn_id, source.database)
         record = drain.load_record(path)
         if record is None:

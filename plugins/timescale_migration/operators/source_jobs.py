@@ -26,6 +26,9 @@ class PauseSourceJobsOperator(MigrationOperator):
         if ts is None:
             self.log.info("SKIPPED: the source is plain PostgreSQL: it has no TimescaleDB jobs to pause")
             return {"paused": []}
+        if self.migration_options(context).rehearsal:
+            self.log.info("SKIPPED: a rehearsal leaves the source's jobs alone (it changes nothing on the source)")
+            return {"paused": []}
         record = self.run_dir(context) / PAUSED_FILE
         source, _ = self.endpoints(context)
         with source.connect() as conn:

@@ -45,6 +45,9 @@ class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):
         opts = self.migration_options(context)
         _, target = self.endpoints(context)
         self.body = switch_body(context["ti"].xcom_pull(task_ids="verify"), target.label)
+        if opts.rehearsal:
+            self.log.info("rehearsal: no applications to switch; cutover and release_source are skipped")
+            return self.do_branch(context, None)
         if not opts.require_approval:
             self.log.info("require_approval is false: switching to the target without a person")
             return self.do_branch(context, [CUTOVER_TASK])

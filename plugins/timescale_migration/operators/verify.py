@@ -11,7 +11,8 @@ import json
 import time
 from typing import Any
 
-from timescale_migration import fingerprint, inventory, report, workdir
+from timescale_migration import fingerprint, inventory, ledger, report, workdir
+from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators.base import MigrationOperator
@@ -31,6 +32,10 @@ class VerifyOperator(MigrationOperator):
     """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
     default_retries = 1
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("outlets", [targets_alias()])
+        super().__init__(**kwargs)
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
@@ -72,7 +77,25 @@ class VerifyOperator(MigrationOperator):
             for name in (DUMP_FILE, DUMP_DIR, ROLES_FILE, SOURCE_FINGERPRINT_FILE):
                 workdir.remove(run_dir / name)
             self.log.info("dump files removed from %s; the reports stay", run_dir)
-        return {**summary, "report_html": str(html_path), "report_json": str(json_path)}
+        result = {**summary, "report_html": str(html_path), "report_json": str(json_path)}
+        if opts.rehearsal:
+            self.log.info("rehearsal: no ledger record and no asset event for the scratch database")
+        else:
+            self._announce(context, opts, source.label, target.database, summary)
+        return result
+
+    def _announce(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
+        """Record the verified migration in the ledger and emit the target database's asset event."""
+        entry = {"source": source_label, "source_conn_id": opts.source_conn_id, "target_conn_id": opts.target_conn_id,
+                 "target_database": database, "dag_id": context["ti"].dag_id, "run_id": context["ti"].run_id,
+                 "tables": summary["tables"], "rows": summary["rows"]}
+        path = ledger.write(opts.work_dir, opts.target_conn_id, database, entry)
+        asset = target_asset(opts.target_conn_id, database)
+        context["outlet_events"][targets_alias()].add(asset, extra={
+            "source": source_label, "run_id": context["ti"].run_id, "tables": summary["tables"],
+            "rows": summary["rows"],
+        })
+        self.log.info("ledger record %s written; asset event for %s emitted", path, asset.uri)
 
     def _source_side(self, context: Any, path: Any) -> dict[str, Any]:
         if path.is_file():

@@ -40,6 +40,25 @@ class FakeTI:
         return self.xcoms.get(task_ids)
 
 
+class FakeOutletEvents(dict):
+    """context["outlet_events"]: per outlet, the (asset, extra) pairs a task added."""
+
+    def __missing__(self, key: Any) -> Any:
+        events = self[key] = FakeAccessor()
+        return events
+
+
+@dataclass
+class FakeAccessor:
+    """One outlet's event accessor."""
+
+    added: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
+        """Record an asset event."""
+        self.added.append((asset, extra or {}))
+
+
 @pytest.fixture
 def connections(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Fresh source and target connections as AIRFLOW_CONN_* JSON; returns their params."""
@@ -110,7 +129,8 @@ def make_context(connections: dict[str, str], work_dir: Path) -> Callable[..., d
 
     def build(plan: MigrationPlan | None = None, **params: Any) -> dict[str, Any]:
         xcoms = {"check_versions": plan.to_xcom()} if plan is not None else {}
-        return {"params": {**connections, "work_dir": str(work_dir), **params}, "ti": FakeTI(xcoms)}
+        return {"params": {**connections, "work_dir": str(work_dir), **params}, "ti": FakeTI(xcoms),
+                "outlet_events": FakeOutletEvents()}
 
     return build
 

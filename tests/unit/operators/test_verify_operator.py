@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import DAG_ID, RUN_ID, RecordingLog, make_plan
-from timescale_migration import fingerprint, inventory, workdir
+from timescale_migration import fingerprint, inventory, ledger, workdir
+from timescale_migration.assets import targets_alias
 from timescale_migration.clienttools import ClientTools
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
@@ -309,3 +310,44 @@ def test_no_scheduler_fails(sides: dict[str, Any], run_dir: Path, make_context,
     assert "timescaledb state background worker scheduler: no TimescaleDB scheduler runs" in message
     assert "timescaledb.restoring (database setting): still set on the database" in message
     assert (run_dir / DUMP_FILE).is_file()
+
+
+# --- ledger and asset event ------------------------------------------------------------------------------------------
+
+
+def test_verified_migration_recorded_and_announced(sides: dict[str, Any], run_dir: Path, make_context,
+                                                   work_dir: Path) -> None:
+    """Success writes the target's ledger record and emits its asset event through the alias."""
+    write_source_side(run_dir, side_fingerprint(rows=9), side_inventory())
+    sides["fingerprint"]["target"] = side_fingerprint(rows=9)
+    context = make_context(make_plan(TOOLS), target_database="shop_new")
+    VerifyOperator(task_id="verify").execute(context)
+    target_conn_id = context["params"]["target_conn_id"]
+    record = ledger.read(str(work_dir), target_conn_id, "shop_new")
+    assert record is not None and record["rows"] == 16 and record["run_id"] == context["ti"].run_id
+    [(asset, extra)] = context["outlet_events"][targets_alias()].added
+    assert asset.uri == f"timescale-migration://{target_conn_id}/shop_new"
+    assert extra["rows"] == 16
+
+
+def test_rehearsal_leaves_no_ledger_record_nor_asset_event(sides: dict[str, Any], run_dir: Path, make_context,
+                                                           work_dir: Path) -> None:
+    """A verified rehearsal into a scratch database is not a migration: nothing recorded, nothing emitted."""
+    write_source_side(run_dir, side_fingerprint(rows=9), side_inventory())
+    sides["fingerprint"]["target"] = side_fingerprint(rows=9)
+    context = make_context(make_plan(TOOLS), target_database="tsm_rehearsal_shop", rehearsal=True)
+    VerifyOperator(task_id="verify").execute(context)
+    assert ledger.read(str(work_dir), context["params"]["target_conn_id"], "tsm_rehearsal_shop") is None
+    assert context["outlet_events"][targets_alias()].added == []
+
+
+def test_failed_verification_records_nothing(sides: dict[str, Any], run_dir: Path, make_context,
+                                             work_dir: Path) -> None:
+    """A difference fails the run before any ledger record or asset event."""
+    write_source_side(run_dir, side_fingerprint(rows=9), side_inventory())
+    sides["fingerprint"]["target"] = side_fingerprint(rows=8)
+    context = make_context(make_plan(TOOLS), target_database="shop_new")
+    with pytest.raises(VerificationError):
+        VerifyOperator(task_id="verify").execute(context)
+    assert ledger.read(str(work_dir), context["params"]["target_conn_id"], "shop_new") is None
+    assert context["outlet_events"][targets_alias()].added == []

@@ -1,0 +1,128 @@
+"""A real Airflow (api-server, scheduler, dag-processor, triggerer; LocalExecutor) started once for these tests,
+with connections to the local servers and fleet/rehearsal configs written for the session."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scripts.local_airflow import ADMIN, LocalAirflow, free_port
+from tests.support.rest import AirflowAPI
+from tests.support.servers import REPO, Servers
+
+SAMPLES = REPO / "include" / "samples"
+
+
+@dataclass
+class LiveAirflow:
+    """The running deployment, a logged-in API client, and the names the session's configs use."""
+
+    airflow: LocalAirflow
+    api: AirflowAPI
+    password: str
+    suffix: str
+    work_dir: Path
+
+    @property
+    def url(self) -> str:
+        """The UI's address."""
+        return self.airflow.url
+
+
+def fleet_config(suffix: str, work_dir: Path) -> dict:
+    """Three databases into one target server, one at a time; `broken` has a non-empty target and fails."""
+    return {
+        "work_dir": str(work_dir),
+        "defaults": {"require_approval": True, "dump_format": "directory", "jobs": 2},
+        "targets": {"live_target": {"max_parallel": 1}},
+        "databases": [
+            {"name": "shop", "source_conn_id": "live_pg15", "source_database": f"fleet_shop_{suffix}",
+             "target_conn_id": "live_target", "target_database": f"fleet_shop_{suffix}",
+             "create_target_database": True},
+            {"name": "metrics", "source_conn_id": "live_tsdb", "source_database": f"fleet_metrics_{suffix}",
+             "target_conn_id": "live_target", "target_database": f"fleet_metrics_{suffix}",
+             "create_target_database": True},
+            {"name": "broken", "source_conn_id": "live_pg15", "source_database": f"fleet_broken_{suffix}",
+             "target_conn_id": "live_target", "target_database": f"fleet_broken_{suffix}"},
+        ],
+    }
+
+
+def rehearsal_config(suffix: str, work_dir: Path) -> dict:
+    """Two databases rehearsed daily into scratch databases on the target server; the real target is `tsdb_<s>`."""
+    return {
+        "schedule": "@daily",
+        "max_parallel": 1,
+        "work_dir": str(work_dir),
+        "defaults": {"dump_format": "directory", "jobs": 2},
+        "databases": [
+            {"name": f"shop_{suffix}", "source_conn_id": "live_pg15", "source_database": f"rehearse_shop_{suffix}",
+             "target_conn_id": "live_target", "target_database": f"real_target_{suffix}"},
+            {"name": f"metrics_{suffix}", "source_conn_id": "live_tsdb",
+             "source_database": f"rehearse_metrics_{suffix}", "target_conn_id": "live_target",
+             "target_database": f"real_target_{suffix}"},
+        ],
+    }
+
+
+def _prepare_databases(servers: Servers, suffix: str) -> None:
+    for name in (f"fleet_shop_{suffix}", f"fleet_broken_{suffix}", f"rehearse_shop_{suffix}",
+                 f"ui_shop_{suffix}", f"rest_shop_{suffix}", f"reject_shop_{suffix}"):
+        servers.pg15.create_database(name)
+        servers.pg15.psql_file(name, SAMPLES / "postgres_sample.sql")
+    for name in (f"fleet_metrics_{suffix}", f"rehearse_metrics_{suffix}"):
+        servers.tsdb_source.create_database(name)
+        servers.tsdb_source.psql_file(name, SAMPLES / "timescaledb_sample.sql")
+    for name in (f"ui_target_{suffix}", f"rest_target_{suffix}", f"reject_target_{suffix}"):
+        servers.tsdb_target.create_database(name, extensions=("timescaledb",))
+    servers.tsdb_target.create_database(f"fleet_broken_{suffix}", extensions=("timescaledb",))
+    with servers.tsdb_target.connect(f"fleet_broken_{suffix}") as conn:  # not empty: check_versions refuses it
+        conn.execute("CREATE TABLE already_here (id int)")
+    servers.tsdb_target.create_database(f"real_target_{suffix}", extensions=("timescaledb",))
+    with servers.tsdb_target.connect(f"real_target_{suffix}") as conn:  # the real target: rehearsals never touch it
+        conn.execute("CREATE TABLE production_marker (note text)")
+        conn.execute("INSERT INTO production_marker VALUES ('untouched')")
+
+
+@pytest.fixture(scope="session")
+def live(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
+    """Airflow started on free ports in a temp home; stopped (every process group) after the session."""
+    suffix = uuid.uuid4().hex[:6]
+    home = tmp_path_factory.mktemp("live-airflow")
+    work_dir = home / "work"
+    _prepare_databases(servers, suffix)
+    (home / "fleet.json").write_text(json.dumps(fleet_config(suffix, work_dir)))
+    (home / "rehearsals.json").write_text(json.dumps(rehearsal_config(suffix, work_dir)))
+    airflow = LocalAirflow(home, free_port(), {
+        "TSM_PG_BIN_DIR": servers.bin_dir,
+        "TSM_FLEET_CONFIG": str(home / "fleet.json"),
+        "TSM_REHEARSALS_CONFIG": str(home / "rehearsals.json"),
+        "TSM_WORK_DIR": str(work_dir),
+    }, log_ports=(free_port(), free_port()))
+    airflow.prepare({
+        "live_pg15": servers.pg15.conn_dict("postgres"),
+        "live_tsdb": servers.tsdb_source.conn_dict("postgres"),
+        "live_target": servers.tsdb_target.conn_dict("postgres"),
+    }, {"tsm_target_live_target": 1})
+    airflow.start()
+    try:
+        password = airflow.password()
+        api = AirflowAPI(airflow.url, ADMIN, password)
+        for dag_id in ("migrate_database", "migrate_fleet", "release_source"):
+            api.wait_for_dag(dag_id)
+        yield LiveAirflow(airflow, api, password, suffix, work_dir)
+    finally:
+        airflow.stop()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """Where a test leaves screenshots and other output: test-output/<test name>/ in the repo (git-ignored)."""
+    path = REPO / "test-output" / request.node.name
+    path.mkdir(parents=True, exist_ok=True)
+    return path

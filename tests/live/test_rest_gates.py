@@ -1,0 +1,63 @@
+"""migrate_database in a real Airflow: triggered and answered through the REST API, asset event emitted."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg import sql
+
+from tests.live.conftest import LiveAirflow
+from tests.support.servers import Servers
+from timescale_migration import ledger
+from timescale_migration.assets import target_asset
+from timescale_migration.operators.switch_apps import SWITCH
+
+pytestmark = pytest.mark.live
+DAG = "migrate_database"
+
+
+def _count(server, dbname: str, schema: str, table: str) -> int:
+    with server.connect(dbname) as conn:
+        return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))).fetchone()[0]
+
+
+def test_gates_answered_through_rest(live: LiveAirflow, servers: Servers) -> None:
+    """Approve stop_apps and switch_apps by PATCHing hitlDetails: the run verifies, cuts over, emits the asset."""
+    api, s = live.api, live.suffix
+    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": f"rest_shop_{s}",
+                               "target_conn_id": "live_target", "target_database": f"rest_target_{s}"})
+    gate = api.wait_for_gate(DAG, run_id, "stop_apps")
+    assert gate["options"] == ["Approve", "Reject"]
+    assert "other client session" in gate["body"] and f"rest_shop_{s}" in gate["body"]
+    assert api.task_states(DAG, run_id)["dump_data"] is None  # nothing runs before the approval
+    answer = api.answer(DAG, run_id, "stop_apps", "Approve")
+    assert answer["chosen_options"] == ["Approve"]
+    switch = api.wait_for_gate(DAG, run_id, "switch_apps")
+    assert "Verification passed" in switch["body"]
+    api.answer(DAG, run_id, "switch_apps", SWITCH)
+    assert api.wait_for_run(DAG, run_id) == "success"
+    states = api.task_states(DAG, run_id)
+    assert states["verify"] == "success" and states["cutover"] == "success"
+    assert states["release_source"] == "skipped"
+    assert _count(servers.tsdb_target, f"rest_target_{s}", "shop", "customers") == \
+        _count(servers.pg15, f"rest_shop_{s}", "shop", "customers")
+    events = api.asset_events(target_asset("live_target", f"rest_target_{s}").uri)
+    assert [e["source_run_id"] for e in events] == [run_id]
+    assert events[0]["extra"]["rows"] > 0
+    assert ledger.read(str(live.work_dir), "live_target", f"rest_target_{s}")["run_id"] == run_id
+
+
+def test_reject_at_stop_apps_changes_nothing(live: LiveAirflow, servers: Servers) -> None:
+    """Reject at the first gate: the run ends without dumping, the target stays empty, no asset event."""
+    api, s = live.api, live.suffix
+    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": f"reject_shop_{s}",
+                               "target_conn_id": "live_target", "target_database": f"reject_target_{s}"})
+    api.wait_for_gate(DAG, run_id, "stop_apps")
+    api.answer(DAG, run_id, "stop_apps", "Reject")
+    api.wait_for_run(DAG, run_id)
+    states = api.task_states(DAG, run_id)
+    assert states["stop_apps"] == "success"
+    assert states["dump_data"] in ("skipped", "upstream_failed") and states["load"] != "success"
+    with servers.tsdb_target.connect(f"reject_target_{s}") as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'shop'").fetchone()[0]
+    assert tables == 0
+    assert api.asset_events(target_asset("live_target", f"reject_target_{s}").uri) == []
