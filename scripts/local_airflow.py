@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "plugins"))
+
+from timescale_migration.fleetconfig import FleetConfig, pools_json  # noqa: E402
+
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN = "admin"
@@ -98,8 +102,8 @@ class LocalAirflow:
         return subprocess.run([AIRFLOW, *args], env=self.env(), check=check, capture_output=True, text=True,
                               timeout=300, cwd=REPO)
 
-    def prepare(self, connections: Mapping[str, Mapping[str, object]], pools: Mapping[str, int]) -> None:
-        """Metadata DB migrated; connections and pools written (replacing same-named ones)."""
+    def prepare(self, connections: Mapping[str, Mapping[str, object]], fleet: FleetConfig | None) -> None:
+        """Metadata DB migrated; connections and the fleet's pools written (replacing same-named ones)."""
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         self.cli("db", "migrate")
         secret_file = self.home / "connections.json"  # holds passwords: private, removed right after the import
@@ -110,13 +114,9 @@ class LocalAirflow:
             self.cli("connections", "import", "--overwrite", str(secret_file))
         finally:
             secret_file.unlink()
-        if pools:
+        if fleet is not None:
             pool_file = self.home / "pools.json"
-            pool_file.write_text(json.dumps({
-                name: {"slots": slots, "description": "Migrations at once into one target server",
-                       "include_deferred": True}
-                for name, slots in pools.items()
-            }))
+            pool_file.write_text(pools_json(fleet))
             self.cli("pools", "import", str(pool_file))
 
     def start(self, timeout: float = 180) -> None:
@@ -228,13 +228,10 @@ def main() -> int:
     parser.add_argument("--home", type=Path, default=REPO / ".airflow" / "local")
     parser.add_argument("--port", type=int, default=int(os.environ.get("TSM_AIRFLOW_PORT", "8080")))
     args = parser.parse_args()
-    sys.path.insert(0, str(REPO / "plugins"))
-    from timescale_migration.fleetconfig import FleetConfig
-
     airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment())
     prepare_demo_databases()
     print(f"preparing Airflow in {airflow.home} (metadata DB, connections, pools)", flush=True)
-    airflow.prepare(demo_connections(), FleetConfig.load().pools())
+    airflow.prepare(demo_connections(), FleetConfig.load())
     stopping = False
 
     def _stop(signum, frame):

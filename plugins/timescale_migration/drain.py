@@ -44,7 +44,7 @@ def record_path(work_dir: str | None, conn_id: str, database: str) -> Path:
     """Where the block record of one source database is kept (outside any run directory)."""
     base = workdir.base_dir(work_dir) / "blocks"
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return base / f"{workdir.safe_name(conn_id)}__{workdir.safe_name(database)}.json"
+    return base / f"{workdir.unique_name(conn_id)}__{workdir.unique_name(database)}.json"
 
 
 def load_record(path: Path) -> BlockRecord | None:

@@ -158,3 +158,20 @@ class RehearsalConfig:
             raise MigrationError(f"{path}: max_parallel must be an integer >= 1")
         return cls(path=path, databases=_entries(data, str(path)), schedule=data.get("schedule", "@weekly"),
                    max_parallel=max_parallel, work_dir=data.get("work_dir") or None)
+
+
+def pools_json(config: FleetConfig) -> str:
+    """The fleet's pools in the form `airflow pools import` reads (deferred runs hold their slot)."""
+    return json.dumps({
+        name: {"slots": slots, "description": "migrate_fleet: migrations at once into one target server",
+               "include_deferred": True}
+        for name, slots in config.pools().items()
+    }, indent=2)
+
+
+if __name__ == "__main__":  # python -m timescale_migration.fleetconfig pools > pools.json
+    import sys
+
+    if sys.argv[1:] != ["pools"]:
+        sys.exit("usage: python -m timescale_migration.fleetconfig pools")
+    print(pools_json(FleetConfig.load()))

@@ -1,7 +1,8 @@
 """The ledger: one private JSON record per target database that a migration loaded and verified.
 
 migrate_fleet skips a database whose target has a record; release_source removes the record (rolled back).
-Records live under <base work dir>/ledger/<target_conn_id>/<database>.json, on storage every worker sees.
+Records live under <base work dir>/ledger/<target_conn_id>-<hash>/<database>-<hash>.json, on storage every
+worker sees (the hash keeps names that differ only in odd characters apart).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from timescale_migration.constants import LEDGER_DIR
 
 def record_path(work_dir: str | None, target_conn_id: str, database: str) -> Path:
     """Where the record of one target database is kept."""
-    folder = workdir.base_dir(work_dir) / LEDGER_DIR / workdir.safe_name(target_conn_id)
-    return folder / f"{workdir.safe_name(database)}.json"
+    folder = workdir.base_dir(work_dir) / LEDGER_DIR / workdir.unique_name(target_conn_id)
+    return folder / f"{workdir.unique_name(database)}.json"
 
 
 def read(work_dir: str | None, target_conn_id: str, database: str) -> dict[str, Any] | None:

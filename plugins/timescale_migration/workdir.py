@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -13,6 +14,11 @@ from timescale_migration.constants import DEFAULT_WORK_DIR, WORK_DIR_ENV
 def safe_name(value: str) -> str:
     """A file-system-safe form of a dag or run id."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", value).strip("._") or "run"
+
+
+def unique_name(value: str) -> str:
+    """A file-system-safe name that stays distinct for distinct values ('my db' and 'my_db' differ)."""
+    return f"{safe_name(value)}-{hashlib.sha256(value.encode()).hexdigest()[:10]}"
 
 
 def base_dir(work_dir: str | None) -> Path:

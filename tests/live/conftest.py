@@ -14,6 +14,7 @@ import pytest
 from scripts.local_airflow import ADMIN, LocalAirflow, free_port
 from tests.support.rest import AirflowAPI
 from tests.support.servers import REPO, Servers
+from timescale_migration.fleetconfig import FleetConfig
 
 SAMPLES = REPO / "include" / "samples"
 
@@ -108,7 +109,7 @@ def live(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "live_pg15": servers.pg15.conn_dict("postgres"),
         "live_tsdb": servers.tsdb_source.conn_dict("postgres"),
         "live_target": servers.tsdb_target.conn_dict("postgres"),
-    }, {"tsm_target_live_target": 1})
+    }, FleetConfig.load(home / "fleet.json"))
     airflow.start()
     try:
         password = airflow.password()

@@ -139,8 +139,9 @@ def test_record_path_under_blocks(tmp_path: Path) -> None:
     path = drain.record_path(str(tmp_path), "my conn", "app/db")
     assert path.parent == tmp_path / "blocks"
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert path.name == "my_conn__app_db.json"
+    assert path.name.startswith("my_conn-") and "__app_db-" in path.name and path.suffix == ".json"
     assert drain.record_path(str(tmp_path), "my conn", "other") != path
+    assert drain.record_path(str(tmp_path), "my_conn", "app_db") != path  # same safe name, another database
 
 
 def test_save_and_load_record_round_trip(tmp_path: Path) -> None:

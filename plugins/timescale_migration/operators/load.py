@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -144,10 +145,12 @@ class LoadOperator(MigrationOperator):
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
         dump = run_dir / (DUMP_DIR if opts.dump_format == "directory" else DUMP_FILE)
-        if opts.dump_format != "stream" and not dump.exists():
+        needed = ([dump] if opts.dump_format != "stream" else []) + ([run_dir / ROLES_FILE] if opts.roles else [])
+        if missing := [str(path) for path in needed if not path.exists()]:
             raise MigrationError(
-                f"the dump {dump} is not on this worker: dump_data and load must see the same work_dir "
-                "(shared storage or one worker); clear dump_data to dump again"
+                f"{' and '.join(missing)} not found on worker {socket.gethostname()}: dump_roles, dump_data and "
+                "load must see the same work_dir (shared storage, or one worker queue for the run's file tasks); "
+                "clear dump_roles and dump_data to dump again"
             )
         beside = SourceSide(source, plan, opts.jobs, run_dir / SOURCE_FINGERPRINT_FILE, self.log)
         beside.start()

@@ -117,7 +117,7 @@ def operator_context(tmp_path: Path, record: Path, make_context, target_db, open
     body = (f'printf "%s\\n" "$@" > "{record}"\n'
             f'printf "ENV %s\\n" "PGHOST=$PGHOST" "PGDATABASE=$PGDATABASE" "PGPASSWORD=$PGPASSWORD" >> "{record}"')
     tools = write_tools(tmp_path / "bin", scripts={"psql": body})
-    context = make_context(make_plan(tools))
+    context = make_context(make_plan(tools), roles=False)
     run_dir = LoadOperator(task_id="load").run_dir(context)
     (run_dir / "dump.sql").write_text("SELECT 1;\n")
     return context
@@ -127,6 +127,7 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db
     """psql gets -f roles.sql then -f dump.sql, ON_ERROR_STOP, and the target's environment."""
     run_dir = LoadOperator(task_id="load").run_dir(operator_context)
     (run_dir / "roles.sql").write_text("-- roles\n")
+    operator_context["params"]["roles"] = True
     result = LoadOperator(task_id="load").execute(operator_context)
     lines = record.read_text().splitlines()
     args = [line for line in lines if not line.startswith("ENV ")]
@@ -138,6 +139,14 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db
     assert result["format"] == "plain" and result["seconds"] >= 0
     assert target_db["asked"] == [("target", "advisory_lock_target"), ("target", "user_objects")]
     assert opened == [("target", None)]
+
+
+def test_execute_refuses_when_roles_file_not_on_this_worker(operator_context, record: Path) -> None:
+    """roles=true but no roles.sql here (another worker's disk): refused, naming the file and this host."""
+    operator_context["params"]["roles"] = True
+    with pytest.raises(MigrationError, match=r"roles\.sql not found on worker \S+: dump_roles, dump_data and load"):
+        LoadOperator(task_id="load").execute(operator_context)
+    assert not record.exists()
 
 
 def test_execute_without_roles_file(operator_context, record: Path) -> None:
@@ -174,7 +183,7 @@ def test_execute_runs_psql_while_holding_the_lock_session(operator_context, monk
 def test_execute_refuses_missing_dump(operator_context, target_db, opened) -> None:
     """A dump not on this worker fails with what to do, before the target is touched."""
     (LoadOperator(task_id="load").run_dir(operator_context) / "dump.sql").unlink()
-    with pytest.raises(MigrationError, match="not on this worker"):
+    with pytest.raises(MigrationError, match=r"dump\.sql not found on worker \S+: .* must see the same work_dir"):
         LoadOperator(task_id="load").execute(operator_context)
     assert opened == []
     assert target_db["asked"] == []
