@@ -15,8 +15,8 @@ from timescale_migration.constants import ASSET_SCHEME, TARGETS_ASSET_ALIAS
 
 def target_asset(target_conn_id: str, database: str) -> Asset:
     """timescale-migration://<target_conn_id>/<database> (both URL-quoted)."""
-    uri = f"{ASSET_SCHEME}://{quote(target_conn_id, safe='')}/{quote(database, safe='')}"
-    return Asset(uri=uri, name=f"migrated:{target_conn_id}/{database}", group="timescale-migration")
+    conn, db = quote(target_conn_id, safe=""), quote(database, safe="")
+    return Asset(uri=f"{ASSET_SCHEME}://{conn}/{db}", name=f"migrated:{conn}/{db}", group="timescale-migration")
 
 
 def targets_alias() -> AssetAlias:

@@ -52,7 +52,7 @@ class DatabaseEntry:
         if not isinstance(raw, dict):
             raise MigrationError(f"{where}: each entry of databases must be an object, not {raw!r}")
         name = raw.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise MigrationError(f"{where}: database entry name {name!r} must be 1-63 letters, digits, _ . -")
         known = {"name", "source_conn_id", "target_conn_id", "source_database", "target_database",
                  "create_target_database", "scratch_conn_id", *RUN_PARAMS}
@@ -100,12 +100,16 @@ def _entries(data: Mapping[str, Any], where: str) -> list[DatabaseEntry]:
     if not isinstance(raw, list):
         raise MigrationError(f"{where}: \"databases\" must be a list")
     defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise MigrationError(f"{where}: \"defaults\" must be an object")
     if unknown := sorted(set(defaults) - set(RUN_PARAMS)):
         raise MigrationError(f"{where}: defaults has unknown key(s) {', '.join(unknown)}")
     entries = [DatabaseEntry.parse(item, defaults, where) for item in raw]
-    names = [entry.name for entry in entries]
-    if dupes := sorted({name for name in names if names.count(name) > 1}):
-        raise MigrationError(f"{where}: database name(s) {', '.join(dupes)} appear more than once")
+    for label, key in (("name", lambda e: e.name), ("name once made file-safe", lambda e: safe_name(e.name)),
+                       ("scratch database", lambda e: e.scratch_database)):
+        keys = [key(entry) for entry in entries]
+        if dupes := sorted({k for k in keys if keys.count(k) > 1}):
+            raise MigrationError(f"{where}: database entries share the {label} {', '.join(dupes)}: rename them")
     return entries
 
 
@@ -125,6 +129,8 @@ class FleetConfig:
         data = _read(path)
         entries = _entries(data, str(path))
         raw_targets = data.get("targets") or {}
+        if not isinstance(raw_targets, dict) or not all(isinstance(v, dict) for v in raw_targets.values()):
+            raise MigrationError(f"{path}: \"targets\" must be an object of {{conn_id: {{\"max_parallel\": N}}}}")
         targets: dict[str, int] = {}
         for entry in entries:
             limit = (raw_targets.get(entry.target_conn_id) or {}).get("max_parallel", 1)

@@ -55,9 +55,9 @@ def predicted_downtime(spans: Mapping[str, Mapping[str, float] | None]) -> float
     """Wall-clock seconds from the first downtime phase's start to verify's end (Airflow's gaps included);
     None unless verify finished."""
     verify = spans.get("verify")
-    starts = [span["started"] for task, span in spans.items() if task in DOWNTIME_TASKS and span]
-    if not verify or not starts:
+    if not verify:
         return None
+    starts = [span["started"] for task, span in spans.items() if task in DOWNTIME_TASKS and span]
     return round(float(verify["finished"]) - min(float(s) for s in starts), 1)
 
 
@@ -110,11 +110,13 @@ def _fmt_bytes(value: int | None) -> str:
     return "-" if value is None else f"{value / 1_048_576:,.1f} MB"
 
 
-COLORS = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#c62828", "#00838f", "#4e342e", "#ad1457")
+COLORS = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#4e342e", "#ad1457", "#9e9d24")
+FAILED_COLOR = "#c62828"
+"""Only unverified rehearsals are drawn in this red."""
 
 
 def trend_svg(history: list[RehearsalRecord], width: int = 760, height: int = 280) -> str:
-    """A line per database: predicted downtime of each rehearsal over time; failed rehearsals as red crosses."""
+    """A line per database: predicted downtime of each rehearsal over time; unverified ones as red dots."""
     points = [r for r in history if r.predicted_downtime_s is not None]
     if not points:
         return "<p>No rehearsal has finished verification yet: nothing to chart.</p>"
@@ -145,7 +147,7 @@ def trend_svg(history: list[RehearsalRecord], width: int = 760, height: int = 28
             out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
         for r in mine:
             cx, cy = x_of[r.rehearsed_at], y(r.predicted_downtime_s or 0)
-            mark = "#c62828" if not r.verified else color
+            mark = FAILED_COLOR if not r.verified else color
             out.append(f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="4" fill="{mark}"><title>{html.escape(name)}: '
                        f'{html.escape(_fmt_seconds(r.predicted_downtime_s))} '
                        f'({"verified" if r.verified else "NOT verified"})</title></circle>')
