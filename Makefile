@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv servers stop status test unit lint demo bench clean
+.PHONY: venv servers stop status test unit lint demo airflow bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ status:
 	bash scripts/testservers.sh status
 
 test: venv  ## every test (unit, integration, end-to-end) against fresh servers started for the run and stopped after
+	bash scripts/browser.sh
 	bash scripts/testservers.sh reset
 	bash scripts/with-servers.sh $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -40,6 +41,9 @@ lint: venv
 
 demo: venv  ## migrate a sample PostgreSQL and a sample TimescaleDB database through the DAG and print the verification
 	bash scripts/with-servers.sh $(VENV)/bin/python scripts/demo.py
+
+airflow: venv  ## a local Airflow 3.3 (UI, scheduler, triggerer, dag-processor) on this repo with the demo connections; Ctrl-C stops it
+	bash scripts/with-servers.sh $(VENV)/bin/python scripts/local_airflow.py
 
 bench: venv  ## time the DAG against the documented commands on a generated database (BENCH_ARGS="--size-mb 2000")
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/run.py $(BENCH_ARGS)

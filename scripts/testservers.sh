@@ -27,7 +27,7 @@ TSDB_SOURCE_PORT=${TSM_TSDB_SOURCE_PORT:-55417}
 TSDB_TARGET_PORT=${TSM_TSDB_TARGET_PORT:-55418}
 HOST_BIN=/usr/lib/postgresql/15/bin
 SERVER_OPTS="-c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c dynamic_shared_memory_type=mmap -c max_locks_per_transaction=256 -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-TSDB_OPTS="-c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off -c timescaledb.max_background_workers=32 -c max_worker_processes=48"
+TSDB_OPTS="-c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off -c timescaledb.max_background_workers=64 -c max_worker_processes=80"
 
 log() { printf '[testservers] %s\n' "$*" >&2; }
 

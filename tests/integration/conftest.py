@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.fakes import FakeOutletEvents
 from tests.support.servers import Server, Servers
 
 
@@ -36,11 +37,12 @@ class Migration:
     target: Server
     src_db: str
     tgt_db: str
+    outlet_events: FakeOutletEvents = field(default_factory=FakeOutletEvents)
 
     @property
     def context(self) -> dict[str, Any]:
         """The context dict an operator's execute() receives."""
-        return {"params": self.params, "ti": self.ti}
+        return {"params": self.params, "ti": self.ti, "outlet_events": self.outlet_events}
 
     def run(self, operator: Any) -> Any:
         """Execute one operator and record its return value as its XCom."""

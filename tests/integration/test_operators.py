@@ -13,6 +13,8 @@ import pytest
 from psycopg import sql
 
 from tests.support.servers import REPO
+from timescale_migration import ledger
+from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE
 from timescale_migration.exceptions import (
     ClientToolFailed,
@@ -92,6 +94,9 @@ def test_every_phase_postgres_source(make_migration, servers):
     summary = m.run(VerifyOperator(task_id="verify"))
     assert summary["differences"] == [] and summary["tables"] >= 10 and summary["structure_items"] > 100
     assert not os.path.exists(dump), "dump removed after a verified migration"
+    [(asset, extra)] = m.outlet_events[targets_alias()].added
+    assert asset == target_asset(m.params["target_conn_id"], m.tgt_db) and extra["rows"] == summary["rows"]
+    assert ledger.read(m.params.get("work_dir"), m.params["target_conn_id"], m.tgt_db)["rows"] == summary["rows"]
     assert Path(summary["report_html"]).read_text(encoding="utf-8").count("DIFFERS") == 0
     assert json.loads(Path(summary["report_json"]).read_text(encoding="utf-8"))["summary"]["ok"] is True
     with servers.tsdb_target.connect(m.tgt_db) as conn:

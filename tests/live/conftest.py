@@ -90,6 +90,16 @@ def _prepare_databases(servers: Servers, suffix: str) -> None:
         conn.execute("INSERT INTO production_marker VALUES ('untouched')")
 
 
+def _drop_databases(servers: Servers, suffix: str) -> None:
+    """Every database of this session on every server (each TimescaleDB database holds a scheduler worker)."""
+    for server in (servers.pg15, servers.tsdb_source, servers.tsdb_target):
+        with server.connect() as conn:
+            names = [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                                    (f"%{suffix}",))]
+        for name in names:
+            server.drop_database(name)
+
+
 @pytest.fixture(scope="session")
 def live(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
     """Airflow started on free ports in a temp home; stopped (every process group) after the session."""
@@ -119,6 +129,7 @@ def live(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield LiveAirflow(airflow, api, password, suffix, work_dir)
     finally:
         airflow.stop()
+        _drop_databases(servers, suffix)
 
 
 @pytest.fixture

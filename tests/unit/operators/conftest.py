@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.support.fakes import FakeOutletEvents
 from timescale_migration import catalog, drain
 from timescale_migration.catalog import ServerInfo
 from timescale_migration.clienttools import ClientTools
@@ -38,25 +39,6 @@ class FakeTI:
     def xcom_pull(self, task_ids: str) -> Any:
         """The value a task returned, if any."""
         return self.xcoms.get(task_ids)
-
-
-class FakeOutletEvents(dict):
-    """context["outlet_events"]: per outlet, the (asset, extra) pairs a task added."""
-
-    def __missing__(self, key: Any) -> Any:
-        events = self[key] = FakeAccessor()
-        return events
-
-
-@dataclass
-class FakeAccessor:
-    """One outlet's event accessor."""
-
-    added: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
-
-    def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
-        """Record an asset event."""
-        self.added.append((asset, extra or {}))
 
 
 @pytest.fixture
