@@ -134,9 +134,29 @@ def pg_dump_directory_argv(tools: ClientTools, out_dir: str, jobs: int) -> list[
             f"--file={out_dir}"]
 
 
+def dump_pattern(schema: str, table: str) -> str:
+    """A pg_dump -t/--exclude-table-data pattern matching exactly one table (both parts double-quoted, so that
+    no character of the names is taken as a pattern character)."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+
+
+def pg_dump_skeleton_argv(tools: ClientTools, out_file: str, snapshot: str, bulk: list[str]) -> list[str]:
+    """Everything but the rows of the `bulk` tables (patterns), in custom format, from the exported snapshot."""
+    excluded = [f"--exclude-table-data={pattern}" for pattern in bulk]
+    return [tools.path("pg_dump"), "--format=custom", "--compress=0", *GUIDE_DUMP_FLAGS, f"--snapshot={snapshot}",
+            *excluded, f"--file={out_file}"]
+
+
+def pg_dump_rows_argv(tools: ClientTools, snapshot: str, tables: list[str]) -> list[str]:
+    """The rows of some tables (patterns) as plain COPY statements on stdout, from the exported snapshot."""
+    selected = [f"--table={pattern}" for pattern in tables]
+    return [tools.path("pg_dump"), "--format=plain", "--data-only", *GUIDE_DUMP_FLAGS, f"--snapshot={snapshot}",
+            *selected]
+
+
 def pg_restore_argv(
     tools: ClientTools, database: str, dump_dir: str, *, jobs: int = 1, schema: str | None = None,
-    exclude_schema: str | None = None,
+    exclude_schema: str | None = None, section: str | None = None,
 ) -> list[str]:
     """pg_restore of a directory dump into `database` (a quoted conninfo; host, user and password from the
     environment), stopping at the first error."""
@@ -146,6 +166,8 @@ def pg_restore_argv(
         argv.append(f"--schema={schema}")
     if exclude_schema:
         argv.append(f"--exclude-schema={exclude_schema}")
+    if section:
+        argv.append(f"--section={section}")
     return [*argv, dump_dir]
 
 

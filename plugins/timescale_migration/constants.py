@@ -14,10 +14,12 @@ TARGET_RESERVED_ROLES = ("postgres", "tsdbadmin")
 ROLE_ATTRIBUTES_REFUSED = ("SUPERUSER", "NOSUPERUSER", "REPLICATION", "NOREPLICATION", "BYPASSRLS", "NOBYPASSRLS")
 """Role attributes only a superuser may set; a Timescale target (tsdbadmin) refuses them."""
 
-DUMP_FORMATS = ("plain", "directory", "stream")
+DUMP_FORMATS = ("plain", "directory", "stream", "parallel")
 """`plain` runs exactly the documented pg_dump + psql commands; `directory` dumps and restores in parallel
 (pg_dump -Fd -j, no compression; pg_restore -j with TimescaleDB's catalog first); `stream` pipes pg_dump into
-psql without an intermediate file."""
+psql without an intermediate file; `parallel` pipes the rows of the large tables through `jobs` pg_dump | psql
+pipelines at once, from one exported snapshot, between a skeleton restore (schema, catalog, small tables) and a
+parallel post-data restore."""
 
 MAX_JOBS = 64
 APPLICATION_NAME = "timescale-migration"
@@ -30,6 +32,12 @@ DUMP_FILE = "dump.sql"
 DUMP_DIR = "dump.dir"
 TIMESCALEDB_CATALOG = "_timescaledb_catalog"
 SOURCE_FINGERPRINT_FILE = "source_fingerprint.json"
+SKELETON_FILE = "skeleton.dump"
+"""`parallel` format: the custom-format dump of everything but the large tables' rows."""
+BULK_MIN_BYTES = 1_048_576
+"""`parallel` format: tables at least this large are copied by the parallel pipelines."""
+BULK_MAX_TABLES = 2000
+"""`parallel` format: at most this many tables (the largest) go through the pipelines; argv stays short."""
 PROGRESS_INTERVAL_S = 10.0
 
 LIBPQ_EXTRA_ENV = {

@@ -13,9 +13,9 @@ import pytest
 from psycopg import sql
 
 from tests.support.servers import REPO
-from timescale_migration import ledger
+from timescale_migration import ledger, parallel
 from timescale_migration.assets import target_asset, targets_alias
-from timescale_migration.constants import DUMP_FILE, ROLES_FILE
+from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
 from timescale_migration.exceptions import (
     ClientToolFailed,
     ClientToolsError,
@@ -275,11 +275,13 @@ def test_rows_hidden_by_forced_row_security_are_reported(make_migration, servers
     assert "row-level security" in str(err.value)
 
 
-@pytest.mark.parametrize("dump_format", ["directory", "stream"])
+@pytest.mark.parametrize("dump_format", ["directory", "stream", "parallel"])
 @pytest.mark.parametrize("kind", ["postgres", "timescaledb"])
-def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format, kind):
-    """directory (parallel pg_dump/pg_restore, TimescaleDB catalog first) and stream (pg_dump | psql) both give
-    a verified target for both samples."""
+def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format, kind, monkeypatch):
+    """directory (parallel pg_dump/pg_restore, TimescaleDB catalog first), stream (pg_dump | psql) and parallel
+    (pipelines from one snapshot; here every table, awkward names included, goes through them) each give a
+    verified target for both samples."""
+    monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     if kind == "postgres":
         m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",),
                            dump_format=dump_format, drain=False)
@@ -292,7 +294,10 @@ def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format,
     assert m.ti.xcoms["load"]["format"] == dump_format
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 3000
     dump = m.ti.xcoms["dump_data"]["dump_file"]
-    assert (dump is None) == (dump_format == "stream")
+    assert (dump is None) == (dump_format in ("stream", "parallel"))
+    if dump_format == "parallel":
+        assert m.ti.xcoms["load"]["pipelines"] == 2 and m.ti.xcoms["load"]["bulk_tables"] >= 10
+        assert not (Path(m.ti.xcoms["verify"]["report_json"]).parent / SKELETON_FILE).exists()
     if dump:
         assert not Path(dump).exists(), "the dump is removed after a verified migration"
 

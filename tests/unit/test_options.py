@@ -65,7 +65,7 @@ def test_migration_params_override_one_default() -> None:
 def test_migration_params_schema_limits() -> None:
     """The form restricts dump_format to the allowed formats and jobs to 1..MAX_JOBS."""
     params = migration_params()
-    assert params["dump_format"].schema["enum"] == ["plain", "directory", "stream"]
+    assert params["dump_format"].schema["enum"] == ["plain", "directory", "stream", "parallel"]
     assert params["jobs"].schema["minimum"] == 1
     assert params["jobs"].schema["maximum"] == MAX_JOBS
     assert params["source_conn_id"].schema["minLength"] == 1

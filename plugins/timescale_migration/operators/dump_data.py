@@ -1,7 +1,7 @@
 """Phase 5: pg_dump of the source database into the run's private work directory.
 
 `plain` writes the guide's dump.sql; `directory` writes dump.dir with `jobs` parallel, uncompressed; `stream`
-writes nothing here (load pipes pg_dump straight into psql).
+and `parallel` write nothing here (load pipes pg_dump straight into psql).
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ class DumpDataOperator(MigrationOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
-        if opts.dump_format == "stream":
-            self.log.info("dump_format=stream: no dump file; load pipes pg_dump into psql")
-            return {"format": "stream", "dump_file": None, "bytes": 0, "seconds": 0.0}
+        if opts.dump_format in ("stream", "parallel"):
+            self.log.info("dump_format=%s: no dump file; load pipes pg_dump into psql", opts.dump_format)
+            return {"format": opts.dump_format, "dump_file": None, "bytes": 0, "seconds": 0.0}
         plan = self.plan(context)
         source, _ = self.endpoints(context)
         directory = opts.dump_format == "directory"

@@ -36,6 +36,7 @@ from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.options import MigrationOptions
+from timescale_migration.parallel import ParallelCopy
 from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
 from timescale_migration.source_side import take_source_side
@@ -139,13 +140,22 @@ class SourceSide:
 class LoadOperator(MigrationOperator):
     """Load roles and data; refuses to load into a target that already holds objects (a failed earlier attempt)."""
 
+    _parallel: ParallelCopy | None = None
+
+    def on_kill(self) -> None:
+        """Kill the running tool, and every pipeline of a parallel copy."""
+        super().on_kill()
+        if self._parallel is not None:
+            self._parallel.kill()
+
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
         dump = run_dir / (DUMP_DIR if opts.dump_format == "directory" else DUMP_FILE)
-        needed = ([dump] if opts.dump_format != "stream" else []) + ([run_dir / ROLES_FILE] if opts.roles else [])
+        streamed = opts.dump_format in ("stream", "parallel")
+        needed = ([] if streamed else [dump]) + ([run_dir / ROLES_FILE] if opts.roles else [])
         if missing := [str(path) for path in needed if not path.exists()]:
             raise MigrationError(
                 f"{' and '.join(missing)} not found on worker {socket.gethostname()}: dump_roles, dump_data and "
@@ -160,7 +170,9 @@ class LoadOperator(MigrationOperator):
             raise ClientToolFailed(f"loading into {target.label} failed: the target went away: {err}") from err
         finally:
             beside.finish()
-        return {"format": opts.dump_format, "seconds": round(seconds, 1), "source_side_seconds": beside.seconds}
+        stats = self._parallel.stats if self._parallel is not None else {}
+        return {"format": opts.dump_format, "seconds": round(seconds, 1), "source_side_seconds": beside.seconds,
+                **stats}
 
     def _load(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint, dump: Path,
               roles: Path) -> float:
@@ -196,6 +208,10 @@ class LoadOperator(MigrationOperator):
         if opts.dump_format == "stream":
             return seconds + self.runner.run_pipeline(pg_dump_plain_argv(tools, None), source.libpq_env(),
                                                       psql_load_argv(tools, []), env, progress=progress)
+        if opts.dump_format == "parallel":
+            self._parallel = ParallelCopy(tools, source, target, dump.parent, opts.jobs, plan.timescaledb is not None,
+                                          self.log)
+            return seconds + self._parallel.run(progress)
         if plan.timescaledb is not None:
             self.log.info("restoring %s alone and serially first", TIMESCALEDB_CATALOG)
             seconds += self.runner.run(pg_restore_argv(tools, target.database, str(dump), schema=TIMESCALEDB_CATALOG),

@@ -13,7 +13,7 @@ from typing import Any
 
 from timescale_migration import fingerprint, inventory, ledger, report, workdir
 from timescale_migration.assets import target_asset, targets_alias
-from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
+from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, SKELETON_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.source_side import take_source_side
@@ -74,7 +74,7 @@ class VerifyOperator(MigrationOperator):
         if opts.keep_dump:
             self.log.info("keep_dump=true: dump files kept in %s", run_dir)
         else:
-            for name in (DUMP_FILE, DUMP_DIR, ROLES_FILE, SOURCE_FINGERPRINT_FILE):
+            for name in (DUMP_FILE, DUMP_DIR, SKELETON_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE):
                 workdir.remove(run_dir / name)
             self.log.info("dump files removed from %s; the reports stay", run_dir)
         result = {**summary, "report_html": str(html_path), "report_json": str(json_path)}
