@@ -672,7 +672,7 @@ def run_dag(ctx: Context, mode: str, run: int) -> MethodResult:
     tgt_db = f"bench_tgt_dag_{mode}_{run}"
     work = ctx.work / "dag-work"
     conf = {"require_approval": False, "pg_bin_dir": ctx.bin_dir, "work_dir": str(work), "dump_format": mode,
-            "jobs": 2}
+            "jobs": ctx.jobs}
     connections = {"migration_source": ctx.source.conn_json(ctx.source_info.name),
                    "migration_target": ctx.target.conn_json(tgt_db)}
     result.commands.append(f"{AIRFLOW} dags test {DAG_ID} -c '{json.dumps(conf)}'  (AIRFLOW_HOME={ctx.airflow_home},"
@@ -894,6 +894,7 @@ class Context:
     source_info: SourceInfo
     keep: bool
     timeout: float
+    jobs: int = 2
     source_has_timescaledb: bool = True
     targets: list[str] = field(default_factory=list)
 
@@ -1113,6 +1114,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-documented", action="store_true", help="do not time the documented commands")
     parser.add_argument("--skip-dag", action="store_true", help="do not time the DAG")
     parser.add_argument("--modes", default="plain", help="comma list of dump_format values for the DAG (plain)")
+    parser.add_argument("--jobs", type=int, default=2, help="the DAG's jobs param (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the target databases")
     parser.add_argument("--source-db-name", help="source database (default bench_src_<size>mb)")
     parser.add_argument("--install-pgcopydb", action="store_true",
@@ -1176,7 +1178,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Context(
         source=servers.tsdb_source, target=servers.tsdb_target, bin_dir=servers.bin_dir, work=work,
         airflow_home=work / "airflow", source_info=source, keep=args.keep,
-        timeout=args.timeout or max(1800.0, 3.0 * args.size_mb),
+        timeout=args.timeout or max(1800.0, 3.0 * args.size_mb), jobs=args.jobs,
         source_has_timescaledb=bool(facts_timescaledb(servers.tsdb_source, source.name)),
     )
     facts = machine_facts(ctx)

@@ -21,6 +21,9 @@ psql without an intermediate file; `parallel` pipes the rows of the large tables
 pipelines at once, from one exported snapshot, between a skeleton restore (schema, catalog, small tables) and a
 parallel post-data restore."""
 
+DEFAULT_DUMP_FORMAT = "parallel"
+"""The fastest format on the benchmark (docs/benchmarks.md); `plain` stays the guide's reference."""
+
 MAX_JOBS = 64
 APPLICATION_NAME = "timescale-migration"
 WORK_DIR_ENV = "TSM_WORK_DIR"

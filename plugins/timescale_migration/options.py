@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow.sdk import Param
 
-from timescale_migration.constants import DUMP_FORMATS, MAX_JOBS, REHEARSAL_DATABASE_PREFIX
+from timescale_migration.constants import DEFAULT_DUMP_FORMAT, DUMP_FORMATS, MAX_JOBS, REHEARSAL_DATABASE_PREFIX
 from timescale_migration.exceptions import MigrationError
 
 
@@ -21,7 +21,7 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "target_database": None,
         "require_approval": True,
         "pg_bin_dir": None,
-        "dump_format": "plain",
+        "dump_format": DEFAULT_DUMP_FORMAT,
         "jobs": 2,
         "roles": True,
         "work_dir": None,
@@ -65,7 +65,9 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
                                         "empty: the newest found in /usr/lib/postgresql/*/bin or PATH",
                             section="Dump and load"),
         "dump_format": Param(d["dump_format"], type="string", enum=list(DUMP_FORMATS), title="Dump format",
-                             description="plain: exactly the documented pg_dump + psql commands",
+                             description="parallel (fastest): the large tables' rows through `jobs` pg_dump | psql "
+                                         "pipelines at once; plain: exactly the documented pg_dump + psql commands; "
+                                         "directory: pg_dump -Fd -j / pg_restore -j; stream: one pg_dump | psql",
                              section="Dump and load"),
         "jobs": Param(d["jobs"], type="integer", minimum=1, maximum=MAX_JOBS, title="Parallel jobs",
                       description="Parallel connections for formats that use them", section="Dump and load"),
@@ -113,7 +115,7 @@ class MigrationOptions:
         jobs = params.get("jobs", 2)
         if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
             raise MigrationError(f"param jobs={jobs!r} is out of range: give an integer from 1 to {MAX_JOBS}")
-        dump_format = params.get("dump_format", "plain")
+        dump_format = params.get("dump_format", DEFAULT_DUMP_FORMAT)
         if dump_format not in DUMP_FORMATS:
             raise MigrationError(f"param dump_format={dump_format!r} is not one of {', '.join(DUMP_FORMATS)}")
         for key in ("source_conn_id", "target_conn_id"):

@@ -99,7 +99,7 @@ class ParallelCopy:
             self.log.info("parallel copy from snapshot %s: %d large table(s) in %d pipeline(s) (%s)", snapshot,
                           len(bulk), len(groups), ", ".join(f"{len(g.tables)} tables {g.bytes / 1e6:,.0f} MB"
                                                             for g in groups) or "none")
-            workdir.remove(self.skeleton)
+            workdir.private_file(self.skeleton)  # pg_dump writes into it: private like every dump
             seconds += self._runner().run(
                 pg_dump_skeleton_argv(self.tools, str(self.skeleton), snapshot, [p for p, _ in bulk]),
                 self.source.libpq_env())

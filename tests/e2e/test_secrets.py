@@ -84,7 +84,7 @@ def test_password_never_leaks(airflow_home, servers, unique, work_dir, migrator)
         values = db.execute("SELECT task_id, value FROM xcom WHERE dag_id = 'migrate_database'").fetchall()
     assert values and not [task for task, value in values if value and password in str(value)]
     left = sorted(p.name for p in work_dir.rglob("*") if p.is_file())
-    assert "dump.sql" in left and "roles.sql" in left, "keep_dump kept the files to search"
+    assert "skeleton.dump" in left and "roles.sql" in left, "keep_dump kept the files to search"
     assert files_containing(work_dir, secret) == []
     for path in work_dir.rglob("*"):
         if path.is_file():

@@ -151,7 +151,7 @@ def test_params_documented_names(dag) -> None:
     assert params["source_conn_id"] == "migration_source"
     assert params["target_conn_id"] == "migration_target"
     assert params["require_approval"] is True
-    assert params["dump_format"] == "plain"
+    assert params["dump_format"] == "parallel"
     assert params["roles"] is True
     assert params["keep_dump"] is False
     assert params["drain"] is True

@@ -21,7 +21,7 @@ DOCUMENTED_DEFAULTS = {
     "target_database": None,
     "require_approval": True,
     "pg_bin_dir": None,
-    "dump_format": "plain",
+    "dump_format": "parallel",
     "jobs": 2,
     "roles": True,
     "work_dir": None,
@@ -109,7 +109,7 @@ def test_from_params_defaults() -> None:
         target_database=None,
         require_approval=True,
         pg_bin_dir=None,
-        dump_format="plain",
+        dump_format="parallel",
         jobs=2,
         roles=True,
         work_dir=None,
@@ -124,7 +124,7 @@ def test_from_params_minimal_mapping() -> None:
     """Only the connection ids are required; everything else has its default."""
     opts = MigrationOptions.from_params({"source_conn_id": "s", "target_conn_id": "t"})
     assert (opts.jobs, opts.dump_format, opts.roles, opts.require_approval, opts.keep_dump) == (
-        2, "plain", True, True, False,
+        2, "parallel", True, True, False,
     )
 
 

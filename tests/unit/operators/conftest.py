@@ -111,6 +111,7 @@ def make_context(connections: dict[str, str], work_dir: Path) -> Callable[..., d
 
     def build(plan: MigrationPlan | None = None, **params: Any) -> dict[str, Any]:
         xcoms = {"check_versions": plan.to_xcom()} if plan is not None else {}
+        params = {"dump_format": "plain", **params}  # the guide's commands unless a test says otherwise
         return {"params": {**connections, "work_dir": str(work_dir), **params}, "ti": FakeTI(xcoms),
                 "outlet_events": FakeOutletEvents()}
 
