@@ -48,7 +48,8 @@ def fault_migration(servers, big_template, monkeypatch, work_dir) -> Iterator[Mi
     monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE", servers.pg15.conn_json(src_db))
     monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(tgt_db))
     params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
-              "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "jobs": 2, "drain": False}
+              "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "jobs": 2, "drain": False,
+              "dump_format": "plain"}
     yield Migration(params, FakeTaskInstance(), servers.pg15, servers.tsdb_target, src_db, tgt_db)
     start_servers()  # a test may have stopped one
     servers.pg15.drop_database(src_db)
@@ -124,6 +125,32 @@ def test_load_killed_mid_way_fails_clearly_then_a_fresh_target_completes(fault_m
     for op in phases()[phases_index("check_versions"):]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
+
+
+def _tools_of(work_dir: str) -> list[str]:
+    """Command lines of running pg_dump/psql/pg_restore processes of this migration (by their environment-free
+    argv: the pipelines' pg_dump carries --snapshot, psql and pg_restore the target database)."""
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines()
+            if ("pg_dump" in line and "--snapshot=" in line) or ("pg_restore" in line and work_dir in line)]
+
+
+def test_parallel_load_killed_kills_every_pipeline(fault_migration, servers):
+    """dump_format=parallel: on_kill during the copy ends every pipeline and fails the load clearly; a fresh
+    target then migrates and verifies."""
+    m = fault_migration
+    m.params["dump_format"] = "parallel"
+    run_until(m, "pre_restore")
+    op = LoadOperator(task_id="load")
+    err = run_with_fault(m, op, lambda: loaded_rows(m), op.on_kill)
+    assert isinstance(err, ClientToolFailed) and "killed by signal" in str(err)
+    time.sleep(1)
+    assert _tools_of(m.params["work_dir"]) == []
+    m.run(PostRestoreOperator(task_id="post_restore"))
+    servers.tsdb_target.create_database(m.tgt_db, extensions=("timescaledb",))
+    for op in phases()[phases_index("check_versions"):]:
+        m.run(op)
+    assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["load"]["pipelines"] >= 1
 
 
 def test_source_server_stopped_during_the_dump(fault_migration, servers):
