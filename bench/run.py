@@ -523,6 +523,10 @@ class MethodResult:
     first_task: str | None = None
     disturbed: str | None = None
 
+    def steps_seconds(self, *, skip: tuple[str, ...] = ()) -> float:
+        """Sum of the timed steps, setup steps and those starting with `skip` left out."""
+        return round(sum(v for k, v in self.steps.items() if not k.startswith(("(setup)", *skip))), 2)
+
 
 def libpq_env(server: Server, dbname: str) -> dict[str, str]:
     """A client tool's environment: connection in PG* variables (password included), nothing else secret."""
@@ -611,9 +615,8 @@ def run_documented(ctx: Context, run: int) -> MethodResult:
             result.commands.append(" ".join(argv))
             log(f"documented run {run}: {name}")
             result.steps[name] = round(run_tool(argv, env, log_file, timeout=ctx.timeout), 2)
-        result.wall_seconds = round(sum(v for k, v in result.steps.items() if not k.startswith("(setup)")), 2)
-        result.span_seconds = round(sum(v for k, v in result.steps.items()
-                                        if not k.startswith("(setup)") and not k.startswith("pg_dumpall")), 2)
+        result.wall_seconds = result.steps_seconds()
+        result.span_seconds = result.steps_seconds(skip=("pg_dumpall",))
         result.span_note = "pg_dump .. ANALYZE"
         result.dump_mb = round((work / "dump.sql").stat().st_size / 1e6, 1)
         judge_target(ctx, result, tgt_db)
@@ -868,7 +871,7 @@ def run_pgcopydb(ctx: Context, run: int) -> MethodResult:
                 log(f"pgcopydb run {run}: {name}")
                 result.steps[name] = round(run_tool(step_argv, step_env, log_file, timeout=ctx.timeout), 2)
         result.rss = sampler.peak
-        result.wall_seconds = round(sum(v for k, v in result.steps.items() if not k.startswith("(setup)")), 2)
+        result.wall_seconds = result.steps_seconds()
         judge_target(ctx, result, tgt_db)
     except (BenchError, psycopg.Error) as err:
         result.error = str(err)

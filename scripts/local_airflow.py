@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "plugins"))
+sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
 
+from tests.support.servers import Servers, servers_from_env  # noqa: E402
 from timescale_migration.fleetconfig import FleetConfig, pools_json  # noqa: E402
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -181,21 +182,14 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         os.killpg(proc.pid, sig)
 
 
-def demo_environment() -> dict[str, str]:
+def demo_environment(servers: Servers) -> dict[str, str]:
     """What the workers need beyond Airflow's settings: where the PostgreSQL 17 client tools are."""
-    sys.path.insert(0, str(REPO))
-    from tests.support.servers import servers_from_env
-
-    return {"TSM_PG_BIN_DIR": servers_from_env().bin_dir}
+    return {"TSM_PG_BIN_DIR": servers.bin_dir}
 
 
-def demo_connections() -> dict[str, dict[str, object]]:
+def demo_connections(servers: Servers) -> dict[str, dict[str, object]]:
     """migration_source (PostgreSQL 15, database shop), tsdb_source (TimescaleDB, database metrics) and
     migration_target (TimescaleDB target, database tsdb) on the local servers."""
-    sys.path.insert(0, str(REPO))
-    from tests.support.servers import servers_from_env
-
-    servers = servers_from_env()
     return {
         "migration_source": servers.pg15.conn_dict("shop"),
         "tsdb_source": servers.tsdb_source.conn_dict("metrics"),
@@ -203,12 +197,8 @@ def demo_connections() -> dict[str, dict[str, object]]:
     }
 
 
-def prepare_demo_databases() -> None:
+def prepare_demo_databases(servers: Servers) -> None:
     """Sample databases shop (PostgreSQL 15) and metrics (TimescaleDB) and an empty target tsdb, if absent."""
-    sys.path.insert(0, str(REPO))
-    from tests.support.servers import servers_from_env
-
-    servers = servers_from_env()
     samples = REPO / "include" / "samples"
     for server, dbname, sample, extensions in (
         (servers.pg15, "shop", "postgres_sample.sql", ()),
@@ -228,10 +218,11 @@ def main() -> int:
     parser.add_argument("--home", type=Path, default=REPO / ".airflow" / "local")
     parser.add_argument("--port", type=int, default=int(os.environ.get("TSM_AIRFLOW_PORT", "8080")))
     args = parser.parse_args()
-    airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment())
-    prepare_demo_databases()
+    servers = servers_from_env()
+    airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment(servers))
+    prepare_demo_databases(servers)
     print(f"preparing Airflow in {airflow.home} (metadata DB, connections, pools)", flush=True)
-    airflow.prepare(demo_connections(), FleetConfig.load())
+    airflow.prepare(demo_connections(servers), FleetConfig.load())
     stopping = False
 
     def _stop(signum, frame):

@@ -51,9 +51,9 @@ def phase_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> dict[str, 
     return {task: float(spans[task]["seconds"]) for task in PHASE_ORDER if spans.get(task)}
 
 
-def predicted_downtime(spans: Mapping[str, Mapping[str, float] | None]) -> float | None:
-    """Wall-clock seconds from the first downtime phase's start to verify's end (Airflow's gaps included);
-    None unless verify finished."""
+def downtime_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> float | None:
+    """Wall-clock seconds from the first downtime phase's start (right after the approval) to verify's end,
+    Airflow's gaps included: a run's downtime, a rehearsal's predicted downtime; None unless verify finished."""
     verify = spans.get("verify")
     if not verify:
         return None

@@ -8,13 +8,15 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
 from timescale_migration import ledger, rehearsal, targetdb, workdir
-from timescale_migration.constants import DOWNTIME_TASKS, FLEET_DIR
+from timescale_migration.constants import FLEET_DIR
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleetconfig import FleetConfig, RehearsalConfig
 from timescale_migration.operators.base import FAILURE_KEY, PHASE_KEY, PLAN_TASK_ID
-from timescale_migration.rehearsal import PHASE_ORDER, RehearsalRecord
+from timescale_migration.rehearsal import PHASE_ORDER, RehearsalRecord, downtime_seconds
 
 log = logging.getLogger(__name__)
 CHILD_DAG_ID = "migrate_database"
@@ -27,8 +29,6 @@ def target_key(conn_id: str) -> str:
 
 def trigger_children(task_id: str, **kwargs: Any) -> Any:
     """A TriggerDagRunOperator.partial that starts migrate_database runs and waits (deferred) for each."""
-    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-
     return TriggerDagRunOperator.partial(task_id=task_id, trigger_dag_id=CHILD_DAG_ID, wait_for_completion=True,
                                          deferrable=True, poke_interval=10, fail_when_dag_is_paused=True, **kwargs)
 
@@ -135,7 +135,7 @@ def record_rehearsal_runs(config: RehearsalConfig, entries: list[dict[str, Any]]
             scratch_database=entry["scratch_database"], dump_format=entry["dump_format"],
             size_bytes=(plan.get("source") or {}).get("database_bytes"),
             phases=rehearsal.phase_seconds(outcome["spans"]),
-            predicted_downtime_s=rehearsal.predicted_downtime(outcome["spans"]),
+            predicted_downtime_s=downtime_seconds(outcome["spans"]),
             verified=status == "migrated", error=error,
         ))
     history_path = rehearsal.append_history(config.work_dir, records)
@@ -193,14 +193,6 @@ def create_fleet_targets(entries: list[dict[str, Any]]) -> list[str]:
         if wanted and targetdb.create(Endpoint("target", item["target_conn_id"]), item["target_database"], log):
             created.append(item["target_database"])
     return created
-
-
-def downtime_seconds(spans: dict[str, Any]) -> float | None:
-    """From the first downtime phase's start (right after the approval) to verify's end."""
-    starts = [span["started"] for task, span in spans.items() if task in DOWNTIME_TASKS]
-    if not starts or "verify" not in spans:
-        return None
-    return round(spans["verify"]["finished"] - min(starts), 1)
 
 
 def summarize_fleet_runs(config: FleetConfig, entries: list[dict[str, Any]], ti: Any) -> dict[str, Any]:

@@ -23,3 +23,8 @@ class FakeAccessor:
     def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
         """Record an asset event."""
         self.added.append((asset, extra or {}))
+
+
+def span(started: float, finished: float) -> dict[str, float]:
+    """A phase's span as its operator pushes it."""
+    return {"started": started, "finished": finished, "seconds": round(finished - started, 2)}

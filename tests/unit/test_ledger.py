@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.files import mode
 from timescale_migration import ledger
 from timescale_migration.constants import LEDGER_DIR, WORK_DIR_ENV
 from timescale_migration.workdir import unique_name
 
-pytestmark = pytest.mark.unit
-
-
-def mode(path: Path) -> int:
-    """Permission bits of a path."""
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def usual_umask() -> Iterator[None]:
-    """Run with the common 022 umask, as a worker would."""
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
 
 
 @pytest.fixture

@@ -3,46 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.fakes import span
+from tests.support.files import mode
 from timescale_migration import rehearsal
 from timescale_migration.constants import REHEARSALS_DIR
 from timescale_migration.rehearsal import RehearsalRecord
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
 
 FAILED_COLOR = "#c62828"
 T1 = "2026-11-01T03:00:00+00:00"
 T2 = "2026-11-08T03:00:00+00:00"
 T3 = "2026-11-15T03:00:00+00:00"
-
-
-def mode(path: Path) -> int:
-    """Permission bits of a path."""
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def usual_umask() -> Iterator[None]:
-    """Run with the common 022 umask, as a worker would."""
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
-def span(started: float, finished: float) -> dict[str, float]:
-    """A phase's span as its operator pushes it."""
-    return {"started": started, "finished": finished, "seconds": round(finished - started, 2)}
 
 
 def record(name: str = "shop", at: str = T1, downtime: float | None = 90.0, *, verified: bool = True,
@@ -86,37 +65,37 @@ def test_phase_seconds_of_nothing() -> None:
     assert rehearsal.phase_seconds({}) == {}
 
 
-# --- predicted_downtime -----------------------------------------------------------------------------------------------
+# --- downtime_seconds -------------------------------------------------------------------------------------------------
 
 
-def test_predicted_downtime_none_without_verify() -> None:
+def test_downtime_seconds_none_without_verify() -> None:
     """A rehearsal whose verify did not finish predicts nothing."""
-    assert rehearsal.predicted_downtime({"dump_data": span(10, 20), "load": span(20, 40)}) is None
-    assert rehearsal.predicted_downtime({"dump_data": span(10, 20), "verify": None}) is None
-    assert rehearsal.predicted_downtime({}) is None
+    assert rehearsal.downtime_seconds({"dump_data": span(10, 20), "load": span(20, 40)}) is None
+    assert rehearsal.downtime_seconds({"dump_data": span(10, 20), "verify": None}) is None
+    assert rehearsal.downtime_seconds({}) is None
 
 
-def test_predicted_downtime_from_first_downtime_start_to_verify_end() -> None:
+def test_downtime_seconds_from_first_downtime_start_to_verify_end() -> None:
     """Seconds from the earliest downtime phase's start (whatever the dict order) to verify's end, to 0.1 s."""
     spans = {"load": span(130, 200), "dump_data": span(112.5, 128), "verify": span(205, 262.96)}
-    assert rehearsal.predicted_downtime(spans) == 150.5
+    assert rehearsal.downtime_seconds(spans) == 150.5
 
 
-def test_predicted_downtime_ignores_checks_and_gate() -> None:
+def test_downtime_seconds_ignores_checks_and_gate() -> None:
     """check_extensions, check_versions, stop_apps and switch_apps spans do not stretch the downtime."""
     spans = {"check_extensions": span(0, 1), "check_versions": span(1, 5), "stop_apps": span(5, 100),
              "drain_source": span(100, 110), "verify": span(150, 160), "switch_apps": span(160, 500)}
-    assert rehearsal.predicted_downtime(spans) == 60.0
+    assert rehearsal.downtime_seconds(spans) == 60.0
 
 
-def test_predicted_downtime_only_verify() -> None:
+def test_downtime_seconds_only_verify() -> None:
     """With only verify's span, the downtime is verify's own duration."""
-    assert rehearsal.predicted_downtime({"verify": span(10, 22)}) == 12.0
+    assert rehearsal.downtime_seconds({"verify": span(10, 22)}) == 12.0
 
 
-def test_predicted_downtime_skips_none_spans() -> None:
+def test_downtime_seconds_skips_none_spans() -> None:
     """A downtime phase with a None span does not count."""
-    assert rehearsal.predicted_downtime({"dump_data": None, "load": span(50, 60), "verify": span(60, 70)}) == 20.0
+    assert rehearsal.downtime_seconds({"dump_data": None, "load": span(50, 60), "verify": span(60, 70)}) == 20.0
 
 
 # --- history ----------------------------------------------------------------------------------------------------------

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
+from tests.support.fakes import span
+from tests.support.files import mode
 from timescale_migration import ledger, rehearsal, runs
 from timescale_migration.constants import FLEET_DIR, REHEARSALS_DIR
 from timescale_migration.exceptions import MigrationError
@@ -19,30 +18,10 @@ from timescale_migration.fleetconfig import FleetConfig, RehearsalConfig
 from timescale_migration.operators.base import FAILURE_KEY, PHASE_KEY, PLAN_TASK_ID
 from timescale_migration.workdir import safe_name
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
 
 PARENT_RUN_ID = "manual__2026-11-26T12:35:16.079090+00:00"
 RETURN = "return_value"
-
-
-def mode(path: Path) -> int:
-    """Permission bits of a path."""
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def usual_umask() -> Iterator[None]:
-    """Run with the common 022 umask, as a worker would."""
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
-def span(started: float, finished: float) -> dict[str, float]:
-    """A phase's span as its operator pushes it."""
-    return {"started": started, "finished": finished, "seconds": round(finished - started, 2)}
 
 
 @dataclass
