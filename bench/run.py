@@ -1199,12 +1199,12 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(message)
         for run in range(1, args.runs + 1):
             if not args.skip_documented:
-                results.append(timed(lambda run=run: run_documented(ctx, run)))
+                results.append(timed(ctx, lambda run=run: run_documented(ctx, run)))
             if not args.skip_dag:
                 for mode in args.modes:
-                    results.append(timed(lambda mode=mode, run=run: run_dag(ctx, mode, run)))
+                    results.append(timed(ctx, lambda mode=mode, run=run: run_dag(ctx, mode, run)))
             if run_pg:
-                results.append(timed(lambda run=run: run_pgcopydb(ctx, run)))
+                results.append(timed(ctx, lambda run=run: run_pgcopydb(ctx, run)))
     except (BenchError, psycopg.Error) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -1251,10 +1251,34 @@ def ensure_servers(attempts: int = 3) -> None:
             time.sleep(3)
 
 
-def timed(method: Callable[[], MethodResult]) -> MethodResult:
-    """Run one method with the servers up; once more if a server went away under it; log the outcome."""
+SETTLE_TIMEOUT_S = 90.0
+
+
+def settle(ctx: Context) -> None:
+    """Before each method: a checkpoint on both servers and no autovacuum worker running on either (up to
+    SETTLE_TIMEOUT_S), so that no method pays for the one before it."""
+    started = time.monotonic()
+    for server in (ctx.source, ctx.target):
+        with server.connect() as conn:
+            conn.execute("CHECKPOINT")
+    while time.monotonic() - started < SETTLE_TIMEOUT_S:
+        busy = 0
+        for server in (ctx.source, ctx.target):
+            with server.connect() as conn:
+                busy += conn.execute("SELECT count(*) FROM pg_stat_activity "
+                                     "WHERE backend_type = 'autovacuum worker'").fetchone()[0]
+        if not busy:
+            break
+        time.sleep(1)
+    log(f"servers settled in {time.monotonic() - started:.1f}s (checkpoint, no autovacuum running)")
+
+
+def timed(ctx: Context, method: Callable[[], MethodResult]) -> MethodResult:
+    """Run one method with the servers up and settled; once more if a server went away under it; log the
+    outcome."""
     for attempt in (1, 2):
         ensure_servers()
+        settle(ctx)
         result = method()
         result.attempts = attempt
         text = f"{result.error or ''}\n{result.output_tail}"

@@ -1,7 +1,6 @@
 -- Row count and an order-independent checksum of one relation's rows, computed inside the server: every
--- row's text is hashed to 64 bits and the high and low 32-bit halves are summed separately (duplicates add up,
--- no overflow below 2^31 rows). {only} is ONLY for a relation's own rows, empty to include children/chunks.
+-- row's text is hashed to 64 bits and the hashes are summed exactly (sum of bigint is numeric: duplicates add
+-- up, nothing overflows). {only} is ONLY for a relation's own rows, empty to include children/chunks.
 SELECT count(*) AS row_count,
-       coalesce(sum(h >> 32), 0)::text AS hash_high,
-       coalesce(sum(h & 4294967295), 0)::text AS hash_low
+       coalesce(sum(h), 0)::text AS hash_sum
 FROM (SELECT hashtextextended(t::text, 0) AS h FROM {only} {table} AS t) AS s;

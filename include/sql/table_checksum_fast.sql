@@ -2,6 +2,5 @@
 -- its text: about twice as fast. Used only for relations whose every column type hashes the same way on any
 -- server (see text_hashed_tables.sql) and never across encodings.
 SELECT count(*) AS row_count,
-       coalesce(sum(h >> 32), 0)::text AS hash_high,
-       coalesce(sum(h & 4294967295), 0)::text AS hash_low
+       coalesce(sum(h), 0)::text AS hash_sum
 FROM (SELECT hash_record_extended(t, 0) AS h FROM {only} {table} AS t) AS s;

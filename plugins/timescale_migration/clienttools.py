@@ -147,13 +147,6 @@ def pg_dump_skeleton_argv(tools: ClientTools, out_file: str, snapshot: str, bulk
             *excluded, f"--file={out_file}"]
 
 
-def pg_dump_rows_argv(tools: ClientTools, snapshot: str, tables: list[str]) -> list[str]:
-    """The rows of some tables (patterns) as plain COPY statements on stdout, from the exported snapshot."""
-    selected = [f"--table={pattern}" for pattern in tables]
-    return [tools.path("pg_dump"), "--format=plain", "--data-only", *GUIDE_DUMP_FLAGS, f"--snapshot={snapshot}",
-            *selected]
-
-
 def pg_restore_argv(
     tools: ClientTools, database: str, dump_dir: str, *, jobs: int = 1, schema: str | None = None,
     exclude_schema: str | None = None, section: str | None = None,
@@ -183,3 +176,14 @@ def psql_load_argv(tools: ClientTools, files: list[str]) -> list[str]:
 def psql_command_argv(tools: ClientTools, command: str) -> list[str]:
     """psql running one fixed SQL command (no identifiers or secrets in it)."""
     return [tools.path("psql"), "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors", "-c", command]
+
+
+def psql_commands_argv(tools: ClientTools, commands: list[str], *, single_transaction: bool = False) -> list[str]:
+    """psql running fixed SQL commands in one session, in order, quietly (no command tags on stdout, which may
+    carry COPY data), stopping at the first error; optionally all in one transaction."""
+    argv = [tools.path("psql"), "-X", "--quiet", "-v", "ON_ERROR_STOP=1"]
+    if single_transaction:
+        argv.append("--single-transaction")
+    for command in commands:
+        argv += ["-c", command]
+    return argv

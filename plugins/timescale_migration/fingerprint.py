@@ -124,6 +124,17 @@ def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> li
     return result
 
 
+def shown_sum(total: int) -> str:
+    """A checksum (the exact sum of the rows' 64-bit hashes) as "high:low": the sum's bits above and below 32."""
+    return f"{total >> 32}:{total & 0xFFFFFFFF}"
+
+
+def sum_of(checksum: str) -> int:
+    """The exact sum a "high:low" checksum stands for."""
+    high, low = checksum.split(":")
+    return (int(high) << 32) + int(low)
+
+
 def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool) -> TableSum:
     """Count and checksum one unit's rows; a type without a binary hash falls back to hashing text."""
     started = time.monotonic()
@@ -132,7 +143,7 @@ def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool) -
     if method == "fast":
         query_name = "table_checksum_fast"
     try:
-        rows, high, low = catalog.run(conn, sql.compose(query_name, only=only, table=(unit.schema, unit.name)))[0]
+        rows, total = catalog.run(conn, sql.compose(query_name, only=only, table=(unit.schema, unit.name)))[0]
     except psycopg.errors.UndefinedFunction:
         if method != "fast":
             raise
@@ -140,12 +151,12 @@ def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool) -
     except psycopg.errors.InsufficientPrivilege as err:
         return TableSum(unit.kind, None, None, time.monotonic() - started,
                         f"unreadable by {conn.info.user}: {err.diag.message_primary}", method)
-    return TableSum(unit.kind, int(rows), f"{high}:{low}", time.monotonic() - started, method=method)
+    return TableSum(unit.kind, int(rows), shown_sum(int(total)), time.monotonic() - started, method=method)
 
 
 def combine(kind: str, parts: list[TableSum]) -> TableSum:
-    """One relation's sum from its units' (or a partitioned table's from its leaves'): counts and both checksum
-    halves add up; any unreadable part makes the whole unreadable."""
+    """One relation's sum from its units' (or a partitioned table's from its leaves'): counts and checksums
+    add up; any unreadable part makes the whole unreadable."""
     if not parts:
         return TableSum(kind, 0, "0:0")
     unreadable = [p for p in parts if p.checksum is None]
@@ -153,9 +164,8 @@ def combine(kind: str, parts: list[TableSum]) -> TableSum:
     seconds = round(sum(p.seconds for p in parts), 3)
     if unreadable:
         return TableSum(kind, None, None, seconds, unreadable[0].error or "a part could not be read", method)
-    high = sum(int(p.checksum.split(":")[0]) for p in parts if p.checksum)
-    low = sum(int(p.checksum.split(":")[1]) for p in parts if p.checksum)
-    return TableSum(kind, sum(p.rows or 0 for p in parts), f"{high}:{low}", seconds, method=method)
+    total = sum(sum_of(p.checksum) for p in parts if p.checksum)
+    return TableSum(kind, sum(p.rows or 0 for p in parts), shown_sum(total), seconds, method=method)
 
 
 def add_partitioned(conn: psycopg.Connection, tables: dict[str, TableSum]) -> None:

@@ -1,65 +1,110 @@
-"""The `parallel` format: the rows of the large tables through several pg_dump | psql pipelines at once.
+"""The `parallel` format: the rows of the large tables copied table by table, `jobs` at a time, source to target.
 
-1. A source session opens a REPEATABLE READ transaction and exports its snapshot; every pg_dump reads from it.
+1. A source session opens a REPEATABLE READ transaction and exports its snapshot; every reader imports it.
 2. skeleton: `pg_dump -Fc` of everything but the large tables' rows (schema, TimescaleDB catalog, small tables,
    sequences, large objects) into the run directory; `pg_restore --section=pre-data`.
 3. The skeleton's rows: TimescaleDB's catalog alone and first, then the rest.
-4. The large tables, split into `jobs` groups of about equal bytes: one `pg_dump --data-only -t ... | psql`
-   pipeline per group, all at once (no dump file; no data passes through Python).
+4. The large tables, largest first, through `jobs` workers: each table is one `psql COPY ... TO STDOUT | psql
+   COPY ... FROM STDIN` pipeline (no data passes through Python), in COPY's binary format when both servers
+   run the same major version and every column has a built-in type (text otherwise), written with FREEZE.
 5. `pg_restore --section=post-data -j jobs`: indexes, constraints, triggers, in parallel.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from psycopg import sql as pgsql
 
 from timescale_migration import catalog, sql, workdir
 from timescale_migration.clienttools import (
     ClientTools,
     dump_pattern,
-    pg_dump_rows_argv,
     pg_dump_skeleton_argv,
     pg_restore_argv,
-    psql_load_argv,
+    psql_commands_argv,
 )
 from timescale_migration.constants import BULK_MAX_TABLES, BULK_MIN_BYTES, SKELETON_FILE, TIMESCALEDB_CATALOG
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed
-from timescale_migration.runner import ToolRunner
+from timescale_migration.runner import ToolRunner, report_every
 
 
-@dataclass
-class Group:
-    """Tables one pipeline copies, and their bytes."""
+@dataclass(frozen=True)
+class BulkTable:
+    """A large table the workers copy: its columns (COPY's list) and whether all have built-in types."""
 
-    tables: list[str] = field(default_factory=list)
-    bytes: int = 0
+    schema: str
+    name: str
+    bytes: int
+    columns: tuple[str, ...]
+    builtin_types: bool
+
+    @property
+    def pattern(self) -> str:
+        """The pg_dump pattern matching exactly this table."""
+        return dump_pattern(self.schema, self.name)
+
+    @property
+    def label(self) -> str:
+        """schema.name as a person reads it."""
+        return f"{self.schema}.{self.name}"
 
 
-def split(tables: list[tuple[str, int]], jobs: int) -> list[Group]:
-    """Largest first into the group with the fewest bytes so far; empty groups dropped."""
-    groups = [Group() for _ in range(max(1, jobs))]
-    for pattern, size in sorted(tables, key=lambda item: -item[1]):
-        smallest = min(groups, key=lambda group: group.bytes)
-        smallest.tables.append(pattern)
-        smallest.bytes += size
-    return [group for group in groups if group.tables]
+@dataclass(frozen=True)
+class TableCopy:
+    """The two psql command lines that copy one table."""
+
+    table: BulkTable
+    binary: bool
+    reader: list[str]
+    writer: list[str]
+
+
+def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: bool) -> TableCopy:
+    """Reader (source, inside the exported snapshot) and writer (target, one transaction: TRUNCATE ONLY then
+    COPY FREEZE) of one table."""
+    ident = (table.schema, table.name)
+    columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
+    fmt = "FORMAT binary, " if binary else ""
+    settings = sql.command("copy_session_settings")
+    reader = psql_commands_argv(tools, [
+        settings,
+        sql.command("begin_repeatable_read"),
+        sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot)),
+        sql.command("copy_rows_out", table=ident, columns=columns,
+                    options=pgsql.SQL("(FORMAT binary)" if binary else "")),
+    ])
+    writer = psql_commands_argv(tools, [
+        settings,
+        sql.command("truncate_only", table=ident),
+        sql.command("copy_rows_in", table=ident, columns=columns, options=pgsql.SQL(f"({fmt}FREEZE)")),
+    ], single_transaction=True)
+    return TableCopy(table, binary, reader, writer)
+
+
+def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
+    """BulkTable of each bulk_data_tables row."""
+    return [BulkTable(r["schema_name"], r["table_name"], int(r["bytes"]), tuple(r["columns"]),
+                      bool(r["builtin_types"])) for r in rows]
 
 
 @contextmanager
-def exported_snapshot(source: Endpoint) -> Iterator[tuple[str, list[tuple[str, int]]]]:
-    """(snapshot id, [(pattern, bytes)] of the large tables), held open until the block ends."""
+def exported_snapshot(source: Endpoint) -> Iterator[tuple[str, list[BulkTable]]]:
+    """(snapshot id, the large tables, largest first), held open until the block ends."""
     with source.connect() as conn:
         conn.execute(sql.query("begin_repeatable_read"))
         snapshot = catalog.rows(conn, "export_snapshot")[0]["snapshot"]
         rows = catalog.rows(conn, "bulk_data_tables", {"min_bytes": BULK_MIN_BYTES, "max_tables": BULK_MAX_TABLES})
         try:
-            yield snapshot, [(dump_pattern(r["schema_name"], r["table_name"]), int(r["bytes"])) for r in rows]
+            yield snapshot, bulk_tables(rows)
         finally:
             conn.execute("ROLLBACK")
 
@@ -68,12 +113,14 @@ class ParallelCopy:
     """Runs the five steps; every tool it starts is killed by kill()."""
 
     def __init__(self, tools: ClientTools, source: Endpoint, target: Endpoint, run_dir: Path, jobs: int,
-                 timescaledb: bool, log: Any) -> None:
-        self.tools, self.source, self.target, self.jobs = tools, source, target, jobs
+                 timescaledb: bool, log: Any, *, binary: bool = False, client_encoding: str | None = None) -> None:
+        self.tools, self.source, self.target, self.jobs = tools, source, target, max(1, jobs)
         self.skeleton = run_dir / SKELETON_FILE
-        self.timescaledb, self.log = timescaledb, log
+        self.timescaledb, self.log, self.binary = timescaledb, log, binary
+        self.encoding = {"PGCLIENTENCODING": client_encoding} if client_encoding else {}
         self.runners: list[ToolRunner] = []
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
         self.stats: dict[str, int] = {}
 
     def _runner(self) -> ToolRunner:
@@ -83,25 +130,28 @@ class ParallelCopy:
         return runner
 
     def kill(self) -> None:
-        """Kill every running tool of this copy."""
+        """Kill every running tool of this copy; no worker starts another table."""
+        self._stopped.set()
         with self._lock:
             runners = list(self.runners)
         for runner in runners:
             runner.kill()
 
-    def run(self, progress: Callable[[], str | None] | None) -> float:
+    def run(self) -> float:
         """The whole copy; seconds taken."""
         env = self.target.libpq_env()
         seconds = 0.0
         with exported_snapshot(self.source) as (snapshot, bulk):
-            groups = split(bulk, self.jobs)
-            self.stats = {"bulk_tables": len(bulk), "pipelines": len(groups), "bulk_bytes": sum(b for _, b in bulk)}
-            self.log.info("parallel copy from snapshot %s: %d large table(s) in %d pipeline(s) (%s)", snapshot,
-                          len(bulk), len(groups), ", ".join(f"{len(g.tables)} tables {g.bytes / 1e6:,.0f} MB"
-                                                            for g in groups) or "none")
+            copies = [copy_commands(self.tools, t, snapshot, self.binary and t.builtin_types) for t in bulk]
+            binary = sum(1 for c in copies if c.binary)
+            self.stats = {"bulk_tables": len(bulk), "workers": min(self.jobs, len(bulk)),
+                          "bulk_bytes": sum(t.bytes for t in bulk), "binary_tables": binary}
+            self.log.info("parallel copy from snapshot %s: %d large table(s), %s MB, by %d worker(s); %d in "
+                          "binary format, %d in text", snapshot, len(bulk), f"{self.stats['bulk_bytes'] / 1e6:,.0f}",
+                          self.stats["workers"], binary, len(bulk) - binary)
             workdir.private_file(self.skeleton)  # pg_dump writes into it: private like every dump
             seconds += self._runner().run(
-                pg_dump_skeleton_argv(self.tools, str(self.skeleton), snapshot, [p for p, _ in bulk]),
+                pg_dump_skeleton_argv(self.tools, str(self.skeleton), snapshot, [t.pattern for t in bulk]),
                 self.source.libpq_env())
             restore = self._restore_argv
             seconds += self._runner().run(restore(section="pre-data"), env)
@@ -110,7 +160,7 @@ class ParallelCopy:
             seconds += self._runner().run(
                 restore(section="data", exclude_schema=TIMESCALEDB_CATALOG if self.timescaledb else None,
                         jobs=self.jobs), env)
-            seconds += self._pipelines(snapshot, groups, env, progress)
+            seconds += self._copy_all(copies, env)
         seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env)
         return seconds
 
@@ -119,27 +169,56 @@ class ParallelCopy:
         return pg_restore_argv(self.tools, self.target.database, str(self.skeleton), jobs=jobs, schema=schema,
                                exclude_schema=exclude_schema, section=section)
 
-    def _pipelines(self, snapshot: str, groups: list[Group], env: dict[str, str],
-                   progress: Callable[[], str | None] | None) -> float:
-        """All groups at once, each pg_dump | psql; the first failure fails the copy after the others are killed."""
+    def _copy_all(self, copies: list[TableCopy], env: dict[str, str]) -> float:
+        """Every table, largest first, by `jobs` workers; the first failure kills the others and fails the copy."""
+        started = time.monotonic()
+        todo: queue.Queue[TableCopy] = queue.Queue()
+        for copy in copies:
+            todo.put(copy)
         errors: list[BaseException] = []
-        elapsed: list[float] = []
+        done = {"tables": 0, "bytes": 0}
+        total = sum(c.table.bytes for c in copies)
+        source_env = {**self.source.libpq_env(), **self.encoding}
+        target_env = {**env, **self.encoding}
 
-        def copy(index: int, group: Group) -> None:
-            try:
-                elapsed.append(self._runner().run_pipeline(
-                    pg_dump_rows_argv(self.tools, snapshot, group.tables), self.source.libpq_env(),
-                    psql_load_argv(self.tools, []), env, progress=progress if index == 0 else None))
-            except BaseException as err:
-                errors.append(err)
-                self.kill()
+        def work() -> None:
+            runner = self._runner()
+            while not self._stopped.is_set():
+                try:
+                    copy = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    seconds = runner.run_pipeline(copy.reader, source_env, copy.writer, target_env, quiet=True)
+                except BaseException as err:
+                    errors.append(ClientToolFailed(f"copying {copy.table.label}: {err}"))
+                    self.kill()
+                    return
+                with self._lock:
+                    done["tables"] += 1
+                    done["bytes"] += copy.table.bytes
+                self.log.info("copied %s (%s, %s MB) in %.1fs", copy.table.label,
+                              "binary" if copy.binary else "text", f"{copy.table.bytes / 1e6:,.1f}", seconds)
 
-        threads = [threading.Thread(target=copy, args=(i, g), name=f"copy-{i}") for i, g in enumerate(groups)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        def report() -> str:
+            with self._lock:
+                tables, moved = done["tables"], done["bytes"]
+            elapsed = time.monotonic() - started
+            left = f", about {(total - moved) * elapsed / moved:,.0f}s left" if 0 < moved < total else ""
+            with self.target.connect() as conn:
+                now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in catalog.rows(conn, "copy_progress"))
+            return (f"{tables} of {len(copies)} large table(s) copied ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB)"
+                    f"{left}; now: {now or 'between tables'}")
+
+        workers = [threading.Thread(target=work, name=f"copy-{i}") for i in range(min(self.jobs, len(copies)))]
+        with report_every(report, self.log, "copy"):
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
         if errors:
             first = errors[0]
             raise first if isinstance(first, ClientToolFailed) else ClientToolFailed(str(first))
-        return max(elapsed, default=0.0)
+        if self._stopped.is_set():
+            raise ClientToolFailed("the copy was stopped (on_kill) before every table was copied")
+        return time.monotonic() - started

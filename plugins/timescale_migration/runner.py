@@ -9,7 +9,8 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,22 +55,15 @@ class ToolRunner:
             )
             self._pgid = self._proc.pid
         proc = self._proc
-        done = threading.Event()
-        reporter = None
-        if progress is not None:
-            reporter = threading.Thread(target=self._report, args=(progress, done, interval, tool), daemon=True)
-            reporter.start()
         try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                line = line.rstrip("\n")
-                tail.append(line)
-                self.log.info("%s: %s", tool, line)
-            returncode = proc.wait()
+            with report_every(progress, self.log, tool, interval):
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    line = line.rstrip("\n")
+                    tail.append(line)
+                    self.log.info("%s: %s", tool, line)
+                returncode = proc.wait()
         finally:
-            done.set()
-            if reporter is not None:
-                reporter.join(timeout=1)
             with self._lock:
                 self._proc = None
                 self._pgid = None
@@ -87,11 +81,14 @@ class ToolRunner:
         *,
         progress: Callable[[], str | None] | None = None,
         interval: float = PROGRESS_INTERVAL_S,
+        quiet: bool = False,
     ) -> float:
-        """Run `producer | consumer` (one process group, each with its own environment), logging both; raises
-        ClientToolFailed naming whichever failed. No data passes through Python."""
+        """Run `producer | consumer` (one process group, each with its own environment), logging both (quiet:
+        their output only, not the command lines and time); raises ClientToolFailed naming whichever failed.
+        No data passes through Python."""
         names = Path(producer[0]).name, Path(consumer[0]).name
-        self.log.info("running: %s | %s", " ".join(producer), " ".join(consumer))
+        if not quiet:
+            self.log.info("running: %s | %s", " ".join(producer), " ".join(consumer))
         started = time.monotonic()
         tails: tuple[deque[str], deque[str]] = (deque(maxlen=TAIL_LINES), deque(maxlen=TAIL_LINES))
         with self._lock:
@@ -102,27 +99,22 @@ class ToolRunner:
             assert first.stdout is not None
             first.stdout.close()  # the producer gets SIGPIPE if the consumer stops
             self._proc, self._pgid = second, first.pid
-        done = threading.Event()
-        threads = [threading.Thread(target=self._drain, args=(first.stderr, names[0], tails[0]), daemon=True)]
-        if progress is not None:
-            threads.append(threading.Thread(target=self._report, args=(progress, done, interval, names[1]),
-                                            daemon=True))
-        for thread in threads:
-            thread.start()
+        errors = threading.Thread(target=self._drain, args=(first.stderr, names[0], tails[0]), daemon=True)
+        errors.start()
         try:
-            self._drain(second.stdout, names[1], tails[1])
-            codes = second.wait(), first.wait()
+            with report_every(progress, self.log, names[1], interval):
+                self._drain(second.stdout, names[1], tails[1])
+                codes = second.wait(), first.wait()
         finally:
-            done.set()
-            for thread in threads:
-                thread.join(timeout=2)
+            errors.join(timeout=2)
             with self._lock:
                 self._proc = None
                 self._pgid = None
         elapsed = time.monotonic() - started
         _check(names[1], codes[0], elapsed, tails[1])  # first: a stopped consumer is why the producer got SIGPIPE
         _check(names[0], codes[1], elapsed, tails[0])
-        self.log.info("%s | %s finished in %.1fs", *names, elapsed)
+        if not quiet:
+            self.log.info("%s | %s finished in %.1fs", *names, elapsed)
         return elapsed
 
     def _drain(self, stream: Any, tool: str, tail: deque[str]) -> None:
@@ -131,15 +123,6 @@ class ToolRunner:
             line = (raw.decode(errors="replace") if isinstance(raw, bytes) else raw).rstrip("\n")
             tail.append(line)
             self.log.info("%s: %s", tool, line)
-
-    def _report(self, progress: Callable[[], str | None], done: threading.Event, interval: float, tool: str) -> None:
-        while not done.wait(interval):
-            try:
-                message = progress()
-            except Exception as err:  # progress is best effort; never break the tool run
-                message = f"progress unavailable: {err}"
-            if message:
-                self.log.info("%s progress: %s", tool, message)
 
     @property
     def pid(self) -> int | None:
@@ -164,6 +147,34 @@ class ToolRunner:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+@contextmanager
+def report_every(progress: Callable[[], str | None] | None, log: logging.Logger, tool: str,
+                 interval: float = PROGRESS_INTERVAL_S) -> Iterator[None]:
+    """While the block runs, log `progress()` every `interval` seconds (best effort: a failing progress is
+    logged, never raised); no progress: nothing."""
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def report() -> None:
+        while not done.wait(interval):
+            try:
+                message = progress()
+            except Exception as err:  # progress is best effort; never break the tool run
+                message = f"progress unavailable: {err}"
+            if message:
+                log.info("%s progress: %s", tool, message)
+
+    reporter = threading.Thread(target=report, name=f"{tool}-progress", daemon=True)
+    reporter.start()
+    try:
+        yield
+    finally:
+        done.set()
+        reporter.join(timeout=2)
 
 
 def _check(tool: str, returncode: int, elapsed: float, tail: deque[str]) -> None:

@@ -37,6 +37,13 @@ def compose(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql.
     return sql.SQL(text(name)).format(**parts)  # type: ignore[arg-type]
 
 
+def command(name: str, **values: str | tuple[str, ...] | sql.Composable) -> str:
+    """compose() rendered as one statement for `psql -c`, without the file's leading comment lines."""
+    body = "\n".join(line for line in text(name).splitlines() if not line.startswith("--")).strip()
+    parts = {key: _part(value) for key, value in values.items()}
+    return sql.SQL(body).format(**parts).as_string(None).strip()  # type: ignore[arg-type]
+
+
 def _part(value: str | tuple[str, ...] | sql.Composable) -> sql.Composable:
     if isinstance(value, sql.Composable):
         return value

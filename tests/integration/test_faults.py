@@ -128,15 +128,16 @@ def test_load_killed_mid_way_fails_clearly_then_a_fresh_target_completes(fault_m
 
 
 def _tools_of(work_dir: str) -> list[str]:
-    """Command lines of running pg_dump/psql/pg_restore processes of this migration (by their environment-free
-    argv: the pipelines' pg_dump carries --snapshot, psql and pg_restore the target database)."""
+    """Command lines of running copy and restore processes of this migration (by their environment-free argv:
+    the copy's psql carry their COPY command, pg_restore the work directory)."""
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     return [line for line in out.splitlines()
-            if ("pg_dump" in line and "--snapshot=" in line) or ("pg_restore" in line and work_dir in line)]
+            if ("psql" in line and ("TO STDOUT" in line or "FROM STDIN" in line))
+            or ("pg_restore" in line and work_dir in line)]
 
 
 def test_parallel_load_killed_kills_every_pipeline(fault_migration, servers):
-    """dump_format=parallel: on_kill during the copy ends every pipeline and fails the load clearly; a fresh
+    """dump_format=parallel: on_kill during the copy ends every copy and fails the load clearly; a fresh
     target then migrates and verifies."""
     m = fault_migration
     m.params["dump_format"] = "parallel"
@@ -150,7 +151,7 @@ def test_parallel_load_killed_kills_every_pipeline(fault_migration, servers):
     servers.tsdb_target.create_database(m.tgt_db, extensions=("timescaledb",))
     for op in phases()[phases_index("check_versions"):]:
         m.run(op)
-    assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["load"]["pipelines"] >= 1
+    assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["load"]["workers"] >= 1
 
 
 def test_source_server_stopped_during_the_dump(fault_migration, servers):

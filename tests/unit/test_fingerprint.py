@@ -352,12 +352,12 @@ def test_units_without_hypertables_do_not_ask_for_chunks(chunk_rows: dict[str, A
 
 @pytest.fixture
 def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """catalog.run stubbed: records each statement's text and answers (rows, high, low) as the server would."""
+    """catalog.run stubbed: records each statement's text and answers (rows, exact hash sum) as the server would."""
     executed: list[str] = []
 
     def run(conn: Any, statement: Any) -> list[tuple[Any, ...]]:
         executed.append(statement.as_string())
-        return [(42, "-17", "99")]
+        return [(42, "-73014443933")]
 
     monkeypatch.setattr(catalog, "run", run)
     return executed
@@ -444,7 +444,7 @@ def no_fast_hash(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         executed.append(text)
         if "hash_record_extended" in text:
             raise psycopg.errors.UndefinedFunction("could not identify an extended hash function for type point")
-        return [(3, "5", "6")]
+        return [(3, "21474836486")]
 
     monkeypatch.setattr(catalog, "run", run)
     return executed
@@ -578,9 +578,11 @@ CHUNKS = [
 ]
 SIZES = {"small": 10, "big": 5_000, "h": 9_000, "_hyper_1_1_chunk": 4_000, "_hyper_1_2_chunk": 6_000, "hc": 3_000,
          "_hyper_2_3_chunk": 1_000, "_hyper_2_4_chunk": 2_000, "p": 0, "p1": 300, "p2": 200, "mv": 50, "e": 20}
-ANSWERS = {"small": (1, "1", "1"), "big": (2, "2", "2"), "h": (0, "0", "0"), "_hyper_1_1_chunk": (3, "30", "-4"),
-           "_hyper_1_2_chunk": (4, "40", "5"), "hc": (6, "6", "6"), "p1": (4, "10", "-5"), "p2": (5, "20", "7"),
-           "mv": (7, "7", "7"), "e": (8, "8", "8")}
+ANSWERS = {"small": (1, "4294967297"), "big": (2, "8589934594"), "h": (0, "0"),
+           "_hyper_1_1_chunk": (3, "128849018876"), "_hyper_1_2_chunk": (4, "171798691845"),
+           "hc": (6, "25769803782"), "p1": (4, "42949672955"), "p2": (5, "85899345927"),
+           "mv": (7, "30064771079"), "e": (8, "34359738376")}
+"""Each relation's (rows, exact hash sum) as the server answers it."""
 UNITS_BY_SIZE = ["h", "_hyper_1_2_chunk", "big", "_hyper_1_1_chunk", "hc", "p1", "p2", "mv", "e", "small"]
 ALL_RELATIONS = sorted(shown for *_, shown in RELATIONS)
 
@@ -744,7 +746,7 @@ def test_take_result(side: dict[str, Any]) -> None:
     assert (hc.kind, hc.rows, hc.checksum) == ("hypertable", 6, "6:6")
     p = result.tables["public.p"]
     assert (p.kind, p.rows, p.checksum, p.method) == ("partitioned", 9, "30:2", "fast")
-    assert (result.tables["public.p1"].rows, result.tables["public.p1"].checksum) == (4, "10:-5")
+    assert (result.tables["public.p1"].rows, result.tables["public.p1"].checksum) == (4, "9:4294967291")  # 10·2³² − 5
     assert result.tables["public.mv"].kind == "materialized view"
     assert result.sequences == {"public.s": "last_value=5 is_called=true", "public.t": "last_value=1 is_called=false"}
     assert result.large_objects == {"objects": 2, "hash_high": "5", "hash_low": "6"}
@@ -779,3 +781,10 @@ def test_take_logs_summary(side: dict[str, Any]) -> None:
     assert lines[0][1:7] == (9, 8, 1, 10, 2, 2)
     assert lines[0][-1] == 3
     assert "hashed by value" in lines[0][0]
+
+
+@pytest.mark.parametrize("total", [0, 1, -1, 2**63 - 1, -(2**63), 5 * 2**64 + 17, -(3 * 2**70) - 9])
+def test_shown_sum_round_trips_any_exact_sum(total: int) -> None:
+    """A checksum stands for exactly one sum: sum_of(shown_sum(x)) == x, and different sums show differently."""
+    assert fingerprint.sum_of(fingerprint.shown_sum(total)) == total
+    assert fingerprint.shown_sum(total) != fingerprint.shown_sum(total + 1)

@@ -1,4 +1,4 @@
-"""The `parallel` format's planning and argv: groups of equal bytes, exact table patterns, snapshot everywhere."""
+"""The `parallel` format's command lines: exact table patterns, the snapshot everywhere, quoted COPYs."""
 
 from __future__ import annotations
 
@@ -7,32 +7,13 @@ import pytest
 from timescale_migration.clienttools import (
     ClientTools,
     dump_pattern,
-    pg_dump_rows_argv,
     pg_dump_skeleton_argv,
     pg_restore_argv,
 )
-from timescale_migration.parallel import split
+from timescale_migration.parallel import BulkTable, bulk_tables, copy_commands
 
 pytestmark = pytest.mark.unit
 TOOLS = ClientTools(bin_dir="/opt/pg/bin", major=17, version="17.12")
-
-
-def test_split_balances_bytes_largest_first() -> None:
-    """Largest first into the lightest group: 100 | 60+30+10 for two jobs."""
-    groups = split([("a", 10), ("b", 100), ("c", 60), ("d", 30)], 2)
-    assert [(g.tables, g.bytes) for g in groups] == [(["b"], 100), (["c", "d", "a"], 100)]
-
-
-def test_split_drops_empty_groups_and_keeps_every_table() -> None:
-    """More jobs than tables: one group per table; nothing lost."""
-    groups = split([("a", 5), ("b", 7)], 8)
-    assert sorted(t for g in groups for t in g.tables) == ["a", "b"] and len(groups) == 2
-
-
-def test_split_without_tables_or_with_zero_jobs() -> None:
-    """No large table: no pipeline; jobs below one still make one group."""
-    assert split([], 4) == []
-    assert [g.tables for g in split([("a", 1)], 0)] == [["a"]]
 
 
 @pytest.mark.parametrize(("schema", "table", "pattern"), [
@@ -57,11 +38,50 @@ def test_skeleton_argv_excludes_rows_of_bulk_tables_only() -> None:
     assert not any(a.startswith("--table") for a in argv)
 
 
-def test_rows_argv_dumps_data_of_the_group_to_stdout() -> None:
-    """Plain COPY data of exactly the group's tables, from the snapshot, to stdout (no --file)."""
-    argv = pg_dump_rows_argv(TOOLS, "snap-1", ['"s"."a"'])
-    assert {"--format=plain", "--data-only", "--snapshot=snap-1", '--table="s"."a"'} <= set(argv)
-    assert not any(a.startswith("--file") for a in argv)
+def table(columns: tuple[str, ...] = ("id", "Ts Col"), builtin: bool = True) -> BulkTable:
+    """A large table with awkward names."""
+    return BulkTable('Sales "Data"', "Café ☕", 5_000_000, columns, builtin)
+
+
+def test_copy_commands_binary_reader_imports_the_snapshot_then_copies_out() -> None:
+    """The reader: settings, REPEATABLE READ, the exported snapshot (a literal), COPY of exactly the listed
+    columns in binary, all quoted; quiet (no command tags in the data on stdout)."""
+    copy = copy_commands(TOOLS, table(), "00000004-000000C4-1", binary=True)
+    assert copy.reader[:5] == ["/opt/pg/bin/psql", "-X", "--quiet", "-v", "ON_ERROR_STOP=1"]
+    commands = [copy.reader[i + 1] for i, a in enumerate(copy.reader) if a == "-c"]
+    assert commands[0].startswith("SET datestyle = ISO;") and "row_security = off" in commands[0]
+    assert commands[1:] == [
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
+        "SET TRANSACTION SNAPSHOT '00000004-000000C4-1'",
+        'COPY "Sales ""Data"""."Café ☕" ("id", "Ts Col") TO STDOUT (FORMAT binary)',
+    ]
+    assert "--single-transaction" not in copy.reader
+
+
+def test_copy_commands_writer_truncates_only_and_freezes_in_one_transaction() -> None:
+    """The writer: one transaction, TRUNCATE ONLY (never inheritance children) then COPY ... FREEZE; text
+    format when binary is off."""
+    copy = copy_commands(TOOLS, table(), "s-1", binary=False)
+    assert "--single-transaction" in copy.writer
+    commands = [copy.writer[i + 1] for i, a in enumerate(copy.writer) if a == "-c"]
+    assert commands[1:] == ['TRUNCATE ONLY "Sales ""Data"""."Café ☕"',
+                            'COPY "Sales ""Data"""."Café ☕" ("id", "Ts Col") FROM STDIN (FREEZE)']
+    reader = [copy.reader[i + 1] for i, a in enumerate(copy.reader) if a == "-c"]
+    assert reader[-1].endswith("TO STDOUT") and not copy.binary
+
+
+def test_copy_commands_snapshot_is_a_literal() -> None:
+    """A snapshot id can never break out of its quotes."""
+    copy = copy_commands(TOOLS, table(), "x'; DROP TABLE t; --", binary=True)
+    assert "SET TRANSACTION SNAPSHOT 'x''; DROP TABLE t; --'" in copy.reader
+
+
+def test_bulk_tables_from_rows() -> None:
+    """Rows of bulk_data_tables become BulkTable with their exact pg_dump pattern."""
+    [bulk] = bulk_tables([{"schema_name": "s", "table_name": "a.b", "bytes": 7, "columns": ["x"],
+                           "builtin_types": False}])
+    assert bulk == BulkTable("s", "a.b", 7, ("x",), False)
+    assert bulk.pattern == '"s"."a.b"' and bulk.label == "s.a.b"
 
 
 def test_restore_argv_section() -> None:

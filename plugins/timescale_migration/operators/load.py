@@ -3,7 +3,8 @@
 `plain`: the guide's `psql -f roles.sql -f dump.sql`. `directory`: roles with psql, then pg_restore — for a
 TimescaleDB source `_timescaledb_catalog` alone and serially first, then everything else with `jobs` in
 parallel (the guide's troubleshooting for timescaledb issues 698 and 1584). `stream`: roles with psql, then
-`pg_dump | psql` with no file in between.
+`pg_dump | psql` with no file in between. `parallel`: a skeleton restore, then the large tables copied
+`jobs` at a time from one exported snapshot (COPY, binary where safe, FREEZE), then the indexes (parallel.py).
 
 While the tools load the target, a thread takes the source's side of verification (checksums and inventory)
 and keeps it in the run's work directory: applications are offline, the source does not change, and verify is
@@ -79,12 +80,17 @@ def copy_progress(target: Endpoint, expected_bytes: int) -> Callable[[], str | N
     seen: set[str] = set()
     started = time.monotonic()
     first: list[int] = []
+    try:  # the empty database's own size, taken before anything loads, is not loaded data
+        with target.connect() as conn:
+            first.append(catalog.server_info(conn).database_bytes)
+    except psycopg.Error:
+        pass  # best effort: the first report takes it then
 
     def report() -> str | None:
         with target.connect() as conn:
             copies = catalog.rows(conn, "copy_progress")
             size = catalog.server_info(conn).database_bytes
-        first[:] = first or [size]  # the empty database's own size, not loaded data
+        first[:] = first or [size]
         loaded = max(size - first[0], 0)
         elapsed = time.monotonic() - started
         seen.update(c["relation"] for c in copies)
@@ -204,14 +210,15 @@ class LoadOperator(MigrationOperator):
             files = ([str(roles)] if roles.is_file() else []) + [str(dump)]
             return self.runner.run(psql_load_argv(tools, files), env, progress=read_progress(self.runner, dump))
         seconds = self.runner.run(psql_load_argv(tools, [str(roles)]), env) if roles.is_file() else 0.0
+        if opts.dump_format == "parallel":
+            self._parallel = ParallelCopy(tools, source, target, dump.parent, opts.jobs, plan.timescaledb is not None,
+                                          self.log, binary=plan.source["major"] == plan.target["major"],
+                                          client_encoding=plan.source["encoding"])
+            return seconds + self._parallel.run()
         progress = copy_progress(target, plan.source.get("table_bytes", 0))
         if opts.dump_format == "stream":
             return seconds + self.runner.run_pipeline(pg_dump_plain_argv(tools, None), source.libpq_env(),
                                                       psql_load_argv(tools, []), env, progress=progress)
-        if opts.dump_format == "parallel":
-            self._parallel = ParallelCopy(tools, source, target, dump.parent, opts.jobs, plan.timescaledb is not None,
-                                          self.log)
-            return seconds + self._parallel.run(progress)
         if plan.timescaledb is not None:
             self.log.info("restoring %s alone and serially first", TIMESCALEDB_CATALOG)
             seconds += self.runner.run(pg_restore_argv(tools, target.database, str(dump), schema=TIMESCALEDB_CATALOG),
