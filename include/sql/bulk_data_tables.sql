@@ -1,8 +1,10 @@
 -- Tables whose rows the `parallel` format copies itself: ordinary tables (partition leaves and TimescaleDB
 -- chunks included) that are not part of an extension, largest first, each with the columns COPY moves (not
 -- dropped, not generated, in the table's order) and whether every one of them has a built-in type (only those
--- tables may travel in COPY's binary format). The rest travel in the skeleton.
+-- tables may travel in COPY's binary format), and its heap's blocks (a split table is copied in block ranges).
+-- The rest travel in the skeleton.
 SELECT n.nspname AS schema_name, c.relname AS table_name, pg_table_size(c.oid) AS bytes,
+       pg_relation_size(c.oid) / current_setting('block_size')::bigint AS blocks,
        array(SELECT a.attname::text FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
              ORDER BY a.attnum) AS columns,

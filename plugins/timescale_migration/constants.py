@@ -39,6 +39,11 @@ SKELETON_FILE = "skeleton.dump"
 """`parallel` format: the custom-format dump of everything but the large tables' rows."""
 BULK_MIN_BYTES = 1_048_576
 """`parallel` format: tables at least this large are copied by the parallel pipelines."""
+SPLIT_MIN_BYTES = 256 * 1024 * 1024
+"""`parallel` format: a table this large that exceeds one worker's share of all bytes is copied in block
+ranges, by several workers at once."""
+TID_RANGE_SCAN_MAJOR = 14
+"""From this source version on, a block range is read by a TID range scan: only then are tables split."""
 BULK_MAX_TABLES = 2000
 """`parallel` format: at most this many tables (the largest) go through the pipelines; argv stays short."""
 PROGRESS_INTERVAL_S = 10.0

@@ -6,12 +6,14 @@
 3. The skeleton's rows: TimescaleDB's catalog alone and first, then the rest.
 4. The large tables, largest first, through `jobs` workers: each table is one `psql COPY ... TO STDOUT | psql
    COPY ... FROM STDIN` pipeline (no data passes through Python), in COPY's binary format when both servers
-   run the same major version and every column has a built-in type (text otherwise), written with FREEZE.
+   run the same major version and every column has a built-in type (text otherwise), written with FREEZE; a
+   table larger than one worker's share is split into block ranges copied at once (without FREEZE).
 5. `pg_restore --section=post-data -j jobs`: indexes, constraints, triggers, in parallel.
 """
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -31,7 +33,13 @@ from timescale_migration.clienttools import (
     pg_restore_argv,
     psql_commands_argv,
 )
-from timescale_migration.constants import BULK_MAX_TABLES, BULK_MIN_BYTES, SKELETON_FILE, TIMESCALEDB_CATALOG
+from timescale_migration.constants import (
+    BULK_MAX_TABLES,
+    BULK_MIN_BYTES,
+    SKELETON_FILE,
+    SPLIT_MIN_BYTES,
+    TIMESCALEDB_CATALOG,
+)
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.runner import ToolRunner, report_every
@@ -46,6 +54,7 @@ class BulkTable:
     bytes: int
     columns: tuple[str, ...]
     builtin_types: bool
+    blocks: int = 0
 
     @property
     def pattern(self) -> str:
@@ -59,41 +68,93 @@ class BulkTable:
 
 
 @dataclass(frozen=True)
+class Part:
+    """Heap blocks [first, last) of a split table (last None: to the end), part `index` of `count`."""
+
+    index: int
+    count: int
+    first: int
+    last: int | None
+
+
+@dataclass(frozen=True)
 class TableCopy:
-    """The two psql command lines that copy one table."""
+    """The two psql command lines that copy one table, or one part of a split table."""
 
     table: BulkTable
     binary: bool
     reader: list[str]
     writer: list[str]
+    part: Part | None = None
+
+    @property
+    def bytes(self) -> int:
+        """The table's bytes, or its part's share."""
+        return self.table.bytes // (self.part.count if self.part else 1)
+
+    @property
+    def label(self) -> str:
+        """The table, and which part."""
+        return self.table.label + (f" (part {self.part.index + 1} of {self.part.count})" if self.part else "")
 
 
-def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: bool) -> TableCopy:
-    """Reader (source, inside the exported snapshot) and writer (target, one transaction: TRUNCATE ONLY then
-    COPY FREEZE) of one table."""
+def split_parts(table: BulkTable, share: float, jobs: int) -> list[Part]:
+    """Block ranges for a table larger than one worker's share of all the bytes (and SPLIT_MIN_BYTES), so that
+    it does not keep one worker busy long after the others: at most `jobs` parts; none for any other table."""
+    if jobs < 2 or table.bytes < SPLIT_MIN_BYTES or table.bytes <= share or table.blocks < jobs:
+        return []
+    count = min(jobs, math.ceil(table.bytes / share))
+    bounds = [table.blocks * i // count for i in range(count)] + [None]
+    return [Part(i, count, bounds[i], bounds[i + 1]) for i in range(count)]  # type: ignore[arg-type]
+
+
+def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: bool,
+                  part: Part | None = None) -> TableCopy:
+    """Reader (source, inside the exported snapshot) and writer (target) of one table: one transaction of
+    TRUNCATE ONLY then COPY FREEZE; or of one part of a split table: its block range, COPY without FREEZE (the
+    parts load the same table at once, which TRUNCATE's lock would serialize)."""
     ident = (table.schema, table.name)
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
-    fmt = "FORMAT binary, " if binary else ""
+    out = pgsql.SQL("(FORMAT binary)" if binary else "")
     settings = sql.command("copy_session_settings")
+    if part is None:
+        copy_out = sql.command("copy_rows_out", table=ident, columns=columns, options=out)
+        load = [sql.command("truncate_only", table=ident),
+                sql.command("copy_rows_in", table=ident, columns=columns,
+                            options=pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)"))]
+    else:
+        upper = (pgsql.SQL(" AND ctid < {}::tid").format(pgsql.Literal(f"({part.last},0)"))
+                 if part.last is not None else pgsql.SQL(""))
+        copy_out = sql.command("copy_rows_range_out", table=ident, columns=columns, options=out,
+                               first=pgsql.Literal(f"({part.first},0)"), upper=upper)
+        load = [sql.command("copy_rows_in", table=ident, columns=columns, options=out)]
     reader = psql_commands_argv(tools, [
         settings,
         sql.command("begin_repeatable_read"),
         sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot)),
-        sql.command("copy_rows_out", table=ident, columns=columns,
-                    options=pgsql.SQL("(FORMAT binary)" if binary else "")),
+        copy_out,
     ])
-    writer = psql_commands_argv(tools, [
-        settings,
-        sql.command("truncate_only", table=ident),
-        sql.command("copy_rows_in", table=ident, columns=columns, options=pgsql.SQL(f"({fmt}FREEZE)")),
-    ], single_transaction=True)
-    return TableCopy(table, binary, reader, writer)
+    writer = psql_commands_argv(tools, [settings, *load], single_transaction=True)
+    return TableCopy(table, binary, reader, writer, part)
+
+
+def plan_copies(tools: ClientTools, tables: list[BulkTable], snapshot: str, *, binary: bool, jobs: int,
+                split: bool) -> list[TableCopy]:
+    """Every table's copy (or its parts' copies, when `split` and it is large), largest first."""
+    share = sum(t.bytes for t in tables) / max(1, jobs)
+    copies: list[TableCopy] = []
+    for table in tables:
+        use_binary = binary and table.builtin_types
+        parts = split_parts(table, share, jobs) if split else []
+        copies += ([copy_commands(tools, table, snapshot, use_binary, p) for p in parts] if parts
+                   else [copy_commands(tools, table, snapshot, use_binary)])
+    return sorted(copies, key=lambda c: -c.bytes)
 
 
 def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
     """BulkTable of each bulk_data_tables row."""
     return [BulkTable(r["schema_name"], r["table_name"], int(r["bytes"]), tuple(r["columns"]),
-                      bool(r["builtin_types"])) for r in rows]
+                      bool(r["builtin_types"]), int(r["blocks"])) for r in rows]
 
 
 @contextmanager
@@ -113,10 +174,11 @@ class ParallelCopy:
     """Runs the five steps; every tool it starts is killed by kill()."""
 
     def __init__(self, tools: ClientTools, source: Endpoint, target: Endpoint, run_dir: Path, jobs: int,
-                 timescaledb: bool, log: Any, *, binary: bool = False, client_encoding: str | None = None) -> None:
+                 timescaledb: bool, log: Any, *, binary: bool = False, split: bool = False,
+                 client_encoding: str | None = None) -> None:
         self.tools, self.source, self.target, self.jobs = tools, source, target, max(1, jobs)
         self.skeleton = run_dir / SKELETON_FILE
-        self.timescaledb, self.log, self.binary = timescaledb, log, binary
+        self.timescaledb, self.log, self.binary, self.split = timescaledb, log, binary, split
         self.encoding = {"PGCLIENTENCODING": client_encoding} if client_encoding else {}
         self.runners: list[ToolRunner] = []
         self._lock = threading.Lock()
@@ -142,13 +204,15 @@ class ParallelCopy:
         env = self.target.libpq_env()
         seconds = 0.0
         with exported_snapshot(self.source) as (snapshot, bulk):
-            copies = [copy_commands(self.tools, t, snapshot, self.binary and t.builtin_types) for t in bulk]
-            binary = sum(1 for c in copies if c.binary)
-            self.stats = {"bulk_tables": len(bulk), "workers": min(self.jobs, len(bulk)),
-                          "bulk_bytes": sum(t.bytes for t in bulk), "binary_tables": binary}
+            copies = plan_copies(self.tools, bulk, snapshot, binary=self.binary, jobs=self.jobs, split=self.split)
+            binary = sum(1 for t in bulk if self.binary and t.builtin_types)
+            split = len({c.table for c in copies if c.part})
+            self.stats = {"bulk_tables": len(bulk), "workers": min(self.jobs, len(copies)),
+                          "bulk_bytes": sum(t.bytes for t in bulk), "binary_tables": binary, "split_tables": split}
             self.log.info("parallel copy from snapshot %s: %d large table(s), %s MB, by %d worker(s); %d in "
-                          "binary format, %d in text", snapshot, len(bulk), f"{self.stats['bulk_bytes'] / 1e6:,.0f}",
-                          self.stats["workers"], binary, len(bulk) - binary)
+                          "binary format, %d in text; %d split into block ranges", snapshot, len(bulk),
+                          f"{self.stats['bulk_bytes'] / 1e6:,.0f}", self.stats["workers"], binary, len(bulk) - binary,
+                          split)
             workdir.private_file(self.skeleton)  # pg_dump writes into it: private like every dump
             seconds += self._runner().run(
                 pg_dump_skeleton_argv(self.tools, str(self.skeleton), snapshot, [t.pattern for t in bulk]),
@@ -177,7 +241,7 @@ class ParallelCopy:
             todo.put(copy)
         errors: list[BaseException] = []
         done = {"tables": 0, "bytes": 0}
-        total = sum(c.table.bytes for c in copies)
+        total = sum(c.bytes for c in copies)
         source_env = {**self.source.libpq_env(), **self.encoding}
         target_env = {**env, **self.encoding}
 
@@ -191,14 +255,14 @@ class ParallelCopy:
                 try:
                     seconds = runner.run_pipeline(copy.reader, source_env, copy.writer, target_env, quiet=True)
                 except BaseException as err:
-                    errors.append(ClientToolFailed(f"copying {copy.table.label}: {err}"))
+                    errors.append(ClientToolFailed(f"copying {copy.label}: {err}"))
                     self.kill()
                     return
                 with self._lock:
                     done["tables"] += 1
-                    done["bytes"] += copy.table.bytes
-                self.log.info("copied %s (%s, %s MB) in %.1fs", copy.table.label,
-                              "binary" if copy.binary else "text", f"{copy.table.bytes / 1e6:,.1f}", seconds)
+                    done["bytes"] += copy.bytes
+                self.log.info("copied %s (%s, %s MB) in %.1fs", copy.label, "binary" if copy.binary else "text",
+                              f"{copy.bytes / 1e6:,.1f}", seconds)
 
         def report() -> str:
             with self._lock:
@@ -207,7 +271,7 @@ class ParallelCopy:
             left = f", about {(total - moved) * elapsed / moved:,.0f}s left" if 0 < moved < total else ""
             with self.target.connect() as conn:
                 now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in catalog.rows(conn, "copy_progress"))
-            return (f"{tables} of {len(copies)} large table(s) copied ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB)"
+            return (f"{tables} of {len(copies)} copies done ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB)"
                     f"{left}; now: {now or 'between tables'}")
 
         workers = [threading.Thread(target=work, name=f"copy-{i}") for i in range(min(self.jobs, len(copies)))]

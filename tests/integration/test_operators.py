@@ -234,9 +234,13 @@ def _as_nonsuper(m, servers, monkeypatch, role: str, password: str) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=role, password=password))
 
 
-def test_non_superuser_target_gets_roles_and_data(make_migration, servers, monkeypatch, nonsuper_target, unique):
-    """As on Timescale: the target login is no superuser; roles it creates and all rows arrive."""
-    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",))
+@pytest.mark.parametrize("dump_format", ["plain", "parallel"])
+def test_non_superuser_target_gets_roles_and_data(make_migration, servers, monkeypatch, nonsuper_target, unique,
+                                                  dump_format):
+    """As on Timescale: the target login is no superuser; roles it creates and all rows arrive (parallel: the
+    copy's TRUNCATE ONLY and COPY FREEZE run as that login)."""
+    monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
+    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",), dump_format=dump_format)
     role, password = nonsuper_target
     with servers.pg15.connect(m.src_db) as conn:
         conn.execute(f"DO $$BEGIN CREATE ROLE nsr_{unique}_app LOGIN PASSWORD 'x1'; "
@@ -307,16 +311,26 @@ def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format,
 
 def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers, monkeypatch):
     """The PostgreSQL sample on a 17 source into a 17 target: tables of built-in types travel in binary,
-    those with an enum, domain, composite or citext column in text, and the whole verifies."""
+    those with an enum, domain, composite or citext column in text; a dominant inheritance parent is split into
+    block ranges (its child's rows not copied twice); the whole verifies."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 0)
     m = make_migration(servers.tsdb_source, servers.tsdb_target, target_extensions=("timescaledb",),
                        dump_format="parallel", drain=False)
     servers.tsdb_source.psql_file(m.src_db, SAMPLES / "postgres_sample.sql")
+    with servers.tsdb_source.connect(m.src_db) as conn:
+        conn.execute("CREATE TABLE big_parent (id bigint PRIMARY KEY, payload text)")
+        conn.execute("CREATE TABLE big_child () INHERITS (big_parent)")
+        conn.execute("INSERT INTO big_parent SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 60000) g")
+        conn.execute("INSERT INTO big_child SELECT g, 'child' FROM generate_series(60001, 60100) g")
     for op in phases():
         m.run(op)
     load = m.ti.xcoms["load"]
-    assert 0 < load["binary_tables"] < load["bulk_tables"]
-    assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 3000
+    assert 0 < load["binary_tables"] < load["bulk_tables"] and load["split_tables"] >= 1
+    assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 60000
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        assert conn.execute("SELECT count(*) FROM ONLY big_parent").fetchone() == (60000,)
+        assert conn.execute("SELECT count(*) FROM big_parent").fetchone() == (60100,)
 
 
 def test_latin1_source_into_utf8_target_verifies(make_migration, servers, unique):

@@ -10,7 +10,7 @@ from timescale_migration.clienttools import (
     pg_dump_skeleton_argv,
     pg_restore_argv,
 )
-from timescale_migration.parallel import BulkTable, bulk_tables, copy_commands
+from timescale_migration.parallel import BulkTable, Part, bulk_tables, copy_commands, plan_copies, split_parts
 
 pytestmark = pytest.mark.unit
 TOOLS = ClientTools(bin_dir="/opt/pg/bin", major=17, version="17.12")
@@ -79,8 +79,8 @@ def test_copy_commands_snapshot_is_a_literal() -> None:
 def test_bulk_tables_from_rows() -> None:
     """Rows of bulk_data_tables become BulkTable with their exact pg_dump pattern."""
     [bulk] = bulk_tables([{"schema_name": "s", "table_name": "a.b", "bytes": 7, "columns": ["x"],
-                           "builtin_types": False}])
-    assert bulk == BulkTable("s", "a.b", 7, ("x",), False)
+                           "builtin_types": False, "blocks": 3}])
+    assert bulk == BulkTable("s", "a.b", 7, ("x",), False, 3)
     assert bulk.pattern == '"s"."a.b"' and bulk.label == "s.a.b"
 
 
@@ -88,3 +88,49 @@ def test_restore_argv_section() -> None:
     """pg_restore takes the section to restore; without one it restores everything."""
     assert "--section=post-data" in pg_restore_argv(TOOLS, "db", "/w/skeleton.dump", jobs=2, section="post-data")
     assert not any(a.startswith("--section") for a in pg_restore_argv(TOOLS, "db", "/w/d"))
+
+
+MB = 1024 * 1024
+
+
+def big(name: str, mb: int, builtin: bool = True) -> BulkTable:
+    """A table of `mb` MB and 128 blocks per MB."""
+    return BulkTable("public", name, mb * MB, ("id",), builtin, mb * 128)
+
+
+def test_split_parts_only_for_a_table_above_its_workers_share() -> None:
+    """A 1 GB table among 1.2 GB for two workers exceeds one worker's share: two block ranges covering every
+    block, the last open-ended; a table within its share, a small one, or one worker: no parts."""
+    share = 1200 * MB / 2
+    parts = split_parts(big("huge", 1024), share, 2)
+    assert parts == [Part(0, 2, 0, 65536), Part(1, 2, 65536, None)]
+    assert split_parts(big("fair", 500), share, 2) == []
+    assert split_parts(big("small", 200), 100 * MB, 4) == []  # below SPLIT_MIN_BYTES
+    assert split_parts(big("huge", 1024), 1024 * MB, 1) == []
+    assert len(split_parts(big("huge", 1024), 100 * MB, 3)) == 3  # never more parts than workers
+
+
+def test_plan_copies_splits_the_dominant_table_and_sorts_by_bytes() -> None:
+    """The dominant table's parts come first and load without TRUNCATE or FREEZE (they load the same table at
+    once); the others keep TRUNCATE ONLY + FREEZE; text for a table of non-built-in types."""
+    copies = plan_copies(TOOLS, [big("huge", 2048), big("mid", 300, builtin=False)], "snap", binary=True,
+                         jobs=2, split=True)
+    assert [(c.label, c.binary) for c in copies] == [
+        ("public.huge (part 1 of 2)", True), ("public.huge (part 2 of 2)", True), ("public.mid", False)]
+    first = [copies[0].reader[i + 1] for i, a in enumerate(copies[0].reader) if a == "-c"][-1]
+    last = [copies[1].reader[i + 1] for i, a in enumerate(copies[1].reader) if a == "-c"][-1]
+    assert first == ('COPY (SELECT "id" FROM ONLY "public"."huge" WHERE ctid >= \'(0,0)\'::tid '
+                     'AND ctid < \'(131072,0)\'::tid) TO STDOUT (FORMAT binary)')
+    assert last == ('COPY (SELECT "id" FROM ONLY "public"."huge" WHERE ctid >= \'(131072,0)\'::tid) '
+                    'TO STDOUT (FORMAT binary)')
+    writer = [copies[0].writer[i + 1] for i, a in enumerate(copies[0].writer) if a == "-c"]
+    assert writer[1:] == ['COPY "public"."huge" ("id") FROM STDIN (FORMAT binary)']
+    mid = [copies[2].writer[i + 1] for i, a in enumerate(copies[2].writer) if a == "-c"]
+    assert mid[1:] == ['TRUNCATE ONLY "public"."mid"', 'COPY "public"."mid" ("id") FROM STDIN (FREEZE)']
+    assert copies[0].bytes == 1024 * MB
+
+
+def test_plan_copies_never_splits_without_tid_range_scans() -> None:
+    """split=False (a source before PostgreSQL 14): every table whole."""
+    copies = plan_copies(TOOLS, [big("huge", 2048), big("mid", 300)], "snap", binary=False, jobs=2, split=False)
+    assert [c.part for c in copies] == [None, None]

@@ -31,6 +31,7 @@ from timescale_migration.constants import (
     DUMP_FILE,
     ROLES_FILE,
     SOURCE_FINGERPRINT_FILE,
+    TID_RANGE_SCAN_MAJOR,
     TIMESCALEDB_CATALOG,
 )
 from timescale_migration.endpoints import Endpoint
@@ -213,6 +214,7 @@ class LoadOperator(MigrationOperator):
         if opts.dump_format == "parallel":
             self._parallel = ParallelCopy(tools, source, target, dump.parent, opts.jobs, plan.timescaledb is not None,
                                           self.log, binary=plan.source["major"] == plan.target["major"],
+                                          split=plan.source["major"] >= TID_RANGE_SCAN_MAJOR,
                                           client_encoding=plan.source["encoding"])
             return seconds + self._parallel.run()
         progress = copy_progress(target, plan.source.get("table_bytes", 0))
