@@ -17,9 +17,9 @@ ROLE_ATTRIBUTES_REFUSED = ("SUPERUSER", "NOSUPERUSER", "REPLICATION", "NOREPLICA
 DUMP_FORMATS = ("plain", "directory", "stream", "parallel")
 """`plain` runs exactly the documented pg_dump + psql commands; `directory` dumps and restores in parallel
 (pg_dump -Fd -j, no compression; pg_restore -j with TimescaleDB's catalog first); `stream` pipes pg_dump into
-psql without an intermediate file; `parallel` pipes the rows of the large tables through `jobs` pg_dump | psql
-pipelines at once, from one exported snapshot, between a skeleton restore (schema, catalog, small tables) and a
-parallel post-data restore."""
+psql without an intermediate file; `parallel` copies the large tables by `jobs` workers from one exported
+snapshot (psql COPY | psql COPY per table, binary and FREEZE where safe), between a skeleton restore (schema,
+catalog, small tables) and a parallel post-data restore."""
 
 DEFAULT_DUMP_FORMAT = "parallel"
 """The fastest format on the benchmark (docs/benchmarks.md); `plain` stays the guide's reference."""
@@ -38,14 +38,14 @@ SOURCE_FINGERPRINT_FILE = "source_fingerprint.json"
 SKELETON_FILE = "skeleton.dump"
 """`parallel` format: the custom-format dump of everything but the large tables' rows."""
 BULK_MIN_BYTES = 1_048_576
-"""`parallel` format: tables at least this large are copied by the parallel pipelines."""
+"""`parallel` format: tables at least this large are copied by the workers; smaller ones travel in the skeleton."""
 SPLIT_MIN_BYTES = 256 * 1024 * 1024
 """`parallel` format: a table this large that exceeds one worker's share of all bytes is copied in block
 ranges, by several workers at once."""
 TID_RANGE_SCAN_MAJOR = 14
 """From this source version on, a block range is read by a TID range scan: only then are tables split."""
 BULK_MAX_TABLES = 2000
-"""`parallel` format: at most this many tables (the largest) go through the pipelines; argv stays short."""
+"""`parallel` format: at most this many tables (the largest) go to the workers; pg_dump's argv stays short."""
 PROGRESS_INTERVAL_S = 10.0
 
 LIBPQ_EXTRA_ENV = {

@@ -65,8 +65,8 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
                                         "empty: the newest found in /usr/lib/postgresql/*/bin or PATH",
                             section="Dump and load"),
         "dump_format": Param(d["dump_format"], type="string", enum=list(DUMP_FORMATS), title="Dump format",
-                             description="parallel (fastest): the large tables' rows through `jobs` pg_dump | psql "
-                                         "pipelines at once; plain: exactly the documented pg_dump + psql commands; "
+                             description="parallel (fastest): the large tables copied by `jobs` workers, psql COPY | "
+                                         "psql COPY per table; plain: exactly the documented pg_dump + psql commands; "
                                          "directory: pg_dump -Fd -j / pg_restore -j; stream: one pg_dump | psql",
                              section="Dump and load"),
         "jobs": Param(d["jobs"], type="integer", minimum=1, maximum=MAX_JOBS, title="Parallel jobs",

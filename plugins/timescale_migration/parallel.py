@@ -17,7 +17,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +157,23 @@ def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
                       bool(r["builtin_types"]), int(r["blocks"])) for r in rows]
 
 
+def index_progress(target: Endpoint) -> Callable[[], str]:
+    """Progress of the post-data restore: the index builds running in the target and how far each is."""
+
+    def report() -> str:
+        with target.connect() as conn:
+            builds = catalog.rows(conn, "create_index_progress")
+        parts = []
+        for b in builds:
+            total, done = (b["blocks_total"], b["blocks_done"]) if b["blocks_total"] else (b["tuples_total"],
+                                                                                         b["tuples_done"])
+            share = f" {100 * done / total:.0f}%" if total else ""
+            parts.append(f"{b['index_name']} on {b['table_name']} ({b['phase']}{share})")
+        return f"{len(builds)} index build(s) running: {', '.join(parts)}" if builds else "no index build running"
+
+    return report
+
+
 @contextmanager
 def exported_snapshot(source: Endpoint) -> Iterator[tuple[str, list[BulkTable]]]:
     """(snapshot id, the large tables, largest first), held open until the block ends."""
@@ -225,7 +242,8 @@ class ParallelCopy:
                 restore(section="data", exclude_schema=TIMESCALEDB_CATALOG if self.timescaledb else None,
                         jobs=self.jobs), env)
             seconds += self._copy_all(copies, env)
-        seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env)
+        seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
+                                      progress=index_progress(self.target))
         return seconds
 
     def _restore_argv(self, *, section: str, jobs: int = 1, schema: str | None = None,
@@ -267,12 +285,14 @@ class ParallelCopy:
         def report() -> str:
             with self._lock:
                 tables, moved = done["tables"], done["bytes"]
-            elapsed = time.monotonic() - started
-            left = f", about {(total - moved) * elapsed / moved:,.0f}s left" if 0 < moved < total else ""
             with self.target.connect() as conn:
-                now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in catalog.rows(conn, "copy_progress"))
-            return (f"{tables} of {len(copies)} copies done ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB)"
-                    f"{left}; now: {now or 'between tables'}")
+                running = catalog.rows(conn, "copy_progress")
+            now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in running)
+            flowing = min(total, moved + sum(int(c["bytes_done"] or 0) for c in running))  # COPYs under way count
+            elapsed = time.monotonic() - started
+            left = f", about {(total - flowing) * elapsed / flowing:,.0f}s left" if 0 < flowing < total else ""
+            return (f"{tables} of {len(copies)} copies done ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB, "
+                    f"~{flowing / 1e6:,.0f} MB with those under way){left}; now: {now or 'between tables'}")
 
         workers = [threading.Thread(target=work, name=f"copy-{i}") for i in range(min(self.jobs, len(copies)))]
         with report_every(report, self.log, "copy"):

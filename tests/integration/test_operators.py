@@ -333,10 +333,13 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
         assert conn.execute("SELECT count(*) FROM big_parent").fetchone() == (60100,)
 
 
-def test_latin1_source_into_utf8_target_verifies(make_migration, servers, unique):
-    """A LATIN1 source and a UTF8 target: the text is converted by the load and verification hashes UTF-8
-    bytes on both sides, so nothing is falsely reported; a changed accent is still found."""
-    m = make_migration(servers.pg15, servers.tsdb_target, drain=False)
+@pytest.mark.parametrize("dump_format", ["plain", "parallel"])
+def test_latin1_source_into_utf8_target_verifies(make_migration, servers, unique, dump_format, monkeypatch):
+    """A LATIN1 source and a UTF8 target: the text is converted by the load (parallel: the copy's sessions use
+    the source's encoding as client encoding) and verification hashes UTF-8 bytes on both sides, so nothing is
+    falsely reported; a changed accent is still found."""
+    monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
+    m = make_migration(servers.pg15, servers.tsdb_target, drain=False, dump_format=dump_format)
     with servers.pg15.connect() as conn:
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(m.src_db)))
         conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
+from timescale_migration import catalog
 from timescale_migration.clienttools import (
     ClientTools,
     dump_pattern,
     pg_dump_skeleton_argv,
     pg_restore_argv,
 )
-from timescale_migration.parallel import BulkTable, Part, bulk_tables, copy_commands, plan_copies, split_parts
+from timescale_migration.parallel import (
+    BulkTable,
+    Part,
+    bulk_tables,
+    copy_commands,
+    index_progress,
+    plan_copies,
+    split_parts,
+)
 
 pytestmark = pytest.mark.unit
 TOOLS = ClientTools(bin_dir="/opt/pg/bin", major=17, version="17.12")
@@ -134,3 +146,25 @@ def test_plan_copies_never_splits_without_tid_range_scans() -> None:
     """split=False (a source before PostgreSQL 14): every table whole."""
     copies = plan_copies(TOOLS, [big("huge", 2048), big("mid", 300)], "snap", binary=False, jobs=2, split=False)
     assert [c.part for c in copies] == [None, None]
+
+
+class _Target:
+    """An endpoint whose connect() yields a placeholder connection."""
+
+    @contextmanager
+    def connect(self) -> Iterator[object]:
+        yield object()
+
+
+def test_index_progress_names_each_build_and_its_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks when the phase counts blocks, tuples otherwise; nothing running said so."""
+    builds = [{"index_name": "orders_pkey", "table_name": "orders", "phase": "building index: scanning table",
+               "blocks_done": 25, "blocks_total": 100, "tuples_done": 0, "tuples_total": 0},
+              {"index_name": "e_idx", "table_name": "events", "phase": "building index: loading tuples in tree",
+               "blocks_done": 0, "blocks_total": 0, "tuples_done": 3, "tuples_total": 4}]
+    answers = [builds, []]
+    monkeypatch.setattr(catalog, "rows", lambda conn, name: answers.pop(0))
+    report = index_progress(_Target())  # type: ignore[arg-type]
+    assert report() == ("2 index build(s) running: orders_pkey on orders (building index: scanning table 25%), "
+                        "e_idx on events (building index: loading tuples in tree 75%)")
+    assert report() == "no index build running"
