@@ -115,19 +115,20 @@ def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: b
     parts load the same table at once, which TRUNCATE's lock would serialize)."""
     ident = (table.schema, table.name)
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
+    column_list = pgsql.SQL(" ({})").format(columns) if table.columns else pgsql.SQL("")  # a table may have none
     out = pgsql.SQL("(FORMAT binary)" if binary else "")
     settings = sql.command("copy_session_settings")
     if part is None:
-        copy_out = sql.command("copy_rows_out", table=ident, columns=columns, options=out)
+        copy_out = sql.command("copy_rows_out", table=ident, columns=column_list, options=out)
         load = [sql.command("truncate_only", table=ident),
-                sql.command("copy_rows_in", table=ident, columns=columns,
+                sql.command("copy_rows_in", table=ident, columns=column_list,
                             options=pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)"))]
     else:
         upper = (pgsql.SQL(" AND ctid < {}::tid").format(pgsql.Literal(f"({part.last},0)"))
                  if part.last is not None else pgsql.SQL(""))
         copy_out = sql.command("copy_rows_range_out", table=ident, columns=columns, options=out,
                                first=pgsql.Literal(f"({part.first},0)"), upper=upper)
-        load = [sql.command("copy_rows_in", table=ident, columns=columns, options=out)]
+        load = [sql.command("copy_rows_in", table=ident, columns=column_list, options=out)]
     reader = psql_commands_argv(tools, [
         settings,
         sql.command("begin_repeatable_read"),

@@ -312,7 +312,8 @@ def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format,
 def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers, monkeypatch):
     """The PostgreSQL sample on a 17 source into a 17 target: tables of built-in types travel in binary,
     those with an enum, domain, composite or citext column in text; a dominant inheritance parent is split into
-    block ranges (its child's rows not copied twice); the whole verifies."""
+    block ranges (its child's rows not copied twice); a table without columns still carries its rows; the whole
+    verifies."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 0)
     m = make_migration(servers.tsdb_source, servers.tsdb_target, target_extensions=("timescaledb",),
@@ -323,6 +324,8 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
         conn.execute("CREATE TABLE big_child () INHERITS (big_parent)")
         conn.execute("INSERT INTO big_parent SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 60000) g")
         conn.execute("INSERT INTO big_child SELECT g, 'child' FROM generate_series(60001, 60100) g")
+        conn.execute("CREATE TABLE no_columns ()")
+        conn.execute("INSERT INTO no_columns SELECT FROM generate_series(1, 700)")
     for op in phases():
         m.run(op)
     load = m.ti.xcoms["load"]
@@ -331,6 +334,7 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         assert conn.execute("SELECT count(*) FROM ONLY big_parent").fetchone() == (60000,)
         assert conn.execute("SELECT count(*) FROM big_parent").fetchone() == (60100,)
+        assert conn.execute("SELECT count(*) FROM no_columns").fetchone() == (700,)
 
 
 @pytest.mark.parametrize("dump_format", ["plain", "parallel"])

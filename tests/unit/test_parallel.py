@@ -168,3 +168,12 @@ def test_index_progress_names_each_build_and_its_share(monkeypatch: pytest.Monke
     assert report() == ("2 index build(s) running: orders_pkey on orders (building index: scanning table 25%), "
                         "e_idx on events (building index: loading tuples in tree 75%)")
     assert report() == "no index build running"
+
+
+def test_copy_commands_for_a_table_without_columns() -> None:
+    """A table without columns copies its rows with no column list (`COPY t () ...` would be an error)."""
+    copy = copy_commands(TOOLS, table(columns=()), "s-1", binary=True)
+    reader = [copy.reader[i + 1] for i, a in enumerate(copy.reader) if a == "-c"]
+    writer = [copy.writer[i + 1] for i, a in enumerate(copy.writer) if a == "-c"]
+    assert reader[-1] == 'COPY "Sales ""Data"""."Café ☕" TO STDOUT (FORMAT binary)'
+    assert writer[-1] == 'COPY "Sales ""Data"""."Café ☕" FROM STDIN (FORMAT binary, FREEZE)'
