@@ -46,7 +46,7 @@ from tests.support.airflow import AIRFLOW, DagRunResult, dags_test, migrate_meta
 from tests.support.servers import Server, servers_from_env, start_servers  # noqa: E402
 
 sys.path.insert(0, str(REPO / "plugins"))
-from timescale_migration.constants import DUMP_FORMATS  # noqa: E402
+from timescale_migration.constants import DEFAULT_DUMP_FORMAT, DUMP_FORMATS  # noqa: E402
 
 DAG_ID = "migrate_database"
 RESULTS_DIR = REPO / "bench" / "results"
@@ -1105,7 +1105,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=1, help="runs of each method (default 1)")
     parser.add_argument("--skip-documented", action="store_true", help="do not time the documented commands")
     parser.add_argument("--skip-dag", action="store_true", help="do not time the DAG")
-    parser.add_argument("--modes", default="plain", help="comma list of dump_format values for the DAG (plain)")
+    parser.add_argument("--modes", default=DEFAULT_DUMP_FORMAT,
+                        help=f"comma list of dump_format values for the DAG (default {DEFAULT_DUMP_FORMAT}, the DAG's "
+                             f"default; all: {','.join(DUMP_FORMATS)})")
     parser.add_argument("--jobs", type=int, default=2, help="the DAG's jobs param (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the target databases")
     parser.add_argument("--source-db-name", help="source database (default bench_src_<size>mb)")
