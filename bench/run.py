@@ -1246,12 +1246,15 @@ SETTLE_TIMEOUT_S = 90.0
 
 
 def settle(ctx: Context) -> None:
-    """Before each method: a checkpoint on both servers and no autovacuum worker running on either (up to
-    SETTLE_TIMEOUT_S), so that no method pays for the one before it."""
+    """Before each method: a checkpoint on both servers, the kernel's dirty pages written out (the test servers
+    run with fsync=off, so a checkpoint leaves gigabytes for the kernel to flush while the next method runs),
+    and no autovacuum worker running on either server (up to SETTLE_TIMEOUT_S): no method pays for the one
+    before it."""
     started = time.monotonic()
     for server in (ctx.source, ctx.target):
         with server.connect() as conn:
             conn.execute("CHECKPOINT")
+    os.sync()
     while time.monotonic() - started < SETTLE_TIMEOUT_S:
         busy = 0
         for server in (ctx.source, ctx.target):
@@ -1261,7 +1264,7 @@ def settle(ctx: Context) -> None:
         if not busy:
             break
         time.sleep(1)
-    log(f"servers settled in {time.monotonic() - started:.1f}s (checkpoint, no autovacuum running)")
+    log(f"servers settled in {time.monotonic() - started:.1f}s (checkpoint, sync, no autovacuum running)")
 
 
 def timed(ctx: Context, method: Callable[[], MethodResult]) -> MethodResult:
