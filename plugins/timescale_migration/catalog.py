@@ -118,3 +118,8 @@ def sequence_state(conn: psycopg.Connection, schema: str, sequence: str) -> tupl
     """(last_value, is_called) of one sequence."""
     last_value, is_called = run(conn, sql.compose("sequence_state", sequence=(schema, sequence)))[0]
     return int(last_value), bool(is_called)
+
+
+def describe_copies(copies: list[dict[str, Any]]) -> str:
+    """The COPYs of copy_progress.sql as a person reads them: "relation N rows, ..." (empty: none running)."""
+    return ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in copies)

@@ -223,7 +223,7 @@ class ParallelCopy:
         seconds = 0.0
         with exported_snapshot(self.source) as (snapshot, bulk):
             copies = plan_copies(self.tools, bulk, snapshot, binary=self.binary, jobs=self.jobs, split=self.split)
-            binary = sum(1 for t in bulk if self.binary and t.builtin_types)
+            binary = len({c.table for c in copies if c.binary})
             split = len({c.table for c in copies if c.part})
             self.stats = {"bulk_tables": len(bulk), "workers": min(self.jobs, len(copies)),
                           "bulk_bytes": sum(t.bytes for t in bulk), "binary_tables": binary, "split_tables": split}
@@ -288,7 +288,7 @@ class ParallelCopy:
                 tables, moved = done["tables"], done["bytes"]
             with self.target.connect() as conn:
                 running = catalog.rows(conn, "copy_progress")
-            now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in running)
+            now = catalog.describe_copies(running)
             flowing = min(total, moved + sum(int(c["bytes_done"] or 0) for c in running))  # COPYs under way count
             elapsed = time.monotonic() - started
             left = f", about {(total - flowing) * elapsed / flowing:,.0f}s left" if 0 < flowing < total else ""

@@ -183,3 +183,11 @@ def test_run_without_result_rows() -> None:
     conn = FakeConn({"drop_extension": None}, composed={"drop_extension": "DROP EXTENSION"})  # type: ignore[dict-item]
     assert catalog.run(conn, sql.compose("drop_extension", extension="timescaledb")) == []  # type: ignore[arg-type]
     assert 'DROP EXTENSION "timescaledb";' in conn.executed[0][0]
+
+
+def test_describe_copies() -> None:
+    """Each running COPY as "relation N rows" (thousands separated); none: empty, for the caller to word."""
+    assert catalog.describe_copies([{"relation": "orders", "rows_done": 1234567, "bytes_done": 9},
+                                    {"relation": '"Café"', "rows_done": 0, "bytes_done": 0}]) == (
+        'orders 1,234,567 rows, "Café" 0 rows')
+    assert catalog.describe_copies([]) == ""

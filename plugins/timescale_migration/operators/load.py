@@ -95,7 +95,7 @@ def copy_progress(target: Endpoint, expected_bytes: int) -> Callable[[], str | N
         loaded = max(size - first[0], 0)
         elapsed = time.monotonic() - started
         seen.update(c["relation"] for c in copies)
-        now = ", ".join(f"{c['relation']} {c['rows_done']:,} rows" for c in copies) or "no COPY running"
+        now = catalog.describe_copies(copies) or "no COPY running"
         share = ""
         if expected_bytes:
             rate = loaded / max(elapsed, 1e-6)
