@@ -135,15 +135,27 @@ def sum_of(checksum: str) -> int:
     return (int(high) << 32) + int(low)
 
 
-def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool) -> TableSum:
-    """Count and checksum one unit's rows; a type without a binary hash falls back to hashing text."""
+def row_value(columns: tuple[str, ...] | None) -> pgsql.Composable:
+    """What the fast checksum hashes for each row: ROW(t.c1, t.c2, ...) of `columns` (cheaper than the whole-row
+    value `t`, which the server copies for every row), or `t` itself when the columns are not known."""
+    if columns is None:
+        return pgsql.Identifier("t")
+    return pgsql.SQL("ROW({})").format(pgsql.SQL(", ").join(pgsql.Identifier("t", c) for c in columns))
+
+
+def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool,
+             columns: tuple[str, ...] | None = None) -> TableSum:
+    """Count and checksum one unit's rows (`columns`: the unit's columns, for the fast method); a type without
+    a binary hash falls back to hashing text."""
     started = time.monotonic()
     only = pgsql.SQL("ONLY") if unit.only else pgsql.SQL("")
     query_name = "table_checksum_utf8" if utf8 else "table_checksum"
+    values: dict[str, Any] = {"only": only, "table": (unit.schema, unit.name)}
     if method == "fast":
         query_name = "table_checksum_fast"
+        values["columns"] = row_value(columns)
     try:
-        rows, total = catalog.run(conn, sql.compose(query_name, only=only, table=(unit.schema, unit.name)))[0]
+        rows, total = catalog.run(conn, sql.compose(query_name, **values))[0]
     except psycopg.errors.UndefinedFunction:
         if method != "fast":
             raise
@@ -190,6 +202,8 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
             rels = relations(conn)
             work = units(conn, rels)
             sizes = {(s, n): b for s, n, b in _sizes(conn)}
+            columns = {(r["schema_name"], r["table_name"]): tuple(r["columns"])
+                       for r in catalog.rows(conn, "relation_columns")}
             fast_ok = not utf8 and catalog.server_info(conn).version_num >= FAST_HASH_MIN_VERSION
             text_only = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "text_hashed_tables")
                          } if fast_ok else set()
@@ -205,7 +219,8 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
         def one(unit: Unit) -> tuple[Unit, TableSum]:
             conn = pool.get()
             try:
-                return unit, checksum(conn, unit, chosen[unit.relation], utf8=utf8)
+                return unit, checksum(conn, unit, chosen[unit.relation], utf8=utf8,
+                                      columns=columns.get((unit.schema, unit.name)))
             finally:
                 pool.put(conn)
 

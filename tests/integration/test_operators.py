@@ -299,6 +299,11 @@ def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format,
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 3000
     dump = m.ti.xcoms["dump_data"]["dump_file"]
     assert (dump is None) == (dump_format in ("stream", "parallel"))
+    analyzed = m.ti.xcoms["analyze"]  # not `plain`, jobs 2: every relation ANALYZEd, over two sessions
+    assert analyzed["sessions"] == 2 and analyzed["relations"] >= 20
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        never = conn.execute("SELECT relid::regclass::text FROM pg_stat_user_tables WHERE last_analyze IS NULL")
+        assert never.fetchall() == []
     if dump_format == "parallel":
         load = m.ti.xcoms["load"]
         assert load["workers"] == 2 and load["bulk_tables"] >= 10

@@ -372,7 +372,7 @@ def from_clause(text: str) -> str:
 
 def hashing(text: str) -> str:
     """How a checksum statement hashes rows: "fast", "text" or "utf8"."""
-    found = [name for name, marker in (("fast", "hash_record_extended(t, 0)"), ("text", "hashtextextended(t::text, 0)"),
+    found = [name for name, marker in (("fast", "hash_record_extended("), ("text", "hashtextextended(t::text, 0)"),
                                        ("utf8", "convert_to(t::text, 'UTF8')")) if marker in text]
     assert len(found) == 1, text
     return found[0]
@@ -399,6 +399,20 @@ def test_checksum_fast(statements: list[str]) -> None:
     assert len(statements) == 1
     assert hashing(statements[0]) == "fast"
     assert from_clause(statements[0]) == 'FROM ONLY "public"."t" AS t)'
+
+
+def test_checksum_fast_hashes_the_row_of_its_columns(statements: list[str]) -> None:
+    """Given the unit's columns, "fast" hashes ROW(t.c, ...) of them, quoted, in order (not the whole-row value)."""
+    fingerprint.checksum(FakeSession(), TABLE, "fast", utf8=False, columns=("id", 'Odd "c"'))  # type: ignore[arg-type]
+    assert 'hash_record_extended(ROW("t"."id", "t"."Odd ""c"""), 0)' in statements[0]
+
+
+@pytest.mark.parametrize(("columns", "hashed_value"), [((), "ROW()"), (None, '"t"')])
+def test_checksum_fast_without_columns(statements: list[str], columns: tuple[str, ...] | None,
+                                       hashed_value: str) -> None:
+    """A table without columns hashes ROW(); columns not known: the whole-row value."""
+    fingerprint.checksum(FakeSession(), TABLE, "fast", utf8=False, columns=columns)  # type: ignore[arg-type]
+    assert f"hash_record_extended({hashed_value}, 0)" in statements[0]
 
 
 def test_checksum_utf8(statements: list[str]) -> None:
@@ -614,6 +628,9 @@ def side(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             "timescaledb_chunk_units": CHUNKS,
             "large_object_checksums": [{"objects": 2, "hash_high": "5", "hash_low": "6"}],
             "partition_leaves": leaves(("public.p", "public.p1"), ("public.p", "public.p2")),
+            "relation_columns": [{"schema_name": "public", "table_name": "big", "columns": ["id", "Note"]},
+                                 {"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk",
+                                  "columns": ["time", "value"]}],
         }[name]
 
     def run(conn: Any, statement: Any) -> list[tuple[Any, ...]]:
@@ -684,6 +701,15 @@ def test_take_old_server_hashes_by_text(side: dict[str, Any], version_num: int, 
     assert result.methods["public.big"] == method
     assert result.methods["m.h"] == method
     assert result.methods["public.e"] == "text"
+
+
+def test_take_hashes_each_unit_with_its_own_columns(side: dict[str, Any]) -> None:
+    """Each unit hashed by value is hashed as ROW() of its own columns (relation_columns), a chunk's included."""
+    fingerprint.take(lambda: None, jobs=1, utf8=False)
+    texts = {table_name(text): text for text in side["statements"]}
+    assert 'hash_record_extended(ROW("t"."id", "t"."Note"), 0)' in texts["big"]
+    assert 'hash_record_extended(ROW("t"."time", "t"."value"), 0)' in texts["_hyper_1_1_chunk"]
+    assert 'hash_record_extended("t", 0)' in texts["small"]  # not listed: the whole-row value
 
 
 def test_take_utf8_hashes_utf8_text(side: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.unit.operators.conftest import make_plan, write_tools
 from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.operators import analyze as analyze_operator
 from timescale_migration.operators.analyze import AnalyzeOperator
 
 pytestmark = pytest.mark.unit
@@ -29,3 +30,27 @@ def test_analyze_failure_is_retryable(tmp_path: Path, make_context) -> None:
     tools = write_tools(tmp_path / "bin", scripts={"psql": "echo boom; exit 2"})
     with pytest.raises(ClientToolFailed, match="boom"):
         AnalyzeOperator(task_id="analyze").execute(make_context(make_plan(tools)))
+
+
+@pytest.mark.parametrize(("dump_format", "jobs", "parallel"), [("plain", 4, False), ("parallel", 1, False),
+                                                               ("parallel", 2, True), ("directory", 3, True)])
+def test_analyze_parallel_unless_plain_or_one_job(tmp_path: Path, make_context, monkeypatch: pytest.MonkeyPatch,
+                                                  dump_format: str, jobs: int, parallel: bool) -> None:
+    """`plain` (the guide's commands) and jobs=1 run psql -c ANALYZE; other formats analyze over `jobs` sessions."""
+    record = tmp_path / "call.txt"
+    tools = write_tools(tmp_path / "bin", scripts={"psql": f'echo psql > "{record}"'})
+    made: list[int] = []
+
+    class Recorder:
+        def __init__(self, connect: object, jobs: int, log: object) -> None:
+            made.append(jobs)
+
+        def run(self) -> dict[str, object]:
+            return {"relations": 3, "sessions": made[-1], "seconds": 0.1}
+
+    monkeypatch.setattr(analyze_operator, "ParallelAnalyze", Recorder)
+    context = make_context(make_plan(tools), dump_format=dump_format, jobs=jobs)
+    result = AnalyzeOperator(task_id="analyze").execute(context)
+    assert made == ([jobs] if parallel else [])
+    assert record.exists() is not parallel
+    assert result["sessions"] == (jobs if parallel else 1)

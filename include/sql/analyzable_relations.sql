@@ -1,0 +1,16 @@
+-- Every relation a database-wide ANALYZE processes (tables, materialized views, partitioned tables; not temporary
+-- tables, not foreign tables) that the current user may analyze (superuser, owner, database owner except for
+-- shared catalogs, or the MAINTAIN privilege of PostgreSQL 17), largest first: the analyze phase hands them to
+-- several sessions. Chunks and catalogs included, as ANALYZE without a table list would.
+SELECT n.nspname AS schema_name, c.relname AS table_name, pg_relation_size(c.oid) AS bytes
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm', 'p')
+  AND c.relpersistence <> 't'
+  AND ((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)
+       OR pg_has_role(c.relowner, 'USAGE')
+       OR (NOT c.relisshared
+           AND pg_has_role((SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()), 'USAGE'))
+       OR CASE WHEN current_setting('server_version_num')::int >= 170000
+               THEN has_table_privilege(c.oid, 'MAINTAIN') ELSE false END)
+ORDER BY bytes DESC, 1, 2;

@@ -1,0 +1,105 @@
+"""ANALYZE of a whole database over several sessions: every relation a database-wide ANALYZE would process,
+largest first, one statement each, `jobs` at a time (TimescaleDB's chunks are tables of their own, so a
+hypertable's statistics spread over the sessions)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from timescale_migration import catalog, sql
+from timescale_migration.fingerprint import Connect
+from timescale_migration.runner import report_every
+
+
+@dataclass
+class ParallelAnalyze:
+    """Analyzes every relation `connect`'s user may analyze over `jobs` sessions; cancel() stops it."""
+
+    connect: Connect
+    jobs: int
+    log: Any
+    done: list[str] = field(default_factory=list)
+    running: dict[int, str] = field(default_factory=dict)
+    _sessions: list[psycopg.Connection] = field(default_factory=list)
+    _stopped: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self) -> dict[str, Any]:
+        """ANALYZE every relation; {relations, sessions, seconds}. The first error stops the others and is raised."""
+        started = time.monotonic()
+        with self._pool() as sessions:
+            names = [(r["schema_name"], r["table_name"]) for r in catalog.rows(sessions[0], "analyzable_relations")]
+            todo: queue.Queue[tuple[str, str]] = queue.Queue()
+            for name in names:
+                todo.put(name)
+            errors: list[BaseException] = []
+            workers = [threading.Thread(target=self._work, args=(conn, todo, errors), name=f"analyze-{i}")
+                       for i, conn in enumerate(sessions)]
+            with report_every(lambda: self._progress(len(names)), self.log, "analyze"):
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join()
+        if errors:
+            raise errors[0]
+        if self._stopped.is_set():
+            raise RuntimeError("ANALYZE was stopped (on_kill) before every relation was analyzed")
+        seconds = round(time.monotonic() - started, 1)
+        self.log.info("analyzed %d relations in %.1fs over %d session(s)", len(names), seconds, len(sessions))
+        return {"relations": len(names), "sessions": len(sessions), "seconds": seconds}
+
+    def cancel(self) -> None:
+        """Stop handing out relations and cancel the running statements."""
+        self._stopped.set()
+        with self._lock:
+            sessions = list(self._sessions)
+        for conn in sessions:
+            with suppress(psycopg.Error):  # the session is gone already
+                conn.cancel()
+
+    @contextmanager
+    def _pool(self) -> Iterator[list[psycopg.Connection]]:
+        with ExitStack() as stack:
+            for _ in range(max(1, self.jobs)):
+                conn = stack.enter_context(self.connect())
+                conn.execute("SET statement_timeout = 0")  # a role's timeout must not cut a long ANALYZE short
+                with self._lock:
+                    self._sessions.append(conn)
+            yield list(self._sessions)
+
+    def _work(self, conn: psycopg.Connection, todo: queue.Queue[tuple[str, str]],
+              errors: list[BaseException]) -> None:
+        while not self._stopped.is_set():
+            try:
+                name = todo.get_nowait()
+            except queue.Empty:
+                return
+            shown = ".".join(name)
+            with self._lock:
+                self.running[id(conn)] = shown
+            try:
+                catalog.run(conn, sql.compose("analyze_relation", table=name))
+            except psycopg.errors.UndefinedTable:
+                self.log.warning("%s is gone: not analyzed", shown)
+            except BaseException as err:
+                errors.append(err)
+                self.cancel()
+                return
+            finally:
+                with self._lock:
+                    self.running.pop(id(conn), None)
+            with self._lock:
+                self.done.append(shown)
+
+    def _progress(self, total: int) -> str:
+        with self._lock:
+            count, now = len(self.done), ", ".join(sorted(self.running.values())) or "-"
+        return f"{count} of {total} relations analyzed; now: {now}"

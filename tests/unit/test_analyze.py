@@ -1,0 +1,122 @@
+"""Unit tests of analyze.py: relations handed to `jobs` sessions, errors, cancel (no server: sessions faked)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import pytest
+
+from timescale_migration import analyze, catalog
+
+pytestmark = pytest.mark.unit
+
+RELATIONS = [("public", "big", 900), ("_timescaledb_internal", "_hyper_1_1_chunk", 500), ("public", "Odd \"t\"", 10),
+             ("pg_catalog", "pg_class", 5), ("public", "h", 0)]
+
+
+class Session:
+    """A fake psycopg session: records what it executes and whether it was cancelled."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.executed: list[str] = []
+        self.cancelled = False
+
+    def execute(self, statement: str) -> None:
+        self.executed.append(statement)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Sessions opened by connect() (recorded, closed on exit); catalog.rows answers analyzable_relations;
+    catalog.run records each ANALYZE with its session and raises state["fail"][name] if set."""
+    state: dict[str, Any] = {"sessions": [], "closed": [], "analyzed": [], "fail": {}, "asked": []}
+    lock = threading.Lock()
+
+    @contextmanager
+    def connect() -> Iterator[Session]:
+        session = Session(f"s{len(state['sessions'])}")
+        state["sessions"].append(session)
+        yield session
+        state["closed"].append(session.name)
+
+    def rows(conn: Any, name: str, params: Any = None) -> list[dict[str, Any]]:
+        state["asked"].append(name)
+        return [{"schema_name": s, "table_name": t, "bytes": b} for s, t, b in RELATIONS]
+
+    def run(conn: Session, statement: Any, params: Any = None) -> list[Any]:
+        text = " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--"))
+        name = text.removeprefix("ANALYZE ").rstrip(";")
+        with lock:
+            state["analyzed"].append((conn.name, name))
+        if state.get("on_analyze"):
+            state["on_analyze"]()
+        if name in state["fail"]:
+            raise state["fail"][name]
+        return []
+
+    state["connect"] = connect
+    monkeypatch.setattr(catalog, "rows", rows)
+    monkeypatch.setattr(catalog, "run", run)
+    return state
+
+
+LOG = logging.getLogger("test")
+QUOTED = ['"public"."big"', '"_timescaledb_internal"."_hyper_1_1_chunk"', '"public"."Odd ""t"""',
+          '"pg_catalog"."pg_class"', '"public"."h"']
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_every_relation_analyzed_once_over_jobs_sessions(server: dict[str, Any], jobs: int) -> None:
+    """Every analyzable relation gets one ANALYZE (quoted), over `jobs` sessions without a statement timeout;
+    the sessions are closed after."""
+    result = analyze.ParallelAnalyze(server["connect"], jobs, LOG).run()
+    assert sorted(name for _, name in server["analyzed"]) == sorted(QUOTED)
+    assert server["asked"] == ["analyzable_relations"]
+    assert len(server["sessions"]) == jobs
+    assert all(s.executed == ["SET statement_timeout = 0"] for s in server["sessions"])
+    assert sorted(server["closed"]) == sorted(s.name for s in server["sessions"])
+    assert (result["relations"], result["sessions"]) == (len(RELATIONS), jobs)
+    assert result["seconds"] >= 0
+
+
+def test_one_session_goes_largest_first(server: dict[str, Any]) -> None:
+    """Relations are handed out in the order the catalog gives them (largest first)."""
+    analyze.ParallelAnalyze(server["connect"], 1, LOG).run()
+    assert [name for _, name in server["analyzed"]] == QUOTED
+
+
+def test_a_relation_gone_meanwhile_is_skipped(server: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    """A relation dropped since it was listed is not an error: a warning names it; the rest are analyzed."""
+    server["fail"]['"public"."Odd ""t"""'] = psycopg.errors.UndefinedTable("relation does not exist")
+    with caplog.at_level(logging.WARNING, logger="test"):
+        result = analyze.ParallelAnalyze(server["connect"], 2, LOG).run()
+    assert result["relations"] == len(RELATIONS)
+    assert len(server["analyzed"]) == len(RELATIONS)
+    assert 'public.Odd "t" is gone: not analyzed' in caplog.text
+
+
+def test_an_error_stops_the_others_and_is_raised(server: dict[str, Any]) -> None:
+    """Any other error is raised (the task fails and Airflow retries it) and no further relation is started."""
+    server["fail"]['"public"."big"'] = psycopg.errors.InsufficientPrivilege("permission denied")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        analyze.ParallelAnalyze(server["connect"], 1, LOG).run()
+    assert [name for _, name in server["analyzed"]] == ['"public"."big"']
+
+
+def test_cancel_cancels_every_session_and_fails_the_run(server: dict[str, Any]) -> None:
+    """cancel() (on_kill) cancels each session's statement; the run then fails instead of reporting success."""
+    job = analyze.ParallelAnalyze(server["connect"], 2, LOG)
+    server["on_analyze"] = job.cancel
+    with pytest.raises(RuntimeError, match="stopped"):
+        job.run()
+    assert all(s.cancelled for s in server["sessions"])
+    assert len(server["analyzed"]) < len(RELATIONS)
