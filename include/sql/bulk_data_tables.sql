@@ -1,7 +1,8 @@
 -- Tables whose rows the `parallel` format copies itself: ordinary tables (partition leaves and TimescaleDB
 -- chunks included) that are not part of an extension, largest first, each with the columns COPY moves (not
 -- dropped, not generated, in the table's order) and whether every one of them has a built-in type (only those
--- tables may travel in COPY's binary format), and its heap's blocks (a split table is copied in block ranges).
+-- tables may travel in COPY's binary format), its heap's blocks (a split table is copied in block ranges), and
+-- whether it (or its TOAST table) sets autovacuum_enabled itself (the load leaves those settings alone).
 -- The rest travel in the skeleton.
 SELECT n.nspname AS schema_name, c.relname AS table_name, pg_table_size(c.oid) AS bytes,
        pg_relation_size(c.oid) / current_setting('block_size')::bigint AS blocks,
@@ -10,7 +11,9 @@ SELECT n.nspname AS schema_name, c.relname AS table_name, pg_table_size(c.oid) A
              ORDER BY a.attnum) AS columns,
        NOT EXISTS (SELECT 1 FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-                     AND a.atttypid >= 16384) AS builtin_types
+                     AND a.atttypid >= 16384) AS builtin_types,
+       EXISTS (SELECT 1 FROM pg_class r, unnest(r.reloptions) AS o(option)
+               WHERE r.oid IN (c.oid, c.reltoastrelid) AND starts_with(o.option, 'autovacuum_enabled=')) AS autovacuum_set
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r'

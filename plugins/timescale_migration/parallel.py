@@ -9,6 +9,9 @@
    run the same major version and every column has a built-in type (text otherwise), written with FREEZE; a
    table larger than one worker's share is split into block ranges copied at once (without FREEZE).
 5. `pg_restore --section=post-data -j jobs`: indexes, constraints, triggers, in parallel.
+
+From step 3 to the end of step 5 autovacuum is off on the large tables (it would analyze and vacuum them while
+they are filled and indexed: work the analyze phase does anyway, and locks the index builds wait for).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from psycopg import sql as pgsql
 
 from timescale_migration import catalog, sql, workdir
@@ -41,7 +45,7 @@ from timescale_migration.constants import (
     TIMESCALEDB_CATALOG,
 )
 from timescale_migration.endpoints import Endpoint
-from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.runner import ToolRunner, report_every
 
 
@@ -55,6 +59,7 @@ class BulkTable:
     columns: tuple[str, ...]
     builtin_types: bool
     blocks: int = 0
+    autovacuum_set: bool = False
 
     @property
     def pattern(self) -> str:
@@ -155,7 +160,50 @@ def plan_copies(tools: ClientTools, tables: list[BulkTable], snapshot: str, *, b
 def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
     """BulkTable of each bulk_data_tables row."""
     return [BulkTable(r["schema_name"], r["table_name"], int(r["bytes"]), tuple(r["columns"]),
-                      bool(r["builtin_types"]), int(r["blocks"])) for r in rows]
+                      bool(r["builtin_types"]), int(r["blocks"]), bool(r.get("autovacuum_set"))) for r in rows]
+
+
+@contextmanager
+def autovacuum_paused(target: Endpoint, tables: list[BulkTable], log: Any) -> Iterator[None]:
+    """Autovacuum off on the target's `tables` for the block, then reset (tables whose source sets
+    autovacuum_enabled itself are left alone). Best effort: a table that refuses is loaded as it is."""
+    paused: list[BulkTable] = []
+    with target.connect() as conn:
+        for table in (t for t in tables if not t.autovacuum_set):
+            try:
+                catalog.run(conn, sql.compose("autovacuum_off", table=(table.schema, table.name)))
+                paused.append(table)
+            except psycopg.Error as err:
+                log.warning("autovacuum stays on for %s during the load: %s", table.label, err)
+    log.info("autovacuum off on %d of %d large table(s) until their indexes are built", len(paused), len(tables))
+    try:
+        yield
+    except BaseException:
+        _reset_autovacuum(target, paused, log, strict=False)  # the load's own error is the one to raise
+        raise
+    _reset_autovacuum(target, paused, log, strict=True)
+
+
+def _reset_autovacuum(target: Endpoint, tables: list[BulkTable], log: Any, *, strict: bool) -> None:
+    """RESET every table's autovacuum settings; a table left with autovacuum off fails the load when `strict`."""
+    failed: list[str] = []
+    try:
+        with target.connect() as conn:
+            for table in tables:
+                try:
+                    catalog.run(conn, sql.compose("autovacuum_reset", table=(table.schema, table.name)))
+                except psycopg.Error as err:
+                    failed.append(f"{table.label} ({err})")
+    except Exception as err:  # the target went away
+        failed = [f"every paused table ({err})"]
+    if not failed:
+        log.info("autovacuum settings of %d table(s) reset", len(tables))
+        return
+    message = (f"autovacuum is still off on {', '.join(failed[:10])}: run ALTER TABLE ... RESET "
+               "(autovacuum_enabled, toast.autovacuum_enabled) on them, or drop the target database")
+    if strict:
+        raise MigrationError(message)
+    log.error(message)
 
 
 def index_progress(target: Endpoint) -> Callable[[], str]:
@@ -237,14 +285,15 @@ class ParallelCopy:
                 self.source.libpq_env())
             restore = self._restore_argv
             seconds += self._runner().run(restore(section="pre-data"), env)
-            if self.timescaledb:
-                seconds += self._runner().run(restore(section="data", schema=TIMESCALEDB_CATALOG), env)
-            seconds += self._runner().run(
-                restore(section="data", exclude_schema=TIMESCALEDB_CATALOG if self.timescaledb else None,
-                        jobs=self.jobs), env)
-            seconds += self._copy_all(copies, env)
-        seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
-                                      progress=index_progress(self.target))
+            with autovacuum_paused(self.target, bulk, self.log):
+                if self.timescaledb:
+                    seconds += self._runner().run(restore(section="data", schema=TIMESCALEDB_CATALOG), env)
+                seconds += self._runner().run(
+                    restore(section="data", exclude_schema=TIMESCALEDB_CATALOG if self.timescaledb else None,
+                            jobs=self.jobs), env)
+                seconds += self._copy_all(copies, env)
+                seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
+                                              progress=index_progress(self.target))
         return seconds
 
     def _restore_argv(self, *, section: str, jobs: int = 1, schema: str | None = None,

@@ -331,12 +331,17 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
         conn.execute("INSERT INTO big_child SELECT g, 'child' FROM generate_series(60001, 60100) g")
         conn.execute("CREATE TABLE no_columns ()")
         conn.execute("INSERT INTO no_columns SELECT FROM generate_series(1, 700)")
+        conn.execute("CREATE TABLE tuned (id int) WITH (autovacuum_enabled = false, fillfactor = 80)")
+        conn.execute("INSERT INTO tuned SELECT generate_series(1, 500)")
     for op in phases():
         m.run(op)
     load = m.ti.xcoms["load"]
     assert 0 < load["binary_tables"] < load["bulk_tables"] and load["split_tables"] >= 1
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 60000
-    with servers.tsdb_target.connect(m.tgt_db) as conn:
+    with servers.tsdb_target.connect(m.tgt_db) as conn:  # autovacuum was off during the load: reset, not lost
+        autovacuum_set = conn.execute("SELECT c.oid::regclass::text, c.reloptions FROM pg_class c "
+                                      "WHERE array_to_string(c.reloptions, ',') LIKE '%autovacuum%'").fetchall()
+        assert autovacuum_set == [("tuned", ["autovacuum_enabled=false", "fillfactor=80"])]
         assert conn.execute("SELECT count(*) FROM ONLY big_parent").fetchone() == (60000,)
         assert conn.execute("SELECT count(*) FROM big_parent").fetchone() == (60100,)
         assert conn.execute("SELECT count(*) FROM no_columns").fetchone() == (700,)

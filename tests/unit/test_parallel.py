@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 
 from timescale_migration import catalog
@@ -14,9 +16,11 @@ from timescale_migration.clienttools import (
     pg_dump_skeleton_argv,
     pg_restore_argv,
 )
+from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.parallel import (
     BulkTable,
     Part,
+    autovacuum_paused,
     bulk_tables,
     copy_commands,
     index_progress,
@@ -91,8 +95,8 @@ def test_copy_commands_snapshot_is_a_literal() -> None:
 def test_bulk_tables_from_rows() -> None:
     """Rows of bulk_data_tables become BulkTable with their exact pg_dump pattern."""
     [bulk] = bulk_tables([{"schema_name": "s", "table_name": "a.b", "bytes": 7, "columns": ["x"],
-                           "builtin_types": False, "blocks": 3}])
-    assert bulk == BulkTable("s", "a.b", 7, ("x",), False, 3)
+                           "builtin_types": False, "blocks": 3, "autovacuum_set": True}])
+    assert bulk == BulkTable("s", "a.b", 7, ("x",), False, 3, autovacuum_set=True)
     assert bulk.pattern == '"s"."a.b"' and bulk.label == "s.a.b"
 
 
@@ -177,3 +181,59 @@ def test_copy_commands_for_a_table_without_columns() -> None:
     writer = [copy.writer[i + 1] for i, a in enumerate(copy.writer) if a == "-c"]
     assert reader[-1] == 'COPY "Sales ""Data"""."Café ☕" TO STDOUT (FORMAT binary)'
     assert writer[-1] == 'COPY "Sales ""Data"""."Café ☕" FROM STDIN (FORMAT binary, FREEZE)'
+
+
+@pytest.fixture
+def altered(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """catalog.run stubbed: records each ALTER TABLE; state["refuse"] names tables whose ALTER fails."""
+    state: dict[str, list[str]] = {"statements": [], "refuse": []}
+
+    def run(conn: object, statement: object, params: object = None) -> list[tuple[object, ...]]:
+        text = " ".join(line for line in statement.as_string().splitlines()  # type: ignore[attr-defined]
+                        if not line.startswith("--"))
+        if any(f'"{name}"' in text for name in state["refuse"]):
+            raise psycopg.errors.InsufficientPrivilege("must be owner of table")
+        state["statements"].append(text)
+        return []
+
+    monkeypatch.setattr(catalog, "run", run)
+    return state
+
+
+PAUSED = [big("a", 1), BulkTable("s", "own", MB, ("id",), True, 128, autovacuum_set=True), big("Odd b", 1)]
+OFF = "SET (autovacuum_enabled = false, toast.autovacuum_enabled = false);"
+RESET = "RESET (autovacuum_enabled, toast.autovacuum_enabled);"
+
+
+def test_autovacuum_paused_off_then_reset(altered: dict[str, list[str]]) -> None:
+    """Autovacuum off on each table (not on one whose source sets it itself) for the block, reset after."""
+    with autovacuum_paused(_Target(), PAUSED, logging.getLogger("t")):  # type: ignore[arg-type]
+        assert altered["statements"] == [f'ALTER TABLE "public"."a" {OFF}', f'ALTER TABLE "public"."Odd b" {OFF}']
+    assert altered["statements"][2:] == [f'ALTER TABLE "public"."a" {RESET}', f'ALTER TABLE "public"."Odd b" {RESET}']
+
+
+def test_autovacuum_paused_reset_after_a_failure_keeps_the_error(altered: dict[str, list[str]]) -> None:
+    """A failing load still resets the tables, and its own error is the one raised."""
+    paused = autovacuum_paused(_Target(), PAUSED, logging.getLogger("t"))  # type: ignore[arg-type]
+    with pytest.raises(ClientToolFailed, match="copy broke"), paused:
+        raise ClientToolFailed("copy broke")
+    assert [t for t in altered["statements"] if RESET in t] == [f'ALTER TABLE "public"."a" {RESET}',
+                                                                 f'ALTER TABLE "public"."Odd b" {RESET}']
+
+
+def test_autovacuum_paused_table_that_refuses_is_loaded_as_it_is(altered: dict[str, list[str]],
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """A table whose ALTER is refused keeps autovacuum on (a warning), and is not reset."""
+    altered["refuse"] = ["a"]
+    with caplog.at_level(logging.WARNING, logger="t"), autovacuum_paused(
+            _Target(), PAUSED, logging.getLogger("t")):  # type: ignore[arg-type]
+        altered["refuse"] = []
+    assert "autovacuum stays on for public.a" in caplog.text
+    assert altered["statements"] == [f'ALTER TABLE "public"."Odd b" {OFF}', f'ALTER TABLE "public"."Odd b" {RESET}']
+
+
+def test_autovacuum_left_off_fails_the_load(altered: dict[str, list[str]]) -> None:
+    """A table whose reset fails after a successful load fails the load, naming the table and the fix."""
+    paused = autovacuum_paused(_Target(), PAUSED, logging.getLogger("t"))  # type: ignore[arg-type]
+    with pytest.raises(MigrationError, match=r"autovacuum is still off on public\.a .*RESET"), paused:
+        altered["refuse"] = ["a"]
