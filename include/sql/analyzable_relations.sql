@@ -1,12 +1,17 @@
 -- Every relation a database-wide ANALYZE processes (tables, materialized views, partitioned tables; not temporary
 -- tables, not foreign tables) that the current user may analyze (superuser, owner, database owner except for
 -- shared catalogs, or the MAINTAIN privilege of PostgreSQL 17), largest first: the analyze phase hands them to
--- several sessions. Chunks and catalogs included, as ANALYZE without a table list would.
-SELECT n.nspname AS schema_name, c.relname AS table_name, pg_relation_size(c.oid) AS bytes
+-- several sessions. Chunks and catalogs included, as ANALYZE without a table list would. Partitions are left
+-- to their partitioned root: ANALYZE of a partitioned table analyzes every partition too (its size is theirs).
+SELECT n.nspname AS schema_name, c.relname AS table_name,
+       CASE WHEN c.relkind = 'p'
+            THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+            ELSE pg_relation_size(c.oid) END AS bytes
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'm', 'p')
   AND c.relpersistence <> 't'
+  AND NOT c.relispartition
   AND ((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)
        OR pg_has_role(c.relowner, 'USAGE')
        OR (NOT c.relisshared

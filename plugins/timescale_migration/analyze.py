@@ -1,6 +1,7 @@
 """ANALYZE of a whole database over several sessions: every relation a database-wide ANALYZE would process,
-largest first, one statement each, `jobs` at a time (TimescaleDB's chunks are tables of their own, so a
-hypertable's statistics spread over the sessions)."""
+largest first, one statement each, `jobs` at a time. TimescaleDB's chunks are tables of their own, so a
+hypertable's statistics spread over the sessions; its root is analyzed as a database-wide ANALYZE does it
+(TimescaleDB stepping aside for that one statement), since naming a hypertable analyzes all its chunks again."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class ParallelAnalyze:
     log: Any
     done: list[str] = field(default_factory=list)
     running: dict[int, str] = field(default_factory=dict)
+    roots: set[tuple[str, str]] = field(default_factory=set)
     _sessions: list[psycopg.Connection] = field(default_factory=list)
     _stopped: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -37,6 +39,9 @@ class ParallelAnalyze:
         started = time.monotonic()
         with self._pool() as sessions:
             names = [(r["schema_name"], r["table_name"]) for r in catalog.rows(sessions[0], "analyzable_relations")]
+            if "timescaledb" in catalog.installed_extensions(sessions[0]):
+                self.roots = {(r["schema_name"], r["table_name"])
+                              for r in catalog.rows(sessions[0], "timescaledb_hypertable_roots")}
             todo: queue.Queue[tuple[str, str]] = queue.Queue()
             for name in names:
                 todo.put(name)
@@ -86,7 +91,7 @@ class ParallelAnalyze:
             with self._lock:
                 self.running[id(conn)] = shown
             try:
-                catalog.run(conn, sql.compose("analyze_relation", table=name))
+                self._analyze(conn, name)
             except psycopg.errors.UndefinedTable:
                 self.log.warning("%s is gone: not analyzed", shown)
             except BaseException as err:
@@ -98,6 +103,20 @@ class ParallelAnalyze:
                     self.running.pop(id(conn), None)
             with self._lock:
                 self.done.append(shown)
+
+    def _analyze(self, conn: psycopg.Connection, name: tuple[str, str]) -> None:
+        """One ANALYZE; a hypertable root's with TimescaleDB stepped aside (if that fails: as TimescaleDB does it)."""
+        statement = sql.compose("analyze_relation", table=name)
+        if name in self.roots:
+            try:
+                with conn.transaction():
+                    catalog.run(conn, sql.query("analyze_root_natively"))
+                    catalog.run(conn, statement)
+                return
+            except psycopg.Error as err:
+                self.log.warning("ANALYZE of hypertable %s alone failed (%s): analyzing it with its chunks",
+                                 ".".join(name), err)
+        catalog.run(conn, statement)
 
     def _progress(self, total: int) -> str:
         with self._lock:

@@ -304,6 +304,11 @@ def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format,
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         never = conn.execute("SELECT relid::regclass::text FROM pg_stat_user_tables WHERE last_analyze IS NULL")
         assert never.fetchall() == []
+        twice = conn.execute("SELECT relid::regclass::text FROM pg_stat_user_tables WHERE analyze_count > 1")
+        assert twice.fetchall() == []  # naming a hypertable would have analyzed its chunks a second time
+        if kind == "timescaledb":  # a hypertable's root gets the inherited statistics of all its chunks
+            inherited = conn.execute("SELECT count(*) FROM pg_stats WHERE inherited AND tablename = 'conditions'")
+            assert inherited.fetchone()[0] >= 3
     if dump_format == "parallel":
         load = m.ti.xcoms["load"]
         assert load["workers"] == 2 and load["bulk_tables"] >= 10

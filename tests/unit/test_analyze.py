@@ -30,6 +30,16 @@ class Session:
     def execute(self, statement: str) -> None:
         self.executed.append(statement)
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.executed.append("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.executed.append("ROLLBACK")
+            raise
+        self.executed.append("COMMIT")
+
     def cancel(self) -> None:
         self.cancelled = True
 
@@ -38,7 +48,8 @@ class Session:
 def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Sessions opened by connect() (recorded, closed on exit); catalog.rows answers analyzable_relations;
     catalog.run records each ANALYZE with its session and raises state["fail"][name] if set."""
-    state: dict[str, Any] = {"sessions": [], "closed": [], "analyzed": [], "fail": {}, "asked": []}
+    state: dict[str, Any] = {"sessions": [], "closed": [], "analyzed": [], "fail": {}, "asked": [],
+                             "extensions": [], "roots": []}
     lock = threading.Lock()
 
     @contextmanager
@@ -50,11 +61,22 @@ def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def rows(conn: Any, name: str, params: Any = None) -> list[dict[str, Any]]:
         state["asked"].append(name)
-        return [{"schema_name": s, "table_name": t, "bytes": b} for s, t, b in RELATIONS]
+        return {
+            "analyzable_relations": [{"schema_name": s, "table_name": t, "bytes": b} for s, t, b in RELATIONS],
+            "installed_extensions": [{"name": e, "version": "2.19.3", "schema_name": "public"}
+                                     for e in state["extensions"]],
+            "timescaledb_hypertable_roots": [{"schema_name": s, "table_name": t} for s, t in state["roots"]],
+        }[name]
 
     def run(conn: Session, statement: Any, params: Any = None) -> list[Any]:
-        text = " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--"))
+        text = " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--")).strip()
+        if text.startswith("SET LOCAL"):
+            conn.executed.append(text)
+            if state.get("refuse_native"):
+                raise psycopg.errors.InternalError("tried calling catalog_get when extension isn't loaded")
+            return []
         name = text.removeprefix("ANALYZE ").rstrip(";")
+        conn.executed.append(f"ANALYZE {name}")
         with lock:
             state["analyzed"].append((conn.name, name))
         if state.get("on_analyze"):
@@ -80,9 +102,10 @@ def test_every_relation_analyzed_once_over_jobs_sessions(server: dict[str, Any],
     the sessions are closed after."""
     result = analyze.ParallelAnalyze(server["connect"], jobs, LOG).run()
     assert sorted(name for _, name in server["analyzed"]) == sorted(QUOTED)
-    assert server["asked"] == ["analyzable_relations"]
+    assert server["asked"] == ["analyzable_relations", "installed_extensions"]  # no TimescaleDB: no roots asked
     assert len(server["sessions"]) == jobs
-    assert all(s.executed == ["SET statement_timeout = 0"] for s in server["sessions"])
+    assert all(s.executed[0] == "SET statement_timeout = 0" for s in server["sessions"])
+    assert not any("BEGIN" in s.executed for s in server["sessions"])
     assert sorted(server["closed"]) == sorted(s.name for s in server["sessions"])
     assert (result["relations"], result["sessions"]) == (len(RELATIONS), jobs)
     assert result["seconds"] >= 0
@@ -120,3 +143,36 @@ def test_cancel_cancels_every_session_and_fails_the_run(server: dict[str, Any]) 
         job.run()
     assert all(s.cancelled for s in server["sessions"])
     assert len(server["analyzed"]) < len(RELATIONS)
+
+
+def root_statements(server: dict[str, Any]) -> list[str]:
+    """What the session that analyzed public.h executed for it, from its BEGIN (or its ANALYZE) on."""
+    [session] = [s for s in server["sessions"] if 'ANALYZE "public"."h"' in s.executed]
+    end = session.executed.index('ANALYZE "public"."h"')
+    start = end - 2 if session.executed[end - 2:end - 1] == ["BEGIN"] else end
+    return session.executed[start:end + 2]
+
+
+def test_hypertable_root_analyzed_alone(server: dict[str, Any]) -> None:
+    """With TimescaleDB, a hypertable root is analyzed in a transaction with timescaledb.restoring on locally
+    (TimescaleDB steps aside, as for a database-wide ANALYZE; its chunks are analyzed on their own)."""
+    server["extensions"], server["roots"] = ["timescaledb"], [("public", "h")]
+    analyze.ParallelAnalyze(server["connect"], 2, LOG).run()
+    assert "timescaledb_hypertable_roots" in server["asked"]
+    assert root_statements(server) == ["BEGIN", "SET LOCAL timescaledb.restoring = on;", 'ANALYZE "public"."h"',
+                                       "COMMIT"]
+    assert sorted(name for _, name in server["analyzed"]) == sorted(QUOTED)
+
+
+def test_hypertable_root_falls_back_to_timescaledb_analyze(server: dict[str, Any],
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    """If analyzing the root alone fails, it is analyzed the ordinary way (with its chunks), with a warning."""
+    server["extensions"], server["roots"] = ["timescaledb"], [("public", "h")]
+    server["refuse_native"] = True
+    with caplog.at_level(logging.WARNING, logger="test"):
+        analyze.ParallelAnalyze(server["connect"], 1, LOG).run()
+    [session] = server["sessions"]
+    start = session.executed.index("BEGIN")
+    assert session.executed[start:start + 4] == ["BEGIN", "SET LOCAL timescaledb.restoring = on;", "ROLLBACK",
+                                                 'ANALYZE "public"."h"']
+    assert "ANALYZE of hypertable public.h alone failed" in caplog.text
