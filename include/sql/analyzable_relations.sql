@@ -3,10 +3,15 @@
 -- shared catalogs, or the MAINTAIN privilege of PostgreSQL 17), largest first: the analyze phase hands them to
 -- several sessions. Chunks and catalogs included, as ANALYZE without a table list would. Partitions are left
 -- to their partitioned root: ANALYZE of a partitioned table analyzes every partition too (its size is theirs).
-SELECT n.nspname AS schema_name, c.relname AS table_name,
+-- An inheritance parent (a hypertable's root) counts its children's size: its ANALYZE may have to read them.
+-- `reachable`: the login may name it (USAGE on its schema), which ANALYZE by name needs and ANALYZE of the whole
+-- database does not.
+SELECT n.nspname AS schema_name, c.relname AS table_name, has_schema_privilege(n.oid, 'USAGE') AS reachable,
        CASE WHEN c.relkind = 'p'
             THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
-            ELSE pg_relation_size(c.oid) END AS bytes
+            ELSE pg_relation_size(c.oid)
+                 + (SELECT coalesce(sum(pg_relation_size(i.inhrelid)), 0) FROM pg_inherits i
+                    WHERE i.inhparent = c.oid) END AS bytes
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'm', 'p')

@@ -1,7 +1,9 @@
 """ANALYZE of a whole database over several sessions: every relation a database-wide ANALYZE would process,
 largest first, one statement each, `jobs` at a time. TimescaleDB's chunks are tables of their own, so a
 hypertable's statistics spread over the sessions; its root is analyzed as a database-wide ANALYZE does it
-(TimescaleDB stepping aside for that one statement), since naming a hypertable analyzes all its chunks again."""
+(TimescaleDB stepping aside for that one statement), since naming a hypertable analyzes all its chunks again.
+A login that may not make TimescaleDB step aside (timescaledb.restoring is a superuser setting) analyzes each
+hypertable with its chunks instead, in one statement, and its chunks not again."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class ParallelAnalyze:
     done: list[str] = field(default_factory=list)
     running: dict[int, str] = field(default_factory=dict)
     roots: set[tuple[str, str]] = field(default_factory=set)
+    native_roots: bool = False
     _sessions: list[psycopg.Connection] = field(default_factory=list)
     _stopped: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -38,10 +41,12 @@ class ParallelAnalyze:
         """ANALYZE every relation; {relations, sessions, seconds}. The first error stops the others and is raised."""
         started = time.monotonic()
         with self._pool() as sessions:
-            names = [(r["schema_name"], r["table_name"]) for r in catalog.rows(sessions[0], "analyzable_relations")]
+            relations = catalog.rows(sessions[0], "analyzable_relations")
+            if unreachable := [f"{r['schema_name']}.{r['table_name']}" for r in relations if not r["reachable"]]:
+                return self._whole_database(sessions[0], unreachable, started)
+            names = [(r["schema_name"], r["table_name"]) for r in relations]
             if "timescaledb" in catalog.installed_extensions(sessions[0]):
-                self.roots = {(r["schema_name"], r["table_name"])
-                              for r in catalog.rows(sessions[0], "timescaledb_hypertable_roots")}
+                names = self._hypertables(sessions[0], names)
             todo: queue.Queue[tuple[str, str]] = queue.Queue()
             for name in names:
                 todo.put(name)
@@ -104,10 +109,36 @@ class ParallelAnalyze:
             with self._lock:
                 self.done.append(shown)
 
+    def _whole_database(self, conn: psycopg.Connection, unreachable: list[str], started: float) -> dict[str, Any]:
+        """One database-wide ANALYZE: some relation can only be analyzed without being named."""
+        self.log.info("%s has no USAGE on the schema of %s: one ANALYZE of the whole database instead",
+                      conn.info.user, ", ".join(unreachable[:5]))
+        with report_every(lambda: "ANALYZE of the whole database running", self.log, "analyze"):
+            catalog.run(conn, sql.query("analyze_database"))
+        seconds = round(time.monotonic() - started, 1)
+        return {"relations": None, "sessions": 1, "seconds": seconds}
+
+    def _hypertables(self, conn: psycopg.Connection, names: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Note the hypertable roots; if TimescaleDB cannot step aside for this login, drop the chunks from
+        `names` (each root's ANALYZE covers them)."""
+        self.roots = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "timescaledb_hypertable_roots")}
+        if not self.roots:
+            return names
+        try:
+            with conn.transaction(force_rollback=True):
+                catalog.run(conn, sql.query("analyze_root_natively"))
+            self.native_roots = True
+            return names
+        except psycopg.errors.InsufficientPrivilege:
+            chunks = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "timescaledb_all_chunks")}
+            self.log.info("%s may not set timescaledb.restoring: each of %d hypertable(s) is analyzed with its "
+                          "chunks in one statement", conn.info.user, len(self.roots))
+            return [name for name in names if name not in chunks]
+
     def _analyze(self, conn: psycopg.Connection, name: tuple[str, str]) -> None:
         """One ANALYZE; a hypertable root's with TimescaleDB stepped aside (if that fails: as TimescaleDB does it)."""
         statement = sql.compose("analyze_relation", table=name)
-        if name in self.roots:
+        if name in self.roots and self.native_roots:
             try:
                 with conn.transaction():
                     catalog.run(conn, sql.query("analyze_root_natively"))

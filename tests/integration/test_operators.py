@@ -264,6 +264,27 @@ def test_non_superuser_target_gets_roles_and_data(make_migration, servers, monke
             conn.execute(f"DROP ROLE IF EXISTS nsr_{unique}_app")
 
 
+def test_parallel_analyze_by_a_login_without_superuser(make_migration, servers, monkeypatch, nonsuper_target):
+    """A Timescale-like login (owns the database, no superuser, so TimescaleDB cannot step aside for it) analyzes
+    each hypertable with its chunks in one statement: every relation exactly once, the roots' inherited
+    statistics included."""
+    m = make_migration(servers.tsdb_source, servers.tsdb_target, dump_format="parallel", drain=False)
+    servers.tsdb_source.psql_file(m.src_db, SAMPLES / "timescaledb_sample.sql")
+    run_until(m, "post_restore")
+    role = nonsuper_target[0]
+    _as_nonsuper(m, servers, monkeypatch, *nonsuper_target)
+    with servers.tsdb_target.connect(m.tgt_db) as conn:  # as if it had restored them itself: it may name them
+        for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"):
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), sql.Identifier(role)))
+    result = m.run(AnalyzeOperator(task_id="analyze"))
+    assert result["sessions"] == 2 and result["relations"] >= 20
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        counts = conn.execute("SELECT relid::regclass::text, analyze_count FROM pg_stat_user_tables").fetchall()
+        inherited = conn.execute("SELECT count(*) FROM pg_stats WHERE inherited AND tablename = 'conditions'")
+        assert inherited.fetchone()[0] >= 3
+    assert len(counts) >= 20 and {count for _, count in counts} == {1}, counts
+
+
 def test_rows_hidden_by_forced_row_security_are_reported(make_migration, servers, monkeypatch, nonsuper_target):
     """FORCE ROW LEVEL SECURITY hides rows from a non-superuser owner: verify names the table, never counts 0."""
     m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",), roles=False)

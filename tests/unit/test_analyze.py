@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -26,19 +27,24 @@ class Session:
         self.name = name
         self.executed: list[str] = []
         self.cancelled = False
+        self.in_transaction = False
+        self.info = SimpleNamespace(user="tsdbadmin")
 
     def execute(self, statement: str) -> None:
         self.executed.append(statement)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, force_rollback: bool = False) -> Iterator[None]:
         self.executed.append("BEGIN")
+        self.in_transaction = True
         try:
             yield
         except BaseException:
             self.executed.append("ROLLBACK")
             raise
-        self.executed.append("COMMIT")
+        finally:
+            self.in_transaction = False
+        self.executed.append("ROLLBACK" if force_rollback else "COMMIT")
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -62,21 +68,25 @@ def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def rows(conn: Any, name: str, params: Any = None) -> list[dict[str, Any]]:
         state["asked"].append(name)
         return {
-            "analyzable_relations": [{"schema_name": s, "table_name": t, "bytes": b} for s, t, b in RELATIONS],
+            "analyzable_relations": [{"schema_name": s, "table_name": t, "bytes": b,
+                                      "reachable": s != state.get("hidden")} for s, t, b in RELATIONS],
             "installed_extensions": [{"name": e, "version": "2.19.3", "schema_name": "public"}
                                      for e in state["extensions"]],
             "timescaledb_hypertable_roots": [{"schema_name": s, "table_name": t} for s, t in state["roots"]],
+            "timescaledb_all_chunks": [{"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"}],
         }[name]
 
     def run(conn: Session, statement: Any, params: Any = None) -> list[Any]:
         text = " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--")).strip()
         if text.startswith("SET LOCAL"):
             conn.executed.append(text)
-            if state.get("refuse_native"):
-                raise psycopg.errors.InternalError("tried calling catalog_get when extension isn't loaded")
+            if state.get("native") == "refused":
+                raise psycopg.errors.InsufficientPrivilege('permission denied to set parameter "timescaledb.restoring"')
             return []
-        name = text.removeprefix("ANALYZE ").rstrip(";")
-        conn.executed.append(f"ANALYZE {name}")
+        name = text.removeprefix("ANALYZE").strip().rstrip(";")
+        conn.executed.append(f"ANALYZE {name}".strip())
+        if state.get("native") == "broken" and conn.in_transaction:
+            raise psycopg.errors.InternalError("tried calling catalog_get when extension isn't loaded")
         with lock:
             state["analyzed"].append((conn.name, name))
         if state.get("on_analyze"):
@@ -164,15 +174,37 @@ def test_hypertable_root_analyzed_alone(server: dict[str, Any]) -> None:
     assert sorted(name for _, name in server["analyzed"]) == sorted(QUOTED)
 
 
+def test_login_that_may_not_step_aside_analyzes_hypertables_with_their_chunks(
+        server: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    """A login refused timescaledb.restoring (no superuser, as on Timescale) names each root alone, whose
+    ANALYZE covers its chunks, and does not analyze those chunks again."""
+    server["extensions"], server["roots"], server["native"] = ["timescaledb"], [("public", "h")], "refused"
+    with caplog.at_level(logging.INFO, logger="test"):
+        result = analyze.ParallelAnalyze(server["connect"], 2, LOG).run()
+    assert sorted(name for _, name in server["analyzed"]) == sorted(
+        q for q in QUOTED if q != '"_timescaledb_internal"."_hyper_1_1_chunk"')
+    assert root_statements(server)[0] == 'ANALYZE "public"."h"'
+    assert result["relations"] == len(RELATIONS) - 1
+    assert "tsdbadmin may not set timescaledb.restoring" in caplog.text
+
+
 def test_hypertable_root_falls_back_to_timescaledb_analyze(server: dict[str, Any],
                                                            caplog: pytest.LogCaptureFixture) -> None:
-    """If analyzing the root alone fails, it is analyzed the ordinary way (with its chunks), with a warning."""
-    server["extensions"], server["roots"] = ["timescaledb"], [("public", "h")]
-    server["refuse_native"] = True
+    """If analyzing the root alone fails all the same, it is analyzed the ordinary way, with a warning."""
+    server["extensions"], server["roots"], server["native"] = ["timescaledb"], [("public", "h")], "broken"
     with caplog.at_level(logging.WARNING, logger="test"):
         analyze.ParallelAnalyze(server["connect"], 1, LOG).run()
     [session] = server["sessions"]
-    start = session.executed.index("BEGIN")
-    assert session.executed[start:start + 4] == ["BEGIN", "SET LOCAL timescaledb.restoring = on;", "ROLLBACK",
-                                                 'ANALYZE "public"."h"']
+    start = session.executed.index('ANALYZE "public"."h"') - 2
+    assert session.executed[start:start + 5] == ["BEGIN", "SET LOCAL timescaledb.restoring = on;",
+                                                 'ANALYZE "public"."h"', "ROLLBACK", 'ANALYZE "public"."h"']
     assert "ANALYZE of hypertable public.h alone failed" in caplog.text
+
+
+def test_a_relation_the_login_cannot_name_means_one_whole_database_analyze(server: dict[str, Any]) -> None:
+    """A relation in a schema the login has no USAGE on can be analyzed only by a database-wide ANALYZE (which
+    names nothing): then that is what runs, in one session, instead of one statement per relation."""
+    server["hidden"] = "_timescaledb_internal"
+    result = analyze.ParallelAnalyze(server["connect"], 2, LOG).run()
+    assert server["analyzed"] == [("s0", "")]
+    assert (result["relations"], result["sessions"]) == (None, 1)
