@@ -7,7 +7,6 @@ hypertable with its chunks instead, in one statement, and its chunks not again."
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import psycopg
 from timescale_migration import catalog, sql
 from timescale_migration.fingerprint import Connect
 from timescale_migration.runner import report_every
+from timescale_migration.workqueue import work_through
 
 
 @dataclass
@@ -47,17 +47,9 @@ class ParallelAnalyze:
             names = [(r["schema_name"], r["table_name"]) for r in relations]
             if "timescaledb" in catalog.installed_extensions(sessions[0]):
                 names = self._hypertables(sessions[0], names)
-            todo: queue.Queue[tuple[str, str]] = queue.Queue()
-            for name in names:
-                todo.put(name)
-            errors: list[BaseException] = []
-            workers = [threading.Thread(target=self._work, args=(conn, todo, errors), name=f"analyze-{i}")
-                       for i, conn in enumerate(sessions)]
             with report_every(lambda: self._progress(len(names)), self.log, "analyze"):
-                for worker in workers:
-                    worker.start()
-                for worker in workers:
-                    worker.join()
+                errors = work_through(names, sessions, self._analyze_one, stopped=self._stopped, stop=self.cancel,
+                                      name="analyze")
         if errors:
             raise errors[0]
         if self._stopped.is_set():
@@ -85,29 +77,19 @@ class ParallelAnalyze:
                     self._sessions.append(conn)
             yield list(self._sessions)
 
-    def _work(self, conn: psycopg.Connection, todo: queue.Queue[tuple[str, str]],
-              errors: list[BaseException]) -> None:
-        while not self._stopped.is_set():
-            try:
-                name = todo.get_nowait()
-            except queue.Empty:
-                return
-            shown = ".".join(name)
+    def _analyze_one(self, conn: psycopg.Connection, name: tuple[str, str]) -> None:
+        shown = ".".join(name)
+        with self._lock:
+            self.running[id(conn)] = shown
+        try:
+            self._analyze(conn, name)
+        except psycopg.errors.UndefinedTable:
+            self.log.warning("%s is gone: not analyzed", shown)
+        finally:
             with self._lock:
-                self.running[id(conn)] = shown
-            try:
-                self._analyze(conn, name)
-            except psycopg.errors.UndefinedTable:
-                self.log.warning("%s is gone: not analyzed", shown)
-            except BaseException as err:
-                errors.append(err)
-                self.cancel()
-                return
-            finally:
-                with self._lock:
-                    self.running.pop(id(conn), None)
-            with self._lock:
-                self.done.append(shown)
+                self.running.pop(id(conn), None)
+        with self._lock:
+            self.done.append(shown)
 
     def _whole_database(self, conn: psycopg.Connection, unreachable: list[str], started: float) -> dict[str, Any]:
         """One database-wide ANALYZE: some relation can only be analyzed without being named."""

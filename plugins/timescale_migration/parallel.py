@@ -17,7 +17,6 @@ they are filled and indexed: work the analyze phase does anyway, and locks the i
 from __future__ import annotations
 
 import math
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +46,7 @@ from timescale_migration.constants import (
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.runner import ToolRunner, report_every
+from timescale_migration.workqueue import work_through
 
 
 @dataclass(frozen=True)
@@ -304,33 +304,21 @@ class ParallelCopy:
     def _copy_all(self, copies: list[TableCopy], env: dict[str, str]) -> float:
         """Every table, largest first, by `jobs` workers; the first failure kills the others and fails the copy."""
         started = time.monotonic()
-        todo: queue.Queue[TableCopy] = queue.Queue()
-        for copy in copies:
-            todo.put(copy)
-        errors: list[BaseException] = []
         done = {"tables": 0, "bytes": 0}
         total = sum(c.bytes for c in copies)
         source_env = {**self.source.libpq_env(), **self.encoding}
         target_env = {**env, **self.encoding}
 
-        def work() -> None:
-            runner = self._runner()
-            while not self._stopped.is_set():
-                try:
-                    copy = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    seconds = runner.run_pipeline(copy.reader, source_env, copy.writer, target_env, quiet=True)
-                except BaseException as err:
-                    errors.append(ClientToolFailed(f"copying {copy.label}: {err}"))
-                    self.kill()
-                    return
-                with self._lock:
-                    done["tables"] += 1
-                    done["bytes"] += copy.bytes
-                self.log.info("copied %s (%s, %s MB) in %.1fs", copy.label, "binary" if copy.binary else "text",
-                              f"{copy.bytes / 1e6:,.1f}", seconds)
+        def copy_one(runner: ToolRunner, copy: TableCopy) -> None:
+            try:
+                seconds = runner.run_pipeline(copy.reader, source_env, copy.writer, target_env, quiet=True)
+            except BaseException as err:
+                raise ClientToolFailed(f"copying {copy.label}: {err}") from err
+            with self._lock:
+                done["tables"] += 1
+                done["bytes"] += copy.bytes
+            self.log.info("copied %s (%s, %s MB) in %.1fs", copy.label, "binary" if copy.binary else "text",
+                          f"{copy.bytes / 1e6:,.1f}", seconds)
 
         def report() -> str:
             with self._lock:
@@ -344,12 +332,9 @@ class ParallelCopy:
             return (f"{tables} of {len(copies)} copies done ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB, "
                     f"~{flowing / 1e6:,.0f} MB with those under way){left}; now: {now or 'between tables'}")
 
-        workers = [threading.Thread(target=work, name=f"copy-{i}") for i in range(min(self.jobs, len(copies)))]
+        runners = [self._runner() for _ in range(min(self.jobs, len(copies)))]
         with report_every(report, self.log, "copy"):
-            for worker in workers:
-                worker.start()
-            for worker in workers:
-                worker.join()
+            errors = work_through(copies, runners, copy_one, stopped=self._stopped, stop=self.kill, name="copy")
         if errors:
             first = errors[0]
             raise first if isinstance(first, ClientToolFailed) else ClientToolFailed(str(first))
