@@ -29,7 +29,7 @@ class ParallelAnalyze:
     connect: Connect
     jobs: int
     log: Any
-    done: list[str] = field(default_factory=list)
+    analyzed: int = 0
     running: dict[int, str] = field(default_factory=dict)
     roots: set[tuple[str, str]] = field(default_factory=set)
     native_roots: bool = False
@@ -89,7 +89,7 @@ class ParallelAnalyze:
             with self._lock:
                 self.running.pop(id(conn), None)
         with self._lock:
-            self.done.append(shown)
+            self.analyzed += 1
 
     def _whole_database(self, conn: psycopg.Connection, unreachable: list[str], started: float) -> dict[str, Any]:
         """One database-wide ANALYZE: some relation can only be analyzed without being named."""
@@ -133,5 +133,5 @@ class ParallelAnalyze:
 
     def _progress(self, total: int) -> str:
         with self._lock:
-            count, now = len(self.done), ", ".join(sorted(self.running.values())) or "-"
+            count, now = self.analyzed, ", ".join(sorted(self.running.values())) or "-"
         return f"{count} of {total} relations analyzed; now: {now}"

@@ -167,14 +167,9 @@ def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
 def autovacuum_paused(target: Endpoint, tables: list[BulkTable], log: Any) -> Iterator[None]:
     """Autovacuum off on the target's `tables` for the block, then reset (tables whose source sets
     autovacuum_enabled itself are left alone). Best effort: a table that refuses is loaded as it is."""
-    paused: list[BulkTable] = []
-    with target.connect() as conn:
-        for table in (t for t in tables if not t.autovacuum_set):
-            try:
-                catalog.run(conn, sql.compose("autovacuum_off", table=(table.schema, table.name)))
-                paused.append(table)
-            except psycopg.Error as err:
-                log.warning("autovacuum stays on for %s during the load: %s", table.label, err)
+    paused, refused = _alter_each(target, [t for t in tables if not t.autovacuum_set], "autovacuum_off")
+    for problem in refused:
+        log.warning("autovacuum stays on for %s during the load", problem)
     log.info("autovacuum off on %d of %d large table(s) until their indexes are built", len(paused), len(tables))
     try:
         yield
@@ -184,16 +179,25 @@ def autovacuum_paused(target: Endpoint, tables: list[BulkTable], log: Any) -> It
     _reset_autovacuum(target, paused, log, strict=True)
 
 
+def _alter_each(target: Endpoint, tables: list[BulkTable], statement: str) -> tuple[list[BulkTable], list[str]]:
+    """Run include/sql/<statement>.sql for each table in one session: (the tables it succeeded for, "table
+    (error)" for the others)."""
+    altered: list[BulkTable] = []
+    failed: list[str] = []
+    with target.connect() as conn:
+        for table in tables:
+            try:
+                catalog.run(conn, sql.compose(statement, table=(table.schema, table.name)))
+                altered.append(table)
+            except psycopg.Error as err:
+                failed.append(f"{table.label} ({err})")
+    return altered, failed
+
+
 def _reset_autovacuum(target: Endpoint, tables: list[BulkTable], log: Any, *, strict: bool) -> None:
     """RESET every table's autovacuum settings; a table left with autovacuum off fails the load when `strict`."""
-    failed: list[str] = []
     try:
-        with target.connect() as conn:
-            for table in tables:
-                try:
-                    catalog.run(conn, sql.compose("autovacuum_reset", table=(table.schema, table.name)))
-                except psycopg.Error as err:
-                    failed.append(f"{table.label} ({err})")
+        _, failed = _alter_each(target, tables, "autovacuum_reset")
     except Exception as err:  # the target went away
         failed = [f"every paused table ({err})"]
     if not failed:
