@@ -187,3 +187,9 @@ def psql_commands_argv(tools: ClientTools, commands: list[str], *, single_transa
     for command in commands:
         argv += ["-c", command]
     return argv
+
+
+def psql_session_argv(tools: ClientTools, side: str) -> list[str]:
+    """psql reading its commands from standard input for a long-lived copy session, quietly, stopping at the
+    first error; `side` is set as a variable so that `ps` shows which session it is."""
+    return [tools.path("psql"), "-X", "--quiet", "-v", "ON_ERROR_STOP=1", "-v", f"tsm_copy_session={side}"]

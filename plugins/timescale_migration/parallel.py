@@ -4,10 +4,12 @@
 2. skeleton: `pg_dump -Fc` of everything but the large tables' rows (schema, TimescaleDB catalog, small tables,
    sequences, large objects) into the run directory; `pg_restore --section=pre-data`.
 3. The skeleton's rows: TimescaleDB's catalog alone and first, then the rest.
-4. The large tables, largest first, through `jobs` workers: each table is one `psql COPY ... TO STDOUT | psql
-   COPY ... FROM STDIN` pipeline (no data passes through Python), in COPY's binary format when both servers
+4. The large tables, largest first, through `jobs` workers: each worker keeps one psql session on the source
+   (in the snapshot) and one on the target, and each table's rows pass from `COPY ... TO` to `COPY ... FROM`
+   through a FIFO (copysessions.py; no data passes through Python), in COPY's binary format when both servers
    run the same major version and every column has a built-in type (text otherwise), written with FREEZE; a
-   table larger than one worker's share is split into block ranges copied at once (without FREEZE).
+   table larger than one worker's share is split into block ranges copied at once (without FREEZE). A table
+   whose name psql's \\copy cannot take on one line is copied by a `psql | psql` pipeline of its own.
 5. `pg_restore --section=post-data -j jobs`: indexes, constraints, triggers, in parallel.
 
 From step 3 to the end of step 5 autovacuum is off on the large tables (it would analyze and vacuum them while
@@ -35,6 +37,7 @@ from timescale_migration.clienttools import (
     pg_dump_skeleton_argv,
     pg_restore_argv,
     psql_commands_argv,
+    psql_session_argv,
 )
 from timescale_migration.constants import (
     BULK_MAX_TABLES,
@@ -43,6 +46,7 @@ from timescale_migration.constants import (
     SPLIT_MIN_BYTES,
     TIMESCALEDB_CATALOG,
 )
+from timescale_migration.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.runner import ToolRunner, report_every
@@ -91,6 +95,7 @@ class TableCopy:
     reader: list[str]
     writer: list[str]
     part: Part | None = None
+    session: SessionCopy | None = None
 
     @property
     def bytes(self) -> int:
@@ -114,46 +119,72 @@ def split_parts(table: BulkTable, share: float, jobs: int) -> list[Part]:
 
 
 def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: bool,
-                  part: Part | None = None) -> TableCopy:
+                  part: Part | None = None, fifo: Path | None = None) -> TableCopy:
     """Reader (source, inside the exported snapshot) and writer (target) of one table: one transaction of
     TRUNCATE ONLY then COPY FREEZE; or of one part of a split table: its block range, COPY without FREEZE (the
-    parts load the same table at once, which TRUNCATE's lock would serialize)."""
+    parts load the same table at once, which TRUNCATE's lock would serialize). As psql command lines, and (with
+    `fifo`) as the commands of a worker's long-lived sessions meeting at that FIFO."""
     ident = (table.schema, table.name)
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
     column_list = pgsql.SQL(" ({})").format(columns) if table.columns else pgsql.SQL("")  # a table may have none
     out = pgsql.SQL("(FORMAT binary)" if binary else "")
+    into = pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)") if part is None else out
     settings = sql.command("copy_session_settings")
+    truncate = [sql.command("truncate_only", table=ident)] if part is None else []
     if part is None:
         copy_out = sql.command("copy_rows_out", table=ident, columns=column_list, options=out)
-        load = [sql.command("truncate_only", table=ident),
-                sql.command("copy_rows_in", table=ident, columns=column_list,
-                            options=pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)"))]
     else:
-        upper = (pgsql.SQL(" AND ctid < {}::tid").format(pgsql.Literal(f"({part.last},0)"))
-                 if part.last is not None else pgsql.SQL(""))
-        copy_out = sql.command("copy_rows_range_out", table=ident, columns=columns, options=out,
-                               first=pgsql.Literal(f"({part.first},0)"), upper=upper)
-        load = [sql.command("copy_rows_in", table=ident, columns=column_list, options=out)]
+        range_values = _block_range(part)
+        copy_out = sql.command("copy_rows_range_out", table=ident, columns=columns, options=out, **range_values)
     reader = psql_commands_argv(tools, [
         settings,
         sql.command("begin_repeatable_read"),
         sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot)),
         copy_out,
     ])
-    writer = psql_commands_argv(tools, [settings, *load], single_transaction=True)
-    return TableCopy(table, binary, reader, writer, part)
+    copy_in = sql.command("copy_rows_in", table=ident, columns=column_list, options=into)
+    writer = psql_commands_argv(tools, [settings, *truncate, copy_in], single_transaction=part is None)
+    session = None
+    path = fifo_literal(fifo) if fifo is not None else None
+    if fifo is not None and path is not None:
+        to_fifo = (sql.command("copy_rows_to_fifo", table=ident, columns=column_list, options=out, fifo=path)
+                   if part is None else
+                   sql.command("copy_rows_range_to_fifo", table=ident, columns=columns, options=out, fifo=path,
+                               **_block_range(part)))
+        from_fifo = sql.command("copy_rows_from_fifo", table=ident, columns=column_list, options=into, fifo=path)
+        if one_line(to_fifo) and one_line(from_fifo):
+            load = ("BEGIN;", *(t + ";" for t in truncate), from_fifo, "COMMIT;") if part is None else (from_fifo,)
+            session = SessionCopy(fifo, (to_fifo,), load)
+    return TableCopy(table, binary, reader, writer, part, session)
+
+
+def _block_range(part: Part) -> dict[str, pgsql.Composable]:
+    """{first} and {upper} of a part's TID range scan."""
+    upper = (pgsql.SQL(" AND ctid < {}::tid").format(pgsql.Literal(f"({part.last},0)"))
+             if part.last is not None else pgsql.SQL(""))
+    return {"first": pgsql.Literal(f"({part.first},0)"), "upper": upper}
+
+
+def session_setup(snapshot: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a worker's source session runs first (settings, then a REPEATABLE READ transaction in the exported
+    snapshot, kept for all its tables) and what its target session runs first (settings)."""
+    settings = sql.command("copy_session_settings") + ";"
+    return (settings, sql.command("begin_repeatable_read"),
+            sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot)) + ";"), (settings,)
 
 
 def plan_copies(tools: ClientTools, tables: list[BulkTable], snapshot: str, *, binary: bool, jobs: int,
-                split: bool) -> list[TableCopy]:
-    """Every table's copy (or its parts' copies, when `split` and it is large), largest first."""
+                split: bool, fifo_dir: Path | None = None) -> list[TableCopy]:
+    """Every table's copy (or its parts' copies, when `split` and it is large), largest first; with `fifo_dir`,
+    each through a FIFO of its own there."""
     share = sum(t.bytes for t in tables) / max(1, jobs)
     copies: list[TableCopy] = []
     for table in tables:
         use_binary = binary and table.builtin_types
-        parts = split_parts(table, share, jobs) if split else []
-        copies += ([copy_commands(tools, table, snapshot, use_binary, p) for p in parts] if parts
-                   else [copy_commands(tools, table, snapshot, use_binary)])
+        parts: list[Part | None] = list(split_parts(table, share, jobs)) if split else []
+        for part in parts or [None]:
+            fifo = fifo_dir / f"{len(copies)}.fifo" if fifo_dir is not None else None
+            copies.append(copy_commands(tools, table, snapshot, use_binary, part, fifo))
     return sorted(copies, key=lambda c: -c.bytes)
 
 
@@ -247,10 +278,11 @@ class ParallelCopy:
                  timescaledb: bool, log: Any, *, binary: bool = False, split: bool = False,
                  client_encoding: str | None = None) -> None:
         self.tools, self.source, self.target, self.jobs = tools, source, target, max(1, jobs)
-        self.skeleton = run_dir / SKELETON_FILE
+        self.run_dir, self.skeleton = run_dir, run_dir / SKELETON_FILE
         self.timescaledb, self.log, self.binary, self.split = timescaledb, log, binary, split
         self.encoding = {"PGCLIENTENCODING": client_encoding} if client_encoding else {}
         self.runners: list[ToolRunner] = []
+        self.sessions: list[CopySessions] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self.stats: dict[str, int] = {}
@@ -265,20 +297,24 @@ class ParallelCopy:
         """Kill every running tool of this copy; no worker starts another table."""
         self._stopped.set()
         with self._lock:
-            runners = list(self.runners)
+            runners, sessions = list(self.runners), list(self.sessions)
         for runner in runners:
             runner.kill()
+        for pair in sessions:
+            pair.kill()
 
     def run(self) -> float:
         """The whole copy; seconds taken."""
         env = self.target.libpq_env()
         seconds = 0.0
-        with exported_snapshot(self.source) as (snapshot, bulk):
-            copies = plan_copies(self.tools, bulk, snapshot, binary=self.binary, jobs=self.jobs, split=self.split)
+        with fifo_directory(self.run_dir) as fifos, exported_snapshot(self.source) as (snapshot, bulk):
+            copies = plan_copies(self.tools, bulk, snapshot, binary=self.binary, jobs=self.jobs, split=self.split,
+                                 fifo_dir=fifos)
             binary = len({c.table for c in copies if c.binary})
             split = len({c.table for c in copies if c.part})
             self.stats = {"bulk_tables": len(bulk), "workers": min(self.jobs, len(copies)),
-                          "bulk_bytes": sum(t.bytes for t in bulk), "binary_tables": binary, "split_tables": split}
+                          "bulk_bytes": sum(t.bytes for t in bulk), "binary_tables": binary, "split_tables": split,
+                          "piped_copies": sum(1 for c in copies if c.session is None)}
             self.log.info("parallel copy from snapshot %s: %d large table(s), %s MB, by %d worker(s); %d in "
                           "binary format, %d in text; %d split into block ranges", snapshot, len(bulk),
                           f"{self.stats['bulk_bytes'] / 1e6:,.0f}", self.stats["workers"], binary, len(bulk) - binary,
@@ -295,7 +331,7 @@ class ParallelCopy:
                 seconds += self._runner().run(
                     restore(section="data", exclude_schema=TIMESCALEDB_CATALOG if self.timescaledb else None,
                             jobs=self.jobs), env)
-                seconds += self._copy_all(copies, env)
+                seconds += self._copy_all(copies, env, snapshot)
                 seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
                                               progress=index_progress(self.target))
         return seconds
@@ -305,17 +341,28 @@ class ParallelCopy:
         return pg_restore_argv(self.tools, self.target.database, str(self.skeleton), jobs=jobs, schema=schema,
                                exclude_schema=exclude_schema, section=section)
 
-    def _copy_all(self, copies: list[TableCopy], env: dict[str, str]) -> float:
-        """Every table, largest first, by `jobs` workers; the first failure kills the others and fails the copy."""
+    def _sessions(self, source_env: dict[str, str], target_env: dict[str, str], snapshot: str) -> CopySessions:
+        reader_setup, writer_setup = session_setup(snapshot)
+        pair = CopySessions((psql_session_argv(self.tools, "source"), source_env, reader_setup),
+                            (psql_session_argv(self.tools, "target"), target_env, writer_setup), self.log)
+        with self._lock:
+            self.sessions.append(pair)
+        return pair
+
+    def _copy_all(self, copies: list[TableCopy], env: dict[str, str], snapshot: str) -> float:
+        """Every table, largest first, by `jobs` workers (each with its two sessions, and a runner for a table
+        the sessions cannot take); the first failure kills the others and fails the copy."""
         started = time.monotonic()
         done = {"tables": 0, "bytes": 0}
         total = sum(c.bytes for c in copies)
         source_env = {**self.source.libpq_env(), **self.encoding}
         target_env = {**env, **self.encoding}
 
-        def copy_one(runner: ToolRunner, copy: TableCopy) -> None:
+        def copy_one(worker: tuple[ToolRunner, CopySessions], copy: TableCopy) -> None:
+            runner, sessions = worker
             try:
-                seconds = runner.run_pipeline(copy.reader, source_env, copy.writer, target_env, quiet=True)
+                seconds = (sessions.copy(copy.session) if copy.session is not None else
+                           runner.run_pipeline(copy.reader, source_env, copy.writer, target_env, quiet=True))
             except BaseException as err:
                 raise ClientToolFailed(f"copying {copy.label}: {err}") from err
             with self._lock:
@@ -336,9 +383,17 @@ class ParallelCopy:
             return (f"{tables} of {len(copies)} copies done ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB, "
                     f"~{flowing / 1e6:,.0f} MB with those under way){left}; now: {now or 'between tables'}")
 
-        runners = [self._runner() for _ in range(min(self.jobs, len(copies)))]
-        with report_every(report, self.log, "copy"):
-            errors = work_through(copies, runners, copy_one, stopped=self._stopped, stop=self.kill, name="copy")
+        workers = [(self._runner(), self._sessions(source_env, target_env, snapshot))
+                   for _ in range(min(self.jobs, len(copies)))]
+        try:
+            with report_every(report, self.log, "copy"):
+                errors = work_through(copies, workers, copy_one, stopped=self._stopped, stop=self.kill, name="copy")
+            if not errors and not self._stopped.is_set():
+                for _, sessions in workers:
+                    sessions.close()
+        finally:
+            for _, sessions in workers:
+                sessions.kill()
         if errors:
             first = errors[0]
             raise first if isinstance(first, ClientToolFailed) else ClientToolFailed(str(first))

@@ -129,10 +129,10 @@ def test_load_killed_mid_way_fails_clearly_then_a_fresh_target_completes(fault_m
 
 def _tools_of(work_dir: str) -> list[str]:
     """Command lines of running copy and restore processes of this migration (by their environment-free argv:
-    the copy's psql carry their COPY command, pg_restore the work directory)."""
+    the copy's psql carry their COPY command or their session's name, pg_restore the work directory)."""
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     return [line for line in out.splitlines()
-            if ("psql" in line and ("TO STDOUT" in line or "FROM STDIN" in line))
+            if ("psql" in line and ("TO STDOUT" in line or "FROM STDIN" in line or "tsm_copy_session=" in line))
             or ("pg_restore" in line and work_dir in line)]
 
 
@@ -144,9 +144,10 @@ def test_parallel_load_killed_kills_every_pipeline(fault_migration, servers):
     run_until(m, "pre_restore")
     op = LoadOperator(task_id="load")
     err = run_with_fault(m, op, lambda: loaded_rows(m), op.on_kill)
-    assert isinstance(err, ClientToolFailed) and "killed by signal" in str(err)
+    assert isinstance(err, ClientToolFailed) and "killed by signal" in str(err) and "psql (" in str(err)
     time.sleep(1)
     assert _tools_of(m.params["work_dir"]) == []
+    assert not list(Path(m.params["work_dir"]).rglob("*.fifo"))
     m.run(PostRestoreOperator(task_id="post_restore"))
     servers.tsdb_target.create_database(m.tgt_db, extensions=("timescaledb",))
     for op in phases()[phases_index("check_versions"):]:

@@ -343,8 +343,9 @@ def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format,
 def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers, monkeypatch):
     """The PostgreSQL sample on a 17 source into a 17 target: tables of built-in types travel in binary,
     those with an enum, domain, composite or citext column in text; a dominant inheritance parent is split into
-    block ranges (its child's rows not copied twice); a table without columns still carries its rows; the whole
-    verifies."""
+    block ranges (its child's rows not copied twice); a table without columns still carries its rows; all
+    through the workers' sessions but a table whose name has a line break (a psql pipeline of its own); the
+    whole verifies."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 0)
     m = make_migration(servers.tsdb_source, servers.tsdb_target, target_extensions=("timescaledb",),
@@ -359,10 +360,13 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
         conn.execute("INSERT INTO no_columns SELECT FROM generate_series(1, 700)")
         conn.execute("CREATE TABLE tuned (id int) WITH (autovacuum_enabled = false, fillfactor = 80)")
         conn.execute("INSERT INTO tuned SELECT generate_series(1, 500)")
+        conn.execute('CREATE TABLE "two\nlines\\x" ("a\\b" int)')  # no one-line \copy: a pipeline of its own
+        conn.execute('INSERT INTO "two\nlines\\x" SELECT generate_series(1, 300)')
     for op in phases():
         m.run(op)
     load = m.ti.xcoms["load"]
     assert 0 < load["binary_tables"] < load["bulk_tables"] and load["split_tables"] >= 1
+    assert load["piped_copies"] == 1
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 60000
     with servers.tsdb_target.connect(m.tgt_db) as conn:  # autovacuum was off during the load: reset, not lost
         autovacuum_set = conn.execute("SELECT c.oid::regclass::text, c.reloptions FROM pg_class c "

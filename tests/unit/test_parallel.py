@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,6 +26,7 @@ from timescale_migration.parallel import (
     copy_commands,
     index_progress,
     plan_copies,
+    session_setup,
     split_parts,
 )
 
@@ -237,3 +239,55 @@ def test_autovacuum_left_off_fails_the_load(altered: dict[str, list[str]]) -> No
     paused = autovacuum_paused(_Target(), PAUSED, logging.getLogger("t"))  # type: ignore[arg-type]
     with pytest.raises(MigrationError, match=r"autovacuum is still off on public\.a .*RESET"), paused:
         altered["refuse"] = ["a"]
+
+
+def test_session_commands_of_a_whole_table_meet_at_its_fifo() -> None:
+    """Through a worker's sessions: the source copies into the table's FIFO, the target empties the table and
+    reads the FIFO with FREEZE in one transaction; names quoted as in the pipeline, each \\copy one line."""
+    copy = copy_commands(TOOLS, table(), "s-1", binary=True, fifo=Path("/w/fifos/3.fifo"))
+    assert copy.session is not None and copy.session.fifo == Path("/w/fifos/3.fifo")
+    assert copy.session.reader == (
+        '\\copy "Sales ""Data"""."Café ☕" ("id", "Ts Col") to \'/w/fifos/3.fifo\' (FORMAT binary)',)
+    assert copy.session.writer == (
+        "BEGIN;", 'TRUNCATE ONLY "Sales ""Data"""."Café ☕";',
+        '\\copy "Sales ""Data"""."Café ☕" ("id", "Ts Col") from \'/w/fifos/3.fifo\' (FORMAT binary, FREEZE)',
+        "COMMIT;")
+
+
+def test_session_commands_of_a_part_copy_its_block_range_without_freeze() -> None:
+    """A part of a split table: its TID range into the FIFO, loaded without TRUNCATE or FREEZE; text format."""
+    copy = copy_commands(TOOLS, big("huge", 1024), "s-1", binary=False, part=Part(1, 2, 10, None),
+                         fifo=Path("/w/f/0.fifo"))
+    assert copy.session is not None
+    assert copy.session.reader == ("\\copy (SELECT \"id\" FROM ONLY \"public\".\"huge\" WHERE ctid >= '(10,0)'::tid) "
+                                   "to '/w/f/0.fifo'",)
+    assert copy.session.writer == ("\\copy \"public\".\"huge\" (\"id\") from '/w/f/0.fifo'",)
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "back\\slash", "cr\rname"])
+def test_a_name_psql_cannot_read_on_one_line_keeps_a_pipeline_of_its_own(name: str) -> None:
+    """A line break or a backslash in a name (or a column's): no session commands; the psql pipeline copies it."""
+    assert copy_commands(TOOLS, BulkTable("s", name, 1, ("id",), True), "s-1", True, fifo=Path("/f/1")).session is None
+    assert copy_commands(TOOLS, BulkTable("s", "t", 1, (name,), True), "s-1", True, fifo=Path("/f/1")).session is None
+    assert copy_commands(TOOLS, BulkTable("s", "t", 1, ("id",), True), "s-1", True, fifo=Path("/f/1")).session
+
+
+def test_plan_copies_gives_every_copy_a_fifo_of_its_own() -> None:
+    """One FIFO per copy (a part included): a FIFO reused at once could join two tables' rows."""
+    copies = plan_copies(TOOLS, [big("huge", 2048), big("mid", 300)], "snap", binary=True, jobs=2, split=True,
+                         fifo_dir=Path("/w/fifos"))
+    fifos = [c.session.fifo for c in copies if c.session]
+    assert len(fifos) == len(copies) == 3 and len(set(fifos)) == 3
+    assert all(f.parent == Path("/w/fifos") for f in fifos)
+    assert all(c.session is None for c in plan_copies(TOOLS, [big("mid", 300)], "snap", binary=True, jobs=2,
+                                                       split=True))
+
+
+def test_session_setup_holds_the_snapshot_for_every_table() -> None:
+    """The source session: settings, then one REPEATABLE READ transaction in the exported snapshot (a literal);
+    the target session: settings only (each table opens its own transaction)."""
+    reader, writer = session_setup("x'; DROP TABLE t; --")
+    assert reader[0].startswith("SET datestyle = ISO;") and reader[0].endswith(";")
+    assert reader[1:] == ("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
+                          "SET TRANSACTION SNAPSHOT 'x''; DROP TABLE t; --';")
+    assert writer == (reader[0],)
