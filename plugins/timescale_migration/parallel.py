@@ -128,34 +128,40 @@ def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: b
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
     column_list = pgsql.SQL(" ({})").format(columns) if table.columns else pgsql.SQL("")  # a table may have none
     out = pgsql.SQL("(FORMAT binary)" if binary else "")
-    into = pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)") if part is None else out
-    settings = sql.command("copy_session_settings")
     truncate = [sql.command("truncate_only", table=ident)] if part is None else []
     if part is None:
-        copy_out = sql.command("copy_rows_out", table=ident, columns=column_list, options=out)
+        copy_out = "copy_rows_out", {"table": ident, "columns": column_list, "options": out}
+        into = pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)")
     else:
-        range_values = _block_range(part)
-        copy_out = sql.command("copy_rows_range_out", table=ident, columns=columns, options=out, **range_values)
+        copy_out = "copy_rows_range_out", {"table": ident, "columns": columns, "options": out, **_block_range(part)}
+        into = out
+    copy_in = {"table": ident, "columns": column_list, "options": into}
+    settings = sql.command("copy_session_settings")
     reader = psql_commands_argv(tools, [
         settings,
         sql.command("begin_repeatable_read"),
         sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot)),
-        copy_out,
+        sql.command(copy_out[0], **copy_out[1]),
     ])
-    copy_in = sql.command("copy_rows_in", table=ident, columns=column_list, options=into)
-    writer = psql_commands_argv(tools, [settings, *truncate, copy_in], single_transaction=part is None)
-    session = None
-    path = fifo_literal(fifo) if fifo is not None else None
-    if fifo is not None and path is not None:
-        to_fifo = (sql.command("copy_rows_to_fifo", table=ident, columns=column_list, options=out, fifo=path)
-                   if part is None else
-                   sql.command("copy_rows_range_to_fifo", table=ident, columns=columns, options=out, fifo=path,
-                               **_block_range(part)))
-        from_fifo = sql.command("copy_rows_from_fifo", table=ident, columns=column_list, options=into, fifo=path)
-        if one_line(to_fifo) and one_line(from_fifo):
-            load = ("BEGIN;", *(t + ";" for t in truncate), from_fifo, "COMMIT;") if part is None else (from_fifo,)
-            session = SessionCopy(fifo, (to_fifo,), load)
+    writer = psql_commands_argv(tools, [settings, *truncate, sql.command("copy_rows_in", **copy_in)],
+                                single_transaction=part is None)
+    session = _session_copy(fifo, copy_out, copy_in, truncate) if fifo is not None else None
     return TableCopy(table, binary, reader, writer, part, session)
+
+
+def _session_copy(fifo: Path, copy_out: tuple[str, dict[str, Any]], copy_in: dict[str, Any],
+                  truncate: list[str]) -> SessionCopy | None:
+    """The same copy as \\copy commands of the two sessions, meeting at `fifo` (include/sql/*_fifo.sql): the
+    target's in one transaction with the TRUNCATE when there is one; None when psql could not read them."""
+    path = fifo_literal(fifo)
+    if path is None:
+        return None
+    to_fifo = sql.command(f"{copy_out[0]}_fifo", fifo=path, **copy_out[1])
+    from_fifo = sql.command("copy_rows_in_fifo", fifo=path, **copy_in)
+    if not (one_line(to_fifo) and one_line(from_fifo)):
+        return None
+    load = ("BEGIN;", *(t + ";" for t in truncate), from_fifo, "COMMIT;") if truncate else (from_fifo,)
+    return SessionCopy(fifo, (to_fifo,), load)
 
 
 def _block_range(part: Part) -> dict[str, pgsql.Composable]:
