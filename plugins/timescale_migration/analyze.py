@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from timescale_migration import catalog, sql
+from timescale_migration.constants import TIMESCALEDB_SCHEMA_PREFIX
 from timescale_migration.fingerprint import Connect
 from timescale_migration.runner import report_every
 from timescale_migration.workqueue import work_through
@@ -85,6 +86,14 @@ class ParallelAnalyze:
             self._analyze(conn, name)
         except psycopg.errors.UndefinedTable:
             self.log.warning("%s is gone: not analyzed", shown)
+        except psycopg.errors.InternalError as err:
+            if not name[0].startswith(TIMESCALEDB_SCHEMA_PREFIX):
+                raise
+            # TimescaleDB's own tables (the cache-invalidation proxies) can trip its loader's extension-state
+            # check after another session's invalidation ("tried calling catalog_get when extension isn't
+            # loaded", timescaledb#1682); the next statement finds the extension loaded again.
+            self.log.warning("ANALYZE of %s failed (%s): once more", shown, str(err).strip())
+            self._analyze(conn, name)
         finally:
             with self._lock:
                 self.running.pop(id(conn), None)
