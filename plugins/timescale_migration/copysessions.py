@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from psycopg import sql as pgsql
 
 from timescale_migration.exceptions import ClientToolFailed
-from timescale_migration.runner import TAIL_LINES
+from timescale_migration.runner import TAIL_LINES, check_exit
 
 DONE = "tsm-copy-done"
 """What a session echoes once a table's commands are through (followed by the table's sequence number)."""
@@ -106,16 +106,11 @@ class _Psql:
         except (BrokenPipeError, ValueError):
             return False
 
-    def finish(self) -> int:
-        """Close its input (psql ends the session) and wait for it."""
-        try:
+    def finish(self) -> None:
+        """Close its input: psql ends the session (check() waits for it)."""
+        with suppress(BrokenPipeError):
             assert self.proc.stdin is not None
             self.proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        code = self.proc.wait()
-        self._drain.join(timeout=5)
-        return code
 
     def kill(self) -> None:
         """SIGKILL its process group and reap it (the backend notices the closed connection and rolls back)."""
@@ -125,13 +120,11 @@ class _Psql:
             with suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
 
-    def failure(self, elapsed: float) -> str:
-        """How it ended, with its last output."""
+    def check(self, elapsed: float, *, early: bool) -> None:
+        """Wait for it to end; raise ClientToolFailed if it failed (or ended `early`), with its last output."""
         code = self.proc.wait()
         self._drain.join(timeout=5)
-        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-        last = "\n".join(self.tail) or "(no output)"
-        return f"psql ({self.side}) {how} after {elapsed:.1f}s; its last output:\n{last}"
+        check_exit(f"psql ({self.side})", code, elapsed, self.tail, early=early)
 
 
 class CopySessions:
@@ -181,17 +174,19 @@ class CopySessions:
             table.fifo.unlink(missing_ok=True)
         return time.monotonic() - started
 
-    def _fail(self, side: str) -> None:
+    def _fail(self, side: str) -> NoReturn:
         """One session ended: end the other (it may wait on the FIFO forever) and raise with the first's story."""
         self.kill()
-        raise ClientToolFailed(self._psql[side].failure(time.monotonic() - self._started))
+        self._psql[side].check(time.monotonic() - self._started, early=True)
+        raise ClientToolFailed(f"psql ({side}) ended before the table was copied")  # check() raised already
 
     def close(self) -> None:
         """End both sessions after the last table; a session that fails to end cleanly fails the copy."""
         for side in SIDES:
             psql = self._psql.get(side)
-            if psql is not None and psql.finish() != 0:
-                raise ClientToolFailed(psql.failure(time.monotonic() - self._started))
+            if psql is not None:
+                psql.finish()
+                psql.check(time.monotonic() - self._started, early=False)
 
     def kill(self) -> None:
         """Kill both sessions (on_kill, or another worker failed); later copies refuse to start."""

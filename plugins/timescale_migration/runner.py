@@ -68,7 +68,7 @@ class ToolRunner:
                 self._proc = None
                 self._pgid = None
         elapsed = time.monotonic() - started
-        _check(tool, returncode, elapsed, tail)
+        check_exit(tool, returncode, elapsed, tail)
         self.log.info("%s finished in %.1fs", tool, elapsed)
         return elapsed
 
@@ -111,8 +111,8 @@ class ToolRunner:
                 self._proc = None
                 self._pgid = None
         elapsed = time.monotonic() - started
-        _check(names[1], codes[0], elapsed, tails[1])  # first: a stopped consumer is why the producer got SIGPIPE
-        _check(names[0], codes[1], elapsed, tails[0])
+        check_exit(names[1], codes[0], elapsed, tails[1])  # first: a stopped consumer is why the producer got SIGPIPE
+        check_exit(names[0], codes[1], elapsed, tails[0])
         if not quiet:
             self.log.info("%s | %s finished in %.1fs", *names, elapsed)
         return elapsed
@@ -177,9 +177,10 @@ def report_every(progress: Callable[[], str | None] | None, log: logging.Logger,
         reporter.join(timeout=2)
 
 
-def _check(tool: str, returncode: int, elapsed: float, tail: deque[str]) -> None:
-    """Raise ClientToolFailed for a non-zero exit, with the tool's last output."""
-    if returncode != 0:
+def check_exit(tool: str, returncode: int, elapsed: float, tail: deque[str], *, early: bool = False) -> None:
+    """Raise ClientToolFailed for a non-zero exit (or any exit, when the tool ended `early`), with the tool's last
+    output."""
+    if returncode != 0 or early:
         how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited with code {returncode}"
         last = "\n".join(tail) or "(no output)"
         raise ClientToolFailed(f"{tool} {how} after {elapsed:.1f}s; its last output:\n{last}")

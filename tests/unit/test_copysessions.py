@@ -36,6 +36,8 @@ for line in sys.stdin:
         sys.exit(3)
     elif line.startswith("SLEEP"):
         time.sleep(60)
+    elif line.startswith("QUIT"):
+        sys.exit(0)
 '''
 
 
@@ -79,6 +81,12 @@ def test_a_failing_target_session_ends_the_source_session_and_names_itself(sessi
     assert time.monotonic() - started < 10
     assert all(psql.proc.poll() is not None for psql in sessions._psql.values())
     assert not list(tmp_path.glob("*.fifo"))
+
+
+def test_a_session_ending_cleanly_mid_table_still_fails_the_copy(sessions: CopySessions, tmp_path: Path) -> None:
+    """A psql that ends with code 0 before its table's marker has not copied it: the copy fails all the same."""
+    with pytest.raises(ClientToolFailed, match=r"psql \(target\) exited with code 0"):
+        sessions.copy(table(tmp_path, "a", writer_first=("QUIT",)))
 
 
 def test_kill_ends_a_copy_under_way_and_refuses_the_next(sessions: CopySessions, tmp_path: Path) -> None:
