@@ -136,14 +136,9 @@ def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: b
         copy_out = "copy_rows_range_out", {"table": ident, "columns": columns, "options": out, **_block_range(part)}
         into = out
     copy_in = {"table": ident, "columns": column_list, "options": into}
-    settings = sql.command("copy_session_settings")
-    reader = psql_commands_argv(tools, [
-        settings,
-        sql.command("begin_repeatable_read"),
-        sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot)),
-        sql.command(copy_out[0], **copy_out[1]),
-    ])
-    writer = psql_commands_argv(tools, [settings, *truncate, sql.command("copy_rows_in", **copy_in)],
+    reader_setup, writer_setup = _setup(snapshot)
+    reader = psql_commands_argv(tools, [*reader_setup, sql.command(copy_out[0], **copy_out[1])])
+    writer = psql_commands_argv(tools, [*writer_setup, *truncate, sql.command("copy_rows_in", **copy_in)],
                                 single_transaction=part is None)
     session = _session_copy(fifo, copy_out, copy_in, truncate) if fifo is not None else None
     return TableCopy(table, binary, reader, writer, part, session)
@@ -171,12 +166,22 @@ def _block_range(part: Part) -> dict[str, pgsql.Composable]:
     return {"first": pgsql.Literal(f"({part.first},0)"), "upper": upper}
 
 
+def _setup(snapshot: str) -> tuple[list[str], list[str]]:
+    """What a source reader runs before its COPY (settings, then a REPEATABLE READ transaction in the exported
+    snapshot) and what a target writer runs before its rows (settings)."""
+    settings = sql.command("copy_session_settings")
+    return [settings, sql.command("begin_repeatable_read"),
+            sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot))], [settings]
+
+
 def session_setup(snapshot: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What a worker's source session runs first (settings, then a REPEATABLE READ transaction in the exported
-    snapshot, kept for all its tables) and what its target session runs first (settings)."""
-    settings = sql.command("copy_session_settings") + ";"
-    return (settings, sql.command("begin_repeatable_read"),
-            sql.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot)) + ";"), (settings,)
+    """The same setup for a worker's long-lived sessions, each statement ended for psql's script reader (the
+    source session's transaction then holds the snapshot for all its tables)."""
+    def ended(commands: list[str]) -> tuple[str, ...]:
+        return tuple(c if c.endswith(";") else c + ";" for c in commands)
+
+    reader, writer = _setup(snapshot)
+    return ended(reader), ended(writer)
 
 
 def plan_copies(tools: ClientTools, tables: list[BulkTable], snapshot: str, *, binary: bool, jobs: int,
