@@ -14,13 +14,14 @@
 #   tsdb_source  PostgreSQL 17 + TimescaleDB 2.19 (trixie chroot) port $TSM_TSDB_SOURCE_PORT (55417)
 #   tsdb_target  PostgreSQL 17 + TimescaleDB 2.19 (trixie chroot) port $TSM_TSDB_TARGET_PORT (55418)
 # The expensive trixie root is cached outside the clone in $TSM_CACHE_DIR (default /var/cache/timescale-migration).
+# A second set of servers beside the first: other ports, TSM_STATE_DIR and TSM_CHROOT_STATE (a path inside the root).
 set -euo pipefail
 
 CACHE_DIR=${TSM_CACHE_DIR:-/var/cache/timescale-migration}
 ROOT="$CACHE_DIR/trixie"
 CLIENT_BIN="$CACHE_DIR/pg17-bin"
 STATE_DIR=${TSM_STATE_DIR:-$CACHE_DIR/state}
-CHROOT_STATE=/var/lib/tsm
+CHROOT_STATE=${TSM_CHROOT_STATE:-/var/lib/tsm}
 PASSWORD=${TSM_TEST_PASSWORD:-tsm-Test:pw\\42}
 PG15_PORT=${TSM_PG15_PORT:-55415}
 TSDB_SOURCE_PORT=${TSM_TSDB_SOURCE_PORT:-55417}
