@@ -16,14 +16,16 @@ Trigger with a source and a target Airflow connection. The run follows the docum
 8. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql` (or the faster formats), one run per target
    database at a time; meanwhile a thread takes the source's side of verification
 9. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
-10. `analyze` — `ANALYZE` on the target
+10. `analyze` — `ANALYZE` on the target; `apply_settings` then sets the source database's session defaults
+    (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN DATABASE ... SET`) and comment on it
 11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
     TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
     on any difference and leaves verification.html/.json in the work directory; a verified migration is
     recorded in the ledger and emits the asset event `timescale-migration://<target_conn_id>/<database>`
 12. `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
 
-Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target.
+Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target. What the
+checks found that the target will not get (e.g. a setting only a superuser may set there) is listed at the gate.
 With `rehearsal=true` (set by `rehearse_migrations`) the run loads into a scratch database and skips the gates,
 the drain, the pausing of source jobs and the cutover.
 """
@@ -36,6 +38,7 @@ from airflow.sdk import DAG, chain
 
 from timescale_migration.operators import (
     AnalyzeOperator,
+    ApplySettingsOperator,
     CheckExtensionsOperator,
     CheckVersionsOperator,
     CutoverOperator,
@@ -77,6 +80,7 @@ with DAG(
     load = LoadOperator(task_id="load")
     post_restore = PostRestoreOperator(task_id="post_restore")
     analyze = AnalyzeOperator(task_id="analyze")
+    apply_settings = ApplySettingsOperator(task_id="apply_settings")
     verify = VerifyOperator(task_id="verify")
     resume_source_jobs = ResumeSourceJobsOperator(task_id="resume_source_jobs")
     switch_apps = SwitchAppsOperator(task_id="switch_apps")
@@ -95,6 +99,7 @@ with DAG(
         load,
         post_restore.as_teardown(setups=pre_restore),
         analyze,
+        apply_settings,
         verify,
         switch_apps,
         [cutover, release_source],

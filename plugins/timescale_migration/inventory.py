@@ -1,6 +1,7 @@
 """What one side holds, as structure: schemas, tables, columns, indexes, constraints, types, functions,
-triggers, policies, comments, sequences, extensions, roles, and TimescaleDB's hypertables, dimensions,
-chunks, compression settings and jobs. Each section maps an object's name to a detail string.
+triggers, policies, comments, sequences, extensions, roles, the database's settings and comment, and
+TimescaleDB's hypertables, dimensions, chunks, compression settings and jobs. Each section maps an object's
+name to a detail string.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog, sql
+from timescale_migration import catalog, dbsettings, sql
 
 SECTIONS = {
     "schemas": "inventory_schemas", "tables": "inventory_tables", "columns": "inventory_columns",
@@ -27,6 +28,7 @@ def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Every section of the inventory of the connected database."""
     catalog.run(conn, sql.query("verify_session"))
     result = {section: _section(conn, query) for section, query in SECTIONS.items()}
+    result[dbsettings.SECTION] = dbsettings.read(conn).inventory()
     if "timescaledb" in catalog.installed_extensions(conn):
         for section in TIMESCALE_SECTIONS:
             result[f"timescaledb {section}"] = _section(conn, f"timescaledb_{section}")

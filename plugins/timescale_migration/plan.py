@@ -28,6 +28,8 @@ class MigrationPlan:
     source_extensions: dict[str, dict[str, str]] = field(default_factory=dict)
     role_passwords: bool = True
     aligned: str | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    """Preflight findings (findings.Finding.to_dict()), shown at the stop_apps gate."""
 
     def to_xcom(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -45,4 +47,5 @@ class MigrationPlan:
             source_extensions=data.get("source_extensions", {}),
             role_passwords=data.get("role_passwords", True),
             aligned=data.get("aligned"),
+            findings=data.get("findings", []),
         )

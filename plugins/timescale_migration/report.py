@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from timescale_migration.dbsettings import SECTION as SETTINGS_SECTION
 from timescale_migration.verify import Check, VerifyReport
 
 DATA_SECTIONS = ("sequences", "large objects")
@@ -49,7 +50,9 @@ def _e(value: Any) -> str:
 
 
 def _result(check: Check) -> str:
-    return '<span class="ok">ok</span>' if check.ok else f'<span class="bad">DIFFERS</span> {_e(check.problem)}'
+    if check.ok:
+        return '<span class="ok">ok</span>' + (f" ({_e(check.problem)})" if check.problem else "")
+    return f'<span class="bad">DIFFERS</span> {_e(check.problem)}'
 
 
 def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
@@ -92,9 +95,12 @@ def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
         if c.section != "data":
             sections.setdefault(c.section, []).append(c)
     values = {k: v for k, v in sections.items() if k in DATA_SECTIONS}
-    structure = {k: v for k, v in sections.items() if not k.startswith("timescaledb") and k not in DATA_SECTIONS}
+    settings = {k: v for k, v in sections.items() if k == SETTINGS_SECTION}
+    structure = {k: v for k, v in sections.items()
+                 if not k.startswith("timescaledb") and k not in DATA_SECTIONS and k != SETTINGS_SECTION}
     timescale = {k: v for k, v in sections.items() if k.startswith("timescaledb")}
     for title, group in (("Sequences and large objects", values), ("Structure", structure),
+                         ("Session defaults: database and role-in-database settings", settings),
                          ("TimescaleDB", timescale)):
         if not group:
             continue
@@ -106,7 +112,8 @@ def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
                          f"<td>{listed}</td></tr>")
         parts.append("</table>")
         for section, checks in sorted(group.items()):
-            parts.append(f"<details><summary>{_e(section)}: every item</summary><table>"
+            shown = " open" if section == SETTINGS_SECTION else ""
+            parts.append(f"<details{shown}><summary>{_e(section)}: every item</summary><table>"
                          "<tr><th>name</th><th>source</th><th>target</th><th>result</th></tr>")
             parts += [f"<tr><td><code>{_e(c.name)}</code></td><td>{_e(c.source)}</td><td>{_e(c.target)}</td>"
                       f"<td>{_result(c)}</td></tr>" for c in checks]

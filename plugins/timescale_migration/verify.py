@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from timescale_migration.findings import Finding
 from timescale_migration.fingerprint import Fingerprint
 
 EXTRA_ALLOWED = ("extensions", "roles")
@@ -110,10 +111,13 @@ def _data_problem(src: Any, tgt: Any) -> str:
 
 
 def compare_structure(
-    source: dict[str, dict[str, str]], target: dict[str, dict[str, str]], *, roles: list[str] | None
+    source: dict[str, dict[str, str]], target: dict[str, dict[str, str]], *, roles: list[str] | None,
+    expected: dict[tuple[str, str], Finding] | None = None,
 ) -> list[Check]:
-    """Every inventoried object: missing on the target, different, or (where that matters) extra."""
+    """Every inventoried object: missing on the target, different, or (where that matters) extra; a difference
+    a preflight finding announced at the gate (`expected`) is accepted and says so."""
     checks = []
+    expected = expected or {}
     for section in source.keys() | target.keys():
         src, tgt = source.get(section, {}), target.get(section, {})
         names = src.keys() | tgt.keys()
@@ -127,6 +131,9 @@ def compare_structure(
                 continue
             if s == t:
                 checks.append(Check(section, name, s, t, True))
+            elif (section, name) in expected:
+                checks.append(Check(section, name, s, t, True, "expected, shown at the stop_apps gate: "
+                                    + expected[(section, name)].message))
             elif t is None:
                 checks.append(Check(section, name, s, t, False, "missing on the target"))
             elif s is None:
@@ -168,6 +175,7 @@ def format_table(report: VerifyReport) -> str:
         bad = [c for c in checks if not c.ok]
         lines.append(f"{section}: {len(checks) - len(bad)} of {len(checks)} identical")
         lines += [f"  DIFFERS {c.name}: {c.problem}" for c in bad]
+        lines += [f"  expected {c.name}: {c.problem}" for c in checks if c.ok and c.problem]
     return "\n".join(lines)
 
 

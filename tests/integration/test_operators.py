@@ -25,6 +25,7 @@ from timescale_migration.exceptions import (
 )
 from timescale_migration.operators import (
     AnalyzeOperator,
+    ApplySettingsOperator,
     CheckExtensionsOperator,
     CheckVersionsOperator,
     DrainSourceOperator,
@@ -57,6 +58,7 @@ def phases() -> list:
         LoadOperator(task_id="load"),
         PostRestoreOperator(task_id="post_restore"),
         AnalyzeOperator(task_id="analyze"),
+        ApplySettingsOperator(task_id="apply_settings"),
         VerifyOperator(task_id="verify"),
         ResumeSourceJobsOperator(task_id="resume_source_jobs"),
     ]

@@ -24,6 +24,7 @@ ORDER = [
     "load",
     "post_restore",
     "analyze",
+    "apply_settings",
     "verify",
     "switch_apps",
 ]
@@ -125,9 +126,10 @@ def test_failed_load_reaches_analyze(dag) -> None:
     assert "load" in dag.get_task("analyze").upstream_task_ids
 
 
-def test_verify_follows_analyze(dag) -> None:
-    """verify needs only analyze before it: the source's side is taken inside load."""
-    assert dag.get_task("verify").upstream_task_ids == {"analyze"}
+def test_verify_follows_apply_settings(dag) -> None:
+    """verify needs only apply_settings (after analyze) before it: the source's side is taken inside load."""
+    assert dag.get_task("apply_settings").upstream_task_ids == {"analyze"}
+    assert dag.get_task("verify").upstream_task_ids == {"apply_settings"}
 
 
 def test_switch_apps_branches_to_cutover_or_release(dag) -> None:

@@ -170,3 +170,18 @@ def test_sequences_are_data_not_structure() -> None:
     structure = page.index("<h2>Structure</h2>")
     assert values < page.index("<tr><td>sequences</td>") < structure
     assert page.index("<tr><td>indexes</td>") > structure
+
+
+def test_html_session_defaults_section_shows_every_setting_open() -> None:
+    """Database and role settings have their own section, listed open, with an accepted difference's reason."""
+    checks = [Check("database settings", "database TimeZone", "America/New_York", "America/New_York", True),
+              Check("database settings", "database lc_messages", "C", None, True,
+                    "expected, shown at the stop_apps gate: only a superuser may set it"),
+              Check("indexes", "public.i", "btree", "btree", True)]
+    page = report.render_html(VerifyReport(checks), CONTEXT)
+    section = page.index("<h2>Session defaults: database and role-in-database settings</h2>")
+    assert section > page.index("<h2>Structure</h2>")
+    assert "<details open><summary>database settings: every item</summary>" in page
+    assert "<tr><td><code>database TimeZone</code></td><td>America/New_York</td><td>America/New_York</td>" in page
+    assert "<span class=\"ok\">ok</span> (expected, shown at the stop_apps gate: only a superuser may set it)" in page
+    assert page.index("<tr><td>indexes</td>") < section

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from timescale_migration.findings import Finding, expected_differences
 from timescale_migration.fingerprint import Fingerprint, TableSum
 from timescale_migration.verify import (
     Check,
@@ -459,3 +460,23 @@ def test_format_table_timescale_state_section() -> None:
 def test_format_table_only_data() -> None:
     """Without other sections the table is just the header and one line per relation."""
     assert len(format_table(VerifyReport([data("t", 1, 1)])).splitlines()) == 2
+
+
+def test_compare_structure_accepts_differences_the_gate_announced() -> None:
+    """A setting the preflight listed is ok and says why; any other difference in the section still fails."""
+    warned = Finding("database settings", "warning", "lc_messages = C", "only a superuser may set it",
+                     ("database settings", "database lc_messages"))
+    source = {"database settings": {"database lc_messages": "C", "database TimeZone": "America/New_York",
+                                    'role "app" statement_timeout': "5s"}}
+    target = {"database settings": {"database TimeZone": "America/New_York", 'role "app" statement_timeout': "1s"}}
+    checks = {c.name: c for c in compare_structure(source, target, roles=None,
+                                                   expected=expected_differences([warned]))}
+    assert checks["database lc_messages"].ok
+    assert checks["database lc_messages"].problem == ("expected, shown at the stop_apps gate: only a superuser may "
+                                                      "set it")
+    assert checks["database TimeZone"].ok and not checks["database TimeZone"].problem
+    assert not checks['role "app" statement_timeout'].ok
+    assert "source '5s', target '1s'" in checks['role "app" statement_timeout'].problem
+    assert not {c.name: c for c in compare_structure(source, target, roles=None)}["database lc_messages"].ok
+    report = VerifyReport(checks=list(checks.values()))
+    assert "  expected database lc_messages: expected, shown at the stop_apps gate" in format_table(report)

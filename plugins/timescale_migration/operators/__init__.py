@@ -1,6 +1,7 @@
 """One operator per phase of the documented migration."""
 
 from timescale_migration.operators.analyze import AnalyzeOperator
+from timescale_migration.operators.apply_settings import ApplySettingsOperator
 from timescale_migration.operators.check_extensions import CheckExtensionsOperator
 from timescale_migration.operators.check_versions import CheckVersionsOperator
 from timescale_migration.operators.cutover import CutoverOperator
@@ -17,6 +18,7 @@ from timescale_migration.operators.verify import VerifyOperator
 
 __all__ = [
     "AnalyzeOperator",
+    "ApplySettingsOperator",
     "CheckExtensionsOperator",
     "CheckVersionsOperator",
     "CutoverOperator",

@@ -11,9 +11,9 @@ from typing import Any
 
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog, sql
+from timescale_migration import catalog, dbsettings, findings, sql
 from timescale_migration.clienttools import find_client_tools
-from timescale_migration.constants import TIMESCALEDB
+from timescale_migration.constants import TARGET_RESERVED_ROLES, TIMESCALEDB
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.operators.base import MigrationOperator
@@ -73,6 +73,8 @@ class CheckVersionsOperator(MigrationOperator):
                 f"{' and more' if len(tgt_objects) > 10 else ''}. Migrate into an empty database "
                 "(drop and recreate it, or set target_database); nothing was changed."
             )
+        found = self._preflight(opts.roles, source, target, tgt_info.user_name)
+        findings.refuse_if_blocking(found, "check_versions")
         timescale = None
         aligned = None
         if TIMESCALEDB in src_ext:
@@ -98,8 +100,18 @@ class CheckVersionsOperator(MigrationOperator):
             source_extensions=src_ext,
             role_passwords=role_passwords,
             aligned=aligned,
+            findings=[f.to_dict() for f in found],
         )
         return plan.to_xcom()
+
+    def _preflight(self, roles: bool, source: Endpoint, target: Endpoint, target_user: str) -> list[findings.Finding]:
+        """Findings about what the target will not get (database settings), each logged; nothing is changed."""
+        with source.connect() as src, target.connect() as tgt:
+            found = dbsettings.preflight(src, tgt, target.database, {*TARGET_RESERVED_ROLES, target_user},
+                                         roles_migrated=roles)
+        for finding in found:
+            self.log.warning("preflight %s: %s", finding.severity, finding.describe())
+        return found
 
     def _check_room(self, context: Any, table_bytes: int) -> None:
         """The work directory must hold the dump: about the size of the source's table data, plus a margin."""

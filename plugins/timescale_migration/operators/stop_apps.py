@@ -6,7 +6,7 @@ from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 
-from timescale_migration import catalog
+from timescale_migration import catalog, findings
 from timescale_migration.operators.base import MigrationMixin
 from timescale_migration.plan import MigrationPlan
 
@@ -20,7 +20,8 @@ def _cell(value: object) -> str:
     return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def gate_body(plan: MigrationPlan, source_label: str, target_label: str, sessions: list[dict[str, Any]]) -> str:
+def gate_body(plan: MigrationPlan, source_label: str, target_label: str, sessions: list[dict[str, Any]],
+              found: list[findings.Finding] | None = None) -> str:
     """Markdown shown at the gate: what the checks found and who is still connected to the source."""
     ts = plan.timescaledb
     extensions = ", ".join(f"{name} {info['version']}" for name, info in plan.source_extensions.items())
@@ -39,6 +40,7 @@ def gate_body(plan: MigrationPlan, source_label: str, target_label: str, session
     ]
     if plan.aligned:
         lines.append(f"TimescaleDB on the target was aligned ({plan.aligned}).")
+    lines += findings.gate_lines(found or [])
     lines += ["", f"**{len(sessions)} other client session(s) on the source**" + (":" if sessions else ".")]
     if sessions:
         lines += ["", "| pid | user | application | client | state | since |", "| --- | --- | --- | --- | --- | --- |"]
@@ -65,7 +67,7 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
         source, target = self.endpoints(context)
         with source.connect() as conn:
             sessions = catalog.client_sessions(conn)
-        self.body = gate_body(plan, source.label, target.label, sessions)
+        self.body = gate_body(plan, source.label, target.label, sessions, findings.collect(context["ti"]))
         self.log.info("gate summary:\n%s", self.body)
         if not opts.require_approval:
             self.log.info("require_approval is false: the gate passes without a person")

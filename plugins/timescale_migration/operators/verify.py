@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any
 
-from timescale_migration import fingerprint, inventory, ledger, report, workdir
+from timescale_migration import findings, fingerprint, inventory, ledger, report, workdir
 from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, SKELETON_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
@@ -54,7 +54,8 @@ class VerifyOperator(MigrationOperator):
         roles = (context["ti"].xcom_pull(task_ids="dump_roles") or {}).get("roles") if opts.roles else None
         result = VerifyReport()
         result.checks += compare_data(source_fp, target_fp)
-        result.checks += compare_structure(source_side["inventory"], target_inv, roles=roles)
+        result.checks += compare_structure(source_side["inventory"], target_inv, roles=roles,
+                                           expected=findings.expected_differences(findings.collect(context["ti"])))
         if state is not None:
             result.checks += check_timescale_state(state)
         result.timings = self._timings(context, source_side["seconds"], target_seconds)

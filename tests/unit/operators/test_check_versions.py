@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import write_tools
-from timescale_migration import catalog
+from timescale_migration import catalog, dbsettings
 from timescale_migration.catalog import ServerInfo
 from timescale_migration.exceptions import ClientToolsError, MigrationError, TargetNotEmptyError, VersionCheckError
+from timescale_migration.findings import BLOCKING, WARNING, Finding
 from timescale_migration.operators import check_versions
 from timescale_migration.operators.check_versions import (
     DUMP_SIZE_MARGIN,
@@ -110,6 +111,8 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         "free": 10_000_000_000,
         "queries": [],
         "usage": [],
+        "findings": [],
+        "preflight": [],
     }
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -134,6 +137,12 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         return state["tools"]
 
     monkeypatch.setattr(check_versions, "find_client_tools", find)
+
+    def preflight(source: str, target: str, database: str, reserved: set[str], *, roles_migrated: bool) -> list:
+        state["preflight"].append((source, target, database, reserved, roles_migrated))
+        return state["findings"]
+
+    monkeypatch.setattr(dbsettings, "preflight", preflight)
     return state
 
 
@@ -269,3 +278,22 @@ def test_execute_empty_source_fits_anywhere(sides: dict[str, Any], make_context)
     sides["free"] = 1
     plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
     assert plan.timescaledb is None
+
+
+def test_execute_keeps_settings_findings_in_the_plan(sides: dict[str, Any], make_context) -> None:
+    """The settings preflight gets both sides, the target database and its reserved roles; warnings go in the plan."""
+    warning = Finding("database settings", WARNING, "lc_messages = C (database-wide)", "superuser only",
+                      ("database settings", "database lc_messages"))
+    sides["findings"] = [warning]
+    result = CheckVersionsOperator(task_id="check_versions").execute(make_context(roles=False))
+    assert sides["preflight"] == [("source", "target", "tsdb", {"postgres", "tsdbadmin"}, False)]
+    assert [Finding.from_dict(f) for f in MigrationPlan.from_xcom(result).findings] == [warning]
+
+
+def test_execute_refuses_a_blocking_finding_before_aligning(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """A blocking finding fails the check, naming it, before TimescaleDB is aligned on the target."""
+    sides["extensions"]["source"] = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    sides["findings"] = [Finding("database settings", BLOCKING, "x = 1 (database-wide)", "cannot")]
+    monkeypatch.setattr(CheckVersionsOperator, "_align", lambda *a, **k: pytest.fail("aligned despite a blocker"))
+    with pytest.raises(MigrationError, match=r"x = 1 \(database-wide\): cannot"):
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from tests.unit.operators.conftest import SOURCE_PASSWORD, TARGET_PASSWORD, make_plan
 from timescale_migration import catalog
 from timescale_migration.clienttools import ClientTools
+from timescale_migration.findings import WARNING, Finding
 from timescale_migration.operators.stop_apps import StopAppsOperator, gate_body
 
 pytestmark = pytest.mark.unit
@@ -107,3 +109,22 @@ def test_operator_passes_without_approval(monkeypatch: pytest.MonkeyPatch, opene
     assert SOURCE_PASSWORD not in operator.body
     assert TARGET_PASSWORD not in operator.body
     assert opened == [("source", None)]
+
+
+def test_gate_body_lists_preflight_findings() -> None:
+    """Findings of the checks are shown to the person approving; none, no heading."""
+    warning = Finding("database settings", WARNING, "lc_messages = C (database-wide)", "only a superuser may set it")
+    lines = lines_of(gate_body(make_plan(TOOLS), SOURCE, TARGET, [], [warning]))
+    assert "**1 preflight finding(s)** — read them before approving:" in lines
+    assert "| warning | database settings | lc_messages = C (database-wide) | only a superuser may set it |" in lines
+    assert "preflight finding" not in gate_body(make_plan(TOOLS), SOURCE, TARGET, [])
+
+
+def test_operator_shows_findings_of_the_checks(monkeypatch: pytest.MonkeyPatch, opened, make_context) -> None:
+    """The gate reads the findings from the checks' XCom."""
+    monkeypatch.setattr(catalog, "client_sessions", lambda conn: [])
+    warning = Finding("database settings", WARNING, "lc_messages = C (database-wide)", "superuser only")
+    plan = dataclasses.replace(make_plan(TOOLS), findings=[warning.to_dict()])
+    operator = StopAppsOperator(task_id="stop_apps")
+    operator.execute(make_context(plan, require_approval=False))
+    assert "| warning | database settings | lc_messages = C (database-wide) | superuser only |" in operator.body

@@ -1,0 +1,2 @@
+-- A session default stored on the database (what pg_dump carries only with --create).
+ALTER DATABASE {database} SET {parameter} TO {value}

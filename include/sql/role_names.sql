@@ -1,0 +1,2 @@
+-- Every role of the server, by name.
+SELECT rolname AS name FROM pg_roles ORDER BY 1;
