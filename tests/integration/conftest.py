@@ -57,8 +57,9 @@ def make_migration(servers: Servers, monkeypatch: pytest.MonkeyPatch, work_dir: 
     """Factory: databases on two servers, connections in the environment, params for the run."""
     created: list[tuple[Server, str]] = []
 
-    def make(source: Server, target: Server, *, target_extensions: tuple[str, ...] = (), **params: Any) -> Migration:
-        src_db, tgt_db = f"it src {unique}", f"it tgt {unique}"
+    def make(source: Server, target: Server, *, target_extensions: tuple[str, ...] = (), tgt_db: str | None = None,
+             **params: Any) -> Migration:
+        src_db, tgt_db = f"it src {unique}", tgt_db or f"it tgt {unique}"
         source.create_database(src_db)
         target.create_database(tgt_db, extensions=target_extensions)
         created.extend([(source, src_db), (target, tgt_db)])
