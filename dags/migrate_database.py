@@ -17,7 +17,8 @@ Trigger with a source and a target Airflow connection. The run follows the docum
    database at a time; meanwhile a thread takes the source's side of verification
 9. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
 10. `analyze` — `ANALYZE` on the target; `apply_settings` then sets the source database's session defaults
-    (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN DATABASE ... SET`) and comment on it
+    (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN DATABASE ... SET`) and comment on it, and `apply_privileges`
+    the source's owners, GRANTs and default privileges (param `privileges`: `as_source` or `none`)
 11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
     TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
     on any difference and leaves verification.html/.json in the work directory; a verified migration is
@@ -38,6 +39,7 @@ from airflow.sdk import DAG, chain
 
 from timescale_migration.operators import (
     AnalyzeOperator,
+    ApplyPrivilegesOperator,
     ApplySettingsOperator,
     CheckExtensionsOperator,
     CheckVersionsOperator,
@@ -81,6 +83,7 @@ with DAG(
     post_restore = PostRestoreOperator(task_id="post_restore")
     analyze = AnalyzeOperator(task_id="analyze")
     apply_settings = ApplySettingsOperator(task_id="apply_settings")
+    apply_privileges = ApplyPrivilegesOperator(task_id="apply_privileges")
     verify = VerifyOperator(task_id="verify")
     resume_source_jobs = ResumeSourceJobsOperator(task_id="resume_source_jobs")
     switch_apps = SwitchAppsOperator(task_id="switch_apps")
@@ -100,6 +103,7 @@ with DAG(
         post_restore.as_teardown(setups=pre_restore),
         analyze,
         apply_settings,
+        apply_privileges,
         verify,
         switch_apps,
         [cutover, release_source],

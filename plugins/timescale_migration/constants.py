@@ -24,6 +24,10 @@ catalog, small tables) and a parallel post-data restore."""
 DEFAULT_DUMP_FORMAT = "parallel"
 """The fastest format on the benchmark (docs/benchmarks.md); `plain` stays the guide's reference."""
 
+PRIVILEGE_MODES = ("as_source", "none")
+"""`as_source`: owners and privileges re-applied after the load and verified; `none`: the guide's --no-owner
+--no-privileges alone."""
+
 MAX_JOBS = 64
 APPLICATION_NAME = "timescale-migration"
 WORK_DIR_ENV = "TSM_WORK_DIR"
@@ -89,5 +93,5 @@ TARGET_POOL_PREFIX = "tsm_target_"
 """Pool per target connection: at most this pool's slots migrations into one target server at once."""
 
 DOWNTIME_TASKS = ("drain_source", "pause_source_jobs", "dump_roles", "dump_data", "pre_restore", "load",
-                  "post_restore", "analyze", "apply_settings", "verify")
+                  "post_restore", "analyze", "apply_settings", "apply_privileges", "verify")
 """The tasks between the stop_apps approval and the end of verification: the downtime of a real run."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog, dbsettings, sql
+from timescale_migration import catalog, dbsettings, privileges, sql
 
 SECTIONS = {
     "schemas": "inventory_schemas", "tables": "inventory_tables", "columns": "inventory_columns",
@@ -29,6 +29,7 @@ def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     catalog.run(conn, sql.query("verify_session"))
     result = {section: _section(conn, query) for section, query in SECTIONS.items()}
     result[dbsettings.SECTION] = dbsettings.read(conn).inventory()
+    result[privileges.SECTION] = privileges.inventory(conn)
     if "timescaledb" in catalog.installed_extensions(conn):
         for section in TIMESCALE_SECTIONS:
             result[f"timescaledb {section}"] = _section(conn, f"timescaledb_{section}")

@@ -8,7 +8,13 @@ from typing import Any
 
 from airflow.sdk import Param
 
-from timescale_migration.constants import DEFAULT_DUMP_FORMAT, DUMP_FORMATS, MAX_JOBS, REHEARSAL_DATABASE_PREFIX
+from timescale_migration.constants import (
+    DEFAULT_DUMP_FORMAT,
+    DUMP_FORMATS,
+    MAX_JOBS,
+    PRIVILEGE_MODES,
+    REHEARSAL_DATABASE_PREFIX,
+)
 from timescale_migration.exceptions import MigrationError
 
 
@@ -30,6 +36,7 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "drain_timeout": 60,
         "terminate_sessions": False,
         "rehearsal": False,
+        "privileges": "as_source",
         **defaults,
     }
     optional = ["null", "string"]
@@ -74,6 +81,11 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "roles": Param(d["roles"], type="boolean", title="Migrate roles",
                        description="Dump roles with pg_dumpall --roles-only and load them before the data",
                        section="Dump and load"),
+        "privileges": Param(d["privileges"], type="string", enum=list(PRIVILEGE_MODES), title="Owners and privileges",
+                            description="as_source: after the load, owners, GRANTs and default privileges as on the "
+                                        "source (roles by name), and verify compares them; none: the guide's "
+                                        "--no-owner --no-privileges alone (everything owned by the target's login)",
+                            section="Dump and load"),
         "work_dir": Param(d["work_dir"], type=optional, title="Work directory",
                           description="Where dump files go (a private per-run folder is made inside); "
                                       "empty: $TSM_WORK_DIR or /tmp/timescale-migration",
@@ -108,6 +120,7 @@ class MigrationOptions:
     drain_timeout: int = 60
     terminate_sessions: bool = False
     rehearsal: bool = False
+    privileges: str = "as_source"
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> MigrationOptions:
@@ -121,6 +134,9 @@ class MigrationOptions:
         for key in ("source_conn_id", "target_conn_id"):
             if not params.get(key):
                 raise MigrationError(f"param {key} is empty: name an Airflow connection")
+        privileges = params.get("privileges") or "as_source"
+        if privileges not in PRIVILEGE_MODES:
+            raise MigrationError(f"param privileges={privileges!r} is not one of {', '.join(PRIVILEGE_MODES)}")
         rehearsal = _flag(params, "rehearsal", False)
         target_database = params.get("target_database") or None
         if rehearsal and not (target_database or "").startswith(REHEARSAL_DATABASE_PREFIX):
@@ -144,6 +160,7 @@ class MigrationOptions:
             drain_timeout=_seconds(params.get("drain_timeout", 60)),
             terminate_sessions=_flag(params, "terminate_sessions", False) and not rehearsal,
             rehearsal=rehearsal,
+            privileges=privileges,
         )
 
 

@@ -25,6 +25,7 @@ from timescale_migration.exceptions import (
 )
 from timescale_migration.operators import (
     AnalyzeOperator,
+    ApplyPrivilegesOperator,
     ApplySettingsOperator,
     CheckExtensionsOperator,
     CheckVersionsOperator,
@@ -59,6 +60,7 @@ def phases() -> list:
         PostRestoreOperator(task_id="post_restore"),
         AnalyzeOperator(task_id="analyze"),
         ApplySettingsOperator(task_id="apply_settings"),
+        ApplyPrivilegesOperator(task_id="apply_privileges"),
         VerifyOperator(task_id="verify"),
         ResumeSourceJobsOperator(task_id="resume_source_jobs"),
     ]

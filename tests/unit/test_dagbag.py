@@ -25,6 +25,7 @@ ORDER = [
     "post_restore",
     "analyze",
     "apply_settings",
+    "apply_privileges",
     "verify",
     "switch_apps",
 ]
@@ -45,6 +46,7 @@ PARAMS = [
     "drain",
     "drain_timeout",
     "terminate_sessions",
+    "privileges",
 ]
 RELEASE_DAG_ID = "release_source"
 RELEASE_PARAMS = {"source_conn_id", "source_database", "work_dir", "target_conn_id"}
@@ -129,7 +131,7 @@ def test_failed_load_reaches_analyze(dag) -> None:
 def test_verify_follows_apply_settings(dag) -> None:
     """verify needs only apply_settings (after analyze) before it: the source's side is taken inside load."""
     assert dag.get_task("apply_settings").upstream_task_ids == {"analyze"}
-    assert dag.get_task("verify").upstream_task_ids == {"apply_settings"}
+    assert dag.get_task("verify").upstream_task_ids == {"apply_privileges"}
 
 
 def test_switch_apps_branches_to_cutover_or_release(dag) -> None:

@@ -30,6 +30,7 @@ DOCUMENTED_DEFAULTS = {
     "drain_timeout": 60,
     "terminate_sessions": False,
     "rehearsal": False,
+    "privileges": "as_source",
 }
 
 
@@ -72,6 +73,16 @@ def test_migration_params_schema_limits() -> None:
     assert params["drain_timeout"].schema["type"] == "integer"
     assert params["drain_timeout"].schema["minimum"] == 0
     assert params["drain_timeout"].schema["maximum"] == 86400
+
+
+def test_privileges_param_form_and_validation() -> None:
+    """privileges offers as_source and none in the form; any other value is refused naming both."""
+    assert migration_params()["privileges"].schema["enum"] == ["as_source", "none"]
+    assert MigrationOptions.from_params(with_(privileges="none")).privileges == "none"
+    assert MigrationOptions.from_params({k: v for k, v in defaults().items() if k != "privileges"}).privileges == (
+        "as_source")
+    with pytest.raises(MigrationError, match="param privileges='all' is not one of as_source, none"):
+        MigrationOptions.from_params(with_(privileges="all"))
 
 
 @pytest.mark.parametrize("value", [-1, 86401, "60"])

@@ -1,6 +1,7 @@
 """One operator per phase of the documented migration."""
 
 from timescale_migration.operators.analyze import AnalyzeOperator
+from timescale_migration.operators.apply_privileges import ApplyPrivilegesOperator
 from timescale_migration.operators.apply_settings import ApplySettingsOperator
 from timescale_migration.operators.check_extensions import CheckExtensionsOperator
 from timescale_migration.operators.check_versions import CheckVersionsOperator
@@ -18,6 +19,7 @@ from timescale_migration.operators.verify import VerifyOperator
 
 __all__ = [
     "AnalyzeOperator",
+    "ApplyPrivilegesOperator",
     "ApplySettingsOperator",
     "CheckExtensionsOperator",
     "CheckVersionsOperator",

@@ -11,12 +11,13 @@ from typing import Any
 
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog, dbsettings, findings, sql
+from timescale_migration import catalog, dbsettings, findings, privileges, sql
 from timescale_migration.clienttools import find_client_tools
 from timescale_migration.constants import TARGET_RESERVED_ROLES, TIMESCALEDB
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.options import MigrationOptions
 from timescale_migration.plan import MigrationPlan, TimescaleInfo
 
 DUMP_SIZE_MARGIN = 1.2
@@ -73,7 +74,7 @@ class CheckVersionsOperator(MigrationOperator):
                 f"{' and more' if len(tgt_objects) > 10 else ''}. Migrate into an empty database "
                 "(drop and recreate it, or set target_database); nothing was changed."
             )
-        found = self._preflight(opts.roles, source, target, tgt_info.user_name)
+        found = self._preflight(opts, source, target, tgt_info.user_name)
         findings.refuse_if_blocking(found, "check_versions")
         timescale = None
         aligned = None
@@ -104,11 +105,15 @@ class CheckVersionsOperator(MigrationOperator):
         )
         return plan.to_xcom()
 
-    def _preflight(self, roles: bool, source: Endpoint, target: Endpoint, target_user: str) -> list[findings.Finding]:
-        """Findings about what the target will not get (database settings), each logged; nothing is changed."""
+    def _preflight(self, opts: MigrationOptions, source: Endpoint, target: Endpoint, target_user: str
+                   ) -> list[findings.Finding]:
+        """Findings about what the target will not get (database settings, owners and privileges), each logged;
+        nothing is changed."""
+        reserved = {*TARGET_RESERVED_ROLES, target_user}
         with source.connect() as src, target.connect() as tgt:
-            found = dbsettings.preflight(src, tgt, target.database, {*TARGET_RESERVED_ROLES, target_user},
-                                         roles_migrated=roles)
+            found = dbsettings.preflight(src, tgt, target.database, reserved, roles_migrated=opts.roles)
+            if opts.privileges == "as_source":
+                found += privileges.preflight(src, tgt, reserved, target_user, roles_migrated=opts.roles)
         for finding in found:
             self.log.warning("preflight %s: %s", finding.severity, finding.describe())
         return found

@@ -11,9 +11,16 @@ import json
 import time
 from typing import Any
 
-from timescale_migration import findings, fingerprint, inventory, ledger, report, workdir
+from timescale_migration import findings, fingerprint, inventory, ledger, privileges, report, workdir
 from timescale_migration.assets import target_asset, targets_alias
-from timescale_migration.constants import DUMP_DIR, DUMP_FILE, ROLES_FILE, SKELETON_FILE, SOURCE_FINGERPRINT_FILE
+from timescale_migration.constants import (
+    DUMP_DIR,
+    DUMP_FILE,
+    ROLES_FILE,
+    SKELETON_FILE,
+    SOURCE_FINGERPRINT_FILE,
+    TARGET_RESERVED_ROLES,
+)
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.source_side import take_source_side
@@ -54,7 +61,8 @@ class VerifyOperator(MigrationOperator):
         roles = (context["ti"].xcom_pull(task_ids="dump_roles") or {}).get("roles") if opts.roles else None
         result = VerifyReport()
         result.checks += compare_data(source_fp, target_fp)
-        result.checks += compare_structure(source_side["inventory"], target_inv, roles=roles,
+        source_inv, target_inv = self._privileges_as_compared(opts, plan, source_side["inventory"], target_inv)
+        result.checks += compare_structure(source_inv, target_inv, roles=roles,
                                            expected=findings.expected_differences(findings.collect(context["ti"])))
         if state is not None:
             result.checks += check_timescale_state(state)
@@ -84,6 +92,23 @@ class VerifyOperator(MigrationOperator):
         else:
             self._announce(context, opts, source.label, target.database, summary)
         return result
+
+    def _privileges_as_compared(self, opts: Any, plan: Any, source_inv: dict[str, Any], target_inv: dict[str, Any]
+                                ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Both inventories with owners and privileges as compared: source roles by their target names (reserved
+        ones are the target's login), privileges the source's server lacks left out; none at all for privileges=none."""
+        if opts.privileges == "none":
+            self.log.info("privileges=none: owners and privileges are not compared (the guide's --no-owner "
+                          "--no-privileges: everything belongs to the target's login)")
+            return ({k: v for k, v in source_inv.items() if k != privileges.SECTION},
+                    {k: v for k, v in target_inv.items() if k != privileges.SECTION})
+        login = plan.target["user_name"]
+        rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
+        drop = privileges.dropped(plan.source["major"])
+        return ({**source_inv, privileges.SECTION: privileges.normalize(source_inv.get(privileges.SECTION, {}),
+                                                                         rename, drop)},
+                {**target_inv, privileges.SECTION: privileges.normalize(target_inv.get(privileges.SECTION, {}),
+                                                                         lambda role: role, drop)})
 
     def _announce(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
         """Record the verified migration in the ledger and emit the target database's asset event."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import write_tools
-from timescale_migration import catalog, dbsettings
+from timescale_migration import catalog, dbsettings, privileges
 from timescale_migration.catalog import ServerInfo
 from timescale_migration.exceptions import ClientToolsError, MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.findings import BLOCKING, WARNING, Finding
@@ -113,6 +113,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         "usage": [],
         "findings": [],
         "preflight": [],
+        "privilege_findings": [],
     }
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -143,6 +144,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         return state["findings"]
 
     monkeypatch.setattr(dbsettings, "preflight", preflight)
+    monkeypatch.setattr(privileges, "preflight", lambda *args, **kwargs: state["privilege_findings"])
     return state
 
 

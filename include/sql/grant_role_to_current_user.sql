@@ -1,0 +1,2 @@
+-- Membership in a role the migration's login created (it holds ADMIN OPTION), so it may make it an owner.
+GRANT {role} TO CURRENT_USER

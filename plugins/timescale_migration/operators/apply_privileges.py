@@ -1,0 +1,51 @@
+"""Phase 10c: owners and privileges as on the source, re-applied to the loaded target before verify.
+
+The guide's `--no-owner --no-privileges` leave every object owned by the target's login with no GRANT. With the
+`privileges` param `as_source` (the default) owners, GRANTs on schemas, tables, columns, sequences, functions,
+types and large objects and ALTER DEFAULT PRIVILEGES are set as on the source (roles by name; GRANTs on a
+hypertable reach its chunks); what the check before the gate found the login cannot do is skipped (it was shown
+there). The source is only read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timescale_migration import findings, privileges
+from timescale_migration.constants import TARGET_RESERVED_ROLES
+from timescale_migration.exceptions import MigrationError
+from timescale_migration.operators.base import MigrationOperator
+
+
+class ApplyPrivilegesOperator(MigrationOperator):
+    """Owners, then GRANT/REVOKE and ALTER DEFAULT PRIVILEGES where the target differs from the source (idempotent)."""
+
+    default_retries = 2
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        opts = self.migration_options(context)
+        if opts.privileges == "none":
+            self.log.info("privileges=none: owners and privileges left as the load made them (the target's login "
+                          "owns everything; no GRANT was applied)")
+            return {"privileges": "none"}
+        plan = self.plan(context)
+        source, target = self.endpoints(context)
+        skip = {f.expected[1] for f in findings.collect(context["ti"])
+                if f.expected and f.expected[0] == privileges.SECTION}
+        with source.connect() as conn:
+            objects, defaults = privileges.read_objects(conn), privileges.read_defaults(conn)
+        login = plan.target["user_name"]
+        rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
+        with target.connect() as conn:
+            done = privileges.apply(conn, objects, defaults, rename, privileges.dropped(plan.source["major"]), skip,
+                                    self.log)
+        self.log.info("on %s: %d owner(s) set, %d GRANT/REVOKE, %d default privilege statement(s), %d membership(s) "
+                      "the login took; %d object(s) left as the gate listed", target.label, done["owners"],
+                      done["grants"], done["defaults"], done["memberships"], len(skip))
+        if done["failed"]:
+            raise MigrationError(
+                f"{len(done['failed'])} owner/privilege statement(s) were refused on {target.label}, which the check "
+                "before the downtime did not foresee (the rest was applied): " + "; ".join(done["failed"][:20])
+                + ". Apply them yourself (or fix the cause and clear this task), then clear verify"
+            )
+        return {"privileges": "as_source", **{k: v for k, v in done.items() if k != "failed"}}
