@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from timescale_migration.dbsettings import SECTION as SETTINGS_SECTION
+from timescale_migration.privileges import SECTION as PRIVILEGES_SECTION
 from timescale_migration.verify import Check, VerifyReport
 
 DATA_SECTIONS = ("sequences", "large objects")
@@ -96,11 +97,13 @@ def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
             sections.setdefault(c.section, []).append(c)
     values = {k: v for k, v in sections.items() if k in DATA_SECTIONS}
     settings = {k: v for k, v in sections.items() if k == SETTINGS_SECTION}
-    structure = {k: v for k, v in sections.items()
-                 if not k.startswith("timescaledb") and k not in DATA_SECTIONS and k != SETTINGS_SECTION}
+    rights = {k: v for k, v in sections.items() if k == PRIVILEGES_SECTION}
+    structure = {k: v for k, v in sections.items() if not k.startswith("timescaledb") and k not in DATA_SECTIONS
+                 and k not in (SETTINGS_SECTION, PRIVILEGES_SECTION)}
     timescale = {k: v for k, v in sections.items() if k.startswith("timescaledb")}
     for title, group in (("Sequences and large objects", values), ("Structure", structure),
                          ("Session defaults: database and role-in-database settings", settings),
+                         ("Owners and privileges", rights),
                          ("TimescaleDB", timescale)):
         if not group:
             continue

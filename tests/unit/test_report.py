@@ -185,3 +185,13 @@ def test_html_session_defaults_section_shows_every_setting_open() -> None:
     assert "<tr><td><code>database TimeZone</code></td><td>America/New_York</td><td>America/New_York</td>" in page
     assert "<span class=\"ok\">ok</span> (expected, shown at the stop_apps gate: only a superuser may set it)" in page
     assert page.index("<tr><td>indexes</td>") < section
+
+
+def test_html_owners_and_privileges_have_their_own_section() -> None:
+    """Owners and privileges are summarized apart from the rest of the structure."""
+    checks = [Check("privileges", 'table "s"."t"', '{"owner": "app"}', '{"owner": "postgres"}', False, "differs"),
+              Check("indexes", "public.i", "btree", "btree", True)]
+    page = report.render_html(VerifyReport(checks), CONTEXT)
+    section = page.index("<h2>Owners and privileges</h2>")
+    assert page.index("<tr><td>privileges</td><td class='num'>0 of 1</td>") > section > page.index(
+        "<tr><td>indexes</td>")
