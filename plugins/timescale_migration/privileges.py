@@ -17,6 +17,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from timescale_migration import catalog, sql
+from timescale_migration.constants import TIMESCALEDB_SCHEMA_PREFIX
 from timescale_migration.findings import WARNING, Finding
 
 SECTION = "privileges"
@@ -221,7 +222,10 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
                                     "target (roles=false): their privileges are not granted", (SECTION, item.key)))
     for role in sorted(set(reserved) - {login}):
         owned = [o.key for o in objects if o.owner == role and o.kind != "column"]
-        granted = [o.key for o in [*objects, *defaults] if any(g == role for g, _, _ in o.acl)]
+        owned_keys = set(owned)
+        granted = [o.key for o in [*objects, *defaults]
+                   if o.key not in owned_keys and any(g == role for g, _, _ in o.acl)
+                   and not (isinstance(o, DefaultPrivileges) and o.role == role)]
         if owned or granted:
             listed = owned + granted
             findings.append(Finding(CHECK, WARNING, f'role "{role}" (reserved on the target)',
@@ -229,6 +233,38 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
                                     f"the source belong to the target's login {login} there: "
                                     + ", ".join(listed[:10]) + (" ..." if len(listed) > 10 else "")))
     return findings
+
+
+def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, rename: Callable[[str], str],
+                   drop: set[str], skip: set[str], run: Callable[[pgsql.Composed, str], bool],
+                   become: Callable[[str], None], done: dict[str, int]) -> None:
+    """Owners, then privileges, of these objects where the target differs (each side read just before)."""
+    target = {o.key: o for o in read_objects(conn)}
+    for obj in objects:
+        mine = target.get(obj.key)
+        if obj.key in skip or mine is None or obj.kind == "column" or obj.linked:
+            continue
+        owner = rename(obj.owner)
+        if mine.owner != owner:
+            become(owner)
+            if run(owner_statement(obj, owner), f"owner of {obj.key}"):
+                done["owners"] += 1
+    target = {o.key: o for o in read_objects(conn)}
+    for obj in objects:
+        mine = target.get(obj.key)
+        if mine is None and obj.kind == "column":  # a column without grants of its own yet
+            mine = ObjectPrivileges(obj.kind, obj.schema, obj.name, obj.sub, obj.owner, False, frozenset())
+        if obj.key in skip or mine is None:
+            continue
+        want = {(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in obj.acl if p not in drop}
+        have = {(g, p, o) for g, p, o in mine.acl if p not in drop}
+        if obj.kind != "column" and mine.owner != rename(obj.owner):  # owner not set: leave the owners' own rights
+            owners = {mine.owner, rename(obj.owner)}
+            want = {e for e in want if e[0] not in owners}
+            have = {e for e in have if e[0] not in owners}
+        for statement in grant_statements(obj, want, have):
+            if run(statement, f"privileges on {obj.key}"):
+                done["grants"] += 1
 
 
 def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], source_defaults: list[DefaultPrivileges],
@@ -260,32 +296,14 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
             log.info('the target\'s login %s is now a member of "%s" (it created it), so it may make it an owner',
                      me.user_name, role)
 
-    target = {o.key: o for o in read_objects(conn)}
-    for obj in source_objects:
-        mine = target.get(obj.key)
-        if obj.key in skip or mine is None or obj.kind == "column" or obj.linked:
-            continue
-        owner = rename(obj.owner)
-        if mine.owner != owner:
-            become(owner)
-            if run(owner_statement(obj, owner), f"owner of {obj.key}"):
-                done["owners"] += 1
-    target = {o.key: o for o in read_objects(conn)}
-    for obj in source_objects:
-        mine = target.get(obj.key)
-        if mine is None and obj.kind == "column":  # a column without grants of its own yet
-            mine = ObjectPrivileges(obj.kind, obj.schema, obj.name, obj.sub, obj.owner, False, frozenset())
-        if obj.key in skip or mine is None:
-            continue
-        want = {(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in obj.acl if p not in drop}
-        have = {(g, p, o) for g, p, o in mine.acl if p not in drop}
-        if obj.kind != "column" and mine.owner != rename(obj.owner):  # owner not set: leave the owners' own rights
-            owners = {mine.owner, rename(obj.owner)}
-            want = {e for e in want if e[0] not in owners}
-            have = {e for e in have if e[0] not in owners}
-        for statement in grant_statements(obj, want, have):
-            if run(statement, f"privileges on {obj.key}"):
-                done["grants"] += 1
+    # schemas first (a new owner needs CREATE on the object's schema), chunks last from a fresh look (an owner or
+    # GRANT set on a hypertable has reached them already)
+    chunks = [o for o in source_objects if (o.schema or "").startswith(TIMESCALEDB_SCHEMA_PREFIX)]
+    schemas = [o for o in source_objects if o.kind == "schema"]
+    rest = [o for o in source_objects if o.kind != "schema" and not (o.schema or "").startswith(
+        TIMESCALEDB_SCHEMA_PREFIX)]
+    for part in (schemas, rest, chunks):
+        _apply_objects(part, conn, rename, drop, skip, run, become, done)
     current = {d.key: d for d in read_defaults(conn)}
     for entry in source_defaults:
         role = rename(entry.role)

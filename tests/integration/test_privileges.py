@@ -177,6 +177,27 @@ def test_owner_the_login_cannot_become_is_shown_at_the_gate(make_migration, serv
     assert rights(servers.tsdb_target, m.tgt_db, app)["reader counts customers"]
 
 
+def test_login_with_createrole_gives_objects_to_the_roles_it_created(make_migration, servers, app, monkeypatch):
+    """A Timescale-like login (CREATEROLE, no superuser) creates the roles, becomes a member of "App Owner" and
+    gives it its table; every role can exactly what it could on the source."""
+    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",))
+    plant(servers.pg15, m.src_db, app)
+    on_source = rights(servers.pg15, m.src_db, app)
+    admin = sql.Identifier(app["admin"])
+    with servers.tsdb_target.connect() as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB PASSWORD {}").format(
+            admin, sql.Literal(app["password"])))
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db), admin))
+    monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"],
+                                                                               password=app["password"]))
+    for op in phases():
+        m.run(op)
+    assert m.ti.xcoms["verify"]["differences"] == []
+    assert m.ti.xcoms["apply_privileges"]["memberships"] >= 1
+    assert owner_of(servers.tsdb_target, m.tgt_db, "owned") == app["owner"]
+    assert rights(servers.tsdb_target, m.tgt_db, app) == on_source
+
+
 def test_hypertable_grants_reach_chunks(make_migration, servers, app):
     """TimescaleDB: a GRANT on a hypertable reaches its chunks on the target, as on the source."""
     m = make_migration(servers.tsdb_source, servers.tsdb_target, dump_format="parallel")

@@ -108,7 +108,10 @@ def test_settings_arrive_refusals_are_shown_at_the_gate(make_migration, servers,
                             "WHERE d.datname = current_database() AND s.setrole = 0").fetchone()[0] == 1
     gate = StopAppsOperator(task_id="stop_apps")
     m.run(gate)
-    assert "**3 preflight finding(s)**" in gate.body
+    assert "**4 preflight finding(s)**" in gate.body  # and the objects of "postgres" going to the login:
+    assert ('| warning | privileges | role "postgres" (reserved on the target) | 2 object(s) owned by it and 0 with '
+            f'privileges of it on the source belong to the target\'s login {roles["admin"]} there: schema "app", '
+            'table "app"."items" |') in gate.body
     assert "| warning | database settings | lc_messages = C (database-wide) |" in gate.body
     assert 'permission denied to set parameter \\"lc_messages\\"' in gate.body or \
         'permission denied to set parameter "lc_messages"' in gate.body
