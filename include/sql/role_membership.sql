@@ -1,5 +1,7 @@
--- Roles the current login may become (SET ROLE), and whether it is a superuser and may create roles.
-SELECT r.rolname AS name, pg_has_role(current_user, r.oid, 'USAGE') OR pg_has_role(current_user, r.oid, 'MEMBER')
-       AS member
+-- Roles the current login may become (SET ROLE: from PostgreSQL 16 on a membership may lack it, e.g. the ADMIN
+-- OPTION a CREATEROLE login gets on the roles it creates; before 16 any membership allows it).
+SELECT r.rolname AS name,
+       CASE WHEN current_setting('server_version_num')::int >= 160000 THEN pg_has_role(current_user, r.oid, 'SET')
+            ELSE pg_has_role(current_user, r.oid, 'MEMBER') END AS member
 FROM pg_roles r
 ORDER BY 1;
