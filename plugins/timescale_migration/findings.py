@@ -15,6 +15,8 @@ from timescale_migration.exceptions import MigrationError
 BLOCKING = "blocking"
 WARNING = "warning"
 SEVERITIES = (BLOCKING, WARNING)
+GATE_ROWS = 100
+"""At most this many findings are shown at the gate, blocking ones first."""
 PREFLIGHT_TASKS = ("check_extensions", "check_versions")
 """The tasks before the stop_apps gate whose XCom may hold findings."""
 
@@ -79,7 +81,10 @@ def gate_lines(findings: list[Finding]) -> list[str]:
         return []
     lines = ["", f"**{len(findings)} preflight finding(s)** — read them before approving:", "",
              "| severity | check | about | what it means |", "| --- | --- | --- | --- |"]
-    lines += [f"| {f.severity} | {_cell(f.check)} | {_cell(f.subject)} | {_cell(f.message)} |" for f in findings]
+    shown = sorted(findings, key=lambda f: f.severity != BLOCKING)[:GATE_ROWS]
+    lines += [f"| {f.severity} | {_cell(f.check)} | {_cell(f.subject)} | {_cell(f.message)} |" for f in shown]
+    if len(findings) > GATE_ROWS:
+        lines += ["", f"... and {len(findings) - GATE_ROWS} more (every one is in check_versions' log)."]
     return lines
 
 

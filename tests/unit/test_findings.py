@@ -10,6 +10,7 @@ from tests.unit.operators.conftest import FakeTI
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.findings import (
     BLOCKING,
+    GATE_ROWS,
     WARNING,
     Finding,
     collect,
@@ -70,3 +71,12 @@ def test_gate_lines_table_escapes_cells() -> None:
     assert "**2 preflight finding(s)** — read them before approving:" in lines
     assert "| warning | database settings | lc_messages = C (database-wide) | only a superuser may set it |" in lines
     assert "| warning | database settings | search_path = a\\|b | line one line two |" in lines
+
+
+def test_gate_lines_cap_blocking_first() -> None:
+    """Past GATE_ROWS findings the table stops, blocking ones shown first, and says how many more there are."""
+    many = [SETTING] * GATE_ROWS + [BLOCKER]
+    lines = gate_lines(many)
+    rows = [line for line in lines if line.startswith("| warning") or line.startswith("| blocking")]
+    assert len(rows) == GATE_ROWS and rows[0].startswith("| blocking")
+    assert lines[-1] == "... and 1 more (every one is in check_versions' log)."
