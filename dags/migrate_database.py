@@ -16,9 +16,10 @@ Trigger with a source and a target Airflow connection. The run follows the docum
 8. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql` (or the faster formats), one run per target
    database at a time; meanwhile a thread takes the source's side of verification
 9. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
-10. `analyze` — `ANALYZE` on the target; `apply_settings` then sets the source database's session defaults
-    (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN DATABASE ... SET`) and comment on it, and `apply_privileges`
-    the source's owners, GRANTs and default privileges (param `privileges`: `as_source` or `none`)
+10. `analyze` — `ANALYZE` on the target; `apply_privileges` then re-applies the source's owners, GRANTs and
+    default privileges (param `privileges`: `as_source` or `none`), and `apply_settings` the source database's
+    session defaults (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN DATABASE ... SET`) and comment, last, so that
+    no setting of the application's (`default_transaction_read_only`, `statement_timeout`) meets the migration
 11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
     TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
     on any difference and leaves verification.html/.json in the work directory; a verified migration is
@@ -102,8 +103,8 @@ with DAG(
         load,
         post_restore.as_teardown(setups=pre_restore),
         analyze,
-        apply_settings,
         apply_privileges,
+        apply_settings,
         verify,
         switch_apps,
         [cutover, release_source],

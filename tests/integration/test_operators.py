@@ -59,8 +59,8 @@ def phases() -> list:
         LoadOperator(task_id="load"),
         PostRestoreOperator(task_id="post_restore"),
         AnalyzeOperator(task_id="analyze"),
-        ApplySettingsOperator(task_id="apply_settings"),
         ApplyPrivilegesOperator(task_id="apply_privileges"),
+        ApplySettingsOperator(task_id="apply_settings"),
         VerifyOperator(task_id="verify"),
         ResumeSourceJobsOperator(task_id="resume_source_jobs"),
     ]
@@ -95,8 +95,8 @@ def test_every_phase_postgres_source(make_migration, servers):
     m.run(LoadOperator(task_id="load"))
     m.run(PostRestoreOperator(task_id="post_restore"))
     m.run(AnalyzeOperator(task_id="analyze"))
-    m.run(ApplySettingsOperator(task_id="apply_settings"))
     assert m.run(ApplyPrivilegesOperator(task_id="apply_privileges"))["grants"] > 0  # the sample's GRANTs
+    m.run(ApplySettingsOperator(task_id="apply_settings"))
     summary = m.run(VerifyOperator(task_id="verify"))
     assert summary["differences"] == [] and summary["tables"] >= 10 and summary["structure_items"] > 100
     assert not os.path.exists(dump), "dump removed after a verified migration"

@@ -24,8 +24,8 @@ ORDER = [
     "load",
     "post_restore",
     "analyze",
-    "apply_settings",
     "apply_privileges",
+    "apply_settings",
     "verify",
     "switch_apps",
 ]
@@ -129,9 +129,11 @@ def test_failed_load_reaches_analyze(dag) -> None:
 
 
 def test_verify_follows_apply_settings(dag) -> None:
-    """verify needs only apply_settings (after analyze) before it: the source's side is taken inside load."""
-    assert dag.get_task("apply_settings").upstream_task_ids == {"analyze"}
-    assert dag.get_task("verify").upstream_task_ids == {"apply_privileges"}
+    """analyze, apply_privileges, apply_settings, verify: the settings last (an application's session defaults
+    never meet the migration's own sessions before verify); the source's side is taken inside load."""
+    assert dag.get_task("apply_privileges").upstream_task_ids == {"analyze"}
+    assert dag.get_task("apply_settings").upstream_task_ids == {"apply_privileges"}
+    assert dag.get_task("verify").upstream_task_ids == {"apply_settings"}
 
 
 def test_switch_apps_branches_to_cutover_or_release(dag) -> None:
