@@ -50,7 +50,8 @@ def app(servers, unique) -> Iterator[dict[str, str]]:
 
 
 def plant(server: Server, db: str, names: dict[str, str]) -> None:
-    """The issue's application: "App Reader" reads "Sales Data"."Customers", a writer inserts (with the sequence),
+    """The issue's application: "App Reader" reads "Sales Data"."Customers" (the rows its RLS policy shows), a
+    writer inserts (with the sequence),
     a column grant, a function only the reader may execute, a table owned by "App Owner" and its default
     privileges; a table nobody but its owner may read."""
     r, w, o = (sql.Identifier(names[k]) for k in ("reader", "writer", "owner"))
@@ -63,6 +64,9 @@ def plant(server: Server, db: str, names: dict[str, str]) -> None:
         'CREATE TABLE "Sales Data"."Customers" (id serial PRIMARY KEY, name text, secret text)',
         """INSERT INTO "Sales Data"."Customers" (name, secret) SELECT 'c' || g, 's' FROM generate_series(1, 200) g""",
         'CREATE TABLE "Sales Data".private (x int)',
+        'ALTER TABLE "Sales Data"."Customers" ENABLE ROW LEVEL SECURITY',
+        sql.SQL('CREATE POLICY first_half ON "Sales Data"."Customers" FOR SELECT TO {} USING (id <= 100)').format(r),
+        sql.SQL('CREATE POLICY writes ON "Sales Data"."Customers" FOR INSERT TO {} WITH CHECK (true)').format(w),
         'CREATE FUNCTION "Sales Data".total() RETURNS bigint LANGUAGE sql AS $$SELECT 42::bigint$$',
         'REVOKE EXECUTE ON FUNCTION "Sales Data".total() FROM PUBLIC',
         sql.SQL('GRANT USAGE ON SCHEMA "Sales Data" TO {}, {}').format(r, w),
@@ -114,13 +118,15 @@ def test_application_roles_can_exactly_what_they_could(make_migration, servers, 
     assert on_source == {"reader counts customers": True, "reader inserts": False, "reader reads private": False,
                          "reader runs total": True, "writer runs total": False, "writer inserts": True,
                          "writer reads name": True, "writer reads secret": False, "reader reads owned": False}
+    with login(servers.pg15, m.src_db, app["reader"], app["password"]) as conn:  # its policy shows it half
+        seen_on_source = conn.execute('SELECT count(*) FROM "Sales Data"."Customers"').fetchone()[0]
     for op in phases():
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
     assert m.ti.xcoms["apply_privileges"]["grants"] >= 6
     assert rights(servers.tsdb_target, m.tgt_db, app) == on_source
-    with login(servers.tsdb_target, m.tgt_db, app["reader"], app["password"]) as conn:
-        assert conn.execute('SELECT count(*) FROM "Sales Data"."Customers"').fetchone()[0] == 200
+    with login(servers.tsdb_target, m.tgt_db, app["reader"], app["password"]) as conn:  # as on the source
+        assert conn.execute('SELECT count(*) FROM "Sales Data"."Customers"').fetchone()[0] == seen_on_source == 100
     assert owner_of(servers.tsdb_target, m.tgt_db, "owned") == app["owner"]
     with servers.tsdb_target.connect(m.tgt_db) as conn:  # the default privileges work for new tables
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(app["owner"])))
