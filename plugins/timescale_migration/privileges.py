@@ -198,7 +198,8 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
     rename = renamer(reserved, login)
     attributes = catalog.rows(target, "login_attributes")[0]
     superuser, createrole = attributes["superuser"], attributes["createrole"]
-    members = {r["name"] for r in catalog.rows(target, "role_membership") if r["member"]}
+    membership = catalog.rows(target, "role_membership")
+    members = {r["name"] for r in membership if r["member"] or r["admin"]}  # with ADMIN it may grant itself
     target_roles = {r["name"] for r in catalog.rows(target, "role_names")}
     findings: list[Finding] = []
 

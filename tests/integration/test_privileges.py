@@ -11,6 +11,7 @@ from psycopg import sql
 
 from tests.integration.test_operators import SAMPLES, phases, run_until
 from tests.support.servers import Server
+from timescale_migration import catalog
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators import StopAppsOperator, VerifyOperator
 
@@ -202,6 +203,14 @@ def test_login_with_createrole_gives_objects_to_the_roles_it_created(make_migrat
     assert m.ti.xcoms["apply_privileges"]["memberships"] >= 1
     assert owner_of(servers.tsdb_target, m.tgt_db, "owned") == app["owner"]
     assert rights(servers.tsdb_target, m.tgt_db, app) == on_source
+    with login(servers.tsdb_target, m.tgt_db, app["admin"], app["password"]) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(app["admin"] + "_new")))
+        try:  # a role it created itself: ADMIN OPTION without SET, so a later run may still make it an owner
+            rows = {r["name"]: r for r in catalog.rows(conn, "role_membership")}
+            assert (rows[app["admin"] + "_new"]["member"], rows[app["admin"] + "_new"]["admin"]) == (False, True)
+            assert rows[app["owner"]]["member"] and rows[app["reader"]]["admin"]
+        finally:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(app["admin"] + "_new")))
 
 
 def test_hypertable_grants_reach_chunks(make_migration, servers, app):
