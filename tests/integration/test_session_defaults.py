@@ -87,6 +87,7 @@ def test_settings_arrive_refusals_are_shown_at_the_gate(make_migration, servers,
     src = sql.Identifier(m.src_db)
     run_sql(servers.pg15, m.src_db,
             sql.SQL("ALTER DATABASE {} SET lc_messages = 'C'").format(src),  # only a superuser may set it
+            sql.SQL("ALTER DATABASE {} SET tsm_ext.mode = 'fast'").format(src),  # an extension the target lacks
             sql.SQL("ALTER ROLE postgres IN DATABASE {} SET maintenance_work_mem = '77MB'").format(src))
     admin = sql.Identifier(roles["admin"])
     run_sql(servers.tsdb_target, "postgres",
@@ -108,13 +109,15 @@ def test_settings_arrive_refusals_are_shown_at_the_gate(make_migration, servers,
                             "WHERE d.datname = current_database() AND s.setrole = 0").fetchone()[0] == 1
     gate = StopAppsOperator(task_id="stop_apps")
     m.run(gate)
-    assert "**4 preflight finding(s)**" in gate.body  # and the objects of "postgres" going to the login:
+    assert "**5 preflight finding(s)**" in gate.body  # and the objects of "postgres" going to the login:
     assert ('| warning | privileges | role "postgres" (reserved on the target) | 2 object(s) owned by it and 0 with '
             f'privileges of it on the source belong to the target\'s login {roles["admin"]} there: schema "app", '
             'table "app"."items" |') in gate.body
     assert "| warning | database settings | lc_messages = C (database-wide) |" in gate.body
     assert 'permission denied to set parameter \\"lc_messages\\"' in gate.body or \
         'permission denied to set parameter "lc_messages"' in gate.body
+    assert ("| warning | database settings | tsm_ext.mode = fast (database-wide) | the target refuses it (permission "
+            'denied to set parameter "tsm_ext.mode"): the target does not know this parameter') in gate.body
     assert 'maintenance_work_mem = 77MB (for role "postgres") | not applied: role "postgres" is reserved' in gate.body
     assert "idle_in_transaction_session_timeout = 1h (target only)" in gate.body
     assert "statement_timeout" not in gate.body and "search_path" not in gate.body
