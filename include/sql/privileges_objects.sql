@@ -1,5 +1,6 @@
 -- Owner and privileges of every object a migration carries (schemas, tables, views, materialized views,
--- sequences, foreign tables, columns with grants, functions, procedures, types, domains, large objects), leaving
+-- sequences, foreign tables, columns with grants, functions, procedures, aggregates, types, domains, large
+-- objects), leaving
 -- out system schemas and extension members. acl: [grantee ("PUBLIC" for everyone), privilege, grantable], with
 -- the owner's implicit defaults spelled out (acldefault), so both sides compare the same way.
 WITH objs AS (
@@ -25,11 +26,12 @@ WITH objs AS (
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
     UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname,
+    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+           n.nspname, p.proname,
            pg_get_function_identity_arguments(p.oid), p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)),
            false, 'pg_proc'::regclass, p.oid
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE p.prokind IN ('f', 'p')
+    WHERE p.prokind IN ('f', 'p', 'a', 'w')
     UNION ALL
     SELECT CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, n.nspname, t.typname, NULL, t.typowner,
            coalesce(t.typacl, acldefault('T', t.typowner)), false, 'pg_type'::regclass, t.oid

@@ -28,9 +28,11 @@ NEWER_PRIVILEGES = {"MAINTAIN": 17}
 """Privileges a server knows from this major version on: left out of comparisons with an older source."""
 OWNER_KEYWORDS = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW",
                   "sequence": "SEQUENCE", "foreign table": "FOREIGN TABLE", "function": "FUNCTION",
-                  "procedure": "PROCEDURE", "type": "TYPE", "domain": "DOMAIN", "large object": "LARGE OBJECT"}
+                  "procedure": "PROCEDURE", "aggregate": "AGGREGATE", "type": "TYPE", "domain": "DOMAIN",
+                  "large object": "LARGE OBJECT"}
 GRANT_KEYWORDS = {**OWNER_KEYWORDS, "view": "TABLE", "materialized view": "TABLE", "foreign table": "TABLE",
-                  "column": "TABLE"}
+                  "column": "TABLE", "aggregate": "FUNCTION"}
+ROUTINES = ("function", "procedure", "aggregate")
 DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}
 
 Entry = tuple[str, str, bool]
@@ -61,7 +63,7 @@ class ObjectPrivileges:
         qualified = ".".join(_quoted(p) for p in (self.schema, self.name) if p is not None)
         if self.kind == "column":
             return f"column {qualified}.{_quoted(self.sub or '')}"
-        if self.kind in ("function", "procedure"):
+        if self.kind in ROUTINES:
             return f"{self.kind} {qualified}({self.sub or ''})"
         return f"{self.kind} {qualified}"
 
@@ -70,7 +72,7 @@ class ObjectPrivileges:
         if self.kind == "large object":
             return pgsql.Literal(int(self.name))
         name = pgsql.Identifier(*[p for p in (self.schema, self.name) if p is not None])
-        if self.kind in ("function", "procedure"):  # the argument list as the server printed it (quoted by it)
+        if self.kind in ROUTINES:  # the argument list as the server printed it (quoted by it)
             return pgsql.SQL("{}({})").format(name, pgsql.SQL(self.sub or ""))  # type: ignore[arg-type]
         return name
 

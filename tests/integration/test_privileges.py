@@ -70,6 +70,9 @@ def plant(server: Server, db: str, names: dict[str, str]) -> None:
         sql.SQL('CREATE POLICY writes ON "Sales Data"."Customers" FOR INSERT TO {} WITH CHECK (true)').format(w),
         'CREATE FUNCTION "Sales Data".total() RETURNS bigint LANGUAGE sql AS $$SELECT 42::bigint$$',
         'REVOKE EXECUTE ON FUNCTION "Sales Data".total() FROM PUBLIC',
+        'CREATE AGGREGATE "Sales Data".joined(text) (sfunc = textcat, stype = text)',
+        'REVOKE EXECUTE ON FUNCTION "Sales Data".joined(text) FROM PUBLIC',
+        sql.SQL('GRANT EXECUTE ON FUNCTION "Sales Data".joined(text) TO {}').format(w),
         sql.SQL('GRANT USAGE ON SCHEMA "Sales Data" TO {}, {}').format(r, w),
         sql.SQL('GRANT SELECT ON "Sales Data"."Customers" TO {}').format(r),
         sql.SQL('GRANT INSERT ON "Sales Data"."Customers" TO {}').format(w),
@@ -100,6 +103,8 @@ def rights(server: Server, db: str, names: dict[str, str]) -> dict[str, bool]:
         "writer reads name": can(server, db, writer, pw, 'SELECT name FROM "Sales Data"."Customers"'),
         "writer reads secret": can(server, db, writer, pw, 'SELECT secret FROM "Sales Data"."Customers"'),
         "reader reads owned": can(server, db, reader, pw, 'SELECT * FROM "Sales Data".owned'),
+        "writer aggregates": can(server, db, writer, pw, """SELECT "Sales Data".joined('x')"""),
+        "reader aggregates": can(server, db, reader, pw, """SELECT "Sales Data".joined('x')"""),
     }
 
 
@@ -118,7 +123,8 @@ def test_application_roles_can_exactly_what_they_could(make_migration, servers, 
     on_source = rights(servers.pg15, m.src_db, app)
     assert on_source == {"reader counts customers": True, "reader inserts": False, "reader reads private": False,
                          "reader runs total": True, "writer runs total": False, "writer inserts": True,
-                         "writer reads name": True, "writer reads secret": False, "reader reads owned": False}
+                         "writer reads name": True, "writer reads secret": False, "reader reads owned": False,
+                         "writer aggregates": True, "reader aggregates": False}
     with login(servers.pg15, m.src_db, app["reader"], app["password"]) as conn:  # its policy shows it half
         seen_on_source = conn.execute('SELECT count(*) FROM "Sales Data"."Customers"').fetchone()[0]
     for op in phases():

@@ -79,6 +79,10 @@ def test_statements_per_kind() -> None:
         'REVOKE EXECUTE ON FUNCTION "s"."total"(a integer) FROM PUBLIC']
     assert text(privileges.owner_statement(function, "App Owner")) == (
         'ALTER FUNCTION "s"."total"(a integer) OWNER TO "App Owner"')
+    aggregate = obj("aggregate", "s", "joined", "text")
+    assert [text(s) for s in privileges.grant_statements(aggregate, {("w", "EXECUTE", False)}, set())] == [
+        'GRANT EXECUTE ON FUNCTION "s"."joined"(text) TO "w"']
+    assert text(privileges.owner_statement(aggregate, "app")) == 'ALTER AGGREGATE "s"."joined"(text) OWNER TO "app"'
     assert text(privileges.owner_statement(obj("large object", None, "16401"), "app")) == (
         'ALTER LARGE OBJECT 16401 OWNER TO "app"')
     assert text(privileges.owner_statement(obj("materialized view", "s", "mv"), "app")) == (
