@@ -192,10 +192,72 @@ def default_statements(entry: DefaultPrivileges, role: str, want: set[Entry], ha
                              have)
 
 
+class StatementRunner:
+    """Runs statements one by one, each in a savepoint: an error, or PostgreSQL's warning that a GRANT or REVOKE
+    did nothing (SQLSTATE 01007/01006: the login lacks the grant option), is recorded and the rest goes on."""
+
+    NOT_DONE = ("01006", "01007")
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.failed: list[tuple[str, str]] = []
+        self.memberships = 0
+        self._warnings: list[str] = []
+        attributes = catalog.rows(conn, "login_attributes")[0]
+        self.superuser = bool(attributes["superuser"])
+        self.members = {r["name"] for r in catalog.rows(conn, "role_membership") if r["member"]}
+        conn.add_notice_handler(self._notice)
+
+    def _notice(self, diag: Any) -> None:
+        if diag.sqlstate in self.NOT_DONE:
+            self._warnings.append(diag.message_primary or "nothing was granted or revoked")
+
+    def __call__(self, statement: pgsql.Composed, what: str, key: str = "") -> bool:
+        """Run one statement; False (and recorded under `key`) when the target refused it or did nothing."""
+        self._warnings.clear()
+        try:
+            with self.conn.transaction():
+                catalog.run(self.conn, statement)
+        except psycopg.Error as err:
+            if self.conn.broken:
+                raise
+            self.failed.append((key, f"{what}: {err.diag.message_primary or err}"))
+            return False
+        if self._warnings:
+            self.failed.append((key, f"{what}: {self._warnings[0]}"))
+            return False
+        return True
+
+    def become(self, role: str) -> None:
+        """Make the login a member of `role` (GRANT ... TO CURRENT_USER) unless it is one or a superuser."""
+        if self.superuser or role in self.members:
+            return
+        if self(sql.compose("grant_role_to_current_user", role=role), f'membership in "{role}"'):
+            self.members.add(role)
+            self.memberships += 1
+
+
+def probe_existing(conn: psycopg.Connection, objects: list[ObjectPrivileges], rename: Callable[[str], str],
+                   drop: set[str], target_roles: set[str]) -> dict[str, str]:
+    """Try, in a transaction that is rolled back, the owners and privileges of the objects the empty target holds
+    already (its public schema) whose roles exist there: key -> why the target refused."""
+    present = {o.key for o in read_objects(conn)}
+    known = target_roles | {"PUBLIC"}
+    subset = [o for o in objects if o.key in present and rename(o.owner) in known
+              and all(rename(g) in known for g, _, _ in o.acl)]
+    runner = StatementRunner(conn)
+    with conn.transaction(force_rollback=True):
+        _apply_objects(subset, conn, rename, drop, set(), runner, runner.become, {"owners": 0, "grants": 0})
+    refused: dict[str, str] = {}
+    for key, why in runner.failed:
+        refused.setdefault(key, why)
+    return refused
+
+
 def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: set[str], login: str, *,
               roles_migrated: bool) -> list[Finding]:
-    """Owners the target's login cannot become and grantees that will not exist there, per object (verify
-    accepts those differences); objects of reserved roles, which the login takes over, in one line each."""
+    """Owners the target's login cannot become, grantees that will not exist there and what the target refuses on
+    objects it holds already, per object (verify accepts those); objects of reserved roles in one line each."""
     objects, defaults = read_objects(source), read_defaults(source)
     rename = renamer(reserved, login)
     attributes = catalog.rows(target, "login_attributes")[0]
@@ -223,6 +285,13 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
         elif missing:
             findings.append(Finding(CHECK, WARNING, item.key, f"role(s) {', '.join(missing)} will not exist on the "
                                     "target (roles=false): their privileges are not granted", (SECTION, item.key)))
+    probed = probe_existing(target, objects, rename, dropped(catalog.server_info(source).major), target_roles)
+    flagged = {f.expected[1] for f in findings if f.expected}
+    for key, why in sorted(probed.items()):
+        if key in flagged:
+            continue
+        findings.append(Finding(CHECK, WARNING, key, f"the target holds it already and refuses to make it as on the "
+                                f"source ({why}): it stays as the target has it", (SECTION, key)))
     for role in sorted(set(reserved) - {login}):
         owned = [o.key for o in objects if o.owner == role and o.kind != "column"]
         owned_keys = set(owned)
@@ -239,7 +308,7 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
 
 
 def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, rename: Callable[[str], str],
-                   drop: set[str], skip: set[str], run: Callable[[pgsql.Composed, str], bool],
+                   drop: set[str], skip: set[str], run: Callable[..., bool],
                    become: Callable[[str], None], done: dict[str, int]) -> None:
     """Owners, then privileges, of these objects where the target differs (each side read just before)."""
     target = {o.key: o for o in read_objects(conn)}
@@ -250,7 +319,7 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
         owner = rename(obj.owner)
         if mine.owner != owner:
             become(owner)
-            if run(owner_statement(obj, owner), f"owner of {obj.key}"):
+            if run(owner_statement(obj, owner), f"owner of {obj.key}", obj.key):
                 done["owners"] += 1
     target = {o.key: o for o in read_objects(conn)}
     for obj in objects:
@@ -266,7 +335,7 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
             want = {e for e in want if e[0] not in owners}
             have = {e for e in have if e[0] not in owners}
         for statement in grant_statements(obj, want, have):
-            if run(statement, f"privileges on {obj.key}"):
+            if run(statement, f"privileges on {obj.key}", obj.key):
                 done["grants"] += 1
 
 
@@ -274,28 +343,14 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
           rename: Callable[[str], str], drop: set[str], skip: set[str], log: Any) -> dict[str, Any]:
     """Owners first, then privileges and default privileges, each statement on its own (a refusal is collected,
     the rest goes on); returns counts and the refusals."""
-    done = {"owners": 0, "grants": 0, "defaults": 0, "memberships": 0}
-    failed: list[str] = []
+    done = {"owners": 0, "grants": 0, "defaults": 0}
+    run = StatementRunner(conn)
     me = catalog.server_info(conn)
-    members = {r["name"] for r in catalog.rows(conn, "role_membership") if r["member"]}
-
-    def run(statement: pgsql.Composed, what: str) -> bool:
-        try:
-            with conn.transaction():
-                catalog.run(conn, statement)
-            return True
-        except psycopg.Error as err:
-            if conn.broken:
-                raise
-            failed.append(f"{what}: {err.diag.message_primary or err}")
-            return False
 
     def become(role: str) -> None:
-        if me.is_superuser or role in members:
-            return
-        if run(sql.compose("grant_role_to_current_user", role=role), f'membership in "{role}"'):
-            members.add(role)
-            done["memberships"] += 1
+        before = run.memberships
+        run.become(role)
+        if run.memberships > before:
             log.info('the target\'s login %s is now a member of "%s" (it created it), so it may make it an owner',
                      me.user_name, role)
 
@@ -323,6 +378,6 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
         have = {e for e in have if e[1] not in drop}
         become(role)
         for statement in default_statements(entry, role, want, have):
-            if run(statement, entry.key):
+            if run(statement, entry.key, entry.key):
                 done["defaults"] += 1
-    return {**done, "failed": failed}
+    return {**done, "memberships": run.memberships, "failed": [why for _, why in run.failed]}

@@ -219,6 +219,34 @@ def test_login_with_createrole_gives_objects_to_the_roles_it_created(make_migrat
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(app["admin"] + "_new")))
 
 
+def test_what_the_target_refuses_on_its_own_public_schema_is_shown_at_the_gate(make_migration, servers, app,
+                                                                               monkeypatch):
+    """The target's public schema exists before the load: giving it to "App Owner" as on the source, which the
+    login may not (it does not own the schema), is tried before the gate, rolled back, and listed there. (This
+    source's dump itself needs the schema's owner to load, a check of issue 14's: the run stops at the gate.)"""
+    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",))
+    plant(servers.pg15, m.src_db, app)
+    owner, admin = sql.Identifier(app["owner"]), sql.Identifier(app["admin"])
+    with servers.pg15.connect(m.src_db) as conn:
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(owner))
+    with servers.tsdb_target.connect() as conn:  # "App Owner" exists there, and the login may become it
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(admin, sql.Literal(app["password"])))
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(owner))
+        conn.execute(sql.SQL("GRANT {} TO {}").format(owner, admin))
+        conn.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(m.tgt_db), admin))
+    monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"],
+                                                                               password=app["password"]))
+    run_until(m, "check_versions")
+    with servers.tsdb_target.connect(m.tgt_db) as conn:  # the trial was rolled back
+        assert conn.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'").fetchone()[
+            0] == "pg_database_owner"
+    gate = StopAppsOperator(task_id="stop_apps")
+    m.run(gate)
+    assert ('| warning | privileges | schema "public" | the target holds it already and refuses to make it as on the '
+            'source (owner of schema "public": must be owner of schema public)') in gate.body
+    assert f'cannot become role "{app["owner"]}"' not in gate.body  # it may: it is a member
+
+
 def test_hypertable_grants_reach_chunks(make_migration, servers, app):
     """TimescaleDB: a GRANT on a hypertable reaches its chunks on the target, as on the source."""
     m = make_migration(servers.tsdb_source, servers.tsdb_target, dump_format="parallel")
