@@ -19,7 +19,8 @@ Trigger with a source and a target Airflow connection. The run follows the docum
 10. `analyze` — `ANALYZE` on the target; `apply_privileges` then re-applies the source's owners, GRANTs and
     default privileges (param `privileges`: `as_source` or `none`), and `apply_settings` the source database's
     session defaults (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN DATABASE ... SET`) and comment, last, so that
-    no setting of the application's (`default_transaction_read_only`, `statement_timeout`) meets the migration
+    no setting of the application's (`default_transaction_read_only`, `statement_timeout`) meets the migration's
+    own statements before `verify`
 11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
     TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
     on any difference and leaves verification.html/.json in the work directory; a verified migration is
