@@ -11,7 +11,7 @@ from typing import Any
 
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog, sql
+from timescale_migration import catalog, sql, timescale_features
 from timescale_migration.clienttools import find_client_tools
 from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.endpoints import Endpoint
@@ -80,6 +80,7 @@ class CheckVersionsOperator(MigrationOperator):
             target_version = tgt_ext.get(TIMESCALEDB, {}).get("version")
             action = timescaledb_action(version, target_version, ts_installable)
             self.log.info("TimescaleDB: source %s, target %s", version, target_version or "not installed")
+            self._check_features(source, target, version)
             if action != "ok":
                 self._align(target, version, replace=action == "replace")
                 aligned = f"{target_version or 'none'} -> {version}"
@@ -100,6 +101,21 @@ class CheckVersionsOperator(MigrationOperator):
             aligned=aligned,
         )
         return plan.to_xcom()
+
+    def _check_features(self, source: Endpoint, target: Endpoint, version: str) -> None:
+        """The target's build runs what the source uses; a 2.19 target can load every compressed batch."""
+        with source.connect() as conn:
+            used = timescale_features.features(conn)
+            with target.connect() as tconn:
+                target_license = catalog.rows(tconn, "timescaledb_license")[0]["license"]
+            self.log.info("TimescaleDB builds: source %s, target %s; the source uses %s", used.license,
+                          target_license, ", ".join(used.used()) or "no community feature")
+            timescale_features.check_builds(used, target_license)
+            if used.compressed_chunks and used.community and timescale_features.loads_all_null_batches(version):
+                self.log.info("checking %d compressed chunk(s) for batches TimescaleDB %s cannot load (%s)",
+                              used.compressed_chunks, version, timescale_features.ALL_NULL_BATCH_ISSUE)
+                found = timescale_features.all_null_batches(conn)
+                timescale_features.refuse_all_null_batches(found, version, version)
 
     def _check_room(self, context: Any, table_bytes: int) -> None:
         """The work directory must hold the dump: about the size of the source's table data, plus a margin."""

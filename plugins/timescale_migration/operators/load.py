@@ -222,9 +222,20 @@ class LoadOperator(MigrationOperator):
             return seconds + self.runner.run_pipeline(pg_dump_plain_argv(tools, None), source.libpq_env(),
                                                       psql_load_argv(tools, []), env, progress=progress)
         if plan.timescaledb is not None:
-            self.log.info("restoring %s alone and serially first", TIMESCALEDB_CATALOG)
-            seconds += self.runner.run(pg_restore_argv(tools, target.database, str(dump), schema=TIMESCALEDB_CATALOG),
-                                       env)
-        rest = pg_restore_argv(tools, target.database, str(dump), jobs=opts.jobs,
-                               exclude_schema=TIMESCALEDB_CATALOG if plan.timescaledb else None)
+            return seconds + self._restore_timescaledb(tools, target, dump, opts.jobs, progress)
+        rest = pg_restore_argv(tools, target.database, str(dump), jobs=opts.jobs)
+        return seconds + self.runner.run(rest, env, progress=progress)
+
+    def _restore_timescaledb(self, tools: Any, target: Endpoint, dump: Path, jobs: int,
+                             progress: Callable[[], str | None]) -> float:
+        """Every definition first, then TimescaleDB's catalog rows alone and serially (some name tables, roles
+        and types: compression_settings' regclass columns, bgw_job's owner), then the rest in parallel."""
+        env = target.libpq_env()
+        self.log.info("restoring the definitions, then %s's rows alone and serially, then the rest with %d jobs",
+                      TIMESCALEDB_CATALOG, jobs)
+        seconds = self.runner.run(pg_restore_argv(tools, target.database, str(dump), section="pre-data"), env)
+        seconds += self.runner.run(pg_restore_argv(tools, target.database, str(dump), section="data",
+                                                   schema=TIMESCALEDB_CATALOG), env)
+        rest = pg_restore_argv(tools, target.database, str(dump), jobs=jobs, exclude_schema=TIMESCALEDB_CATALOG,
+                               section=("data", "post-data"))
         return seconds + self.runner.run(rest, env, progress=progress)

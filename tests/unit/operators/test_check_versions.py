@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import write_tools
+from tests.unit.operators.conftest import statement_text, write_tools
 from timescale_migration import catalog
 from timescale_migration.catalog import ServerInfo
 from timescale_migration.exceptions import ClientToolsError, MigrationError, TargetNotEmptyError, VersionCheckError
@@ -110,13 +110,30 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         "free": 10_000_000_000,
         "queries": [],
         "usage": [],
+        "features": {"license": "apache", "user_jobs": 0, "compressed_chunks": 0, "continuous_aggregates": 0},
+        "target_license": "apache",
+        "compressed_columns": [],
+        "all_null": {},
     }
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["queries"].append((conn, name))
         if name == "table_data_bytes":
             return [{"bytes": state["data_bytes"]}]
+        if name == "timescaledb_features":
+            return [dict(state["features"])]
+        if name == "timescaledb_license":
+            return [{"license": state["target_license"]}]
+        if name == "timescaledb_compressed_columns":
+            return state["compressed_columns"]
         raise AssertionError(f"unexpected query {name}")
+
+    def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        text = statement_text(statement)
+        state["queries"].append((conn, text))
+        return [(state["all_null"].get(text, 0),)]
+
+    monkeypatch.setattr(catalog, "run", run)
 
     def disk_usage(path: Any) -> SimpleNamespace:
         state["usage"].append(Path(path))
@@ -215,6 +232,56 @@ def test_execute_does_not_touch_identical_timescaledb(sides: dict[str, Any], mak
     plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
     assert plan.aligned is None
     assert plan.timescaledb is not None
+
+
+def test_community_features_need_a_community_target(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """A source whose community build holds jobs, compressed chunks and an aggregate is refused before anything
+    changes when the target runs the Apache build, naming what the source uses."""
+    sides["extensions"]["source"] = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    sides["features"] = {"license": "timescale", "user_jobs": 4, "compressed_chunks": 15, "continuous_aggregates": 1}
+    monkeypatch.setattr(CheckVersionsOperator, "_align", lambda *a, **k: pytest.fail("must not align"))
+    with pytest.raises(VersionCheckError) as err:
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    assert "4 user job(s), 15 compressed chunk(s), 1 continuous aggregate(s)" in str(err.value)
+    assert "Apache-licensed build" in str(err.value) and "nothing was changed" in str(err.value)
+    sides["target_license"] = "timescale"
+    sides["extensions"]["target"] = sides["extensions"]["source"]
+    CheckVersionsOperator(task_id="check_versions").execute(make_context())  # a community target: fine
+
+
+def test_all_null_batches_refuse_a_2_19_migration(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """2.19.x on both sides: a compressed column whose batch is NULL in every row is named (hypertable, chunk,
+    column) with timescaledb#8893 and the fix, before anything changes; other columns are not named."""
+    ext = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    sides["extensions"] = {"source": ext, "target": ext}
+    sides["features"] = {"license": "timescale", "user_jobs": 0, "compressed_chunks": 2, "continuous_aggregates": 0}
+    sides["target_license"] = "timescale"
+    twin = ("_timescaledb_internal", "compress_hyper_2_7_chunk")
+    sides["compressed_columns"] = [
+        {"hypertable": "telemetry.readings", "chunk": "_timescaledb_internal._hyper_1_3_chunk",
+         "twin_schema": twin[0], "twin_name": twin[1], "column_name": column} for column in ("value", "note")]
+    checked = []
+
+    def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        text = statement_text(statement)
+        checked.append((conn, text))
+        return [(3 if '"note"' in text else 0,)]
+
+    monkeypatch.setattr(catalog, "run", run)
+    with pytest.raises(VersionCheckError) as err:
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    message = str(err.value)
+    assert "telemetry.readings chunk _timescaledb_internal._hyper_1_3_chunk column note (3 batch(es))" in message
+    assert "column value" not in message
+    assert "timescaledb#8893" in message and "2.20.1 or newer" in message
+    assert [c for c, _ in checked] == ["source", "source"]
+    assert 'FROM "_timescaledb_internal"."compress_hyper_2_7_chunk" t' in checked[1][1]
+    assert 'compressed_data_info(t."note")' in checked[1][1]
+    ext2 = {"timescaledb": {"version": "2.20.1", "schema": "public"}}  # fixed there: not even looked at
+    sides["extensions"] = {"source": ext2, "target": ext2}
+    checked.clear()
+    CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    assert checked == []
 
 
 def test_execute_reports_unreadable_passwords(sides: dict[str, Any], make_context) -> None:

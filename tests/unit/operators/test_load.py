@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 
 from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, write_tools
 from timescale_migration import catalog
@@ -231,7 +232,7 @@ def test_execute_target_went_away(operator_context, monkeypatch: pytest.MonkeyPa
         raise psycopg.OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(catalog, "user_objects", gone)
-    with pytest.raises(ClientToolFailed) as err:
+    with pytest.raises(ClientToolFailed) as err:  # a lost connection: retried
         LoadOperator(task_id="load").execute(operator_context)
     message = str(err.value)
     assert message.startswith("loading into target ")
@@ -244,10 +245,10 @@ def test_execute_psql_failure(tmp_path: Path, operator_context) -> None:
     """A psql error fails the task naming the target and psql's output."""
     operator_context["ti"].xcoms["check_versions"] = make_plan(write_tools(tmp_path / "bad", scripts={
         "psql": 'echo "psql:dump.sql:12: ERROR:  relation \\"x\\" already exists"; exit 3'})).to_xcom()
-    with pytest.raises(ClientToolFailed) as err:
+    with pytest.raises(AirflowFailException) as err:  # an SQL error: not retried
         LoadOperator(task_id="load").execute(operator_context)
     message = str(err.value)
-    assert message.startswith("loading into target ")
+    assert message.startswith("loading into target ") and "not retried" in message
     assert "exited with code 3" in message
     assert 'relation "x" already exists' in message
 
