@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager

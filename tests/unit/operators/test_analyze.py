@@ -33,7 +33,7 @@ def test_analyze_failure_is_retryable(tmp_path: Path, make_context) -> None:
     with pytest.raises(ClientToolFailed, match="server closed"):
         AnalyzeOperator(task_id="analyze").execute(make_context(make_plan(tools)))
     tools = write_tools(tmp_path / "bin2", scripts={"psql": "echo boom; exit 2"})
-    with pytest.raises(AirflowFailException, match="boom.*not retried"):
+    with pytest.raises(AirflowFailException, match=r"boom.*not retried"):
         AnalyzeOperator(task_id="analyze").execute(make_context(make_plan(tools)))
 
 

@@ -9,7 +9,6 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from tests.unit.operators.conftest import make_plan, write_tools
-from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.operators.dump_roles import DumpRolesOperator
 
 pytestmark = pytest.mark.unit

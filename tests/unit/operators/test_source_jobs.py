@@ -161,7 +161,7 @@ def test_a_license_error_fails_at_once(jobs: dict[str, Any], context: dict[str, 
                                                  '"apache" license')
 
     monkeypatch.setattr(catalog, "run", refuse)
-    with pytest.raises(AirflowFailException, match="apache.*not retried"):
+    with pytest.raises(AirflowFailException, match=r"apache.*not retried"):
         pause(context)
 
 
