@@ -10,7 +10,7 @@ import pytest
 from psycopg import sql
 
 from tests.integration.test_operators import phases, run_until
-from timescale_migration.exceptions import ClientToolFailed, MigrationError
+from timescale_migration.exceptions import MigrationError, PermanentError
 from timescale_migration.operators import (
     CheckVersionsOperator,
     DrainSourceOperator,
@@ -163,7 +163,7 @@ def test_lock_is_free_again_after_a_failed_load(make_migration, servers):
     run_until(m, "pre_restore")
     dump = Path(m.ti.xcoms["dump_data"]["dump_file"])
     dump.write_text("SELECT 1/0;\n", encoding="utf-8")
-    with pytest.raises(ClientToolFailed, match="division by zero"):
+    with pytest.raises(PermanentError, match="division by zero"):  # an SQL error: not retried
         m.run(LoadOperator(task_id="load"))
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         assert conn.execute(LOCK_SQL).fetchone() == (True,)

@@ -17,9 +17,9 @@ from timescale_migration import ledger, parallel
 from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
 from timescale_migration.exceptions import (
-    ClientToolFailed,
     ClientToolsError,
     ConnectionConfigError,
+    PermanentError,
     TargetNotEmptyError,
     VerificationError,
 )
@@ -113,7 +113,7 @@ def test_restore_mode_is_left_even_when_the_load_fails(make_migration, servers):
     dump = m.ti.xcoms["dump_data"]["dump_file"]
     with open(dump, "a", encoding="utf-8") as f:
         f.write("\nSELECT 1/0;\n")
-    with pytest.raises(ClientToolFailed, match="division by zero"):
+    with pytest.raises(PermanentError, match="division by zero"):  # an SQL error: not retried
         m.run(LoadOperator(task_id="load"))
     assert m.run(PostRestoreOperator(task_id="post_restore"))["restoring"] is None
     with servers.tsdb_target.connect(m.tgt_db) as conn:
