@@ -148,19 +148,23 @@ class LocalAirflow:
                 "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{dist.metadata_url}",
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(dist.worker_concurrency),
                 "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+                # a worker that dies (its machine lost) is noticed within a minute, not the default five
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
                 "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_hostname.hostname",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), env.get("PYTHONPATH")])),
             })
         env.update(self.extra_env)
         return env
 
-    def worker_env(self, index: int, name: str) -> dict[str, str]:
+    def worker_env(self, name: str, log_port: int) -> dict[str, str]:
         """One Celery worker's environment: its hostname and log-serving port."""
-        assert self.distributed is not None
-        ports = self.distributed.worker_log_ports or tuple(self.log_ports[0] + 10 + i
-                                                          for i in range(len(self.distributed.workers)))
-        return {**self.env(), "TSM_WORKER_HOSTNAME": name,
-                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(ports[index])}
+        return {**self.env(), "TSM_WORKER_HOSTNAME": name, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port)}
+
+    def start_worker(self, name: str, queues: tuple[str, ...], log_port: int) -> None:
+        """Start one Celery worker named `name` (its hostname too) taking tasks from `queues`."""
+        self._spawn(name, [AIRFLOW, "celery", "worker", "--celery-hostname", f"{name}@%h", "--queues",
+                           ",".join(queues)], self.worker_env(name, log_port))
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run one `airflow ...` command against this deployment."""
@@ -201,9 +205,11 @@ class LocalAirflow:
                                   "--save", "", "--appendonly", "no", "--dir", str(self.home / "redis")], env)
         for name in COMPONENTS:
             self._spawn(name, [AIRFLOW, name], env)
-        for index, worker in enumerate(self.distributed.workers if self.distributed else ()):
-            self._spawn(worker, [AIRFLOW, "celery", "worker", "--celery-hostname", f"{worker}@%h",
-                                 "--queues", f"default,{worker}"], self.worker_env(index, worker))
+        if self.distributed is not None:
+            ports = self.distributed.worker_log_ports or tuple(self.log_ports[0] + 10 + i
+                                                              for i in range(len(self.distributed.workers)))
+            for worker, log_port in zip(self.distributed.workers, ports, strict=True):
+                self.start_worker(worker, ("default", worker), log_port)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
@@ -223,9 +229,10 @@ class LocalAirflow:
         self.stop()
         raise RuntimeError(f"Airflow did not become healthy within {timeout:.0f} s at {self.url}")
 
-    def workers_ready(self) -> bool:
-        """Every Celery worker has said it is ready (true at once without workers)."""
-        workers = self.distributed.workers if self.distributed else ()
+    def workers_ready(self, workers: tuple[str, ...] | None = None) -> bool:
+        """Every Celery worker (of `workers`, default: the deployment's) has said it is ready."""
+        if workers is None:
+            workers = self.distributed.workers if self.distributed else ()
         return all(" ready." in self.log_tail(worker, 200) for worker in workers)
 
     def log_tail(self, name: str, lines: int = 30) -> str:

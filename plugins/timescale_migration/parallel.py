@@ -401,6 +401,9 @@ class ParallelCopy:
         workers = [(self._runner(), self._sessions(source_env, target_env, snapshot))
                    for _ in range(min(self.jobs, len(copies)))]
         try:
+            for _, sessions in workers:  # from this thread, which outlives the workers' threads (dies_with_parent)
+                if any(c.session is not None for c in copies):
+                    sessions.start()
             with report_every(report, self.log, "copy"):
                 errors = work_through(copies, workers, copy_one, stopped=self._stopped, stop=self.kill, name="copy")
             if not errors and not self._stopped.is_set():

@@ -4,9 +4,15 @@ the work directory. The dumps are pinned to one worker and the load to the other
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
 import pytest
 
-from scripts.local_airflow import CELERY_WORKERS
+from scripts.local_airflow import CELERY_WORKERS, free_port
 from tests.live import test_fleet
 from tests.live.conftest import CELERY_ROUTES, LiveAirflow
 from tests.live.test_fleet import CHILD, FLEET
@@ -57,3 +63,97 @@ def test_fleet_over_two_workers(live_celery: LiveAirflow, servers: Servers) -> N
                                  " ON d.oid = s.setdatabase WHERE d.datname LIKE %s"
                                  " AND 'timescaledb.restoring=on' = ANY(s.setconfig)", (f"%{live_celery.suffix}",))
         assert restoring.fetchall() == []
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _tools_on(database: str) -> list[str]:
+    """Client tools (pg_restore, psql, pg_dump) whose command line names `database`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            line = _cmdline(int(entry.name))
+            if database in line and any(tool in line for tool in ("pg_restore", "psql", "pg_dump")):
+                found.append(line)
+    return found
+
+
+def _copying(server, dbname: str) -> bool:
+    with server.connect(dbname) as conn:
+        row = conn.execute("SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy").fetchone()
+    return row[0] > 20_000
+
+
+def test_a_worker_killed_in_the_middle_of_load(live_celery: LiveAirflow, servers: Servers) -> None:
+    """The worker running `load` dies (SIGKILL to every Airflow process of it, as when its machine is lost): its
+    pg_restore dies with it (no orphan keeps loading), the scheduler notices the lost task, and the retry on
+    another worker empties what the killed attempt left (its claim in the target) and loads again; the run ends
+    verified and the source stays drained after the cutover."""
+    airflow, api, s = live_celery.airflow, live_celery.api, live_celery.suffix
+    src, tgt = f"kill_src_{s}", f"kill_tgt_{s}"
+    servers.pg15.create_database(src)
+    with servers.pg15.connect(src) as conn:
+        conn.execute("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h, repeat('y', 300) AS pad "
+                     "FROM generate_series(1, 400000) g")
+        conn.execute("ALTER TABLE big ADD PRIMARY KEY (id)")
+    servers.tsdb_target.create_database(tgt, extensions=("timescaledb",))
+    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": src,
+                               "target_conn_id": "live_target", "target_database": tgt,
+                               "dump_format": "directory", "require_approval": False, "drain": True})
+    deadline = time.monotonic() + 300
+    while not (api.task_states(DAG, run_id).get("load") == "running" and _copying(servers.tsdb_target, tgt)):
+        assert time.monotonic() < deadline, api.task_states(DAG, run_id)
+        assert api.run_state(DAG, run_id) not in ("success", "failed"), "the load ended before the fault"
+        time.sleep(0.2)
+    loader = airflow.procs[CELERY_ROUTES["load"]]
+    doomed = [loader.pid, *_descendants(loader.pid)]
+    tools = ("pg_restore", "psql", "pg_dump")
+    airflow_procs = [pid for pid in doomed if not any(tool in _cmdline(pid) for tool in tools)]
+    assert any("pg_restore" in _cmdline(pid) for pid in doomed)
+    for pid in airflow_procs:  # the worker's Celery and Airflow processes only: the tools must die by themselves
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    loader.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while _tools_on(tgt):
+        assert time.monotonic() < deadline, f"orphan tools still loading: {_tools_on(tgt)}"
+        time.sleep(0.2)
+    replacement = "worker-c"  # another machine serving the lost worker's queue
+    airflow.start_worker(replacement, ("default", CELERY_ROUTES["load"]), free_port())
+    assert api.wait_for_run(DAG, run_id, timeout=900) == "success", api.task_states(DAG, run_id)
+    hosts = api.task_hosts(DAG, run_id)
+    assert hosts["load"] == replacement
+    tries = api.get(f"/dags/{DAG}/dagRuns/{run_id}/taskInstances/load")["try_number"]
+    assert tries == 2
+    verified = api.xcom(DAG, run_id, "verify")
+    assert verified["differences"] == [] and verified["rows"] == 400_000
+    with servers.tsdb_target.connect(tgt) as conn:
+        assert conn.execute("SELECT count(*) FROM big").fetchone()[0] == 400_000
+        assert conn.execute("SELECT to_regnamespace('_timescale_migration_claim')").fetchone()[0] is None
+    with servers.pg15.connect(src) as conn:  # cut over: the source stays blocked for its applications
+        public = conn.execute("SELECT has_database_privilege('public', current_database(), 'CONNECT')")
+        assert public.fetchone()[0] is False
+    assert not _tools_on(tgt) and not _tools_on(src)
