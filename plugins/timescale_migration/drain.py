@@ -18,6 +18,7 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ class BlockRecord:
 
     def describe(self) -> str:
         """The record in words a DBA can act on."""
-        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.at)) if self.at else "?"
+        when = datetime.fromtimestamp(self.at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if self.at else "?"
         given = f" and given to {', '.join(self.granted)}" if self.granted else ""
         text = (f"CONNECT on database {self.database!r} was taken from {', '.join(self.revoked) or 'nobody'}{given}"
                 f" by run {self.run_id} at {when}")
