@@ -125,7 +125,8 @@ def extend_block(record: BlockRecord, grantees: list[dict[str, Any]], migrator: 
     """The earlier record kept, plus roles holding CONNECT now that it does not name (granted since), so that
     they are blocked too and get it back at release. Returns the record and the roles added."""
     names = [g["grantee"] for g in grantees]
-    added = [n for n in names if n not in record.revoked and n not in record.granted and n != migrator]
+    kept_in = {migrator, record.migrator}  # the logins of this and of the first run keep CONNECT, as then
+    added = [n for n in names if n not in record.revoked and n not in record.granted and n not in kept_in]
     grant_me = not superuser and migrator not in names and migrator not in record.revoked \
         and migrator not in record.granted
     extended = replace(
@@ -140,19 +141,21 @@ def extend_block(record: BlockRecord, grantees: list[dict[str, Any]], migrator: 
     return extended, added + (["(granted) " + migrator] if grant_me else [])
 
 
-def ensure_record_table(conn: psycopg.Connection) -> None:
-    """Create the records' schema and table in this database if absent (once per server)."""
+def ensure_record_table(conn: psycopg.Connection) -> bool:
+    """Create the records' schema and table in this database if absent (once per server); True if the login
+    may write them (a permission error if it may not create them)."""
     for attempt in range(2):
-        if catalog.rows(conn, "block_records_exist")[0]["present"]:
-            return
+        state = catalog.rows(conn, "block_records_exist")[0]
+        if state["present"]:
+            return bool(state["writable"])
         try:
             with conn.transaction():
                 catalog.run(conn, sql.query("create_block_record_schema"))
                 catalog.run(conn, sql.query("create_block_record_table"))
-            return
         except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
             if attempt:  # another drain created it at the same moment
                 raise
+    return bool(catalog.rows(conn, "block_records_exist")[0]["writable"])
 
 
 def read_record(conn: psycopg.Connection, database: str) -> BlockRecord | None:

@@ -38,7 +38,7 @@ class DrainSourceOperator(MigrationOperator):
         try:
             with source.connect(records) as conn:
                 try:
-                    drain.ensure_record_table(conn)
+                    writable = drain.ensure_record_table(conn)
                 except psycopg.errors.InsufficientPrivilege as err:
                     raise MigrationError(
                         f"cannot keep the block record in {where}: {err.diag.message_primary}. Nothing was revoked. "
@@ -46,6 +46,13 @@ class DrainSourceOperator(MigrationOperator):
                         f"AUTHORIZATION {conn.info.user}; or set {BLOCK_RECORD_DATABASE_ENV} to a database of that "
                         "server where the login may create a schema; or set drain=false"
                     ) from err
+                if not writable:
+                    raise MigrationError(
+                        f"cannot keep the block record in {where}: login {conn.info.user} may not write that table. "
+                        f"Nothing was revoked. A superuser can allow it (in database {records!r}): GRANT USAGE ON "
+                        f"SCHEMA timescale_migration TO {conn.info.user}; GRANT SELECT, INSERT, UPDATE ON "
+                        f"{BLOCK_RECORD_TABLE} TO {conn.info.user}; or set drain=false"
+                    )
                 try:
                     outcome = drain.block(conn, source.database, run)
                 except psycopg.errors.InsufficientPrivilege as err:

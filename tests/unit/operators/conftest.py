@@ -166,12 +166,14 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     the block records table is state["records"] (database name -> row; absent until created, "table" tells);
     client_sessions shows the migration's own session plus state["open"]; terminate_session ends a pid (recorded
     in "terminated"); every GRANT/REVOKE catalog.run executes is recorded in "statements" (REVOKE ones raise a
-    permission error when state["refuse"]; creating the table raises one when state["refuse_create"]). A
+    permission error when state["refuse"]; creating the table raises one when state["refuse_create"]; the table
+    is not writable for the login when state["refuse_write"]). A
     transaction that raises rolls the records and statements back; drain's clock is a FakeClock.
     """
     state: dict[str, Any] = {"user": "postgres", "superuser": True, "grantees": [], "open": [], "opened": [],
                              "asked": [], "statements": [], "terminated": [], "refuse": False, "clock": FakeClock(),
-                             "oids": {}, "records": {}, "table": False, "refuse_create": False}
+                             "oids": {}, "records": {}, "table": False, "refuse_create": False,
+                             "refuse_write": False}
 
     @contextmanager
     def transaction() -> Iterator[None]:
@@ -197,7 +199,7 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             state["open"] = [s for s in state["open"] if s["pid"] != params["pid"]]
             return [{"terminated": True}]
         if name == "block_records_exist":
-            return [{"present": state["table"]}]
+            return [{"present": state["table"], "writable": not state["refuse_write"]}]
         if name == "lock_block_record":
             return [{"pg_advisory_xact_lock": None}]
         if name == "database_oid":

@@ -132,6 +132,17 @@ def test_drain_refused_record_revokes_nothing(source_db: dict[str, Any], make_co
     assert source_db["statements"] == []
 
 
+def test_drain_without_rights_on_the_records_revokes_nothing(source_db: dict[str, Any], make_context) -> None:
+    """A table of records the login may not write (a superuser made it): stopped before revoking, told the GRANTs."""
+    source_db["table"], source_db["refuse_write"] = True, True
+    source_db["grantees"] = [grantee(PUBLIC)]
+    with pytest.raises(MigrationError) as err:
+        execute(make_context())
+    assert "login postgres may not write that table. Nothing was revoked" in str(err.value)
+    assert "GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO postgres" in str(err.value)
+    assert source_db["statements"] == [] and source_db["records"] == {}
+
+
 def test_drain_of_the_record_database_itself_is_refused(source_db: dict[str, Any], make_context,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Migrating the database that holds the records would carry them to the target: refused before connecting."""
