@@ -211,23 +211,31 @@ def block(conn: psycopg.Connection, database: str, run_id: str) -> BlockOutcome:
         names = {g["grantee"] for g in grantees}
         if not superuser and migrator not in names:
             catalog.run(conn, sql.compose("grant_connect", database=database, role=migrator))
+        present = existing_roles(conn, record.revoked)
         for role in record.revoked:
             if role == PUBLIC:
                 catalog.run(conn, sql.compose("revoke_connect_public", database=database))
-            elif role != migrator:
+            elif role != migrator and role in present:
                 catalog.run(conn, sql.compose("revoke_connect", database=database, role=role))
     return outcome
 
 
-def release(conn: psycopg.Connection, database: str, run_id: str) -> tuple[BlockRecord | None, bool]:
+def existing_roles(conn: psycopg.Connection, names: list[str]) -> set[str]:
+    """Those of `names` that are roles on this server now (PUBLIC always counts)."""
+    asked = {"names": [n for n in names if n != PUBLIC]}
+    found = {row["rolname"] for row in catalog.rows(conn, "existing_roles", asked)}
+    return found | ({PUBLIC} if PUBLIC in names else set())
+
+
+def release(conn: psycopg.Connection, database: str, run_id: str) -> tuple[BlockRecord | None, bool, list[str]]:
     """In one transaction on the record database: grant back what the record revoked, revoke what it granted,
-    mark it released. Returns (record, released now); (None, False) when there is no record at all."""
+    mark it released. Returns (record, released now, roles dropped since); (None, False, []) without a record."""
     with conn.transaction():
         if catalog.rows(conn, "block_records_exist")[0]["present"]:
             catalog.rows(conn, "lock_block_record", {"database": database})
         record = read_record(conn, database)
         if record is None or not record.active:
-            return record, False
+            return record, False, []
         oid = database_oid(conn, database)
         if oid != record.database_oid:
             now = "it does not exist now" if oid is None else f"the database of that name now has oid {oid}"
@@ -236,20 +244,24 @@ def release(conn: psycopg.Connection, database: str, run_id: str) -> tuple[Block
                 f"was dropped since; {now}, and no drain changed its privileges. Nothing was granted. Look at the "
                 f"row in {BLOCK_RECORD_TABLE} and delete it by hand once you are sure"
             )
-        apply_release(conn, record)
+        gone = apply_release(conn, record)
         catalog.run(conn, sql.query("mark_block_released"), {"database": database, "run": run_id})
-    return record, True
+    return record, True, gone
 
 
-def apply_release(conn: psycopg.Connection, record: BlockRecord) -> None:
-    """Grant back exactly what the block revoked; revoke what it granted."""
+def apply_release(conn: psycopg.Connection, record: BlockRecord) -> list[str]:
+    """Grant back exactly what the block revoked; revoke what it granted. Returns the roles that no longer exist
+    (dropped since the block: nothing to give back to them)."""
+    present = existing_roles(conn, record.revoked + record.granted)
     for role in record.revoked:
         if role == PUBLIC:
             catalog.run(conn, sql.compose("grant_connect_public", database=record.database))
-        else:
+        elif role in present:
             catalog.run(conn, sql.compose("grant_connect", database=record.database, role=role))
     for role in record.granted:
-        catalog.run(conn, sql.compose("revoke_connect", database=record.database, role=role))
+        if role in present:
+            catalog.run(conn, sql.compose("revoke_connect", database=record.database, role=role))
+    return [role for role in record.revoked + record.granted if role not in present]
 
 
 def legacy_record_path(work_dir: str | None, conn_id: str, database: str) -> Path:

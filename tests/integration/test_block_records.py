@@ -151,3 +151,18 @@ def test_owner_login_without_rights_on_the_records_revokes_nothing(make_migratio
         with servers.pg15.connect("postgres") as conn:
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(owner)))
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(owner)))
+
+
+def test_release_after_a_role_was_dropped(make_migration, servers, roles, unique):
+    """A role dropped while the source was blocked gets nothing back; everyone else does, and the release passes."""
+    retired = f"retired_{unique}"
+    m = make_migration(servers.pg15, servers.tsdb_target, drain_timeout=0)
+    with servers.pg15.connect() as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(retired)))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(m.src_db),
+                                                                          sql.Identifier(retired)))
+    assert retired in m.run(DrainSourceOperator(task_id="drain_source"))["revoked"]
+    with servers.pg15.connect() as conn:
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(retired)))  # its CONNECT went with the block
+    assert m.run(ReleaseSourceOperator(task_id="release_source"))["released"] is True
+    assert acl_effect(servers.pg15, m.src_db, roles) == {"app": True, "report": True, "PUBLIC": True}

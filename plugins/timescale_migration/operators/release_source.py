@@ -7,7 +7,7 @@ from typing import Any
 
 from timescale_migration import drain, ledger, workdir
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV, BLOCK_RECORD_TABLE
-from timescale_migration.exceptions import MigrationError
+from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
 
 
@@ -32,14 +32,22 @@ class ReleaseSourceOperator(MigrationOperator):
         records = drain.record_database()
         where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
         run = f"{context['ti'].dag_id}/{context['ti'].run_id}"
-        with source.connect(records) as conn:
-            record, released = drain.release(conn, source.database, run)
-            if record is None:
-                return self._release_legacy(conn, opts, source, where)
+        try:
+            with source.connect(records) as conn:
+                record, released, gone = drain.release(conn, source.database, run)
+                if record is None:
+                    return self._release_legacy(conn, opts, source, where)
+        except ConnectionConfigError as err:
+            raise ConnectionConfigError(
+                f"{err}. The block record is kept in database {records!r} of the source server "
+                f"({BLOCK_RECORD_DATABASE_ENV} names another): the login must be able to connect to it"
+            ) from err
         if not released:
             self.log.info("%s was already released by %s (%s): CONNECT is as that record found it; nothing to do",
                           source.label, record.released_by, record.describe())
             return {"released": False, "released_by": record.released_by, "revoked_by_run": record.run_id}
+        if gone:
+            self.log.warning("roles dropped since the block, nothing to give back to them: %s", ", ".join(gone))
         self.log.info("released %s from the record in %s: %s. CONNECT granted back to %s%s", source.label, where,
                       record.describe(), ", ".join(record.revoked) or "nobody",
                       f", revoked from {', '.join(record.granted)}" if record.granted else "")

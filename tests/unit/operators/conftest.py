@@ -167,13 +167,13 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     client_sessions shows the migration's own session plus state["open"]; terminate_session ends a pid (recorded
     in "terminated"); every GRANT/REVOKE catalog.run executes is recorded in "statements" (REVOKE ones raise a
     permission error when state["refuse"]; creating the table raises one when state["refuse_create"]; the table
-    is not writable for the login when state["refuse_write"]). A
+    is not writable for the login when state["refuse_write"]; roles named in state["dropped"] do not exist). A
     transaction that raises rolls the records and statements back; drain's clock is a FakeClock.
     """
     state: dict[str, Any] = {"user": "postgres", "superuser": True, "grantees": [], "open": [], "opened": [],
                              "asked": [], "statements": [], "terminated": [], "refuse": False, "clock": FakeClock(),
                              "oids": {}, "records": {}, "table": False, "refuse_create": False,
-                             "refuse_write": False}
+                             "refuse_write": False, "dropped": set()}
 
     @contextmanager
     def transaction() -> Iterator[None]:
@@ -200,6 +200,9 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             return [{"terminated": True}]
         if name == "block_records_exist":
             return [{"present": state["table"], "writable": not state["refuse_write"]}]
+        if name == "existing_roles":
+            assert params is not None
+            return [{"rolname": n} for n in params["names"] if n not in state["dropped"]]
         if name == "lock_block_record":
             return [{"pg_advisory_xact_lock": None}]
         if name == "database_oid":

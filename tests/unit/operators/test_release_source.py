@@ -81,6 +81,16 @@ def test_release_after_two_runs_restores_the_first_grants(source_db: dict[str, A
                                        'GRANT CONNECT ON DATABASE "appdb" TO "app";']
 
 
+def test_release_skips_roles_dropped_since(source_db: dict[str, Any], make_context) -> None:
+    """A role dropped while the source was blocked cannot get CONNECT back: the others do, the release succeeds."""
+    context = make_context()
+    drain_now(source_db, context, PUBLIC, "app", "retired")
+    source_db["dropped"] = {"retired"}
+    assert release(context)["released"] is True
+    assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;',
+                                       'GRANT CONNECT ON DATABASE "appdb" TO "app";']
+
+
 def test_release_refuses_a_record_of_a_dropped_database(source_db: dict[str, Any], make_context) -> None:
     """A record whose database was dropped and created again is not applied to the new one."""
     context = make_context()
