@@ -89,6 +89,37 @@ def record_database() -> str:
     return os.environ.get(BLOCK_RECORD_DATABASE_ENV) or DEFAULT_BLOCK_RECORD_DATABASE
 
 
+def refuse_record_database(source_database: str) -> None:
+    """The database that holds the records cannot be drained and migrated (its records would travel along)."""
+    records = record_database()
+    if source_database == records:
+        raise MigrationError(
+            f"the source database {records!r} is where the drain keeps its block records: set "
+            f"{BLOCK_RECORD_DATABASE_ENV} on every worker to another database of that server (one that is not "
+            "migrated), or set drain=false and keep the applications away yourself. Nothing was revoked"
+        )
+
+
+def unwritable_message(where: str, user: str, *, present: bool) -> str:
+    """Why the login cannot keep the block record, and the statements a superuser runs once to allow it."""
+    records = record_database()
+    if present:
+        return (f"cannot keep the block record in {where}: login {user} may not write that table. Nothing was "
+                f"revoked. A superuser can allow it (in database {records!r}): GRANT USAGE ON SCHEMA "
+                f"timescale_migration TO {user}; GRANT SELECT, INSERT, UPDATE ON {BLOCK_RECORD_TABLE} TO {user}; "
+                "or set drain=false")
+    return (f"cannot keep the block record in {where}: login {user} may not create schema timescale_migration "
+            f"there. Nothing was revoked. A superuser can prepare it once (in database {records!r}): CREATE SCHEMA "
+            f"timescale_migration AUTHORIZATION {user}; or set {BLOCK_RECORD_DATABASE_ENV} to a database of that "
+            "server where the login may create a schema; or set drain=false")
+
+
+def can_keep_records(conn: psycopg.Connection) -> tuple[bool, bool]:
+    """(present, writable): whether the records' table exists here and the login may write it (or create it)."""
+    state = catalog.rows(conn, "block_records_exist")[0]
+    return bool(state["present"]), bool(state["writable"])
+
+
 def restore_sql(record: BlockRecord) -> str:
     """The statements that undo the block, as a DBA would type them."""
     return "\n".join(_command(record, "grant", role) for role in record.revoked) + "".join(

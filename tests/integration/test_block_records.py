@@ -13,7 +13,12 @@ from psycopg import sql
 from tests.integration.test_downtime_window import app_connect, can_connect
 from tests.integration.test_operators import run_until
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.operators import DrainSourceOperator, ReleaseSourceOperator
+from timescale_migration.operators import (
+    CheckExtensionsOperator,
+    CheckVersionsOperator,
+    DrainSourceOperator,
+    ReleaseSourceOperator,
+)
 
 pytestmark = pytest.mark.integration
 RECORD = "SELECT revoked, granted, first_run, runs, released_at IS NOT NULL FROM timescale_migration.connect_blocks " \
@@ -134,6 +139,9 @@ def test_owner_login_without_rights_on_the_records_revokes_nothing(make_migratio
         before = acl_effect(servers.pg15, m.src_db, roles)
         monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE", servers.pg15.conn_json(m.src_db, user=owner, password="pw"))
         m.ti.run_id = "manual__as_owner"
+        m.run(CheckExtensionsOperator(task_id="check_extensions"))
+        with pytest.raises(MigrationError, match=rf"login {owner} may not write that table. Nothing was changed"):
+            m.run(CheckVersionsOperator(task_id="check_versions"))  # refused before the gate
         with pytest.raises(MigrationError, match=rf"login {owner} may not write that table. Nothing was revoked"):
             m.run(DrainSourceOperator(task_id="drain_source"))
         assert acl_effect(servers.pg15, m.src_db, roles) == before
@@ -141,6 +149,7 @@ def test_owner_login_without_rights_on_the_records_revokes_nothing(make_migratio
             conn.execute(sql.SQL("GRANT USAGE ON SCHEMA timescale_migration TO {}").format(sql.Identifier(owner)))
             conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO {}").format(
                 sql.Identifier(owner)))
+        m.run(CheckVersionsOperator(task_id="check_versions"))
         assert m.run(DrainSourceOperator(task_id="drain_source"))["granted"] == []
         assert acl_effect(servers.pg15, m.src_db, roles)["app"] is False
         m.run(ReleaseSourceOperator(task_id="release_source"))

@@ -28,31 +28,16 @@ class DrainSourceOperator(MigrationOperator):
             return {"drained": False}
         records = drain.record_database()
         where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
-        if source.database == records:
-            raise MigrationError(
-                f"the source database {records!r} is where the drain keeps its block records: set "
-                f"{BLOCK_RECORD_DATABASE_ENV} on every worker to another database of that server (one that is not "
-                "migrated), or set drain=false and keep the applications away yourself. Nothing was revoked"
-            )
+        drain.refuse_record_database(source.database)
         run = f"{context['ti'].dag_id}/{context['ti'].run_id}"
         try:
             with source.connect(records) as conn:
                 try:
                     writable = drain.ensure_record_table(conn)
                 except psycopg.errors.InsufficientPrivilege as err:
-                    raise MigrationError(
-                        f"cannot keep the block record in {where}: {err.diag.message_primary}. Nothing was revoked. "
-                        f"A superuser can prepare it once (in database {records!r}): CREATE SCHEMA timescale_migration "
-                        f"AUTHORIZATION {conn.info.user}; or set {BLOCK_RECORD_DATABASE_ENV} to a database of that "
-                        "server where the login may create a schema; or set drain=false"
-                    ) from err
+                    raise MigrationError(drain.unwritable_message(where, conn.info.user, present=False)) from err
                 if not writable:
-                    raise MigrationError(
-                        f"cannot keep the block record in {where}: login {conn.info.user} may not write that table. "
-                        f"Nothing was revoked. A superuser can allow it (in database {records!r}): GRANT USAGE ON "
-                        f"SCHEMA timescale_migration TO {conn.info.user}; GRANT SELECT, INSERT, UPDATE ON "
-                        f"{BLOCK_RECORD_TABLE} TO {conn.info.user}; or set drain=false"
-                    )
+                    raise MigrationError(drain.unwritable_message(where, conn.info.user, present=True))
                 try:
                     outcome = drain.block(conn, source.database, run)
                 except psycopg.errors.InsufficientPrivilege as err:
