@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql as pgsql
 
 from timescale_migration import catalog, sql, workdir
 from timescale_migration.constants import (
@@ -100,15 +101,21 @@ def refuse_record_database(source_database: str) -> None:
         )
 
 
-def unwritable_message(where: str, user: str, *, present: bool) -> str:
+def mark_released_by_hand(database: str) -> str:
+    """The statement a DBA runs in the records database after undoing a block by hand."""
+    return sql.command("mark_block_released_by_hand", database_name=pgsql.Literal(database))
+
+
+def unwritable_message(where: str, login: str, *, present: bool) -> str:
     """Why the login cannot keep the block record, and the statements a superuser runs once to allow it."""
     records = record_database()
+    user = pgsql.Identifier(login).as_string(None)
     if present:
-        return (f"cannot keep the block record in {where}: login {user} may not write that table. Nothing was "
+        return (f"cannot keep the block record in {where}: login {login} may not write that table. Nothing was "
                 f"revoked. A superuser can allow it (in database {records!r}): GRANT USAGE ON SCHEMA "
                 f"timescale_migration TO {user}; GRANT SELECT, INSERT, UPDATE ON {BLOCK_RECORD_TABLE} TO {user}; "
                 "or set drain=false")
-    return (f"cannot keep the block record in {where}: login {user} may not create schema timescale_migration "
+    return (f"cannot keep the block record in {where}: login {login} may not create schema timescale_migration "
             f"there. Nothing was revoked. A superuser can prepare it once (in database {records!r}): CREATE SCHEMA "
             f"timescale_migration AUTHORIZATION {user}; or set {BLOCK_RECORD_DATABASE_ENV} to a database of that "
             "server where the login may create a schema; or set drain=false")

@@ -80,6 +80,7 @@ class DrainSourceOperator(MigrationOperator):
         elif outcome.action == "replaced" and outcome.stale is not None:
             self.log.warning("an unreleased record described a database of that name that was dropped since "
                              "(oid %s); it is replaced: %s", outcome.stale.database_oid, outcome.stale.describe())
-        self.log.info("new sessions blocked: %s. Record: %s. The release_source DAG gives it back; by hand, run "
-                      "these statements in any database of that server, then set released_at on the row:\n%s",
-                      record.describe(), where, record.restore_sql or "(nothing to restore)")
+        self.log.info("new sessions blocked: %s. Record: %s. The release_source DAG gives it back. By hand: run "
+                      "these statements in any database of that server\n%s\nthen, in the records database:\n%s",
+                      record.describe(), where, record.restore_sql or "(nothing to restore)",
+                      drain.mark_released_by_hand(record.database))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import RUN_ID, client_session
+from tests.unit.operators.conftest import RUN_ID, RecordingLog, client_session
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.drain import PUBLIC
 from timescale_migration.exceptions import MigrationError
@@ -51,6 +51,21 @@ def test_drain_blocks_records_and_returns(source_db: dict[str, Any], make_contex
     assert (row["migrator"], row["first_run"], row["runs"]) == ("postgres", RUN, [RUN])
     assert row["revoked"] == [PUBLIC, "app"] and row["database_oid"] == 16384
     assert source_db["opened"] == [("source", "postgres"), ("source", None)]
+
+
+def test_drain_log_says_what_to_do_by_hand(source_db: dict[str, Any], make_context,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log names the roles, the run, where the record is, the statements that undo it and how to mark it."""
+    log = RecordingLog()
+    monkeypatch.setattr(DrainSourceOperator, "log", log)
+    source_db["grantees"] = [grantee(PUBLIC), grantee("app")]
+    execute(make_context())
+    text = next(line for line in log.levels("info") if line.startswith("new sessions blocked"))
+    assert f"CONNECT on database 'appdb' was taken from PUBLIC, app by run {RUN} at " in text
+    assert "Record: timescale_migration.connect_blocks in database 'postgres' of source " in text
+    assert 'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;\nGRANT CONNECT ON DATABASE "appdb" TO "app";' in text
+    assert ("UPDATE timescale_migration.connect_blocks SET released_at = now(), released_by = 'by hand'\n"
+            "WHERE database_name = 'appdb';") in text
 
 
 def test_drain_grants_a_plain_login_first(source_db: dict[str, Any], make_context) -> None:
@@ -128,7 +143,7 @@ def test_drain_refused_record_revokes_nothing(source_db: dict[str, Any], make_co
     message = str(err.value)
     assert "cannot keep the block record in timescale_migration.connect_blocks in database 'postgres'" in message
     assert "Nothing was revoked" in message
-    assert "CREATE SCHEMA timescale_migration AUTHORIZATION postgres" in message
+    assert "CREATE SCHEMA timescale_migration AUTHORIZATION \"postgres\"" in message
     assert source_db["statements"] == []
 
 
@@ -139,7 +154,7 @@ def test_drain_without_rights_on_the_records_revokes_nothing(source_db: dict[str
     with pytest.raises(MigrationError) as err:
         execute(make_context())
     assert "login postgres may not write that table. Nothing was revoked" in str(err.value)
-    assert "GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO postgres" in str(err.value)
+    assert "GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO \"postgres\"" in str(err.value)
     assert source_db["statements"] == [] and source_db["records"] == {}
 
 
