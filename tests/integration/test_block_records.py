@@ -175,3 +175,19 @@ def test_release_after_a_role_was_dropped(make_migration, servers, roles, unique
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(retired)))  # its CONNECT went with the block
     assert m.run(ReleaseSourceOperator(task_id="release_source"))["released"] is True
     assert acl_effect(servers.pg15, m.src_db, roles) == {"app": True, "report": True, "PUBLIC": True}
+
+
+def test_rollback_of_a_second_run_keeps_the_first_block(make_migration, servers, roles):
+    """A run that finds the source blocked by an earlier one (a cutover) and is rolled back at switch_apps leaves
+    it blocked, as before it; the release_source DAG's task then gives everything back."""
+    m = make_migration(servers.pg15, servers.tsdb_target, drain_timeout=0)
+    before = acl_effect(servers.pg15, m.src_db, roles)
+    m.ti.run_id = "manual__cut_over"
+    m.run(DrainSourceOperator(task_id="drain_source"))
+    m.ti.run_id = "manual__rolled_back"
+    assert m.run(DrainSourceOperator(task_id="drain_source"))["action"] == "kept"
+    rollback = m.run(ReleaseSourceOperator(task_id="release_source", forget_migration=True))
+    assert rollback == {"released": False, "blocked_by_run": "migrate_database/manual__cut_over"}
+    assert acl_effect(servers.pg15, m.src_db, roles) == {"app": False, "report": False, "PUBLIC": False}
+    assert m.run(ReleaseSourceOperator(task_id="release_source"))["released"] is True
+    assert acl_effect(servers.pg15, m.src_db, roles) == before

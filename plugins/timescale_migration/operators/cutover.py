@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from timescale_migration.operators.base import MigrationOperator
-
-DRAIN_TASK = "drain_source"
+from timescale_migration.operators.release_source import DRAIN_TASK
 
 
 class CutoverOperator(MigrationOperator):

@@ -10,6 +10,8 @@ from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV, BLOCK_RECOR
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
 
+DRAIN_TASK = "drain_source"
+
 
 class ReleaseSourceOperator(MigrationOperator):
     """Give the source database back to its applications; refuse when no record says what to give back."""
@@ -32,6 +34,13 @@ class ReleaseSourceOperator(MigrationOperator):
         records = drain.record_database()
         where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
         run = f"{context['ti'].dag_id}/{context['ti'].run_id}"
+        first = (context["ti"].xcom_pull(task_ids=DRAIN_TASK) or {}).get("blocked_by_run") \
+            if self.forget_migration else None
+        if first and first != run:
+            self.log.warning("rolled back, but %s was already blocked before this run, by %s (record in %s): it "
+                             "stays blocked as it was. Trigger the release_source DAG to give it back to its "
+                             "applications", source.label, first, where)
+            return {"released": False, "blocked_by_run": first}
         try:
             with source.connect(records) as conn:
                 record, released, gone = drain.release(conn, source.database, run)

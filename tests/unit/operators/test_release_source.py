@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.unit.operators.conftest import RUN_ID
 from timescale_migration import catalog, drain
 from timescale_migration.drain import PUBLIC, BlockRecord
 from timescale_migration.exceptions import MigrationError
@@ -107,6 +108,30 @@ def test_release_looks_up_the_named_database(source_db: dict[str, Any], make_con
     with pytest.raises(MigrationError, match="no block record"):
         release(make_context(source_database="other"))
     assert source_db["records"]["appdb"]["released_at"] is None
+
+
+def test_rollback_leaves_a_block_of_an_earlier_run(source_db: dict[str, Any], make_context) -> None:
+    """The DAG's own release_source (a rollback) undoes only its run's block: a source that an earlier run left
+    blocked (a cutover) stays blocked, its record active; the release_source DAG still releases it."""
+    first = make_context()
+    first["ti"].run_id = "manual__first"
+    drain_now(source_db, first, PUBLIC, "app")
+    second = make_context()
+    drain_now(source_db, second, "postgres")
+    second["ti"].xcoms["drain_source"] = {"drained": True, "blocked_by_run": "migrate_database/manual__first"}
+    assert release(second, forget=True) == {"released": False, "blocked_by_run": "migrate_database/manual__first"}
+    assert source_db["statements"] == []
+    assert source_db["records"]["appdb"]["released_at"] is None
+    assert release(make_context())["restored"] == [PUBLIC, "app"]
+
+
+def test_rollback_releases_its_own_block(source_db: dict[str, Any], make_context) -> None:
+    """A rollback of the run that blocked the source first gives CONNECT back."""
+    context = make_context()
+    drain_now(source_db, context, PUBLIC)
+    context["ti"].xcoms["drain_source"] = {"drained": True, "blocked_by_run": f"migrate_database/{RUN_ID}"}
+    assert release(context, forget=True)["released"] is True
+    assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;']
 
 
 def test_dag_task_of_a_run_without_drain_does_nothing(source_db: dict[str, Any], make_context) -> None:
