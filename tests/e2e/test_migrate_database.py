@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 SAMPLES = REPO / "include" / "samples"
 ALL_TASKS = ["check_extensions", "check_versions", "stop_apps", "drain_source", "pause_source_jobs", "dump_roles",
              "dump_data", "pre_restore", "load", "post_restore", "analyze", "verify",
-             "resume_source_jobs", "switch_apps", "cutover", "release_source"]
+             "resume_source_jobs", "remove_secrets", "switch_apps", "cutover", "release_source"]
 SUCCESS = {**dict.fromkeys(ALL_TASKS, "success"), "release_source": "skipped"}
 
 

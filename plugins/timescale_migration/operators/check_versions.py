@@ -11,9 +11,9 @@ from typing import Any
 
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog, sql, timescale_features
+from timescale_migration import catalog, drain, sql, timescale_features
 from timescale_migration.clienttools import find_client_tools
-from timescale_migration.constants import TIMESCALEDB
+from timescale_migration.constants import BLOCK_RECORD_TABLE, TIMESCALEDB
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.operators.base import MigrationOperator
@@ -67,6 +67,8 @@ class CheckVersionsOperator(MigrationOperator):
         tools = find_client_tools(opts.pg_bin_dir, max(src_info.major, tgt_info.major))
         self.log.info("client tools: version %s in %s", tools.version, tools.bin_dir)
         self._check_room(context, table_bytes)
+        if opts.drain:
+            self._check_block_records(source, src_info.user_name)
         if tgt_objects:
             raise TargetNotEmptyError(
                 f"{target.label} is not empty; it holds {', '.join(tgt_objects[:10])}"
@@ -129,6 +131,19 @@ class CheckVersionsOperator(MigrationOperator):
                 f"not enough room for the dump in {run_dir}: {free / 1e6:,.1f} MB free, about {needed / 1e6:,.1f} MB "
                 "needed (the source's table data plus 20%). Free space or set work_dir elsewhere; nothing was changed."
             )
+
+    def _check_block_records(self, source: Endpoint, user: str) -> None:
+        """drain_source will need to keep its block record on the source server: refuse now, before the gate,
+        what would stop it then."""
+        drain.refuse_record_database(source.database)
+        records = drain.record_database()
+        where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
+        with source.connect(records) as conn:
+            present, writable = drain.can_keep_records(conn)
+        if not writable:
+            raise MigrationError(drain.unwritable_message(where, user, present=present).replace(
+                "Nothing was revoked", "Nothing was changed"))
+        self.log.info("the drain can keep its block record in %s", where)
 
     def _align(self, target: Endpoint, version: str, *, replace: bool) -> None:
         """Install TimescaleDB `version` on the (checked empty) target, each statement in its own session."""

@@ -97,7 +97,9 @@ def server(version_num: int, user: str, size: int = 1000) -> ServerInfo:
 @pytest.fixture
 def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, Any]:
     """Stubbed catalog answers per side and free space in the work directory; the test changes them before
-    calling execute(). `queries` records (side, name) of each catalog.rows() call, `usage` each disk_usage path."""
+    calling execute(). `queries` records (side, name) of each catalog.rows() call, `usage` each disk_usage path;
+    `records`: the block records table writable (True), present but not writable (False), absent and not creatable
+    (None)."""
     state: dict[str, Any] = {
         "info": {"source": server(170002, "postgres"), "target": server(170004, "tsdbadmin")},
         "extensions": {"source": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}},
@@ -114,6 +116,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         "target_license": "apache",
         "compressed_columns": [],
         "all_null": {},
+        "records": True,
     }
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -126,6 +129,8 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
             return [{"license": state["target_license"]}]
         if name == "timescaledb_compressed_columns":
             return state["compressed_columns"]
+        if name == "block_records_exist":
+            return [{"present": state["records"] is not None, "writable": bool(state["records"])}]
         raise AssertionError(f"unexpected query {name}")
 
     def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -154,7 +159,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
     return state
 
 
-def test_execute_plain_postgresql(sides: dict[str, Any], make_context) -> None:
+def test_execute_plain_postgresql(sides: dict[str, Any], make_context, opened) -> None:
     """A plain PostgreSQL source gives a plan without TimescaleDB and with the tools found."""
     result = CheckVersionsOperator(task_id="check_versions").execute(make_context())
     plan = MigrationPlan.from_xcom(result)
@@ -165,7 +170,8 @@ def test_execute_plain_postgresql(sides: dict[str, Any], make_context) -> None:
     assert plan.source["encoding"] == "UTF8"
     assert plan.target["encoding"] == "UTF8"
     assert sides["tool_calls"] == [(None, 17)]
-    assert sides["queries"] == [("source", "table_data_bytes")]
+    assert sides["queries"] == [("source", "table_data_bytes"), ("source", "block_records_exist")]
+    assert ("source", "postgres") in opened, "the drain's record database is asked, on the source server"
 
 
 def test_execute_asks_tools_for_newest_server(sides: dict[str, Any], make_context) -> None:
@@ -298,7 +304,7 @@ def test_execute_checks_room_in_the_run_directory(sides: dict[str, Any], make_co
     """The source's table data size is asked on the source and compared with the run directory's free space."""
     context = make_context()
     CheckVersionsOperator(task_id="check_versions").execute(context)
-    assert sides["queries"] == [("source", "table_data_bytes")]
+    assert sides["queries"] == [("source", "table_data_bytes"), ("source", "block_records_exist")]
     assert sides["usage"] == [CheckVersionsOperator(task_id="check_versions").run_dir(context)]
 
 
@@ -336,3 +342,22 @@ def test_execute_empty_source_fits_anywhere(sides: dict[str, Any], make_context)
     sides["free"] = 1
     plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(make_context()))
     assert plan.timescaledb is None
+
+
+@pytest.mark.parametrize(("records", "expected"), [
+    (False, "login postgres may not write that table. Nothing was changed"),
+    (None, "login postgres may not create schema timescale_migration there. Nothing was changed"),
+])
+def test_execute_refuses_a_drain_that_could_not_keep_its_record(sides: dict[str, Any], make_context,
+                                                                 records: bool | None, expected: str) -> None:
+    """The drain's record must be writable on the source server: refused here, before the gate."""
+    sides["records"] = records
+    with pytest.raises(MigrationError, match=expected):
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+
+
+def test_execute_without_drain_does_not_ask_for_records(sides: dict[str, Any], make_context) -> None:
+    """drain=false keeps no record: nothing is asked about it."""
+    sides["records"] = None
+    CheckVersionsOperator(task_id="check_versions").execute(make_context(drain=False))
+    assert ("source", "block_records_exist") not in sides["queries"]
