@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv servers stop status test unit lint demo airflow bench clean
+.PHONY: venv servers stop status test unit lint demo airflow airflow-celery bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ demo: venv  ## migrate a sample PostgreSQL and a sample TimescaleDB database thr
 
 airflow: venv  ## a local Airflow 3.3 (UI, scheduler, triggerer, dag-processor) on this repo with the demo connections; Ctrl-C stops it
 	bash scripts/with-servers.sh $(VENV)/bin/python scripts/local_airflow.py
+
+airflow-celery: venv  ## the same, distributed: CeleryExecutor, Redis broker, PostgreSQL metadata DB, two Celery workers
+	bash scripts/with-servers.sh $(VENV)/bin/python scripts/local_airflow.py --celery
 
 bench: venv  ## time the DAG against the documented commands on a generated database (BENCH_ARGS="--size-mb 2000")
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/run.py $(BENCH_ARGS)

@@ -27,6 +27,9 @@ Trigger with a source and a target Airflow connection. The run follows the docum
     recorded in the ledger and emits the asset event `timescale-migration://<target_conn_id>/<database>`
 12. `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
 
+`remove_secrets` is the teardown of `dump_roles`: roles.sql (the roles' password hashes) is removed when the run
+ends, whatever the outcome, unless keep_dump.
+
 Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target. What the
 checks found that the target will not get (e.g. a setting only a superuser may set there) is listed at the gate.
 With `rehearsal=true` (set by `rehearse_migrations`) the run loads into a scratch database and skips the gates,
@@ -54,6 +57,7 @@ from timescale_migration.operators import (
     PostRestoreOperator,
     PreRestoreOperator,
     ReleaseSourceOperator,
+    RemoveSecretsOperator,
     ResumeSourceJobsOperator,
     StopAppsOperator,
     SwitchAppsOperator,
@@ -91,6 +95,7 @@ with DAG(
     switch_apps = SwitchAppsOperator(task_id="switch_apps")
     cutover = CutoverOperator(task_id="cutover")
     release_source = ReleaseSourceOperator(task_id="release_source", forget_migration=True)
+    remove_secrets = RemoveSecretsOperator(task_id="remove_secrets")
 
     chain(
         check_extensions,
@@ -112,3 +117,4 @@ with DAG(
     )
     load >> analyze  # a failed load fails the run even though its teardown (post_restore) succeeds
     verify >> resume_source_jobs.as_teardown(setups=pause_source_jobs)  # source jobs resume whatever happens
+    verify >> remove_secrets.as_teardown(setups=dump_roles)  # roles.sql (password hashes) goes whatever happens

@@ -3,8 +3,10 @@
 
 `migrate_database` blocks new sessions on the source (`drain_source`) and keeps it blocked after the cutover.
 When a run is rejected at the second gate, abandoned halfway, or you want the source back for any reason,
-trigger this DAG with the same `source_conn_id` (and `source_database`, `work_dir` if the run set them): it
-grants CONNECT back exactly as it was before the block, from the record the drain kept.
+trigger this DAG with a `source_conn_id` that reaches the source server (and `source_database` if the run set
+it): it grants CONNECT back exactly as it was before the first block, from the record the drain keeps on the
+source server (`timescale_migration.connect_blocks` in its `postgres` database), and marks that record released.
+With no record it fails and says where it looked; it never reports a release it did not make.
 """
 
 from __future__ import annotations

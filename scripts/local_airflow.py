@@ -1,8 +1,12 @@
-"""A real local Airflow 3.3 (api-server, scheduler, dag-processor, triggerer; LocalExecutor) on this repo.
+"""A real local Airflow 3.3 (api-server, scheduler, dag-processor, triggerer) on this repo: with the
+LocalExecutor on SQLite (`make airflow`), or distributed (`make airflow-celery`, `--celery`): the
+CeleryExecutor with a Redis broker, a PostgreSQL metadata database (also Celery's result backend, psycopg 3) on
+the local PostgreSQL 15 server, and two Celery workers with hostnames of their own, sharing the work directory
+as two hosts would share a network volume.
 
-`make airflow` runs `python scripts/local_airflow.py`: it starts the local database servers' connections as
-Airflow connections, creates the pools of include/fleet.json, prints the UI address and the login, and stops
-every component cleanly on Ctrl-C or SIGTERM. The tests use `LocalAirflow` to do the same in a temp home.
+It makes the local database servers' connections Airflow connections, creates the pools of include/fleet.json,
+prints the UI address and the login, and stops every component cleanly on Ctrl-C or SIGTERM. The tests use
+`LocalAirflow` to do the same in a temp home.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
@@ -32,6 +38,12 @@ from timescale_migration.fleetconfig import FleetConfig, pools_json  # noqa: E40
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN = "admin"
+REDIS_SERVER = "/usr/bin/redis-server"
+CELERY_METADATA_DB = "airflow_celery"
+"""`make airflow-celery`: Airflow's metadata database on the local PostgreSQL 15 server."""
+CELERY_WORKERS = ("worker-a", "worker-b")
+"""The Celery workers of a distributed deployment: each its own process tree, hostname and queue (besides
+`default`), as two machines would be."""
 
 
 def free_port() -> int:
@@ -42,14 +54,46 @@ def free_port() -> int:
 
 
 @dataclass
+class Distributed:
+    """What the CeleryExecutor adds: a Redis broker on a loopback port, a PostgreSQL metadata database (an
+    SQLAlchemy URL with the psycopg 3 driver; also Celery's result backend) and the workers to start."""
+
+    metadata_url: str
+    broker_port: int
+    workers: tuple[str, ...] = CELERY_WORKERS
+    worker_concurrency: int = 4
+    worker_log_ports: tuple[int, ...] = ()
+
+    @property
+    def broker_url(self) -> str:
+        """Celery's broker: database 0 of the local Redis."""
+        return f"redis://127.0.0.1:{self.broker_port}/0"
+
+
+def metadata_url(server: Any, dbname: str) -> str:
+    """SQLAlchemy URL (psycopg 3) of a database on one of the local servers; the password URL-quoted."""
+    password = urllib.parse.quote(server.password, safe="")
+    return f"postgresql+psycopg://{server.user}:{password}@{server.host}:{server.port}/{dbname}"
+
+
+def create_metadata_database(server: Any, dbname: str) -> None:
+    """The metadata database on the local PostgreSQL server, if absent."""
+    with server.connect() as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+            server.create_database(dbname)
+
+
+@dataclass
 class LocalAirflow:
-    """One Airflow deployment: its home, port, extra environment and running component processes."""
+    """One Airflow deployment: its home, port, extra environment and running component processes; with
+    `distributed`, the CeleryExecutor, Redis and the Celery workers too."""
 
     home: Path
     port: int = 8080
     extra_env: Mapping[str, str] = field(default_factory=dict)
     log_ports: tuple[int, int] = (8793, 8794)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    distributed: Distributed | None = None
 
     @property
     def url(self) -> str:
@@ -95,8 +139,32 @@ class LocalAirflow:
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
             "TSM_WORK_DIR": str(self.home / "work"),
         })
+        if self.distributed is not None:
+            dist = self.distributed
+            env.update({
+                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": dist.metadata_url,
+                "AIRFLOW__CELERY__BROKER_URL": dist.broker_url,
+                "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{dist.metadata_url}",
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(dist.worker_concurrency),
+                "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+                # a worker that dies (its machine lost) is noticed within a minute, not the default five
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_hostname.hostname",
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), env.get("PYTHONPATH")])),
+            })
         env.update(self.extra_env)
         return env
+
+    def worker_env(self, name: str, log_port: int) -> dict[str, str]:
+        """One Celery worker's environment: its hostname and log-serving port."""
+        return {**self.env(), "TSM_WORKER_HOSTNAME": name, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port)}
+
+    def start_worker(self, name: str, queues: tuple[str, ...], log_port: int) -> None:
+        """Start one Celery worker named `name` (its hostname too) taking tasks from `queues`."""
+        self._spawn(name, [AIRFLOW, "celery", "worker", "--celery-hostname", f"{name}@%h", "--queues",
+                           ",".join(queues)], self.worker_env(name, log_port))
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run one `airflow ...` command against this deployment."""
@@ -120,14 +188,28 @@ class LocalAirflow:
             pool_file.write_text(pools_json(fleet))
             self.cli("pools", "import", str(pool_file))
 
+    def _spawn(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
+        """Start one component in its own process group, its output in logs/<name>.log."""
+        log = open(self.home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+        self.procs[name] = subprocess.Popen(argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                                            start_new_session=True)
+        log.close()
+
     def start(self, timeout: float = 180) -> None:
-        """Start the four components, each in its own process group, and wait for the API to answer."""
+        """Start Redis (distributed), the four components and the Celery workers, each in its own process group,
+        and wait for the API, the scheduler, the triggerer and every worker to be up."""
         env = self.env()
+        if self.distributed is not None:
+            (self.home / "redis").mkdir(parents=True, exist_ok=True)
+            self._spawn("redis", [REDIS_SERVER, "--port", str(self.distributed.broker_port), "--bind", "127.0.0.1",
+                                  "--save", "", "--appendonly", "no", "--dir", str(self.home / "redis")], env)
         for name in COMPONENTS:
-            log = open(self.home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
-            self.procs[name] = subprocess.Popen([AIRFLOW, name], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                cwd=REPO, start_new_session=True)
-            log.close()
+            self._spawn(name, [AIRFLOW, name], env)
+        if self.distributed is not None:
+            ports = self.distributed.worker_log_ports or tuple(self.log_ports[0] + 10 + i
+                                                              for i in range(len(self.distributed.workers)))
+            for worker, log_port in zip(self.distributed.workers, ports, strict=True):
+                self.start_worker(worker, ("default", worker), log_port)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
@@ -139,13 +221,19 @@ class LocalAirflow:
                 with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=5) as resp:
                     health = json.load(resp)
                 if health.get("scheduler", {}).get("status") == "healthy" and \
-                        health.get("triggerer", {}).get("status") == "healthy":
+                        health.get("triggerer", {}).get("status") == "healthy" and self.workers_ready():
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
                 pass
             time.sleep(1)
         self.stop()
         raise RuntimeError(f"Airflow did not become healthy within {timeout:.0f} s at {self.url}")
+
+    def workers_ready(self, workers: tuple[str, ...] | None = None) -> bool:
+        """Every Celery worker (of `workers`, default: the deployment's) has said it is ready."""
+        if workers is None:
+            workers = self.distributed.workers if self.distributed else ()
+        return all(" ready." in self.log_tail(worker, 200) for worker in workers)
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         """The end of one component's log."""
@@ -180,6 +268,14 @@ class LocalAirflow:
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
+
+
+def describe_executor(distributed: Distributed | None) -> str:
+    """One line on how the deployment runs its tasks."""
+    if distributed is None:
+        return "LocalExecutor, metadata in SQLite"
+    return (f"CeleryExecutor, Redis on 127.0.0.1:{distributed.broker_port}, workers {', '.join(distributed.workers)}, "
+            f"metadata database {CELERY_METADATA_DB} on the local PostgreSQL 15 server")
 
 
 def demo_environment(servers: Servers) -> dict[str, str]:
@@ -217,9 +313,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=REPO / ".airflow" / "local")
     parser.add_argument("--port", type=int, default=int(os.environ.get("TSM_AIRFLOW_PORT", "8080")))
+    parser.add_argument("--celery", action="store_true",
+                        help="CeleryExecutor: Redis broker, PostgreSQL metadata database, two Celery workers")
     args = parser.parse_args()
     servers = servers_from_env()
-    airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment(servers))
+    distributed = None
+    if args.celery:
+        if args.home == parser.get_default("home"):
+            args.home = REPO / ".airflow" / "celery"
+        create_metadata_database(servers.pg15, CELERY_METADATA_DB)
+        distributed = Distributed(metadata_url(servers.pg15, CELERY_METADATA_DB),
+                                  int(os.environ.get("TSM_REDIS_PORT", "56379")))
+    airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment(servers), distributed=distributed)
     prepare_demo_databases(servers)
     print(f"preparing Airflow in {airflow.home} (metadata DB, connections, pools)", flush=True)
     airflow.prepare(demo_connections(servers), FleetConfig.load())
@@ -237,6 +342,7 @@ Airflow is up: {airflow.url}
   login: {ADMIN} / {airflow.password()}
   connections: migration_source (PostgreSQL 15, shop), tsdb_source (TimescaleDB, metrics),
                migration_target (TimescaleDB target, tsdb)
+  executor: {describe_executor(distributed)}
   logs: {airflow.home / 'logs'}   work directory: {airflow.home / 'work'}
 Trigger migrate_database from the UI (Dags -> migrate_database -> Trigger). Ctrl-C stops Airflow.""", flush=True)
     try:

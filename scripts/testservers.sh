@@ -41,6 +41,7 @@ install_host_packages() {
   local missing=()
   [ -x "$HOST_BIN/pg_ctl" ] || missing+=(postgresql-15 postgresql-client-15)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  [ -x /usr/bin/redis-server ] || missing+=(redis-server)  # the Celery broker of `make airflow-celery` and tests/live
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing host packages: ${missing[*]}"
     apt-get update -qq

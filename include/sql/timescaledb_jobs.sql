@@ -1,8 +1,16 @@
--- TimescaleDB: user background jobs (policies and custom jobs; id 1000 and up) with schedule and config.
-SELECT concat_ws(' ', proc_schema || '.' || proc_name, 'on',
-                 coalesce(quote_ident(hypertable_schema) || '.' || quote_ident(hypertable_name), '-')) AS name,
-       concat_ws(' ', 'every', schedule_interval::text, 'scheduled', scheduled::text, 'config', config::text)
-         AS detail
-FROM timescaledb_information.jobs
-WHERE job_id >= 1000
-ORDER BY 1;
+-- TimescaleDB: user background jobs (policies and custom jobs; id 1000 and up) with every setting that must
+-- arrive as it was: schedule, whether scheduled, config, owner, fixed schedule, initial start, time zone,
+-- runtime and retry limits, check function. Ids stay what they were (configs and chunk names embed them).
+SELECT concat_ws(' ', 'job', j.id::text, quote_ident(j.proc_schema) || '.' || quote_ident(j.proc_name), 'on',
+                 coalesce(quote_ident(h.schema_name) || '.' || quote_ident(h.table_name), '-')) AS name,
+       concat_ws(' ', 'every', j.schedule_interval::text, 'scheduled', j.scheduled::text,
+                 'fixed_schedule', j.fixed_schedule::text, 'initial_start', coalesce(j.initial_start::text, '-'),
+                 'timezone', coalesce(j.timezone, '-'), 'owner', j.owner::text,
+                 'max_runtime', j.max_runtime::text, 'max_retries', j.max_retries::text,
+                 'retry_period', j.retry_period::text,
+                 'check', coalesce(quote_ident(j.check_schema) || '.' || quote_ident(j.check_name), '-'),
+                 'config', coalesce(j.config::text, '-')) AS detail
+FROM _timescaledb_config.bgw_job j
+LEFT JOIN _timescaledb_catalog.hypertable h ON h.id = j.hypertable_id
+WHERE j.id >= 1000
+ORDER BY j.id;

@@ -1,9 +1,9 @@
 -- Objects in the current database that neither PostgreSQL nor an extension owns (at most 50 names).
--- An empty answer means the database is empty enough to receive a migration.
+-- An empty answer means the database is empty enough to receive a migration (a load's claim does not count).
 WITH system_schemas AS (
     SELECT n.oid
     FROM pg_namespace n
-    WHERE n.nspname IN ('pg_catalog', 'information_schema')
+    WHERE n.nspname IN ('pg_catalog', 'information_schema', '_timescale_migration_claim')
        OR starts_with(n.nspname, 'pg_toast')
        OR starts_with(n.nspname, 'pg_temp')
        OR EXISTS (SELECT 1 FROM pg_depend d

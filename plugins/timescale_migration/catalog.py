@@ -109,6 +109,11 @@ def chunk_tables(conn: psycopg.Connection) -> set[tuple[str, str]]:
     return {(r["schema_name"], r["table_name"]) for r in rows(conn, "timescaledb_chunk_tables")}
 
 
+def materializations(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
+    """(schema, table, the aggregate's name) of every continuous aggregate's materialization hypertable."""
+    return [(r["schema_name"], r["table_name"], r["display_name"]) for r in rows(conn, "timescaledb_materializations")]
+
+
 def user_sequences(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     """(schema, sequence, display name) of every user sequence."""
     return [(r["schema_name"], r["sequence_name"], r["display_name"]) for r in rows(conn, "user_sequences")]

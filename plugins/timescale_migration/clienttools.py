@@ -149,18 +149,18 @@ def pg_dump_skeleton_argv(tools: ClientTools, out_file: str, snapshot: str, bulk
 
 def pg_restore_argv(
     tools: ClientTools, database: str, dump_dir: str, *, jobs: int = 1, schema: str | None = None,
-    exclude_schema: str | None = None, section: str | None = None,
+    exclude_schema: str | None = None, section: str | tuple[str, ...] | None = None,
 ) -> list[str]:
     """pg_restore of a directory dump into `database` (a quoted conninfo; host, user and password from the
-    environment), stopping at the first error."""
+    environment), stopping at the first error; `section`: one section or several."""
     argv = [tools.path("pg_restore"), f"--dbname={conninfo_dbname(database)}", "--exit-on-error", "--no-owner",
             "--no-privileges", "--no-tablespaces", f"--jobs={jobs}"]
     if schema:
         argv.append(f"--schema={schema}")
     if exclude_schema:
         argv.append(f"--exclude-schema={exclude_schema}")
-    if section:
-        argv.append(f"--section={section}")
+    for name in (section,) if isinstance(section, str) else section or ():
+        argv.append(f"--section={name}")
     return [*argv, dump_dir]
 
 

@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 from psycopg import sql as pgsql
 
 from timescale_migration.exceptions import ClientToolFailed
-from timescale_migration.runner import TAIL_LINES, check_exit
+from timescale_migration.runner import TAIL_LINES, check_exit, dies_with_parent
 
 DONE = "tsm-copy-done"
 """What a session echoes once a table's commands are through (followed by the table's sequence number)."""
@@ -79,7 +79,7 @@ class _Psql:
                  log: Any) -> None:
         self.side, self.log = side, log
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(dies_with_parent(argv), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
                                      start_new_session=True)
         self._drain = threading.Thread(target=self._read, args=(events,), name=f"copy-{side}", daemon=True)
@@ -140,6 +140,12 @@ class CopySessions:
         self._killed = False
         self._count = 0
         self._started = time.monotonic()
+
+    def start(self) -> None:
+        """Start both sessions now, from the calling thread (the tools die with the thread that started them:
+        start them from the thread that closes them)."""
+        if not self._psql:
+            self._start()
 
     def _start(self) -> None:
         with self._lock:

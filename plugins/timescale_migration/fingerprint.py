@@ -76,6 +76,9 @@ class Unit:
 Connect = Callable[[], Any]
 """Opens one session on a side (a context manager yielding a psycopg connection)."""
 
+MATERIALIZATION = "continuous aggregate"
+"""Kind of a continuous aggregate's materialization hypertable, compared whole (a SELECT decompresses)."""
+
 FAST_HASH_MIN_VERSION = 140000
 """hash_record_extended() exists from PostgreSQL 14 on."""
 
@@ -101,7 +104,8 @@ def relations(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
         (schema, name, "hypertable" if (schema, name) in hypertables else kind, shown)
         for schema, name, kind, shown in catalog.user_tables(conn)
         if (schema, name) not in chunks
-    ]
+    ] + ([(schema, name, MATERIALIZATION, shown) for schema, name, shown in catalog.materializations(conn)]
+         if hypertables else [])
 
 
 def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> list[Unit]:
@@ -116,7 +120,7 @@ def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> li
         if kind == "partitioned":
             continue
         parts = chunks.get((schema, name), [])
-        if kind == "hypertable" and any(c["is_compressed"] for c in parts):
+        if kind == MATERIALIZATION or (kind == "hypertable" and any(c["is_compressed"] for c in parts)):
             result.append(Unit(shown, kind, schema, name, only=False))
             continue
         result.append(Unit(shown, kind, schema, name, only=True))

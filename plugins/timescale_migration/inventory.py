@@ -21,7 +21,12 @@ SECTIONS = {
     "extensions": "inventory_extensions", "roles": "inventory_roles",
 }
 """Section name -> the include/sql file that lists its objects (sequence values are data, not structure)."""
-TIMESCALE_SECTIONS = ("hypertables", "dimensions", "chunks", "compression", "jobs")
+TIMESCALE_SECTIONS = {
+    "hypertables": "timescaledb_hypertables", "dimensions": "timescaledb_dimensions", "chunks": "timescaledb_chunks",
+    "chunk states": "timescaledb_chunk_states", "compression": "timescaledb_compression",
+    "continuous aggregates": "timescaledb_continuous_aggregates", "jobs": "timescaledb_jobs",
+}
+"""TimescaleDB's sections (as "timescaledb <section>") -> the include/sql file listing them."""
 
 
 def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
@@ -31,8 +36,8 @@ def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     result[dbsettings.SECTION] = dbsettings.read(conn).inventory()
     result[privileges.SECTION] = privileges.inventory(conn)
     if "timescaledb" in catalog.installed_extensions(conn):
-        for section in TIMESCALE_SECTIONS:
-            result[f"timescaledb {section}"] = _section(conn, f"timescaledb_{section}")
+        for section, query in TIMESCALE_SECTIONS.items():
+            result[f"timescaledb {section}"] = _section(conn, query)
     return result
 
 

@@ -88,7 +88,8 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
                             section="Dump and load"),
         "work_dir": Param(d["work_dir"], type=optional, title="Work directory",
                           description="Where dump files go (a private per-run folder is made inside); "
-                                      "empty: $TSM_WORK_DIR or /tmp/timescale-migration",
+                                      "empty: $TSM_WORK_DIR, else $AIRFLOW_HOME/timescale-migration; "
+                                      "with several workers, storage they all see",
                           section="Dump and load"),
         "keep_dump": Param(d["keep_dump"], type="boolean", title="Keep dump files",
                            description="Keep roles.sql and the dump after a verified migration",

@@ -64,6 +64,7 @@ class BulkTable:
     builtin_types: bool
     blocks: int = 0
     autovacuum_set: bool = False
+    splittable: bool = True
 
     @property
     def pattern(self) -> str:
@@ -110,8 +111,10 @@ class TableCopy:
 
 def split_parts(table: BulkTable, share: float, jobs: int) -> list[Part]:
     """Block ranges for a table larger than one worker's share of all the bytes (and SPLIT_MIN_BYTES), so that
-    it does not keep one worker busy long after the others: at most `jobs` parts; none for any other table."""
-    if jobs < 2 or table.bytes < SPLIT_MIN_BYTES or table.bytes <= share or table.blocks < jobs:
+    it does not keep one worker busy long after the others: at most `jobs` parts; none for any other table, nor
+    for a table that is not `splittable` (TimescaleDB chunks: a SELECT of a compressed one decompresses)."""
+    if (not table.splittable or jobs < 2 or table.bytes < SPLIT_MIN_BYTES or table.bytes <= share
+            or table.blocks < jobs):
         return []
     count = min(jobs, math.ceil(table.bytes / share))
     bounds = [table.blocks * i // count for i in range(count)] + [None]
@@ -202,7 +205,8 @@ def plan_copies(tools: ClientTools, tables: list[BulkTable], snapshot: str, *, b
 def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
     """BulkTable of each bulk_data_tables row."""
     return [BulkTable(r["schema_name"], r["table_name"], int(r["bytes"]), tuple(r["columns"]),
-                      bool(r["builtin_types"]), int(r["blocks"]), bool(r.get("autovacuum_set"))) for r in rows]
+                      bool(r["builtin_types"]), int(r["blocks"]), bool(r.get("autovacuum_set")),
+                      bool(r.get("splittable", True))) for r in rows]
 
 
 @contextmanager
@@ -397,6 +401,9 @@ class ParallelCopy:
         workers = [(self._runner(), self._sessions(source_env, target_env, snapshot))
                    for _ in range(min(self.jobs, len(copies)))]
         try:
+            for _, sessions in workers:  # from this thread, which outlives the workers' threads (dies_with_parent)
+                if any(c.session is not None for c in copies):
+                    sessions.start()
             with report_every(report, self.log, "copy"):
                 errors = work_through(copies, workers, copy_one, stopped=self._stopped, stop=self.kill, name="copy")
             if not errors and not self._stopped.is_set():

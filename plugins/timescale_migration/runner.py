@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -18,6 +19,14 @@ from timescale_migration.constants import PROGRESS_INTERVAL_S
 from timescale_migration.exceptions import ClientToolFailed
 
 TAIL_LINES = 20
+SETPRIV = shutil.which("setpriv")
+
+
+def dies_with_parent(argv: list[str]) -> list[str]:
+    """argv run through util-linux's `setpriv --pdeathsig KILL`: the kernel kills the tool when the thread of the
+    task process that started it dies, even by SIGKILL (a killed worker leaves no pg_dump or psql loading on its
+    own); argv unchanged where setpriv is missing."""
+    return [SETPRIV, "--pdeathsig", "KILL", "--", *argv] if SETPRIV else argv
 
 
 class ToolRunner:
@@ -44,7 +53,7 @@ class ToolRunner:
         tail: deque[str] = deque(maxlen=TAIL_LINES)
         with self._lock:
             self._proc = subprocess.Popen(
-                argv,
+                dies_with_parent(argv),
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -92,10 +101,12 @@ class ToolRunner:
         started = time.monotonic()
         tails: tuple[deque[str], deque[str]] = (deque(maxlen=TAIL_LINES), deque(maxlen=TAIL_LINES))
         with self._lock:
-            first = subprocess.Popen(producer, env=producer_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, process_group=0)  # a group of its own, joined next
-            second = subprocess.Popen(consumer, env=consumer_env, stdin=first.stdout, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True, errors="replace", process_group=first.pid)
+            first = subprocess.Popen(dies_with_parent(producer), env=producer_env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     process_group=0)  # a group of its own, joined next
+            second = subprocess.Popen(dies_with_parent(consumer), env=consumer_env, stdin=first.stdout,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                      process_group=first.pid)
             assert first.stdout is not None
             first.stdout.close()  # the producer gets SIGPIPE if the consumer stops
             self._proc, self._pgid = second, first.pid

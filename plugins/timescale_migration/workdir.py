@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
 from pathlib import Path
 
-from timescale_migration.constants import DEFAULT_WORK_DIR, WORK_DIR_ENV
+from timescale_migration.constants import RUN_INDEX_DIR, WORK_DIR_ENV, WORK_DIR_UNDER_AIRFLOW_HOME
 
 
 def safe_name(value: str) -> str:
@@ -21,20 +22,56 @@ def unique_name(value: str) -> str:
     return f"{safe_name(value)}-{hashlib.sha256(value.encode()).hexdigest()[:10]}"
 
 
+def airflow_home() -> Path:
+    """$AIRFLOW_HOME, else Airflow's own default ~/airflow."""
+    return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
+
+
+def default_base_dir() -> Path:
+    """$TSM_WORK_DIR, else $AIRFLOW_HOME/timescale-migration: durable, never /tmp."""
+    return Path(os.environ.get(WORK_DIR_ENV) or airflow_home() / WORK_DIR_UNDER_AIRFLOW_HOME)
+
+
 def base_dir(work_dir: str | None) -> Path:
-    """The work_dir param, else $TSM_WORK_DIR, else /tmp/timescale-migration."""
-    return Path(work_dir or os.environ.get(WORK_DIR_ENV) or DEFAULT_WORK_DIR)
+    """The work_dir param, else $TSM_WORK_DIR, else $AIRFLOW_HOME/timescale-migration."""
+    return Path(work_dir) if work_dir else default_base_dir()
 
 
 def run_dir(work_dir: str | None, dag_id: str, run_id: str, *, create: bool = True) -> Path:
-    """<base>/<dag_id>/<run_id>, every level created private to this user."""
+    """<base>/<dag_id>/<run_id>, every level created private to this user; its real run id is indexed."""
     path = base_dir(work_dir) / safe_name(dag_id) / safe_name(run_id)
     if create:
         path.parent.parent.parent.mkdir(parents=True, exist_ok=True)
         for level in (path.parent.parent, path.parent, path):
             level.mkdir(mode=0o700, exist_ok=True)
         path.chmod(0o700)
+        _index_run(path.parent.parent, dag_id, run_id)
     return path
+
+
+def run_index_path(base: Path, dag_dir: str, run_dir_name: str) -> Path:
+    """Where the real dag and run ids of <base>/<dag_dir>/<run_dir_name> are kept (a safe name is lossy)."""
+    return base / RUN_INDEX_DIR / dag_dir / f"{run_dir_name}.json"
+
+
+def indexed_run(base: Path, dag_dir: str, run_dir_name: str) -> tuple[str, str] | None:
+    """(dag_id, run_id) of a run directory, None for one made before the index existed."""
+    try:
+        entry = json.loads(run_index_path(base, dag_dir, run_dir_name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entry["dag_id"], entry["run_id"]
+
+
+def _index_run(base: Path, dag_id: str, run_id: str) -> None:
+    path = run_index_path(base, safe_name(dag_id), safe_name(run_id))
+    if path.is_file():
+        return
+    for level in (path.parent.parent, path.parent):
+        level.mkdir(mode=0o700, exist_ok=True)
+    tmp = private_file(path.with_suffix(f".{os.getpid()}.tmp"))
+    tmp.write_text(json.dumps({"dag_id": dag_id, "run_id": run_id}), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def private_file(path: Path) -> Path:

@@ -73,11 +73,13 @@ def test_password_never_leaks(airflow_home, servers, unique, work_dir, migrator)
             watch=sample,
         )
         assert result.returncode == 0, result.output[-3000:]
-        with servers.pg15.connect() as conn:  # the release DAG's job, done here to leave the source as found
-            conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO PUBLIC").format(sql.Identifier(src_db)))
+        released = dags_test(  # the source as found; the release's own output and logs are searched too
+            airflow_home, "release_source", {"work_dir": str(work_dir)},
+            {"migration_source": servers.pg15.conn_json(src_db, user=name, password=password)}, watch=sample)
+        assert released.returncode == 0, released.output[-3000:]
     assert samples[0] > 50, "the run was sampled throughout"
     assert seen_in_argv == []
-    assert password not in result.output
+    assert password not in result.output and password not in released.output
     logs = airflow_home / "logs"
     assert not logs.exists() or files_containing(logs, secret) == []
     with closing(sqlite3.connect(airflow_home / "airflow.db")) as db:

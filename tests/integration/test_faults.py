@@ -17,7 +17,7 @@ import pytest
 from tests.integration.conftest import FakeTaskInstance, Migration
 from tests.integration.test_operators import phases, run_until
 from tests.support.servers import Servers, start_servers
-from timescale_migration.exceptions import ClientToolFailed, TargetNotEmptyError
+from timescale_migration.exceptions import ClientToolFailed, PermanentError, TargetNotEmptyError
 from timescale_migration.operators import DumpDataOperator, LoadOperator, PostRestoreOperator
 
 pytestmark = pytest.mark.integration
@@ -198,7 +198,7 @@ def test_work_directory_full_during_the_dump(fault_migration, tmp_path):
         run_until(m, "dump_roles")
         filler = mount / "filler"
         subprocess.run(["fallocate", "-l", "330m", str(filler)], check=True)  # leaves ~70 MB: the dump is ~150
-        with pytest.raises(ClientToolFailed, match="No space left on device"):
+        with pytest.raises(PermanentError, match="No space left on device"):  # not retried: a person makes room
             m.run(DumpDataOperator(task_id="dump_data"))
         assert not partial_dump(m).exists()
         filler.unlink()

@@ -17,9 +17,9 @@ from timescale_migration import ledger, parallel
 from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
 from timescale_migration.exceptions import (
-    ClientToolFailed,
     ClientToolsError,
     ConnectionConfigError,
+    PermanentError,
     TargetNotEmptyError,
     VerificationError,
 )
@@ -119,7 +119,7 @@ def test_restore_mode_is_left_even_when_the_load_fails(make_migration, servers):
     dump = m.ti.xcoms["dump_data"]["dump_file"]
     with open(dump, "a", encoding="utf-8") as f:
         f.write("\nSELECT 1/0;\n")
-    with pytest.raises(ClientToolFailed, match="division by zero"):
+    with pytest.raises(PermanentError, match="division by zero"):  # an SQL error: not retried
         m.run(LoadOperator(task_id="load"))
     assert m.run(PostRestoreOperator(task_id="post_restore"))["restoring"] is None
     with servers.tsdb_target.connect(m.tgt_db) as conn:
@@ -127,15 +127,59 @@ def test_restore_mode_is_left_even_when_the_load_fails(make_migration, servers):
 
 
 def test_load_refuses_a_target_left_non_empty(make_migration, servers):
-    """A second load into the same target stops before psql, saying what to do instead of duplicating rows."""
+    """A second load into a target whose load succeeded (its claim is gone) stops before psql, saying what to do
+    instead of duplicating rows; nothing is dropped."""
     m = make_migration(servers.pg15, servers.tsdb_target)
     with servers.pg15.connect(m.src_db) as conn:
         conn.execute("CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 100) g")
     run_until(m, "load")
-    with pytest.raises(TargetNotEmptyError, match="earlier load attempt"):
+    with pytest.raises(TargetNotEmptyError, match=r"already holds table public\.t; no load of this run created them"):
         m.run(LoadOperator(task_id="load"))
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 100
+
+
+@pytest.mark.parametrize("dump_format", ["plain", "parallel"])
+def test_a_failed_load_is_emptied_and_loaded_again_by_the_same_run(make_migration, servers, dump_format):
+    """A TimescaleDB load that failed half-way leaves hypertables, chunks and its claim; the same run's next
+    attempt (a retry, or the task cleared) drops what it left, TimescaleDB included and created again at the
+    same version, loads again and verifies; the claim is gone after the load."""
+    m = make_migration(servers.tsdb_source, servers.tsdb_target, dump_format=dump_format)
+    servers.tsdb_source.psql_file(m.src_db, SAMPLES / "timescaledb_sample.sql")
+    run_until(m, "pre_restore")
+    if dump_format == "plain":
+        dump = Path(m.ti.xcoms["dump_data"]["dump_file"])
+        good = dump.read_text(encoding="utf-8")
+        dump.write_text(good + "\nSELECT 1/0;\n", encoding="utf-8")
+        with pytest.raises(PermanentError, match="division by zero"):
+            m.run(LoadOperator(task_id="load"))
+        dump.write_text(good, encoding="utf-8")
+    else:  # the post-data restore fails: the rows are in, the indexes are not
+        original = parallel.ParallelCopy._restore_argv
+
+        def failing_post_data(self, *, section, **kwargs):
+            argv = original(self, section=section, **kwargs)
+            return [*argv[:-1], "/nonexistent"] if section == "post-data" else argv
+
+        parallel.ParallelCopy._restore_argv = failing_post_data
+        try:
+            with pytest.raises(Exception, match="nonexistent"):
+                m.run(LoadOperator(task_id="load"))
+        finally:
+            parallel.ParallelCopy._restore_argv = original
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        claim = conn.execute("SELECT run FROM _timescale_migration_claim.load").fetchall()
+        assert claim == [(f"{m.ti.dag_id}/{m.ti.run_id}",)]
+        assert conn.execute("SELECT count(*) FROM timescaledb_information.hypertables").fetchone()[0] >= 2
+    result = m.run(LoadOperator(task_id="load"))
+    assert result["format"] == dump_format
+    for op in phases()[-4:-1]:
+        m.run(op)
+    assert m.ti.xcoms["verify"]["differences"] == []
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        assert conn.execute("SELECT to_regnamespace('_timescale_migration_claim')").fetchone()[0] is None
+        version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0]
+        assert version == m.ti.xcoms["check_versions"]["timescaledb"]["version"]
 
 
 def test_verify_names_each_difference(make_migration, servers):

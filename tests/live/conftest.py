@@ -1,5 +1,6 @@
 """A real Airflow (api-server, scheduler, dag-processor, triggerer; LocalExecutor) started once for these tests,
-with connections to the local servers and fleet/rehearsal configs written for the session."""
+with connections to the local servers and fleet/rehearsal configs written for the session; and a distributed
+one (CeleryExecutor, Redis, PostgreSQL metadata database, two Celery workers) for tests/live/test_celery.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_airflow import ADMIN, LocalAirflow, free_port
+from scripts.local_airflow import (
+    ADMIN,
+    CELERY_WORKERS,
+    Distributed,
+    LocalAirflow,
+    create_metadata_database,
+    free_port,
+    metadata_url,
+)
 from tests.support.rest import AirflowAPI
 from tests.support.servers import REPO, Servers
 from timescale_migration.fleetconfig import FleetConfig
@@ -100,21 +109,44 @@ def _drop_databases(servers: Servers, suffix: str) -> None:
             server.drop_database(name)
 
 
-@pytest.fixture(scope="session")
-def live(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
-    """Airflow started on free ports in a temp home; stopped (every process group) after the session."""
+ROUTING_POLICY = '''"""Test routing: tasks named in $TSM_TEST_TASK_QUEUES (JSON task id -> queue) go to that queue."""
+import json
+import os
+
+ROUTES = json.loads(os.environ.get("TSM_TEST_TASK_QUEUES", "{}"))
+
+
+def task_policy(task):
+    if task.task_id in ROUTES:
+        task.queue = ROUTES[task.task_id]
+'''
+"""airflow_local_settings.py of the distributed test deployment: a cluster policy pinning tasks to workers."""
+
+CELERY_ROUTES = {"dump_roles": CELERY_WORKERS[0], "dump_data": CELERY_WORKERS[0], "load": CELERY_WORKERS[1]}
+"""The distributed deployment's workers each listen on a queue of their own: the dumps are written on one and
+loaded on the other, as two hosts sharing the work directory would."""
+
+
+def _deployment(servers: Servers, tmp_path_factory: pytest.TempPathFactory, *, celery: bool
+                ) -> Iterator[LiveAirflow]:
+    """Airflow started on free ports in a temp home; stopped (every process group) afterwards."""
     suffix = uuid.uuid4().hex[:6]
-    home = tmp_path_factory.mktemp("live-airflow")
+    home = tmp_path_factory.mktemp("live-celery" if celery else "live-airflow")
     work_dir = home / "work"
     _prepare_databases(servers, suffix)
     (home / "fleet.json").write_text(json.dumps(fleet_config(suffix, work_dir)))
     (home / "rehearsals.json").write_text(json.dumps(rehearsal_config(suffix, work_dir)))
-    airflow = LocalAirflow(home, free_port(), {
-        "TSM_PG_BIN_DIR": servers.bin_dir,
-        "TSM_FLEET_CONFIG": str(home / "fleet.json"),
-        "TSM_REHEARSALS_CONFIG": str(home / "rehearsals.json"),
-        "TSM_WORK_DIR": str(work_dir),
-    }, log_ports=(free_port(), free_port()))
+    extra = {"TSM_PG_BIN_DIR": servers.bin_dir, "TSM_FLEET_CONFIG": str(home / "fleet.json"),
+             "TSM_REHEARSALS_CONFIG": str(home / "rehearsals.json"), "TSM_WORK_DIR": str(work_dir)}
+    distributed = None
+    if celery:
+        create_metadata_database(servers.pg15, f"airflow_{suffix}")
+        distributed = Distributed(metadata_url(servers.pg15, f"airflow_{suffix}"), free_port(),
+                                  worker_log_ports=tuple(free_port() for _ in CELERY_WORKERS))
+        (home / "config").mkdir(parents=True, exist_ok=True)
+        (home / "config" / "airflow_local_settings.py").write_text(ROUTING_POLICY)
+        extra["TSM_TEST_TASK_QUEUES"] = json.dumps(CELERY_ROUTES)
+    airflow = LocalAirflow(home, free_port(), extra, log_ports=(free_port(), free_port()), distributed=distributed)
     airflow.prepare({
         "live_pg15": servers.pg15.conn_dict("postgres"),
         "live_tsdb": servers.tsdb_source.conn_dict("postgres"),
@@ -130,6 +162,19 @@ def live(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     finally:
         airflow.stop()
         _drop_databases(servers, suffix)
+
+
+@pytest.fixture(scope="session")
+def live(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
+    """The LocalExecutor deployment (SQLite), for the whole session."""
+    yield from _deployment(servers, tmp_path_factory, celery=False)
+
+
+@pytest.fixture(scope="module")
+def live_celery(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
+    """The distributed deployment (CeleryExecutor, Redis, PostgreSQL metadata database, two workers), for one
+    test module."""
+    yield from _deployment(servers, tmp_path_factory, celery=True)
 
 
 @pytest.fixture

@@ -64,6 +64,12 @@ class AirflowAPI:
         return {(t["task_id"] if t["map_index"] < 0 else f"{t['task_id']}[{t['map_index']}]"): t["state"]
                 for t in items}
 
+    def task_hosts(self, dag_id: str, run_id: str) -> dict[str, str | None]:
+        """task_id (with [map_index] when mapped) -> the hostname of the worker that ran it (its last try)."""
+        items = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=500)["task_instances"]
+        return {(t["task_id"] if t["map_index"] < 0 else f"{t['task_id']}[{t['map_index']}]"): t.get("hostname")
+                for t in items}
+
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
         """One XCom value (deserialized), or None."""
         resp = self.client.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",

@@ -377,3 +377,13 @@ def test_plain_dump_to_stdout_has_no_file_flag() -> None:
     """For the stream mode pg_dump writes to standard output."""
     tools = ClientTools(bin_dir="/b", major=17, version="17.12")
     assert not [a for a in clienttools.pg_dump_plain_argv(tools, None) if a.startswith("--file")]
+
+
+def test_pg_restore_takes_one_section_or_several() -> None:
+    """The TimescaleDB restore runs pre-data alone, then data and post-data together: --section once each."""
+    tools = ClientTools(bin_dir="/b", major=17, version="17.12")
+    one = clienttools.pg_restore_argv(tools, "tsdb", "/w/d", section="pre-data")
+    two = clienttools.pg_restore_argv(tools, "tsdb", "/w/d", section=("data", "post-data"))
+    assert [a for a in one if a.startswith("--section")] == ["--section=pre-data"]
+    assert [a for a in two if a.startswith("--section")] == ["--section=data", "--section=post-data"]
+    assert not any(a.startswith("--section") for a in clienttools.pg_restore_argv(tools, "tsdb", "/w/d"))

@@ -1,4 +1,5 @@
-"""The migrate_database and release_source DAGs import cleanly and have the documented shape."""
+"""The migrate_database, release_source and clean_migration_work DAGs import cleanly and have the documented
+shape."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ ORDER = [
     "switch_apps",
 ]
 BRANCHES = {"cutover", "release_source"}
-SETUP_TEARDOWN = {"pre_restore": "post_restore", "pause_source_jobs": "resume_source_jobs"}
+SETUP_TEARDOWN = {"pre_restore": "post_restore", "pause_source_jobs": "resume_source_jobs",
+                  "dump_roles": "remove_secrets"}
 PARAMS = [
     "source_conn_id",
     "target_conn_id",
@@ -76,7 +78,7 @@ def test_migrate_database_present(dagbag: DagBag) -> None:
 
 def test_documented_tasks_exist(dag) -> None:
     """Every documented phase is a task, and there are no others."""
-    assert set(dag.task_ids) == set(ORDER) | BRANCHES | {"resume_source_jobs"}
+    assert set(dag.task_ids) == set(ORDER) | BRANCHES | {"resume_source_jobs", "remove_secrets"}
 
 
 @pytest.mark.parametrize(("upstream", "task"), list(itertools.pairwise(ORDER)))
@@ -115,6 +117,15 @@ def test_pause_source_jobs_is_setup_and_resume_teardown(dag) -> None:
     assert resume.is_teardown
     assert not resume.is_setup
     assert {"verify", "pause_source_jobs"} <= resume.upstream_task_ids
+
+
+def test_dump_roles_is_setup_and_remove_secrets_teardown(dag) -> None:
+    """roles.sql (password hashes) is removed by a teardown of dump_roles after verify, whatever happened."""
+    dump, remove = dag.get_task("dump_roles"), dag.get_task("remove_secrets")
+    assert dump.is_setup and not dump.is_teardown
+    assert remove.is_teardown and not remove.is_setup
+    assert remove.upstream_task_ids == {"verify", "dump_roles"}
+    assert remove.downstream_task_ids == set()
 
 
 def test_only_setup_teardown_pairs(dag) -> None:
@@ -189,3 +200,16 @@ def test_release_source_dag(dagbag: DagBag) -> None:
     assert set(dag.params.keys()) == RELEASE_PARAMS
     assert dag.params["source_conn_id"] == "migration_source"
     assert dag.schedule is None
+
+
+# --- clean_migration_work ---------------------------------------------------------------------------------------------
+
+
+def test_clean_migration_work_dag(dagbag: DagBag) -> None:
+    """The retention DAG runs daily, is created paused, lists before it removes and offers a dry run."""
+    dag = dagbag.dags["clean_migration_work"]
+    assert dag.is_paused_upon_creation is True
+    assert dag.schedule == "@daily"
+    assert dag.get_task("list_removable").downstream_task_ids == {"remove_listed"}
+    assert set(dag.params.keys()) == {"older_than_days", "dry_run", "work_dir"}
+    assert dag.params["dry_run"] is False

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import FakeClock, client_session, statement_text
+from tests.unit.operators.conftest import FakeClock, client_session
 from timescale_migration import catalog, drain
-from timescale_migration.catalog import ServerInfo
-from timescale_migration.constants import APPLICATION_NAME
+from timescale_migration.constants import APPLICATION_NAME, BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.drain import PUBLIC, BlockRecord
 
 pytestmark = pytest.mark.unit
-
-
-def server(user: str, *, superuser: bool) -> ServerInfo:
-    """The ServerInfo of the migration's own session."""
-    return ServerInfo(version_num=170002, version="17.2", user_name=user, database_name="appdb",
-                      is_superuser=superuser, can_read_passwords=superuser, database_bytes=1000, encoding="UTF8")
 
 
 def grantee(name: str, *, superuser: bool = False) -> dict[str, Any]:
@@ -28,143 +20,111 @@ def grantee(name: str, *, superuser: bool = False) -> dict[str, Any]:
     return {"grantee": name, "is_superuser": superuser}
 
 
-@pytest.fixture
-def source(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The source's answers stubbed: who holds CONNECT, who we are; records statements run and queries asked."""
-    state: dict[str, Any] = {"grantees": [], "me": server("migrator", superuser=False), "ran": [], "asked": []}
-
-    def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        state["asked"].append((name, params))
-        if name == "database_connect_grantees":
-            return state["grantees"]
-        raise AssertionError(f"unexpected query {name}")
-
-    def run(conn: Any, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        state["ran"].append(statement_text(statement))
-        return []
-
-    monkeypatch.setattr(catalog, "rows", rows)
-    monkeypatch.setattr(catalog, "run", run)
-    monkeypatch.setattr(catalog, "server_info", lambda conn: state["me"])
-    return state
+def plan(grantees: list[dict[str, Any]], migrator: str = "migrator", *, superuser: bool = False) -> BlockRecord:
+    """plan_block for database appdb (oid 16384) in run-1."""
+    return drain.plan_block(grantees, "appdb", 16384, migrator, superuser=superuser, run_id="run-1")
 
 
 # --- plan_block -------------------------------------------------------------------------------------------------------
 
 
-def test_plan_block_revokes_public_and_others_keeps_migrator(source: dict[str, Any]) -> None:
+def test_plan_block_revokes_public_and_others_keeps_migrator() -> None:
     """PUBLIC and every other grantee are revoked; the migrator, who holds CONNECT, is kept and not granted."""
-    source["grantees"] = [grantee(PUBLIC), grantee("app"), grantee("migrator"), grantee("postgres", superuser=True)]
-    record = drain.plan_block("conn", "appdb", "migrator", "run-1")  # type: ignore[arg-type]
-    assert record.database == "appdb"
-    assert record.migrator == "migrator"
+    record = plan([grantee(PUBLIC), grantee("app"), grantee("migrator"), grantee("postgres", superuser=True)])
+    assert (record.database, record.database_oid, record.migrator) == ("appdb", 16384, "migrator")
     assert record.revoked == [PUBLIC, "app", "postgres"]
     assert record.granted == []
     assert record.superusers == ["postgres"]
-    assert record.run_id == "run-1"
-    assert record.at > 0
-    assert [name for name, _ in source["asked"]] == ["database_connect_grantees"]
+    assert (record.run_id, record.runs) == ("run-1", ["run-1"])
+    assert record.at > 0 and record.active
 
 
-def test_plan_block_grants_migrator_lacking_connect(source: dict[str, Any]) -> None:
+def test_plan_block_grants_migrator_lacking_connect() -> None:
     """A migrator that is neither a grantee nor a superuser is granted CONNECT so it keeps working."""
-    source["grantees"] = [grantee("owner"), grantee(PUBLIC)]
-    record = drain.plan_block("conn", "appdb", "migrator", "run-1")  # type: ignore[arg-type]
+    record = plan([grantee("owner"), grantee(PUBLIC)])
     assert record.revoked == ["owner", PUBLIC]
     assert record.granted == ["migrator"]
     assert record.superusers == []
 
 
-def test_plan_block_superuser_migrator_needs_no_grant(source: dict[str, Any]) -> None:
+def test_plan_block_superuser_migrator_needs_no_grant() -> None:
     """A superuser migrator connects whatever the ACL says: nothing is granted to it."""
-    source["grantees"] = [grantee(PUBLIC)]
-    source["me"] = server("postgres", superuser=True)
-    record = drain.plan_block("conn", "appdb", "postgres", "run-1")  # type: ignore[arg-type]
+    record = plan([grantee(PUBLIC)], "postgres", superuser=True)
     assert record.revoked == [PUBLIC]
     assert record.granted == []
 
 
-def test_plan_block_lists_superusers_but_not_the_migrator(source: dict[str, Any]) -> None:
+def test_plan_block_lists_superusers_but_not_the_migrator() -> None:
     """Other superusers are listed (they cannot be blocked); a superuser migrator is not."""
-    source["grantees"] = [grantee("admin", superuser=True), grantee("postgres", superuser=True), grantee("app")]
-    source["me"] = server("postgres", superuser=True)
-    record = drain.plan_block("conn", "appdb", "postgres", "run-1")  # type: ignore[arg-type]
+    record = plan([grantee("admin", superuser=True), grantee("postgres", superuser=True), grantee("app")],
+                  "postgres", superuser=True)
     assert record.superusers == ["admin"]
     assert record.revoked == ["admin", "app"]
 
 
-# --- apply_block / release --------------------------------------------------------------------------------------------
+def test_plan_block_writes_the_statements_that_undo_it() -> None:
+    """restore_sql is what a DBA would type: grant back, then revoke what the block granted; names quoted."""
+    record = drain.plan_block([grantee(PUBLIC), grantee('we"ird')], "app db", 1, "migrator", superuser=False,
+                              run_id="r")
+    assert record.restore_sql == ('GRANT CONNECT ON DATABASE "app db" TO PUBLIC;\n'
+                                  'GRANT CONNECT ON DATABASE "app db" TO "we""ird";\n'
+                                  'REVOKE CONNECT ON DATABASE "app db" FROM "migrator";')
 
 
-RECORD = BlockRecord(database="app db", migrator="migrator", revoked=[PUBLIC, "app", 'we"ird'],
-                     granted=["migrator"], superusers=[], run_id="run-1", at=1.0)
+# --- extend_block -----------------------------------------------------------------------------------------------------
 
 
-def test_apply_block_grants_migrator_first_then_revokes(source: dict[str, Any]) -> None:
-    """The migrator is granted CONNECT before anything is revoked; PUBLIC is revoked as the keyword."""
-    drain.apply_block("conn", RECORD)  # type: ignore[arg-type]
-    assert source["ran"] == [
-        'GRANT CONNECT ON DATABASE "app db" TO "migrator";',
-        'REVOKE CONNECT ON DATABASE "app db" FROM PUBLIC;',
-        'REVOKE CONNECT ON DATABASE "app db" FROM "app";',
-        'REVOKE CONNECT ON DATABASE "app db" FROM "we""ird";',
-    ]
+def test_extend_keeps_the_earliest_record() -> None:
+    """Seeing the ACL the block left (nobody but the migrator) changes nothing but the list of runs."""
+    first = plan([grantee(PUBLIC), grantee("app")])
+    again, added = drain.extend_block(first, [grantee("migrator")], "migrator", superuser=False, run_id="run-2")
+    assert added == []
+    assert (again.revoked, again.granted, again.run_id, again.at) == (first.revoked, first.granted, "run-1", first.at)
+    assert again.runs == ["run-1", "run-2"]
+    assert drain.extend_block(again, [], "migrator", superuser=False, run_id="run-2")[0].runs == ["run-1", "run-2"]
 
 
-def test_release_grants_back_then_revokes_migrator(source: dict[str, Any]) -> None:
-    """release grants back exactly what was revoked, then revokes what the block granted."""
-    drain.release("conn", RECORD)  # type: ignore[arg-type]
-    assert source["ran"] == [
-        'GRANT CONNECT ON DATABASE "app db" TO PUBLIC;',
-        'GRANT CONNECT ON DATABASE "app db" TO "app";',
-        'GRANT CONNECT ON DATABASE "app db" TO "we""ird";',
-        'REVOKE CONNECT ON DATABASE "app db" FROM "migrator";',
-    ]
+def test_extend_adds_roles_granted_since() -> None:
+    """A role that holds CONNECT again (granted while blocked) is added, so it is blocked and restored too."""
+    first = plan([grantee(PUBLIC)], "postgres", superuser=True)
+    again, added = drain.extend_block(first, [grantee("late_app")], "postgres", superuser=True, run_id="run-2")
+    assert added == ["late_app"]
+    assert again.revoked == [PUBLIC, "late_app"]
+    assert again.restore_sql.endswith('GRANT CONNECT ON DATABASE "appdb" TO "late_app";')
 
 
-def test_block_without_grants_only_revokes(source: dict[str, Any]) -> None:
-    """With nothing granted, the block revokes and the release grants back, nothing else."""
-    record = BlockRecord(database="appdb", migrator="postgres", revoked=[PUBLIC])
-    drain.apply_block("conn", record)  # type: ignore[arg-type]
-    drain.release("conn", record)  # type: ignore[arg-type]
-    assert source["ran"] == ['REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
-                                         'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;']
+def test_extend_through_another_login() -> None:
+    """A second run with another login: the first run's login keeps CONNECT as the first block left it; a new
+    plain login is granted CONNECT, and that grant is taken back at release."""
+    first = plan([grantee(PUBLIC), grantee("first")], "first")
+    again, added = drain.extend_block(first, [grantee("first")], "second", superuser=False, run_id="run-2")
+    assert again.revoked == [PUBLIC]
+    assert again.granted == ["second"]
+    assert added == ["(granted) second"]
 
 
-# --- record_path / save_record / load_record --------------------------------------------------------------------------
+def test_describe_names_roles_runs_and_time() -> None:
+    """The record in words: database, roles, first run and later runs."""
+    record = BlockRecord(database="appdb", migrator="m", revoked=[PUBLIC, "app"], granted=["m"], run_id="r1",
+                         at=1_800_000_000.0, runs=["r1", "r2"])
+    assert record.describe() == ("CONNECT on database 'appdb' was taken from PUBLIC, app and given to m by run r1 "
+                                 "at 2027-01-15 08:00:00 UTC (re-applied by 1 later run(s): r2)")
 
 
-def test_record_path_under_blocks(tmp_path: Path) -> None:
-    """Records live in <work_dir>/blocks (mode 0700), one per connection and database, named safely."""
-    path = drain.record_path(str(tmp_path), "my conn", "app/db")
+def test_record_database_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records live in the postgres database unless $TSM_BLOCK_RECORD_DATABASE says otherwise."""
+    monkeypatch.delenv(BLOCK_RECORD_DATABASE_ENV, raising=False)
+    assert drain.record_database() == "postgres"
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba")
+    assert drain.record_database() == "dba"
+
+
+def test_legacy_record_path_under_blocks(tmp_path: Path) -> None:
+    """Older versions' records: <work_dir>/blocks/<conn>-<hash>__<db>-<hash>.json, read back as a record."""
+    path = drain.legacy_record_path(str(tmp_path), "my conn", "app/db")
     assert path.parent == tmp_path / "blocks"
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert path.name.startswith("my_conn-") and "__app_db-" in path.name and path.suffix == ".json"
-    assert drain.record_path(str(tmp_path), "my conn", "other") != path
-    assert drain.record_path(str(tmp_path), "my_conn", "app_db") != path  # same safe name, another database
-
-
-def test_save_and_load_record_round_trip(tmp_path: Path) -> None:
-    """A saved record loads back equal, mode 0600, with no partial file left."""
-    path = drain.record_path(str(tmp_path), "src", "appdb")
-    drain.save_record(path, RECORD)
-    assert drain.load_record(path) == RECORD
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
-
-
-def test_save_record_replaces_older_record(tmp_path: Path) -> None:
-    """Saving again replaces the record."""
-    path = drain.record_path(str(tmp_path), "src", "appdb")
-    drain.save_record(path, RECORD)
-    newer = BlockRecord(database="appdb", migrator="postgres", revoked=["app"], run_id="run-2")
-    drain.save_record(path, newer)
-    assert drain.load_record(path) == newer
-
-
-def test_load_record_absent(tmp_path: Path) -> None:
-    """No record means the source is not blocked."""
-    assert drain.load_record(drain.record_path(str(tmp_path), "src", "appdb")) is None
+    assert drain.load_legacy_record(path) is None
 
 
 # --- wait_for_sessions ------------------------------------------------------------------------------------------------

@@ -541,6 +541,7 @@ def test_relations_marks_hypertables(monkeypatch: pytest.MonkeyPatch) -> None:
     """A relation TimescaleDB knows as a hypertable is marked so; others keep their kind."""
     monkeypatch.setattr(catalog, "hypertables", lambda conn: {("m", "h"): {"num_dimensions": 1, "num_chunks": 3}})
     monkeypatch.setattr(catalog, "chunk_tables", lambda conn: set())
+    monkeypatch.setattr(catalog, "materializations", lambda conn: [])
     monkeypatch.setattr(catalog, "user_tables", lambda conn: [
         ("m", "h", "table", "m.h"), ("public", "t", "table", "public.t"), ("public", "p", "partitioned", "public.p")])
     assert fingerprint.relations(FakeSession()) == [  # type: ignore[arg-type]
@@ -548,11 +549,28 @@ def test_relations_marks_hypertables(monkeypatch: pytest.MonkeyPatch) -> None:
         ("public", "p", "partitioned", "public.p")]
 
 
+def test_relations_add_each_continuous_aggregates_materialization(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A continuous aggregate's rows live in its materialization hypertable (an internal schema the user tables
+    leave out): it is compared under the aggregate's name, whole (a SELECT decompresses its chunks)."""
+    monkeypatch.setattr(catalog, "hypertables", lambda conn: {("m", "h"): {"num_dimensions": 1, "num_chunks": 1}})
+    monkeypatch.setattr(catalog, "chunk_tables", lambda conn: set())
+    monkeypatch.setattr(catalog, "materializations", lambda conn: [
+        ("_timescaledb_internal", "_materialized_hypertable_2", "m.daily")])
+    monkeypatch.setattr(catalog, "user_tables", lambda conn: [("m", "h", "table", "m.h")])
+    rels = fingerprint.relations(FakeSession())  # type: ignore[arg-type]
+    assert rels == [("m", "h", "hypertable", "m.h"),
+                    ("_timescaledb_internal", "_materialized_hypertable_2", "continuous aggregate", "m.daily")]
+    monkeypatch.setattr(catalog, "rows", lambda conn, name, params=None: [])
+    [unit] = [u for u in fingerprint.units(FakeSession(), rels) if u.relation == "m.daily"]  # type: ignore[arg-type]
+    assert unit.only is False and unit.name == "_materialized_hypertable_2"
+
+
 def test_relations_leave_out_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """A chunk listed by chunk_tables (even one in a user schema) is left out: its hypertable counts its rows."""
     monkeypatch.setattr(catalog, "hypertables", lambda conn: {("m", "h"): {"num_dimensions": 1, "num_chunks": 2}})
     monkeypatch.setattr(catalog, "chunk_tables", lambda conn: {
         ("m", "_hyper_1_1_chunk"), ("_timescaledb_internal", "_hyper_1_2_chunk")})
+    monkeypatch.setattr(catalog, "materializations", lambda conn: [])
     monkeypatch.setattr(catalog, "user_tables", lambda conn: [
         ("m", "h", "table", "m.h"), ("m", "_hyper_1_1_chunk", "table", "m._hyper_1_1_chunk"),
         ("public", "t", "table", "public.t")])

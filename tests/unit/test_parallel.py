@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,6 +115,14 @@ MB = 1024 * 1024
 def big(name: str, mb: int, builtin: bool = True) -> BulkTable:
     """A table of `mb` MB and 128 blocks per MB."""
     return BulkTable("public", name, mb * MB, ("id",), builtin, mb * 128)
+
+
+def test_a_timescaledb_chunk_is_never_split() -> None:
+    """A table that is not splittable (a chunk, whose SELECT would decompress a compressed one) is copied whole,
+    however large it is."""
+    chunk = dataclasses.replace(big("_hyper_1_1_chunk", 1024), splittable=False)
+    assert split_parts(chunk, 100 * MB, 4) == []
+    assert len(split_parts(big("plain", 1024), 100 * MB, 4)) == 4
 
 
 def test_split_parts_only_for_a_table_above_its_workers_share() -> None:

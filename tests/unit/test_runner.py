@@ -6,11 +6,14 @@ import logging
 import os
 import random
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+import timescale_migration
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.runner import TAIL_LINES, ToolRunner
 
@@ -264,3 +267,29 @@ def _pipeline_runner() -> tuple[ToolRunner, list[str]]:
     log.info = lambda msg, *args: lines.append(msg % args)  # type: ignore[method-assign]
     log.warning = log.info  # type: ignore[method-assign]
     return ToolRunner(log), lines
+
+
+def test_a_tool_dies_with_the_task_process_that_started_it(tmp_path: Path) -> None:
+    """A process started through the runner is killed by the kernel when its parent dies by SIGKILL (no orphan
+    pg_dump or psql keeps loading after a worker is killed)."""
+    script = tmp_path / "parent.py"
+    pidfile = tmp_path / "child.pid"
+    script.write_text(
+        "import logging, sys\n"
+        f"sys.path.insert(0, {str(Path(timescale_migration.__file__).parents[1])!r})\n"
+        "from timescale_migration.runner import ToolRunner\n"
+        f"ToolRunner(logging.getLogger('t')).run(['sh', '-c', 'echo $$ > {pidfile}; exec sleep 60'],"
+        " {'PATH': '/usr/bin:/bin'})\n")
+    parent = subprocess.Popen([sys.executable, str(script)])
+    deadline = time.monotonic() + 20
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert time.monotonic() < deadline, "the tool never started"
+        time.sleep(0.05)
+    child = int(pidfile.read_text())
+    os.kill(child, 0)  # alive while its parent lives
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]:
+        assert time.monotonic() < deadline, f"tool {child} outlived its parent"
+        time.sleep(0.05)

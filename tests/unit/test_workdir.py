@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.files import mode
-from timescale_migration.constants import DEFAULT_WORK_DIR, WORK_DIR_ENV
+from timescale_migration.constants import WORK_DIR_ENV
 from timescale_migration.workdir import base_dir, private_file, remove, run_dir, safe_name
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
@@ -62,10 +62,19 @@ def test_base_dir_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert base_dir("") == Path("/from/env")
 
 
-def test_base_dir_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without param or env the default is /tmp/timescale-migration."""
+def test_base_dir_default_is_under_airflow_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without param or env the default is $AIRFLOW_HOME/timescale-migration, never under /tmp."""
     monkeypatch.delenv(WORK_DIR_ENV, raising=False)
-    assert base_dir(None) == Path(DEFAULT_WORK_DIR)
+    monkeypatch.setenv("AIRFLOW_HOME", "/srv/airflow")
+    assert base_dir(None) == Path("/srv/airflow/timescale-migration")
+
+
+def test_base_dir_default_without_airflow_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without $AIRFLOW_HOME it is Airflow's own default home, ~/airflow."""
+    monkeypatch.delenv(WORK_DIR_ENV, raising=False)
+    monkeypatch.delenv("AIRFLOW_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert base_dir(None) == tmp_path / "airflow" / "timescale-migration"
 
 
 # --- run_dir ----------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from timescale_migration.operators.dump_data import DumpDataOperator
 from timescale_migration.operators.dump_roles import DumpRolesOperator
 from timescale_migration.operators.load import LoadOperator
 from timescale_migration.operators.release_source import ReleaseSourceOperator
+from timescale_migration.operators.remove_secrets import RemoveSecretsOperator
 from timescale_migration.operators.restore_mode import PostRestoreOperator, PreRestoreOperator
 from timescale_migration.operators.source_jobs import PauseSourceJobsOperator, ResumeSourceJobsOperator
 from timescale_migration.operators.stop_apps import StopAppsOperator
@@ -32,6 +33,7 @@ __all__ = [
     "PostRestoreOperator",
     "PreRestoreOperator",
     "ReleaseSourceOperator",
+    "RemoveSecretsOperator",
     "ResumeSourceJobsOperator",
     "StopAppsOperator",
     "SwitchAppsOperator",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from airflow.sdk import BaseOperator
 
 from timescale_migration import workdir
 from timescale_migration.endpoints import Endpoint
+from timescale_migration.exceptions import fail_at_once
 from timescale_migration.options import MigrationOptions
 from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
@@ -29,8 +32,30 @@ def record_failure(context: Any) -> None:
     ti.xcom_push(key=FAILURE_KEY, value={"task_id": ti.task_id, "error": message[:2000]})
 
 
+def failing_at_once(execute: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an operator's execute: an error a retry cannot cure fails the task at once (exceptions.retryable)."""
+    @functools.wraps(execute)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return execute(self, *args, **kwargs)
+        except Exception as error:
+            raised = fail_at_once(error)
+            if raised is error:
+                raise
+            raise raised from error
+
+    wrapper.__wrapped_fail_at_once__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 class MigrationMixin:
     """Helpers for operators of one migration run (mixed into BaseOperator subclasses)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        execute = cls.__dict__.get("execute")
+        if callable(execute) and not getattr(execute, "__wrapped_fail_at_once__", False):
+            cls.execute = failing_at_once(execute)  # type: ignore[attr-defined]
 
     plan_task_id: str = PLAN_TASK_ID
     _runner: ToolRunner | None = None

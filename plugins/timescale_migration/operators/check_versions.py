@@ -11,9 +11,9 @@ from typing import Any
 
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog, dbsettings, findings, privileges, sql
+from timescale_migration import catalog, dbsettings, drain, findings, privileges, sql, timescale_features
 from timescale_migration.clienttools import find_client_tools
-from timescale_migration.constants import TARGET_RESERVED_ROLES, TIMESCALEDB
+from timescale_migration.constants import BLOCK_RECORD_TABLE, TARGET_RESERVED_ROLES, TIMESCALEDB
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.operators.base import MigrationOperator
@@ -68,6 +68,8 @@ class CheckVersionsOperator(MigrationOperator):
         tools = find_client_tools(opts.pg_bin_dir, max(src_info.major, tgt_info.major))
         self.log.info("client tools: version %s in %s", tools.version, tools.bin_dir)
         self._check_room(context, table_bytes)
+        if opts.drain:
+            self._check_block_records(source, src_info.user_name)
         if tgt_objects:
             raise TargetNotEmptyError(
                 f"{target.label} is not empty; it holds {', '.join(tgt_objects[:10])}"
@@ -83,6 +85,7 @@ class CheckVersionsOperator(MigrationOperator):
             target_version = tgt_ext.get(TIMESCALEDB, {}).get("version")
             action = timescaledb_action(version, target_version, ts_installable)
             self.log.info("TimescaleDB: source %s, target %s", version, target_version or "not installed")
+            self._check_features(source, target, version)
             if action != "ok":
                 self._align(target, version, replace=action == "replace")
                 aligned = f"{target_version or 'none'} -> {version}"
@@ -118,6 +121,21 @@ class CheckVersionsOperator(MigrationOperator):
             self.log.warning("preflight %s: %s", finding.severity, finding.describe())
         return found
 
+    def _check_features(self, source: Endpoint, target: Endpoint, version: str) -> None:
+        """The target's build runs what the source uses; a 2.19 target can load every compressed batch."""
+        with source.connect() as conn:
+            used = timescale_features.features(conn)
+            with target.connect() as tconn:
+                target_license = catalog.rows(tconn, "timescaledb_license")[0]["license"]
+            self.log.info("TimescaleDB builds: source %s, target %s; the source uses %s", used.license,
+                          target_license, ", ".join(used.used()) or "no community feature")
+            timescale_features.check_builds(used, target_license)
+            if used.compressed_chunks and used.community and timescale_features.loads_all_null_batches(version):
+                self.log.info("checking %d compressed chunk(s) for batches TimescaleDB %s cannot load (%s)",
+                              used.compressed_chunks, version, timescale_features.ALL_NULL_BATCH_ISSUE)
+                found = timescale_features.all_null_batches(conn)
+                timescale_features.refuse_all_null_batches(found, version, version)
+
     def _check_room(self, context: Any, table_bytes: int) -> None:
         """The work directory must hold the dump: about the size of the source's table data, plus a margin."""
         needed = int(table_bytes * DUMP_SIZE_MARGIN)
@@ -130,6 +148,19 @@ class CheckVersionsOperator(MigrationOperator):
                 f"not enough room for the dump in {run_dir}: {free / 1e6:,.1f} MB free, about {needed / 1e6:,.1f} MB "
                 "needed (the source's table data plus 20%). Free space or set work_dir elsewhere; nothing was changed."
             )
+
+    def _check_block_records(self, source: Endpoint, user: str) -> None:
+        """drain_source will need to keep its block record on the source server: refuse now, before the gate,
+        what would stop it then."""
+        drain.refuse_record_database(source.database)
+        records = drain.record_database()
+        where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
+        with source.connect(records) as conn:
+            present, writable = drain.can_keep_records(conn)
+        if not writable:
+            raise MigrationError(drain.unwritable_message(where, user, present=present).replace(
+                "Nothing was revoked", "Nothing was changed"))
+        self.log.info("the drain can keep its block record in %s", where)
 
     def _align(self, target: Endpoint, version: str, *, replace: bool) -> None:
         """Install TimescaleDB `version` on the (checked empty) target, each statement in its own session."""

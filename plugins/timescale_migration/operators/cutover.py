@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import drain
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.operators.release_source import DRAIN_TASK
 
 
 class CutoverOperator(MigrationOperator):
     """Record the cutover; the source stays blocked so that nothing writes to it by mistake."""
 
     def execute(self, context: Any) -> dict[str, Any]:
-        opts = self.migration_options(context)
         source, target = self.endpoints(context)
-        blocked = drain.record_path(opts.work_dir, opts.source_conn_id, source.database).is_file()
+        blocked = bool((context["ti"].xcom_pull(task_ids=DRAIN_TASK) or {}).get("drained"))
         self.log.info("cutover: applications use %s from now on", target.label)
         if blocked:
             self.log.info("%s stays blocked for applications; the release_source DAG reopens it", source.label)

@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog, workdir
+from timescale_migration import catalog, loadclaim, workdir
 from timescale_migration.clienttools import pg_dump_plain_argv, pg_restore_argv, psql_load_argv
 from timescale_migration.constants import (
     DUMP_DIR,
@@ -35,7 +35,7 @@ from timescale_migration.constants import (
     TIMESCALEDB_CATALOG,
 )
 from timescale_migration.endpoints import Endpoint
-from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
+from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.options import MigrationOptions
 from timescale_migration.parallel import ParallelCopy
@@ -145,7 +145,10 @@ class SourceSide:
 
 
 class LoadOperator(MigrationOperator):
-    """Load roles and data; refuses to load into a target that already holds objects (a failed earlier attempt)."""
+    """Load roles and data into a target this run claimed; a retry after a lost connection (or a killed worker)
+    empties what the failed attempt left and loads again; a target holding anything else is refused."""
+
+    default_retries = 1
 
     _parallel: ParallelCopy | None = None
 
@@ -172,7 +175,8 @@ class LoadOperator(MigrationOperator):
         beside = SourceSide(source, plan, opts.jobs, run_dir / SOURCE_FINGERPRINT_FILE, self.log)
         beside.start()
         try:
-            seconds = self._load(opts, plan, source, target, dump, run_dir / ROLES_FILE)
+            seconds = self._load(opts, plan, source, target, dump, run_dir / ROLES_FILE,
+                                 loadclaim.run_key(context["ti"].dag_id, context["ti"].run_id))
         except psycopg.OperationalError as err:
             raise ClientToolFailed(f"loading into {target.label} failed: the target went away: {err}") from err
         finally:
@@ -182,8 +186,9 @@ class LoadOperator(MigrationOperator):
                 **stats}
 
     def _load(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint, dump: Path,
-              roles: Path) -> float:
-        """Take the target's load lock, check it is empty, load; the lock goes with the session."""
+              roles: Path, run: str) -> float:
+        """Take the target's load lock; claim the empty target (or empty what this run's earlier attempt left,
+        loadclaim.py); load; drop the claim. The lock goes with the session."""
         with target.connect() as lock:  # held until the load is done: one load per target database at a time
             if not catalog.rows(lock, "advisory_lock_target")[0]["locked"]:
                 holder = catalog.rows(lock, "lock_holder")
@@ -192,17 +197,13 @@ class LoadOperator(MigrationOperator):
                     + (f" (session pid {holder[0]['pid']} of {holder[0]['user_name']})" if holder else "")
                     + ": wait for it to finish; this run cannot load into the same database"
                 )
-            present = catalog.user_objects(lock)
-            if present:
-                raise TargetNotEmptyError(
-                    f"{target.label} already holds {', '.join(present[:10])}: an earlier load attempt left them. "
-                    "Loading again would duplicate or fail; drop and recreate the target database, then clear the "
-                    "check_versions task to run the migration again"
-                )
+            loadclaim.prepare(lock, run, target.label, self.log, target.connect)
             try:
-                return self._run_tools(opts, plan, source, target, dump, roles)
+                seconds = self._run_tools(opts, plan, source, target, dump, roles)
             except ClientToolFailed as err:
                 raise ClientToolFailed(f"loading into {target.label} failed: {err}") from err
+            loadclaim.release(lock)
+            return seconds
 
     def _run_tools(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint,
                    dump: Path, roles: Path) -> float:
@@ -222,9 +223,20 @@ class LoadOperator(MigrationOperator):
             return seconds + self.runner.run_pipeline(pg_dump_plain_argv(tools, None), source.libpq_env(),
                                                       psql_load_argv(tools, []), env, progress=progress)
         if plan.timescaledb is not None:
-            self.log.info("restoring %s alone and serially first", TIMESCALEDB_CATALOG)
-            seconds += self.runner.run(pg_restore_argv(tools, target.database, str(dump), schema=TIMESCALEDB_CATALOG),
-                                       env)
-        rest = pg_restore_argv(tools, target.database, str(dump), jobs=opts.jobs,
-                               exclude_schema=TIMESCALEDB_CATALOG if plan.timescaledb else None)
+            return seconds + self._restore_timescaledb(tools, target, dump, opts.jobs, progress)
+        rest = pg_restore_argv(tools, target.database, str(dump), jobs=opts.jobs)
+        return seconds + self.runner.run(rest, env, progress=progress)
+
+    def _restore_timescaledb(self, tools: Any, target: Endpoint, dump: Path, jobs: int,
+                             progress: Callable[[], str | None]) -> float:
+        """Every definition first, then TimescaleDB's catalog rows alone and serially (some name tables, roles
+        and types: compression_settings' regclass columns, bgw_job's owner), then the rest in parallel."""
+        env = target.libpq_env()
+        self.log.info("restoring the definitions, then %s's rows alone and serially, then the rest with %d jobs",
+                      TIMESCALEDB_CATALOG, jobs)
+        seconds = self.runner.run(pg_restore_argv(tools, target.database, str(dump), section="pre-data"), env)
+        seconds += self.runner.run(pg_restore_argv(tools, target.database, str(dump), section="data",
+                                                   schema=TIMESCALEDB_CATALOG), env)
+        rest = pg_restore_argv(tools, target.database, str(dump), jobs=jobs, exclude_schema=TIMESCALEDB_CATALOG,
+                               section=("data", "post-data"))
         return seconds + self.runner.run(rest, env, progress=progress)

@@ -11,7 +11,16 @@ import json
 import time
 from typing import Any
 
-from timescale_migration import findings, fingerprint, inventory, ledger, privileges, report, workdir
+from timescale_migration import (
+    findings,
+    fingerprint,
+    inventory,
+    ledger,
+    privileges,
+    report,
+    timescale_features,
+    workdir,
+)
 from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import (
     DUMP_DIR,
@@ -24,7 +33,9 @@ from timescale_migration.constants import (
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.source_side import take_source_side
+from timescale_migration.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.verify import (
+    Check,
     VerifyReport,
     check_timescale_state,
     compare_data,
@@ -33,6 +44,7 @@ from timescale_migration.verify import (
 )
 
 SCHEDULER_WAIT_S = 15.0
+JOBS_BEFORE_PAUSE = "timescaledb jobs as before the pause"
 
 
 class VerifyOperator(MigrationOperator):
@@ -66,6 +78,7 @@ class VerifyOperator(MigrationOperator):
                                            expected=findings.expected_differences(findings.collect(context["ti"])))
         if state is not None:
             result.checks += check_timescale_state(state)
+            result.checks += self._jobs_as_before_the_pause(context, result)
         result.timings = self._timings(context, source_side["seconds"], target_seconds)
         json_path, html_path = report.write(result, run_dir, {
             "source": source.label, "target": target.label, "run": context["ti"].run_id,
@@ -122,6 +135,26 @@ class VerifyOperator(MigrationOperator):
             "rows": summary["rows"],
         })
         self.log.info("ledger record %s written; asset event for %s emitted", path, asset.uri)
+
+    def _jobs_as_before_the_pause(self, context: Any, result: VerifyReport) -> list[Check]:
+        """On a target proven identical, schedule again the jobs the run paused on the source (the dump carried
+        the pause), then compare every job with the source's jobs as they were before the pause."""
+        record = PauseRecord.read(self.run_dir(context) / PAUSE_RECORD)
+        if record is None:
+            return []
+        if result.differences:
+            self.log.warning("the %d job(s) paused on the source stay paused on the target: verification found "
+                             "differences", len(record.paused))
+            return []
+        ts = self.plan(context).timescaledb
+        _, target = self.endpoints(context)
+        with target.connect() as conn:
+            if record.paused and ts is not None:
+                timescale_features.alter_jobs(conn, ts.target_schema, record.paused, scheduled=True)
+                self.log.info("scheduled again on the target the %d job(s) the run paused: %s", len(record.paused),
+                              ", ".join(map(str, record.paused)))
+            after = timescale_features.jobs_section(conn)
+        return compare_structure({JOBS_BEFORE_PAUSE: record.before}, {JOBS_BEFORE_PAUSE: after}, roles=None)
 
     def _source_side(self, context: Any, path: Any) -> dict[str, Any]:
         if path.is_file():

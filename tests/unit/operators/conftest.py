@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -157,21 +158,36 @@ def statement_text(statement: Any) -> str:
 
 @pytest.fixture
 def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The source server as drain sees it, stubbed (no real server, no real waiting).
+    """The source server as drain sees it, faked (no real server, no real waiting).
 
-    Endpoint.connect yields a connection whose info.user is state["user"] (sessions recorded in "opened");
-    database_connect_grantees answers state["grantees"]; server_info says whether that user is a superuser;
+    Endpoint.connect yields a connection whose info.user is state["user"] (sessions recorded in "opened", as
+    (side, database)); database_connect_grantees answers state["grantees"]; server_info says whether that user is a
+    superuser; database_oid answers state["oids"] (16384 for a database not named there, None: no such database);
+    the block records table is state["records"] (database name -> row; absent until created, "table" tells);
     client_sessions shows the migration's own session plus state["open"]; terminate_session ends a pid (recorded
-    in "terminated"); every statement catalog.run executes is recorded in "statements" (REVOKE ones raise a
-    permission error when state["refuse"]); drain's clock is a FakeClock.
+    in "terminated"); every GRANT/REVOKE catalog.run executes is recorded in "statements" (REVOKE ones raise a
+    permission error when state["refuse"]; creating the table raises one when state["refuse_create"]; the table
+    is not writable for the login when state["refuse_write"]; roles named in state["dropped"] do not exist). A
+    transaction that raises rolls the records and statements back; drain's clock is a FakeClock.
     """
     state: dict[str, Any] = {"user": "postgres", "superuser": True, "grantees": [], "open": [], "opened": [],
-                             "asked": [], "statements": [], "terminated": [], "refuse": False, "clock": FakeClock()}
+                             "asked": [], "statements": [], "terminated": [], "refuse": False, "clock": FakeClock(),
+                             "oids": {}, "records": {}, "table": False, "refuse_create": False,
+                             "refuse_write": False, "dropped": set()}
+
+    @contextmanager
+    def transaction() -> Iterator[None]:
+        saved = copy.deepcopy(state["records"]), list(state["statements"])
+        try:
+            yield
+        except BaseException:
+            state["records"], state["statements"] = saved
+            raise
 
     @contextmanager
     def connect(self: Endpoint, database: str | None = None) -> Iterator[Any]:
         state["opened"].append((self.side, database))
-        yield SimpleNamespace(side=self.side, info=SimpleNamespace(user=state["user"]))
+        yield SimpleNamespace(side=self.side, info=SimpleNamespace(user=state["user"]), transaction=transaction)
 
     def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["asked"].append(name)
@@ -182,13 +198,42 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             state["terminated"].append(params["pid"])
             state["open"] = [s for s in state["open"] if s["pid"] != params["pid"]]
             return [{"terminated": True}]
+        if name == "block_records_exist":
+            return [{"present": state["table"], "writable": not state["refuse_write"]}]
+        if name == "existing_roles":
+            assert params is not None
+            return [{"rolname": n} for n in params["names"] if n not in state["dropped"]]
+        if name == "lock_block_record":
+            return [{"pg_advisory_xact_lock": None}]
+        if name == "database_oid":
+            assert params is not None
+            oid = state["oids"].get(params["database"], 16384)
+            return [] if oid is None else [{"oid": oid}]
+        if name == "block_record":
+            assert params is not None
+            row = state["records"].get(params["database"])
+            return [dict(row)] if row else []
         raise AssertionError(f"unexpected query {name}")
 
     def run(conn: Any, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         text = statement_text(statement)
-        if state["refuse"] and text.startswith("REVOKE"):
-            raise Refused("must be owner of database appdb")
-        state["statements"].append(text)
+        if "CREATE SCHEMA" in text or "CREATE TABLE" in text:
+            if state["refuse_create"]:
+                raise Refused("permission denied for database postgres")
+            state["table"] = True
+        elif text.startswith("INSERT INTO timescale_migration.connect_blocks"):
+            assert params is not None
+            state["records"][params["database_name"]] = {
+                **{key: params[key] for key in ("database_name", "database_oid", "revoked", "granted", "superusers",
+                                                "migrator", "first_run", "runs", "blocked_at", "restore_sql")},
+                "released_at": None, "released_by": None}
+        elif text.startswith("UPDATE timescale_migration.connect_blocks"):
+            assert params is not None
+            state["records"][params["database"]].update(released_at=state["clock"].time(), released_by=params["run"])
+        else:
+            if state["refuse"] and text.startswith("REVOKE"):
+                raise Refused("must be owner of database appdb")
+            state["statements"].append(text)
         return []
 
     def server_info(conn: Any) -> ServerInfo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 
 from tests.unit.operators.conftest import make_plan, write_tools
 from timescale_migration.exceptions import ClientToolFailed
@@ -26,9 +27,13 @@ def test_analyze_runs_psql_on_target(tmp_path: Path, make_context) -> None:
 
 
 def test_analyze_failure_is_retryable(tmp_path: Path, make_context) -> None:
-    """A failing ANALYZE raises ClientToolFailed (retried by Airflow)."""
-    tools = write_tools(tmp_path / "bin", scripts={"psql": "echo boom; exit 2"})
-    with pytest.raises(ClientToolFailed, match="boom"):
+    """ANALYZE failing on a lost connection raises ClientToolFailed (retried by Airflow); any other failure
+    fails at once."""
+    tools = write_tools(tmp_path / "bin", scripts={"psql": "echo 'server closed the connection unexpectedly'; exit 2"})
+    with pytest.raises(ClientToolFailed, match="server closed"):
+        AnalyzeOperator(task_id="analyze").execute(make_context(make_plan(tools)))
+    tools = write_tools(tmp_path / "bin2", scripts={"psql": "echo boom; exit 2"})
+    with pytest.raises(AirflowFailException, match=r"boom.*not retried"):
         AnalyzeOperator(task_id="analyze").execute(make_context(make_plan(tools)))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import write_tools
+from tests.unit.operators.conftest import statement_text, write_tools
 from timescale_migration import catalog, dbsettings, privileges
 from timescale_migration.catalog import ServerInfo
 from timescale_migration.exceptions import ClientToolsError, MigrationError, TargetNotEmptyError, VersionCheckError
@@ -98,7 +98,9 @@ def server(version_num: int, user: str, size: int = 1000) -> ServerInfo:
 @pytest.fixture
 def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, Any]:
     """Stubbed catalog answers per side and free space in the work directory; the test changes them before
-    calling execute(). `queries` records (side, name) of each catalog.rows() call, `usage` each disk_usage path."""
+    calling execute(). `queries` records (side, name) of each catalog.rows() call, `usage` each disk_usage path;
+    `records`: the block records table writable (True), present but not writable (False), absent and not creatable
+    (None)."""
     state: dict[str, Any] = {
         "info": {"source": server(170002, "postgres"), "target": server(170004, "tsdbadmin")},
         "extensions": {"source": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}},
@@ -114,13 +116,33 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
         "findings": [],
         "preflight": [],
         "privilege_findings": [],
+        "features": {"license": "apache", "user_jobs": 0, "compressed_chunks": 0, "continuous_aggregates": 0},
+        "target_license": "apache",
+        "compressed_columns": [],
+        "all_null": {},
+        "records": True,
     }
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["queries"].append((conn, name))
         if name == "table_data_bytes":
             return [{"bytes": state["data_bytes"]}]
+        if name == "timescaledb_features":
+            return [dict(state["features"])]
+        if name == "timescaledb_license":
+            return [{"license": state["target_license"]}]
+        if name == "timescaledb_compressed_columns":
+            return state["compressed_columns"]
+        if name == "block_records_exist":
+            return [{"present": state["records"] is not None, "writable": bool(state["records"])}]
         raise AssertionError(f"unexpected query {name}")
+
+    def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        text = statement_text(statement)
+        state["queries"].append((conn, text))
+        return [(state["all_null"].get(text, 0),)]
+
+    monkeypatch.setattr(catalog, "run", run)
 
     def disk_usage(path: Any) -> SimpleNamespace:
         state["usage"].append(Path(path))
@@ -148,7 +170,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
     return state
 
 
-def test_execute_plain_postgresql(sides: dict[str, Any], make_context) -> None:
+def test_execute_plain_postgresql(sides: dict[str, Any], make_context, opened) -> None:
     """A plain PostgreSQL source gives a plan without TimescaleDB and with the tools found."""
     result = CheckVersionsOperator(task_id="check_versions").execute(make_context())
     plan = MigrationPlan.from_xcom(result)
@@ -159,7 +181,8 @@ def test_execute_plain_postgresql(sides: dict[str, Any], make_context) -> None:
     assert plan.source["encoding"] == "UTF8"
     assert plan.target["encoding"] == "UTF8"
     assert sides["tool_calls"] == [(None, 17)]
-    assert sides["queries"] == [("source", "table_data_bytes")]
+    assert sides["queries"] == [("source", "table_data_bytes"), ("source", "block_records_exist")]
+    assert ("source", "postgres") in opened, "the drain's record database is asked, on the source server"
 
 
 def test_execute_asks_tools_for_newest_server(sides: dict[str, Any], make_context) -> None:
@@ -228,6 +251,56 @@ def test_execute_does_not_touch_identical_timescaledb(sides: dict[str, Any], mak
     assert plan.timescaledb is not None
 
 
+def test_community_features_need_a_community_target(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """A source whose community build holds jobs, compressed chunks and an aggregate is refused before anything
+    changes when the target runs the Apache build, naming what the source uses."""
+    sides["extensions"]["source"] = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    sides["features"] = {"license": "timescale", "user_jobs": 4, "compressed_chunks": 15, "continuous_aggregates": 1}
+    monkeypatch.setattr(CheckVersionsOperator, "_align", lambda *a, **k: pytest.fail("must not align"))
+    with pytest.raises(VersionCheckError) as err:
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    assert "4 user job(s), 15 compressed chunk(s), 1 continuous aggregate(s)" in str(err.value)
+    assert "Apache-licensed build" in str(err.value) and "nothing was changed" in str(err.value)
+    sides["target_license"] = "timescale"
+    sides["extensions"]["target"] = sides["extensions"]["source"]
+    CheckVersionsOperator(task_id="check_versions").execute(make_context())  # a community target: fine
+
+
+def test_all_null_batches_refuse_a_2_19_migration(sides: dict[str, Any], make_context, monkeypatch) -> None:
+    """2.19.x on both sides: a compressed column whose batch is NULL in every row is named (hypertable, chunk,
+    column) with timescaledb#8893 and the fix, before anything changes; other columns are not named."""
+    ext = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    sides["extensions"] = {"source": ext, "target": ext}
+    sides["features"] = {"license": "timescale", "user_jobs": 0, "compressed_chunks": 2, "continuous_aggregates": 0}
+    sides["target_license"] = "timescale"
+    twin = ("_timescaledb_internal", "compress_hyper_2_7_chunk")
+    sides["compressed_columns"] = [
+        {"hypertable": "telemetry.readings", "chunk": "_timescaledb_internal._hyper_1_3_chunk",
+         "twin_schema": twin[0], "twin_name": twin[1], "column_name": column} for column in ("value", "note")]
+    checked = []
+
+    def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        text = statement_text(statement)
+        checked.append((conn, text))
+        return [(3 if '"note"' in text else 0,)]
+
+    monkeypatch.setattr(catalog, "run", run)
+    with pytest.raises(VersionCheckError) as err:
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    message = str(err.value)
+    assert "telemetry.readings chunk _timescaledb_internal._hyper_1_3_chunk column note (3 batch(es))" in message
+    assert "column value" not in message
+    assert "timescaledb#8893" in message and "2.20.1 or newer" in message
+    assert [c for c, _ in checked] == ["source", "source"]
+    assert 'FROM "_timescaledb_internal"."compress_hyper_2_7_chunk" t' in checked[1][1]
+    assert 'compressed_data_info(t."note")' in checked[1][1]
+    ext2 = {"timescaledb": {"version": "2.20.1", "schema": "public"}}  # fixed there: not even looked at
+    sides["extensions"] = {"source": ext2, "target": ext2}
+    checked.clear()
+    CheckVersionsOperator(task_id="check_versions").execute(make_context())
+    assert checked == []
+
+
 def test_execute_reports_unreadable_passwords(sides: dict[str, Any], make_context) -> None:
     """A source user that cannot read pg_authid makes the plan dump roles without passwords."""
     sides["info"]["source"] = server(170002, "app_owner")
@@ -242,7 +315,7 @@ def test_execute_checks_room_in_the_run_directory(sides: dict[str, Any], make_co
     """The source's table data size is asked on the source and compared with the run directory's free space."""
     context = make_context()
     CheckVersionsOperator(task_id="check_versions").execute(context)
-    assert sides["queries"] == [("source", "table_data_bytes")]
+    assert sides["queries"] == [("source", "table_data_bytes"), ("source", "block_records_exist")]
     assert sides["usage"] == [CheckVersionsOperator(task_id="check_versions").run_dir(context)]
 
 
@@ -299,3 +372,20 @@ def test_execute_refuses_a_blocking_finding_before_aligning(sides: dict[str, Any
     monkeypatch.setattr(CheckVersionsOperator, "_align", lambda *a, **k: pytest.fail("aligned despite a blocker"))
     with pytest.raises(MigrationError, match=r"x = 1 \(database-wide\): cannot"):
         CheckVersionsOperator(task_id="check_versions").execute(make_context())
+@pytest.mark.parametrize(("records", "expected"), [
+    (False, "login postgres may not write that table. Nothing was changed"),
+    (None, "login postgres may not create schema timescale_migration there. Nothing was changed"),
+])
+def test_execute_refuses_a_drain_that_could_not_keep_its_record(sides: dict[str, Any], make_context,
+                                                                 records: bool | None, expected: str) -> None:
+    """The drain's record must be writable on the source server: refused here, before the gate."""
+    sides["records"] = records
+    with pytest.raises(MigrationError, match=expected):
+        CheckVersionsOperator(task_id="check_versions").execute(make_context())
+
+
+def test_execute_without_drain_does_not_ask_for_records(sides: dict[str, Any], make_context) -> None:
+    """drain=false keeps no record: nothing is asked about it."""
+    sides["records"] = None
+    CheckVersionsOperator(task_id="check_versions").execute(make_context(drain=False))
+    assert ("source", "block_records_exist") not in sides["queries"]

@@ -1,31 +1,25 @@
-"""Unit tests of operators/drain_source.py over a stubbed source (see the source_db fixture)."""
+"""Unit tests of operators/drain_source.py over a faked source server (see the source_db fixture)."""
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import RUN_ID, client_session
-from timescale_migration import drain
-from timescale_migration.drain import PUBLIC, BlockRecord
+from tests.unit.operators.conftest import RUN_ID, RecordingLog, client_session
+from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
+from timescale_migration.drain import PUBLIC
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.drain_source import DrainSourceOperator
 
 pytestmark = pytest.mark.unit
+RUN = f"migrate_database/{RUN_ID}"
 
 
 def grantee(name: str, *, superuser: bool = False) -> dict[str, Any]:
     """A row of database_connect_grantees.sql."""
     return {"grantee": name, "is_superuser": superuser}
-
-
-def record_file(context: dict[str, Any], database: str = "appdb") -> Path:
-    """Where the drain keeps its record for this run's source."""
-    params = context["params"]
-    return drain.record_path(params["work_dir"], params["source_conn_id"], database)
 
 
 def execute(context: dict[str, Any]) -> dict[str, Any]:
@@ -38,25 +32,40 @@ def test_drain_false_touches_nothing(source_db: dict[str, Any], make_context, wo
     assert execute(make_context(drain=False)) == {"drained": False}
     assert source_db["opened"] == []
     assert source_db["statements"] == []
-    assert not (work_dir / "blocks").exists()
+    assert source_db["records"] == {}
 
 
 def test_drain_blocks_records_and_returns(source_db: dict[str, Any], make_context) -> None:
     """CONNECT is revoked from PUBLIC and the application roles, the superuser login keeps working, and the
-    record (mode 0600) says exactly what was revoked, for which run."""
+    record on the source server (database postgres) says exactly what was revoked, for which run."""
     source_db["grantees"] = [grantee(PUBLIC), grantee("app"), grantee("postgres", superuser=True)]
-    context = make_context()
-    result = execute(context)
-    path = record_file(context)
+    result = execute(make_context())
     assert source_db["statements"] == ['REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
                                        'REVOKE CONNECT ON DATABASE "appdb" FROM "app";']
-    assert result == {"drained": True, "record": str(path), "revoked": [PUBLIC, "app"], "granted": []}
-    record = drain.load_record(path)
-    assert record is not None
-    assert (record.database, record.migrator, record.run_id) == ("appdb", "postgres", RUN_ID)
-    assert record.revoked == [PUBLIC, "app"]
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert source_db["opened"] == [("source", None)]
+    assert result["drained"] is True and result["action"] == "new"
+    assert result["revoked"] == [PUBLIC, "app"] and result["granted"] == []
+    assert result["restore_sql"] == ('GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;\n'
+                                     'GRANT CONNECT ON DATABASE "appdb" TO "app";')
+    assert "connect_blocks in database 'postgres'" in result["record"]
+    row = source_db["records"]["appdb"]
+    assert (row["migrator"], row["first_run"], row["runs"]) == ("postgres", RUN, [RUN])
+    assert row["revoked"] == [PUBLIC, "app"] and row["database_oid"] == 16384
+    assert source_db["opened"] == [("source", "postgres"), ("source", None)]
+
+
+def test_drain_log_says_what_to_do_by_hand(source_db: dict[str, Any], make_context,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log names the roles, the run, where the record is, the statements that undo it and how to mark it."""
+    log = RecordingLog()
+    monkeypatch.setattr(DrainSourceOperator, "log", log)
+    source_db["grantees"] = [grantee(PUBLIC), grantee("app")]
+    execute(make_context())
+    text = next(line for line in log.levels("info") if line.startswith("new sessions blocked"))
+    assert f"CONNECT on database 'appdb' was taken from PUBLIC, app by run {RUN} at " in text
+    assert "Record: timescale_migration.connect_blocks in database 'postgres' of source " in text
+    assert 'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;\nGRANT CONNECT ON DATABASE "appdb" TO "app";' in text
+    assert ("UPDATE timescale_migration.connect_blocks SET released_at = now(), released_by = 'by hand'\n"
+            "WHERE database_name = 'appdb';") in text
 
 
 def test_drain_grants_a_plain_login_first(source_db: dict[str, Any], make_context) -> None:
@@ -70,51 +79,117 @@ def test_drain_grants_a_plain_login_first(source_db: dict[str, Any], make_contex
     assert result["granted"] == ["migrator"]
 
 
-def test_drain_retry_keeps_the_first_record(source_db: dict[str, Any], make_context) -> None:
-    """A retry (the ACL already changed) applies the recorded block again instead of recording the new ACL."""
+def test_drain_again_keeps_the_earliest_record(source_db: dict[str, Any], make_context) -> None:
+    """A second drain (a retry, or another run through another connection) finds the source blocked: the earlier
+    record stays as it was, the new run is only added to its runs, and the ACL it sees is not recorded."""
+    source_db["grantees"] = [grantee(PUBLIC), grantee("old_app")]
+    first = execute(make_context())
+    source_db["grantees"] = [grantee("postgres", superuser=True)]  # what the block left
+    source_db["statements"].clear()
     context = make_context()
-    path = record_file(context)
-    earlier = BlockRecord(database="appdb", migrator="postgres", revoked=[PUBLIC, "old_app"], run_id="earlier run")
-    drain.save_record(path, earlier)
-    source_db["grantees"] = [grantee("postgres", superuser=True)]
-    result = execute(context)
-    assert "database_connect_grantees" not in source_db["asked"]
+    context["ti"].run_id = "manual__second"
+    second = execute(context)
+    assert second["action"] == "kept"
+    assert second["revoked"] == first["revoked"] == [PUBLIC, "old_app"]
+    assert second["blocked_by_run"] == RUN
+    assert source_db["records"]["appdb"]["runs"] == [RUN, "migrate_database/manual__second"]
     assert source_db["statements"] == ['REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
                                        'REVOKE CONNECT ON DATABASE "appdb" FROM "old_app";']
-    assert result["revoked"] == [PUBLIC, "old_app"]
-    assert drain.load_record(path) == earlier
 
 
-def test_drain_refused_explains_and_keeps_record(source_db: dict[str, Any], make_context) -> None:
-    """A login that may not revoke gets what to do, and the record stays so that release_source can undo."""
+def test_drain_again_adds_roles_granted_since(source_db: dict[str, Any], make_context) -> None:
+    """A role given CONNECT while the source was blocked is blocked too, and added to the earliest record."""
+    source_db["grantees"] = [grantee(PUBLIC)]
+    execute(make_context())
+    source_db["grantees"] = [grantee("new_app")]
+    result = execute(make_context())
+    assert result["action"] == "extended"
+    assert result["revoked"] == [PUBLIC, "new_app"]
+    assert source_db["statements"][-1] == 'REVOKE CONNECT ON DATABASE "appdb" FROM "new_app";'
+
+
+def test_drain_replaces_the_record_of_a_dropped_database(source_db: dict[str, Any], make_context) -> None:
+    """An unreleased record of a database that was dropped and created again (another oid) is replaced."""
+    source_db["grantees"] = [grantee("ghost")]
+    execute(make_context())
+    source_db["oids"]["appdb"] = 99999
+    source_db["grantees"] = [grantee(PUBLIC)]
+    result = execute(make_context())
+    assert result["action"] == "replaced"
+    assert result["revoked"] == [PUBLIC]
+    assert source_db["records"]["appdb"]["database_oid"] == 99999
+
+
+def test_drain_refused_revoke_keeps_neither_block_nor_record(source_db: dict[str, Any], make_context) -> None:
+    """A login that may not revoke gets what to do; record and grants roll back together."""
     source_db["grantees"] = [grantee(PUBLIC)]
     source_db["refuse"] = True
-    context = make_context()
     with pytest.raises(MigrationError) as err:
-        execute(context)
+        execute(make_context())
     message = str(err.value)
-    path = record_file(context)
     assert message.startswith("cannot block new sessions on source ")
     assert "must be owner of database appdb" in message
-    assert "drain=false" in message
-    assert str(path) in message
-    assert drain.load_record(path) is not None
+    assert "Nothing was revoked" in message and "drain=false" in message
+    assert source_db["records"] == {}
+
+
+def test_drain_refused_record_revokes_nothing(source_db: dict[str, Any], make_context) -> None:
+    """A login that may not create the record's table is stopped before anything is revoked, told how to
+    prepare it."""
+    source_db["grantees"] = [grantee(PUBLIC)]
+    source_db["refuse_create"] = True
+    with pytest.raises(MigrationError) as err:
+        execute(make_context())
+    message = str(err.value)
+    assert "cannot keep the block record in timescale_migration.connect_blocks in database 'postgres'" in message
+    assert "Nothing was revoked" in message
+    assert "CREATE SCHEMA timescale_migration AUTHORIZATION \"postgres\"" in message
+    assert source_db["statements"] == []
+
+
+def test_drain_without_rights_on_the_records_revokes_nothing(source_db: dict[str, Any], make_context) -> None:
+    """A table of records the login may not write (a superuser made it): stopped before revoking, told the GRANTs."""
+    source_db["table"], source_db["refuse_write"] = True, True
+    source_db["grantees"] = [grantee(PUBLIC)]
+    with pytest.raises(MigrationError) as err:
+        execute(make_context())
+    assert "login postgres may not write that table. Nothing was revoked" in str(err.value)
+    assert "GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO \"postgres\"" in str(err.value)
+    assert source_db["statements"] == [] and source_db["records"] == {}
+
+
+def test_drain_of_the_record_database_itself_is_refused(source_db: dict[str, Any], make_context,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Migrating the database that holds the records would carry them to the target: refused before connecting."""
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "appdb")
+    with pytest.raises(MigrationError, match=rf"set {BLOCK_RECORD_DATABASE_ENV} on every worker"):
+        execute(make_context())
+    assert source_db["opened"] == []
+
+
+def test_drain_keeps_records_where_the_env_says(source_db: dict[str, Any], make_context,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """$TSM_BLOCK_RECORD_DATABASE names the database of the records."""
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba_tools")
+    source_db["grantees"] = [grantee(PUBLIC)]
+    result = execute(make_context())
+    assert source_db["opened"][0] == ("source", "dba_tools")
+    assert "in database 'dba_tools'" in result["record"]
 
 
 def test_drain_fails_while_sessions_stay_open(source_db: dict[str, Any], make_context) -> None:
-    """Sessions open after drain_timeout fail the task naming them; the source stays blocked."""
+    """Sessions open after drain_timeout fail the task naming them; the source stays blocked, its record kept."""
     source_db["grantees"] = [grantee(PUBLIC)]
     source_db["open"] = [client_session(4242)]
-    context = make_context(drain_timeout=5)
     with pytest.raises(MigrationError) as err:
-        execute(context)
+        execute(make_context(drain_timeout=5))
     message = str(err.value)
     assert "1 session(s) still open on source " in message
     assert "after 5s: pid 4242 app (billing-api)" in message
     assert "terminate_sessions=true" in message
     assert source_db["terminated"] == []
     assert source_db["clock"].now >= 1005.0
-    assert record_file(context).is_file()
+    assert "appdb" in source_db["records"]
 
 
 def test_drain_terminates_sessions_when_asked(source_db: dict[str, Any], make_context) -> None:
@@ -129,8 +204,6 @@ def test_drain_terminates_sessions_when_asked(source_db: dict[str, Any], make_co
 def test_drain_uses_source_database_param(source_db: dict[str, Any], make_context) -> None:
     """source_database names the database blocked and the record's key."""
     source_db["grantees"] = [grantee(PUBLIC)]
-    context = make_context(source_database="other db")
-    execute(context)
+    execute(make_context(source_database="other db"))
     assert source_db["statements"] == ['REVOKE CONNECT ON DATABASE "other db" FROM PUBLIC;']
-    assert record_file(context, "other db").is_file()
-    assert not record_file(context).exists()
+    assert list(source_db["records"]) == ["other db"]

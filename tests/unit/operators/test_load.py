@@ -11,8 +11,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 
-from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, write_tools
+from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, statement_text, write_tools
 from timescale_migration import catalog
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
@@ -92,7 +93,7 @@ def record(tmp_path: Path) -> Path:
 def target_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The target's answers stubbed: whether the load lock is free, who holds it, which objects it holds.
     `asked` records (session, query) in order: "user_objects" for the emptiness check."""
-    state: dict[str, Any] = {"locked": True, "holder": [], "objects": [], "asked": []}
+    state: dict[str, Any] = {"locked": True, "holder": [], "objects": [], "asked": [], "claims": [], "ran": []}
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["asked"].append((conn, name))
@@ -100,14 +101,32 @@ def target_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             return [{"locked": state["locked"]}]
         if name == "lock_holder":
             return state["holder"]
+        if name == "load_claim_present":
+            return [{"present": bool(state["claims"])}]
+        if name == "load_claims":
+            return [{"run": run} for run in state["claims"]]
         raise AssertionError(f"unexpected query {name}")
 
     def user_objects(conn: str) -> list[str]:
         state["asked"].append((conn, "user_objects"))
         return state["objects"]
 
+    def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        text = statement_text(statement)
+        state["ran"].append(text)
+        state["asked"].append((conn, text.split("\n")[0][:60]))
+        if "load_claim" in text and "INSERT" in text:
+            state["claims"].append(params["run"])
+        if "DROP SCHEMA IF EXISTS _timescale_migration_claim" in text:
+            state["claims"].clear()
+        if "DO $empty$" in text:
+            state["objects"] = []
+        return []
+
     monkeypatch.setattr(catalog, "rows", rows)
     monkeypatch.setattr(catalog, "user_objects", user_objects)
+    monkeypatch.setattr(catalog, "run", run)
+    monkeypatch.setattr(catalog, "installed_extensions", lambda conn: {})
     return state
 
 
@@ -137,7 +156,8 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db
     assert "ENV PGDATABASE=tsdb" in lines
     assert f"ENV PGPASSWORD={TARGET_PASSWORD}" in lines
     assert result["format"] == "plain" and result["seconds"] >= 0
-    assert target_db["asked"] == [("target", "advisory_lock_target"), ("target", "user_objects")]
+    assert target_db["asked"][:3] == [("target", "advisory_lock_target"), ("target", "user_objects"),
+                                      ("target", "load_claim_present")]
     assert opened == [("target", None)]
 
 
@@ -190,11 +210,47 @@ def test_execute_refuses_missing_dump(operator_context, target_db, opened) -> No
 
 
 def test_execute_refuses_non_empty_target(operator_context, target_db, record: Path) -> None:
-    """A target holding objects (an earlier attempt) is refused before psql runs."""
+    """A target holding objects no load of this run created (no claim, or another run's) is refused before psql
+    runs, and nothing is dropped."""
     target_db["objects"] = ["table public.t"]
-    with pytest.raises(TargetNotEmptyError, match=r"table public\.t"):
+    with pytest.raises(TargetNotEmptyError, match=r"table public\.t.*no load of this run created them"):
+        LoadOperator(task_id="load").execute(operator_context)
+    target_db["claims"] = ["migrate_database/another run"]
+    with pytest.raises(TargetNotEmptyError, match=r"the load of run migrate_database/another run left them"):
         LoadOperator(task_id="load").execute(operator_context)
     assert not record.exists()
+    assert not any("DROP" in text for text in target_db["ran"])
+
+
+def test_execute_claims_the_target_before_loading_and_releases_it_after(operator_context, target_db,
+                                                                        record: Path) -> None:
+    """The claim (this run's id) is written before psql runs and dropped after the load succeeded."""
+    order: list[str] = []
+    original = catalog.run
+
+    def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        order.append("claim" if params and "run" in params else "psql ran" if record.exists() else "before psql")
+        return original(conn, statement, params)
+
+    catalog.run = run  # type: ignore[assignment]
+    try:
+        LoadOperator(task_id="load").execute(operator_context)
+    finally:
+        catalog.run = original  # type: ignore[assignment]
+    ti = operator_context["ti"]
+    assert order.index("claim") < order.index("psql ran")
+    assert target_db["ran"][-1].startswith("DROP SCHEMA IF EXISTS _timescale_migration_claim")
+    assert target_db["claims"] == [] and f"{ti.dag_id}/{ti.run_id}" not in target_db["claims"]
+
+
+def test_a_retry_empties_what_its_own_earlier_attempt_left(operator_context, target_db, record: Path) -> None:
+    """Objects left by this same run's failed attempt (its claim) are dropped, then the load runs again."""
+    ti = operator_context["ti"]
+    target_db["objects"] = ["table public.t", "schema app"]
+    target_db["claims"] = [f"{ti.dag_id}/{ti.run_id}"]
+    LoadOperator(task_id="load").execute(operator_context)
+    assert any("DO $empty$" in text for text in target_db["ran"])
+    assert record.exists()
 
 
 def test_execute_refuses_locked_target_naming_holder(operator_context, target_db, record: Path) -> None:
@@ -231,7 +287,7 @@ def test_execute_target_went_away(operator_context, monkeypatch: pytest.MonkeyPa
         raise psycopg.OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(catalog, "user_objects", gone)
-    with pytest.raises(ClientToolFailed) as err:
+    with pytest.raises(ClientToolFailed) as err:  # a lost connection: retried
         LoadOperator(task_id="load").execute(operator_context)
     message = str(err.value)
     assert message.startswith("loading into target ")
@@ -244,10 +300,10 @@ def test_execute_psql_failure(tmp_path: Path, operator_context) -> None:
     """A psql error fails the task naming the target and psql's output."""
     operator_context["ti"].xcoms["check_versions"] = make_plan(write_tools(tmp_path / "bad", scripts={
         "psql": 'echo "psql:dump.sql:12: ERROR:  relation \\"x\\" already exists"; exit 3'})).to_xcom()
-    with pytest.raises(ClientToolFailed) as err:
+    with pytest.raises(AirflowFailException) as err:  # an SQL error: not retried
         LoadOperator(task_id="load").execute(operator_context)
     message = str(err.value)
-    assert message.startswith("loading into target ")
+    assert message.startswith("loading into target ") and "not retried" in message
     assert "exited with code 3" in message
     assert 'relation "x" already exists' in message
 
