@@ -107,7 +107,3 @@ FLEET_DIR = "fleet"
 
 TARGET_POOL_PREFIX = "tsm_target_"
 """Pool per target connection: at most this pool's slots migrations into one target server at once."""
-
-DOWNTIME_TASKS = ("drain_source", "pause_source_jobs", "dump_roles", "dump_data", "pre_restore", "load",
-                  "post_restore", "analyze", "apply_privileges", "apply_settings", "verify")
-"""The tasks between the stop_apps approval and the end of verification: the downtime of a real run."""

@@ -11,11 +11,10 @@ import pytest
 
 from tests.support.fakes import span
 from tests.support.files import mode
-from timescale_migration import ledger, rehearsal, runs
+from timescale_migration import ledger, phases, rehearsal, runs
 from timescale_migration.constants import FLEET_DIR, REHEARSALS_DIR
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleetconfig import FleetConfig, RehearsalConfig
-from timescale_migration.operators.base import FAILURE_KEY, PHASE_KEY, PLAN_TASK_ID
 from timescale_migration.workdir import safe_name
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
@@ -40,10 +39,10 @@ class FakeTI:
               failures: dict[str, str] | None = None, stop_apps: Any = None) -> None:
         """Set what one child run left: phase spans, the plan, verify's result, failures, the gate's answer."""
         for task, value in (spans or {}).items():
-            self.xcoms[(run_id, task, PHASE_KEY)] = value
+            self.xcoms[(run_id, task, phases.PHASE_KEY)] = value
         for task, error in (failures or {}).items():
-            self.xcoms[(run_id, task, FAILURE_KEY)] = {"task_id": task, "error": error}
-        for task, value in ((PLAN_TASK_ID, plan), ("verify", verify), ("stop_apps", stop_apps)):
+            self.xcoms[(run_id, task, phases.FAILURE_KEY)] = {"task_id": task, "error": error}
+        for task, value in ((phases.PLAN_TASK, plan), (phases.VERIFY, verify), (phases.STOP_APPS, stop_apps)):
             if value is not None:
                 self.xcoms[(run_id, task, RETURN)] = value
 

@@ -1,4 +1,4 @@
-"""Phase 9: ANALYZE the target so the planner has statistics before applications return."""
+"""analyze: ANALYZE the target so the planner has statistics before applications return."""
 
 from __future__ import annotations
 

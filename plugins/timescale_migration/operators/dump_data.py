@@ -1,4 +1,4 @@
-"""Phase 5: pg_dump of the source database into the run's private work directory.
+"""dump_data: pg_dump of the source database into the run's private work directory.
 
 `plain` writes the guide's dump.sql; `directory` writes dump.dir with `jobs` parallel, uncompressed; `stream`
 and `parallel` write nothing here (load pipes pg_dump straight into psql).

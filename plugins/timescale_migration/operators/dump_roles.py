@@ -1,4 +1,4 @@
-"""Phase 4: pg_dumpall --roles-only, filtered for a target without superuser."""
+"""dump_roles: pg_dumpall --roles-only, filtered for a target without superuser."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Phase 7: load roles and data into the target, stopping at the first error.
+"""load: roles and data into the target, stopping at the first error.
 
 `plain`: the guide's `psql -f roles.sql -f dump.sql`. `directory`: roles with psql, then pg_restore — for a
 TimescaleDB source `_timescaledb_catalog` alone and serially first, then everything else with `jobs` in
