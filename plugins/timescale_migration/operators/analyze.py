@@ -6,6 +6,7 @@ from typing import Any
 
 from timescale_migration.analyze import ParallelAnalyze
 from timescale_migration.clienttools import psql_command_argv
+from timescale_migration.constants import DumpFormat
 from timescale_migration.operators.base import MigrationOperator
 
 
@@ -29,7 +30,7 @@ class AnalyzeOperator(MigrationOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         _, target = self.endpoints(context)
-        if opts.dump_format == "plain" or opts.jobs <= 1:
+        if opts.dump_format is DumpFormat.PLAIN or opts.jobs <= 1:
             tools = self.plan(context).client_tools
             seconds = self.runner.run(psql_command_argv(tools, "ANALYZE;"), target.libpq_env())
             return {"seconds": round(seconds, 1), "sessions": 1}
