@@ -131,9 +131,7 @@ class SourceSide:
             self.log.warning("the source's side of verification failed beside the load (%s); verify will take it",
                              err)
             return
-        partial = workdir.private_file(self.path.with_suffix(".partial"))
-        partial.write_text(json.dumps(side), encoding="utf-8")
-        partial.replace(self.path)
+        workdir.write_atomically(self.path, json.dumps(side))
         self.seconds = side["seconds"]
         self.log.info("source side of verification taken beside the load in %.1fs: %s", side["seconds"], self.path)
 
