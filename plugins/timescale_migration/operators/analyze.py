@@ -19,13 +19,6 @@ class AnalyzeOperator(MigrationOperator):
     """
 
     default_retries = 2
-    _parallel: ParallelAnalyze | None = None
-
-    def on_kill(self) -> None:
-        """Kill psql, or cancel the parallel sessions' statements."""
-        super().on_kill()
-        if self._parallel is not None:
-            self._parallel.cancel()
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
@@ -34,5 +27,6 @@ class AnalyzeOperator(MigrationOperator):
             tools = self.plan(context).client_tools
             seconds = self.runner.run(psql_command_argv(tools, "ANALYZE;"), target.libpq_env())
             return {"seconds": round(seconds, 1), "sessions": 1}
-        self._parallel = ParallelAnalyze(target.connect, opts.jobs, self.log)
-        return self._parallel.run()
+        parallel = ParallelAnalyze(target.connect, opts.jobs, self.log)
+        self.stop_on_kill(parallel.cancel)  # cancels the sessions' statements
+        return parallel.run()

@@ -52,6 +52,7 @@ class MigrationMixin:
             cls.execute = failing_at_once(execute)  # type: ignore[attr-defined]
 
     _runner: ToolRunner | None = None
+    _stops: list[Callable[[], None]] | None = None
     _phase_started: float | None = None
 
     def pre_execute(self, context: Any) -> None:
@@ -99,10 +100,19 @@ class MigrationMixin:
             self._runner = ToolRunner(self.log)  # type: ignore[attr-defined]
         return self._runner
 
+    def stop_on_kill(self, stop: Callable[[], None]) -> None:
+        """Have on_kill call `stop` too: how a phase registers what else it runs (a parallel copy's kill, parallel
+        ANALYZE's cancel)."""
+        if self._stops is None:
+            self._stops = []
+        self._stops.append(stop)
+
     def on_kill(self) -> None:
-        """Kill the running client tool and its children."""
+        """Kill the running client tool and its children, then stop everything registered with stop_on_kill."""
         if self._runner is not None:
             self._runner.kill()
+        for stop in self._stops or ():
+            stop()
 
 
 class MigrationOperator(MigrationMixin, BaseOperator):

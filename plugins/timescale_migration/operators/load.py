@@ -149,12 +149,6 @@ class LoadOperator(MigrationOperator):
 
     _parallel: ParallelCopy | None = None
 
-    def on_kill(self) -> None:
-        """Kill the running tool, and every pipeline of a parallel copy."""
-        super().on_kill()
-        if self._parallel is not None:
-            self._parallel.kill()
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)
@@ -213,6 +207,7 @@ class LoadOperator(MigrationOperator):
                                           self.log, binary=plan.source["major"] == plan.target["major"],
                                           split=plan.source["major"] >= TID_RANGE_SCAN_MAJOR,
                                           client_encoding=plan.source["encoding"])
+            self.stop_on_kill(self._parallel.kill)
             return seconds + self._parallel.run()
         progress = copy_progress(target, plan.source.get("table_bytes", 0))
         if opts.dump_format is DumpFormat.STREAM:
