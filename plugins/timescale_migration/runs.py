@@ -11,7 +11,7 @@ from typing import Any
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 
 from timescale_migration import ledger, phases, rehearsal, targetdb, workdir
-from timescale_migration.constants import FLEET_DIR
+from timescale_migration.constants import DEFAULT_DUMP_FORMAT, FLEET_DIR
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleetconfig import FleetConfig, RehearsalConfig
@@ -94,7 +94,7 @@ def plan_rehearsal_runs(config: RehearsalConfig, parent_run_id: str) -> list[dic
                               target_database=entry.scratch_database, rehearsal=True)
         entries.append({"name": entry.name, "source_conn_id": entry.source_conn_id, "scratch_conn_id": scratch_conn_id,
                         "scratch_database": entry.scratch_database, "run_id": run_id,
-                        "dump_format": conf.get("dump_format", "plain"), "conf": conf})
+                        "dump_format": conf.get("dump_format", DEFAULT_DUMP_FORMAT), "conf": conf})
         log.info("rehearsal %s: %s -> %s/%s (real target %s stays untouched), run %s", entry.name,
                  entry.source_conn_id, scratch_conn_id, entry.scratch_database, real.label, run_id)
     return entries

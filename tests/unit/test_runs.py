@@ -329,7 +329,7 @@ def test_plan_rehearsal_conf(tmp_path: Path, endpoints: dict[str, str]) -> None:
     [planned] = runs.plan_rehearsal_runs(config, PARENT_RUN_ID)
     assert planned == {
         "name": "Shop", "source_conn_id": "src", "scratch_conn_id": "tgt", "scratch_database": "tsm_rehearsal_shop",
-        "run_id": runs.child_run_id("rehearsal", "Shop", PARENT_RUN_ID), "dump_format": "plain",
+        "run_id": runs.child_run_id("rehearsal", "Shop", PARENT_RUN_ID), "dump_format": "parallel",  # the DAG default, which the run uses
         "conf": {"source_conn_id": "src", "target_conn_id": "tgt", "source_database": "shop_src",
                  "target_database": "tsm_rehearsal_shop", "work_dir": config.work_dir, "jobs": 3, "rehearsal": True},
     }
