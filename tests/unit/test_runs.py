@@ -329,7 +329,7 @@ def test_plan_rehearsal_conf(tmp_path: Path, endpoints: dict[str, str]) -> None:
     [planned] = runs.plan_rehearsal_runs(config, PARENT_RUN_ID)
     assert planned == {
         "name": "Shop", "source_conn_id": "src", "scratch_conn_id": "tgt", "scratch_database": "tsm_rehearsal_shop",
-        "run_id": runs.child_run_id("rehearsal", "Shop", PARENT_RUN_ID), "dump_format": "parallel",  # the DAG default, which the run uses
+        "run_id": runs.child_run_id("rehearsal", "Shop", PARENT_RUN_ID), "dump_format": "parallel",
         "conf": {"source_conn_id": "src", "target_conn_id": "tgt", "source_database": "shop_src",
                  "target_database": "tsm_rehearsal_shop", "work_dir": config.work_dir, "jobs": 3, "rehearsal": True},
     }
@@ -439,7 +439,8 @@ def test_record_rehearsal_runs_history_and_report(tmp_path: Path, endpoints: dic
     ]
     shop, metrics = rehearsal.read_history(config.work_dir)
     assert (shop.run_id, shop.child_run_id, shop.source) == (PARENT_RUN_ID, entries[0]["run_id"], "src")
-    assert (shop.scratch_database, shop.dump_format, shop.size_bytes) == ("tsm_rehearsal_shop", "plain", 3 * 1_048_576)
+    assert (shop.scratch_database, shop.dump_format, shop.size_bytes) == ("tsm_rehearsal_shop", "parallel",
+                                                                          3 * 1_048_576)
     assert list(shop.phases) == ["check_versions", "stop_apps", "dump_data", "load", "verify"]
     assert shop.error is None
     assert (metrics.verified, metrics.error, metrics.size_bytes) == (False, "load: ToolError: boom", None)
