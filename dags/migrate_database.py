@@ -1,31 +1,34 @@
 """
 ### migrate_database — Timescale "migration with downtime" for one database
 
-Trigger with a source and a target Airflow connection. The run follows the documented steps, one task each:
+Trigger with a source and a target Airflow connection. The run follows the documented steps, one task each, in
+this order (tests/unit/test_phases.py holds this list, and the DAG's edges, against timescale_migration/phases.py):
 
-1. `check_extensions` — every source extension is available on the target
-2. `check_versions` — target PostgreSQL >= source, client tools new enough, identical TimescaleDB, empty target,
-   room for the dump in the work directory
-3. `stop_apps` — the downtime gate: a person approves once applications are offline;
-   `drain_source` then blocks new sessions on the source and waits for the open ones
-4. `pause_source_jobs` — TimescaleDB background jobs on the source paused (setup; `resume_source_jobs` is
-   its teardown)
-5. `dump_roles` — `pg_dumpall --roles-only`, filtered for a target without superuser
-6. `dump_data` — `pg_dump` with the guide's flags into a private work directory
-7. `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
-8. `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql` (or the faster formats), one run per target
-   database at a time; meanwhile a thread takes the source's side of verification
-9. `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
-10. `analyze` — `ANALYZE` on the target; `apply_privileges` then re-applies the source's owners, GRANTs and
-    default privileges (param `privileges`: `as_source` or `none`), and `apply_settings` the source database's
-    session defaults (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN DATABASE ... SET`) and comment, last, so that
-    no setting of the application's (`default_transaction_read_only`, `statement_timeout`) meets the migration's
-    own statements before `verify`
-11. `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
-    TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
-    on any difference and leaves verification.html/.json in the work directory; a verified migration is
-    recorded in the ledger and emits the asset event `timescale-migration://<target_conn_id>/<database>`
-12. `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
+- `check_extensions` — every source extension is available on the target
+- `check_versions` — target PostgreSQL >= source, client tools new enough, identical TimescaleDB, empty target,
+  room for the dump in the work directory
+- `stop_apps` — the downtime gate: a person approves once applications are offline
+- `drain_source` — blocks new sessions on the source and waits for the open ones
+- `pause_source_jobs` — TimescaleDB background jobs on the source paused (setup; `resume_source_jobs` is its
+  teardown)
+- `dump_roles` — `pg_dumpall --roles-only`, filtered for a target without superuser (setup; `remove_secrets` is
+  its teardown)
+- `dump_data` — `pg_dump` with the guide's flags into a private work directory
+- `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
+- `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql` (or the faster formats), one run per target
+  database at a time; meanwhile a thread takes the source's side of verification
+- `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
+- `analyze` — `ANALYZE` on the target
+- `apply_privileges` — re-applies the source's owners, GRANTs and default privileges (param `privileges`:
+  `as_source` or `none`)
+- `apply_settings` — the source database's session defaults (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN
+  DATABASE ... SET`) and comment, last, so that no setting of the application's (`default_transaction_read_only`,
+  `statement_timeout`) meets the migration's own statements before `verify`
+- `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
+  TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
+  on any difference and leaves verification.html/.json in the work directory; a verified migration is
+  recorded in the ledger and emits the asset event `timescale-migration://<target_conn_id>/<database>`
+- `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
 
 `remove_secrets` is the teardown of `dump_roles`: roles.sql (the roles' password hashes) is removed when the run
 ends, whatever the outcome, unless keep_dump.
@@ -42,6 +45,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, chain
 
+from timescale_migration import phases
 from timescale_migration.operators import (
     AnalyzeOperator,
     ApplyPrivilegesOperator,
@@ -67,7 +71,7 @@ from timescale_migration.operators.base import record_failure
 from timescale_migration.options import migration_params
 
 with DAG(
-    dag_id="migrate_database",
+    dag_id=phases.DAG_ID,
     description="Migrate one PostgreSQL/TimescaleDB database into Timescale with pg_dump and psql (with downtime)",
     schedule=None,
     catchup=False,
@@ -77,26 +81,27 @@ with DAG(
     default_args={"retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
                   "on_failure_callback": record_failure},
 ) as dag:
-    check_extensions = CheckExtensionsOperator(task_id="check_extensions")
-    check_versions = CheckVersionsOperator(task_id="check_versions")
-    stop_apps = StopAppsOperator(task_id="stop_apps")
-    drain_source = DrainSourceOperator(task_id="drain_source")
-    pause_source_jobs = PauseSourceJobsOperator(task_id="pause_source_jobs")
-    dump_roles = DumpRolesOperator(task_id="dump_roles")
-    dump_data = DumpDataOperator(task_id="dump_data")
-    pre_restore = PreRestoreOperator(task_id="pre_restore")
-    load = LoadOperator(task_id="load")
-    post_restore = PostRestoreOperator(task_id="post_restore")
-    analyze = AnalyzeOperator(task_id="analyze")
-    apply_settings = ApplySettingsOperator(task_id="apply_settings")
-    apply_privileges = ApplyPrivilegesOperator(task_id="apply_privileges")
-    verify = VerifyOperator(task_id="verify")
-    resume_source_jobs = ResumeSourceJobsOperator(task_id="resume_source_jobs")
-    switch_apps = SwitchAppsOperator(task_id="switch_apps")
-    cutover = CutoverOperator(task_id="cutover")
-    release_source = ReleaseSourceOperator(task_id="release_source", forget_migration=True)
-    remove_secrets = RemoveSecretsOperator(task_id="remove_secrets")
+    check_extensions = CheckExtensionsOperator(task_id=phases.CHECK_EXTENSIONS)
+    check_versions = CheckVersionsOperator(task_id=phases.CHECK_VERSIONS)
+    stop_apps = StopAppsOperator(task_id=phases.STOP_APPS)
+    drain_source = DrainSourceOperator(task_id=phases.DRAIN_SOURCE)
+    pause_source_jobs = PauseSourceJobsOperator(task_id=phases.PAUSE_SOURCE_JOBS)
+    dump_roles = DumpRolesOperator(task_id=phases.DUMP_ROLES)
+    dump_data = DumpDataOperator(task_id=phases.DUMP_DATA)
+    pre_restore = PreRestoreOperator(task_id=phases.PRE_RESTORE)
+    load = LoadOperator(task_id=phases.LOAD)
+    post_restore = PostRestoreOperator(task_id=phases.POST_RESTORE)
+    analyze = AnalyzeOperator(task_id=phases.ANALYZE)
+    apply_privileges = ApplyPrivilegesOperator(task_id=phases.APPLY_PRIVILEGES)
+    apply_settings = ApplySettingsOperator(task_id=phases.APPLY_SETTINGS)
+    verify = VerifyOperator(task_id=phases.VERIFY)
+    switch_apps = SwitchAppsOperator(task_id=phases.SWITCH_APPS)
+    cutover = CutoverOperator(task_id=phases.CUTOVER)
+    release_source = ReleaseSourceOperator(task_id=phases.RELEASE_SOURCE, forget_migration=True)
+    resume_source_jobs = ResumeSourceJobsOperator(task_id=phases.RESUME_SOURCE_JOBS)
+    remove_secrets = RemoveSecretsOperator(task_id=phases.REMOVE_SECRETS)
 
+    # the work, in the guide's order
     chain(
         check_extensions,
         check_versions,
@@ -107,7 +112,6 @@ with DAG(
         dump_data,
         pre_restore,
         load,
-        post_restore.as_teardown(setups=pre_restore),
         analyze,
         apply_privileges,
         apply_settings,
@@ -115,6 +119,7 @@ with DAG(
         switch_apps,
         [cutover, release_source],
     )
-    load >> analyze  # a failed load fails the run even though its teardown (post_restore) succeeds
-    verify >> resume_source_jobs.as_teardown(setups=pause_source_jobs)  # source jobs resume whatever happens
-    verify >> remove_secrets.as_teardown(setups=dump_roles)  # roles.sql (password hashes) goes whatever happens
+    # each teardown beside it: it runs after its work whatever the outcome, and undoes its setup
+    load >> post_restore.as_teardown(setups=pre_restore) >> analyze  # restore mode ends before ANALYZE
+    verify >> resume_source_jobs.as_teardown(setups=pause_source_jobs)
+    verify >> remove_secrets.as_teardown(setups=dump_roles)

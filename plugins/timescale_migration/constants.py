@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 CLIENT_TOOLS = ("pg_dump", "pg_dumpall", "pg_restore", "psql")
 """The PostgreSQL client programs a migration runs."""
 
@@ -14,14 +16,40 @@ TARGET_RESERVED_ROLES = ("postgres", "tsdbadmin")
 ROLE_ATTRIBUTES_REFUSED = ("SUPERUSER", "NOSUPERUSER", "REPLICATION", "NOREPLICATION", "BYPASSRLS", "NOBYPASSRLS")
 """Role attributes only a superuser may set; a Timescale target (tsdbadmin) refuses them."""
 
-DUMP_FORMATS = ("plain", "directory", "stream", "parallel")
-"""`plain` runs exactly the documented pg_dump + psql commands; `directory` dumps and restores in parallel
-(pg_dump -Fd -j, no compression; pg_restore -j with TimescaleDB's catalog first); `stream` pipes pg_dump into
-psql without an intermediate file; `parallel` copies the large tables by `jobs` workers from one exported
-snapshot (psql COPY | psql COPY per table, binary and FREEZE where safe), between a skeleton restore (schema,
-catalog, small tables) and a parallel post-data restore."""
+DUMP_FILE = "dump.sql"
+DUMP_DIR = "dump.dir"
 
-DEFAULT_DUMP_FORMAT = "parallel"
+
+class DumpFormat(StrEnum):
+    """The dump_format param: how dump_data and load copy the data. Members are the param's strings."""
+
+    PLAIN = "plain"
+    """Exactly the documented pg_dump + psql commands, through dump.sql."""
+    DIRECTORY = "directory"
+    """pg_dump -Fd -j into dump.dir, no compression; pg_restore -j with TimescaleDB's catalog first."""
+    STREAM = "stream"
+    """pg_dump piped into psql, no intermediate file."""
+    PARALLEL = "parallel"
+    """The large tables copied by `jobs` workers from one exported snapshot (psql COPY | psql COPY per table,
+    binary and FREEZE where safe), between a skeleton restore (schema, catalog, small tables) and a parallel
+    post-data restore."""
+
+    @property
+    def streamed(self) -> bool:
+        """No dump file: load reads the source itself (dump_data has nothing to do)."""
+        return self in (DumpFormat.STREAM, DumpFormat.PARALLEL)
+
+    @property
+    def dump_name(self) -> str:
+        """The name of the dump in the run's work directory (dump.sql also names where a streamed format's
+        load works: its parent)."""
+        return DUMP_DIR if self is DumpFormat.DIRECTORY else DUMP_FILE
+
+
+DUMP_FORMATS = tuple(f.value for f in DumpFormat)
+"""The dump_format param's allowed values, as plain strings."""
+
+DEFAULT_DUMP_FORMAT = DumpFormat.PARALLEL.value
 """The fastest format on the benchmark (docs/benchmarks.md); `plain` stays the guide's reference."""
 
 PRIVILEGE_MODES = ("as_source", "none")
@@ -51,8 +79,6 @@ DEFAULT_RETENTION_DAYS = 14
 ROLES_FILE = "roles.sql"
 SECRET_FILES = (ROLES_FILE, "roles.raw", "roles.partial")
 """Files of a run directory that hold the roles' password hashes: removed when the run ends unless keep_dump."""
-DUMP_FILE = "dump.sql"
-DUMP_DIR = "dump.dir"
 TIMESCALEDB_CATALOG = "_timescaledb_catalog"
 TIMESCALEDB_SCHEMA_PREFIX = "_timescaledb_"
 """TimescaleDB's own schemas (catalog, cache proxies, config, internal chunks) begin with this."""
@@ -107,7 +133,3 @@ FLEET_DIR = "fleet"
 
 TARGET_POOL_PREFIX = "tsm_target_"
 """Pool per target connection: at most this pool's slots migrations into one target server at once."""
-
-DOWNTIME_TASKS = ("drain_source", "pause_source_jobs", "dump_roles", "dump_data", "pre_restore", "load",
-                  "post_restore", "analyze", "apply_privileges", "apply_settings", "verify")
-"""The tasks between the stop_apps approval and the end of verification: the downtime of a real run."""

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from timescale_migration import phases
 from timescale_migration.exceptions import MigrationError
 
 BLOCKING = "blocking"
@@ -17,8 +18,6 @@ WARNING = "warning"
 SEVERITIES = (BLOCKING, WARNING)
 GATE_ROWS = 100
 """At most this many findings are shown at the gate, blocking ones first."""
-PREFLIGHT_TASKS = ("check_extensions", "check_versions")
-"""The tasks before the stop_apps gate whose XCom may hold findings."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Finding:
                    tuple(expected) if expected else None)  # type: ignore[arg-type]
 
 
-def collect(ti: Any, tasks: Iterable[str] = PREFLIGHT_TASKS) -> list[Finding]:
+def collect(ti: Any, tasks: Iterable[str] = phases.PREFLIGHT) -> list[Finding]:
     """Every finding the preflight tasks of this run returned, in task order."""
     found = []
     for task in tasks:

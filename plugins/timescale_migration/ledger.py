@@ -8,7 +8,6 @@ worker sees (the hash keeps names that differ only in odd characters apart).
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,11 +36,8 @@ def write(work_dir: str | None, target_conn_id: str, database: str, entry: dict[
     path = record_path(work_dir, target_conn_id, database)
     for level in (path.parent.parent, path.parent):
         level.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = workdir.private_file(path.with_suffix(".tmp"))
     entry = {**entry, "verified_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    tmp.write_text(json.dumps(entry, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return workdir.write_atomically(path, json.dumps(entry, indent=2, default=str), suffix=".tmp")
 
 
 def remove(work_dir: str | None, target_conn_id: str, database: str) -> bool:

@@ -14,6 +14,7 @@ from timescale_migration.constants import (
     MAX_JOBS,
     PRIVILEGE_MODES,
     REHEARSAL_DATABASE_PREFIX,
+    DumpFormat,
 )
 from timescale_migration.exceptions import MigrationError
 
@@ -112,7 +113,7 @@ class MigrationOptions:
     target_database: str | None
     require_approval: bool
     pg_bin_dir: str | None
-    dump_format: str
+    dump_format: DumpFormat
     jobs: int
     roles: bool
     work_dir: str | None
@@ -152,7 +153,7 @@ class MigrationOptions:
             target_database=target_database,
             require_approval=_flag(params, "require_approval", True) and not rehearsal,
             pg_bin_dir=params.get("pg_bin_dir") or None,
-            dump_format=dump_format,
+            dump_format=DumpFormat(dump_format),
             jobs=jobs,
             roles=_flag(params, "roles", True),
             work_dir=params.get("work_dir") or None,

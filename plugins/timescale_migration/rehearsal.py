@@ -15,12 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from timescale_migration import workdir
-from timescale_migration.constants import DOWNTIME_TASKS, REHEARSALS_DIR
+from timescale_migration import phases, workdir
+from timescale_migration.constants import REHEARSALS_DIR
 
 HISTORY_FILE = "history.jsonl"
 REPORT_FILE = "report.html"
-PHASE_ORDER = ("check_extensions", "check_versions", "stop_apps", *DOWNTIME_TASKS, "switch_apps")
 
 
 @dataclass
@@ -48,16 +47,16 @@ class RehearsalRecord:
 
 def phase_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> dict[str, float]:
     """task -> seconds, in the DAG's phase order, for the phases that recorded a span."""
-    return {task: float(spans[task]["seconds"]) for task in PHASE_ORDER if spans.get(task)}
+    return {task: float(spans[task]["seconds"]) for task in phases.ORDER if spans.get(task)}
 
 
 def downtime_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> float | None:
     """Wall-clock seconds from the first downtime phase's start (right after the approval) to verify's end,
     Airflow's gaps included: a run's downtime, a rehearsal's predicted downtime; None unless verify finished."""
-    verify = spans.get("verify")
+    verify = spans.get(phases.VERIFY)
     if not verify:
         return None
-    starts = [span["started"] for task, span in spans.items() if task in DOWNTIME_TASKS and span]
+    starts = [span["started"] for task, span in spans.items() if task in phases.DOWNTIME and span]
     return round(float(verify["finished"]) - min(float(s) for s in starts), 1)
 
 
@@ -162,11 +161,11 @@ def render_report(history: list[RehearsalRecord]) -> str:
     latest: dict[str, RehearsalRecord] = {}
     for record in history:
         latest[record.name] = record
-    phases = [p for p in PHASE_ORDER if any(p in r.phases for r in latest.values())]
-    head = "".join(f"<th>{html.escape(p)}</th>" for p in phases)
+    timed = [p for p in phases.ORDER if any(p in r.phases for r in latest.values())]
+    head = "".join(f"<th>{html.escape(p)}</th>" for p in timed)
     rows = []
     for r in latest.values():
-        cells = "".join(f"<td>{_fmt_seconds(r.phases.get(p))}</td>" for p in phases)
+        cells = "".join(f"<td>{_fmt_seconds(r.phases.get(p))}</td>" for p in timed)
         status = "verified" if r.verified else f"FAILED: {html.escape((r.error or 'not verified')[:300])}"
         rows.append(f"<tr class='{'ok' if r.verified else 'bad'}'><td>{html.escape(r.name)}</td>"
                     f"<td>{html.escape(r.rehearsed_at)}</td><td>{_fmt_bytes(r.size_bytes)}</td>"

@@ -10,16 +10,15 @@ from typing import Any
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 
-from timescale_migration import ledger, rehearsal, targetdb, workdir
-from timescale_migration.constants import FLEET_DIR
+from timescale_migration import ledger, phases, rehearsal, targetdb, workdir
+from timescale_migration.constants import DEFAULT_DUMP_FORMAT, FLEET_DIR
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleetconfig import FleetConfig, RehearsalConfig
-from timescale_migration.operators.base import FAILURE_KEY, PHASE_KEY, PLAN_TASK_ID
-from timescale_migration.rehearsal import PHASE_ORDER, RehearsalRecord, downtime_seconds
+from timescale_migration.rehearsal import RehearsalRecord, downtime_seconds
 
 log = logging.getLogger(__name__)
-CHILD_DAG_ID = "migrate_database"
+CHILD_DAG_ID = phases.DAG_ID
 
 
 def target_key(conn_id: str) -> str:
@@ -46,14 +45,14 @@ def child_outcome(ti: Any, run_id: str) -> dict[str, Any]:
     def pull(task_id: str, key: str = "return_value") -> Any:
         return ti.xcom_pull(dag_id=CHILD_DAG_ID, run_id=run_id, task_ids=task_id, key=key)
 
-    spans = {task: pull(task, PHASE_KEY) for task in PHASE_ORDER}
-    failures = [f for f in (pull(task, FAILURE_KEY) for task in PHASE_ORDER) if f]
+    spans = {task: pull(task, phases.PHASE_KEY) for task in phases.ORDER}
+    failures = [f for f in (pull(task, phases.FAILURE_KEY) for task in phases.ORDER) if f]
     return {
         "spans": {task: span for task, span in spans.items() if span},
-        "plan": pull(PLAN_TASK_ID),
-        "verify": pull("verify"),
+        "plan": pull(phases.PLAN_TASK),
+        "verify": pull(phases.VERIFY),
         "failure": failures[0] if failures else None,
-        "stop_apps": pull("stop_apps"),
+        "stop_apps": pull(phases.STOP_APPS),
     }
 
 
@@ -95,7 +94,7 @@ def plan_rehearsal_runs(config: RehearsalConfig, parent_run_id: str) -> list[dic
                               target_database=entry.scratch_database, rehearsal=True)
         entries.append({"name": entry.name, "source_conn_id": entry.source_conn_id, "scratch_conn_id": scratch_conn_id,
                         "scratch_database": entry.scratch_database, "run_id": run_id,
-                        "dump_format": conf.get("dump_format", "plain"), "conf": conf})
+                        "dump_format": conf.get("dump_format", DEFAULT_DUMP_FORMAT), "conf": conf})
         log.info("rehearsal %s: %s -> %s/%s (real target %s stays untouched), run %s", entry.name,
                  entry.source_conn_id, scratch_conn_id, entry.scratch_database, real.label, run_id)
     return entries

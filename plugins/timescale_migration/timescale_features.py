@@ -119,9 +119,7 @@ class PauseRecord:
 
     def write(self, path: Path) -> None:
         """Write it privately, all at once (a crash leaves the old record or none)."""
-        partial = workdir.private_file(path.with_suffix(".partial"))
-        partial.write_text(json.dumps(asdict(self)), encoding="utf-8")
-        partial.replace(path)
+        workdir.write_atomically(path, json.dumps(asdict(self)))
 
     @classmethod
     def read(cls, path: Path) -> PauseRecord | None:

@@ -69,9 +69,7 @@ def _index_run(base: Path, dag_id: str, run_id: str) -> None:
         return
     for level in (path.parent.parent, path.parent):
         level.mkdir(mode=0o700, exist_ok=True)
-    tmp = private_file(path.with_suffix(f".{os.getpid()}.tmp"))
-    tmp.write_text(json.dumps({"dag_id": dag_id, "run_id": run_id}), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps({"dag_id": dag_id, "run_id": run_id}), suffix=f".{os.getpid()}.tmp")
 
 
 def private_file(path: Path) -> Path:
@@ -79,6 +77,16 @@ def private_file(path: Path) -> Path:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.close(fd)
     path.chmod(0o600)
+    return path
+
+
+def write_atomically(path: Path, text: str, *, suffix: str = ".partial") -> Path:
+    """Write `text` to `path`, readable by its owner only, all at once: into a private file beside it (`path` with
+    `suffix` for its own), then renamed over it, so a reader or a crash sees the old file (or none) or the new one,
+    never half of one. Returns `path`."""
+    partial = private_file(path.with_suffix(suffix))
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
     return path
 
 

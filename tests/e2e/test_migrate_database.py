@@ -11,15 +11,13 @@ from psycopg import sql
 from tests.support import fingerprint as fp
 from tests.support.airflow import dags_test
 from tests.support.servers import REPO, Server, Servers
+from timescale_migration import phases
 
 pytestmark = pytest.mark.e2e
 
 SAMPLES = REPO / "include" / "samples"
-ALL_TASKS = ["check_extensions", "check_versions", "stop_apps", "drain_source", "pause_source_jobs", "dump_roles",
-             "dump_data", "pre_restore", "load", "post_restore", "analyze", "apply_privileges",
-             "apply_settings", "verify", "resume_source_jobs", "remove_secrets", "switch_apps", "cutover",
-             "release_source"]
-SUCCESS = {**dict.fromkeys(ALL_TASKS, "success"), "release_source": "skipped"}
+ALL_TASKS = list(phases.TASKS)
+SUCCESS = {**dict.fromkeys(ALL_TASKS, "success"), phases.RELEASE_SOURCE: "skipped"}
 
 
 def migrate(home: Path, servers: Servers, source: Server, src_db: str, target: Server, tgt_db: str,

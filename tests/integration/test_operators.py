@@ -14,6 +14,7 @@ from psycopg import sql
 
 from tests.support.servers import REPO
 from timescale_migration import ledger, parallel
+from timescale_migration import phases as registry
 from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
 from timescale_migration.exceptions import (
@@ -46,23 +47,23 @@ SAMPLES = REPO / "include" / "samples"
 
 
 def phases() -> list:
-    """A fresh operator for every phase, in the DAG's order."""
+    """A fresh operator for every phase, in the registry's order (up to verify), then resume_source_jobs."""
     return [
-        CheckExtensionsOperator(task_id="check_extensions"),
-        CheckVersionsOperator(task_id="check_versions"),
-        StopAppsOperator(task_id="stop_apps"),
-        DrainSourceOperator(task_id="drain_source"),
-        PauseSourceJobsOperator(task_id="pause_source_jobs"),
-        DumpRolesOperator(task_id="dump_roles"),
-        DumpDataOperator(task_id="dump_data"),
-        PreRestoreOperator(task_id="pre_restore"),
-        LoadOperator(task_id="load"),
-        PostRestoreOperator(task_id="post_restore"),
-        AnalyzeOperator(task_id="analyze"),
-        ApplyPrivilegesOperator(task_id="apply_privileges"),
-        ApplySettingsOperator(task_id="apply_settings"),
-        VerifyOperator(task_id="verify"),
-        ResumeSourceJobsOperator(task_id="resume_source_jobs"),
+        CheckExtensionsOperator(task_id=registry.CHECK_EXTENSIONS),
+        CheckVersionsOperator(task_id=registry.CHECK_VERSIONS),
+        StopAppsOperator(task_id=registry.STOP_APPS),
+        DrainSourceOperator(task_id=registry.DRAIN_SOURCE),
+        PauseSourceJobsOperator(task_id=registry.PAUSE_SOURCE_JOBS),
+        DumpRolesOperator(task_id=registry.DUMP_ROLES),
+        DumpDataOperator(task_id=registry.DUMP_DATA),
+        PreRestoreOperator(task_id=registry.PRE_RESTORE),
+        LoadOperator(task_id=registry.LOAD),
+        PostRestoreOperator(task_id=registry.POST_RESTORE),
+        AnalyzeOperator(task_id=registry.ANALYZE),
+        ApplyPrivilegesOperator(task_id=registry.APPLY_PRIVILEGES),
+        ApplySettingsOperator(task_id=registry.APPLY_SETTINGS),
+        VerifyOperator(task_id=registry.VERIFY),
+        ResumeSourceJobsOperator(task_id=registry.RESUME_SOURCE_JOBS),
     ]
 
 

@@ -9,30 +9,15 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
+from timescale_migration import phases
+
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-DAG_ID = "migrate_database"
-ORDER = [
-    "check_extensions",
-    "check_versions",
-    "stop_apps",
-    "drain_source",
-    "pause_source_jobs",
-    "dump_roles",
-    "dump_data",
-    "pre_restore",
-    "load",
-    "post_restore",
-    "analyze",
-    "apply_privileges",
-    "apply_settings",
-    "verify",
-    "switch_apps",
-]
-BRANCHES = {"cutover", "release_source"}
-SETUP_TEARDOWN = {"pre_restore": "post_restore", "pause_source_jobs": "resume_source_jobs",
-                  "dump_roles": "remove_secrets"}
+DAG_ID = phases.DAG_ID
+ORDER = list(phases.ORDER)
+BRANCHES = set(phases.BRANCHES)
+SETUP_TEARDOWN = {t.setup: t.teardown for t in phases.TEARDOWNS}
 PARAMS = [
     "source_conn_id",
     "target_conn_id",

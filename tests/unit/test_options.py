@@ -8,7 +8,7 @@ import pytest
 from airflow.sdk import Param
 from airflow.sdk.exceptions import ParamValidationError
 
-from timescale_migration.constants import MAX_JOBS
+from timescale_migration.constants import MAX_JOBS, DumpFormat
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.options import MigrationOptions, migration_params
 
@@ -137,6 +137,13 @@ def test_from_params_minimal_mapping() -> None:
     assert (opts.jobs, opts.dump_format, opts.roles, opts.require_approval, opts.keep_dump) == (
         2, "parallel", True, True, False,
     )
+    assert opts.dump_format is DumpFormat.PARALLEL
+
+
+@pytest.mark.parametrize("dump_format", ["plain", "directory", "stream", "parallel"])
+def test_from_params_dump_format_is_the_enum(dump_format: str) -> None:
+    """The param's string becomes its DumpFormat member (operators compare members, never strings)."""
+    assert MigrationOptions.from_params(with_(dump_format=dump_format)).dump_format is DumpFormat(dump_format)
 
 
 def test_from_params_empty_strings_become_none() -> None:

@@ -11,11 +11,10 @@ import pytest
 
 from tests.support.fakes import span
 from tests.support.files import mode
-from timescale_migration import ledger, rehearsal, runs
+from timescale_migration import ledger, phases, rehearsal, runs
 from timescale_migration.constants import FLEET_DIR, REHEARSALS_DIR
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleetconfig import FleetConfig, RehearsalConfig
-from timescale_migration.operators.base import FAILURE_KEY, PHASE_KEY, PLAN_TASK_ID
 from timescale_migration.workdir import safe_name
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
@@ -40,10 +39,10 @@ class FakeTI:
               failures: dict[str, str] | None = None, stop_apps: Any = None) -> None:
         """Set what one child run left: phase spans, the plan, verify's result, failures, the gate's answer."""
         for task, value in (spans or {}).items():
-            self.xcoms[(run_id, task, PHASE_KEY)] = value
+            self.xcoms[(run_id, task, phases.PHASE_KEY)] = value
         for task, error in (failures or {}).items():
-            self.xcoms[(run_id, task, FAILURE_KEY)] = {"task_id": task, "error": error}
-        for task, value in ((PLAN_TASK_ID, plan), ("verify", verify), ("stop_apps", stop_apps)):
+            self.xcoms[(run_id, task, phases.FAILURE_KEY)] = {"task_id": task, "error": error}
+        for task, value in ((phases.PLAN_TASK, plan), (phases.VERIFY, verify), (phases.STOP_APPS, stop_apps)):
             if value is not None:
                 self.xcoms[(run_id, task, RETURN)] = value
 
@@ -330,7 +329,7 @@ def test_plan_rehearsal_conf(tmp_path: Path, endpoints: dict[str, str]) -> None:
     [planned] = runs.plan_rehearsal_runs(config, PARENT_RUN_ID)
     assert planned == {
         "name": "Shop", "source_conn_id": "src", "scratch_conn_id": "tgt", "scratch_database": "tsm_rehearsal_shop",
-        "run_id": runs.child_run_id("rehearsal", "Shop", PARENT_RUN_ID), "dump_format": "plain",
+        "run_id": runs.child_run_id("rehearsal", "Shop", PARENT_RUN_ID), "dump_format": "parallel",
         "conf": {"source_conn_id": "src", "target_conn_id": "tgt", "source_database": "shop_src",
                  "target_database": "tsm_rehearsal_shop", "work_dir": config.work_dir, "jobs": 3, "rehearsal": True},
     }
@@ -440,7 +439,8 @@ def test_record_rehearsal_runs_history_and_report(tmp_path: Path, endpoints: dic
     ]
     shop, metrics = rehearsal.read_history(config.work_dir)
     assert (shop.run_id, shop.child_run_id, shop.source) == (PARENT_RUN_ID, entries[0]["run_id"], "src")
-    assert (shop.scratch_database, shop.dump_format, shop.size_bytes) == ("tsm_rehearsal_shop", "plain", 3 * 1_048_576)
+    assert (shop.scratch_database, shop.dump_format, shop.size_bytes) == ("tsm_rehearsal_shop", "parallel",
+                                                                          3 * 1_048_576)
     assert list(shop.phases) == ["check_versions", "stop_apps", "dump_data", "load", "verify"]
     assert shop.error is None
     assert (metrics.verified, metrics.error, metrics.size_bytes) == (False, "load: ToolError: boom", None)

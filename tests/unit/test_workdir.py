@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.files import mode
+from timescale_migration import workdir
 from timescale_migration.constants import WORK_DIR_ENV
-from timescale_migration.workdir import base_dir, private_file, remove, run_dir, safe_name
+from timescale_migration.workdir import base_dir, private_file, remove, run_dir, safe_name, write_atomically
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
 
@@ -157,3 +158,37 @@ def test_remove_file_dir_and_missing(tmp_path: Path) -> None:
     remove(tmp_path / "never-existed")
     assert not file.exists()
     assert not folder.exists()
+
+
+# --- write_atomically -------------------------------------------------------------------------------------------------
+
+
+def test_write_atomically_replaces_privately(tmp_path: Path) -> None:
+    """The text lands whole in a 0600 file that replaces the old one; nothing is left beside it."""
+    path = tmp_path / "record.json"
+    path.write_text("old")
+    path.chmod(0o644)
+    assert write_atomically(path, "new ü") == path
+    assert path.read_text(encoding="utf-8") == "new ü"
+    assert mode(path) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+@pytest.mark.parametrize(("suffix", "partial"), [(None, "roles.partial"), (".tmp", "roles.tmp"),
+                                                  (".123.tmp", "roles.123.tmp")])
+def test_write_atomically_crash_leaves_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str | None,
+                                                partial: str) -> None:
+    """A crash before the rename leaves the old file whole, and the new text in the private partial file named
+    by the suffix (remove_secrets knows roles.partial)."""
+    path = tmp_path / "roles.sql"
+    path.write_text("old")
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError("crash")
+
+    monkeypatch.setattr(workdir.os, "replace", crash)
+    with pytest.raises(OSError, match="crash"):
+        write_atomically(path, "new", **({"suffix": suffix} if suffix else {}))
+    assert path.read_text() == "old"
+    assert (tmp_path / partial).read_text() == "new"
+    assert mode(tmp_path / partial) == 0o600

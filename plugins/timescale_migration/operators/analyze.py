@@ -1,4 +1,4 @@
-"""Phase 9: ANALYZE the target so the planner has statistics before applications return."""
+"""analyze: ANALYZE the target so the planner has statistics before applications return."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from timescale_migration.analyze import ParallelAnalyze
 from timescale_migration.clienttools import psql_command_argv
+from timescale_migration.constants import DumpFormat
 from timescale_migration.operators.base import MigrationOperator
 
 
@@ -18,20 +19,14 @@ class AnalyzeOperator(MigrationOperator):
     """
 
     default_retries = 2
-    _parallel: ParallelAnalyze | None = None
-
-    def on_kill(self) -> None:
-        """Kill psql, or cancel the parallel sessions' statements."""
-        super().on_kill()
-        if self._parallel is not None:
-            self._parallel.cancel()
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         _, target = self.endpoints(context)
-        if opts.dump_format == "plain" or opts.jobs <= 1:
+        if opts.dump_format is DumpFormat.PLAIN or opts.jobs <= 1:
             tools = self.plan(context).client_tools
             seconds = self.runner.run(psql_command_argv(tools, "ANALYZE;"), target.libpq_env())
             return {"seconds": round(seconds, 1), "sessions": 1}
-        self._parallel = ParallelAnalyze(target.connect, opts.jobs, self.log)
-        return self._parallel.run()
+        parallel = ParallelAnalyze(target.connect, opts.jobs, self.log)
+        self.stop_on_kill(parallel.cancel)  # cancels the sessions' statements
+        return parallel.run()

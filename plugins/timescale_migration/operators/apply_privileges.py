@@ -1,4 +1,4 @@
-"""Phase 10c: owners and privileges as on the source, re-applied to the loaded target before verify.
+"""apply_privileges: owners and privileges as on the source, re-applied to the loaded target before verify.
 
 The guide's `--no-owner --no-privileges` leave every object owned by the target's login with no GRANT. With the
 `privileges` param `as_source` (the default) owners, GRANTs on schemas, tables, columns, sequences, functions,

@@ -1,4 +1,4 @@
-"""Phase 10b: the source database's session defaults and comment, applied to the loaded target before verify.
+"""apply_settings: the source database's session defaults and comment, applied to the loaded target before verify.
 
 `ALTER DATABASE ... SET` and `ALTER ROLE ... IN DATABASE ... SET` of the source (what pg_dump of one database and
 pg_dumpall --roles-only leave out) and `COMMENT ON DATABASE`; what the check before the gate found the target

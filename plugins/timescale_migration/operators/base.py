@@ -10,18 +10,12 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
-from timescale_migration import workdir
+from timescale_migration import phases, workdir
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import fail_at_once
 from timescale_migration.options import MigrationOptions
 from timescale_migration.plan import MigrationPlan
 from timescale_migration.runner import ToolRunner
-
-PLAN_TASK_ID = "check_versions"
-PHASE_KEY = "phase"
-"""XCom key of {started, finished, seconds} that every phase operator pushes when it succeeds."""
-FAILURE_KEY = "failure"
-"""XCom key of {task_id, error} that `record_failure` pushes when a task of the run fails for good."""
 
 
 def record_failure(context: Any) -> None:
@@ -29,7 +23,7 @@ def record_failure(context: Any) -> None:
     ti = context["ti"]
     error = context.get("exception")
     message = f"{type(error).__name__}: {error}" if error is not None else "failed (no exception recorded)"
-    ti.xcom_push(key=FAILURE_KEY, value={"task_id": ti.task_id, "error": message[:2000]})
+    ti.xcom_push(key=phases.FAILURE_KEY, value={"task_id": ti.task_id, "error": message[:2000]})
 
 
 def failing_at_once(execute: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,8 +51,8 @@ class MigrationMixin:
         if callable(execute) and not getattr(execute, "__wrapped_fail_at_once__", False):
             cls.execute = failing_at_once(execute)  # type: ignore[attr-defined]
 
-    plan_task_id: str = PLAN_TASK_ID
     _runner: ToolRunner | None = None
+    _stops: list[Callable[[], None]] | None = None
     _phase_started: float | None = None
 
     def pre_execute(self, context: Any) -> None:
@@ -70,7 +64,7 @@ class MigrationMixin:
         if self._phase_started is None:
             return
         finished = time.time()
-        context["ti"].xcom_push(key=PHASE_KEY, value={
+        context["ti"].xcom_push(key=phases.PHASE_KEY, value={
             "started": round(self._phase_started, 3), "finished": round(finished, 3),
             "seconds": round(finished - self._phase_started, 2),
         })
@@ -89,9 +83,9 @@ class MigrationMixin:
 
     def plan(self, context: Any) -> MigrationPlan:
         """What check_versions found."""
-        data = context["ti"].xcom_pull(task_ids=self.plan_task_id)
+        data = context["ti"].xcom_pull(task_ids=phases.PLAN_TASK)
         if not data:
-            raise RuntimeError(f"no plan from {self.plan_task_id}: did it run in this dag run?")
+            raise RuntimeError(f"no plan from {phases.PLAN_TASK}: did it run in this dag run?")
         return MigrationPlan.from_xcom(data)
 
     def run_dir(self, context: Any, *, create: bool = True) -> Path:
@@ -106,10 +100,19 @@ class MigrationMixin:
             self._runner = ToolRunner(self.log)  # type: ignore[attr-defined]
         return self._runner
 
+    def stop_on_kill(self, stop: Callable[[], None]) -> None:
+        """Have on_kill call `stop` too: how a phase registers what else it runs (a parallel copy's kill, parallel
+        ANALYZE's cancel)."""
+        if self._stops is None:
+            self._stops = []
+        self._stops.append(stop)
+
     def on_kill(self) -> None:
-        """Kill the running client tool and its children."""
+        """Kill the running client tool and its children, then stop everything registered with stop_on_kill."""
         if self._runner is not None:
             self._runner.kill()
+        for stop in self._stops or ():
+            stop()
 
 
 class MigrationOperator(MigrationMixin, BaseOperator):

@@ -1,4 +1,4 @@
-"""Phase 1: every extension installed in the source database must be installable on the target."""
+"""check_extensions: every extension installed in the source database must be installable on the target."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Phase 2: versions and emptiness: target PostgreSQL >= source, client tools new enough, identical TimescaleDB.
+"""check_versions: target PostgreSQL >= source, client tools new enough, identical TimescaleDB, an empty target.
 
 Alignment of TimescaleDB on an empty target is the only change this phase may make, and only after every
 other check passed.
@@ -11,7 +11,7 @@ from typing import Any
 
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog, dbsettings, drain, findings, privileges, sql, timescale_features
+from timescale_migration import catalog, dbsettings, drain, findings, phases, privileges, sql, timescale_features
 from timescale_migration.clienttools import find_client_tools
 from timescale_migration.constants import BLOCK_RECORD_TABLE, TARGET_RESERVED_ROLES, TIMESCALEDB
 from timescale_migration.endpoints import Endpoint
@@ -77,7 +77,7 @@ class CheckVersionsOperator(MigrationOperator):
                 "(drop and recreate it, or set target_database); nothing was changed."
             )
         found = self._preflight(opts, source, target, tgt_info.user_name)
-        findings.refuse_if_blocking(found, "check_versions")
+        findings.refuse_if_blocking(found, phases.CHECK_VERSIONS)
         timescale = None
         aligned = None
         if TIMESCALEDB in src_ext:

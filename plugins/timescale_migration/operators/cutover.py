@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from timescale_migration import phases
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.operators.release_source import DRAIN_TASK
 
 
 class CutoverOperator(MigrationOperator):
@@ -13,7 +13,7 @@ class CutoverOperator(MigrationOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         source, target = self.endpoints(context)
-        blocked = bool((context["ti"].xcom_pull(task_ids=DRAIN_TASK) or {}).get("drained"))
+        blocked = bool((context["ti"].xcom_pull(task_ids=phases.DRAIN_SOURCE) or {}).get("drained"))
         self.log.info("cutover: applications use %s from now on", target.label)
         if blocked:
             self.log.info("%s stays blocked for applications; the release_source DAG reopens it", source.label)

@@ -1,4 +1,4 @@
-"""Phase 3b: after the approval, drain the source: block new sessions of application roles, wait for the
+"""drain_source: after the approval, drain the source: block new sessions of application roles, wait for the
 open ones (ending them if the run says so). What was revoked is recorded on the source server itself, in the same
 transaction, so that release_source (on any worker, after any number of runs) undoes it.
 """

@@ -1,4 +1,4 @@
-"""Phase 5: pg_dump of the source database into the run's private work directory.
+"""dump_data: pg_dump of the source database into the run's private work directory.
 
 `plain` writes the guide's dump.sql; `directory` writes dump.dir with `jobs` parallel, uncompressed; `stream`
 and `parallel` write nothing here (load pipes pg_dump straight into psql).
@@ -13,7 +13,7 @@ from typing import Any
 
 from timescale_migration import workdir
 from timescale_migration.clienttools import pg_dump_directory_argv, pg_dump_plain_argv
-from timescale_migration.constants import DUMP_DIR, DUMP_FILE
+from timescale_migration.constants import DumpFormat
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.operators.base import MigrationOperator
 
@@ -48,13 +48,13 @@ class DumpDataOperator(MigrationOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
-        if opts.dump_format in ("stream", "parallel"):
+        if opts.dump_format.streamed:
             self.log.info("dump_format=%s: no dump file; load pipes pg_dump into psql", opts.dump_format)
-            return {"format": opts.dump_format, "dump_file": None, "bytes": 0, "seconds": 0.0}
+            return {"format": opts.dump_format.value, "dump_file": None, "bytes": 0, "seconds": 0.0}
         plan = self.plan(context)
         source, _ = self.endpoints(context)
-        directory = opts.dump_format == "directory"
-        out = self.run_dir(context) / (DUMP_DIR if directory else DUMP_FILE)
+        directory = opts.dump_format is DumpFormat.DIRECTORY
+        out = self.run_dir(context) / opts.dump_format.dump_name
         partial = out.with_name(out.name + ".partial")
         workdir.remove(out)
         workdir.remove(partial)
@@ -72,4 +72,4 @@ class DumpDataOperator(MigrationOperator):
         partial.replace(out)
         size = size_of(out)
         self.log.info("dump written: %s (%.1f MB in %.1fs)", out, size / 1e6, seconds)
-        return {"format": opts.dump_format, "dump_file": str(out), "bytes": size, "seconds": round(seconds, 1)}
+        return {"format": opts.dump_format.value, "dump_file": str(out), "bytes": size, "seconds": round(seconds, 1)}

@@ -1,4 +1,4 @@
-"""Phase 4: pg_dumpall --roles-only, filtered for a target without superuser."""
+"""dump_roles: pg_dumpall --roles-only, filtered for a target without superuser."""
 
 from __future__ import annotations
 
@@ -37,9 +37,7 @@ class DumpRolesOperator(MigrationOperator):
             result = filter_roles(raw.read_text(encoding="utf-8"), reserved)
         finally:
             workdir.remove(raw)
-        partial = workdir.private_file(out.with_suffix(".partial"))
-        partial.write_text(result.text, encoding="utf-8")
-        partial.replace(out)
+        workdir.write_atomically(out, result.text)  # a crash leaves roles.partial, a secret file too
         for line in result.dropped:
             self.log.info("dropped %s", line)
         for line in result.changed:

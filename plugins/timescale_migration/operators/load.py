@@ -1,4 +1,4 @@
-"""Phase 7: load roles and data into the target, stopping at the first error.
+"""load: roles and data into the target, stopping at the first error.
 
 `plain`: the guide's `psql -f roles.sql -f dump.sql`. `directory`: roles with psql, then pg_restore — for a
 TimescaleDB source `_timescaledb_catalog` alone and serially first, then everything else with `jobs` in
@@ -27,12 +27,11 @@ import psycopg
 from timescale_migration import catalog, loadclaim, workdir
 from timescale_migration.clienttools import pg_dump_plain_argv, pg_restore_argv, psql_load_argv
 from timescale_migration.constants import (
-    DUMP_DIR,
-    DUMP_FILE,
     ROLES_FILE,
     SOURCE_FINGERPRINT_FILE,
     TID_RANGE_SCAN_MAJOR,
     TIMESCALEDB_CATALOG,
+    DumpFormat,
 )
 from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
@@ -132,9 +131,7 @@ class SourceSide:
             self.log.warning("the source's side of verification failed beside the load (%s); verify will take it",
                              err)
             return
-        partial = workdir.private_file(self.path.with_suffix(".partial"))
-        partial.write_text(json.dumps(side), encoding="utf-8")
-        partial.replace(self.path)
+        workdir.write_atomically(self.path, json.dumps(side))
         self.seconds = side["seconds"]
         self.log.info("source side of verification taken beside the load in %.1fs: %s", side["seconds"], self.path)
 
@@ -152,20 +149,13 @@ class LoadOperator(MigrationOperator):
 
     _parallel: ParallelCopy | None = None
 
-    def on_kill(self) -> None:
-        """Kill the running tool, and every pipeline of a parallel copy."""
-        super().on_kill()
-        if self._parallel is not None:
-            self._parallel.kill()
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
-        dump = run_dir / (DUMP_DIR if opts.dump_format == "directory" else DUMP_FILE)
-        streamed = opts.dump_format in ("stream", "parallel")
-        needed = ([] if streamed else [dump]) + ([run_dir / ROLES_FILE] if opts.roles else [])
+        dump = run_dir / opts.dump_format.dump_name
+        needed = ([] if opts.dump_format.streamed else [dump]) + ([run_dir / ROLES_FILE] if opts.roles else [])
         if missing := [str(path) for path in needed if not path.exists()]:
             raise MigrationError(
                 f"{' and '.join(missing)} not found on worker {socket.gethostname()}: dump_roles, dump_data and "
@@ -182,7 +172,7 @@ class LoadOperator(MigrationOperator):
         finally:
             beside.finish()
         stats = self._parallel.stats if self._parallel is not None else {}
-        return {"format": opts.dump_format, "seconds": round(seconds, 1), "source_side_seconds": beside.seconds,
+        return {"format": opts.dump_format.value, "seconds": round(seconds, 1), "source_side_seconds": beside.seconds,
                 **stats}
 
     def _load(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint, dump: Path,
@@ -208,18 +198,19 @@ class LoadOperator(MigrationOperator):
     def _run_tools(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint,
                    dump: Path, roles: Path) -> float:
         tools, env = plan.client_tools, target.libpq_env()
-        if opts.dump_format == "plain":
+        if opts.dump_format is DumpFormat.PLAIN:
             files = ([str(roles)] if roles.is_file() else []) + [str(dump)]
             return self.runner.run(psql_load_argv(tools, files), env, progress=read_progress(self.runner, dump))
         seconds = self.runner.run(psql_load_argv(tools, [str(roles)]), env) if roles.is_file() else 0.0
-        if opts.dump_format == "parallel":
+        if opts.dump_format is DumpFormat.PARALLEL:
             self._parallel = ParallelCopy(tools, source, target, dump.parent, opts.jobs, plan.timescaledb is not None,
                                           self.log, binary=plan.source["major"] == plan.target["major"],
                                           split=plan.source["major"] >= TID_RANGE_SCAN_MAJOR,
                                           client_encoding=plan.source["encoding"])
+            self.stop_on_kill(self._parallel.kill)
             return seconds + self._parallel.run()
         progress = copy_progress(target, plan.source.get("table_bytes", 0))
-        if opts.dump_format == "stream":
+        if opts.dump_format is DumpFormat.STREAM:
             return seconds + self.runner.run_pipeline(pg_dump_plain_argv(tools, None), source.libpq_env(),
                                                       psql_load_argv(tools, []), env, progress=progress)
         if plan.timescaledb is not None:

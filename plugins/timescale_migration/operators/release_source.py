@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import drain, ledger, workdir
+from timescale_migration import drain, ledger, phases, workdir
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV, BLOCK_RECORD_TABLE
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
-
-DRAIN_TASK = "drain_source"
 
 
 class ReleaseSourceOperator(MigrationOperator):
@@ -34,7 +32,7 @@ class ReleaseSourceOperator(MigrationOperator):
         records = drain.record_database()
         where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
         run = f"{context['ti'].dag_id}/{context['ti'].run_id}"
-        first = (context["ti"].xcom_pull(task_ids=DRAIN_TASK) or {}).get("blocked_by_run") \
+        first = (context["ti"].xcom_pull(task_ids=phases.DRAIN_SOURCE) or {}).get("blocked_by_run") \
             if self.forget_migration else None
         if first and first != run:
             self.log.warning("rolled back, but %s was already blocked before this run, by %s (record in %s): it "

@@ -1,4 +1,4 @@
-"""Phases 6 and 8: timescaledb_pre_restore() before the load, timescaledb_post_restore() after it.
+"""pre_restore and post_restore: timescaledb_pre_restore() before the load, timescaledb_post_restore() after it.
 
 Both are schema-qualified and run in sessions of their own, so the dump's `SET search_path = ''` cannot hide
 them (the trap of the documented single psql call). The DAG makes them setup and teardown of the load, so

@@ -1,4 +1,4 @@
-"""Phase 3: the downtime gate. A person approves after taking applications offline; Reject ends the run."""
+"""stop_apps: the downtime gate. A person approves after taking applications offline; Reject ends the run."""
 
 from __future__ import annotations
 

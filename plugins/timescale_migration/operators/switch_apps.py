@@ -7,12 +7,11 @@ from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
 
+from timescale_migration import phases
 from timescale_migration.operators.base import MigrationMixin
 
 SWITCH = "Applications now use the target"
 ROLL_BACK = "Roll back: give the source back to the applications"
-CUTOVER_TASK = "cutover"
-RELEASE_TASK = "release_source"
 
 
 def switch_body(summary: dict[str, Any] | None, target_label: str) -> str:
@@ -38,17 +37,17 @@ class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("subject", "Switch the applications to the target")
         kwargs.setdefault("options", [SWITCH, ROLL_BACK])
-        kwargs.setdefault("options_mapping", {SWITCH: CUTOVER_TASK, ROLL_BACK: RELEASE_TASK})
+        kwargs.setdefault("options_mapping", {SWITCH: phases.CUTOVER, ROLL_BACK: phases.RELEASE_SOURCE})
         super().__init__(**kwargs)
 
     def execute(self, context: Any) -> Any:
         opts = self.migration_options(context)
         _, target = self.endpoints(context)
-        self.body = switch_body(context["ti"].xcom_pull(task_ids="verify"), target.label)
+        self.body = switch_body(context["ti"].xcom_pull(task_ids=phases.VERIFY), target.label)
         if opts.rehearsal:
             self.log.info("rehearsal: no applications to switch; cutover and release_source are skipped")
             return self.do_branch(context, None)
         if not opts.require_approval:
             self.log.info("require_approval is false: switching to the target without a person")
-            return self.do_branch(context, [CUTOVER_TASK])
+            return self.do_branch(context, [phases.CUTOVER])
         return super().execute(context)

@@ -1,4 +1,4 @@
-"""Phase 10: prove the target holds what the source held; the run fails on any difference.
+"""verify: prove the target holds what the source held; the run fails on any difference.
 
 Data (row count and content checksum of every relation, sequences, large objects), structure (the inventory)
 and, for TimescaleDB, the target's state after post_restore. The report is written as verification.json and
@@ -16,6 +16,7 @@ from timescale_migration import (
     fingerprint,
     inventory,
     ledger,
+    phases,
     privileges,
     report,
     timescale_features,
@@ -70,7 +71,7 @@ class VerifyOperator(MigrationOperator):
             target_inv = inventory.take(conn)
             state = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
         target_seconds = time.monotonic() - started
-        roles = (context["ti"].xcom_pull(task_ids="dump_roles") or {}).get("roles") if opts.roles else None
+        roles = (context["ti"].xcom_pull(task_ids=phases.DUMP_ROLES) or {}).get("roles") if opts.roles else None
         result = VerifyReport()
         result.checks += compare_data(source_fp, target_fp)
         source_inv, target_inv = self._privileges_as_compared(opts, plan, source_side["inventory"], target_inv)
@@ -165,8 +166,9 @@ class VerifyOperator(MigrationOperator):
 
     def _timings(self, context: Any, source_seconds: float, target_seconds: float) -> dict[str, float]:
         ti = context["ti"]
-        phases = {task: (ti.xcom_pull(task_ids=task) or {}).get("seconds") for task in ("dump_data", "load", "analyze")}
-        timings = {f"{task} seconds": float(s) for task, s in phases.items() if s is not None}
+        timed = (phases.DUMP_DATA, phases.LOAD, phases.ANALYZE)
+        seconds = {task: (ti.xcom_pull(task_ids=task) or {}).get("seconds") for task in timed}
+        timings = {f"{task} seconds": float(s) for task, s in seconds.items() if s is not None}
         timings["verify: source side seconds (beside the load)"] = round(source_seconds, 2)
         timings["verify: target side seconds"] = round(target_seconds, 2)
         return timings

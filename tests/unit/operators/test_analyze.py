@@ -53,9 +53,33 @@ def test_analyze_parallel_unless_plain_or_one_job(tmp_path: Path, make_context, 
         def run(self) -> dict[str, object]:
             return {"relations": 3, "sessions": made[-1], "seconds": 0.1}
 
+        def cancel(self) -> None:
+            pass
+
     monkeypatch.setattr(analyze_operator, "ParallelAnalyze", Recorder)
     context = make_context(make_plan(tools), dump_format=dump_format, jobs=jobs)
     result = AnalyzeOperator(task_id="analyze").execute(context)
     assert made == ([jobs] if parallel else [])
     assert record.exists() is not parallel
     assert result["sessions"] == (jobs if parallel else 1)
+
+
+def test_on_kill_cancels_parallel_analyze(tmp_path: Path, make_context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """on_kill while the sessions analyze (the base operator's one on_kill) cancels their statements."""
+    operator = AnalyzeOperator(task_id="analyze")
+    cancelled: list[bool] = []
+
+    class Killed:
+        def __init__(self, connect: object, jobs: int, log: object) -> None:
+            pass
+
+        def run(self) -> dict[str, object]:
+            operator.on_kill()
+            return {"relations": 0, "sessions": 2, "seconds": 0.0}
+
+        def cancel(self) -> None:
+            cancelled.append(True)
+
+    monkeypatch.setattr(analyze_operator, "ParallelAnalyze", Killed)
+    operator.execute(make_context(make_plan(write_tools(tmp_path / "bin")), dump_format="parallel", jobs=2))
+    assert cancelled == [True]

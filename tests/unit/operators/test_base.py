@@ -11,7 +11,7 @@ from tests.unit.operators.conftest import make_plan
 from timescale_migration import operators
 from timescale_migration.clienttools import ClientTools
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.operators.base import MigrationMixin, MigrationOperator
 from timescale_migration.runner import ToolRunner
 
 pytestmark = pytest.mark.unit
@@ -74,6 +74,30 @@ def test_on_kill_kills_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     _ = operator.runner
     operator.on_kill()
     assert killed == [True]
+
+
+def test_on_kill_stops_what_was_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """on_kill() kills the runner first, then calls every stop registered with stop_on_kill, in order; another
+    instance of the operator keeps its own list."""
+    operator = Probe(task_id="p")
+    calls: list[str] = []
+    monkeypatch.setattr(ToolRunner, "kill", lambda self, grace=5.0: calls.append("runner"))
+    _ = operator.runner
+    operator.stop_on_kill(lambda: calls.append("copy"))
+    operator.stop_on_kill(lambda: calls.append("sessions"))
+    operator.on_kill()
+    assert calls == ["runner", "copy", "sessions"]
+    calls.clear()
+    Probe(task_id="q").on_kill()
+    assert calls == []
+
+
+def test_only_the_base_defines_on_kill() -> None:
+    """One on_kill for every phase: no operator of the package overrides it (they register with stop_on_kill)."""
+    overriding = {cls.__name__ for name in operators.__all__ for cls in getattr(operators, name).__mro__
+                  if cls.__module__.startswith("timescale_migration.") and cls is not MigrationMixin
+                  and "on_kill" in vars(cls)}
+    assert overriding == set()
 
 
 RETRYING = [

@@ -62,6 +62,15 @@ def test_execute_writes_private_dump(tmp_path: Path, make_context, work_dir: Pat
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
     assert result["bytes"] == dump.stat().st_size
     assert sorted(p.name for p in dump.parent.iterdir()) == ["dump.sql"]
+    assert type(result["format"]) is str and result["format"] == "plain"
+
+
+@pytest.mark.parametrize("dump_format", ["stream", "parallel"])
+def test_execute_streamed_formats_write_nothing(make_context, dump_format: str) -> None:
+    """stream and parallel: no pg_dump here (load reads the source itself); the XCom says so in plain strings."""
+    result = DumpDataOperator(task_id="dump_data").execute(make_context(None, dump_format=dump_format))
+    assert result == {"format": dump_format, "dump_file": None, "bytes": 0, "seconds": 0.0}
+    assert type(result["format"]) is str
 
 
 def test_execute_password_not_in_argv(tmp_path: Path, make_context) -> None:

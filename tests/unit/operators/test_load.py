@@ -156,6 +156,7 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db
     assert "ENV PGDATABASE=tsdb" in lines
     assert f"ENV PGPASSWORD={TARGET_PASSWORD}" in lines
     assert result["format"] == "plain" and result["seconds"] >= 0
+    assert type(result["format"]) is str  # XCom holds the param's string, not the enum
     assert target_db["asked"][:3] == [("target", "advisory_lock_target"), ("target", "user_objects"),
                                       ("target", "load_claim_present")]
     assert opened == [("target", None)]

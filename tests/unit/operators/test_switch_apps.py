@@ -13,13 +13,12 @@ from tests.unit.operators.conftest import FakeTI
 from timescale_migration.operators.cutover import CutoverOperator
 from timescale_migration.operators.release_source import ReleaseSourceOperator
 from timescale_migration.operators.switch_apps import (
-    CUTOVER_TASK,
-    RELEASE_TASK,
     ROLL_BACK,
     SWITCH,
     SwitchAppsOperator,
     switch_body,
 )
+from timescale_migration.phases import CUTOVER, RELEASE_SOURCE
 
 pytestmark = pytest.mark.unit
 
@@ -56,7 +55,7 @@ def test_operator_options_map_to_tasks() -> None:
     operator = SwitchAppsOperator(task_id="switch_apps")
     assert operator.subject == "Switch the applications to the target"
     assert list(operator.options) == [SWITCH, ROLL_BACK]
-    assert operator.options_mapping == {SWITCH: CUTOVER_TASK, ROLL_BACK: RELEASE_TASK}
+    assert operator.options_mapping == {SWITCH: CUTOVER, ROLL_BACK: RELEASE_SOURCE}
 
 
 @dataclass
@@ -76,14 +75,14 @@ def test_operator_without_approval_branches_to_cutover(make_context, opened) -> 
     """require_approval=false follows cutover and skips release_source, with the body written."""
     with DAG(dag_id="switch_test", schedule=None):
         switch = SwitchAppsOperator(task_id="switch_apps")
-        switch >> [CutoverOperator(task_id=CUTOVER_TASK), ReleaseSourceOperator(task_id=RELEASE_TASK)]
+        switch >> [CutoverOperator(task_id=CUTOVER), ReleaseSourceOperator(task_id=RELEASE_SOURCE)]
     context = make_context(require_approval=False)
     ti = BranchTI(xcoms={"verify": SUMMARY}, task=switch)
     context["ti"] = ti
     with pytest.raises(DownstreamTasksSkipped) as skipped:
         switch.execute(context)
-    assert skipped.value.tasks == [(RELEASE_TASK, -1)]
-    assert list(ti.pushed.values()) == [{"followed": [CUTOVER_TASK]}]
+    assert skipped.value.tasks == [(RELEASE_SOURCE, -1)]
+    assert list(ti.pushed.values()) == [{"followed": [CUTOVER]}]
     assert switch.body.startswith("Verification passed: **12 relations, 1,234,567 rows")
     assert "target.example:5432/tsdb" in switch.body
     assert opened == []

@@ -1,0 +1,110 @@
+"""The phase registry (timescale_migration/phases.py) against itself and against the migrate_database DAG: its
+tasks, every edge, its setups and teardowns, its docstring's list, and where each task's code lives."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+from timescale_migration import phases
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+OPERATOR_MODULE = {phases.PRE_RESTORE: "restore_mode", phases.POST_RESTORE: "restore_mode",
+                   phases.PAUSE_SOURCE_JOBS: "source_jobs", phases.RESUME_SOURCE_JOBS: "source_jobs"}
+"""The tasks whose operator module is not named after the task id (phases.py's docstring says so)."""
+
+
+@pytest.fixture(scope="module")
+def dag():
+    """The migrate_database DAG, parsed the way the DAG processor does."""
+    bag = DagBag(dag_folder=str(REPO / "dags" / "migrate_database.py"))
+    assert bag.import_errors == {}
+    return bag.dags[phases.DAG_ID]
+
+
+def test_task_ids_are_unique_and_complete() -> None:
+    """Every name appears once in TASKS, and each part of the registry names only tasks of it."""
+    assert len(set(phases.TASKS)) == len(phases.TASKS) == 19
+    named = {*phases.ORDER, *phases.PREFLIGHT, *phases.GATES, *phases.DOWNTIME, *phases.BRANCHES, phases.PLAN_TASK,
+             *phases.WORK_CHAIN}
+    for t in phases.TEARDOWNS:
+        named |= {t.setup, t.teardown, t.after} | ({t.before} if t.before else set())
+    assert named <= set(phases.TASKS)
+
+
+def test_order_and_its_parts() -> None:
+    """The checks come first and hold the plan; the downtime lies between the two gates; the branches follow the
+    second gate."""
+    assert phases.ORDER[:2] == phases.PREFLIGHT
+    assert phases.PLAN_TASK in phases.PREFLIGHT
+    assert phases.ORDER[2] == phases.GATES[0]
+    assert phases.ORDER[-1] == phases.GATES[-1]
+    assert phases.ORDER[3:-1] == phases.DOWNTIME
+    assert phases.DOWNTIME[0] == phases.DRAIN_SOURCE
+    assert phases.DOWNTIME[-1] == phases.VERIFY
+    assert tuple(t for t in phases.ORDER if t != phases.POST_RESTORE) == phases.WORK_CHAIN
+
+
+def test_teardowns_follow_their_setups() -> None:
+    """Each setup runs before the work its teardown waits for; a teardown in ORDER stands between after and
+    before."""
+    for t in phases.TEARDOWNS:
+        assert phases.ORDER.index(t.setup) < phases.ORDER.index(t.after), t
+        if t.teardown in phases.ORDER:
+            assert phases.ORDER.index(t.after) < phases.ORDER.index(t.teardown) < phases.ORDER.index(t.before)
+
+
+def test_dag_has_exactly_the_registry_tasks(dag) -> None:
+    """The DAG's tasks are the registry's, no more, no fewer."""
+    assert sorted(dag.task_ids) == sorted(phases.TASKS)
+
+
+def test_dag_edges_are_the_registry_edges(dag) -> None:
+    """Every edge of the DAG, and only those: the work chain, the branches of switch_apps, and each teardown's
+    edges from its setup and its work (and to the task that waits for it)."""
+    edges = {(task.task_id, down) for task in dag.tasks for down in task.downstream_task_ids}
+    assert edges == phases.edges()
+
+
+def test_dag_setups_and_teardowns_are_the_registry_pairs(dag) -> None:
+    """The registry's setups and teardowns are the only ones; teardowns run once their setup succeeded, whatever
+    else happened; every other task needs all its upstream tasks to succeed."""
+    setups = {t.setup for t in phases.TEARDOWNS}
+    teardowns = {t.teardown for t in phases.TEARDOWNS}
+    assert {t.task_id for t in dag.tasks if t.is_setup} == setups
+    assert {t.task_id for t in dag.tasks if t.is_teardown} == teardowns
+    for task in dag.tasks:
+        expected = "all_done_setup_success" if task.task_id in teardowns else "all_success"
+        assert task.trigger_rule == expected, task.task_id
+
+
+def test_a_failed_load_fails_the_run(dag) -> None:
+    """analyze waits for load itself, not only for load's teardown: a failed load is not hidden by a successful
+    post_restore (Airflow ignores teardowns when it decides a run's state)."""
+    assert {phases.LOAD, phases.POST_RESTORE} <= dag.get_task(phases.ANALYZE).upstream_task_ids
+
+
+def test_dag_docstring_lists_the_order(dag) -> None:
+    """The DAG's documentation lists the phases, one a line, in the registry's order, without numbers."""
+    listed = re.findall(r"^- `(\w+)` — ", dag.doc_md, flags=re.MULTILINE)
+    assert listed == list(phases.ORDER)
+    assert not re.search(r"^\d+\. ", dag.doc_md, flags=re.MULTILINE)
+
+
+def test_each_task_id_names_its_operator_module(dag) -> None:
+    """A newcomer finds a task's code from its id: operators/<task id>.py, or the module named in phases.py."""
+    for task in dag.tasks:
+        module = OPERATOR_MODULE.get(task.task_id, task.task_id)
+        assert type(task).__module__ == f"timescale_migration.operators.{module}", task.task_id
+
+
+def test_operator_docstrings_carry_no_phase_numbers() -> None:
+    """The order lives in the registry alone: no "Phase 7:" in the operators' documentation."""
+    numbered = [path.name for path in (REPO / "plugins" / "timescale_migration" / "operators").glob("*.py")
+                if re.search(r"\bPhases? \d", path.read_text(encoding="utf-8"))]
+    assert numbered == []
