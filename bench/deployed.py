@@ -37,15 +37,16 @@ from scripts.local_airflow import (  # noqa: E402
 from tests.support.airflow import dags_test, migrate_metadata_db  # noqa: E402
 from tests.support.rest import AirflowAPI  # noqa: E402
 from tests.support.servers import servers_from_env, start_servers  # noqa: E402
-from timescale_migration.constants import DOWNTIME_TASKS  # noqa: E402
+from timescale_migration.operators.switch_apps import ROLL_BACK  # noqa: E402
+from timescale_migration.phases import DOWNTIME as DOWNTIME_TASKS  # noqa: E402
 
 DAG = "migrate_database"
-TUNING = {
-    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
-    "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-    "AIRFLOW__SCHEDULER__MAX_DAGRUNS_PER_LOOP_TO_SCHEDULE": "20",
+UNTUNED = {
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "1",
+    "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
 }
-"""Settings tried against the gaps between downtime tasks (see docs/benchmarks.md)."""
+"""--untuned: Airflow's default idle sleep and the heartbeat `make airflow` had before; the tuned settings are
+scripts/local_airflow.py's own (idle sleep 0.2 s, heartbeat 1 s; see docs/benchmarks.md)."""
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -85,7 +86,7 @@ def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned:
         create_metadata_database(servers.pg15, f"airflow_bench_{suffix}")
         distributed = Distributed(metadata_url(servers.pg15, f"airflow_bench_{suffix}"), free_port(),
                                   worker_log_ports=(free_port(), free_port()))
-    extra = {"TSM_PG_BIN_DIR": servers.bin_dir, "TSM_WORK_DIR": str(home / "work"), **(TUNING if tuned else {})}
+    extra = {"TSM_PG_BIN_DIR": servers.bin_dir, "TSM_WORK_DIR": str(home / "work"), **({} if tuned else UNTUNED)}
     airflow = LocalAirflow(home, free_port(), extra, log_ports=(free_port(), free_port()), distributed=distributed)
     airflow.prepare({"bench_source": servers.tsdb_source.conn_dict(source_db),
                      "bench_target": servers.tsdb_target.conn_dict(target_db)}, None)
@@ -103,7 +104,7 @@ def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned:
         tis = api.get(f"/dags/{DAG}/dagRuns/{run_id}/taskInstances", limit=100)["task_instances"]
         verified = api.xcom(DAG, run_id, "verify") or {}
         time.sleep(6)
-        api.answer(DAG, run_id, "switch_apps", "Roll back")
+        api.answer(DAG, run_id, "switch_apps", ROLL_BACK)
         api.wait_for_run(DAG, run_id, timeout=600)
         figures = downtime_figures(tis, answered, asked)
         figures["verified"] = bool(verified.get("ok"))
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=2000)
     parser.add_argument("--executors", default="local,celery")
-    parser.add_argument("--untuned", action="store_true", help="without the scheduler settings of TUNING")
+    parser.add_argument("--untuned", action="store_true", help="with the scheduler settings of UNTUNED")
     parser.add_argument("--work-dir", default=os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench"))
     args = parser.parse_args(argv)
     start_servers()
@@ -163,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {'yes' if r['verified'] else 'NO'} | {r['downtime_s']} | {r['task_seconds']} | "
               f"{len(r['gaps'])} | {r['mean_gap_s']} | {r['max_gap_s']} |")
     out = RESULTS_DIR / f"{dt.date.today().isoformat()}-{args.size_mb}mb-deployed.json"
-    out.write_text(json.dumps({"size_mb": args.size_mb, "tuning": {} if args.untuned else TUNING,
+    out = out.with_name(out.stem + ("-untuned" if args.untuned else "") + out.suffix)
+    out.write_text(json.dumps({"size_mb": args.size_mb, "settings": UNTUNED if args.untuned else "local_airflow's",
                                "results": results}, indent=2, default=str))
     print(f"\nwritten: {out}")
     return 0
