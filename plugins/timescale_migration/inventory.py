@@ -32,12 +32,12 @@ TIMESCALE_SECTIONS = {
 def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Every section of the inventory of the connected database."""
     catalog.run(conn, sql.query("verify_session"))
-    result = {section: _section(conn, query) for section, query in SECTIONS.items()}
+    result = {name: section(conn, query) for name, query in SECTIONS.items()}
     result[dbsettings.SECTION] = dbsettings.read(conn).inventory()
     result[privileges.SECTION] = privileges.inventory(conn)
     if "timescaledb" in catalog.installed_extensions(conn):
-        for section, query in TIMESCALE_SECTIONS.items():
-            result[f"timescaledb {section}"] = _section(conn, query)
+        for name, query in TIMESCALE_SECTIONS.items():
+            result[f"timescaledb {name}"] = section(conn, query)
     return result
 
 
@@ -56,5 +56,6 @@ def wait_for_scheduler(conn: psycopg.Connection, seconds: float) -> dict[str, An
     return state
 
 
-def _section(conn: psycopg.Connection, name: str) -> dict[str, str]:
+def section(conn: psycopg.Connection, name: str) -> dict[str, str]:
+    """One section: name -> detail of each row include/sql/<name>.sql lists (in verify_session's settings)."""
     return {row["name"]: row["detail"] or "" for row in catalog.rows(conn, name)}

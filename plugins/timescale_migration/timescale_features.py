@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog, sql, workdir
+from timescale_migration import catalog, inventory, sql, workdir
 from timescale_migration.exceptions import VersionCheckError
 
 APACHE = "apache"
@@ -99,7 +99,7 @@ def refuse_all_null_batches(found: list[dict[str, Any]], source_version: str, ta
 def jobs_section(conn: psycopg.Connection) -> dict[str, str]:
     """The user jobs as the inventory shows them (every setting), in verification's pinned session settings."""
     catalog.run(conn, sql.query("verify_session"))
-    return {row["name"]: row["detail"] or "" for row in catalog.rows(conn, "timescaledb_jobs")}
+    return inventory.section(conn, "timescaledb_jobs")
 
 
 def alter_jobs(conn: psycopg.Connection, schema: str, ids: list[int], *, scheduled: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from timescale_migration import (
@@ -31,8 +32,10 @@ from timescale_migration.constants import (
     SOURCE_FINGERPRINT_FILE,
     TARGET_RESERVED_ROLES,
 )
+from timescale_migration.endpoints import Endpoint
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.plan import MigrationPlan
 from timescale_migration.source_side import take_source_side
 from timescale_migration.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.verify import (
@@ -79,7 +82,7 @@ class VerifyOperator(MigrationOperator):
                                            expected=findings.expected_differences(findings.collect(context["ti"])))
         if state is not None:
             result.checks += check_timescale_state(state)
-            result.checks += self._jobs_as_before_the_pause(context, result)
+            result.checks += self._jobs_as_before_the_pause(run_dir, plan, target, result)
         result.timings = self._timings(context, source_side["seconds"], target_seconds)
         json_path, html_path = report.write(result, run_dir, {
             "source": source.label, "target": target.label, "run": context["ti"].run_id,
@@ -137,18 +140,18 @@ class VerifyOperator(MigrationOperator):
         })
         self.log.info("ledger record %s written; asset event for %s emitted", path, asset.uri)
 
-    def _jobs_as_before_the_pause(self, context: Any, result: VerifyReport) -> list[Check]:
+    def _jobs_as_before_the_pause(self, run_dir: Path, plan: MigrationPlan, target: Endpoint, result: VerifyReport
+                                  ) -> list[Check]:
         """On a target proven identical, schedule again the jobs the run paused on the source (the dump carried
         the pause), then compare every job with the source's jobs as they were before the pause."""
-        record = PauseRecord.read(self.run_dir(context) / PAUSE_RECORD)
+        record = PauseRecord.read(run_dir / PAUSE_RECORD)
         if record is None:
             return []
         if result.differences:
             self.log.warning("the %d job(s) paused on the source stay paused on the target: verification found "
                              "differences", len(record.paused))
             return []
-        ts = self.plan(context).timescaledb
-        _, target = self.endpoints(context)
+        ts = plan.timescaledb
         with target.connect() as conn:
             if record.paused and ts is not None:
                 timescale_features.alter_jobs(conn, ts.target_schema, record.paused, scheduled=True)

@@ -175,6 +175,12 @@ def test_a_lost_connection_is_retried(jobs: dict[str, Any], context: dict[str, A
         pause(context)
 
 
+def jobs_as_before_the_pause(context: dict[str, Any], result: VerifyReport) -> list[Check]:
+    """verify's last step, with the run directory, plan and target it has at that point."""
+    op = VerifyOperator(task_id="verify")
+    return op._jobs_as_before_the_pause(op.run_dir(context), op.plan(context), op.endpoints(context)[1], result)
+
+
 def test_verify_schedules_the_paused_jobs_again_on_a_proven_target(jobs: dict[str, Any], context: dict[str, Any]
                                                                    ) -> None:
     """On a target without differences verify schedules again, on the target, exactly the jobs the run paused
@@ -182,7 +188,7 @@ def test_verify_schedules_the_paused_jobs_again_on_a_proven_target(jobs: dict[st
     pause(context)
     jobs["altered"].clear()
     jobs["sides"].clear()
-    checks = VerifyOperator(task_id="verify")._jobs_as_before_the_pause(context, VerifyReport())
+    checks = jobs_as_before_the_pause(context, VerifyReport())
     assert jobs["sides"] == ["target", "target"]
     assert jobs["altered"] == [(ALTER.replace('"ts src"', '"public"'), {"id": 1000, "scheduled": True}),
                                (ALTER.replace('"ts src"', '"public"'), {"id": 1002, "scheduled": True})]
@@ -194,7 +200,7 @@ def test_verify_fails_a_job_that_differs_from_before_the_pause(jobs: dict[str, A
     """A job whose settings on the target differ from the source's before the pause is a difference."""
     pause(context)
     jobs["jobs"][2]["config"] = '{"changed": true}'
-    checks = VerifyOperator(task_id="verify")._jobs_as_before_the_pause(context, VerifyReport())
+    checks = jobs_as_before_the_pause(context, VerifyReport())
     [bad] = [c for c in checks if not c.ok]
     assert bad.name == "job 1002 public.custom_job on -" and "changed" in bad.problem
 
@@ -205,5 +211,5 @@ def test_verify_leaves_the_target_paused_when_it_found_differences(jobs: dict[st
     pause(context)
     jobs["altered"].clear()
     failed = VerifyReport([Check("data", "public.t", 1, 2, False, "rows differ")])
-    assert VerifyOperator(task_id="verify")._jobs_as_before_the_pause(context, failed) == []
+    assert jobs_as_before_the_pause(context, failed) == []
     assert jobs["altered"] == []
