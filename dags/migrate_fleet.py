@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, Param, task
 
-from timescale_migration.fleetconfig import FleetConfig, pool_name
-from timescale_migration.runs import (
+from timescale_migration.fleet.childruns import (
     create_fleet_targets,
     plan_fleet_runs,
     summarize_fleet_runs,
@@ -27,6 +26,7 @@ from timescale_migration.runs import (
     trigger_children,
     trigger_kwargs,
 )
+from timescale_migration.fleet.fleetconfig import FleetConfig, pool_name
 
 CONFIG = FleetConfig.load()
 

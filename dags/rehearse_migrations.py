@@ -21,8 +21,7 @@ from datetime import datetime
 
 from airflow.sdk import DAG, task
 
-from timescale_migration.fleetconfig import RehearsalConfig
-from timescale_migration.runs import (
+from timescale_migration.fleet.childruns import (
     create_scratch,
     drop_scratch,
     plan_rehearsal_runs,
@@ -30,6 +29,7 @@ from timescale_migration.runs import (
     trigger_children,
     trigger_of,
 )
+from timescale_migration.fleet.fleetconfig import RehearsalConfig
 
 CONFIG = RehearsalConfig.load()
 

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
 
 from tests.support.servers import Servers, servers_from_env  # noqa: E402
-from timescale_migration.fleetconfig import FleetConfig, pools_json  # noqa: E402
+from timescale_migration.fleet.fleetconfig import FleetConfig, pools_json  # noqa: E402
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")

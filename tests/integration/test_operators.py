@@ -13,10 +13,9 @@ import pytest
 from psycopg import sql
 
 from tests.support.servers import REPO
-from timescale_migration import ledger, parallel
 from timescale_migration import phases as registry
-from timescale_migration.assets import target_asset, targets_alias
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
+from timescale_migration.copy import parallel
 from timescale_migration.exceptions import (
     ClientToolsError,
     ConnectionConfigError,
@@ -24,6 +23,8 @@ from timescale_migration.exceptions import (
     TargetNotEmptyError,
     VerificationError,
 )
+from timescale_migration.fleet import ledger
+from timescale_migration.fleet.assets import target_asset, targets_alias
 from timescale_migration.operators import (
     AnalyzeOperator,
     ApplyPrivilegesOperator,

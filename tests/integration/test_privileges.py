@@ -11,7 +11,7 @@ from psycopg import sql
 
 from tests.integration.test_operators import SAMPLES, phases, run_until
 from tests.support.servers import Server
-from timescale_migration import catalog
+from timescale_migration.db import catalog
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators import StopAppsOperator, VerifyOperator
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_operators import SAMPLES, phases
-from timescale_migration import catalog, parallel
+from timescale_migration.copy import parallel
+from timescale_migration.db import catalog
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators import VerifyOperator
 

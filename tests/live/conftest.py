@@ -23,7 +23,7 @@ from scripts.local_airflow import (
 )
 from tests.support.rest import AirflowAPI
 from tests.support.servers import REPO, Servers
-from timescale_migration.fleetconfig import FleetConfig
+from timescale_migration.fleet.fleetconfig import FleetConfig
 
 SAMPLES = REPO / "include" / "samples"
 

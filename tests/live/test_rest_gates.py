@@ -7,8 +7,8 @@ from psycopg import sql
 
 from tests.live.conftest import LiveAirflow
 from tests.support.servers import Servers
-from timescale_migration import ledger
-from timescale_migration.assets import target_asset
+from timescale_migration.fleet import ledger
+from timescale_migration.fleet.assets import target_asset
 from timescale_migration.operators.switch_apps import SWITCH
 
 pytestmark = pytest.mark.live

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration.analyze import ParallelAnalyze
-from timescale_migration.clienttools import psql_command_argv
 from timescale_migration.constants import DumpFormat
+from timescale_migration.db.analyze import ParallelAnalyze
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.tools.clienttools import psql_command_argv
 
 
 class AnalyzeOperator(MigrationOperator):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import findings, privileges
+from timescale_migration.checks import findings
 from timescale_migration.constants import TARGET_RESERVED_ROLES
+from timescale_migration.db import privileges
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import dbsettings, findings
+from timescale_migration.checks import findings
+from timescale_migration.db import dbsettings
 from timescale_migration.operators.base import MigrationOperator
 
 

@@ -11,11 +11,11 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from timescale_migration import phases, workdir
-from timescale_migration.endpoints import Endpoint
+from timescale_migration.checks.plan import MigrationPlan
+from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import fail_at_once
 from timescale_migration.options import MigrationOptions
-from timescale_migration.plan import MigrationPlan
-from timescale_migration.runner import ToolRunner
+from timescale_migration.tools.runner import ToolRunner
 
 
 def record_failure(context: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import catalog
+from timescale_migration.db import catalog
 from timescale_migration.exceptions import ExtensionCheckError
 from timescale_migration.operators.base import MigrationOperator
 

@@ -11,14 +11,16 @@ from typing import Any
 
 from psycopg import sql as pgsql
 
-from timescale_migration import catalog, dbsettings, drain, findings, phases, privileges, sql, timescale_features
-from timescale_migration.clienttools import find_client_tools
+from timescale_migration import phases
+from timescale_migration.checks import findings
+from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
 from timescale_migration.constants import BLOCK_RECORD_TABLE, TARGET_RESERVED_ROLES, TIMESCALEDB
-from timescale_migration.endpoints import Endpoint
+from timescale_migration.db import catalog, dbsettings, drain, privileges, sqlfiles, timescale_features
+from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, VersionCheckError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.options import MigrationOptions
-from timescale_migration.plan import MigrationPlan, TimescaleInfo
+from timescale_migration.tools.clienttools import find_client_tools
 
 DUMP_SIZE_MARGIN = 1.2
 """A plain dump is about as large as the table data (no indexes); 20% more covers text that grows."""
@@ -167,8 +169,8 @@ class CheckVersionsOperator(MigrationOperator):
         if replace:
             self.log.warning("dropping TimescaleDB from the empty target to install %s", version)
             with target.connect() as conn:
-                catalog.run(conn, sql.compose("drop_extension", extension=TIMESCALEDB))
+                catalog.run(conn, sqlfiles.compose("drop_extension", extension=TIMESCALEDB))
         self.log.info("creating extension timescaledb version %s on the target", version)
         with target.connect() as conn:
-            catalog.run(conn, sql.compose("create_extension_version", extension=TIMESCALEDB,
+            catalog.run(conn, sqlfiles.compose("create_extension_version", extension=TIMESCALEDB,
                                           version=pgsql.Literal(version)))

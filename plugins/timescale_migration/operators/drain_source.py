@@ -9,8 +9,8 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import drain
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV, BLOCK_RECORD_TABLE
+from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from timescale_migration import workdir
-from timescale_migration.clienttools import pg_dump_directory_argv, pg_dump_plain_argv
 from timescale_migration.constants import DumpFormat
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.tools.clienttools import pg_dump_directory_argv, pg_dump_plain_argv
 
 
 def size_of(path: Path) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from timescale_migration import workdir
-from timescale_migration.clienttools import pg_dumpall_roles_argv
 from timescale_migration.constants import ROLES_FILE, TARGET_RESERVED_ROLES
+from timescale_migration.db.roles import filter_roles
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.roles import filter_roles
+from timescale_migration.tools.clienttools import pg_dumpall_roles_argv
 
 
 class DumpRolesOperator(MigrationOperator):

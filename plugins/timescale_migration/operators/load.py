@@ -24,8 +24,8 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog, loadclaim, workdir
-from timescale_migration.clienttools import pg_dump_plain_argv, pg_restore_argv, psql_load_argv
+from timescale_migration import workdir
+from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import (
     ROLES_FILE,
     SOURCE_FINGERPRINT_FILE,
@@ -33,14 +33,16 @@ from timescale_migration.constants import (
     TIMESCALEDB_CATALOG,
     DumpFormat,
 )
-from timescale_migration.endpoints import Endpoint
+from timescale_migration.copy import loadclaim
+from timescale_migration.copy.parallel import ParallelCopy
+from timescale_migration.db import catalog
+from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.options import MigrationOptions
-from timescale_migration.parallel import ParallelCopy
-from timescale_migration.plan import MigrationPlan
-from timescale_migration.runner import ToolRunner
-from timescale_migration.source_side import take_source_side
+from timescale_migration.tools.clienttools import pg_dump_plain_argv, pg_restore_argv, psql_load_argv
+from timescale_migration.tools.runner import ToolRunner
+from timescale_migration.verify.source_side import take_source_side
 
 
 def read_position(pid: int, path: Path) -> int | None:

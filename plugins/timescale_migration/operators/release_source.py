@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import drain, ledger, phases, workdir
+from timescale_migration import phases, workdir
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV, BLOCK_RECORD_TABLE
+from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
+from timescale_migration.fleet import ledger
 from timescale_migration.operators.base import MigrationOperator
 
 

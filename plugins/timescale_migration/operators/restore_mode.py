@@ -13,9 +13,10 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration import catalog, inventory, sql
+from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.verify import inventory
 
 NOT_NEEDED = "not needed (plain PostgreSQL source)"
 SCHEDULER_WAIT_S = 5.0
@@ -35,7 +36,7 @@ class _RestoreModeOperator(MigrationOperator):
         with target.connect() as conn:
             self.log.info("SELECT %s.%s() on %s", ts.target_schema, self.sql_name, target.label)
             try:
-                catalog.run(conn, sql.compose(self.sql_name, schema=ts.target_schema))
+                catalog.run(conn, sqlfiles.compose(self.sql_name, schema=ts.target_schema))
             except psycopg.errors.InsufficientPrivilege as err:
                 raise MigrationError(
                     f"{target.label} may not run {self.sql_name}(): {err.diag.message_primary}. On Timescale the "
@@ -85,7 +86,7 @@ class PostRestoreOperator(_RestoreModeOperator):
             return 0
         self.log.warning("no TimescaleDB scheduler started after post_restore: restarting background workers")
         try:
-            catalog.run(conn, sql.compose("timescaledb_restart_workers", schema=rows[0]["schema_name"]))
+            catalog.run(conn, sqlfiles.compose("timescaledb_restart_workers", schema=rows[0]["schema_name"]))
         except psycopg.errors.InsufficientPrivilege as err:
             self.log.warning("cannot restart background workers: %s", err.diag.message_primary)
             return 0

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import catalog, timescale_features
+from timescale_migration.db import catalog, timescale_features
+from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.timescale_features import PAUSE_RECORD, PauseRecord
 
 PAUSED_FILE = PAUSE_RECORD
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 
-from timescale_migration import catalog, findings
+from timescale_migration.checks import findings
+from timescale_migration.checks.plan import MigrationPlan
+from timescale_migration.db import catalog
 from timescale_migration.operators.base import MigrationMixin
-from timescale_migration.plan import MigrationPlan
 
 
 def _mb(value: int) -> str:

@@ -12,18 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from timescale_migration import (
-    findings,
-    fingerprint,
-    inventory,
-    ledger,
-    phases,
-    privileges,
-    report,
-    timescale_features,
-    workdir,
-)
-from timescale_migration.assets import target_asset, targets_alias
+from timescale_migration import phases, workdir
+from timescale_migration.checks import findings
+from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import (
     DUMP_DIR,
     DUMP_FILE,
@@ -32,13 +23,15 @@ from timescale_migration.constants import (
     SOURCE_FINGERPRINT_FILE,
     TARGET_RESERVED_ROLES,
 )
-from timescale_migration.endpoints import Endpoint
+from timescale_migration.db import privileges, timescale_features
+from timescale_migration.db.endpoints import Endpoint
+from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.exceptions import VerificationError
+from timescale_migration.fleet import ledger
+from timescale_migration.fleet.assets import target_asset, targets_alias
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.plan import MigrationPlan
-from timescale_migration.source_side import take_source_side
-from timescale_migration.timescale_features import PAUSE_RECORD, PauseRecord
-from timescale_migration.verify import (
+from timescale_migration.verify import fingerprint, inventory, report
+from timescale_migration.verify.compare import (
     Check,
     VerifyReport,
     check_timescale_state,
@@ -46,6 +39,7 @@ from timescale_migration.verify import (
     compare_structure,
     format_table,
 )
+from timescale_migration.verify.source_side import take_source_side
 
 SCHEDULER_WAIT_S = 15.0
 JOBS_BEFORE_PAUSE = "timescaledb jobs as before the pause"

@@ -16,12 +16,12 @@ import psycopg
 import pytest
 
 from tests.support.fakes import FakeOutletEvents
-from timescale_migration import catalog, drain
-from timescale_migration.catalog import ServerInfo
-from timescale_migration.clienttools import ClientTools
+from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
 from timescale_migration.constants import APPLICATION_NAME, CLIENT_TOOLS
-from timescale_migration.endpoints import Endpoint
-from timescale_migration.plan import MigrationPlan, TimescaleInfo
+from timescale_migration.db import catalog, drain
+from timescale_migration.db.catalog import ServerInfo
+from timescale_migration.db.endpoints import Endpoint
+from timescale_migration.tools.clienttools import ClientTools
 
 SOURCE_PASSWORD = "src-Secret-1'\""
 TARGET_PASSWORD = "tgt-Secret-2 \\"

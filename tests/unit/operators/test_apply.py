@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import make_plan, write_tools
-from timescale_migration import dbsettings, privileges
-from timescale_migration.dbsettings import DatabaseSettings, Setting
+from timescale_migration.checks.findings import WARNING, Finding
+from timescale_migration.db import dbsettings, privileges
+from timescale_migration.db.dbsettings import DatabaseSettings, Setting
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.findings import WARNING, Finding
 from timescale_migration.operators import ApplyPrivilegesOperator, ApplySettingsOperator
 
 pytestmark = pytest.mark.unit

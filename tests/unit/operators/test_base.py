@@ -9,10 +9,10 @@ import pytest
 
 from tests.unit.operators.conftest import make_plan
 from timescale_migration import operators
-from timescale_migration.clienttools import ClientTools
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationMixin, MigrationOperator
-from timescale_migration.runner import ToolRunner
+from timescale_migration.tools.clienttools import ClientTools
+from timescale_migration.tools.runner import ToolRunner
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from timescale_migration import catalog
+from timescale_migration.db import catalog
 from timescale_migration.exceptions import ExtensionCheckError
 from timescale_migration.operators.check_extensions import CheckExtensionsOperator, missing_extensions
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import statement_text, write_tools
-from timescale_migration import catalog, dbsettings, privileges
-from timescale_migration.catalog import ServerInfo
+from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
+from timescale_migration.checks.plan import MigrationPlan
+from timescale_migration.db import catalog, dbsettings, privileges
+from timescale_migration.db.catalog import ServerInfo
 from timescale_migration.exceptions import ClientToolsError, MigrationError, TargetNotEmptyError, VersionCheckError
-from timescale_migration.findings import BLOCKING, WARNING, Finding
 from timescale_migration.operators import check_versions
 from timescale_migration.operators.check_versions import (
     DUMP_SIZE_MARGIN,
@@ -21,7 +22,6 @@ from timescale_migration.operators.check_versions import (
     check_majors,
     timescaledb_action,
 )
-from timescale_migration.plan import MigrationPlan
 
 pytestmark = pytest.mark.unit
 

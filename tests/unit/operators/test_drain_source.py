@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.operators.conftest import RUN_ID, RecordingLog, client_session
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
-from timescale_migration.drain import PUBLIC
+from timescale_migration.db.drain import PUBLIC
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.drain_source import DrainSourceOperator
 

@@ -14,12 +14,12 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, statement_text, write_tools
-from timescale_migration import catalog
-from timescale_migration.endpoints import Endpoint
+from timescale_migration.db import catalog
+from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
 from timescale_migration.operators import load as load_module
 from timescale_migration.operators.load import LoadOperator, SourceSide, read_position, read_progress
-from timescale_migration.runner import ToolRunner
+from timescale_migration.tools.runner import ToolRunner
 
 pytestmark = pytest.mark.unit
 

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from tests.unit.operators.conftest import RUN_ID
-from timescale_migration import catalog, drain
-from timescale_migration.drain import PUBLIC, BlockRecord
+from timescale_migration.db import catalog, drain
+from timescale_migration.db.drain import PUBLIC, BlockRecord
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.drain_source import DrainSourceOperator
 from timescale_migration.operators.release_source import ReleaseSourceOperator

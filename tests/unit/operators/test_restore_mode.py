@@ -9,12 +9,13 @@ import psycopg
 import pytest
 
 from tests.unit.operators.conftest import RecordingLog, make_plan
-from timescale_migration import catalog, inventory
-from timescale_migration.clienttools import ClientTools
+from timescale_migration.checks.plan import TimescaleInfo
+from timescale_migration.db import catalog
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators import restore_mode
 from timescale_migration.operators.restore_mode import NOT_NEEDED, PostRestoreOperator, PreRestoreOperator
-from timescale_migration.plan import TimescaleInfo
+from timescale_migration.tools.clienttools import ClientTools
+from timescale_migration.verify import inventory
 
 pytestmark = pytest.mark.unit
 

@@ -11,12 +11,12 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from tests.unit.operators.conftest import make_plan, statement_text
-from timescale_migration import catalog
-from timescale_migration.clienttools import ClientTools
+from timescale_migration.checks.plan import TimescaleInfo
+from timescale_migration.db import catalog
 from timescale_migration.operators.source_jobs import PAUSED_FILE, PauseSourceJobsOperator, ResumeSourceJobsOperator
 from timescale_migration.operators.verify import JOBS_BEFORE_PAUSE, VerifyOperator
-from timescale_migration.plan import TimescaleInfo
-from timescale_migration.verify import Check, VerifyReport
+from timescale_migration.tools.clienttools import ClientTools
+from timescale_migration.verify.compare import Check, VerifyReport
 
 pytestmark = pytest.mark.unit
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import SOURCE_PASSWORD, TARGET_PASSWORD, make_plan
-from timescale_migration import catalog
-from timescale_migration.clienttools import ClientTools
-from timescale_migration.findings import WARNING, Finding
+from timescale_migration.checks.findings import WARNING, Finding
+from timescale_migration.db import catalog
 from timescale_migration.operators.stop_apps import StopAppsOperator, gate_body
+from timescale_migration.tools.clienttools import ClientTools
 
 pytestmark = pytest.mark.unit
 

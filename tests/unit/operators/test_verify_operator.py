@@ -9,15 +9,17 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import DAG_ID, RUN_ID, RecordingLog, make_plan
-from timescale_migration import fingerprint, inventory, ledger, workdir
-from timescale_migration.assets import targets_alias
-from timescale_migration.clienttools import ClientTools
+from timescale_migration import workdir
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
-from timescale_migration.fingerprint import Fingerprint, TableSum
+from timescale_migration.fleet import ledger
+from timescale_migration.fleet.assets import targets_alias
 from timescale_migration.operators import verify as verify_operator
 from timescale_migration.operators.verify import VerifyOperator
-from timescale_migration.report import HTML_NAME, JSON_NAME
+from timescale_migration.tools.clienttools import ClientTools
+from timescale_migration.verify import fingerprint, inventory
+from timescale_migration.verify.fingerprint import Fingerprint, TableSum
+from timescale_migration.verify.report import HTML_NAME, JSON_NAME
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,1 @@
+"""What the checks before the downtime found: the plan and the findings."""

@@ -1,0 +1,1 @@
+"""Sessions and catalogs: endpoints, SQL files, drains, roles, privileges, settings, whole databases."""

@@ -1,0 +1,386 @@
+"""Owners and privileges that the guide's `--no-owner --no-privileges` drop, read from the source and re-applied.
+
+Both sides are read the same way (include/sql/privileges_*.sql: owner and exploded ACL of every migrated object,
+implicit defaults spelled out, and ALTER DEFAULT PRIVILEGES). Roles match by name; roles reserved on the target
+(postgres, tsdbadmin, its login) stand for the target's login. The target is brought to the source's state by
+differences only (ALTER ... OWNER, GRANT, REVOKE), so a retry does what is left and nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql as pgsql
+
+from timescale_migration.checks.findings import WARNING, Finding
+from timescale_migration.constants import TIMESCALEDB_SCHEMA_PREFIX
+from timescale_migration.db import catalog, sqlfiles
+
+SECTION = "privileges"
+CHECK = "privileges"
+PRIVILEGE_WORDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
+                             "MAINTAIN", "USAGE", "CREATE", "EXECUTE"})
+NEWER_PRIVILEGES = {"MAINTAIN": 17}
+"""Privileges a server knows from this major version on: left out of comparisons with an older source."""
+OWNER_KEYWORDS = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW",
+                  "sequence": "SEQUENCE", "foreign table": "FOREIGN TABLE", "function": "FUNCTION",
+                  "procedure": "PROCEDURE", "aggregate": "AGGREGATE", "type": "TYPE", "domain": "DOMAIN",
+                  "large object": "LARGE OBJECT"}
+GRANT_KEYWORDS = {**OWNER_KEYWORDS, "view": "TABLE", "materialized view": "TABLE", "foreign table": "TABLE",
+                  "column": "TABLE", "aggregate": "FUNCTION"}
+ROUTINES = ("function", "procedure", "aggregate")
+DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}
+
+Entry = tuple[str, str, bool]
+"""(grantee or "PUBLIC", privilege, with grant option)."""
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class ObjectPrivileges:
+    """Owner and privileges of one object (a column: only its own grants)."""
+
+    kind: str
+    schema: str | None
+    name: str
+    sub: str | None
+    owner: str
+    linked: bool
+    acl: frozenset[Entry]
+
+    @property
+    def key(self) -> str:
+        """Its name in the inventory and in findings."""
+        if self.kind == "large object":
+            return f"large object {self.name}"
+        qualified = ".".join(_quoted(p) for p in (self.schema, self.name) if p is not None)
+        if self.kind == "column":
+            return f"column {qualified}.{_quoted(self.sub or '')}"
+        if self.kind in ROUTINES:
+            return f"{self.kind} {qualified}({self.sub or ''})"
+        return f"{self.kind} {qualified}"
+
+    def target(self) -> pgsql.Composable:
+        """The object as GRANT and ALTER ... OWNER name it (without the column)."""
+        if self.kind == "large object":
+            return pgsql.Literal(int(self.name))
+        name = pgsql.Identifier(*[p for p in (self.schema, self.name) if p is not None])
+        if self.kind in ROUTINES:  # the argument list as the server printed it (quoted by it)
+            return pgsql.SQL("{}({})").format(name, pgsql.SQL(self.sub or ""))  # type: ignore[arg-type]
+        return name
+
+
+@dataclass(frozen=True)
+class DefaultPrivileges:
+    """ALTER DEFAULT PRIVILEGES for one role (in one schema or everywhere) on one kind of object."""
+
+    role: str
+    schema: str | None
+    objtype: str
+    acl: frozenset[Entry]
+
+    @property
+    def key(self) -> str:
+        """Its name in the inventory and in findings."""
+        where = f" in schema {_quoted(self.schema)}" if self.schema is not None else ""
+        return f"default privileges of role {_quoted(self.role)}{where} on {DEFAULT_OBJECTS[self.objtype].lower()}"
+
+
+def _acl(value: Any) -> frozenset[Entry]:
+    items = json.loads(value) if isinstance(value, str) else value
+    return frozenset((str(g), str(p), bool(o)) for g, p, o in items or [])
+
+
+def read_objects(conn: psycopg.Connection) -> list[ObjectPrivileges]:
+    """Owner and privileges of every migrated object of the connected database."""
+    return [ObjectPrivileges(r["kind"], r["schema_name"], r["object_name"], r["sub_name"], r["owner"], r["linked"],
+                             _acl(r["acl"])) for r in catalog.rows(conn, "privileges_objects")]
+
+
+def read_defaults(conn: psycopg.Connection) -> list[DefaultPrivileges]:
+    """The database's ALTER DEFAULT PRIVILEGES entries."""
+    return [DefaultPrivileges(r["role_name"], r["schema_name"], r["objtype"], _acl(r["acl"]))
+            for r in catalog.rows(conn, "privileges_defaults")]
+
+
+def inventory(conn: psycopg.Connection) -> dict[str, str]:
+    """Inventory items: key -> JSON of owner and sorted privileges (roles by name, as the server shows them)."""
+    items = {o.key: json.dumps({"owner": o.owner, "acl": sorted(o.acl)}) for o in read_objects(conn)}
+    items.update({d.key: json.dumps({"acl": sorted(d.acl)}) for d in read_defaults(conn)})
+    return items
+
+
+def renamer(reserved: Iterable[str], login: str) -> Callable[[str], str]:
+    """A source role's name on the target: roles reserved there stand for the target's login."""
+    names = set(reserved)
+    return lambda role: login if role in names else role
+
+
+def dropped(source_major: int) -> set[str]:
+    """Privileges the source's server does not know (compared without them)."""
+    return {p for p, major in NEWER_PRIVILEGES.items() if source_major < major}
+
+
+def normalize(items: dict[str, str], rename: Callable[[str], str], drop: set[str]) -> dict[str, str]:
+    """An inventory section with role names mapped to the target's and privileges in `drop` left out."""
+    out = {}
+    for key, detail in items.items():
+        data = json.loads(detail)
+        acl = sorted({(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in data["acl"] if p not in drop})
+        out[key] = json.dumps({**({"owner": rename(data["owner"])} if "owner" in data else {}), "acl": acl})
+    return out
+
+
+def _entry_statements(names: tuple[str, str], values: dict[str, pgsql.Composable], want: set[Entry],
+                      have: set[Entry], column: pgsql.Composable | None = None) -> list[pgsql.Composed]:
+    """GRANTs and REVOKEs (from the two SQL files `names`, filled with `values`) that turn `have` into `want`
+    (`column`: a column's privileges)."""
+    statements = []
+    wanted = {(g, p): o for g, p, o in want}
+    held = {(g, p): o for g, p, o in have}
+    for (grantee, privilege), option in sorted(wanted.items()):
+        if held.get((grantee, privilege)) is None or (option and not held[(grantee, privilege)]):
+            statements.append(sqlfiles.compose(names[0], privilege=_privilege(privilege, column),
+                                               grantee=_grantee(grantee),
+                                               grant_option=pgsql.SQL(" WITH GRANT OPTION" if option else ""),
+                                               **values))
+    for (grantee, privilege), option in sorted(held.items()):
+        if (grantee, privilege) not in wanted or (option and not wanted[(grantee, privilege)]):
+            only_option = (grantee, privilege) in wanted
+            statements.append(sqlfiles.compose(names[1], privilege=_privilege(privilege, column),
+                                               grantee=_grantee(grantee),
+                                               grant_option_for=pgsql.SQL("GRANT OPTION FOR " if only_option else ""),
+                                               **values))
+    return statements
+
+
+def _privilege(word: str, column: pgsql.Composable | None) -> pgsql.Composable:
+    if word not in PRIVILEGE_WORDS:
+        raise ValueError(f"unknown privilege {word!r}")
+    return pgsql.SQL(word) if column is None else pgsql.SQL("{} ({})").format(pgsql.SQL(word), column)
+
+
+def _grantee(name: str) -> pgsql.Composable:
+    return pgsql.SQL("PUBLIC") if name == "PUBLIC" else pgsql.Identifier(name)
+
+
+def grant_statements(obj: ObjectPrivileges, want: set[Entry], have: set[Entry]) -> list[pgsql.Composed]:
+    """The GRANTs and REVOKEs that give one object on the target the wanted privileges."""
+    target = pgsql.SQL("{} {}").format(pgsql.SQL(GRANT_KEYWORDS[obj.kind]), obj.target())
+    column = pgsql.Identifier(obj.sub or "") if obj.kind == "column" else None
+    return _entry_statements(("grant_privilege", "revoke_privilege"), {"object": target}, want, have, column)
+
+
+def owner_statement(obj: ObjectPrivileges, owner: str) -> pgsql.Composed:
+    """ALTER <kind> <object> OWNER TO <owner>."""
+    return sqlfiles.compose("alter_owner", kind=pgsql.SQL(OWNER_KEYWORDS[obj.kind]), object=obj.target(),
+                       owner=pgsql.Identifier(owner))
+
+
+def default_statements(entry: DefaultPrivileges, role: str, want: set[Entry], have: set[Entry]
+                       ) -> list[pgsql.Composed]:
+    """ALTER DEFAULT PRIVILEGES statements that give `role` the wanted default privileges."""
+    in_schema = (pgsql.SQL(" IN SCHEMA {}").format(pgsql.Identifier(entry.schema)) if entry.schema is not None
+                 else pgsql.SQL(""))
+    values = {"role": pgsql.Identifier(role), "in_schema": in_schema,
+              "object": pgsql.SQL(DEFAULT_OBJECTS[entry.objtype])}
+    return _entry_statements(("alter_default_privileges_grant", "alter_default_privileges_revoke"), values, want,
+                             have)
+
+
+class StatementRunner:
+    """Runs statements one by one, each in a savepoint: an error, or PostgreSQL's warning that a GRANT or REVOKE
+    did nothing (SQLSTATE 01007/01006: the login lacks the grant option), is recorded and the rest goes on."""
+
+    NOT_DONE = ("01006", "01007")
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.failed: list[tuple[str, str]] = []
+        self.memberships = 0
+        self._warnings: list[str] = []
+        attributes = catalog.rows(conn, "login_attributes")[0]
+        self.superuser = bool(attributes["superuser"])
+        self.members = {r["name"] for r in catalog.rows(conn, "role_membership") if r["member"]}
+        conn.add_notice_handler(self._notice)
+
+    def _notice(self, diag: Any) -> None:
+        if diag.sqlstate in self.NOT_DONE:
+            self._warnings.append(diag.message_primary or "nothing was granted or revoked")
+
+    def __call__(self, statement: pgsql.Composed, what: str, key: str = "") -> bool:
+        """Run one statement; False (and recorded under `key`) when the target refused it or did nothing."""
+        self._warnings.clear()
+        try:
+            with self.conn.transaction():
+                catalog.run(self.conn, statement)
+        except psycopg.Error as err:
+            if self.conn.broken:
+                raise
+            self.failed.append((key, f"{what}: {err.diag.message_primary or err}"))
+            return False
+        if self._warnings:
+            self.failed.append((key, f"{what}: {self._warnings[0]}"))
+            return False
+        return True
+
+    def become(self, role: str) -> None:
+        """Make the login a member of `role` (GRANT ... TO CURRENT_USER) unless it is one or a superuser."""
+        if self.superuser or role in self.members:
+            return
+        if self(sqlfiles.compose("grant_role_to_current_user", role=role), f'membership in "{role}"'):
+            self.members.add(role)
+            self.memberships += 1
+
+
+def probe_existing(conn: psycopg.Connection, objects: list[ObjectPrivileges], rename: Callable[[str], str],
+                   drop: set[str], target_roles: set[str]) -> dict[str, str]:
+    """Try, in a transaction that is rolled back, the owners and privileges of the objects the empty target holds
+    already (its public schema) whose roles exist there: key -> why the target refused."""
+    present = {o.key for o in read_objects(conn)}
+    known = target_roles | {"PUBLIC"}
+    subset = [o for o in objects if o.key in present and rename(o.owner) in known
+              and all(rename(g) in known for g, _, _ in o.acl)]
+    runner = StatementRunner(conn)
+    with conn.transaction(force_rollback=True):
+        _apply_objects(subset, conn, rename, drop, set(), runner, runner.become, {"owners": 0, "grants": 0})
+    refused: dict[str, str] = {}
+    for key, why in runner.failed:
+        refused.setdefault(key, why)
+    return refused
+
+
+def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: set[str], login: str, *,
+              roles_migrated: bool) -> list[Finding]:
+    """Owners the target's login cannot become, grantees that will not exist there and what the target refuses on
+    objects it holds already, per object (verify accepts those); objects of reserved roles in one line each."""
+    objects, defaults = read_objects(source), read_defaults(source)
+    rename = renamer(reserved, login)
+    attributes = catalog.rows(target, "login_attributes")[0]
+    superuser, createrole = attributes["superuser"], attributes["createrole"]
+    membership = catalog.rows(target, "role_membership")
+    members = {r["name"] for r in membership if r["member"] or r["admin"]}  # with ADMIN it may grant itself
+    target_roles = {r["name"] for r in catalog.rows(target, "role_names")}
+    findings: list[Finding] = []
+
+    def can_become(role: str) -> bool:
+        return superuser or role in members or (role not in target_roles and roles_migrated and createrole)
+
+    def exists(role: str) -> bool:
+        return role == "PUBLIC" or role in target_roles or roles_migrated
+
+    for item in [*objects, *defaults]:
+        owner = rename(item.owner) if isinstance(item, ObjectPrivileges) else rename(item.role)
+        missing = sorted({rename(g) for g, _, _ in item.acl if not exists(rename(g))})
+        if isinstance(item, ObjectPrivileges) and item.kind == "column":
+            owner = login  # a column's grants need no owner change of their own
+        if not can_become(owner):
+            findings.append(Finding(CHECK, WARNING, item.key, f"the target's login {login} cannot become role "
+                                    f'"{owner}" (no superuser, not a member, will not create it): its owner and '
+                                    "privileges stay as the load left them", (SECTION, item.key)))
+        elif missing:
+            findings.append(Finding(CHECK, WARNING, item.key, f"role(s) {', '.join(missing)} will not exist on the "
+                                    "target (roles=false): their privileges are not granted", (SECTION, item.key)))
+    probed = probe_existing(target, objects, rename, dropped(catalog.server_info(source).major), target_roles)
+    flagged = {f.expected[1] for f in findings if f.expected}
+    for key, why in sorted(probed.items()):
+        if key in flagged:
+            continue
+        findings.append(Finding(CHECK, WARNING, key, f"the target holds it already and refuses to make it as on the "
+                                f"source ({why}): it stays as the target has it", (SECTION, key)))
+    for role in sorted(set(reserved) - {login}):
+        owned = [o.key for o in objects if o.owner == role and o.kind != "column"]
+        owned_keys = set(owned)
+        granted = [o.key for o in [*objects, *defaults]
+                   if o.key not in owned_keys and any(g == role for g, _, _ in o.acl)
+                   and not (isinstance(o, DefaultPrivileges) and o.role == role)]
+        if owned or granted:
+            listed = owned + granted
+            findings.append(Finding(CHECK, WARNING, f'role "{role}" (reserved on the target)',
+                                    f"{len(owned)} object(s) owned by it and {len(granted)} with privileges of it on "
+                                    f"the source belong to the target's login {login} there: "
+                                    + ", ".join(listed[:10]) + (" ..." if len(listed) > 10 else "")))
+    return findings
+
+
+def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, rename: Callable[[str], str],
+                   drop: set[str], skip: set[str], run: Callable[..., bool],
+                   become: Callable[[str], None], done: dict[str, int]) -> None:
+    """Owners, then privileges, of these objects where the target differs (each side read just before)."""
+    target = {o.key: o for o in read_objects(conn)}
+    for obj in objects:
+        mine = target.get(obj.key)
+        if obj.key in skip or mine is None or obj.kind == "column" or obj.linked:
+            continue
+        owner = rename(obj.owner)
+        if mine.owner != owner:
+            become(owner)
+            if run(owner_statement(obj, owner), f"owner of {obj.key}", obj.key):
+                done["owners"] += 1
+    target = {o.key: o for o in read_objects(conn)}
+    for obj in objects:
+        mine = target.get(obj.key)
+        if mine is None and obj.kind == "column":  # a column without grants of its own yet
+            mine = ObjectPrivileges(obj.kind, obj.schema, obj.name, obj.sub, obj.owner, False, frozenset())
+        if obj.key in skip or mine is None:
+            continue
+        want = {(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in obj.acl if p not in drop}
+        have = {(g, p, o) for g, p, o in mine.acl if p not in drop}
+        if obj.kind != "column" and mine.owner != rename(obj.owner):  # owner not set: leave the owners' own rights
+            owners = {mine.owner, rename(obj.owner)}
+            want = {e for e in want if e[0] not in owners}
+            have = {e for e in have if e[0] not in owners}
+        for statement in grant_statements(obj, want, have):
+            if run(statement, f"privileges on {obj.key}", obj.key):
+                done["grants"] += 1
+
+
+def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], source_defaults: list[DefaultPrivileges],
+          rename: Callable[[str], str], drop: set[str], skip: set[str], log: Any) -> dict[str, Any]:
+    """Owners first, then privileges and default privileges, each statement on its own (a refusal is collected,
+    the rest goes on); returns counts and the refusals."""
+    done = {"owners": 0, "grants": 0, "defaults": 0}
+    run = StatementRunner(conn)
+    me = catalog.server_info(conn)
+
+    def become(role: str) -> None:
+        before = run.memberships
+        run.become(role)
+        if run.memberships > before:
+            log.info('the target\'s login %s is now a member of "%s" (it created it), so it may make it an owner',
+                     me.user_name, role)
+
+    # schemas first (a new owner needs CREATE on the object's schema), chunks last from a fresh look (an owner or
+    # GRANT set on a hypertable has reached them already)
+    chunks = [o for o in source_objects if (o.schema or "").startswith(TIMESCALEDB_SCHEMA_PREFIX)]
+    schemas = [o for o in source_objects if o.kind == "schema"]
+    rest = [o for o in source_objects if o.kind != "schema" and not (o.schema or "").startswith(
+        TIMESCALEDB_SCHEMA_PREFIX)]
+    for part in (schemas, rest, chunks):
+        _apply_objects(part, conn, rename, drop, skip, run, become, done)
+    current = {d.key: d for d in read_defaults(conn)}
+    for entry in source_defaults:
+        role = rename(entry.role)
+        if entry.key in skip:
+            continue
+        if entry.key in current:
+            have = set(current[entry.key].acl)
+        elif entry.schema is None:
+            have = set(_acl(catalog.rows(conn, "privileges_default_baseline",
+                                         {"objtype": entry.objtype, "role": role})[0]["acl"]))
+        else:
+            have = set()
+        want = {(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in entry.acl if p not in drop}
+        have = {e for e in have if e[1] not in drop}
+        become(role)
+        for statement in default_statements(entry, role, want, have):
+            if run(statement, entry.key, entry.key):
+                done["defaults"] += 1
+    return {**done, "memberships": run.memberships, "failed": [why for _, why in run.failed]}

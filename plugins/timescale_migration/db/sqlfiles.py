@@ -1,0 +1,50 @@
+"""SQL kept in include/sql/*.sql, loaded by name; identifiers are composed with psycopg's sql module."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from psycopg import sql
+
+SQL_DIR_ENV = "TSM_SQL_DIR"
+
+
+def sql_dir() -> Path:
+    """include/sql beside the plugins folder, or $TSM_SQL_DIR."""
+    override = os.environ.get(SQL_DIR_ENV)
+    return Path(override) if override else Path(__file__).resolve().parents[3] / "include" / "sql"
+
+
+@cache
+def text(name: str) -> str:
+    """The text of include/sql/<name>.sql."""
+    path = sql_dir() / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"SQL file {path} is missing: is include/ deployed beside plugins/?")
+    return path.read_text(encoding="utf-8")
+
+
+def query(name: str) -> sql.SQL:
+    """A query with no placeholders, ready for cursor.execute()."""
+    return sql.SQL(text(name))  # type: ignore[arg-type]
+
+
+def compose(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql.Composed:
+    """The query with each {placeholder} filled: a str is an identifier, a tuple schema.name, else as given."""
+    parts = {key: _part(value) for key, value in values.items()}
+    return sql.SQL(text(name)).format(**parts)  # type: ignore[arg-type]
+
+
+def command(name: str, **values: str | tuple[str, ...] | sql.Composable) -> str:
+    """compose() rendered as one statement for `psql -c`, without the file's leading comment lines."""
+    body = "\n".join(line for line in text(name).splitlines() if not line.startswith("--")).strip()
+    parts = {key: _part(value) for key, value in values.items()}
+    return sql.SQL(body).format(**parts).as_string(None).strip()  # type: ignore[arg-type]
+
+
+def _part(value: str | tuple[str, ...] | sql.Composable) -> sql.Composable:
+    if isinstance(value, sql.Composable):
+        return value
+    return sql.Identifier(*value) if isinstance(value, tuple) else sql.Identifier(value)

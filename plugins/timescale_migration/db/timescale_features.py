@@ -1,0 +1,135 @@
+"""TimescaleDB's community features around a migration: which build each side runs, which features the source
+uses, batches a 2.19 target cannot load, and the user jobs the run pauses on the source (the dump carries the
+pause) and schedules again on a verified target.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from timescale_migration import workdir
+from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.exceptions import VersionCheckError
+from timescale_migration.verify import inventory
+
+APACHE = "apache"
+"""timescaledb.license of a build without the community features (Debian's): no policies, custom jobs,
+compression or continuous aggregates."""
+
+ALL_NULL_BATCH_ISSUE = "timescaledb#8893"
+ALL_NULL_BATCH_FIXED = "2.20.1"
+PAUSE_RECORD = "paused_jobs.json"
+
+
+@dataclass(frozen=True)
+class Features:
+    """The build of one side (its license) and what its database uses of the community features."""
+
+    license: str | None
+    user_jobs: int = 0
+    compressed_chunks: int = 0
+    continuous_aggregates: int = 0
+
+    @property
+    def community(self) -> bool:
+        """The community (TSL) build: policies, jobs, compression and continuous aggregates work."""
+        return self.license not in (None, APACHE)
+
+    def used(self) -> list[str]:
+        """The community features the database uses, as words."""
+        counts = (("user job(s)", self.user_jobs), ("compressed chunk(s)", self.compressed_chunks),
+                  ("continuous aggregate(s)", self.continuous_aggregates))
+        return [f"{count} {what}" for what, count in counts if count]
+
+
+def features(conn: psycopg.Connection) -> Features:
+    """License and use of the community features in the connected database (TimescaleDB installed)."""
+    row = catalog.rows(conn, "timescaledb_features")[0]
+    return Features(row["license"], int(row["user_jobs"]), int(row["compressed_chunks"]),
+                    int(row["continuous_aggregates"]))
+
+
+def check_builds(source: Features, target_license: str | None) -> None:
+    """Refuse a target whose build cannot run what the source's community build uses."""
+    if source.community and target_license == APACHE and source.used():
+        raise VersionCheckError(
+            f"the source uses TimescaleDB's community features ({', '.join(source.used())}) but the target runs "
+            "the Apache-licensed build of TimescaleDB (timescaledb.license = apache), which cannot read compressed "
+            "chunks, refresh continuous aggregates or run jobs and policies. Use a target with the community build "
+            "(Timescale's services have it); nothing was changed"
+        )
+
+
+def loads_all_null_batches(version: str) -> bool:
+    """Whether this TimescaleDB version fails to load batches compressed with the NULL algorithm (2.19.x)."""
+    return version.startswith("2.19.")
+
+
+def all_null_batches(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Compressed columns holding batches that are NULL in every row: {hypertable, chunk, column, batches}."""
+    found = []
+    for col in catalog.rows(conn, "timescaledb_compressed_columns"):
+        statement = sqlfiles.compose("timescaledb_all_null_batches", twin=(col["twin_schema"], col["twin_name"]),
+                                column=col["column_name"])
+        batches = int(catalog.run(conn, statement)[0][0])
+        if batches:
+            found.append({"hypertable": col["hypertable"], "chunk": col["chunk"], "column": col["column_name"],
+                          "batches": batches})
+    return found
+
+
+def refuse_all_null_batches(found: list[dict[str, Any]], source_version: str, target_version: str) -> None:
+    """Raise naming every hypertable, chunk and column whose batches the target could not load."""
+    if not found:
+        return
+    places = "; ".join(f"{f['hypertable']} chunk {f['chunk']} column {f['column']} ({f['batches']} batch(es))"
+                       for f in found[:20])
+    more = f" and {len(found) - 20} more" if len(found) > 20 else ""
+    raise VersionCheckError(
+        f"the source holds compressed batches whose column is NULL in every row, which TimescaleDB "
+        f"{target_version} cannot load back ('function ... returned NULL' during the load; {ALL_NULL_BATCH_ISSUE}, "
+        f"fixed in {ALL_NULL_BATCH_FIXED}): {places}{more}. Update TimescaleDB on both sides to "
+        f"{ALL_NULL_BATCH_FIXED} or newer first (source {source_version}); nothing was changed"
+    )
+
+
+def jobs_section(conn: psycopg.Connection) -> dict[str, str]:
+    """The user jobs as the inventory shows them (every setting), in verification's pinned session settings."""
+    catalog.run(conn, sqlfiles.query("verify_session"))
+    return inventory.section(conn, "timescaledb_jobs")
+
+
+def alter_jobs(conn: psycopg.Connection, schema: str, ids: list[int], *, scheduled: bool) -> None:
+    """alter_job(id, scheduled => ...) for each job, with the schema TimescaleDB is installed in."""
+    statement = sqlfiles.compose("timescaledb_alter_job", schema=schema)
+    for job_id in ids:
+        catalog.run(conn, statement, {"id": job_id, "scheduled": scheduled})
+
+
+@dataclass
+class PauseRecord:
+    """The source's user jobs as they were before the run paused them, and which ones it paused."""
+
+    paused: list[int] = field(default_factory=list)
+    before: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+    def write(self, path: Path) -> None:
+        """Write it privately, all at once (a crash leaves the old record or none)."""
+        workdir.write_atomically(path, json.dumps(asdict(self)))
+
+    @classmethod
+    def read(cls, path: Path) -> PauseRecord | None:
+        """The record at `path`, None when there is none (a list is a record of an earlier release)."""
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, list):
+            return cls(paused=[int(i) for i in data])
+        return cls(paused=[int(i) for i in data["paused"]], before=data.get("before", {}),
+                   reason=data.get("reason", ""))

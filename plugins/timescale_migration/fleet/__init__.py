@@ -1,0 +1,1 @@
+"""Many migrations: fleet and rehearsal configs, child runs, the ledger and assets."""

@@ -1,0 +1,1 @@
+"""Proving the target holds what the source held: fingerprints, inventory, comparison, reports."""
