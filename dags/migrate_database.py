@@ -4,9 +4,11 @@
 Trigger with a source and a target Airflow connection. The run follows the documented steps, one task each, in
 this order (tests/unit/test_phases.py holds this list, and the DAG's edges, against timescale_migration/phases.py):
 
-- `check_extensions` — every source extension is available on the target
-- `check_versions` — target PostgreSQL >= source, client tools new enough, identical TimescaleDB, empty target,
-  room for the dump in the work directory
+- `check_extensions` — every source extension is available on the target, at a version no older, and creatable
+  by the target's login; its findings go to check_versions
+- `check_versions` — runs whatever check_extensions' outcome: versions, client tools, TimescaleDB, empty target,
+  room, objects and roles the target's login cannot create, locks, encoding and locale, replication, settings
+  and privileges; refuses the run once naming every blocking finding of both checks (README: Preflight checks)
 - `stop_apps` — the downtime gate: a person approves once applications are offline
 - `drain_source` — blocks new sessions on the source and waits for the open ones
 - `pause_source_jobs` — TimescaleDB background jobs on the source paused (setup; `resume_source_jobs` is its
@@ -82,7 +84,8 @@ with DAG(
                   "on_failure_callback": record_failure},
 ) as dag:
     check_extensions = CheckExtensionsOperator(task_id=phases.CHECK_EXTENSIONS)
-    check_versions = CheckVersionsOperator(task_id=phases.CHECK_VERSIONS)
+    check_versions = CheckVersionsOperator(task_id=phases.CHECK_VERSIONS,
+                                           trigger_rule=phases.TRIGGER_RULES[phases.CHECK_VERSIONS])
     stop_apps = StopAppsOperator(task_id=phases.STOP_APPS)
     drain_source = DrainSourceOperator(task_id=phases.DRAIN_SOURCE)
     pause_source_jobs = PauseSourceJobsOperator(task_id=phases.PAUSE_SOURCE_JOBS)
@@ -119,6 +122,8 @@ with DAG(
         switch_apps,
         [cutover, release_source],
     )
+    # the gate opens only when every check succeeded (check_versions runs whatever check_extensions' outcome)
+    check_extensions >> stop_apps
     # each teardown beside it: it runs after its work whatever the outcome, and undoes its setup
     load >> post_restore.as_teardown(setups=pre_restore) >> analyze  # restore mode ends before ANALYZE
     verify >> resume_source_jobs.as_teardown(setups=pause_source_jobs)

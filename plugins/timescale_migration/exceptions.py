@@ -41,6 +41,10 @@ class PermanentError(MigrationError):
     """An error a retry cannot fix (a missing feature, privilege or object): the task fails at once."""
 
 
+class PreflightRefused(PermanentError):
+    """The checks before the downtime found blocking problems: the run is refused once, naming every one."""
+
+
 RETRYABLE_SQLSTATES = ("08", "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300")
 """Connection exceptions (class 08), serialization failure, deadlock, lock not available (lock_timeout),
 server shut down or starting, too many connections: errors that can go away by themselves."""

@@ -45,6 +45,11 @@ PREFLIGHT = (CHECK_EXTENSIONS, CHECK_VERSIONS)
 PLAN_TASK = CHECK_VERSIONS
 """Whose XCom is the plan (what the checks found) that every later phase reads."""
 
+TRIGGER_RULES = {CHECK_VERSIONS: "all_done"}
+"""Tasks that run whatever the outcome of the tasks before them (every other task but the teardowns needs all of
+them to succeed): check_versions runs even when check_extensions failed, so that a run is refused once, naming
+every problem both found."""
+
 GATES = (STOP_APPS, SWITCH_APPS)
 """Where a person decides: the downtime starts after the first, the applications switch at the second."""
 
@@ -90,6 +95,7 @@ FAILURE_KEY = "failure"
 def edges() -> set[tuple[str, str]]:
     """(upstream, downstream) of every edge the DAG must have, and no other."""
     found = set(pairwise(WORK_CHAIN))
+    found |= {(check, STOP_APPS) for check in PREFLIGHT}  # the gate waits for every check to succeed
     found |= {(SWITCH_APPS, branch) for branch in BRANCHES}
     for t in TEARDOWNS:
         found |= {(t.setup, t.teardown), (t.after, t.teardown)}

@@ -22,9 +22,10 @@ class FakeTaskInstance:
     run_id: str = "manual__2026-11-26T12:00:00+00:00"
     xcoms: dict[str, Any] = field(default_factory=dict)
 
-    def xcom_pull(self, task_ids: str) -> Any:
-        """The value a task returned (round-tripped through JSON like real XCom)."""
-        return self.xcoms.get(task_ids)
+    def xcom_pull(self, task_ids: str, key: str = "return_value") -> Any:
+        """The value a task returned (round-tripped through JSON like real XCom), or pushed under `key`
+        (xcoms["<task>:<key>"])."""
+        return self.xcoms.get(task_ids if key == "return_value" else f"{task_ids}:{key}")
 
 
 @dataclass

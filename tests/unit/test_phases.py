@@ -80,7 +80,14 @@ def test_dag_setups_and_teardowns_are_the_registry_pairs(dag) -> None:
     assert {t.task_id for t in dag.tasks if t.is_teardown} == teardowns
     for task in dag.tasks:
         expected = "all_done_setup_success" if task.task_id in teardowns else "all_success"
-        assert task.trigger_rule == expected, task.task_id
+        assert task.trigger_rule == phases.TRIGGER_RULES.get(task.task_id, expected), task.task_id
+
+
+def test_every_check_runs_and_the_gate_waits_for_all() -> None:
+    """check_versions runs whatever check_extensions' outcome (so that the run is refused once, naming what both
+    found); stop_apps needs every check to succeed."""
+    assert phases.TRIGGER_RULES == {phases.CHECK_VERSIONS: "all_done"}
+    assert {(check, phases.STOP_APPS) for check in phases.PREFLIGHT} <= phases.edges()
 
 
 def test_a_failed_load_fails_the_run(dag) -> None:

@@ -11,11 +11,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from timescale_migration import phases
-from timescale_migration.exceptions import MigrationError
+from timescale_migration.exceptions import PreflightRefused
 
 BLOCKING = "blocking"
 WARNING = "warning"
 SEVERITIES = (BLOCKING, WARNING)
+PREFLIGHT_FILE = "preflight.json"
+"""Every finding of the run's preflight, written in the run's work directory by check_versions."""
 GATE_ROWS = 100
 """At most this many findings are shown at the gate, blocking ones first."""
 
@@ -30,14 +32,21 @@ class Finding:
     message: str
     expected: tuple[str, str] | None = None
     """(verify section, item) that will differ because of this finding: verify accepts it, naming the finding."""
+    remedy: str = ""
+    """What to do about it (the message says what and why); empty when the message says it already."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"finding severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
 
     def describe(self) -> str:
-        """One line for logs, the gate and failure messages."""
-        return f"{self.check}: {self.subject}: {self.message}"
+        """One line for logs, the gate and failure messages: the check, what it is about, the cause and what to
+        do."""
+        return f"{self.check}: {self.subject}: {self.explain()}"
+
+    def explain(self) -> str:
+        """The cause, then what to do."""
+        return f"{self.message}. What to do: {self.remedy}" if self.remedy else self.message
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form for XCom."""
@@ -48,7 +57,7 @@ class Finding:
         """Rebuild from to_dict()."""
         expected = data.get("expected")
         return cls(data["check"], data["severity"], data["subject"], data["message"],
-                   tuple(expected) if expected else None)  # type: ignore[arg-type]
+                   tuple(expected) if expected else None, data.get("remedy") or "")  # type: ignore[arg-type]
 
 
 def collect(ti: Any, tasks: Iterable[str] = phases.PREFLIGHT) -> list[Finding]:
@@ -61,12 +70,42 @@ def collect(ti: Any, tasks: Iterable[str] = phases.PREFLIGHT) -> list[Finding]:
     return found
 
 
-def refuse_if_blocking(findings: Iterable[Finding], where: str) -> None:
-    """Fail the check naming every blocking finding (nothing was changed yet)."""
-    blocking = [f for f in findings if f.severity == BLOCKING]
-    if blocking:
-        raise MigrationError(f"{where} found {len(blocking)} blocking problem(s); nothing was changed: "
-                             + "; ".join(f.describe() for f in blocking))
+def unfinished(ti: Any, tasks: Iterable[str] = phases.PREFLIGHT) -> list[Finding]:
+    """A blocking finding for each preflight task of this run that left no result (it failed or did not run):
+    what it would have checked is unknown, so the run must not pass the gate."""
+    found = []
+    for task in tasks:
+        if isinstance(ti.xcom_pull(task_ids=task), dict):
+            continue
+        failure = ti.xcom_pull(task_ids=task, key=phases.FAILURE_KEY)
+        why = f" ({failure['error']})" if isinstance(failure, dict) and failure.get("error") else ""
+        found.append(Finding(task, BLOCKING, "the check did not finish",
+                             f"{task} left no result{why}, so what it checks is unknown",
+                             remedy=f"read {task}'s log, fix what stopped it, and trigger the run again"))
+    return found
+
+
+def blocking(findings: Iterable[Finding]) -> list[Finding]:
+    """The blocking findings, in order."""
+    return [f for f in findings if f.severity == BLOCKING]
+
+
+def refusal(findings: list[Finding], where: str) -> str:
+    """The message of a refused run: every blocking finding, numbered, each with its cause and what to do."""
+    stop = blocking(findings)
+    warnings = len(findings) - len(stop)
+    lines = [f"{where} found {len(stop)} blocking problem(s) before the downtime; nothing was changed and the "
+             f"stop_apps gate was not opened. Fix every one, then trigger the run again"
+             + (f" ({warnings} warning(s) besides, listed in the log and in {PREFLIGHT_FILE})" if warnings else "")
+             + ":"]
+    lines += [f"{number}. {finding.describe()}" for number, finding in enumerate(stop, 1)]
+    return "\n".join(lines)
+
+
+def refuse_if_blocking(findings: list[Finding], where: str) -> None:
+    """Refuse the run once, naming every blocking finding (nothing was changed yet); a retry cannot help."""
+    if blocking(findings):
+        raise PreflightRefused(refusal(findings, where))
 
 
 def expected_differences(findings: Iterable[Finding]) -> dict[tuple[str, str], Finding]:
@@ -81,9 +120,10 @@ def gate_lines(findings: list[Finding]) -> list[str]:
     lines = ["", f"**{len(findings)} preflight finding(s)** — read them before approving:", "",
              "| severity | check | about | what it means |", "| --- | --- | --- | --- |"]
     shown = sorted(findings, key=lambda f: f.severity != BLOCKING)[:GATE_ROWS]
-    lines += [f"| {f.severity} | {_cell(f.check)} | {_cell(f.subject)} | {_cell(f.message)} |" for f in shown]
+    lines += [f"| {f.severity} | {_cell(f.check)} | {_cell(f.subject)} | {_cell(f.explain())} |" for f in shown]
     if len(findings) > GATE_ROWS:
-        lines += ["", f"... and {len(findings) - GATE_ROWS} more (every one is in check_versions' log)."]
+        lines += ["", f"... and {len(findings) - GATE_ROWS} more (every one is in check_versions' log and in "
+                  f"{PREFLIGHT_FILE})."]
     return lines
 
 

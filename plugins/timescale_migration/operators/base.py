@@ -17,13 +17,17 @@ from timescale_migration.exceptions import fail_at_once
 from timescale_migration.options import MigrationOptions
 from timescale_migration.tools.runner import ToolRunner
 
+FAILURE_MESSAGE_CHARS = 20_000
+"""The failure message kept for the run: a refused preflight names every blocking finding (each check names at most
+a few dozen objects), so it is long enough for all of them."""
+
 
 def record_failure(context: Any) -> None:
     """on_failure_callback: leave the failing task and its error where migrate_fleet's summary can read them."""
     ti = context["ti"]
     error = context.get("exception")
     message = f"{type(error).__name__}: {error}" if error is not None else "failed (no exception recorded)"
-    ti.xcom_push(key=phases.FAILURE_KEY, value={"task_id": ti.task_id, "error": message[:2000]})
+    ti.xcom_push(key=phases.FAILURE_KEY, value={"task_id": ti.task_id, "error": message[:FAILURE_MESSAGE_CHARS]})
 
 
 def failing_at_once(execute: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,35 +1,31 @@
-"""check_extensions: every extension installed in the source database must be installable on the target."""
+"""check_extensions: every extension of the source database is available on the target, at a version no older than
+the source's, and creatable by the target's login (checks/extensions.py).
+
+It refuses nothing itself: its findings go to check_versions, which runs whatever happens here and refuses the
+run once, naming every blocking finding of both tasks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration.db import catalog
-from timescale_migration.exceptions import ExtensionCheckError
+from timescale_migration.checks import preflight, registry
+from timescale_migration.checks.findings import blocking
 from timescale_migration.operators.base import MigrationOperator
 
 
-def missing_extensions(installed: dict[str, dict[str, str]], available: dict[str, Any]) -> list[str]:
-    """Source extensions the target cannot install, as "name version"."""
-    return [f"{name} {info['version']}" for name, info in sorted(installed.items()) if name not in available]
-
-
 class CheckExtensionsOperator(MigrationOperator):
-    """Compare the source's installed extensions with the target's available ones; fail naming each missing one."""
+    """Run the extension checks; return the source's extensions and the findings (blocking ones included)."""
 
     def execute(self, context: Any) -> dict[str, Any]:
+        opts = self.migration_options(context)
         source, target = self.endpoints(context)
-        with source.connect() as conn:
-            installed = catalog.installed_extensions(conn)
-        with target.connect() as conn:
-            available = catalog.available_extensions(conn)
-        self.log.info("source extensions: %s", ", ".join(f"{n} {i['version']}" for n, i in installed.items()))
-        missing = missing_extensions(installed, available)
-        if missing:
-            raise ExtensionCheckError(
-                f"{len(missing)} extension(s) installed in {source.label} are not available on {target.label}: "
-                f"{', '.join(missing)}. Drop them from the source database or choose a target that offers them; "
-                "nothing was changed."
-            )
-        self.log.info("all %d source extensions are available on the target", len(installed))
-        return {"source_extensions": installed}
+        with preflight.opened(opts, source, target, self.run_dir(context), self.log) as pre:
+            found = preflight.run(registry.EXTENSION_CHECKS, pre)
+            installed = pre.source_extensions
+        stop = blocking(found)
+        if stop:
+            self.log.error("%d blocking finding(s): %s refuses the run, naming them with its own", len(stop),
+                           "check_versions")
+        else:
+            self.log.info("all %d source extensions are available on the target", len(installed))
+        return {"source_extensions": installed, "findings": [f.to_dict() for f in found]}

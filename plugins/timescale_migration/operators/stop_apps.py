@@ -64,11 +64,13 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
 
     def execute(self, context: Any) -> Any:
         opts = self.migration_options(context)
+        found = findings.collect(context["ti"]) + findings.unfinished(context["ti"])
+        findings.refuse_if_blocking(found, "the gate")  # check_versions refused already: never reached in a DAG run
         plan = self.plan(context)
         source, target = self.endpoints(context)
         with source.connect() as conn:
             sessions = catalog.client_sessions(conn)
-        self.body = gate_body(plan, source.label, target.label, sessions, findings.collect(context["ti"]))
+        self.body = gate_body(plan, source.label, target.label, sessions, found)
         self.log.info("gate summary:\n%s", self.body)
         if not opts.require_approval:
             self.log.info("require_approval is false: the gate passes without a person")

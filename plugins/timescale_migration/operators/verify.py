@@ -72,15 +72,16 @@ class VerifyOperator(MigrationOperator):
         result = VerifyReport()
         result.checks += compare_data(source_fp, target_fp)
         source_inv, target_inv = self._privileges_as_compared(opts, plan, source_side["inventory"], target_inv)
+        preflight = findings.collect(context["ti"])
         result.checks += compare_structure(source_inv, target_inv, roles=roles,
-                                           expected=findings.expected_differences(findings.collect(context["ti"])))
+                                           expected=findings.expected_differences(preflight))
         if state is not None:
             result.checks += check_timescale_state(state)
             result.checks += self._jobs_as_before_the_pause(run_dir, plan, target, result)
         result.timings = self._timings(context, source_side["seconds"], target_seconds)
         json_path, html_path = report.write(result, run_dir, {
             "source": source.label, "target": target.label, "run": context["ti"].run_id,
-        })
+        }, preflight)
         self.log.info("verification of %s against %s:\n%s", target.label, source.label, format_table(result))
         self.log.info("verification report: %s and %s", html_path, json_path)
         summary = result.summary()

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from timescale_migration.checks.findings import BLOCKING, Finding
 from timescale_migration.db.dbsettings import SECTION as SETTINGS_SECTION
 from timescale_migration.db.privileges import SECTION as PRIVILEGES_SECTION
 from timescale_migration.verify.compare import Check, VerifyReport
@@ -30,12 +31,14 @@ code { background: #f6f8fa; padding: 0 .25em; }
 """
 
 
-def write(report: VerifyReport, run_dir: Path, context: dict[str, Any]) -> tuple[Path, Path]:
-    """Write both files (mode 0600) and return their paths."""
-    data = {"context": context, **report.to_dict()}
+def write(report: VerifyReport, run_dir: Path, context: dict[str, Any],
+          preflight: list[Finding] | None = None) -> tuple[Path, Path]:
+    """Write both files (mode 0600) and return their paths; `preflight`: the findings of the checks before the
+    downtime (shown at the stop_apps gate), kept beside the verification."""
+    data = {"context": context, **report.to_dict(), "preflight": [f.to_dict() for f in preflight or []]}
     json_path, html_path = run_dir / JSON_NAME, run_dir / HTML_NAME
     _write_private(json_path, json.dumps(data, indent=2, default=str))
-    _write_private(html_path, render_html(report, context))
+    _write_private(html_path, render_html(report, context, preflight))
     return json_path, html_path
 
 
@@ -56,8 +59,24 @@ def _result(check: Check) -> str:
     return f'<span class="bad">DIFFERS</span> {_e(check.problem)}'
 
 
-def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
-    """A self-contained page: summary first, then data, structure and TimescaleDB sections."""
+def render_preflight(found: list[Finding]) -> list[str]:
+    """The preflight section: what the checks before the downtime found, as the stop_apps gate showed it."""
+    parts = ["<h2 id='preflight'>Preflight</h2>"]
+    if not found:
+        return [*parts, "<p>The checks before the downtime found nothing to report.</p>"]
+    stop = sum(1 for f in found if f.severity == BLOCKING)
+    parts += [f"<p>{len(found)} finding(s) of the checks before the downtime, shown at the stop_apps gate"
+              + (f", {stop} blocking" if stop else "") + ":</p>",
+              "<table><tr><th>severity</th><th>check</th><th>about</th><th>what it means</th>"
+              "<th>what to do</th></tr>"]
+    parts += [f"<tr><td class='{'bad' if f.severity == BLOCKING else ''}'>{_e(f.severity)}</td><td>{_e(f.check)}</td>"
+              f"<td><code>{_e(f.subject)}</code></td><td>{_e(f.message)}</td><td>{_e(f.remedy or '')}</td></tr>"
+              for f in found]
+    return [*parts, "</table>"]
+
+
+def render_html(report: VerifyReport, context: dict[str, Any], preflight: list[Finding] | None = None) -> str:
+    """A self-contained page: summary first, then data, structure, TimescaleDB and preflight sections."""
     summary = report.summary()
     ok = summary["ok"]
     timings = summary["timings"]
@@ -121,5 +140,6 @@ def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
             parts += [f"<tr><td><code>{_e(c.name)}</code></td><td>{_e(c.source)}</td><td>{_e(c.target)}</td>"
                       f"<td>{_result(c)}</td></tr>" for c in checks]
             parts.append("</table></details>")
+    parts += render_preflight(preflight or [])
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -16,8 +16,9 @@ from timescale_migration.checks.findings import (
     expected_differences,
     gate_lines,
     refuse_if_blocking,
+    unfinished,
 )
-from timescale_migration.exceptions import MigrationError
+from timescale_migration.exceptions import PermanentError, PreflightRefused
 
 pytestmark = pytest.mark.unit
 
@@ -49,13 +50,32 @@ def test_collect_reads_every_preflight_task_in_order() -> None:
 
 
 def test_refuse_if_blocking_names_each_blocking_finding() -> None:
-    """Warnings pass; any blocking finding fails the check naming all of them."""
-    refuse_if_blocking([SETTING], "check_versions")
-    with pytest.raises(MigrationError) as err:
-        refuse_if_blocking([SETTING, BLOCKER], "check_versions")
-    message = str(err.value)
-    assert "1 blocking problem(s)" in message and 'event trigger "log_ddl"' in message
-    assert "lc_messages" not in message and "nothing was changed" in message
+    """Warnings pass; any blocking finding refuses the run once (not retried), numbering all of them with their
+    cause and remedy, and counting the warnings."""
+    refuse_if_blocking([SETTING], "the preflight")
+    other = Finding("versions", BLOCKING, "client tools", "pg_dump 15 is older than PostgreSQL 17",
+                    remedy="install postgresql-client-17")
+    with pytest.raises(PreflightRefused) as err:
+        refuse_if_blocking([SETTING, BLOCKER, other], "the preflight")
+    assert isinstance(err.value, PermanentError)
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith("the preflight found 2 blocking problem(s) before the downtime; nothing was changed")
+    assert "(1 warning(s) besides, listed in the log and in preflight.json)" in lines[0]
+    assert lines[1:] == ['1. objects: event trigger "log_ddl": only a superuser may create it',
+                         "2. versions: client tools: pg_dump 15 is older than PostgreSQL 17. What to do: install "
+                         "postgresql-client-17"]
+    assert "lc_messages" not in str(err.value)
+
+
+def test_unfinished_checks_are_blocking() -> None:
+    """A check task without a result (it failed) is a blocking finding naming its failure; one with a result is
+    not."""
+    ti = FakeTI({"check_versions": {"source": {}},
+                 "check_extensions:failure": {"task_id": "check_extensions", "error": "ConnectionConfigError: x"}})
+    found = unfinished(ti)
+    assert [(f.check, f.severity) for f in found] == [("check_extensions", BLOCKING)]
+    assert "(ConnectionConfigError: x)" in found[0].message and "log" in found[0].remedy
+    assert unfinished(FakeTI({"check_extensions": {}, "check_versions": {}})) == []
 
 
 def test_expected_differences_maps_verify_items() -> None:
@@ -79,4 +99,4 @@ def test_gate_lines_cap_blocking_first() -> None:
     lines = gate_lines(many)
     rows = [line for line in lines if line.startswith("| warning") or line.startswith("| blocking")]
     assert len(rows) == GATE_ROWS and rows[0].startswith("| blocking")
-    assert lines[-1] == "... and 1 more (every one is in check_versions' log)."
+    assert lines[-1] == "... and 1 more (every one is in check_versions' log and in preflight.json)."

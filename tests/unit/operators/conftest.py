@@ -37,9 +37,9 @@ class FakeTI:
     dag_id: str = DAG_ID
     run_id: str = RUN_ID
 
-    def xcom_pull(self, task_ids: str) -> Any:
-        """The value a task returned, if any."""
-        return self.xcoms.get(task_ids)
+    def xcom_pull(self, task_ids: str, key: str = "return_value") -> Any:
+        """The value a task returned (or pushed under `key`: xcoms["<task>:<key>"]), if any."""
+        return self.xcoms.get(task_ids if key == "return_value" else f"{task_ids}:{key}")
 
 
 @pytest.fixture
@@ -265,6 +265,9 @@ class RecordingLog:
 
     def warning(self, message: str, *args: Any) -> None:
         self._add("warning", message, *args)
+
+    def error(self, message: str, *args: Any) -> None:
+        self._add("error", message, *args)
 
     def levels(self, level: str) -> list[str]:
         """Messages logged at one level."""

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from tests.unit.operators.conftest import SOURCE_PASSWORD, TARGET_PASSWORD, make_plan
-from timescale_migration.checks.findings import WARNING, Finding
+from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.db import catalog
+from timescale_migration.exceptions import PreflightRefused
 from timescale_migration.operators.stop_apps import StopAppsOperator, gate_body
 from timescale_migration.tools.clienttools import ClientTools
 
@@ -101,7 +102,9 @@ def test_operator_passes_without_approval(monkeypatch: pytest.MonkeyPatch, opene
     """require_approval=false approves by itself after writing the summary (which holds no password)."""
     monkeypatch.setattr(catalog, "client_sessions", lambda conn: SESSIONS)
     operator = StopAppsOperator(task_id="stop_apps")
-    result = operator.execute(make_context(make_plan(TOOLS), require_approval=False))
+    context = make_context(make_plan(TOOLS), require_approval=False)
+    context["ti"].xcoms["check_extensions"] = {"source_extensions": {}, "findings": []}
+    result = operator.execute(context)
     assert result["chosen_options"] == [operator.APPROVE]
     assert result["approved_by"] == "require_approval=false"
     assert "| 4242 | app | billing-api |" in operator.body
@@ -126,5 +129,22 @@ def test_operator_shows_findings_of_the_checks(monkeypatch: pytest.MonkeyPatch, 
     warning = Finding("database settings", WARNING, "lc_messages = C (database-wide)", "superuser only")
     plan = dataclasses.replace(make_plan(TOOLS), findings=[warning.to_dict()])
     operator = StopAppsOperator(task_id="stop_apps")
-    operator.execute(make_context(plan, require_approval=False))
+    context = make_context(plan, require_approval=False)
+    context["ti"].xcoms["check_extensions"] = {"source_extensions": {}, "findings": []}
+    operator.execute(context)
     assert "| warning | database settings | lc_messages = C (database-wide) | superuser only |" in operator.body
+
+
+@pytest.mark.parametrize("extensions", [None, {"findings": [Finding("extensions", BLOCKING, "extension postgis 3.5",
+                                                                     "not available").to_dict()]}],
+                         ids=["check_extensions without a result", "a blocking finding"])
+def test_the_gate_never_opens_on_a_blocking_finding(monkeypatch: pytest.MonkeyPatch, opened, make_context,
+                                                     extensions) -> None:
+    """Whatever reached the gate (the DAG does not let it), a check without a result or a blocking finding refuses
+    the run before the gate is shown or the source is asked anything."""
+    context = make_context(make_plan(TOOLS), require_approval=False)
+    if extensions is not None:
+        context["ti"].xcoms["check_extensions"] = extensions
+    with pytest.raises(PreflightRefused, match="the gate found 1 blocking problem"):
+        StopAppsOperator(task_id="stop_apps").execute(context)
+    assert opened == []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from timescale_migration.checks.findings import WARNING, Finding
 from timescale_migration.verify import report
 from timescale_migration.verify.compare import Check, VerifyReport
 
@@ -81,7 +82,7 @@ def test_json_has_summary_checks_context(tmp_path: Path) -> None:
     """The JSON holds the context, the summary and every check."""
     json_path, _ = report.write(bad_report(), tmp_path, CONTEXT)
     data = json.loads(json_path.read_text(encoding="utf-8"))
-    assert set(data) == {"summary", "checks", "context"}
+    assert set(data) == {"summary", "checks", "context", "preflight"}
     assert data["context"] == CONTEXT
     assert data["summary"]["ok"] is False
     assert data["summary"]["tables"] == 2
@@ -195,3 +196,19 @@ def test_html_owners_and_privileges_have_their_own_section() -> None:
     section = page.index("<h2>Owners and privileges</h2>")
     assert page.index("<tr><td>privileges</td><td class='num'>0 of 1</td>") > section > page.index(
         "<tr><td>indexes</td>")
+
+
+def test_preflight_section(tmp_path: Path) -> None:
+    """The checks' findings before the downtime are kept in both files: each with severity, check, subject, cause
+    and remedy, escaped; a run without findings says so."""
+    finding = Finding("locale", WARNING, "LC_COLLATE: source C, target <en_US>", "text sorts differently",
+                      remedy="create the target with LC_COLLATE C")
+    json_path, html_path = report.write(ok_report(), tmp_path, CONTEXT, [finding])
+    assert [Finding.from_dict(f) for f in json.loads(json_path.read_text(encoding="utf-8"))["preflight"]] == [finding]
+    page = html_path.read_text(encoding="utf-8")
+    section = page.split("<h2 id='preflight'>Preflight</h2>", 1)[1]
+    assert "1 finding(s) of the checks before the downtime" in section
+    assert "<td>locale</td><td><code>LC_COLLATE: source C, target &lt;en_US&gt;</code></td>" in section
+    assert "<td>create the target with LC_COLLATE C</td>" in section
+    _, html_path = report.write(ok_report(), tmp_path, CONTEXT)
+    assert "found nothing to report" in html_path.read_text(encoding="utf-8")

@@ -1,0 +1,8 @@
+-- Bytes of table data (heap and TOAST) of the tables smaller than %(min_bytes)s in the current database: the rows
+-- the `parallel` format's skeleton dump carries (larger tables are copied without a file).
+SELECT coalesce(sum(pg_table_size(c.oid)), 0)::bigint AS bytes
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND NOT starts_with(n.nspname, 'pg_toast')
+  AND pg_table_size(c.oid) < %(min_bytes)s;

@@ -1,0 +1,124 @@
+"""What the target's login cannot create: objects of the source that only a superuser may create (the dump's
+statement for them fails during the load, after the downtime began), subscriptions, and roles the login cannot
+create or attributes it cannot give them.
+
+Settings that only a superuser (or ALTER SYSTEM) may set, stored on the database, are the database settings
+check's (checks/rights.py): they are tried on the target and shown at the gate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
+from timescale_migration.checks.preflight import Preflight, check, listed
+from timescale_migration.db import catalog
+
+CHECK = "objects"
+ROLES_CHECK = "roles"
+REMEDY = {
+    "event trigger": "drop them from the source database before the migration (DROP EVENT TRIGGER) and have a "
+                     "superuser or the provider recreate them on the target afterwards, or migrate with a "
+                     "superuser login on the target",
+    "function in language": "rewrite them in a trusted language (e.g. plpgsql) or drop them from the source before "
+                            "the migration, or have a superuser create them on the target (and the library they "
+                            "load must exist there), or migrate with a superuser login on the target",
+    "subscription": "drop them from the source before the migration (ALTER SUBSCRIPTION ... DISABLE, SET "
+                    "(slot_name = NONE), DROP SUBSCRIPTION) and create them on the target after the cutover, or give "
+                    "the target's login the pg_create_subscription role",
+}
+DEFAULT_REMEDY = ("drop them from the source database before the migration and recreate what you need on the target "
+                  "afterwards with a superuser's (the provider's) help, or migrate with a superuser login on the "
+                  "target")
+
+
+def _remedy(kind: str) -> str:
+    return next((text for prefix, text in REMEDY.items() if kind.startswith(prefix)), DEFAULT_REMEDY)
+
+
+@check(CHECK, "objects only a superuser may create")
+def superuser_only(pre: Preflight) -> list[Finding]:
+    """Event triggers, functions in untrusted languages (C and internal included) outside extensions, procedural
+    languages, foreign-data wrappers outside extensions, user mappings without password_required, casts the login
+    may not create, operator classes and families, access methods, text search parsers and templates: each kind is
+    one blocking finding naming its objects, when the target's login is no superuser."""
+    if pre.target_superuser:
+        return []
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for row in catalog.rows(pre.src, "preflight_superuser_objects"):
+        by_kind[row["kind"]].append(f"{row['name']} ({row['detail']})")
+    login = pre.target_info.user_name
+    return [Finding(CHECK, BLOCKING, f"{len(names)} {kind}(s): {listed([n.split(' (')[0] for n in names], 10)}",
+                    f"only a superuser may create them and the target's login {login} is none: the load would fail "
+                    f"at them (permission denied) after the downtime began; {listed(names, 10)}",
+                    remedy=_remedy(kind))
+            for kind, names in sorted(by_kind.items())]
+
+
+@check(CHECK, "subscriptions")
+def subscriptions(pre: Preflight) -> list[Finding]:
+    """Subscriptions of the source database: the dump creates them on the target (disabled, without connecting)
+    only where the target's login may create subscriptions, and only when the source's login is a superuser."""
+    subs = [r["name"] for r in catalog.rows(pre.src, "preflight_subscriptions")]
+    if not subs:
+        return []
+    names = listed(subs, 10)
+    if not pre.source_info.is_superuser:
+        return [Finding(CHECK, WARNING, f"subscription(s) {names}",
+                        "pg_dump dumps subscriptions only for a superuser and the source's login is none: they will "
+                        "not exist on the target", remedy="create them on the target after the cutover if the target "
+                        "must replicate from their publishers")]
+    if not pre.target_login["subscriptions"]:
+        return [Finding(CHECK, BLOCKING, f"subscription(s) {names}",
+                        f"the target's login {pre.target_info.user_name} may not create subscriptions (no superuser, "
+                        "not a member of pg_create_subscription): the load would fail at them after the downtime "
+                        "began", remedy=_remedy("subscription"))]
+    return [Finding(CHECK, WARNING, f"subscription(s) {names}",
+                    "the dump creates them on the target disabled and without a replication slot (connect = false); "
+                    "the source's keep replicating", remedy="after the cutover, drop the source's, then on the target "
+                    "ALTER SUBSCRIPTION ... ENABLE and REFRESH PUBLICATION (or recreate them)")]
+
+
+@check(ROLES_CHECK, "roles the target's login may create")
+def roles(pre: Preflight) -> list[Finding]:
+    """With roles=true: the source's roles the target lacks must be creatable by its login (CREATEROLE), with
+    attributes it may give (CREATEDB only by a login that has it, on PostgreSQL 16+); SUPERUSER, REPLICATION and
+    BYPASSRLS are removed from roles.sql (a warning names who loses them)."""
+    if not pre.opts.roles or pre.target_superuser:
+        return []
+    existing = {r["name"] for r in catalog.rows(pre.tgt, "role_names")}
+    login, me = pre.target_login, pre.target_info.user_name
+    todo = [r for r in catalog.rows(pre.src, "preflight_roles")
+            if r["name"] not in pre.reserved and r["name"] not in existing]
+    if not todo:
+        return []
+    names = [r["name"] for r in todo]
+    if not login["createrole"]:
+        in_policies = {r["name"] for r in catalog.rows(pre.src, "preflight_policy_roles")} & set(names)
+        why = (f"; row-level security policies of the source name {listed(sorted(in_policies), 10)}, so the load's "
+               "CREATE POLICY would fail" if in_policies else "")
+        return [Finding(ROLES_CHECK, BLOCKING, f"{len(names)} role(s): {listed(names, 10)}",
+                        f"the source's roles do not exist on the target and its login {me} may not create roles (no "
+                        f"CREATEROLE): objects, owners and privileges meant for them cannot arrive{why}",
+                        remedy=f"give {me} CREATEROLE, or create these roles on the target beforehand, or set "
+                               "roles=false and create them yourself")]
+    found = []
+    if pre.target_info.major >= 16 and not login["createdb"]:
+        createdb = [r["name"] for r in todo if r["createdb"]]
+        if createdb:
+            found.append(Finding(
+                ROLES_CHECK, BLOCKING, f"CREATEDB of role(s) {listed(createdb, 10)}",
+                f"the target's login {me} lacks CREATEDB, so PostgreSQL {pre.target_info.major} refuses to give it: "
+                "the role's whole ALTER ROLE (LOGIN, password, limits) would be refused and verify would find the "
+                "role different after the downtime",
+                remedy=f"give {me} CREATEDB, or remove CREATEDB from these roles on the source (ALTER ROLE ... "
+                       "NOCREATEDB), or create them on the target beforehand"))
+    lost = [f"{r['name']} ({', '.join(a.upper() for a in ('superuser', 'replication', 'bypassrls') if r[a])})"
+            for r in todo if r["superuser"] or r["replication"] or r["bypassrls"]]
+    if lost:
+        found.append(Finding(
+            ROLES_CHECK, WARNING, f"attributes of role(s) {listed([n.split(' (')[0] for n in lost], 10)}",
+            f"only a superuser may give SUPERUSER, REPLICATION and BYPASSRLS, so roles.sql leaves them out: "
+            f"{listed(lost, 10)} arrive without them", remedy="if an application needs one, ask the provider; "
+            "a role that bypassed row-level security sees only what its policies allow on the target"))
+    return found

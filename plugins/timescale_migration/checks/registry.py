@@ -1,0 +1,51 @@
+"""Which checks run before the downtime, and in which task: the one place a check is registered.
+
+To add a check: write a function `(Preflight) -> list[Finding]` marked `@check(name, about)` in a module of
+checks/ (one module per concern; see checks/preflight.py), then add it to one of the two lists below. Both tasks
+always run; check_versions refuses the run once, naming every blocking finding of both, and aligns TimescaleDB on
+an empty target only after that.
+"""
+
+from __future__ import annotations
+
+from timescale_migration.checks import (
+    drainrecord,
+    extensions,
+    locale,
+    locks,
+    objects,
+    replication,
+    rights,
+    space,
+    target,
+    versions,
+)
+
+EXTENSION_CHECKS = (
+    extensions.missing,
+    extensions.versions,
+    extensions.creatable,
+)
+"""Run by check_extensions."""
+
+CHECKS = (
+    versions.postgres,
+    versions.client_tools,
+    versions.timescaledb,
+    versions.timescaledb_features,
+    target.empty,
+    space.work_dir,
+    space.target,
+    drainrecord.block_records,
+    objects.superuser_only,
+    objects.subscriptions,
+    objects.roles,
+    locks.lock_table,
+    locale.encoding_and_locale,
+    locale.collations,
+    locale.tablespaces,
+    replication.slots_and_publications,
+    rights.database_settings,
+    rights.owners_and_privileges,
+)
+"""Run by check_versions, after which the run is refused or passes."""
