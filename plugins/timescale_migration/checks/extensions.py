@@ -103,7 +103,7 @@ def creatable(pre: Preflight) -> list[Finding]:
     are tried in a transaction that is rolled back (a provider may allow them by other means)."""
     if pre.target_superuser:
         return []
-    trusted = {(r["name"], r["version"]): r["trusted"] for r in catalog.rows(pre.tgt, "preflight_extension_versions")}
+    trusted = {(r["name"], r["version"]): r["trusted"] for r in catalog.rows(pre.tgt, "checks/extension_versions")}
     todo = [name for name in sorted(pre.source_extensions)
             if name not in pre.target_extensions and name in pre.target_available and name not in BUILT_IN
             and name != TIMESCALEDB and not trusted.get((name, pre.target_available[name]), False)]

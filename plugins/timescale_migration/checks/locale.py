@@ -22,7 +22,7 @@ PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin", "d": "default"}
 def database_locale(conn: psycopg.Connection) -> dict[str, Any]:
     """Encoding, provider, LC_COLLATE, LC_CTYPE, ICU/builtin locale and collation versions of the connected
     database (keys missing on older servers are None)."""
-    row = catalog.rows(conn, "preflight_database_locale")[0]
+    row = catalog.rows(conn, "checks/database_locale")[0]
     d = row["row"]
     return {"encoding": row["encoding"], "provider": PROVIDERS.get(d.get("datlocprovider") or "c", "libc"),
             "collate": d.get("datcollate"), "ctype": d.get("datctype"),
@@ -113,10 +113,10 @@ def collations(pre: Preflight) -> list[Finding]:
     """Each collation the source's columns, indexes and domains use must exist on the target (pg_catalog's, by
     name) or be creatable there (the dump's CREATE COLLATION, tried in a transaction that is rolled back); a
     pg_catalog collation of another version is a warning."""
-    used = catalog.rows(pre.src, "preflight_collations_used")
+    used = catalog.rows(pre.src, "checks/collations_used")
     if not used:
         return []
-    system = {r["name"]: r["version"] for r in catalog.rows(pre.tgt, "preflight_system_collations")}
+    system = {r["name"]: r["version"] for r in catalog.rows(pre.tgt, "checks/system_collations")}
     missing, uncreatable, versions = [], [], []
     for r in used:
         name = pgsql.Identifier(r["schema_name"], r["name"]).as_string(None)
@@ -155,7 +155,7 @@ def collations(pre: Preflight) -> list[Finding]:
 def tablespaces(pre: Preflight) -> list[Finding]:
     """Tablespaces other than pg_default that the source database uses: the guide's --no-tablespaces puts
     everything in the target's default tablespace."""
-    used = catalog.rows(pre.src, "preflight_tablespaces")
+    used = catalog.rows(pre.src, "checks/tablespaces")
     if not used:
         return []
     names = [f"{r['name']} (" + ("the database default" if r["database_default"] else f"{r['relations']} relation(s)")

@@ -53,8 +53,8 @@ def judge(side: str, label: str, relations: int, row: dict[str, Any]) -> list[Fi
 @check(CHECK, "lock table sizes")
 def lock_table(pre: Preflight) -> list[Finding]:
     """The source's relation count against both servers' lock tables."""
-    source = catalog.rows(pre.src, "preflight_lock_capacity")[0]
-    target = catalog.rows(pre.tgt, "preflight_lock_capacity")[0]
+    source = catalog.rows(pre.src, "checks/lock_capacity")[0]
+    target = catalog.rows(pre.tgt, "checks/lock_capacity")[0]
     relations = source["relations"]
     pre.log.info("%d relation(s) to lock; lock tables: source %d, target %d", relations, capacity(source),
                  capacity(target))

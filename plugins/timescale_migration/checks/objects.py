@@ -45,7 +45,7 @@ def superuser_only(pre: Preflight) -> list[Finding]:
     if pre.target_superuser:
         return []
     by_kind: dict[str, list[str]] = defaultdict(list)
-    for row in catalog.rows(pre.src, "preflight_superuser_objects"):
+    for row in catalog.rows(pre.src, "checks/superuser_objects"):
         by_kind[row["kind"]].append(f"{row['name']} ({row['detail']})")
     login = pre.target_info.user_name
     return [Finding(CHECK, BLOCKING, f"{len(names)} {kind}(s): {listed([n.split(' (')[0] for n in names], 10)}",
@@ -59,7 +59,7 @@ def superuser_only(pre: Preflight) -> list[Finding]:
 def subscriptions(pre: Preflight) -> list[Finding]:
     """Subscriptions of the source database: the dump creates them on the target (disabled, without connecting)
     only where the target's login may create subscriptions, and only when the source's login is a superuser."""
-    subs = [r["name"] for r in catalog.rows(pre.src, "preflight_subscriptions")]
+    subs = [r["name"] for r in catalog.rows(pre.src, "checks/subscriptions")]
     if not subs:
         return []
     names = listed(subs, 10)
@@ -88,13 +88,13 @@ def roles(pre: Preflight) -> list[Finding]:
         return []
     existing = {r["name"] for r in catalog.rows(pre.tgt, "role_names")}
     login, me = pre.target_login, pre.target_info.user_name
-    todo = [r for r in catalog.rows(pre.src, "preflight_roles")
+    todo = [r for r in catalog.rows(pre.src, "checks/roles")
             if r["name"] not in pre.reserved and r["name"] not in existing]
     if not todo:
         return []
     names = [r["name"] for r in todo]
     if not login["createrole"]:
-        in_policies = {r["name"] for r in catalog.rows(pre.src, "preflight_policy_roles")} & set(names)
+        in_policies = {r["name"] for r in catalog.rows(pre.src, "checks/policy_roles")} & set(names)
         why = (f"; row-level security policies of the source name {listed(sorted(in_policies), 10)}, so the load's "
                "CREATE POLICY would fail" if in_policies else "")
         return [Finding(ROLES_CHECK, BLOCKING, f"{len(names)} role(s): {listed(names, 10)}",

@@ -88,7 +88,7 @@ class Preflight:
     @cached_property
     def target_login(self) -> dict[str, Any]:
         """What the target's login may do: superuser, createrole, createdb, and the roles it is a member of."""
-        return catalog.rows(self.tgt, "preflight_login")[0]
+        return catalog.rows(self.tgt, "checks/login")[0]
 
     @property
     def target_superuser(self) -> bool:

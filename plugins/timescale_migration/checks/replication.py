@@ -16,7 +16,7 @@ def slots_and_publications(pre: Preflight) -> list[Finding]:
     """Each slot is a warning of its own; publications one warning, and a blocking one for those the target's
     login may not create."""
     found = []
-    for slot in catalog.rows(pre.src, "preflight_replication_slots"):
+    for slot in catalog.rows(pre.src, "checks/replication_slots"):
         kind = slot["kind"] + (f" ({slot['plugin']})" if slot["plugin"] else "")
         found.append(Finding(
             CHECK, WARNING, f"replication slot {slot['name']}",
@@ -25,7 +25,7 @@ def slots_and_publications(pre: Preflight) -> list[Finding]:
             "on the target after the cutover, and the slot keeps WAL on the source",
             remedy="repoint its consumer at the target after the cutover (create a slot there), then drop this one "
                    "on the source (SELECT pg_drop_replication_slot(...)) once nothing reads it"))
-    publications = catalog.rows(pre.src, "preflight_publications")
+    publications = catalog.rows(pre.src, "checks/publications")
     if not publications:
         return found
     names = [p["name"] for p in publications]

@@ -26,7 +26,7 @@ def dump_bytes(pre: Preflight) -> tuple[int, str]:
     if fmt == DumpFormat.STREAM:
         return 0, "stream writes no dump file"
     if fmt == DumpFormat.PARALLEL:
-        small = int(catalog.rows(pre.src, "preflight_small_table_bytes", {"min_bytes": BULK_MIN_BYTES})[0]["bytes"])
+        small = int(catalog.rows(pre.src, "checks/small_table_bytes", {"min_bytes": BULK_MIN_BYTES})[0]["bytes"])
         return small, "the parallel format's skeleton holds the rows of the tables under 1 MB"
     return int(catalog.rows(pre.src, "table_data_bytes")[0]["bytes"]), f"a {fmt} dump holds all the table data"
 
@@ -54,16 +54,16 @@ def target_free_bytes(pre: Preflight) -> int | None:
     if not pre.target_login["server_programs"]:
         return None
     with pre.tgt.transaction(force_rollback=True):
-        catalog.run(pre.tgt, sqlfiles.query("preflight_free_space_table"))
+        catalog.run(pre.tgt, sqlfiles.query("checks/free_space_table"))
         try:
             with pre.tgt.transaction():
-                catalog.run(pre.tgt, sqlfiles.query("preflight_free_space"))
+                catalog.run(pre.tgt, sqlfiles.query("checks/free_space"))
         except psycopg.Error as err:
             if pre.tgt.broken:
                 raise
             pre.log.info("the target did not report its free space (%s)", err.diag.message_primary or err)
             return None
-        lines = [r["line"] for r in catalog.rows(pre.tgt, "preflight_free_space_lines")]
+        lines = [r["line"] for r in catalog.rows(pre.tgt, "checks/free_space_lines")]
     return parse_df(lines)
 
 
