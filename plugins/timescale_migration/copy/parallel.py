@@ -132,31 +132,33 @@ def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: b
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
     column_list = pgsql.SQL(" ({})").format(columns) if table.columns else pgsql.SQL("")  # a table may have none
     out = pgsql.SQL("(FORMAT binary)" if binary else "")
-    truncate = [sqlfiles.command("truncate_only", table=ident)] if part is None else []
+    truncate = [sqlfiles.command("copy/truncate_only", table=ident)] if part is None else []
     if part is None:
-        copy_out = "copy_rows_out", {"table": ident, "columns": column_list, "options": out}
+        copy_out = "copy/copy_rows_out", "copy/copy_rows_out_fifo", {"table": ident, "columns": column_list,
+                                                                     "options": out}
         into = pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)")
     else:
-        copy_out = "copy_rows_range_out", {"table": ident, "columns": columns, "options": out, **_block_range(part)}
+        copy_out = "copy/copy_rows_range_out", "copy/copy_rows_range_out_fifo", {"table": ident, "columns": columns,
+                                                                                 "options": out, **_block_range(part)}
         into = out
     copy_in = {"table": ident, "columns": column_list, "options": into}
     reader_setup, writer_setup = _setup(snapshot)
-    reader = psql_commands_argv(tools, [*reader_setup, sqlfiles.command(copy_out[0], **copy_out[1])])
-    writer = psql_commands_argv(tools, [*writer_setup, *truncate, sqlfiles.command("copy_rows_in", **copy_in)],
+    reader = psql_commands_argv(tools, [*reader_setup, sqlfiles.command(copy_out[0], **copy_out[2])])
+    writer = psql_commands_argv(tools, [*writer_setup, *truncate, sqlfiles.command("copy/copy_rows_in", **copy_in)],
                                 single_transaction=part is None)
     session = _session_copy(fifo, copy_out, copy_in, truncate) if fifo is not None else None
     return TableCopy(table, binary, reader, writer, part, session)
 
 
-def _session_copy(fifo: Path, copy_out: tuple[str, dict[str, Any]], copy_in: dict[str, Any],
+def _session_copy(fifo: Path, copy_out: tuple[str, str, dict[str, Any]], copy_in: dict[str, Any],
                   truncate: list[str]) -> SessionCopy | None:
-    """The same copy as \\copy commands of the two sessions, meeting at `fifo` (include/sql/*_fifo.sql): the
+    """The same copy as \\copy commands of the two sessions, meeting at `fifo` (include/sql/copy/*_fifo.sql): the
     target's in one transaction with the TRUNCATE when there is one; None when psql could not read them."""
     path = fifo_literal(fifo)
     if path is None:
         return None
-    to_fifo = sqlfiles.command(f"{copy_out[0]}_fifo", fifo=path, **copy_out[1])
-    from_fifo = sqlfiles.command("copy_rows_in_fifo", fifo=path, **copy_in)
+    to_fifo = sqlfiles.command(copy_out[1], fifo=path, **copy_out[2])
+    from_fifo = sqlfiles.command("copy/copy_rows_in_fifo", fifo=path, **copy_in)
     if not (one_line(to_fifo) and one_line(from_fifo)):
         return None
     load = ("BEGIN;", *(t + ";" for t in truncate), from_fifo, "COMMIT;") if truncate else (from_fifo,)
@@ -173,9 +175,9 @@ def _block_range(part: Part) -> dict[str, pgsql.Composable]:
 def _setup(snapshot: str) -> tuple[list[str], list[str]]:
     """What a source reader runs before its COPY (settings, then a REPEATABLE READ transaction in the exported
     snapshot) and what a target writer runs before its rows (settings)."""
-    settings = sqlfiles.command("copy_session_settings")
-    return [settings, sqlfiles.command("begin_repeatable_read"),
-            sqlfiles.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot))], [settings]
+    settings = sqlfiles.command("copy/copy_session_settings")
+    return [settings, sqlfiles.command("copy/begin_repeatable_read"),
+            sqlfiles.command("copy/set_transaction_snapshot", snapshot=pgsql.Literal(snapshot))], [settings]
 
 
 def session_setup(snapshot: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -214,7 +216,7 @@ def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
 def autovacuum_paused(target: Endpoint, tables: list[BulkTable], log: Any) -> Iterator[None]:
     """Autovacuum off on the target's `tables` for the block, then reset (tables whose source sets
     autovacuum_enabled itself are left alone). Best effort: a table that refuses is loaded as it is."""
-    paused, refused = _alter_each(target, [t for t in tables if not t.autovacuum_set], "autovacuum_off")
+    paused, refused = _alter_each(target, [t for t in tables if not t.autovacuum_set], "copy/autovacuum_off")
     for problem in refused:
         log.warning("autovacuum stays on for %s during the load", problem)
     log.info("autovacuum off on %d of %d large table(s) until their indexes are built", len(paused), len(tables))
@@ -244,7 +246,7 @@ def _alter_each(target: Endpoint, tables: list[BulkTable], statement: str) -> tu
 def _reset_autovacuum(target: Endpoint, tables: list[BulkTable], log: Any, *, strict: bool) -> None:
     """RESET every table's autovacuum settings; a table left with autovacuum off fails the load when `strict`."""
     try:
-        _, failed = _alter_each(target, tables, "autovacuum_reset")
+        _, failed = _alter_each(target, tables, "copy/autovacuum_reset")
     except Exception as err:  # the target went away
         failed = [f"every paused table ({err})"]
     if not failed:
@@ -262,7 +264,7 @@ def index_progress(target: Endpoint) -> Callable[[], str]:
 
     def report() -> str:
         with target.connect() as conn:
-            builds = catalog.rows(conn, "create_index_progress")
+            builds = catalog.rows(conn, "copy/create_index_progress")
         parts = []
         for b in builds:
             total, done = (b["blocks_total"], b["blocks_done"]) if b["blocks_total"] else (b["tuples_total"],
@@ -278,9 +280,9 @@ def index_progress(target: Endpoint) -> Callable[[], str]:
 def exported_snapshot(source: Endpoint) -> Iterator[tuple[str, list[BulkTable]]]:
     """(snapshot id, the large tables, largest first), held open until the block ends."""
     with source.connect() as conn:
-        conn.execute(sqlfiles.query("begin_repeatable_read"))
-        snapshot = catalog.rows(conn, "export_snapshot")[0]["snapshot"]
-        rows = catalog.rows(conn, "bulk_data_tables", {"min_bytes": BULK_MIN_BYTES, "max_tables": BULK_MAX_TABLES})
+        conn.execute(sqlfiles.query("copy/begin_repeatable_read"))
+        snapshot = catalog.rows(conn, "copy/export_snapshot")[0]["snapshot"]
+        rows = catalog.rows(conn, "copy/bulk_data_tables", {"min_bytes": BULK_MIN_BYTES, "max_tables": BULK_MAX_TABLES})
         try:
             yield snapshot, bulk_tables(rows)
         finally:
@@ -391,7 +393,7 @@ class ParallelCopy:
             with self._lock:
                 tables, moved = done["tables"], done["bytes"]
             with self.target.connect() as conn:
-                running = catalog.rows(conn, "copy_progress")
+                running = catalog.rows(conn, "copy/copy_progress")
             now = catalog.describe_copies(running)
             flowing = min(total, moved + sum(int(c["bytes_done"] or 0) for c in running))  # COPYs under way count
             elapsed = time.monotonic() - started

@@ -90,7 +90,7 @@ def copy_progress(target: Endpoint, expected_bytes: int) -> Callable[[], str | N
 
     def report() -> str | None:
         with target.connect() as conn:
-            copies = catalog.rows(conn, "copy_progress")
+            copies = catalog.rows(conn, "copy/copy_progress")
             size = catalog.server_info(conn).database_bytes
         first[:] = first or [size]
         loaded = max(size - first[0], 0)
@@ -182,8 +182,8 @@ class LoadOperator(MigrationOperator):
         """Take the target's load lock; claim the empty target (or empty what this run's earlier attempt left,
         loadclaim.py); load; drop the claim. The lock goes with the session."""
         with target.connect() as lock:  # held until the load is done: one load per target database at a time
-            if not catalog.rows(lock, "advisory_lock_target")[0]["locked"]:
-                holder = catalog.rows(lock, "lock_holder")
+            if not catalog.rows(lock, "databases/advisory_lock_target")[0]["locked"]:
+                holder = catalog.rows(lock, "drain/lock_holder")
                 raise MigrationError(
                     f"another migration is loading into {target.label} right now"
                     + (f" (session pid {holder[0]['pid']} of {holder[0]['user_name']})" if holder else "")

@@ -41,7 +41,7 @@ def server_state(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     state: dict[str, Any] = {"present": True, "ran": []}
 
     def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        assert name == "database_exists"
+        assert name == "databases/database_exists"
         return [{"present": state["present"]}]
 
     def run(conn: Any, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:

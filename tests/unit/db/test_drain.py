@@ -160,7 +160,7 @@ def sessions(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return [OWN, *state["open"]]
 
     def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        if name != "terminate_session":
+        if name != "drain/terminate_session":
             raise AssertionError(f"unexpected query {name}")
         assert params is not None
         state["terminated"].append(params["pid"])

@@ -92,23 +92,23 @@ def record(tmp_path: Path) -> Path:
 @pytest.fixture
 def target_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The target's answers stubbed: whether the load lock is free, who holds it, which objects it holds.
-    `asked` records (session, query) in order: "user_objects" for the emptiness check."""
+    `asked` records (session, query) in order: "databases/user_objects" for the emptiness check."""
     state: dict[str, Any] = {"locked": True, "holder": [], "objects": [], "asked": [], "claims": [], "ran": []}
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["asked"].append((conn, name))
-        if name == "advisory_lock_target":
+        if name == "databases/advisory_lock_target":
             return [{"locked": state["locked"]}]
-        if name == "lock_holder":
+        if name == "drain/lock_holder":
             return state["holder"]
-        if name == "load_claim_present":
+        if name == "copy/load_claim_present":
             return [{"present": bool(state["claims"])}]
-        if name == "load_claims":
+        if name == "copy/load_claims":
             return [{"run": run} for run in state["claims"]]
         raise AssertionError(f"unexpected query {name}")
 
     def user_objects(conn: str) -> list[str]:
-        state["asked"].append((conn, "user_objects"))
+        state["asked"].append((conn, "databases/user_objects"))
         return state["objects"]
 
     def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -157,8 +157,9 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db
     assert f"ENV PGPASSWORD={TARGET_PASSWORD}" in lines
     assert result["format"] == "plain" and result["seconds"] >= 0
     assert type(result["format"]) is str  # XCom holds the param's string, not the enum
-    assert target_db["asked"][:3] == [("target", "advisory_lock_target"), ("target", "user_objects"),
-                                      ("target", "load_claim_present")]
+    assert target_db["asked"][:3] == [("target", "databases/advisory_lock_target"),
+                                      ("target", "databases/user_objects"),
+                                      ("target", "copy/load_claim_present")]
     assert opened == [("target", None)]
 
 
@@ -266,7 +267,7 @@ def test_execute_refuses_locked_target_naming_holder(operator_context, target_db
     assert "(session pid 4711 of tsdbadmin)" in message
     assert "cannot load into the same database" in message
     assert not isinstance(err.value, TargetNotEmptyError)
-    assert target_db["asked"] == [("target", "advisory_lock_target"), ("target", "lock_holder")]
+    assert target_db["asked"] == [("target", "databases/advisory_lock_target"), ("target", "drain/lock_holder")]
     assert not record.exists()
 
 
@@ -278,7 +279,7 @@ def test_execute_refuses_locked_target_without_holder(operator_context, target_d
     message = str(err.value)
     assert "session pid" not in message
     assert " right now: wait for it to finish" in message
-    assert ("target", "user_objects") not in target_db["asked"]
+    assert ("target", "databases/user_objects") not in target_db["asked"]
     assert not record.exists()
 
 

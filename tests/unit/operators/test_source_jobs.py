@@ -45,12 +45,12 @@ def jobs(monkeypatch: pytest.MonkeyPatch, opened) -> dict[str, Any]:
     }
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        if name == "timescaledb_user_jobs":
+        if name == "timescaledb/user_jobs":
             assert conn == "source"
             return [dict(job) for job in state["jobs"]]
-        if name == "timescaledb_jobs":
+        if name == "timescaledb/jobs":
             return job_details(state)
-        if name == "timescaledb_features":
+        if name == "timescaledb/features":
             return [{"license": state["license"], "user_jobs": len(state["jobs"]), "compressed_chunks": 0,
                      "continuous_aggregates": 0}]
         raise AssertionError(f"unexpected query {name}")
