@@ -8,8 +8,8 @@ retried without a person dropping anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -89,3 +89,20 @@ def empty(conn: psycopg.Connection, log: Any, connect: Connect) -> None:
             catalog.run(fresh, sqlfiles.compose("extensions/create_extension_in_schema", extension=TIMESCALEDB,
                                            schema=timescale["schema"], version=pgsql.Literal(timescale["version"])))
         log.info("TimescaleDB %s created again in schema %s", timescale["version"], timescale["schema"])
+
+
+@contextmanager
+def claimed(target: Any, run: str, log: Any) -> Iterator[None]:
+    """Hold the target's load lock, claim the empty target (or empty what this run's earlier attempt left), and
+    drop the claim when the block succeeds. The lock goes with its session: one load per target database."""
+    with target.connect() as lock:
+        if not catalog.rows(lock, "databases/advisory_lock_target")[0]["locked"]:
+            holder = catalog.rows(lock, "drain/lock_holder")
+            raise MigrationError(
+                f"another migration is loading into {target.label} right now"
+                + (f" (session pid {holder[0]['pid']} of {holder[0]['user_name']})" if holder else "")
+                + ": wait for it to finish; this run cannot load into the same database"
+            )
+        prepare(lock, run, target.label, log, target.connect)
+        yield
+        release(lock)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +36,13 @@ from timescale_migration.constants import (
     BULK_MIN_BYTES,
     SKELETON_FILE,
     SPLIT_MIN_BYTES,
+    TID_RANGE_SCAN_MAJOR,
     TIMESCALEDB_CATALOG,
+    DumpFormat,
 )
+from timescale_migration.copy.base import StreamedFormat
 from timescale_migration.copy.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
+from timescale_migration.copy.progress import index_progress
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
@@ -50,6 +54,7 @@ from timescale_migration.tools.clienttools import (
     psql_commands_argv,
     psql_session_argv,
 )
+from timescale_migration.tools.progress import time_left
 from timescale_migration.tools.runner import ToolRunner, report_every
 from timescale_migration.tools.workqueue import work_through
 
@@ -259,23 +264,6 @@ def _reset_autovacuum(target: Endpoint, tables: list[BulkTable], log: Any, *, st
     log.error(message)
 
 
-def index_progress(target: Endpoint) -> Callable[[], str]:
-    """Progress of the post-data restore: the index builds running in the target and how far each is."""
-
-    def report() -> str:
-        with target.connect() as conn:
-            builds = catalog.rows(conn, "copy/create_index_progress")
-        parts = []
-        for b in builds:
-            total, done = (b["blocks_total"], b["blocks_done"]) if b["blocks_total"] else (b["tuples_total"],
-                                                                                         b["tuples_done"])
-            share = f" {100 * done / total:.0f}%" if total else ""
-            parts.append(f"{b['index_name']} on {b['table_name']} ({b['phase']}{share})")
-        return f"{len(builds)} index build(s) running: {', '.join(parts)}" if builds else "no index build running"
-
-    return report
-
-
 @contextmanager
 def exported_snapshot(source: Endpoint) -> Iterator[tuple[str, list[BulkTable]]]:
     """(snapshot id, the large tables, largest first), held open until the block ends."""
@@ -397,7 +385,7 @@ class ParallelCopy:
             now = catalog.describe_copies(running)
             flowing = min(total, moved + sum(int(c["bytes_done"] or 0) for c in running))  # COPYs under way count
             elapsed = time.monotonic() - started
-            left = f", about {(total - flowing) * elapsed / flowing:,.0f}s left" if 0 < flowing < total else ""
+            left = time_left(flowing, total, elapsed)
             return (f"{tables} of {len(copies)} copies done ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB, "
                     f"~{flowing / 1e6:,.0f} MB with those under way){left}; now: {now or 'between tables'}")
 
@@ -421,3 +409,27 @@ class ParallelCopy:
         if self._stopped.is_set():
             raise ClientToolFailed("the copy was stopped (on_kill) before every table was copied")
         return time.monotonic() - started
+
+
+class ParallelFormat(StreamedFormat):
+    """`parallel`: nothing dumped ahead; load runs the five steps above (ParallelCopy)."""
+
+    format = DumpFormat.PARALLEL
+    _copy: ParallelCopy | None = None
+
+    def load(self, roles: Path) -> float:
+        job = self.job
+        seconds = self.load_roles(roles)
+        plan = job.plan
+        self._copy = ParallelCopy(plan.client_tools, job.source, job.target, job.run_dir, job.jobs,
+                                  plan.timescaledb is not None, job.log,
+                                  binary=plan.source["major"] == plan.target["major"],
+                                  split=plan.source["major"] >= TID_RANGE_SCAN_MAJOR,
+                                  client_encoding=plan.source["encoding"])
+        seconds += self._copy.run()
+        self.stats = self._copy.stats
+        return seconds
+
+    def kill(self) -> None:
+        if self._copy is not None:
+            self._copy.kill()

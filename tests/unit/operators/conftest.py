@@ -249,23 +249,3 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(catalog, "client_sessions", lambda conn: [own, *state["open"]])
     monkeypatch.setattr(drain, "time", state["clock"])
     return state
-
-
-class RecordingLog:
-    """Stands in for the operator's logger: keeps (level, message) pairs."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str]] = []
-
-    def _add(self, level: str, message: str, *args: Any) -> None:
-        self.lines.append((level, message % args if args else message))
-
-    def info(self, message: str, *args: Any) -> None:
-        self._add("info", message, *args)
-
-    def warning(self, message: str, *args: Any) -> None:
-        self._add("warning", message, *args)
-
-    def levels(self, level: str) -> list[str]:
-        """Messages logged at one level."""
-        return [text for lvl, text in self.lines if lvl == level]

@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.unit.operators.conftest import RecordingLog, make_plan
+from tests.support.fakes import RecordingLog
+from tests.unit.operators.conftest import make_plan
 from timescale_migration.checks.plan import TimescaleInfo
 from timescale_migration.db import catalog
 from timescale_migration.exceptions import MigrationError

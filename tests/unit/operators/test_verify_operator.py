@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import DAG_ID, RUN_ID, RecordingLog, make_plan
+from tests.support.fakes import RecordingLog
+from tests.unit.operators.conftest import DAG_ID, RUN_ID, make_plan
 from timescale_migration import workdir
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
