@@ -14,9 +14,11 @@ from tests.unit.operators.conftest import make_plan, statement_text
 from timescale_migration.checks.plan import TimescaleInfo
 from timescale_migration.db import catalog
 from timescale_migration.operators.source_jobs import PAUSED_FILE, PauseSourceJobsOperator, ResumeSourceJobsOperator
-from timescale_migration.operators.verify import JOBS_BEFORE_PAUSE, VerifyOperator
+from timescale_migration.operators.verify import VerifyOperator
 from timescale_migration.tools.clienttools import ClientTools
+from timescale_migration.verify import verification
 from timescale_migration.verify.compare import Check, VerifyReport
+from timescale_migration.verify.verification import JOBS_BEFORE_PAUSE
 
 pytestmark = pytest.mark.unit
 
@@ -178,7 +180,8 @@ def test_a_lost_connection_is_retried(jobs: dict[str, Any], context: dict[str, A
 def jobs_as_before_the_pause(context: dict[str, Any], result: VerifyReport) -> list[Check]:
     """verify's last step, with the run directory, plan and target it has at that point."""
     op = VerifyOperator(task_id="verify")
-    return op._jobs_as_before_the_pause(op.run_dir(context), op.plan(context), op.endpoints(context)[1], result)
+    target = op.endpoints(context)[1]
+    return verification.jobs_as_before_the_pause(op.run_dir(context), op.plan(context), target, result, op.log)
 
 
 def test_verify_schedules_the_paused_jobs_again_on_a_proven_target(jobs: dict[str, Any], context: dict[str, Any]
