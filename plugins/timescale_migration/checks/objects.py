@@ -86,7 +86,7 @@ def roles(pre: Preflight) -> list[Finding]:
     BYPASSRLS are removed from roles.sql (a warning names who loses them)."""
     if not pre.opts.roles or pre.target_superuser:
         return []
-    existing = {r["name"] for r in catalog.rows(pre.tgt, "role_names")}
+    existing = {r["name"] for r in catalog.rows(pre.tgt, "roles/role_names")}
     login, me = pre.target_login, pre.target_info.user_name
     todo = [r for r in catalog.rows(pre.src, "checks/roles")
             if r["name"] not in pre.reserved and r["name"] not in existing]

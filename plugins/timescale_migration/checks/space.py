@@ -28,7 +28,7 @@ def dump_bytes(pre: Preflight) -> tuple[int, str]:
     if fmt == DumpFormat.PARALLEL:
         small = int(catalog.rows(pre.src, "checks/small_table_bytes", {"min_bytes": BULK_MIN_BYTES})[0]["bytes"])
         return small, "the parallel format's skeleton holds the rows of the tables under 1 MB"
-    return int(catalog.rows(pre.src, "table_data_bytes")[0]["bytes"]), f"a {fmt} dump holds all the table data"
+    return int(catalog.rows(pre.src, "copy/table_data_bytes")[0]["bytes"]), f"a {fmt} dump holds all the table data"
 
 
 @check(CHECK, "room for the dump in the work directory")

@@ -74,7 +74,7 @@ def timescaledb_features(pre: Preflight) -> list[Finding]:
     if version is None:
         return []
     used = timescale_features.features(pre.src)
-    target_license = catalog.rows(pre.tgt, "timescaledb_license")[0]["license"]
+    target_license = catalog.rows(pre.tgt, "timescaledb/license")[0]["license"]
     pre.log.info("TimescaleDB builds: source %s, target %s; the source uses %s", used.license, target_license,
                  ", ".join(used.used()) or "no community feature")
     timescale_features.check_builds(used, target_license)

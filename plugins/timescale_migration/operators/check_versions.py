@@ -43,7 +43,7 @@ class CheckVersionsOperator(MigrationOperator):
             self.log.info("preflight: %d finding(s), %d blocking (%s)", len(everything), len(stop), report)
             findings.refuse_if_blocking(everything, "the preflight")
             timescale, aligned = self._timescaledb(pre)
-            table_bytes = int(catalog.rows(pre.src, "table_data_bytes")[0]["bytes"])
+            table_bytes = int(catalog.rows(pre.src, "copy/table_data_bytes")[0]["bytes"])
             role_passwords = pre.source_info.can_read_passwords
             if opts.roles and not role_passwords:
                 self.log.warning("source user %s cannot read pg_authid: roles are dumped with --no-role-passwords; "
@@ -80,8 +80,8 @@ class CheckVersionsOperator(MigrationOperator):
         if replace:
             self.log.warning("dropping TimescaleDB from the empty target to install %s", version)
             with target.connect() as conn:
-                catalog.run(conn, sqlfiles.compose("drop_extension", extension=TIMESCALEDB))
+                catalog.run(conn, sqlfiles.compose("extensions/drop_extension", extension=TIMESCALEDB))
         self.log.info("creating extension timescaledb version %s on the target", version)
         with target.connect() as conn:
-            catalog.run(conn, sqlfiles.compose("create_extension_version", extension=TIMESCALEDB,
+            catalog.run(conn, sqlfiles.compose("extensions/create_extension_version", extension=TIMESCALEDB,
                                                version=pgsql.Literal(version)))

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
-from tests.unit.operators.conftest import RecordingLog
+from tests.support.fakes import RecordingLog
 from timescale_migration.checks import preflight
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, WARNING, Finding
 from timescale_migration.checks.preflight import check
