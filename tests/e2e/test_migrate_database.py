@@ -104,7 +104,7 @@ def test_failed_check_changes_nothing(airflow_home, servers, unique, work_dir):
             conn.execute("CREATE TABLE already_here (id int)")
         result = migrate(airflow_home, servers, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir)
         assert result.returncode != 0
-        assert "is not empty; it holds table public.already_here" in result.output
+        assert "is not empty: it holds table public.already_here" in result.output
         states = result.task_states()
         assert states["check_versions"] == "failed"
         assert all(states[t] in ("upstream_failed", None) for t in ALL_TASKS[2:])
@@ -118,13 +118,17 @@ def test_failed_check_changes_nothing(airflow_home, servers, unique, work_dir):
 
 
 def test_missing_extension_fails_naming_it(airflow_home, servers, unique, work_dir):
-    """adminpack exists in PostgreSQL 15 but not 17: check_extensions fails naming it, nothing runs after."""
+    """adminpack exists in PostgreSQL 15 but not 17: check_extensions finds it, check_versions refuses the run
+    naming it, nothing runs after."""
     src_db, tgt_db = f"adminpack_src_{unique}", f"adminpack_tgt_{unique}"
     with servers.pg15.database(src_db, extensions=("adminpack",)), servers.tsdb_target.database(tgt_db):
         result = migrate(airflow_home, servers, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir)
         assert result.returncode != 0
-        assert "are not available on target" in result.output and "adminpack 2.1" in result.output
-        assert result.task_states()["check_extensions"] == "failed"
+        assert "extensions: extension adminpack 2.1: installed in source" in result.output
+        assert "but not available on target" in result.output
+        states = result.task_states()
+        assert (states["check_extensions"], states["check_versions"]) == ("success", "failed")
+        assert states["stop_apps"] == "upstream_failed"
         with servers.tsdb_target.connect(tgt_db) as conn:
             count = conn.execute(sql.SQL("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"))
             assert count.fetchone()[0] == 0

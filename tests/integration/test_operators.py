@@ -17,9 +17,9 @@ from timescale_migration import phases as registry
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
 from timescale_migration.copy import parallel
 from timescale_migration.exceptions import (
-    ClientToolsError,
     ConnectionConfigError,
     PermanentError,
+    PreflightRefused,
     TargetNotEmptyError,
     VerificationError,
 )
@@ -208,7 +208,7 @@ def test_client_tools_older_than_the_target_are_refused(make_migration, servers)
     """pg_bin_dir with PostgreSQL 15 tools cannot serve a PostgreSQL 17 target: the message says what to install."""
     m = make_migration(servers.pg15, servers.tsdb_target, pg_bin_dir="/usr/lib/postgresql/15/bin")
     m.run(CheckExtensionsOperator(task_id="check_extensions"))
-    with pytest.raises(ClientToolsError, match="install postgresql-client-17"):
+    with pytest.raises(PreflightRefused, match="install postgresql-client-17"):
         m.run(CheckVersionsOperator(task_id="check_versions"))
 
 

@@ -51,7 +51,7 @@ WHERE f.oid >= 16384 AND (('pg_opfamily'::regclass, f.oid) NOT IN (SELECT classi
   AND NOT EXISTS (SELECT 1 FROM pg_opclass o
                   WHERE o.opcfamily = f.oid AND o.opcname = f.opfname AND o.opcnamespace = f.opfnamespace)
 UNION ALL
-SELECT 'access method', quote_ident(a.amname), 'type ' || a.amtype
+SELECT 'access method', quote_ident(a.amname), 'type ' || a.amtype::text
 FROM pg_am a
 WHERE a.oid >= 16384 AND (('pg_am'::regclass, a.oid) NOT IN (SELECT classid, objid FROM members))
 UNION ALL

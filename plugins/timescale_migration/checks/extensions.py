@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
-from timescale_migration.checks.preflight import Preflight, check, listed
+from timescale_migration.checks.preflight import Preflight, check, listed, quote_ident
 from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog
 
@@ -35,13 +35,6 @@ def missing(pre: Preflight) -> list[Finding]:
                     remedy=f"drop it from the source database (DROP EXTENSION {name}) if nothing uses it, or choose "
                            "a target that offers it")
             for name, info in sorted(pre.source_extensions.items()) if name not in pre.target_available]
-
-
-def quote_ident(name: str) -> str:
-    """A name as the server's quote_ident() writes it (verify's inventory names extensions so)."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def version_key(version: str) -> tuple[int, ...] | None:

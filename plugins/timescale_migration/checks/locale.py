@@ -11,7 +11,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
-from timescale_migration.checks.preflight import Preflight, check, listed
+from timescale_migration.checks.preflight import Preflight, check, listed, quote_ident
 from timescale_migration.db import catalog
 
 CHECK = "locale"
@@ -119,7 +119,7 @@ def collations(pre: Preflight) -> list[Finding]:
     system = {r["name"]: r["version"] for r in catalog.rows(pre.tgt, "checks/system_collations")}
     missing, uncreatable, versions = [], [], []
     for r in used:
-        name = pgsql.Identifier(r["schema_name"], r["name"]).as_string(None)
+        name = f"{quote_ident(r['schema_name'])}.{quote_ident(r['name'])}"
         if r["schema_name"] == "pg_catalog":
             if r["name"] not in system:
                 missing.append(name)

@@ -11,6 +11,7 @@ finding of its own, never a silent pass. Only a lost connection ends the task.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -178,6 +179,13 @@ def read_report(run_dir: Path) -> dict[str, Any] | None:
         return json.loads((run_dir / PREFLIGHT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def quote_ident(name: str) -> str:
+    """A name as the server's quote_ident() writes it (verify's inventory names objects so); keywords aside."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def listed(names: list[str], limit: int = 20) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.operators.conftest import statement_text
-from timescale_migration.checks import extensions, locale, locks, space, versions
+from timescale_migration.checks import extensions, locale, locks, preflight, space, versions
 from timescale_migration.checks.findings import BLOCKING, WARNING
 from timescale_migration.exceptions import VersionCheckError
 
@@ -24,8 +24,8 @@ def test_extension_version_order(source: str, target: str, order: int | None) ->
 
 def test_quote_ident_as_the_server_does() -> None:
     """verify's inventory names extensions with quote_ident(): plain names bare, others quoted."""
-    assert extensions.quote_ident("pg_trgm") == "pg_trgm"
-    assert extensions.quote_ident("uuid-ossp") == '"uuid-ossp"'
+    assert preflight.quote_ident("pg_trgm") == "pg_trgm"
+    assert preflight.quote_ident("uuid-ossp") == '"uuid-ossp"'
 
 
 def test_check_majors() -> None:
