@@ -109,9 +109,11 @@ def test_objects_only_a_superuser_may_create_block_a_target_without_superuser(ma
 
 
 def test_a_clean_source_has_nothing_only_a_superuser_may_create(make_migration, servers, target_login):
-    """Tables, plpgsql and sql functions, a trusted extension: nothing to report for a login without superuser."""
+    """Tables, plpgsql and sql functions, an aggregate (its pg_proc row says language internal), a trusted
+    extension: nothing to report for a login without superuser."""
     m = make_migration(servers.pg15, servers.tsdb_target)
     on_source(m, "CREATE TABLE t (id int PRIMARY KEY, v text)", "CREATE EXTENSION pg_trgm",
+              "CREATE AGGREGATE joined(text) (sfunc = textcat, stype = text)",
               "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$",
               "CREATE INDEX ON t USING gin (v gin_trgm_ops)")
     target_login(m, "CREATEROLE")

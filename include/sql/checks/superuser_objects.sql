@@ -1,4 +1,5 @@
--- Objects of the current database that only a superuser may create, which the dump would create on the target:
+-- Objects of the current database that only a superuser may create, which the dump would create on the target
+-- (an aggregate is written in language internal but made by CREATE AGGREGATE, which needs no superuser):
 -- kind, name and why. Members of extensions are left out (CREATE EXTENSION makes them), and so are objects of
 -- the system (oid below 16384).
 WITH members AS (
@@ -15,7 +16,7 @@ SELECT 'function in language ' || l.lanname, p.oid::regprocedure::text,
 FROM pg_proc p
 JOIN pg_language l ON l.oid = p.prolang
 JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE NOT l.lanpltrusted AND p.oid >= 16384
+WHERE NOT l.lanpltrusted AND p.oid >= 16384 AND p.prokind <> 'a'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND (('pg_proc'::regclass, p.oid) NOT IN (SELECT classid, objid FROM members))
 UNION ALL
