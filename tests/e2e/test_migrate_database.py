@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -60,7 +61,11 @@ def test_postgres_15_into_timescale_like_target(airflow_home, servers, unique, w
     run_dirs = list((work_dir / "migrate_database").iterdir())
     assert len(run_dirs) == 1 and stat.S_IMODE(run_dirs[0].stat().st_mode) == 0o700
     left = sorted(p.name for p in run_dirs[0].iterdir())
-    assert left == ["verification.html", "verification.json"], "dump files are removed, the reports stay"
+    assert left == ["preflight.json", "verification.html", "verification.json"], \
+        "dump files are removed, the reports stay"
+    page = (run_dirs[0] / "verification.html").read_text(encoding="utf-8")
+    assert "<h2 id='preflight'>Preflight</h2>" in page
+    assert json.loads((run_dirs[0] / "preflight.json").read_text(encoding="utf-8"))["refused"] is False
 
 
 def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, unique, work_dir):
@@ -87,8 +92,9 @@ def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, un
             tgt.execute("INSERT INTO conditions (time, device_id, temperature) "
                         "SELECT max(time) + interval '1 day', 1, 20 FROM conditions")
     kept = sorted(p.name for p in next((work_dir / "migrate_database").iterdir()).iterdir())
-    assert kept == ["paused_jobs.json", "roles.sql", "skeleton.dump", "source_fingerprint.json", "verification.html",
-                    "verification.json"]  # paused_jobs.json: the jobs before the pause (no secret), kept as a record
+    # paused_jobs.json: the jobs before the pause (no secret), kept as a record; preflight.json: the checks' findings
+    assert kept == ["paused_jobs.json", "preflight.json", "roles.sql", "skeleton.dump", "source_fingerprint.json",
+                    "verification.html", "verification.json"]
     for name in kept:
         path = next((work_dir / "migrate_database").iterdir()) / name
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
