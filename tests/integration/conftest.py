@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,3 +75,13 @@ def make_migration(servers: Servers, monkeypatch: pytest.MonkeyPatch, work_dir: 
     yield make
     for server, db in created:
         server.drop_database(db)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs as the work directory."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import psycopg
@@ -118,16 +117,6 @@ def test_second_load_into_the_same_target_is_refused(make_migration, servers):
     m.run(LoadOperator(task_id="load"))
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 10
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 1 MB tmpfs as the work directory."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", str(mount)], check=True)
 
 
 def test_too_little_room_for_the_dump_is_refused_before_the_gate(make_migration, servers, small_disk):

@@ -12,6 +12,7 @@ import re
 import psycopg
 from psycopg import sql as pgsql
 
+from timescale_migration.checks import preflight
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight, check, listed, quote_ident
 from timescale_migration.constants import TIMESCALEDB
@@ -100,12 +101,13 @@ def creatable(pre: Preflight) -> list[Finding]:
     todo = [name for name in sorted(pre.source_extensions)
             if name not in pre.target_extensions and name in pre.target_available and name not in BUILT_IN
             and name != TIMESCALEDB and not trusted.get((name, pre.target_available[name]), False)]
-    refused, untried = [], []
+    refused: list[str] = []
+    untried: list[str] = []
     for name in todo:
-        why = _try_create(pre.tgt, name)
-        if why is None:
-            continue
-        (refused if why[0] else untried).append(f"{name} ({why[1]})")
+        err = preflight.refused(pre.tgt, pgsql.SQL("CREATE EXTENSION {} CASCADE").format(pgsql.Identifier(name)))
+        if err is not None:
+            denied = isinstance(err, psycopg.errors.InsufficientPrivilege)
+            (refused if denied else untried).append(f"{name} ({preflight.server_message(err)})")
     found = []
     if refused:
         found.append(Finding(CHECK, BLOCKING, f"extension(s) {listed([r.split(' (')[0] for r in refused])}",
@@ -119,17 +121,3 @@ def creatable(pre: Preflight) -> list[Finding]:
                              f"another reason: {listed(untried, 5)}; the load may fail at their CREATE EXTENSION",
                              remedy="create them in the target database beforehand, or make sure the load can"))
     return found
-
-
-def _try_create(conn: psycopg.Connection, name: str) -> tuple[bool, str] | None:
-    """CREATE EXTENSION in a transaction that is rolled back: None when it works, else (refused for lack of
-    privilege, the server's message)."""
-    try:
-        with conn.transaction(force_rollback=True):
-            conn.execute(pgsql.SQL("CREATE EXTENSION {} CASCADE").format(pgsql.Identifier(name)))
-    except psycopg.Error as err:
-        if conn.broken:
-            raise
-        message = (err.diag.message_primary if err.diag else None) or str(err)
-        return isinstance(err, psycopg.errors.InsufficientPrivilege), message
-    return None

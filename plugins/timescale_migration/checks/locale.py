@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
+from timescale_migration.checks import preflight
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight, check, listed, quote_ident
 from timescale_migration.db import catalog
@@ -96,18 +97,6 @@ def _probe_statement(row: dict[str, Any]) -> pgsql.Composed:
     return pgsql.SQL("CREATE COLLATION pg_temp.tsm_preflight_probe ({})").format(body)
 
 
-def _creatable(conn: psycopg.Connection, row: dict[str, Any]) -> str | None:
-    """None when the target can create the collation (tried in a transaction that is rolled back), else why not."""
-    try:
-        with conn.transaction(force_rollback=True):
-            conn.execute(_probe_statement(row))
-    except psycopg.Error as err:
-        if conn.broken:
-            raise
-        return (err.diag.message_primary if err.diag else None) or str(err)
-    return None
-
-
 @check(CHECK, "collations in use")
 def collations(pre: Preflight) -> list[Finding]:
     """Each collation the source's columns, indexes and domains use must exist on the target (pg_catalog's, by
@@ -126,9 +115,9 @@ def collations(pre: Preflight) -> list[Finding]:
             elif r["row"].get("collversion") and system[r["name"]] and r["row"]["collversion"] != system[r["name"]]:
                 versions.append(f"{name} {r['row']['collversion']} -> {system[r['name']]}")
         else:
-            why = _creatable(pre.tgt, r["row"])
-            if why:
-                uncreatable.append(f"{name} ({why})")
+            err = preflight.refused(pre.tgt, _probe_statement(r["row"]))
+            if err is not None:
+                uncreatable.append(f"{name} ({preflight.server_message(err)})")
     found = []
     if missing:
         found.append(Finding(CHECK, BLOCKING, f"collation(s) {listed(missing, 10)}",

@@ -181,6 +181,24 @@ def read_report(run_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def refused(conn: psycopg.Connection, statement: Any) -> psycopg.Error | None:
+    """Try `statement` on `conn` in a transaction that is rolled back (nothing changes): the server's error, or None
+    when it would have worked. A lost connection raises."""
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute(statement)
+    except psycopg.Error as err:
+        if conn.broken:
+            raise
+        return err
+    return None
+
+
+def server_message(err: psycopg.Error) -> str:
+    """The server's primary message of an error."""
+    return (err.diag.message_primary if err.diag else None) or str(err).strip()
+
+
 def quote_ident(name: str) -> str:
     """A name as the server's quote_ident() writes it (verify's inventory names objects so); keywords aside."""
     if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
