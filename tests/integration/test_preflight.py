@@ -119,6 +119,23 @@ def test_a_clean_source_has_nothing_only_a_superuser_may_create(make_migration, 
     assert run(m, objects.superuser_only, objects.subscriptions, extensions.creatable) == []
 
 
+def test_foreign_servers_need_usage_on_their_wrapper(make_migration, servers, target_login, unique):
+    """postgres_fdw created in the target database by a superuser: a foreign server of the source blocks for a login
+    without USAGE on the wrapper, and passes once it is granted."""
+    m = make_migration(servers.pg15, servers.tsdb_target)
+    on_source(m, "CREATE EXTENSION postgres_fdw",
+              "CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'x')")
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        conn.execute("CREATE EXTENSION postgres_fdw")
+    login = target_login(m, "CREATEROLE")
+    found = run(m, objects.foreign_servers)
+    assert [(f.severity, f.subject) for f in found] == [(BLOCKING, "foreign server(s) elsewhere")]
+    assert f"GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO {login}" in found[0].remedy
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        conn.execute(sql.SQL("GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO {}").format(sql.Identifier(login)))
+    assert run(m, objects.foreign_servers) == []
+
+
 def test_subscriptions_need_a_login_that_may_create_them(make_migration, servers, target_login, unique):
     """A subscription on the source: blocking for a login without pg_create_subscription, a warning (created
     disabled) for one with it."""

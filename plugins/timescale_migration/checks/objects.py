@@ -55,6 +55,30 @@ def superuser_only(pre: Preflight) -> list[Finding]:
             for kind, names in sorted(by_kind.items())]
 
 
+@check(CHECK, "foreign servers")
+def foreign_servers(pre: Preflight) -> list[Finding]:
+    """Foreign servers of the source whose wrapper the target database has already (created by someone else) and
+    the target's login may not use: the dump's CREATE SERVER fails. A wrapper the load creates itself (its
+    extension) belongs to the login; one outside an extension is the superuser objects' check's."""
+    if pre.target_superuser:
+        return []
+    servers = catalog.rows(pre.src, "checks/foreign_servers")
+    if not servers:
+        return []
+    usable = {r["wrapper"]: r["usable"] for r in catalog.rows(pre.tgt, "checks/wrapper_usage")}
+    denied = [f"{r['name']} ({r['wrapper']})" for r in servers if usable.get(r["wrapper"]) is False]
+    if not denied:
+        return []
+    wrappers = sorted({r["wrapper"] for r in servers if usable.get(r["wrapper"]) is False})
+    return [Finding(CHECK, BLOCKING, f"foreign server(s) {listed([d.split(' (')[0] for d in denied], 10)}",
+                    f"the target database has the wrapper(s) {', '.join(wrappers)} already and its login "
+                    f"{pre.target_info.user_name} may not use them (no USAGE): the load's CREATE SERVER would fail "
+                    f"at {listed(denied, 10)}",
+                    remedy=f"have the wrapper's owner GRANT USAGE ON FOREIGN DATA WRAPPER {wrappers[0]} TO "
+                           f"{pre.target_info.user_name} on the target, or drop the servers from the source and "
+                           "create them on the target afterwards")]
+
+
 @check(CHECK, "subscriptions")
 def subscriptions(pre: Preflight) -> list[Finding]:
     """Subscriptions of the source database: the dump creates them on the target (disabled, without connecting)

@@ -38,6 +38,7 @@ CHECKS = (
     space.target,
     drainrecord.block_records,
     objects.superuser_only,
+    objects.foreign_servers,
     objects.subscriptions,
     objects.roles,
     locks.lock_table,
