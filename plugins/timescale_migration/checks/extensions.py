@@ -14,7 +14,7 @@ from psycopg import sql as pgsql
 
 from timescale_migration.checks import preflight
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
-from timescale_migration.checks.preflight import Preflight, check, listed, quote_ident
+from timescale_migration.checks.preflight import Preflight, check, quote_ident
 from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog
 
@@ -101,23 +101,24 @@ def creatable(pre: Preflight) -> list[Finding]:
     todo = [name for name in sorted(pre.source_extensions)
             if name not in pre.target_extensions and name in pre.target_available and name not in BUILT_IN
             and name != TIMESCALEDB and not trusted.get((name, pre.target_available[name]), False)]
-    refused: list[str] = []
-    untried: list[str] = []
+    refused: list[tuple[str, str]] = []
+    untried: list[tuple[str, str]] = []
     for name in todo:
         err = preflight.refused(pre.tgt, pgsql.SQL("CREATE EXTENSION {} CASCADE").format(pgsql.Identifier(name)))
         if err is not None:
             denied = isinstance(err, psycopg.errors.InsufficientPrivilege)
-            (refused if denied else untried).append(f"{name} ({preflight.server_message(err)})")
+            (refused if denied else untried).append((name, preflight.server_message(err)))
     found = []
     if refused:
-        found.append(Finding(CHECK, BLOCKING, f"extension(s) {listed([r.split(' (')[0] for r in refused])}",
+        found.append(Finding(CHECK, BLOCKING, f"extension(s) {preflight.names(refused)}",
                              f"the target's login {pre.target_info.user_name} may not create them (not trusted, no "
-                             f"superuser): {listed(refused, 5)}; the load's CREATE EXTENSION would fail",
+                             f"superuser): {preflight.described(refused, 5)}; the load's CREATE EXTENSION would fail",
                              remedy="have the provider or a superuser create them in the target database beforehand "
                                     "(an empty target may hold extensions), or drop them from the source"))
     if untried:
-        found.append(Finding(CHECK, WARNING, f"extension(s) {listed([u.split(' (')[0] for u in untried])}",
+        found.append(Finding(CHECK, WARNING, f"extension(s) {preflight.names(untried)}",
                              f"not trusted on the target and creating them in a rolled-back transaction failed for "
-                             f"another reason: {listed(untried, 5)}; the load may fail at their CREATE EXTENSION",
+                             f"another reason: {preflight.described(untried, 5)}; the load may fail at their "
+                             "CREATE EXTENSION",
                              remedy="create them in the target database beforehand, or make sure the load can"))
     return found

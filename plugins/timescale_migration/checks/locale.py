@@ -106,18 +106,20 @@ def collations(pre: Preflight) -> list[Finding]:
     if not used:
         return []
     system = {r["name"]: r["version"] for r in catalog.rows(pre.tgt, "checks/system_collations")}
-    missing, uncreatable, versions = [], [], []
+    missing: list[str] = []
+    uncreatable: list[tuple[str, str]] = []
+    versions: list[tuple[str, str]] = []
     for r in used:
         name = f"{quote_ident(r['schema_name'])}.{quote_ident(r['name'])}"
         if r["schema_name"] == "pg_catalog":
             if r["name"] not in system:
                 missing.append(name)
             elif r["row"].get("collversion") and system[r["name"]] and r["row"]["collversion"] != system[r["name"]]:
-                versions.append(f"{name} {r['row']['collversion']} -> {system[r['name']]}")
+                versions.append((name, f"{r['row']['collversion']} -> {system[r['name']]}"))
         else:
             err = preflight.refused(pre.tgt, _probe_statement(r["row"]))
             if err is not None:
-                uncreatable.append(f"{name} ({preflight.server_message(err)})")
+                uncreatable.append((name, preflight.server_message(err)))
     found = []
     if missing:
         found.append(Finding(CHECK, BLOCKING, f"collation(s) {listed(missing, 10)}",
@@ -127,15 +129,16 @@ def collations(pre: Preflight) -> list[Finding]:
                                     "COLUMN ... TYPE ... COLLATE ...) before the migration, or choose a target whose "
                                     "collation library offers them"))
     if uncreatable:
-        found.append(Finding(CHECK, BLOCKING, f"collation(s) {listed([u.split(' (')[0] for u in uncreatable], 10)}",
-                             f"the target cannot create them as the source defines them: {listed(uncreatable, 5)}; "
-                             "the dump's CREATE COLLATION would fail the load",
+        found.append(Finding(CHECK, BLOCKING, f"collation(s) {preflight.names(uncreatable, 10)}",
+                             "the target cannot create them as the source defines them: "
+                             f"{preflight.described(uncreatable, 5)}; the dump's CREATE COLLATION would fail the load",
                              remedy="define them with a locale the target's operating system or ICU has, or choose "
                                     "a target that has the locale"))
     if versions:
-        found.append(Finding(CHECK, WARNING, f"collation version(s) of {listed([v.split(' ')[0] for v in versions])}",
+        found.append(Finding(CHECK, WARNING, f"collation version(s) of {preflight.names(versions)}",
                              f"the target's library has other versions of collations the source uses: "
-                             f"{listed(versions, 10)}; some strings may sort differently (indexes are built anew)",
+                             f"{preflight.described(versions, 10)}; some strings may sort differently (indexes are "
+                             "built anew)",
                              remedy="none needed unless the application depends on the exact order of rare strings"))
     return found
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from timescale_migration.checks import preflight
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight, check, listed
 from timescale_migration.db import catalog
@@ -44,15 +45,15 @@ def superuser_only(pre: Preflight) -> list[Finding]:
     one blocking finding naming its objects, when the target's login is no superuser."""
     if pre.target_superuser:
         return []
-    by_kind: dict[str, list[str]] = defaultdict(list)
+    by_kind: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for row in catalog.rows(pre.src, "checks/superuser_objects"):
-        by_kind[row["kind"]].append(f"{row['name']} ({row['detail']})")
+        by_kind[row["kind"]].append((row["name"], row["detail"]))
     login = pre.target_info.user_name
-    return [Finding(CHECK, BLOCKING, f"{len(names)} {kind}(s): {listed([n.split(' (')[0] for n in names], 10)}",
+    return [Finding(CHECK, BLOCKING, f"{len(items)} {kind}(s): {preflight.names(items, 10)}",
                     f"only a superuser may create them and the target's login {login} is none: the load would fail "
-                    f"at them (permission denied) after the downtime began; {listed(names, 10)}",
+                    f"at them (permission denied) after the downtime began; {preflight.described(items, 10)}",
                     remedy=_remedy(kind))
-            for kind, names in sorted(by_kind.items())]
+            for kind, items in sorted(by_kind.items())]
 
 
 @check(CHECK, "foreign servers")
@@ -66,14 +67,14 @@ def foreign_servers(pre: Preflight) -> list[Finding]:
     if not servers:
         return []
     usable = {r["wrapper"]: r["usable"] for r in catalog.rows(pre.tgt, "checks/wrapper_usage")}
-    denied = [f"{r['name']} ({r['wrapper']})" for r in servers if usable.get(r["wrapper"]) is False]
+    denied = [(r["name"], r["wrapper"]) for r in servers if usable.get(r["wrapper"]) is False]
     if not denied:
         return []
     wrappers = sorted({r["wrapper"] for r in servers if usable.get(r["wrapper"]) is False})
-    return [Finding(CHECK, BLOCKING, f"foreign server(s) {listed([d.split(' (')[0] for d in denied], 10)}",
+    return [Finding(CHECK, BLOCKING, f"foreign server(s) {preflight.names(denied, 10)}",
                     f"the target database has the wrapper(s) {', '.join(wrappers)} already and its login "
                     f"{pre.target_info.user_name} may not use them (no USAGE): the load's CREATE SERVER would fail "
-                    f"at {listed(denied, 10)}",
+                    f"at {preflight.described(denied, 10)}",
                     remedy=f"have the wrapper's owner GRANT USAGE ON FOREIGN DATA WRAPPER {wrappers[0]} TO "
                            f"{pre.target_info.user_name} on the target, or drop the servers from the source and "
                            "create them on the target afterwards")]
@@ -137,12 +138,13 @@ def roles(pre: Preflight) -> list[Finding]:
                 "role different after the downtime",
                 remedy=f"give {me} CREATEDB, or remove CREATEDB from these roles on the source (ALTER ROLE ... "
                        "NOCREATEDB), or create them on the target beforehand"))
-    lost = [f"{r['name']} ({', '.join(a.upper() for a in ('superuser', 'replication', 'bypassrls') if r[a])})"
+    lost = [(r["name"], ", ".join(a.upper() for a in ("superuser", "replication", "bypassrls") if r[a]))
             for r in todo if r["superuser"] or r["replication"] or r["bypassrls"]]
     if lost:
         found.append(Finding(
-            ROLES_CHECK, WARNING, f"attributes of role(s) {listed([n.split(' (')[0] for n in lost], 10)}",
+            ROLES_CHECK, WARNING, f"attributes of role(s) {preflight.names(lost, 10)}",
             f"only a superuser may give SUPERUSER, REPLICATION and BYPASSRLS, so roles.sql leaves them out: "
-            f"{listed(lost, 10)} arrive without them", remedy="if an application needs one, ask the provider; "
-            "a role that bypassed row-level security sees only what its policies allow on the target"))
+            f"{preflight.described(lost, 10)} arrive without them",
+            remedy="if an application needs one, ask the provider; a role that bypassed row-level security sees only "
+                   "what its policies allow on the target"))
     return found

@@ -210,3 +210,13 @@ def listed(names: list[str], limit: int = 20) -> str:
     """Names for a message: the first `limit`, then how many more."""
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def described(items: list[tuple[str, str]], limit: int = 20) -> str:
+    """(name, detail) pairs for a message, as "name (detail)": the first `limit`, then how many more."""
+    return listed([f"{name} ({detail})" for name, detail in items], limit)
+
+
+def names(items: list[tuple[str, str]], limit: int = 20) -> str:
+    """The names of (name, detail) pairs for a message."""
+    return listed([name for name, _ in items], limit)

@@ -4,6 +4,7 @@ source; publications of all tables or of whole schemas need a superuser on the t
 
 from __future__ import annotations
 
+from timescale_migration.checks import preflight
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight, check, listed
 from timescale_migration.db import catalog
@@ -34,13 +35,13 @@ def slots_and_publications(pre: Preflight) -> list[Finding]:
         "the dump creates them on the target, but their subscribers keep replicating from the source",
         remedy="after the cutover, point each subscriber at the target (a new subscription there) and drop the "
                "old one"))
-    wide = [p["name"] + (" (FOR ALL TABLES)" if p["all_tables"] else " (FOR TABLES IN SCHEMA)")
+    wide = [(p["name"], "FOR ALL TABLES" if p["all_tables"] else "FOR TABLES IN SCHEMA")
             for p in publications if p["all_tables"] or p["schemas"]]
     if wide and not pre.target_superuser:
         found.append(Finding(
-            CHECK, BLOCKING, f"publication(s) {listed([w.split(' (')[0] for w in wide], 10)}",
+            CHECK, BLOCKING, f"publication(s) {preflight.names(wide, 10)}",
             f"only a superuser may create a publication of all tables or of whole schemas and the target's login "
-            f"{pre.target_info.user_name} is none: the load would fail at {listed(wide, 5)}",
+            f"{pre.target_info.user_name} is none: the load would fail at {preflight.described(wide, 5)}",
             remedy="drop them from the source before the migration and create them on the target afterwards for "
                    "the tables they publish (FOR TABLE ...), or migrate with a superuser login on the target"))
     return found
