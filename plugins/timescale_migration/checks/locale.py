@@ -25,9 +25,11 @@ def database_locale(conn: psycopg.Connection) -> dict[str, Any]:
     database (keys missing on older servers are None)."""
     row = catalog.rows(conn, "checks/database_locale")[0]
     d = row["row"]
+    version = (catalog.rows(conn, "checks/database_collation_version")[0]["version"]
+               if conn.info.server_version >= 150000 else None)
     return {"encoding": row["encoding"], "provider": PROVIDERS.get(d.get("datlocprovider") or "c", "libc"),
             "collate": d.get("datcollate"), "ctype": d.get("datctype"),
-            "locale": d.get("datlocale") or d.get("daticulocale"), "version": row["actual_version"]}
+            "locale": d.get("datlocale") or d.get("daticulocale"), "version": version}
 
 
 def encoding_findings(source: dict[str, Any], target: dict[str, Any]) -> list[Finding]:
