@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 
 from tests.support.fakes import RecordingLog
-from timescale_migration.checks import extensions, locale, locks, objects, preflight, replication, space
+from timescale_migration.checks import extensions, locales, locks, objects, preflight, replication, space
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight
 from timescale_migration.exceptions import PreflightRefused
@@ -267,13 +267,13 @@ def test_another_encoding_and_locale(make_migration, servers):
     into a LATIN1 target: blocking."""
     m = make_migration(servers.pg15, servers.tsdb_target)
     recreate(servers.pg15, m.src_db, "ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'")
-    found = run(m, locale.encoding_and_locale)
+    found = run(m, locales.encoding_and_locale)
     assert [(f.severity, f.subject) for f in found] == [
         (WARNING, "encoding: source LATIN1, target UTF8"), (WARNING, "LC_COLLATE: source C, target C.UTF-8"),
         (WARNING, "LC_CTYPE: source C, target C.UTF-8")]
     recreate(servers.pg15, m.src_db, "ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
     recreate(servers.tsdb_target, m.tgt_db, "ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'")
-    found = run(m, locale.encoding_and_locale)
+    found = run(m, locales.encoding_and_locale)
     assert (found[0].severity, found[0].subject) == (BLOCKING, "encoding: source UTF8, target LATIN1")
 
 
@@ -283,15 +283,15 @@ def test_an_icu_source_and_its_collations(make_migration, servers):
     (another ICU version); a user collation the target can create passes."""
     m = make_migration(servers.pg15, servers.tsdb_target)
     recreate(servers.pg15, m.src_db, "LOCALE_PROVIDER icu ICU_LOCALE 'und' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
-    found = run(m, locale.encoding_and_locale)
+    found = run(m, locales.encoding_and_locale)
     assert [f.subject for f in found] == ["locale provider: source icu, target libc"]
     on_source(m, 'CREATE COLLATION public.nocase (provider = icu, locale = \'und-u-ks-level2\', '
                  'deterministic = false)',
               'CREATE TABLE words (w text COLLATE public.nocase, g text COLLATE "de-x-icu")')
-    found = run(m, locale.collations)
+    found = run(m, locales.collations)
     assert [(f.severity, f.subject) for f in found] == [(WARNING, 'collation version(s) of pg_catalog."de-x-icu"')]
     on_source(m, 'ALTER TABLE words ADD COLUMN y text COLLATE "yi-001-x-icu"')
-    found = run(m, locale.collations)
+    found = run(m, locales.collations)
     assert (found[0].severity, found[0].subject) == (BLOCKING, 'collation(s) pg_catalog."yi-001-x-icu"')
 
 
@@ -299,7 +299,7 @@ def test_same_locale_and_default_collations_pass(make_migration, servers):
     """Both databases UTF8 and C.UTF-8, columns of the default collation and of "C": nothing to report."""
     m = make_migration(servers.pg15, servers.tsdb_target)
     on_source(m, 'CREATE TABLE t (a text, b text COLLATE "C")')
-    assert run(m, locale.encoding_and_locale, locale.collations, locale.tablespaces) == []
+    assert run(m, locales.encoding_and_locale, locales.collations, locales.tablespaces) == []
 
 
 def test_tablespaces_in_use(make_migration, servers, unique, tmp_path):
@@ -314,7 +314,7 @@ def test_tablespaces_in_use(make_migration, servers, unique, tmp_path):
                                                                        sql.Literal(str(where))))
     try:
         on_source(m, f"CREATE TABLE t (id int) TABLESPACE {name}")
-        found = run(m, locale.tablespaces)
+        found = run(m, locales.tablespaces)
         assert [(f.severity, f.subject) for f in found] == [(WARNING, f"tablespace(s) {name}")]
         assert f"{name} (1 relation(s))" in found[0].message and "--no-tablespaces" in found[0].message
     finally:

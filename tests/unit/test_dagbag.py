@@ -198,3 +198,15 @@ def test_clean_migration_work_dag(dagbag: DagBag) -> None:
     assert dag.get_task("list_removable").downstream_task_ids == {"remove_listed"}
     assert set(dag.params.keys()) == {"older_than_days", "dry_run", "work_dir"}
     assert dag.params["dry_run"] is False
+
+
+def test_no_plugin_module_shadows_the_standard_library() -> None:
+    """Airflow imports every .py file of the plugins folder under its bare file name (sys.modules[<stem>]): a module
+    named like one of the standard library (checks/locale.py once) replaces it in every Airflow process, and the
+    scheduler dies in gettext. No file of plugins/ may be named so."""
+    import sys
+    from pathlib import Path
+
+    plugins = Path(__file__).resolve().parents[2] / "plugins"
+    stems = {path.stem for path in plugins.rglob("*.py")} - {"__init__"}
+    assert stems & set(sys.stdlib_module_names) == set()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.operators.conftest import statement_text
-from timescale_migration.checks import extensions, locale, locks, preflight, space, versions
+from timescale_migration.checks import extensions, locales, locks, preflight, space, versions
 from timescale_migration.checks.findings import BLOCKING, WARNING
 from timescale_migration.exceptions import VersionCheckError
 
@@ -85,34 +85,34 @@ def side(**changes) -> dict:
 
 
 def test_same_encoding_and_locale_pass() -> None:
-    assert locale.encoding_findings(side(), side()) == [] == locale.locale_findings(side(), side())
+    assert locales.encoding_findings(side(), side()) == [] == locales.locale_findings(side(), side())
 
 
 def test_encoding_into_utf8_warns_into_narrower_blocks() -> None:
     """LATIN1 into UTF8 is converted (a warning); UTF8 into LATIN1 cannot hold every character (blocking)."""
-    assert [f.severity for f in locale.encoding_findings(side(encoding="LATIN1"), side())] == [WARNING]
-    found = locale.encoding_findings(side(), side(encoding="LATIN1"))
+    assert [f.severity for f in locales.encoding_findings(side(encoding="LATIN1"), side())] == [WARNING]
+    found = locales.encoding_findings(side(), side(encoding="LATIN1"))
     assert [f.severity for f in found] == [BLOCKING] and "ENCODING 'UTF8'" in found[0].remedy
-    sql_ascii = locale.encoding_findings(side(encoding="SQL_ASCII"), side())[0]
+    sql_ascii = locales.encoding_findings(side(encoding="SQL_ASCII"), side())[0]
     assert "not valid UTF-8 fail the load" in sql_ascii.message
 
 
 def test_locale_differences_are_warnings() -> None:
     """Another LC_COLLATE and LC_CTYPE: one warning each; another collation library version alone: one warning."""
-    found = locale.locale_findings(side(collate="C", ctype="C"), side())
+    found = locales.locale_findings(side(collate="C", ctype="C"), side())
     assert [f.subject for f in found] == ["LC_COLLATE: source C, target C.UTF-8", "LC_CTYPE: source C, target C.UTF-8"]
     assert {f.severity for f in found} == {WARNING}
-    icu = locale.locale_findings(side(provider="icu", locale="und", version="153.120"),
+    icu = locales.locale_findings(side(provider="icu", locale="und", version="153.120"),
                                  side(provider="icu", locale="und", version="153.128"))
     assert [f.subject for f in icu] == ["collation version: source 153.120, target 153.128"]
 
 
 def test_collation_probe_statements() -> None:
     """The probe creates the source's collation as the dump would, in pg_temp."""
-    libc = locale._probe_statement({"collprovider": "c", "collcollate": "de_DE.utf8", "collctype": "de_DE.utf8"})
+    libc = locales._probe_statement({"collprovider": "c", "collcollate": "de_DE.utf8", "collctype": "de_DE.utf8"})
     assert statement_text(libc) == ("CREATE COLLATION pg_temp.tsm_preflight_probe (provider = 'libc', lc_collate = "
                                     "'de_DE.utf8', lc_ctype = 'de_DE.utf8')")
-    icu = locale._probe_statement({"collprovider": "i", "colllocale": "und-u-ks-level2",
+    icu = locales._probe_statement({"collprovider": "i", "colllocale": "und-u-ks-level2",
                                    "collisdeterministic": False})
     assert "provider = 'icu', locale = 'und-u-ks-level2', deterministic = 'false'" in statement_text(icu)
 
