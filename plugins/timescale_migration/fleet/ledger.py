@@ -31,6 +31,19 @@ def read(work_dir: str | None, target_conn_id: str, database: str) -> dict[str, 
         return None
 
 
+def records(work_dir: str | None) -> list[dict[str, Any]]:
+    """Every record under this work directory, newest first (a damaged one is skipped)."""
+    found = []
+    for path in (workdir.base_dir(work_dir) / LEDGER_DIR).glob("*/*.json"):
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(entry, dict):
+            found.append(entry)
+    return sorted(found, key=lambda entry: str(entry.get("verified_at") or ""), reverse=True)
+
+
 def write(work_dir: str | None, target_conn_id: str, database: str, entry: dict[str, Any]) -> Path:
     """Record a verified migration (atomically: a reader never sees half a record)."""
     path = record_path(work_dir, target_conn_id, database)

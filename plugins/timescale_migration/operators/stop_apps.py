@@ -10,6 +10,7 @@ from timescale_migration.checks import findings
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.db import catalog
 from timescale_migration.operators.base import MigrationMixin
+from timescale_migration.ui.links import run_page_url
 
 
 def _mb(value: int) -> str:
@@ -69,6 +70,8 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
         with source.connect() as conn:
             sessions = catalog.client_sessions(conn)
         self.body = gate_body(plan, source.label, target.label, sessions, findings.collect(context["ti"]))
+        ti = context["ti"]
+        self.body += f"\n\nPreflight report: [the migration's page]({run_page_url(ti.dag_id, ti.run_id)})"
         self.log.info("gate summary:\n%s", self.body)
         if not opts.require_approval:
             self.log.info("require_approval is false: the gate passes without a person")

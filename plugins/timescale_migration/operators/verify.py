@@ -28,8 +28,8 @@ from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
-from timescale_migration.fleet.assets import target_asset, targets_alias
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.ui.links import MigrationReportLink, VerificationReportLink
 from timescale_migration.verify import fingerprint, inventory, report
 from timescale_migration.verify.compare import (
     Check,
@@ -49,10 +49,7 @@ class VerifyOperator(MigrationOperator):
     """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
     default_retries = 1
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("outlets", [targets_alias()])
-        super().__init__(**kwargs)
+    operator_extra_links = (MigrationReportLink(), VerificationReportLink())
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
@@ -99,9 +96,9 @@ class VerifyOperator(MigrationOperator):
             self.log.info("dump files removed from %s; the reports stay", run_dir)
         result = {**summary, "report_html": str(html_path), "report_json": str(json_path)}
         if opts.rehearsal:
-            self.log.info("rehearsal: no ledger record and no asset event for the scratch database")
+            self.log.info("rehearsal: no ledger record for the scratch database")
         else:
-            self._announce(context, opts, source.label, target.database, summary)
+            self._record(context, opts, source.label, target.database, summary)
         return result
 
     def _privileges_as_compared(self, opts: Any, plan: Any, source_inv: dict[str, Any], target_inv: dict[str, Any]
@@ -121,18 +118,14 @@ class VerifyOperator(MigrationOperator):
                 {**target_inv, privileges.SECTION: privileges.normalize(target_inv.get(privileges.SECTION, {}),
                                                                          lambda role: role, drop)})
 
-    def _announce(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
-        """Record the verified migration in the ledger and emit the target database's asset event."""
+    def _record(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
+        """Record the verified migration in the ledger (the asset event waits for cutover: the applications may
+        still roll back at switch_apps)."""
         entry = {"source": source_label, "source_conn_id": opts.source_conn_id, "target_conn_id": opts.target_conn_id,
                  "target_database": database, "dag_id": context["ti"].dag_id, "run_id": context["ti"].run_id,
                  "tables": summary["tables"], "rows": summary["rows"]}
         path = ledger.write(opts.work_dir, opts.target_conn_id, database, entry)
-        asset = target_asset(opts.target_conn_id, database)
-        context["outlet_events"][targets_alias()].add(asset, extra={
-            "source": source_label, "run_id": context["ti"].run_id, "tables": summary["tables"],
-            "rows": summary["rows"],
-        })
-        self.log.info("ledger record %s written; asset event for %s emitted", path, asset.uri)
+        self.log.info("ledger record %s written", path)
 
     def _jobs_as_before_the_pause(self, run_dir: Path, plan: MigrationPlan, target: Endpoint, result: VerifyReport
                                   ) -> list[Check]:

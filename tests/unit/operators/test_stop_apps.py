@@ -106,6 +106,7 @@ def test_operator_passes_without_approval(monkeypatch: pytest.MonkeyPatch, opene
     assert result["approved_by"] == "require_approval=false"
     assert "| 4242 | app | billing-api |" in operator.body
     assert "source.example:5432/appdb" in operator.body
+    assert "Preflight report: [the migration's page](/plugin/migrations/migrations/runs/" in operator.body
     assert SOURCE_PASSWORD not in operator.body
     assert TARGET_PASSWORD not in operator.body
     assert opened == [("source", None)]
