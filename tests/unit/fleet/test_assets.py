@@ -78,7 +78,7 @@ def test_only_cutover_emits_in_migrate_database() -> None:
     release_source (the rollback) emit nothing."""
     from airflow.dag_processing.dagbag import DagBag
 
-    from tests.support.servers import REPO
+    from devtools.servers import REPO
 
     dag = DagBag(dag_folder=str(REPO / "dags" / "migrate_database.py")).dags[phases.DAG_ID]
     emitting = {task.task_id for task in dag.tasks if targets_alias() in task.outlets}

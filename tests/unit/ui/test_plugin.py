@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from tests.support.servers import REPO
+from devtools.servers import REPO
 
 pytestmark = pytest.mark.unit
 
