@@ -462,3 +462,14 @@ def test_record_rehearsal_runs_appends(tmp_path: Path, endpoints: dict[str, str]
     childruns.record_rehearsal_runs(config, entries, FakeTI(run_id="scheduled__later"))
     history = rehearsal.read_history(config.work_dir)
     assert [(r.run_id, r.verified) for r in history] == [(PARENT_RUN_ID, True), ("scheduled__later", False)]
+
+
+def test_plan_rehearsal_converts_the_same_tables(tmp_path: Path, endpoints: dict[str, str]) -> None:
+    """A rehearsal's run gets the entry's hypertables: it converts them as the real migration will, and its
+    predicted downtime includes the conversion."""
+    tables = [{"table": "readings", "time_column": "ts", "chunk_interval": "1 day", "hash_column": "device_id",
+               "hash_partitions": 2}]
+    endpoints["tgt"] = "tsdb"
+    config = rehearsal_config(tmp_path, entry("shop", hypertables=tables))
+    [planned] = childruns.plan_rehearsal_runs(config, PARENT_RUN_ID)
+    assert planned["conf"]["hypertables"] == tables and planned["conf"]["rehearsal"] is True
