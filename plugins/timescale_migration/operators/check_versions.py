@@ -12,7 +12,7 @@ from typing import Any
 from psycopg import sql as pgsql
 
 from timescale_migration import phases
-from timescale_migration.checks import findings
+from timescale_migration.checks import findings, hypertables
 from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
 from timescale_migration.constants import BLOCK_RECORD_TABLE, TARGET_RESERVED_ROLES, TIMESCALEDB
 from timescale_migration.db import catalog, dbsettings, drain, privileges, sqlfiles, timescale_features
@@ -119,6 +119,7 @@ class CheckVersionsOperator(MigrationOperator):
             found = dbsettings.preflight(src, tgt, target.database, reserved, roles_migrated=opts.roles)
             if opts.privileges == "as_source":
                 found += privileges.preflight(src, tgt, reserved, target_user, roles_migrated=opts.roles)
+            found += hypertables.preflight(opts, src, tgt)
         for finding in found:
             self.log.warning("preflight %s: %s", finding.severity, finding.describe())
         return found

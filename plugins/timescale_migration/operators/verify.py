@@ -23,14 +23,16 @@ from timescale_migration.constants import (
     SOURCE_FINGERPRINT_FILE,
     TARGET_RESERVED_ROLES,
 )
-from timescale_migration.db import privileges, timescale_features
+from timescale_migration.copy.hypertables import RECORD_FILE as CONVERSION_RECORD
+from timescale_migration.copy.hypertables import ConversionRecord
+from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import target_asset, targets_alias
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.verify import fingerprint, inventory, report
+from timescale_migration.verify import fingerprint, hypertables, inventory, report
 from timescale_migration.verify.compare import (
     Check,
     VerifyReport,
@@ -71,6 +73,7 @@ class VerifyOperator(MigrationOperator):
         roles = (context["ti"].xcom_pull(task_ids=phases.DUMP_ROLES) or {}).get("roles") if opts.roles else None
         result = VerifyReport()
         result.checks += compare_data(source_fp, target_fp)
+        target_inv = self._converted_tables(opts, target, source_side["inventory"], target_inv, result)
         source_inv, target_inv = self._privileges_as_compared(opts, plan, source_side["inventory"], target_inv)
         result.checks += compare_structure(source_inv, target_inv, roles=roles,
                                            expected=findings.expected_differences(findings.collect(context["ti"])))
@@ -78,6 +81,9 @@ class VerifyOperator(MigrationOperator):
             result.checks += check_timescale_state(state)
             result.checks += self._jobs_as_before_the_pause(run_dir, plan, target, result)
         result.timings = self._timings(context, source_side["seconds"], target_seconds)
+        conversion = ConversionRecord.read(run_dir / CONVERSION_RECORD) if opts.hypertables else None
+        if conversion is not None:
+            result.timings["load: conversion to hypertables seconds"] = conversion.seconds
         json_path, html_path = report.write(result, run_dir, {
             "source": source.label, "target": target.label, "run": context["ti"].run_id,
         })
@@ -91,6 +97,9 @@ class VerifyOperator(MigrationOperator):
             )
         self.log.info("verified: %d relations, %d rows, %d sequences, %d structure items identical",
                       summary["tables"], summary["rows"], summary["sequences"], summary["structure_items"])
+        if conversion is not None:
+            with target.connect() as conn:
+                hypertables.schedule_policies(conn, conversion, self.log)
         if opts.keep_dump:
             self.log.info("keep_dump=true: dump files kept in %s", run_dir)
         else:
@@ -103,6 +112,20 @@ class VerifyOperator(MigrationOperator):
         else:
             self._announce(context, opts, source.label, target.database, summary)
         return result
+
+    def _converted_tables(self, opts: Any, target: Endpoint, source_inv: dict[str, Any], target_inv: dict[str, Any],
+                          result: VerifyReport) -> dict[str, Any]:
+        """The tables the load converted into hypertables checked against what was asked (their rows are in the
+        data section already); the target's inventory returned without what only the conversion made."""
+        if not opts.hypertables:
+            return target_inv
+        with target.connect() as conn:
+            catalog.run(conn, sqlfiles.query("verify_session"))
+            found = hypertables.read(conn, opts.hypertables)
+            data = {c.name: c for c in result.section("data")}
+            rights = target_inv.get(privileges.SECTION) if opts.privileges != "none" else None
+            result.checks += hypertables.checks(conn, opts.hypertables, found, rights, data)
+        return hypertables.without_converted(target_inv, source_inv, found)
 
     def _privileges_as_compared(self, opts: Any, plan: Any, source_inv: dict[str, Any], target_inv: dict[str, Any]
                                 ) -> tuple[dict[str, Any], dict[str, Any]]:
