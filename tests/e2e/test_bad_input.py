@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.airflow import dags_test
+from devtools.airflow_cli import dags_test
 
 pytestmark = pytest.mark.e2e
 

@@ -346,7 +346,8 @@ def test_orderby_directions_and_nulls() -> None:
     ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "compression": {"level": 9}}],
      "must be an object of segmentby, orderby"),
     ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day"},
-      {"schema": "public", "table": "t", "time_column": "ts", "chunk_interval": "2 days"}], "names public.t more than once"),
+      {"schema": "public", "table": "t", "time_column": "ts", "chunk_interval": "2 days"}],
+     "names public.t more than once"),
     ("[{", "is not valid JSON"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_hypertables_are_refused_naming_the_place(value: Any, words: str) -> None:

@@ -83,7 +83,7 @@ def _target(specs: tuple[HypertableSpec, ...], target: psycopg.Connection, found
         found.append(_blocking("target database", (
             f"the target runs TimescaleDB {version}; converting uses create_hypertable with by_range/by_hash, "
             f"which need {'.'.join(map(str, MIN_VERSION))} or newer: update TimescaleDB on the target")))
-    license_ = catalog.rows(target, "timescaledb_license")[0]["license"]
+    license_ = catalog.rows(target, "timescaledb/license")[0]["license"]
     if license_ == APACHE:
         for spec in specs:
             if spec.community:
@@ -100,7 +100,7 @@ def table_findings(spec: HypertableSpec, source: psycopg.Connection, target_ts: 
                    ) -> list[Finding]:
     """What stops (or changes) the conversion of one source table."""
     found: list[Finding] = []
-    rows = catalog.rows(source, "hypertable_source_table", {"schema": spec.schema, "table": spec.table})
+    rows = catalog.rows(source, "checks/hypertable_source_table", {"schema": spec.schema, "table": spec.table})
     if not rows:
         return [_blocking(spec.label, "no such table in the source database (names are exact: schema and table as "
                                       "the catalog spells them)")]
@@ -122,17 +122,18 @@ def table_findings(spec: HypertableSpec, source: psycopg.Connection, target_ts: 
         found.append(_blocking(spec.label, (
             f"has row trigger(s) with transition tables ({', '.join(table['transition_row_triggers'])}), which "
             "hypertables refuse: make them statement triggers on the source first, or leave the table out")))
-    columns = {c["column_name"]: c for c in catalog.rows(source, "hypertable_source_columns", {"oid": table["oid"]})}
+    columns = {c["column_name"]: c
+               for c in catalog.rows(source, "checks/hypertable_source_columns", {"oid": table["oid"]})}
     found += _time_column(spec, source, columns)
     found += _other_columns(spec, columns)
-    for index in catalog.rows(source, "hypertable_unique_indexes", {"oid": table["oid"]}):
+    for index in catalog.rows(source, "checks/hypertable_unique_indexes", {"oid": table["oid"]}):
         if missing := [c for c in spec.partitioning_columns if c not in index["columns"]]:
             found.append(_blocking(spec.label, (
                 f"{index['kind']} {index['index_name']} ({', '.join(index['columns']) or 'expressions only'}) does "
                 f"not include {', '.join(missing)}; every unique index of a hypertable must include its "
                 f"partitioning column(s) {', '.join(spec.partitioning_columns)}: add them to "
                 f"{index['index_name']} on the source first, or leave the table out")))
-    references = [r["name"] for r in catalog.rows(source, "hypertable_referencing_keys", {"oid": table["oid"]})]
+    references = [r["name"] for r in catalog.rows(source, "checks/hypertable_referencing_keys", {"oid": table["oid"]})]
     if references and target_ts and version_tuple(target_ts["version"]) < FK_TO_HYPERTABLE_VERSION:
         found.append(_blocking(spec.label, (
             f"foreign key(s) {', '.join(references)} point at it, and TimescaleDB {target_ts['version']} does not "
@@ -208,7 +209,7 @@ def _interval(spec: HypertableSpec, source: psycopg.Connection, what: str, value
         return [_blocking(spec.label, f"{what}={value!r}: the time column has type {kind}, so give an interval "
                                       "such as \"1 day\"")]
     try:
-        catalog.rows(source, "interval_value", {"value": value})
+        catalog.rows(source, "server/interval_value", {"value": value})
     except psycopg.errors.DataError as err:
         return [_blocking(spec.label, f"{what}={value!r} is not an interval ({err.diag.message_primary}); give one "
                                       "such as \"1 day\"")]
@@ -216,7 +217,7 @@ def _interval(spec: HypertableSpec, source: psycopg.Connection, what: str, value
 
 
 def _has_nulls(source: psycopg.Connection, spec: HypertableSpec) -> bool:
-    statement = sqlfiles.compose("column_has_nulls", table=(spec.schema, spec.table), column=spec.time_column)
+    statement = sqlfiles.compose("checks/column_has_nulls", table=(spec.schema, spec.table), column=spec.time_column)
     return bool(catalog.run(source, statement)[0][0])
 
 

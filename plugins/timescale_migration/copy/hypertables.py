@@ -97,7 +97,7 @@ def compression_statement(spec: HypertableSpec) -> pgsql.Composed:
                          + ("" if o.nulls_first is None else " NULLS FIRST" if o.nulls_first else " NULLS LAST")
                          for o in spec.compression.orderby)
         orderby = pgsql.SQL(", timescaledb.compress_orderby = {}").format(pgsql.Literal(text))
-    return sqlfiles.compose("hypertable_compress", table=(spec.schema, spec.table),
+    return sqlfiles.compose("timescaledb/enable_compression", table=(spec.schema, spec.table),
                             segmentby=pgsql.Literal(_columns(spec.compression.segmentby)), orderby=orderby)
 
 
@@ -105,22 +105,22 @@ def convert_table(conn: psycopg.Connection, schema: str, spec: HypertableSpec) -
     """One empty table into a hypertable, in one transaction: dimensions, compression, paused policies."""
     relation = {"relation": _relation(spec)}
     with conn.transaction():
-        created = catalog.run(conn, sqlfiles.compose("hypertable_create", schema=schema,
+        created = catalog.run(conn, sqlfiles.compose("timescaledb/create_hypertable", schema=schema,
                                                      interval=_interval(spec.chunk_interval)),
                               {**relation, "column": spec.time_column})[0][0]
         if spec.hash_column is not None:
-            catalog.run(conn, sqlfiles.compose("hypertable_add_hash", schema=schema),
+            catalog.run(conn, sqlfiles.compose("timescaledb/add_hash_dimension", schema=schema),
                         {**relation, "column": spec.hash_column, "partitions": spec.hash_partitions})
         jobs: dict[str, int] = {}
         if spec.compression is not None:
             catalog.run(conn, compression_statement(spec))
             if spec.compression.compress_after is not None:
                 jobs["compression"] = int(catalog.run(conn, sqlfiles.compose(
-                    "hypertable_compression_policy", schema=schema,
+                    "timescaledb/add_compression_policy", schema=schema,
                     after=_interval(spec.compression.compress_after)), relation)[0][0])
         if spec.drop_after is not None:
             jobs["retention"] = int(catalog.run(conn, sqlfiles.compose(
-                "hypertable_retention_policy", schema=schema, after=_interval(spec.drop_after)), relation)[0][0])
+                "timescaledb/add_retention_policy", schema=schema, after=_interval(spec.drop_after)), relation)[0][0])
         if jobs:
             timescale_features.alter_jobs(conn, schema, sorted(jobs.values()), scheduled=False)
     return Converted(spec.schema, spec.table, _hypertable_id(created), jobs)
@@ -202,7 +202,7 @@ class PostData:
     def for_source(cls, source: psycopg.Connection, tools: ClientTools, archive: Path, database: str,
                    specs: tuple[HypertableSpec, ...], work: Path, log: Any) -> PostData:
         """The entries to restore apart, read from the source (its oids are the dump's)."""
-        rows = catalog.rows(source, "hypertable_restore_entries", {"schemas": [s.schema for s in specs],
+        rows = catalog.rows(source, "copy/hypertable_restore_entries", {"schemas": [s.schema for s in specs],
                                                                    "tables": [s.table for s in specs]})
         return cls(tools, archive, database, specs, {(r["classid"], r["objid"]): r["early"] for r in rows}, work,
                    log)

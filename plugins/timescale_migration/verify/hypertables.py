@@ -60,7 +60,7 @@ def table_key(schema: str, name: str) -> str:
 def read(conn: psycopg.Connection, specs: Iterable[HypertableSpec]) -> list[Converted]:
     """Every converted table found on the target (a spec the target lacks is missing from the list)."""
     specs = list(specs)
-    rows = catalog.rows(conn, "hypertable_conversions", {"schemas": [s.schema for s in specs],
+    rows = catalog.rows(conn, "verify/hypertable_conversions", {"schemas": [s.schema for s in specs],
                                                          "tables": [s.table for s in specs]})
     by_name = {(r["schema_name"], r["table_name"]): r for r in rows}
     found = []
@@ -83,7 +83,7 @@ def interval_text(conn: psycopg.Connection, value: str | int | None) -> str | No
         return None
     if isinstance(value, int):
         return str(value)
-    return str(catalog.rows(conn, "interval_value", {"value": value})[0]["value"])
+    return str(catalog.rows(conn, "server/interval_value", {"value": value})[0]["value"])
 
 
 def asked_dimensions(conn: psycopg.Connection, spec: HypertableSpec) -> str:
