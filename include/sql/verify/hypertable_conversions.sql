@@ -4,7 +4,7 @@
 SELECT h.hypertable_schema::text AS schema_name, h.hypertable_name::text AS table_name,
        quote_ident(h.hypertable_schema) || '.' || quote_ident(h.hypertable_name) AS display_name,
        (SELECT json_agg(json_build_object('column', d.column_name, 'type', d.dimension_type,
-                                          'interval', coalesce(d.time_interval::text, d.integer_interval::text),
+                                          'interval', d.time_interval::text, 'integer_interval', d.integer_interval,
                                           'partitions', d.num_partitions) ORDER BY d.dimension_number)
         FROM timescaledb_information.dimensions d
         WHERE d.hypertable_schema = h.hypertable_schema AND d.hypertable_name = h.hypertable_name) AS dimensions,

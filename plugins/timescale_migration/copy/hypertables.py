@@ -29,6 +29,7 @@ from psycopg import sql as pgsql
 from timescale_migration import workdir
 from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog, sqlfiles, timescale_features
+from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.options import HypertableSpec
 from timescale_migration.tools.clienttools import ClientTools, pg_restore_argv, psql_load_argv
@@ -242,3 +243,30 @@ class PostData:
         out = workdir.private_file(self.work / name)
         seconds = run([*argv, f"--file={out}", str(self.archive)], env)
         return seconds, out.read_text(encoding="utf-8")
+
+
+class Conversion:
+    """The hypertables of one load, for a format that loads definitions, rows and post-data apart (parallel,
+    directory): `convert` between the first two, `post_data` for the third."""
+
+    def __init__(self, specs: tuple[HypertableSpec, ...], tools: ClientTools, source: Endpoint, target: Endpoint,
+                 run_dir: Path, log: Any) -> None:
+        self.specs, self.tools, self.source, self.target = specs, tools, source, target
+        self.run_dir, self.log = run_dir, log
+
+    @property
+    def tables(self) -> set[tuple[str, str]]:
+        """(schema, table) of every converted table."""
+        return {(spec.schema, spec.table) for spec in self.specs}
+
+    def convert(self) -> float:
+        """Convert the just defined, still empty tables; seconds taken (also kept in the record for verify)."""
+        return convert(self.target.connect, self.specs, self.run_dir / RECORD_FILE, self.log).seconds
+
+    def post_data(self, run: Run, archive: Path, jobs: int, progress: Callable[[], str | None] | None = None
+                  ) -> float:
+        """The archive's post-data section around the converted tables (PostData); seconds taken."""
+        with self.source.connect() as conn:
+            post = PostData.for_source(conn, self.tools, archive, self.target.database, self.specs,
+                                       self.run_dir / "post-data", self.log)
+        return post.restore(run, self.target.libpq_env(), jobs, progress)

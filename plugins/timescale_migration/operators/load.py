@@ -34,7 +34,8 @@ class LoadOperator(MigrationOperator):
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
         roles = run_dir / ROLES_FILE
-        fmt = copy_format(opts.dump_format, CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log))
+        fmt = copy_format(opts.dump_format, CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log,
+                                                     opts.hypertables))
         needed = fmt.files_to_load() + ([roles] if opts.roles else [])
         if missing := [str(path) for path in needed if not path.exists()]:
             raise MigrationError(

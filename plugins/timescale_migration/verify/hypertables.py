@@ -77,8 +77,8 @@ def _json(value: Any) -> Any:
 
 
 def interval_text(conn: psycopg.Connection, value: str | int | None) -> str | None:
-    """An interval as the server prints it ("24 hours" -> "1 day" stays as typed: the server's own output), or
-    an integer as text."""
+    """An interval in the server's normal form (server/interval_value: "1 month" and "30 days" alike), or an
+    integer as text; what was asked and what the target shows are both read so."""
     if value is None:
         return None
     if isinstance(value, int):
@@ -94,10 +94,11 @@ def asked_dimensions(conn: psycopg.Connection, spec: HypertableSpec) -> str:
     return "; ".join(parts)
 
 
-def described_dimensions(dimensions: list[dict[str, Any]]) -> str:
+def described_dimensions(conn: psycopg.Connection, dimensions: list[dict[str, Any]]) -> str:
     """The target's dimensions, in order."""
     return "; ".join(
-        f"time {d['column']} every {d['interval']}" if d["type"] == "Time" else
+        f"time {d['column']} every {interval_text(conn, d['interval'] or d['integer_interval'])}"
+        if d["type"] == "Time" else
         f"hash {d['column']} in {d['partitions']} partition(s)" for d in dimensions) or "none"
 
 
@@ -154,7 +155,7 @@ def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: lis
         if rows is not None:
             rows.extra["kind"] = CONVERTED_KIND
         asked = asked_dimensions(conn, spec)
-        shown = described_dimensions(table.dimensions)
+        shown = described_dimensions(conn, table.dimensions)
         result.append(Check(SECTION, f"{table.name} dimensions", asked, shown, asked == shown,
                             "" if asked == shown else f"asked {asked}, the target has {shown}", extra))
         count = int(table.chunks.get("count") or 0)
@@ -191,8 +192,12 @@ def _chunk_privileges(table: Converted, items: dict[str, str], extra: dict[str, 
 def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, dict[str, str]],
                       found: list[Converted]) -> dict[str, dict[str, str]]:
     """The target's inventory without what only the conversion made (and the source cannot have): its
-    TimescaleDB items about the converted tables and their chunks' privileges, checked by `checks` instead."""
+    TimescaleDB items about the converted tables and their chunks' privileges, checked by `checks` instead, and
+    the clones on each chunk of a foreign key that points at a converted table (TimescaleDB 2.16+ makes them;
+    the key itself is compared)."""
     chunk_keys = {key for table in found for key in table.chunk_keys}
+    chunk_references = tuple(f"REFERENCES {schema}.{name}(" for table in found
+                             for schema, name in table.chunks.get("names") or [])
     result = {}
     for section, items in inventory.items():
         theirs = source.get(section, {})
@@ -200,6 +205,8 @@ def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, di
             items = {k: v for k, v in items.items() if k in theirs or not any(t.owns(k) for t in found)}
         elif section == privileges.SECTION:
             items = {k: v for k, v in items.items() if k in theirs or k not in chunk_keys}
+        elif section == "constraints":  # a foreign key to a hypertable is cloned onto each chunk it references
+            items = {k: v for k, v in items.items() if k in theirs or not any(r in v for r in chunk_references)}
         result[section] = items
     return result
 
