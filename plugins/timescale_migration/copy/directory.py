@@ -40,8 +40,8 @@ class DirectoryFormat(CopyFormat):
         """The definitions, then the tables to load as hypertables converted while empty, then the rows with
         `jobs` in parallel, then the post-data section around the hypertables."""
         job = self.job
-        tools, database, dump, env = job.plan.client_tools, job.target.database, str(self.dump_path), \
-            job.target.libpq_env()
+        tools, database, dump = job.plan.client_tools, job.target.database, str(self.dump_path)
+        env = job.target.libpq_env()
         seconds = job.runner.run(pg_restore_argv(tools, database, dump, section="pre-data"), env)
         seconds += conversion.convert()
         seconds += job.runner.run(pg_restore_argv(tools, database, dump, jobs=job.jobs, section="data"), env,

@@ -133,14 +133,14 @@ def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: b
     """Reader (source, inside the exported snapshot) and writer (target) of one table: one transaction of
     TRUNCATE ONLY (of a `hypertable`, converted on the target: TRUNCATE, which it needs) then COPY FREEZE; or of
     one part of a split table: its block range, COPY without FREEZE (the parts load the same table at once, which
-    TRUNCATE's lock would serialize). As psql command lines, and (with
-    `fifo`) as the commands of a worker's long-lived sessions meeting at that FIFO."""
+    TRUNCATE's lock would serialize). As psql command lines, and (with `fifo`) as the commands of a worker's
+    long-lived sessions meeting at that FIFO."""
     ident = (table.schema, table.name)
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
     column_list = pgsql.SQL(" ({})").format(columns) if table.columns else pgsql.SQL("")  # a table may have none
     out = pgsql.SQL("(FORMAT binary)" if binary else "")
-    truncate = [] if part is not None else [sqlfiles.command("copy/truncate_hypertable", table=ident) if hypertable
-                                            else sqlfiles.command("copy/truncate_only", table=ident)]
+    emptying = "copy/truncate_hypertable" if hypertable else "copy/truncate_only"
+    truncate = [sqlfiles.command(emptying, table=ident)] if part is None else []
     if part is None:
         copy_out = "copy/copy_rows_out", "copy/copy_rows_out_fifo", {"table": ident, "columns": column_list,
                                                                      "options": out}
