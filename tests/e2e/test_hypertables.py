@@ -35,6 +35,12 @@ CREATE TABLE alerts (reading_id bigint, recorded_at timestamptz, device_id integ
 INSERT INTO alerts SELECT id, recorded_at, device_id FROM "Readings" WHERE id % 500 = 0;
 CREATE TABLE daily (day date, total numeric);
 INSERT INTO daily SELECT d::date, 100 FROM generate_series(date '2025-01-01', date '2025-12-31', interval '1 day') AS d;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tsm_ht_owner') THEN CREATE ROLE tsm_ht_owner; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tsm_ht_reader') THEN CREATE ROLE tsm_ht_reader; END IF;
+END $$;
+ALTER TABLE daily OWNER TO tsm_ht_owner;
+GRANT SELECT ON "Readings" TO tsm_ht_reader;
 """
 TABLES = [
     {"table": "Readings", "time_column": "recorded_at", "chunk_interval": "1 day", "hash_column": "device_id",
@@ -55,8 +61,9 @@ def make_source(server: Server, dbname: str, sql: str = SOURCE_SQL) -> None:
 def test_postgres_tables_arrive_as_hypertables(airflow_home: Path, servers: Servers, unique: str, work_dir: Path,
                                                dump_format: str) -> None:
     """A PostgreSQL 15 table (time and hash dimensions, primary key, index, replica identity, foreign keys from
-    and to it) and a small one (its time column nullable on the source) arrive as hypertables, their rows in
-    chunks, verified against the source."""
+    and to it, a GRANT) and a small one (its time column nullable on the source, another owner) arrive as
+    hypertables, their rows in chunks, their chunks with the table's owner and privileges, verified against the
+    source."""
     src_db, tgt_db = f"ht_src_{unique}", f"ht_tgt_{unique}"
     with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db, extensions=("timescaledb",)):
         make_source(servers.pg15, src_db)
@@ -86,6 +93,12 @@ def test_postgres_tables_arrive_as_hypertables(airflow_home: Path, servers: Serv
                 "WHERE c.hypertable_name = 'Readings'").fetchone()[0]
             assert chunk_indexes == 2 * chunks["Readings"], "the primary key and the index reach every chunk"
             tgt.execute("INSERT INTO alerts SELECT id, recorded_at, device_id FROM \"Readings\" WHERE id = 1")
+            owners = tgt.execute(
+                "SELECT DISTINCT c.hypertable_name, pg_get_userbyid(k.relowner), "
+                "has_table_privilege('tsm_ht_reader', k.oid, 'SELECT') FROM timescaledb_information.chunks c "
+                "JOIN pg_class k ON k.oid = format('%I.%I', c.chunk_schema, c.chunk_name)::regclass "
+                "ORDER BY 1").fetchall()
+            assert owners == [("Readings", "postgres", True), ("daily", "tsm_ht_owner", False)]
         report = next((work_dir / "migrate_database").iterdir()) / "verification.html"
         html = report.read_text(encoding="utf-8")
         assert "Tables converted to hypertables" in html and "hash device_id in 2 partition(s)" in html

@@ -31,7 +31,7 @@ POLICY_PROCS = {"policy_compression": ("compression", "compress_after"),
 
 
 @dataclass(frozen=True)
-class Converted:
+class OnTarget:
     """One converted table as the target shows it (hypertable_conversions.sql)."""
 
     spec: HypertableSpec
@@ -57,7 +57,7 @@ def table_key(schema: str, name: str) -> str:
     return privileges.ObjectPrivileges("table", schema, name, None, "", False, frozenset()).key
 
 
-def read(conn: psycopg.Connection, specs: Iterable[HypertableSpec]) -> list[Converted]:
+def read(conn: psycopg.Connection, specs: Iterable[HypertableSpec]) -> list[OnTarget]:
     """Every converted table found on the target (a spec the target lacks is missing from the list)."""
     specs = list(specs)
     rows = catalog.rows(conn, "verify/hypertable_conversions", {"schemas": [s.schema for s in specs],
@@ -67,7 +67,7 @@ def read(conn: psycopg.Connection, specs: Iterable[HypertableSpec]) -> list[Conv
     for spec in specs:
         row = by_name.get((spec.schema, spec.table))
         if row is not None:
-            found.append(Converted(spec, row["display_name"], _json(row["dimensions"]) or [],
+            found.append(OnTarget(spec, row["display_name"], _json(row["dimensions"]) or [],
                                    _json(row["chunks"]) or {}, _json(row["compression"]), _json(row["jobs"]) or []))
     return found
 
@@ -102,11 +102,11 @@ def described_dimensions(conn: psycopg.Connection, dimensions: list[dict[str, An
         f"hash {d['column']} in {d['partitions']} partition(s)" for d in dimensions) or "none"
 
 
-def asked_compression(spec: HypertableSpec, time_column: str) -> str:
+def asked_compression(spec: HypertableSpec) -> str:
     """The compression the param asks for (TimescaleDB's default order: the time column descending)."""
     if spec.compression is None:
         return "none"
-    order = [o.describe() for o in spec.compression.orderby] or [f"{time_column} desc nulls first"]
+    order = [o.describe() for o in spec.compression.orderby] or [f"{spec.time_column} desc nulls first"]
     return f"segmentby {','.join(spec.compression.segmentby) or '-'} orderby {','.join(order)}"
 
 
@@ -138,7 +138,7 @@ def described_policies(conn: psycopg.Connection, jobs: list[dict[str, Any]]) -> 
     return "; ".join(sorted(parts)) or "none"
 
 
-def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: list[Converted],
+def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: list[OnTarget],
            target_privileges: dict[str, str] | None, data: dict[str, Check]) -> list[Check]:
     """Per converted table: the hypertable exists, its dimensions, chunks, compression, policies and chunks'
     privileges as asked."""
@@ -164,7 +164,7 @@ def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: lis
         span = f"{count} chunk(s)" + (f" from {table.chunks['first']} to {table.chunks['last']}" if count else "")
         result.append(Check(SECTION, f"{table.name} chunks", f"{source_rows} row(s)", span, chunks_ok,
                             "" if chunks_ok else "the source's rows are in no chunk", {**extra, "chunks": count}))
-        asked = asked_compression(spec, spec.time_column)
+        asked = asked_compression(spec)
         shown = described_compression(table.compression)
         result.append(Check(SECTION, f"{table.name} compression", asked, shown, asked == shown,
                             "" if asked == shown else f"asked {asked}, the target has {shown}", extra))
@@ -176,7 +176,7 @@ def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: lis
     return result
 
 
-def _chunk_privileges(table: Converted, items: dict[str, str], extra: dict[str, Any]) -> Check:
+def _chunk_privileges(table: OnTarget, items: dict[str, str], extra: dict[str, Any]) -> Check:
     """Every chunk's owner and privileges are its hypertable's (GRANT and ALTER OWNER on a hypertable reach its
     chunks)."""
     own = items.get(table_key(table.spec.schema, table.spec.table))
@@ -190,7 +190,7 @@ def _chunk_privileges(table: Converted, items: dict[str, str], extra: dict[str, 
 
 
 def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, dict[str, str]],
-                      found: list[Converted]) -> dict[str, dict[str, str]]:
+                      found: list[OnTarget]) -> dict[str, dict[str, str]]:
     """The target's inventory without what only the conversion made (and the source cannot have): its
     TimescaleDB items about the converted tables and their chunks' privileges, checked by `checks` instead, and
     the clones on each chunk of a foreign key that points at a converted table (TimescaleDB 2.16+ makes them;

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.fakes import RecordingLog
-from timescale_migration.copy.hypertables import ConversionRecord
-from timescale_migration.copy.hypertables import Converted as Record
+from timescale_migration.copy.hypertables import ConversionRecord, Converted
 from timescale_migration.db import catalog
 from timescale_migration.options import HYPERTABLE_EXAMPLE, parse_hypertables
 from timescale_migration.verify import hypertables
@@ -170,7 +169,7 @@ def test_inventory_without_what_only_the_conversion_made(fake: dict[str, Any]) -
 
 def test_policies_scheduled_once_verified(fake: dict[str, Any]) -> None:
     """The jobs the conversion paused are scheduled with alter_job in TimescaleDB's schema."""
-    record = ConversionRecord([Record("public", "conditions", 7, {"compression": 1000, "retention": 1001})])
+    record = ConversionRecord([Converted("public", "conditions", 7, {"compression": 1000, "retention": 1001})])
     log = RecordingLog()
     assert hypertables.schedule_policies("conn", record, log) == [1000, 1001]  # type: ignore[arg-type]
     assert fake["altered"] == [('SELECT "ts".alter_job(%(id)s, scheduled => %(scheduled)s);',
