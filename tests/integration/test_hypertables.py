@@ -35,6 +35,8 @@ INSERT INTO with_nulls VALUES (NULL, 1), (now(), 2);
 CREATE TABLE text_time (ts text NOT NULL);
 CREATE TABLE generated_time (d date, ts timestamptz GENERATED ALWAYS AS ('2026-01-01'::timestamptz) STORED);
 CREATE TABLE integer_time (ts bigint NOT NULL, p point);
+CREATE TABLE parent_ts (ts timestamptz NOT NULL, id int, PRIMARY KEY (id, ts));
+CREATE TABLE child_ts (ts timestamptz NOT NULL, id int, FOREIGN KEY (id, ts) REFERENCES parent_ts);
 """
 
 
@@ -109,6 +111,16 @@ def test_each_refusal_names_the_table_and_the_cause(sides: tuple[Any, Any], entr
     found = preflight(*sides, [entry])
     messages = found[f"public.{entry['table']}"]
     assert any(m.startswith("BLOCKING ") and words in m for m in messages), messages
+
+
+def test_a_foreign_key_between_two_converted_tables_is_refused(sides: tuple[Any, Any]) -> None:
+    """TimescaleDB refuses a foreign key from a hypertable to a hypertable: named on the table that holds it; a
+    foreign key from a plain table to a hypertable is fine (TimescaleDB 2.19 takes it)."""
+    found = preflight(*sides, [table("parent_ts"), table("child_ts")])
+    assert found == {"public.child_ts": [
+        "BLOCKING foreign key(s) public.child_ts.child_ts_id_ts_fkey point at a table that is to become a hypertable "
+        "too, and TimescaleDB refuses foreign keys between hypertables: leave one of the two tables out"]}
+    assert preflight(*sides, [table("parent_ts")]) == {}
 
 
 def test_compression_columns_must_exist(sides: tuple[Any, Any]) -> None:

@@ -4,12 +4,14 @@ this format? Every problem is a finding (blocking, or a warning shown at the gat
 What create_hypertable refuses (seen on TimescaleDB 2.19): a table that is partitioned, a partition, an
 inheritance parent or child, unlogged or temporary; a time column of another type than the time and integer
 types, or a generated one; a NULL in the time column; a unique index (primary key, unique or exclusion
-constraint) without every partitioning column; rules; row triggers with transition tables. Foreign keys that
-point at a hypertable need TimescaleDB 2.16 or newer. Compression and policies need the community build.
+constraint) without every partitioning column; rules; row triggers with transition tables; a foreign key
+between two hypertables. Foreign keys that point at a hypertable need TimescaleDB 2.16 or newer. Compression
+and policies need the community build.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import psycopg
@@ -62,8 +64,9 @@ def preflight(opts: MigrationOptions, source: psycopg.Connection, target: psycop
             "PostgreSQL source. Convert them on the source (create_hypertable) before the migration, or migrate "
             "them as they are")))
     target_ts = _target(opts.hypertables, target, found)
+    converting = {(spec.schema, spec.table) for spec in opts.hypertables}
     for spec in opts.hypertables:
-        found += table_findings(spec, source, target_ts)
+        found += table_findings(spec, source, target_ts, converting)
     return found
 
 
@@ -96,9 +99,9 @@ def _target(specs: tuple[HypertableSpec, ...], target: psycopg.Connection, found
     return {"version": version, "license": license_}
 
 
-def table_findings(spec: HypertableSpec, source: psycopg.Connection, target_ts: dict[str, Any] | None
-                   ) -> list[Finding]:
-    """What stops (or changes) the conversion of one source table."""
+def table_findings(spec: HypertableSpec, source: psycopg.Connection, target_ts: dict[str, Any] | None,
+                   converting: Collection[tuple[str, str]] = ()) -> list[Finding]:
+    """What stops (or changes) the conversion of one source table (`converting`: every table to convert)."""
     found: list[Finding] = []
     rows = catalog.rows(source, "checks/hypertable_source_table", {"schema": spec.schema, "table": spec.table})
     if not rows:
@@ -133,7 +136,12 @@ def table_findings(spec: HypertableSpec, source: psycopg.Connection, target_ts: 
                 f"not include {', '.join(missing)}; every unique index of a hypertable must include its "
                 f"partitioning column(s) {', '.join(spec.partitioning_columns)}: add them to "
                 f"{index['index_name']} on the source first, or leave the table out")))
-    references = [r["name"] for r in catalog.rows(source, "checks/hypertable_referencing_keys", {"oid": table["oid"]})]
+    keys = catalog.rows(source, "checks/hypertable_foreign_keys", {"oid": table["oid"]})
+    if between := [k["name"] for k in keys if k["outgoing"] and (k["other_schema"], k["other_table"]) in converting]:
+        found.append(_blocking(spec.label, (
+            f"foreign key(s) {', '.join(between)} point at a table that is to become a hypertable too, and "
+            "TimescaleDB refuses foreign keys between hypertables: leave one of the two tables out")))
+    references = [k["name"] for k in keys if not k["outgoing"]]
     if references and target_ts and version_tuple(target_ts["version"]) < FK_TO_HYPERTABLE_VERSION:
         found.append(_blocking(spec.label, (
             f"foreign key(s) {', '.join(references)} point at it, and TimescaleDB {target_ts['version']} does not "

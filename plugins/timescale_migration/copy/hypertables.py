@@ -203,10 +203,10 @@ class PostData:
     def for_source(cls, source: psycopg.Connection, tools: ClientTools, archive: Path, database: str,
                    specs: tuple[HypertableSpec, ...], work: Path, log: Any) -> PostData:
         """The entries to restore apart, read from the source (its oids are the dump's)."""
-        rows = catalog.rows(source, "copy/hypertable_restore_entries", {"schemas": [s.schema for s in specs],
-                                                                   "tables": [s.table for s in specs]})
-        return cls(tools, archive, database, specs, {(r["classid"], r["objid"]): r["early"] for r in rows}, work,
-                   log)
+        names = {"schemas": [s.schema for s in specs], "tables": [s.table for s in specs]}
+        rows = catalog.rows(source, "copy/hypertable_restore_entries", names)
+        entries = {(r["classid"], r["objid"]): r["early"] for r in rows}
+        return cls(tools, archive, database, specs, entries, work, log)
 
     def restore(self, run: Run, env: dict[str, str], jobs: int, progress: Callable[[], str | None] | None = None
                 ) -> float:
