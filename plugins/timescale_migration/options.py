@@ -128,7 +128,7 @@ class MigrationOptions:
     def from_params(cls, params: Mapping[str, Any]) -> MigrationOptions:
         """Validate params (again: a CLI run can bypass the form) and name any bad one."""
         jobs = params.get("jobs", 2)
-        if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        if not whole_number(jobs, 1, MAX_JOBS):
             raise MigrationError(f"param jobs={jobs!r} is out of range: give an integer from 1 to {MAX_JOBS}")
         dump_format = params.get("dump_format", DEFAULT_DUMP_FORMAT)
         if dump_format not in DUMP_FORMATS:
@@ -166,8 +166,13 @@ class MigrationOptions:
         )
 
 
+def whole_number(value: Any, low: int, high: int | None = None) -> bool:
+    """Whether value is an integer (a bool is not) from low to high (no upper bound when high is None)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
+
+
 def _seconds(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 86400:
+    if not whole_number(value, 0, 86400):
         raise MigrationError(f"param drain_timeout={value!r} is out of range: give seconds from 0 to 86400")
     return value
 
