@@ -120,6 +120,13 @@ def test_record_database_default_and_env(monkeypatch: pytest.MonkeyPatch) -> Non
     assert drain.record_database() == "dba"
 
 
+def test_records_place_names_the_table_the_database_and_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages name where the records are: the table, its database and the source server."""
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba")
+    assert drain.records_place("source 'src' (db.example:5432/appdb)") == (
+        "dba", "timescale_migration.connect_blocks in database 'dba' of source 'src' (db.example:5432/appdb)")
+
+
 def test_legacy_record_path_under_blocks(tmp_path: Path) -> None:
     """Older versions' records: <work_dir>/blocks/<conn>-<hash>__<db>-<hash>.json, read back as a record."""
     path = drain.legacy_record_path(str(tmp_path), "my conn", "app/db")
