@@ -100,3 +100,33 @@ def fake_tools(bin_dir: Path, version: str = "17.12", tools: tuple[str, ...] = C
                         f"exit {version_exit}; fi\n{body}\n")
         path.chmod(0o755)
     return bin_dir
+
+
+class FakeClock:
+    """A `time` module whose monotonic() only moves when sleep() is called."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1_800_000_000.0 + self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def client_session(pid: int, user: str = "app", application: str | None = "billing-api") -> dict[str, Any]:
+    """One client session as catalog.client_sessions() gives it."""
+    return {"pid": pid, "user_name": user, "application_name": application, "client_addr": "10.0.0.7",
+            "state": "idle", "backend_start": "2026-11-26T11:00:00+00:00"}
+
+
+def statement_text(statement: Any) -> str:
+    """A composed statement as the server gets it, without the SQL file's comment lines (what a fake catalog.run
+    records)."""
+    return " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--"))

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fakes import RecordingLog
-from tests.unit.operators.conftest import FakeClock, client_session
+from tests.support.fakes import FakeClock, RecordingLog, client_session
 from timescale_migration.constants import APPLICATION_NAME, BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db import catalog, drain
 from timescale_migration.db.drain import PUBLIC, BlockRecord

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.support.fakes import FakeOutletEvents, FakeTI, fake_tools
+from tests.support.fakes import FakeClock, FakeOutletEvents, FakeTI, client_session, fake_tools, statement_text
 from timescale_migration import phases
 from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
 from timescale_migration.constants import APPLICATION_NAME
@@ -103,35 +103,6 @@ class Refused(psycopg.errors.InsufficientPrivilege):
     @property
     def diag(self) -> Any:  # type: ignore[override]
         return SimpleNamespace(message_primary="must be owner of database appdb")
-
-
-class FakeClock:
-    """A `time` module whose monotonic() only moves when sleep() is called."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1_800_000_000.0 + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def client_session(pid: int, user: str = "app", application: str | None = "billing-api") -> dict[str, Any]:
-    """One client session as catalog.client_sessions() gives it."""
-    return {"pid": pid, "user_name": user, "application_name": application, "client_addr": "10.0.0.7",
-            "state": "idle", "backend_start": "2026-11-26T11:00:00+00:00"}
-
-
-def statement_text(statement: Any) -> str:
-    """A composed statement as the server gets it, without the SQL file's comment lines."""
-    return " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--"))
 
 
 @pytest.fixture
