@@ -1,7 +1,8 @@
 """Benchmark case of issue 19: a PostgreSQL 15 time-series table migrated as it is, and the same table loaded as a
 hypertable (the `hypertables` param), both through `airflow dags test migrate_database` into TimescaleDB.
 
-    .venv/bin/python bench/hypertables.py --size-mb 1000 --runs 1      (make bench-hypertables)
+    make bench-hypertables BENCH_HT_ARGS="--size-mb 1000 --runs 1"
+    (or PYTHONPATH=.:plugins .venv/bin/python bench/hypertables.py --size-mb 1000 --runs 1)
 
 1. Generates (or reuses) `bench_ht_src_<size>mb` on the PostgreSQL 15 server: one table `readings` (time,
    device, two readings; primary key (device_id, time), an index on time), rows one minute apart per device
@@ -11,8 +12,8 @@ hypertable (the `hypertables` param), both through `airflow dags test migrate_da
 3. Prints a markdown table (whole run, downtime from the first downtime phase to the end of verify, load,
    the conversion's own seconds, chunks) and writes bench/results/<date>-<size>mb-hypertables.json.
 
-Self-contained (it shares only devtools with bench/run.py). Only databases named bench_ht_* are created; the
-targets are dropped when done unless --keep.
+Self-contained beside bench/run.py (it shares bench/common.py and devtools). Only databases named bench_ht_* are
+created; the targets are dropped when done unless --keep.
 """
 
 from __future__ import annotations
@@ -29,16 +30,11 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-for entry in (REPO, REPO / "plugins"):
-    if str(entry) not in sys.path:
-        sys.path.insert(0, str(entry))
+from bench.common import REPO, RESULTS_DIR, log
+from devtools.airflow_cli import dags_test, migrate_metadata_db
+from devtools.servers import Server, servers_from_env, start_servers
+from timescale_migration import phases
 
-from devtools.airflow_cli import dags_test, migrate_metadata_db  # noqa: E402
-from devtools.servers import Server, servers_from_env, start_servers  # noqa: E402
-from timescale_migration import phases  # noqa: E402
-
-RESULTS_DIR = REPO / "bench" / "results"
 DEVICES = 100
 ROW_BYTES = 105
 """Bytes on disk per row, heap and both indexes (calibrated on generated databases)."""
@@ -62,11 +58,6 @@ SELECT timestamptz '2026-01-01 00:00+00' + (i / {devices}) * interval '1 minute'
        CASE WHEN i % 5 = 0 THEN NULL ELSE (hashint8extended(i, 1) % 1000) / 10.0 END
 FROM generate_series({first}::bigint, {last}::bigint) AS i
 """
-
-
-def log(message: str) -> None:
-    """Progress on stderr (stdout carries the result table)."""
-    print(f"[bench-ht {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def ensure_source(server: Server, dbname: str, size_mb: int) -> dict[str, Any]:

@@ -240,8 +240,7 @@ def _spec(raw: Any, where: str) -> HypertableSpec:
         hash_column = _name(hash_column, f"{where}.hash_column")
         if hash_column == time_column:
             raise MigrationError(f"{where}: hash_column must be another column than time_column {time_column!r}")
-        if isinstance(partitions, bool) or not isinstance(partitions, int) or not (
-                1 <= partitions <= HASH_PARTITIONS_MAX):
+        if not whole_number(partitions, 1, HASH_PARTITIONS_MAX):
             raise MigrationError(f"{where}.hash_partitions={partitions!r}: give an integer from 1 to "
                                  f"{HASH_PARTITIONS_MAX}")
     compression = _compression(raw["compression"], f"{where}.compression") if "compression" in raw else None
@@ -289,8 +288,7 @@ def _name(value: Any, where: str) -> str:
 
 def _interval(value: Any, where: str) -> str | int:
     """An interval as text (checked by the server in the preflight) or a positive integer (integer time)."""
-    if isinstance(value, bool) or not isinstance(value, str | int) or value in ("", 0) or (
-            isinstance(value, int) and value < 0):
+    if not (whole_number(value, 1) or (isinstance(value, str) and value.strip())):
         raise MigrationError(f"{where}={value!r}: give an interval such as \"1 day\", or a positive integer for an "
                              "integer time column")
     return value.strip() if isinstance(value, str) else value
@@ -322,7 +320,7 @@ class MigrationOptions:
     def from_params(cls, params: Mapping[str, Any]) -> MigrationOptions:
         """Validate params (again: a CLI run can bypass the form) and name any bad one."""
         jobs = params.get("jobs", 2)
-        if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        if not whole_number(jobs, 1, MAX_JOBS):
             raise MigrationError(f"param jobs={jobs!r} is out of range: give an integer from 1 to {MAX_JOBS}")
         dump_format = params.get("dump_format", DEFAULT_DUMP_FORMAT)
         if dump_format not in DUMP_FORMATS:
@@ -361,8 +359,13 @@ class MigrationOptions:
         )
 
 
+def whole_number(value: Any, low: int, high: int | None = None) -> bool:
+    """Whether value is an integer (a bool is not) from low to high (no upper bound when high is None)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
+
+
 def _seconds(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 86400:
+    if not whole_number(value, 0, 86400):
         raise MigrationError(f"param drain_timeout={value!r} is out of range: give seconds from 0 to 86400")
     return value
 

@@ -18,6 +18,7 @@ from timescale_migration.options import (
     OrderBy,
     migration_params,
     parse_hypertables,
+    whole_number,
 )
 
 pytestmark = pytest.mark.unit
@@ -275,6 +276,15 @@ def test_rehearsal_refuses_a_real_target_database(target_database: str | None) -
     """A rehearsal run names a scratch database, or it is refused before anything happens."""
     with pytest.raises(MigrationError, match="scratch database named tsm_rehearsal_"):
         MigrationOptions.from_params(with_(rehearsal=True, target_database=target_database))
+
+
+@pytest.mark.parametrize(("value", "low", "high", "whole"), [
+    (1, 1, None, True), (10**9, 1, None, True), (0, 1, None, False), (4, 1, 4, True), (5, 1, 4, False),
+    (0, 0, 86400, True), (-1, 0, 86400, False), (True, 1, None, False), (False, 0, 1, False),
+    (2.0, 1, None, False), ("2", 1, None, False), (None, 0, None, False),
+])
+def test_whole_number_is_an_int_not_a_bool_within_bounds(value: Any, low: int, high: int | None, whole: bool) -> None:
+    assert whole_number(value, low, high) is whole
 
 
 # --- hypertables ------------------------------------------------------------------------------------------------------

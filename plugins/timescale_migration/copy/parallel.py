@@ -12,8 +12,8 @@
    whose name psql's \\copy cannot take on one line is copied by a `psql | psql` pipeline of its own.
 5. `pg_restore --section=post-data -j jobs`: indexes, constraints, triggers, in parallel.
 
-From step 3 to the end of step 5 autovacuum is off on the large tables (it would analyze and vacuum them while
-they are filled and indexed: work the analyze phase does anyway, and locks the index builds wait for).
+From the skeleton's rows to the end of post-data autovacuum is off on the large tables (it would analyze and vacuum
+them while they are filled and indexed: work the analyze phase does anyway, and locks the index builds wait for).
 """
 
 from __future__ import annotations

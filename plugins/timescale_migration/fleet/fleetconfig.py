@@ -17,7 +17,7 @@ from typing import Any
 
 from timescale_migration.constants import REHEARSAL_DATABASE_PREFIX, TARGET_POOL_PREFIX
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.options import parse_hypertables
+from timescale_migration.options import parse_hypertables, whole_number
 from timescale_migration.workdir import safe_name
 
 INCLUDE_DIR = Path(__file__).resolve().parents[3] / "include"
@@ -136,7 +136,7 @@ class FleetConfig:
         targets: dict[str, int] = {}
         for entry in entries:
             limit = (raw_targets.get(entry.target_conn_id) or {}).get("max_parallel", 1)
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            if not whole_number(limit, 1):
                 raise MigrationError(f"{path}: targets.{entry.target_conn_id}.max_parallel must be an integer >= 1")
             targets[entry.target_conn_id] = limit
         return cls(path=path, databases=entries, targets=targets, work_dir=data.get("work_dir") or None)
@@ -162,7 +162,7 @@ class RehearsalConfig:
         path = Path(path or os.environ.get(REHEARSALS_CONFIG_ENV) or INCLUDE_DIR / "rehearsals.json")
         data = _read(path)
         max_parallel = data.get("max_parallel", 1)
-        if isinstance(max_parallel, bool) or not isinstance(max_parallel, int) or max_parallel < 1:
+        if not whole_number(max_parallel, 1):
             raise MigrationError(f"{path}: max_parallel must be an integer >= 1")
         return cls(path=path, databases=_entries(data, str(path)), schedule=data.get("schedule", "@weekly"),
                    max_parallel=max_parallel, work_dir=data.get("work_dir") or None)

@@ -47,7 +47,7 @@ class LoadOperator(MigrationOperator):
         beside = SourceSide(source, plan, opts.jobs, run_dir / SOURCE_FINGERPRINT_FILE, self.log)
         beside.start()
         try:
-            with loadclaim.claimed(target, loadclaim.run_key(context["ti"].dag_id, context["ti"].run_id), self.log):
+            with loadclaim.claimed(target, self.run_key(context), self.log):
                 try:
                     seconds = fmt.load(roles)
                 except ClientToolFailed as err:
