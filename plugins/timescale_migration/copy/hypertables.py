@@ -15,7 +15,6 @@ the section in parallel, then the foreign keys from or to the converted tables (
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -63,14 +62,14 @@ class ConversionRecord:
 
     def write(self, path: Path) -> None:
         """Write it privately, all at once."""
-        workdir.write_atomically(path, json.dumps(asdict(self)))
+        workdir.write_json(path, asdict(self))
 
     @classmethod
     def read(cls, path: Path) -> ConversionRecord | None:
         """The record at `path`, or None when the load converted nothing."""
-        if not path.is_file():
+        data = workdir.read_json(path)
+        if data is None:
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
         return cls([Converted(**t) for t in data["tables"]], float(data.get("seconds", 0.0)))
 
 
