@@ -16,7 +16,8 @@ this order (tests/unit/test_phases.py holds this list, and the DAG's edges, agai
 - `dump_data` — `pg_dump` with the guide's flags into a private work directory
 - `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
 - `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql` (or the faster formats), one run per target
-  database at a time; meanwhile a thread takes the source's side of verification
+  database at a time; meanwhile a thread takes the source's side of verification; the tables named in
+  `hypertables` become hypertables while empty, before their rows arrive (`parallel` and `directory`)
 - `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
 - `analyze` — `ANALYZE` on the target
 - `apply_privileges` — re-applies the source's owners, GRANTs and default privileges (param `privileges`:

@@ -18,11 +18,13 @@ from timescale_migration.constants import (
     SKELETON_FILE,
     SOURCE_FINGERPRINT_FILE,
 )
+from timescale_migration.copy.hypertables import RECORD_FILE as CONVERSION_RECORD
+from timescale_migration.copy.hypertables import ConversionRecord
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.ui.links import MigrationReportLink, VerificationReportLink
-from timescale_migration.verify import report, verification
+from timescale_migration.verify import hypertables, report, verification
 from timescale_migration.verify.compare import (
     format_table,
 )
@@ -43,8 +45,12 @@ class VerifyOperator(MigrationOperator):
         roles = (context["ti"].xcom_pull(task_ids=phases.DUMP_ROLES) or {}).get("roles") if opts.roles else None
         result, target_seconds = verification.verify_target(
             side, plan, target, run_dir, jobs=opts.jobs, compare_privileges=opts.privileges != "none", roles=roles,
-            expected=findings.expected_differences(findings.collect(context["ti"])), log=self.log)
+            expected=findings.expected_differences(findings.collect(context["ti"])), log=self.log,
+            converted=opts.hypertables)
         result.timings = self._timings(context, side["seconds"], target_seconds)
+        conversion = ConversionRecord.read(run_dir / CONVERSION_RECORD) if opts.hypertables else None
+        if conversion is not None:
+            result.timings["load: conversion to hypertables seconds"] = conversion.seconds
         json_path, html_path = report.write(result, run_dir, {
             "source": source.label, "target": target.label, "run": context["ti"].run_id,
         })
@@ -58,6 +64,9 @@ class VerifyOperator(MigrationOperator):
             )
         self.log.info("verified: %d relations, %d rows, %d sequences, %d structure items identical",
                       summary["tables"], summary["rows"], summary["sequences"], summary["structure_items"])
+        if conversion is not None:
+            with target.connect() as conn:
+                hypertables.schedule_policies(conn, conversion, self.log)
         if opts.keep_dump:
             self.log.info("keep_dump=true: dump files kept in %s", run_dir)
         else:

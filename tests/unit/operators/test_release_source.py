@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.unit.operators.conftest import RUN_ID
+from tests.support.fakes import RUN_ID
 from timescale_migration.db import catalog, drain
 from timescale_migration.db.drain import PUBLIC, BlockRecord
 from timescale_migration.exceptions import MigrationError

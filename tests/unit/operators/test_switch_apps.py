@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from airflow.sdk import DAG
 from airflow.sdk.exceptions import DownstreamTasksSkipped
 
-from tests.unit.operators.conftest import FakeTI
+from tests.support.fakes import FakeTI
 from timescale_migration.operators.cutover import CutoverOperator
 from timescale_migration.operators.release_source import ReleaseSourceOperator
 from timescale_migration.operators.switch_apps import (
@@ -70,15 +70,10 @@ def test_operator_options_map_to_tasks() -> None:
 
 @dataclass
 class BranchTI(FakeTI):
-    """A TaskInstance as branching uses it: its task, map index and pushed XComs."""
+    """A TaskInstance as branching uses it: its task and map index too."""
 
     task: Any = None
     map_index: int = -1
-    pushed: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        """Keep what the branch pushes."""
-        self.pushed[key] = value
 
 
 def test_operator_without_approval_branches_to_cutover(make_context, opened) -> None:

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.fakes import RecordingLog
-from tests.unit.operators.conftest import DAG_ID, RUN_ID, make_plan
+from tests.support.fakes import RUN_ID, RecordingLog
+from tests.unit.operators.conftest import make_plan
 from timescale_migration import workdir
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import targets_alias
 from timescale_migration.operators.verify import VerifyOperator
+from timescale_migration.phases import DAG_ID
 from timescale_migration.tools.clienttools import ClientTools
 from timescale_migration.verify import fingerprint, inventory, verification
 from timescale_migration.verify.fingerprint import Fingerprint, TableSum
