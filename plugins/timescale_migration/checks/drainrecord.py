@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from timescale_migration.checks.findings import Finding
 from timescale_migration.checks.preflight import Preflight, check
-from timescale_migration.constants import BLOCK_RECORD_TABLE
 from timescale_migration.db import drain
 from timescale_migration.exceptions import MigrationError
 
@@ -18,8 +17,7 @@ def block_records(pre: Preflight) -> list[Finding]:
     if not pre.opts.drain:
         return []
     drain.refuse_record_database(pre.source.database)
-    records = drain.record_database()
-    where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {pre.source.label}"
+    records, where = drain.records_place(pre.source.label)
     with pre.source.connect(records) as conn:
         present, writable = drain.can_keep_records(conn)
     if not writable:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from timescale_migration.checks import (
     drainrecord,
     extensions,
+    hypertables,
     locales,
     locks,
     objects,
@@ -48,5 +49,6 @@ CHECKS = (
     replication.slots_and_publications,
     rights.database_settings,
     rights.owners_and_privileges,
+    hypertables.tables,
 )
 """Run by check_versions, after which the run is refused or passes."""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.unit.operators.conftest import FakeTI
+from tests.support.fakes import FakeTI
 from timescale_migration.checks.findings import (
     BLOCKING,
     GATE_ROWS,
@@ -70,8 +70,9 @@ def test_refuse_if_blocking_names_each_blocking_finding() -> None:
 def test_unfinished_checks_are_blocking() -> None:
     """A check task without a result (it failed) is a blocking finding naming its failure; one with a result is
     not."""
-    ti = FakeTI({"check_versions": {"source": {}},
-                 "check_extensions:failure": {"task_id": "check_extensions", "error": "ConnectionConfigError: x"}})
+    ti = FakeTI({"check_versions": {"source": {}}})
+    ti.others[(ti.dag_id, ti.run_id, "check_extensions", "failure")] = {"task_id": "check_extensions",
+                                                                        "error": "ConnectionConfigError: x"}
     found = unfinished(ti)
     assert [(f.check, f.severity) for f in found] == [("check_extensions", BLOCKING)]
     assert "(ConnectionConfigError: x)" in found[0].message and "log" in found[0].remedy

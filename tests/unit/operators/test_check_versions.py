@@ -121,7 +121,8 @@ def test_a_check_extensions_that_failed_refuses_the_run(stubbed, make_context) -
     """check_extensions left no result (it failed): check_versions runs its own checks and refuses, naming it."""
     stubbed["checks"] += [returning(COLLATE)]
     context = make_context()
-    context["ti"].xcoms["check_extensions:failure"] = {"task_id": "check_extensions",
+    ti = context["ti"]
+    ti.others[(ti.dag_id, ti.run_id, "check_extensions", "failure")] = {"task_id": "check_extensions",
                                                        "error": "ConnectionConfigError: cannot connect"}
     with pytest.raises(PreflightRefused, match=r"check_extensions: the check did not finish: check_extensions left "
                                                r"no result \(ConnectionConfigError: cannot connect\)"):
