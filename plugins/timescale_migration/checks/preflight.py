@@ -10,7 +10,6 @@ finding of its own, never a silent pass. Only a lost connection ends the task.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -170,15 +169,12 @@ def write_report(run_dir: Path, found: list[Finding], context: dict[str, Any]) -
     refused (0600, written at once)."""
     data = {**context, "refused": bool(blocking(found)), "blocking": len(blocking(found)),
             "warnings": len(found) - len(blocking(found)), "findings": [f.to_dict() for f in found]}
-    return workdir.write_atomically(run_dir / PREFLIGHT_FILE, json.dumps(data, indent=2, default=str))
+    return workdir.write_json(run_dir / PREFLIGHT_FILE, data)
 
 
 def read_report(run_dir: Path) -> dict[str, Any] | None:
     """preflight.json of a run, None where there is none."""
-    try:
-        return json.loads((run_dir / PREFLIGHT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return workdir.read_json(run_dir / PREFLIGHT_FILE)
 
 
 def refused(conn: psycopg.Connection, statement: Any) -> psycopg.Error | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from timescale_migration import phases, workdir
-from timescale_migration.checks.findings import BLOCKING, Finding
+from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, Finding
 from timescale_migration.fleet import ledger, rehearsal
 from timescale_migration.fleet.rehearsal import RehearsalRecord
 from timescale_migration.verify.report import HTML_NAME, JSON_NAME
@@ -353,12 +353,17 @@ class Migration:
 
     @property
     def findings(self) -> list[Finding]:
-        """Every preflight finding, blocking ones first."""
-        found = []
-        for task in phases.PREFLIGHT:
-            value = self.xcom(task)
-            if isinstance(value, dict):
-                found += [Finding.from_dict(item) for item in value.get("findings") or []]
+        """Every preflight finding, blocking ones first: from the run's preflight.json (it has those of a refused
+        run too), else from the check tasks' XComs."""
+        report = workdir.read_json(self.run_dir / PREFLIGHT_FILE)
+        if isinstance(report, dict):
+            found = [Finding.from_dict(item) for item in report.get("findings") or []]
+        else:
+            found = []
+            for task in phases.PREFLIGHT:
+                value = self.xcom(task)
+                if isinstance(value, dict):
+                    found += [Finding.from_dict(item) for item in value.get("findings") or []]
         return sorted(found, key=lambda f: f.severity != BLOCKING)
 
     @property

@@ -267,7 +267,7 @@ def preflight_section(m: Migration) -> list[str]:
 def _finding_row(f: Finding) -> str:
     css = "bad" if f.severity == "blocking" else "wait"
     return (f"<tr><td class='{css}'>{e(f.severity)}</td><td>{e(f.check)}</td><td>{e(f.subject)}</td>"
-            f"<td>{e(f.message)}</td></tr>")
+            f"<td>{e(f.explain())}</td></tr>")
 
 
 def gates_section(m: Migration) -> list[str]:

@@ -137,3 +137,20 @@ def test_reading_creates_nothing(store: FakeStore, base: Path) -> None:
     """The page only reads: no rehearsals or ledger directory appears."""
     data.overview(store)
     assert list(base.iterdir()) == []
+
+
+def test_a_refused_run_shows_every_finding_of_its_preflight_json(store: FakeStore, base: Path) -> None:
+    """check_versions refused the run (no plan XCom): the findings come from the run's preflight.json, blocking
+    first, with both tasks' findings and their remedies."""
+    store.add("manual__9", state="failed", tasks={phases.CHECK_EXTENSIONS: "success", phases.CHECK_VERSIONS: "failed"})
+    run_dir = base / DAG / "manual__9"
+    run_dir.mkdir(parents=True)
+    found = [{"check": "locale", "severity": "warning", "subject": "LC_COLLATE: source C, target C.UTF-8",
+              "message": "text sorts differently", "expected": None, "remedy": ""},
+             {"check": "extensions", "severity": "blocking", "subject": "extension adminpack 2.1",
+              "message": "not available on the target", "expected": None, "remedy": "drop it from the source"}]
+    (run_dir / "preflight.json").write_text(json.dumps({"refused": True, "findings": found}))
+    m = one(store, "manual__9")
+    assert [(f.severity, f.subject) for f in m.findings] == [("blocking", "extension adminpack 2.1"),
+                                                             ("warning", "LC_COLLATE: source C, target C.UTF-8")]
+    assert m.findings[0].explain() == "not available on the target. What to do: drop it from the source"
