@@ -37,6 +37,7 @@ from timescale_migration.copy import loadclaim
 from timescale_migration.copy.parallel import ParallelCopy
 from timescale_migration.db import catalog
 from timescale_migration.db.endpoints import Endpoint
+from timescale_migration.db.roles import mask_password_hashes
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.options import MigrationOptions
@@ -200,6 +201,8 @@ class LoadOperator(MigrationOperator):
     def _run_tools(self, opts: MigrationOptions, plan: MigrationPlan, source: Endpoint, target: Endpoint,
                    dump: Path, roles: Path) -> float:
         tools, env = plan.client_tools, target.libpq_env()
+        if roles.is_file():  # psql echoes a failing statement, the server quotes it: mask the hashes first
+            mask_password_hashes(roles.read_text(encoding="utf-8"))
         if opts.dump_format is DumpFormat.PLAIN:
             files = ([str(roles)] if roles.is_file() else []) + [str(dump)]
             return self.runner.run(psql_load_argv(tools, files), env, progress=read_progress(self.runner, dump))
