@@ -76,13 +76,6 @@ def last_change(path: Path) -> float:
     return newest
 
 
-def size_of(path: Path) -> int:
-    """Bytes of a file, or of every file under a directory."""
-    if path.is_dir() and not path.is_symlink():
-        return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
-    return path.lstat().st_size
-
-
 def removable(base: Path, older_than_days: float, state_of: StateOf, *, now: float | None = None,
               log: Any = None) -> list[Removal]:
     """Run directories idle for longer than the retention whose run is failed or gone, with what would go."""
@@ -107,7 +100,7 @@ def removable(base: Path, older_than_days: float, state_of: StateOf, *, now: flo
                 continue
             found.append(Removal(run_dir=str(run_dir), dag_id=dag_id, run_id=run_id, state=state,
                                  idle_days=round(idle_days, 2), files=files,
-                                 bytes=sum(size_of(run_dir / name) for name in files)))
+                                 bytes=sum(workdir.size_of(run_dir / name) for name in files)))
     return found
 
 

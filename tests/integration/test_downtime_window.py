@@ -10,6 +10,7 @@ import pytest
 from psycopg import sql
 
 from tests.integration.test_operators import phases, run_until
+from timescale_migration.db import sqlfiles
 from timescale_migration.exceptions import MigrationError, PermanentError
 from timescale_migration.operators import (
     CheckVersionsOperator,
@@ -19,7 +20,7 @@ from timescale_migration.operators import (
 )
 
 pytestmark = pytest.mark.integration
-LOCK_SQL = (Path(__file__).resolve().parents[2] / "include" / "sql" / "advisory_lock_target.sql").read_text()
+LOCK_SQL = sqlfiles.text("databases/advisory_lock_target")
 
 
 @pytest.fixture

@@ -212,7 +212,7 @@ def test_login_with_createrole_gives_objects_to_the_roles_it_created(make_migrat
     with login(servers.tsdb_target, m.tgt_db, app["admin"], app["password"]) as conn:
         conn.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(app["admin"] + "_new")))
         try:  # a role it created itself: ADMIN OPTION without SET, so a later run may still make it an owner
-            rows = {r["name"]: r for r in catalog.rows(conn, "role_membership")}
+            rows = {r["name"]: r for r in catalog.rows(conn, "roles/role_membership")}
             assert (rows[app["admin"] + "_new"]["member"], rows[app["admin"] + "_new"]["admin"]) == (False, True)
             assert rows[app["owner"]]["member"] and rows[app["reader"]]["admin"]
         finally:

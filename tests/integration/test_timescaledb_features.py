@@ -116,7 +116,7 @@ def test_chunks_are_never_split_by_block_ranges(make_migration, servers):
     servers.tsdb_source.psql_file(m.src_db, SAMPLES / "timescaledb_sample.sql")
     with servers.tsdb_source.connect(m.src_db) as conn:
         conn.execute("CREATE TABLE public.plain_child () INHERITS (public.devices)")
-        rows = catalog.rows(conn, "bulk_data_tables", {"min_bytes": 0, "max_tables": 10_000})
+        rows = catalog.rows(conn, "copy/bulk_data_tables", {"min_bytes": 0, "max_tables": 10_000})
     split = {(r["schema_name"], r["table_name"]): r["splittable"] for r in rows}
     chunks = [key for key in split if key[1].startswith("_hyper_")]
     assert chunks and not any(split[key] for key in chunks)

@@ -28,3 +28,23 @@ class FakeAccessor:
 def span(started: float, finished: float) -> dict[str, float]:
     """A phase's span as its operator pushes it."""
     return {"started": started, "finished": finished, "seconds": round(finished - started, 2)}
+
+
+class RecordingLog:
+    """Stands in for a logger: keeps (level, message) pairs."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def _add(self, level: str, message: str, *args: Any) -> None:
+        self.lines.append((level, message % args if args else message))
+
+    def info(self, message: str, *args: Any) -> None:
+        self._add("info", message, *args)
+
+    def warning(self, message: str, *args: Any) -> None:
+        self._add("warning", message, *args)
+
+    def levels(self, level: str) -> list[str]:
+        """Messages logged at one level."""
+        return [text for lvl, text in self.lines if lvl == level]

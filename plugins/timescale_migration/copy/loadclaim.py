@@ -8,8 +8,8 @@ retried without a person dropping anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -33,21 +33,21 @@ def run_key(dag_id: str, run_id: str) -> str:
 
 def claims(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """The runs that claimed this database for a load (none for a database no load touched)."""
-    if not catalog.rows(conn, "load_claim_present")[0]["present"]:
+    if not catalog.rows(conn, "copy/load_claim_present")[0]["present"]:
         return []
-    return catalog.rows(conn, "load_claims")
+    return catalog.rows(conn, "copy/load_claims")
 
 
 def claim(conn: psycopg.Connection, run: str) -> None:
     """Claim the (checked empty) database for this run's load, before the first object is created."""
-    for name in ("load_claim_schema", "load_claim_table"):
+    for name in ("copy/load_claim_schema", "copy/load_claim_table"):
         catalog.run(conn, sqlfiles.query(name))
-    catalog.run(conn, sqlfiles.query("load_claim_insert"), {"run": run})
+    catalog.run(conn, sqlfiles.query("copy/load_claim_insert"), {"run": run})
 
 
 def release(conn: psycopg.Connection) -> None:
     """Drop the claim: the load succeeded."""
-    catalog.run(conn, sqlfiles.query("load_claim_drop"))
+    catalog.run(conn, sqlfiles.query("copy/load_claim_drop"))
 
 
 def prepare(conn: psycopg.Connection, run: str, label: str, log: Any, connect: Connect) -> bool:
@@ -78,14 +78,31 @@ def prepare(conn: psycopg.Connection, run: str, label: str, log: Any, connect: C
 
 def empty(conn: psycopg.Connection, log: Any, connect: Connect) -> None:
     """Drop what a load created: TimescaleDB (with its catalog and chunks) first, then every user relation,
-    routine, type, schema and large object (include/sql/empty_loaded_database.sql); TimescaleDB created again
+    routine, type, schema and large object (include/sql/databases/empty_loaded_database.sql); TimescaleDB created again
     where and as it was."""
     timescale = catalog.installed_extensions(conn).get(TIMESCALEDB)
     if timescale is not None:
-        catalog.run(conn, sqlfiles.compose("drop_extension_cascade", extension=TIMESCALEDB))
-    catalog.run(conn, sqlfiles.query("empty_loaded_database"))
+        catalog.run(conn, sqlfiles.compose("extensions/drop_extension_cascade", extension=TIMESCALEDB))
+    catalog.run(conn, sqlfiles.query("databases/empty_loaded_database"))
     if timescale is not None:
         with connect() as fresh:
-            catalog.run(fresh, sqlfiles.compose("create_extension_in_schema", extension=TIMESCALEDB,
+            catalog.run(fresh, sqlfiles.compose("extensions/create_extension_in_schema", extension=TIMESCALEDB,
                                            schema=timescale["schema"], version=pgsql.Literal(timescale["version"])))
         log.info("TimescaleDB %s created again in schema %s", timescale["version"], timescale["schema"])
+
+
+@contextmanager
+def claimed(target: Any, run: str, log: Any) -> Iterator[None]:
+    """Hold the target's load lock, claim the empty target (or empty what this run's earlier attempt left), and
+    drop the claim when the block succeeds. The lock goes with its session: one load per target database."""
+    with target.connect() as lock:
+        if not catalog.rows(lock, "databases/advisory_lock_target")[0]["locked"]:
+            holder = catalog.rows(lock, "drain/lock_holder")
+            raise MigrationError(
+                f"another migration is loading into {target.label} right now"
+                + (f" (session pid {holder[0]['pid']} of {holder[0]['user_name']})" if holder else "")
+                + ": wait for it to finish; this run cannot load into the same database"
+            )
+        prepare(lock, run, target.label, log, target.connect)
+        yield
+        release(lock)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +36,13 @@ from timescale_migration.constants import (
     BULK_MIN_BYTES,
     SKELETON_FILE,
     SPLIT_MIN_BYTES,
+    TID_RANGE_SCAN_MAJOR,
     TIMESCALEDB_CATALOG,
+    DumpFormat,
 )
+from timescale_migration.copy.base import StreamedFormat
 from timescale_migration.copy.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
+from timescale_migration.copy.progress import index_progress
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
@@ -50,6 +54,7 @@ from timescale_migration.tools.clienttools import (
     psql_commands_argv,
     psql_session_argv,
 )
+from timescale_migration.tools.progress import time_left
 from timescale_migration.tools.runner import ToolRunner, report_every
 from timescale_migration.tools.workqueue import work_through
 
@@ -132,31 +137,33 @@ def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: b
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
     column_list = pgsql.SQL(" ({})").format(columns) if table.columns else pgsql.SQL("")  # a table may have none
     out = pgsql.SQL("(FORMAT binary)" if binary else "")
-    truncate = [sqlfiles.command("truncate_only", table=ident)] if part is None else []
+    truncate = [sqlfiles.command("copy/truncate_only", table=ident)] if part is None else []
     if part is None:
-        copy_out = "copy_rows_out", {"table": ident, "columns": column_list, "options": out}
+        copy_out = "copy/copy_rows_out", "copy/copy_rows_out_fifo", {"table": ident, "columns": column_list,
+                                                                     "options": out}
         into = pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)")
     else:
-        copy_out = "copy_rows_range_out", {"table": ident, "columns": columns, "options": out, **_block_range(part)}
+        copy_out = "copy/copy_rows_range_out", "copy/copy_rows_range_out_fifo", {"table": ident, "columns": columns,
+                                                                                 "options": out, **_block_range(part)}
         into = out
     copy_in = {"table": ident, "columns": column_list, "options": into}
     reader_setup, writer_setup = _setup(snapshot)
-    reader = psql_commands_argv(tools, [*reader_setup, sqlfiles.command(copy_out[0], **copy_out[1])])
-    writer = psql_commands_argv(tools, [*writer_setup, *truncate, sqlfiles.command("copy_rows_in", **copy_in)],
+    reader = psql_commands_argv(tools, [*reader_setup, sqlfiles.command(copy_out[0], **copy_out[2])])
+    writer = psql_commands_argv(tools, [*writer_setup, *truncate, sqlfiles.command("copy/copy_rows_in", **copy_in)],
                                 single_transaction=part is None)
     session = _session_copy(fifo, copy_out, copy_in, truncate) if fifo is not None else None
     return TableCopy(table, binary, reader, writer, part, session)
 
 
-def _session_copy(fifo: Path, copy_out: tuple[str, dict[str, Any]], copy_in: dict[str, Any],
+def _session_copy(fifo: Path, copy_out: tuple[str, str, dict[str, Any]], copy_in: dict[str, Any],
                   truncate: list[str]) -> SessionCopy | None:
-    """The same copy as \\copy commands of the two sessions, meeting at `fifo` (include/sql/*_fifo.sql): the
+    """The same copy as \\copy commands of the two sessions, meeting at `fifo` (include/sql/copy/*_fifo.sql): the
     target's in one transaction with the TRUNCATE when there is one; None when psql could not read them."""
     path = fifo_literal(fifo)
     if path is None:
         return None
-    to_fifo = sqlfiles.command(f"{copy_out[0]}_fifo", fifo=path, **copy_out[1])
-    from_fifo = sqlfiles.command("copy_rows_in_fifo", fifo=path, **copy_in)
+    to_fifo = sqlfiles.command(copy_out[1], fifo=path, **copy_out[2])
+    from_fifo = sqlfiles.command("copy/copy_rows_in_fifo", fifo=path, **copy_in)
     if not (one_line(to_fifo) and one_line(from_fifo)):
         return None
     load = ("BEGIN;", *(t + ";" for t in truncate), from_fifo, "COMMIT;") if truncate else (from_fifo,)
@@ -173,9 +180,9 @@ def _block_range(part: Part) -> dict[str, pgsql.Composable]:
 def _setup(snapshot: str) -> tuple[list[str], list[str]]:
     """What a source reader runs before its COPY (settings, then a REPEATABLE READ transaction in the exported
     snapshot) and what a target writer runs before its rows (settings)."""
-    settings = sqlfiles.command("copy_session_settings")
-    return [settings, sqlfiles.command("begin_repeatable_read"),
-            sqlfiles.command("set_transaction_snapshot", snapshot=pgsql.Literal(snapshot))], [settings]
+    settings = sqlfiles.command("copy/copy_session_settings")
+    return [settings, sqlfiles.command("copy/begin_repeatable_read"),
+            sqlfiles.command("copy/set_transaction_snapshot", snapshot=pgsql.Literal(snapshot))], [settings]
 
 
 def session_setup(snapshot: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -214,7 +221,7 @@ def bulk_tables(rows: list[dict[str, Any]]) -> list[BulkTable]:
 def autovacuum_paused(target: Endpoint, tables: list[BulkTable], log: Any) -> Iterator[None]:
     """Autovacuum off on the target's `tables` for the block, then reset (tables whose source sets
     autovacuum_enabled itself are left alone). Best effort: a table that refuses is loaded as it is."""
-    paused, refused = _alter_each(target, [t for t in tables if not t.autovacuum_set], "autovacuum_off")
+    paused, refused = _alter_each(target, [t for t in tables if not t.autovacuum_set], "copy/autovacuum_off")
     for problem in refused:
         log.warning("autovacuum stays on for %s during the load", problem)
     log.info("autovacuum off on %d of %d large table(s) until their indexes are built", len(paused), len(tables))
@@ -244,7 +251,7 @@ def _alter_each(target: Endpoint, tables: list[BulkTable], statement: str) -> tu
 def _reset_autovacuum(target: Endpoint, tables: list[BulkTable], log: Any, *, strict: bool) -> None:
     """RESET every table's autovacuum settings; a table left with autovacuum off fails the load when `strict`."""
     try:
-        _, failed = _alter_each(target, tables, "autovacuum_reset")
+        _, failed = _alter_each(target, tables, "copy/autovacuum_reset")
     except Exception as err:  # the target went away
         failed = [f"every paused table ({err})"]
     if not failed:
@@ -257,30 +264,13 @@ def _reset_autovacuum(target: Endpoint, tables: list[BulkTable], log: Any, *, st
     log.error(message)
 
 
-def index_progress(target: Endpoint) -> Callable[[], str]:
-    """Progress of the post-data restore: the index builds running in the target and how far each is."""
-
-    def report() -> str:
-        with target.connect() as conn:
-            builds = catalog.rows(conn, "create_index_progress")
-        parts = []
-        for b in builds:
-            total, done = (b["blocks_total"], b["blocks_done"]) if b["blocks_total"] else (b["tuples_total"],
-                                                                                         b["tuples_done"])
-            share = f" {100 * done / total:.0f}%" if total else ""
-            parts.append(f"{b['index_name']} on {b['table_name']} ({b['phase']}{share})")
-        return f"{len(builds)} index build(s) running: {', '.join(parts)}" if builds else "no index build running"
-
-    return report
-
-
 @contextmanager
 def exported_snapshot(source: Endpoint) -> Iterator[tuple[str, list[BulkTable]]]:
     """(snapshot id, the large tables, largest first), held open until the block ends."""
     with source.connect() as conn:
-        conn.execute(sqlfiles.query("begin_repeatable_read"))
-        snapshot = catalog.rows(conn, "export_snapshot")[0]["snapshot"]
-        rows = catalog.rows(conn, "bulk_data_tables", {"min_bytes": BULK_MIN_BYTES, "max_tables": BULK_MAX_TABLES})
+        conn.execute(sqlfiles.query("copy/begin_repeatable_read"))
+        snapshot = catalog.rows(conn, "copy/export_snapshot")[0]["snapshot"]
+        rows = catalog.rows(conn, "copy/bulk_data_tables", {"min_bytes": BULK_MIN_BYTES, "max_tables": BULK_MAX_TABLES})
         try:
             yield snapshot, bulk_tables(rows)
         finally:
@@ -391,11 +381,11 @@ class ParallelCopy:
             with self._lock:
                 tables, moved = done["tables"], done["bytes"]
             with self.target.connect() as conn:
-                running = catalog.rows(conn, "copy_progress")
+                running = catalog.rows(conn, "copy/copy_progress")
             now = catalog.describe_copies(running)
             flowing = min(total, moved + sum(int(c["bytes_done"] or 0) for c in running))  # COPYs under way count
             elapsed = time.monotonic() - started
-            left = f", about {(total - flowing) * elapsed / flowing:,.0f}s left" if 0 < flowing < total else ""
+            left = time_left(flowing, total, elapsed)
             return (f"{tables} of {len(copies)} copies done ({moved / 1e6:,.0f} of {total / 1e6:,.0f} MB, "
                     f"~{flowing / 1e6:,.0f} MB with those under way){left}; now: {now or 'between tables'}")
 
@@ -419,3 +409,27 @@ class ParallelCopy:
         if self._stopped.is_set():
             raise ClientToolFailed("the copy was stopped (on_kill) before every table was copied")
         return time.monotonic() - started
+
+
+class ParallelFormat(StreamedFormat):
+    """`parallel`: nothing dumped ahead; load runs the five steps above (ParallelCopy)."""
+
+    format = DumpFormat.PARALLEL
+    _copy: ParallelCopy | None = None
+
+    def load(self, roles: Path) -> float:
+        job = self.job
+        seconds = self.load_roles(roles)
+        plan = job.plan
+        self._copy = ParallelCopy(plan.client_tools, job.source, job.target, job.run_dir, job.jobs,
+                                  plan.timescaledb is not None, job.log,
+                                  binary=plan.source["major"] == plan.target["major"],
+                                  split=plan.source["major"] >= TID_RANGE_SCAN_MAJOR,
+                                  client_encoding=plan.source["encoding"])
+        seconds += self._copy.run()
+        self.stats = self._copy.stats
+        return seconds
+
+    def kill(self) -> None:
+        if self._copy is not None:
+            self._copy.kill()

@@ -42,7 +42,7 @@ class ParallelAnalyze:
         """ANALYZE every relation; {relations, sessions, seconds}. The first error stops the others and is raised."""
         started = time.monotonic()
         with self._pool() as sessions:
-            relations = catalog.rows(sessions[0], "analyzable_relations")
+            relations = catalog.rows(sessions[0], "analyze/analyzable_relations")
             if unreachable := [f"{r['schema_name']}.{r['table_name']}" for r in relations if not r["reachable"]]:
                 return self._whole_database(sessions[0], unreachable, started)
             names = [(r["schema_name"], r["table_name"]) for r in relations]
@@ -105,34 +105,34 @@ class ParallelAnalyze:
         self.log.info("%s has no USAGE on the schema of %s: one ANALYZE of the whole database instead",
                       conn.info.user, ", ".join(unreachable[:5]))
         with report_every(lambda: "ANALYZE of the whole database running", self.log, "analyze"):
-            catalog.run(conn, sqlfiles.query("analyze_database"))
+            catalog.run(conn, sqlfiles.query("analyze/analyze_database"))
         seconds = round(time.monotonic() - started, 1)
         return {"relations": None, "sessions": 1, "seconds": seconds}
 
     def _hypertables(self, conn: psycopg.Connection, names: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Note the hypertable roots; if TimescaleDB cannot step aside for this login, drop the chunks from
         `names` (each root's ANALYZE covers them)."""
-        self.roots = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "timescaledb_hypertable_roots")}
+        self.roots = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "timescaledb/hypertable_roots")}
         if not self.roots:
             return names
         try:
             with conn.transaction(force_rollback=True):
-                catalog.run(conn, sqlfiles.query("analyze_root_natively"))
+                catalog.run(conn, sqlfiles.query("analyze/analyze_root_natively"))
             self.native_roots = True
             return names
         except psycopg.errors.InsufficientPrivilege:
-            chunks = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "timescaledb_all_chunks")}
+            chunks = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "timescaledb/all_chunks")}
             self.log.info("%s may not set timescaledb.restoring: each of %d hypertable(s) is analyzed with its "
                           "chunks in one statement", conn.info.user, len(self.roots))
             return [name for name in names if name not in chunks]
 
     def _analyze(self, conn: psycopg.Connection, name: tuple[str, str]) -> None:
         """One ANALYZE; a hypertable root's with TimescaleDB stepped aside (if that fails: as TimescaleDB does it)."""
-        statement = sqlfiles.compose("analyze_relation", table=name)
+        statement = sqlfiles.compose("analyze/analyze_relation", table=name)
         if name in self.roots and self.native_roots:
             try:
                 with conn.transaction():
-                    catalog.run(conn, sqlfiles.query("analyze_root_natively"))
+                    catalog.run(conn, sqlfiles.query("analyze/analyze_root_natively"))
                     catalog.run(conn, statement)
                 return
             except psycopg.Error as err:

@@ -53,45 +53,45 @@ class ServerInfo:
 
 def server_info(conn: psycopg.Connection) -> ServerInfo:
     """Server version, user and database size."""
-    return ServerInfo(**rows(conn, "server_info")[0])
+    return ServerInfo(**rows(conn, "server/server_info")[0])
 
 
 def installed_extensions(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Installed extensions: name -> {version, schema_name}."""
     return {
         row["name"]: {"version": row["version"], "schema": row["schema_name"]}
-        for row in rows(conn, "installed_extensions")
+        for row in rows(conn, "extensions/installed_extensions")
     }
 
 
 def available_extensions(conn: psycopg.Connection) -> dict[str, str | None]:
     """Extensions the server can install: name -> default version."""
-    return {row["name"]: row["default_version"] for row in rows(conn, "available_extensions")}
+    return {row["name"]: row["default_version"] for row in rows(conn, "extensions/available_extensions")}
 
 
 def available_versions(conn: psycopg.Connection, extension: str) -> list[str]:
     """Versions of `extension` the server can install."""
-    return [row["version"] for row in rows(conn, "available_extension_versions", {"name": extension})]
+    return [row["version"] for row in rows(conn, "extensions/available_extension_versions", {"name": extension})]
 
 
 def user_objects(conn: psycopg.Connection) -> list[str]:
     """Up to 50 user objects ("table public.x"), empty for an empty database."""
-    return [f"{row['kind']} {row['name']}" for row in rows(conn, "user_objects")]
+    return [f"{row['kind']} {row['name']}" for row in rows(conn, "databases/user_objects")]
 
 
 def client_sessions(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Other client sessions on this database."""
-    return [{**row, "backend_start": row["backend_start"].isoformat()} for row in rows(conn, "client_sessions")]
+    return [{**row, "backend_start": row["backend_start"].isoformat()} for row in rows(conn, "drain/client_sessions")]
 
 
 def largest_tables(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """The ten largest user relations."""
-    return rows(conn, "largest_tables")
+    return rows(conn, "copy/largest_tables")
 
 
 def user_tables(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
     """(schema, table, kind, display name) of every relation holding user rows."""
-    return [(r["schema_name"], r["table_name"], r["kind"], r["display_name"]) for r in rows(conn, "user_tables")]
+    return [(r["schema_name"], r["table_name"], r["kind"], r["display_name"]) for r in rows(conn, "verify/user_tables")]
 
 
 def hypertables(conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, int]]:
@@ -100,28 +100,28 @@ def hypertables(conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, int
         return {}
     return {
         (r["schema_name"], r["table_name"]): {"num_dimensions": r["num_dimensions"], "num_chunks": r["num_chunks"]}
-        for r in rows(conn, "hypertables")
+        for r in rows(conn, "timescaledb/hypertable_chunk_counts")
     }
 
 
 def chunk_tables(conn: psycopg.Connection) -> set[tuple[str, str]]:
     """(schema, table) of every TimescaleDB chunk (call only where TimescaleDB is installed)."""
-    return {(r["schema_name"], r["table_name"]) for r in rows(conn, "timescaledb_chunk_tables")}
+    return {(r["schema_name"], r["table_name"]) for r in rows(conn, "timescaledb/chunk_tables")}
 
 
 def materializations(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     """(schema, table, the aggregate's name) of every continuous aggregate's materialization hypertable."""
-    return [(r["schema_name"], r["table_name"], r["display_name"]) for r in rows(conn, "timescaledb_materializations")]
+    return [(r["schema_name"], r["table_name"], r["display_name"]) for r in rows(conn, "timescaledb/materializations")]
 
 
 def user_sequences(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     """(schema, sequence, display name) of every user sequence."""
-    return [(r["schema_name"], r["sequence_name"], r["display_name"]) for r in rows(conn, "user_sequences")]
+    return [(r["schema_name"], r["sequence_name"], r["display_name"]) for r in rows(conn, "verify/user_sequences")]
 
 
 def sequence_state(conn: psycopg.Connection, schema: str, sequence: str) -> tuple[int, bool]:
     """(last_value, is_called) of one sequence."""
-    last_value, is_called = run(conn, sqlfiles.compose("sequence_state", sequence=(schema, sequence)))[0]
+    last_value, is_called = run(conn, sqlfiles.compose("verify/sequence_state", sequence=(schema, sequence)))[0]
     return int(last_value), bool(is_called)
 
 

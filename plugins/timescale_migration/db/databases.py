@@ -16,7 +16,7 @@ from timescale_migration.exceptions import MigrationError
 def exists(server: Endpoint, database: str) -> bool:
     """Whether the server of this endpoint has the database."""
     with server.connect() as conn:
-        return bool(catalog.rows(conn, "database_exists", {"name": database})[0]["present"])
+        return bool(catalog.rows(conn, "databases/database_exists", {"name": database})[0]["present"])
 
 
 def create(server: Endpoint, database: str, log: Any) -> bool:
@@ -24,11 +24,11 @@ def create(server: Endpoint, database: str, log: Any) -> bool:
     if exists(server, database):
         return False
     with server.connect() as conn:
-        catalog.run(conn, sqlfiles.compose("create_database", database=database))
+        catalog.run(conn, sqlfiles.compose("databases/create_database", database=database))
         log.info("created database %s on %s", database, server.label)
     with server.connect(database) as conn:
         if TIMESCALEDB in catalog.available_extensions(conn):
-            catalog.run(conn, sqlfiles.compose("create_extension", extension=TIMESCALEDB))
+            catalog.run(conn, sqlfiles.compose("extensions/create_extension", extension=TIMESCALEDB))
             log.info("installed %s in %s, as a Timescale service database has it", TIMESCALEDB, database)
     return True
 
@@ -43,6 +43,6 @@ def drop_scratch(server: Endpoint, database: str, log: Any) -> bool:
     if not exists(server, database):
         return False
     with server.connect() as conn:
-        catalog.run(conn, sqlfiles.compose("drop_database_force", database=database))
+        catalog.run(conn, sqlfiles.compose("databases/drop_database_force", database=database))
     log.info("dropped scratch database %s on %s", database, server.label)
     return True

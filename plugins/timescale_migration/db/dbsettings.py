@@ -73,9 +73,10 @@ class DatabaseSettings:
 
 def read(conn: psycopg.Connection) -> DatabaseSettings:
     """The settings stored for the connected database (the migration's own left out) and its comment."""
-    settings = [Setting(r["role_name"], r["parameter"], r["value"]) for r in catalog.rows(conn, "database_settings")
+    settings = [Setting(r["role_name"], r["parameter"], r["value"])
+                for r in catalog.rows(conn, "settings/database_settings")
                 if r["parameter"].lower() not in MIGRATION_OWN]
-    return DatabaseSettings(settings, catalog.rows(conn, "database_comment")[0]["comment"])
+    return DatabaseSettings(settings, catalog.rows(conn, "settings/database_comment")[0]["comment"])
 
 
 def value_items(parameter: str, value: str) -> list[str]:
@@ -114,14 +115,14 @@ def set_statement(database: str, setting: Setting, role: pgsql.Composable | None
     parameter = pgsql.Identifier(*setting.parameter.split("."))
     value = pgsql.SQL(", ").join(pgsql.Literal(item) for item in value_items(setting.parameter, setting.value))
     if setting.role is None and role is None:
-        return sqlfiles.compose("alter_database_set", database=database, parameter=parameter, value=value)
-    return sqlfiles.compose("alter_role_in_database_set", role=role or pgsql.Identifier(setting.role or ""),
+        return sqlfiles.compose("settings/alter_database_set", database=database, parameter=parameter, value=value)
+    return sqlfiles.compose("settings/alter_role_in_database_set", role=role or pgsql.Identifier(setting.role or ""),
                        database=database, parameter=parameter, value=value)
 
 
 def comment_statement(database: str, comment: str) -> pgsql.Composed:
     """COMMENT ON DATABASE ... IS '...'."""
-    return sqlfiles.compose("comment_on_database", database=database, comment=pgsql.Literal(comment))
+    return sqlfiles.compose("settings/comment_on_database", database=database, comment=pgsql.Literal(comment))
 
 
 def _refusal(conn: psycopg.Connection, parameter: str | None, err: psycopg.Error) -> str:
@@ -130,7 +131,7 @@ def _refusal(conn: psycopg.Connection, parameter: str | None, err: psycopg.Error
     if parameter is None:
         return (f"the target refuses to set the database's comment ({message}): the target login must own the "
                 "database; set it there yourself")
-    context = catalog.rows(conn, "parameter_context", {"name": parameter})
+    context = catalog.rows(conn, "server/parameter_context", {"name": parameter})
     if not context:
         why = "the target does not know this parameter (is the extension that defines it missing or not loaded?)"
     elif context[0]["context"] == "superuser":
@@ -172,7 +173,7 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, database: 
     """What of the source's settings the target will not get (and what the target has on its own), as warnings
     whose differences verify accepts. Nothing changes on either side."""
     src, tgt = read(source), read(target)
-    target_roles = {r["name"] for r in catalog.rows(target, "role_names")}
+    target_roles = {r["name"] for r in catalog.rows(target, "roles/role_names")}
     findings: list[Finding] = []
 
     def warn(key: str, subject: str, message: str) -> None:

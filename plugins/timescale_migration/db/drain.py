@@ -104,7 +104,7 @@ def refuse_record_database(source_database: str) -> None:
 
 def mark_released_by_hand(database: str) -> str:
     """The statement a DBA runs in the records database after undoing a block by hand."""
-    return sqlfiles.command("mark_block_released_by_hand", database_name=pgsql.Literal(database))
+    return sqlfiles.command("drain/mark_block_released_by_hand", database_name=pgsql.Literal(database))
 
 
 def unwritable_message(where: str, login: str, *, present: bool) -> str:
@@ -124,7 +124,7 @@ def unwritable_message(where: str, login: str, *, present: bool) -> str:
 
 def can_keep_records(conn: psycopg.Connection) -> tuple[bool, bool]:
     """(present, writable): whether the records' table exists here and the login may write it (or create it)."""
-    state = catalog.rows(conn, "block_records_exist")[0]
+    state = catalog.rows(conn, "drain/block_records_exist")[0]
     return bool(state["present"]), bool(state["writable"])
 
 
@@ -134,10 +134,14 @@ def restore_sql(record: BlockRecord) -> str:
         "\n" + _command(record, "revoke", role) for role in record.granted)
 
 
+CONNECT_COMMANDS = {("grant", True): "drain/grant_connect_public", ("grant", False): "drain/grant_connect",
+                    ("revoke", True): "drain/revoke_connect_public", ("revoke", False): "drain/revoke_connect"}
+"""(verb, to PUBLIC?) -> the file of the GRANT/REVOKE CONNECT statement."""
+
+
 def _command(record: BlockRecord, verb: str, role: str) -> str:
-    name = f"{verb}_connect_public" if role == PUBLIC else f"{verb}_connect"
     values = {"database": record.database} if role == PUBLIC else {"database": record.database, "role": role}
-    return sqlfiles.command(name, **values)
+    return sqlfiles.command(CONNECT_COMMANDS[verb, role == PUBLIC], **values)
 
 
 def plan_block(grantees: list[dict[str, Any]], database: str, oid: int, migrator: str, *, superuser: bool,
@@ -184,24 +188,24 @@ def ensure_record_table(conn: psycopg.Connection) -> bool:
     """Create the records' schema and table in this database if absent (once per server); True if the login
     may write them (a permission error if it may not create them)."""
     for attempt in range(2):
-        state = catalog.rows(conn, "block_records_exist")[0]
+        state = catalog.rows(conn, "drain/block_records_exist")[0]
         if state["present"]:
             return bool(state["writable"])
         try:
             with conn.transaction():
-                catalog.run(conn, sqlfiles.query("create_block_record_schema"))
-                catalog.run(conn, sqlfiles.query("create_block_record_table"))
+                catalog.run(conn, sqlfiles.query("drain/create_block_record_schema"))
+                catalog.run(conn, sqlfiles.query("drain/create_block_record_table"))
         except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
             if attempt:  # another drain created it at the same moment
                 raise
-    return bool(catalog.rows(conn, "block_records_exist")[0]["writable"])
+    return bool(catalog.rows(conn, "drain/block_records_exist")[0]["writable"])
 
 
 def read_record(conn: psycopg.Connection, database: str) -> BlockRecord | None:
     """The block record of `database` kept on this server (released or not), or None."""
-    if not catalog.rows(conn, "block_records_exist")[0]["present"]:
+    if not catalog.rows(conn, "drain/block_records_exist")[0]["present"]:
         return None
-    found = catalog.rows(conn, "block_record", {"database": database})
+    found = catalog.rows(conn, "drain/block_record", {"database": database})
     if not found:
         return None
     row = found[0]
@@ -214,12 +218,12 @@ def read_record(conn: psycopg.Connection, database: str) -> BlockRecord | None:
 
 def database_oid(conn: psycopg.Connection, database: str) -> int | None:
     """The oid of `database` on this server, None if it does not exist."""
-    found = catalog.rows(conn, "database_oid", {"database": database})
+    found = catalog.rows(conn, "databases/database_oid", {"database": database})
     return found[0]["oid"] if found else None
 
 
 def _save(conn: psycopg.Connection, record: BlockRecord) -> None:
-    catalog.run(conn, sqlfiles.query("save_block_record"), {
+    catalog.run(conn, sqlfiles.query("drain/save_block_record"), {
         "database_name": record.database, "database_oid": record.database_oid, "revoked": record.revoked,
         "granted": record.granted, "superusers": record.superusers, "migrator": record.migrator,
         "first_run": record.run_id, "runs": record.runs, "blocked_at": record.at, "restore_sql": record.restore_sql,
@@ -232,11 +236,11 @@ def block(conn: psycopg.Connection, database: str, run_id: str) -> BlockOutcome:
     migrator = conn.info.user
     superuser = catalog.server_info(conn).is_superuser
     with conn.transaction():
-        catalog.rows(conn, "lock_block_record", {"database": database})
+        catalog.rows(conn, "drain/lock_block_record", {"database": database})
         oid = database_oid(conn, database)
         if oid is None:
             raise MigrationError(f"database {database!r} does not exist on the source server")
-        grantees = catalog.rows(conn, "database_connect_grantees", {"database": database})
+        grantees = catalog.rows(conn, "drain/database_connect_grantees", {"database": database})
         earlier = read_record(conn, database)
         if earlier is not None and earlier.active and earlier.database_oid == oid:
             record, added = extend_block(earlier, grantees, migrator, superuser=superuser, run_id=run_id)
@@ -249,20 +253,20 @@ def block(conn: psycopg.Connection, database: str, run_id: str) -> BlockOutcome:
             _save(conn, record)
         names = {g["grantee"] for g in grantees}
         if not superuser and migrator not in names:
-            catalog.run(conn, sqlfiles.compose("grant_connect", database=database, role=migrator))
+            catalog.run(conn, sqlfiles.compose("drain/grant_connect", database=database, role=migrator))
         present = existing_roles(conn, record.revoked)
         for role in record.revoked:
             if role == PUBLIC:
-                catalog.run(conn, sqlfiles.compose("revoke_connect_public", database=database))
+                catalog.run(conn, sqlfiles.compose("drain/revoke_connect_public", database=database))
             elif role != migrator and role in present:
-                catalog.run(conn, sqlfiles.compose("revoke_connect", database=database, role=role))
+                catalog.run(conn, sqlfiles.compose("drain/revoke_connect", database=database, role=role))
     return outcome
 
 
 def existing_roles(conn: psycopg.Connection, names: list[str]) -> set[str]:
     """Those of `names` that are roles on this server now (PUBLIC always counts)."""
     asked = {"names": [n for n in names if n != PUBLIC]}
-    found = {row["rolname"] for row in catalog.rows(conn, "existing_roles", asked)}
+    found = {row["rolname"] for row in catalog.rows(conn, "roles/existing_roles", asked)}
     return found | ({PUBLIC} if PUBLIC in names else set())
 
 
@@ -270,8 +274,8 @@ def release(conn: psycopg.Connection, database: str, run_id: str) -> tuple[Block
     """In one transaction on the record database: grant back what the record revoked, revoke what it granted,
     mark it released. Returns (record, released now, roles dropped since); (None, False, []) without a record."""
     with conn.transaction():
-        if catalog.rows(conn, "block_records_exist")[0]["present"]:
-            catalog.rows(conn, "lock_block_record", {"database": database})
+        if catalog.rows(conn, "drain/block_records_exist")[0]["present"]:
+            catalog.rows(conn, "drain/lock_block_record", {"database": database})
         record = read_record(conn, database)
         if record is None or not record.active:
             return record, False, []
@@ -284,7 +288,7 @@ def release(conn: psycopg.Connection, database: str, run_id: str) -> tuple[Block
                 f"row in {BLOCK_RECORD_TABLE} and delete it by hand once you are sure"
             )
         gone = apply_release(conn, record)
-        catalog.run(conn, sqlfiles.query("mark_block_released"), {"database": database, "run": run_id})
+        catalog.run(conn, sqlfiles.query("drain/mark_block_released"), {"database": database, "run": run_id})
     return record, True, gone
 
 
@@ -294,12 +298,12 @@ def apply_release(conn: psycopg.Connection, record: BlockRecord) -> list[str]:
     present = existing_roles(conn, record.revoked + record.granted)
     for role in record.revoked:
         if role == PUBLIC:
-            catalog.run(conn, sqlfiles.compose("grant_connect_public", database=record.database))
+            catalog.run(conn, sqlfiles.compose("drain/grant_connect_public", database=record.database))
         elif role in present:
-            catalog.run(conn, sqlfiles.compose("grant_connect", database=record.database, role=role))
+            catalog.run(conn, sqlfiles.compose("drain/grant_connect", database=record.database, role=role))
     for role in record.granted:
         if role in present:
-            catalog.run(conn, sqlfiles.compose("revoke_connect", database=record.database, role=role))
+            catalog.run(conn, sqlfiles.compose("drain/revoke_connect", database=record.database, role=role))
     return [role for role in record.revoked + record.granted if role not in present]
 
 
@@ -332,7 +336,7 @@ def wait_for_sessions(conn: psycopg.Connection, timeout: float, *, terminate: bo
     if sessions and terminate:
         log.warning("terminating %d session(s) still open: %s", len(sessions), describe(sessions))
         for session in sessions:
-            catalog.rows(conn, "terminate_session", {"pid": session["pid"]})
+            catalog.rows(conn, "drain/terminate_session", {"pid": session["pid"]})
         for _ in range(20):
             sessions = other_sessions(conn)
             if not sessions:

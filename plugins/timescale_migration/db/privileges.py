@@ -1,6 +1,6 @@
 """Owners and privileges that the guide's `--no-owner --no-privileges` drop, read from the source and re-applied.
 
-Both sides are read the same way (include/sql/privileges_*.sql: owner and exploded ACL of every migrated object,
+Both sides are read the same way (include/sql/privileges/*.sql: owner and exploded ACL of every migrated object,
 implicit defaults spelled out, and ALTER DEFAULT PRIVILEGES). Roles match by name; roles reserved on the target
 (postgres, tsdbadmin, its login) stand for the target's login. The target is brought to the source's state by
 differences only (ALTER ... OWNER, GRANT, REVOKE), so a retry does what is left and nothing twice.
@@ -101,13 +101,13 @@ def _acl(value: Any) -> frozenset[Entry]:
 def read_objects(conn: psycopg.Connection) -> list[ObjectPrivileges]:
     """Owner and privileges of every migrated object of the connected database."""
     return [ObjectPrivileges(r["kind"], r["schema_name"], r["object_name"], r["sub_name"], r["owner"], r["linked"],
-                             _acl(r["acl"])) for r in catalog.rows(conn, "privileges_objects")]
+                             _acl(r["acl"])) for r in catalog.rows(conn, "privileges/objects")]
 
 
 def read_defaults(conn: psycopg.Connection) -> list[DefaultPrivileges]:
     """The database's ALTER DEFAULT PRIVILEGES entries."""
     return [DefaultPrivileges(r["role_name"], r["schema_name"], r["objtype"], _acl(r["acl"]))
-            for r in catalog.rows(conn, "privileges_defaults")]
+            for r in catalog.rows(conn, "privileges/defaults")]
 
 
 def inventory(conn: psycopg.Connection) -> dict[str, str]:
@@ -175,12 +175,13 @@ def grant_statements(obj: ObjectPrivileges, want: set[Entry], have: set[Entry]) 
     """The GRANTs and REVOKEs that give one object on the target the wanted privileges."""
     target = pgsql.SQL("{} {}").format(pgsql.SQL(GRANT_KEYWORDS[obj.kind]), obj.target())
     column = pgsql.Identifier(obj.sub or "") if obj.kind == "column" else None
-    return _entry_statements(("grant_privilege", "revoke_privilege"), {"object": target}, want, have, column)
+    return _entry_statements(("privileges/grant_privilege", "privileges/revoke_privilege"), {"object": target},
+                             want, have, column)
 
 
 def owner_statement(obj: ObjectPrivileges, owner: str) -> pgsql.Composed:
     """ALTER <kind> <object> OWNER TO <owner>."""
-    return sqlfiles.compose("alter_owner", kind=pgsql.SQL(OWNER_KEYWORDS[obj.kind]), object=obj.target(),
+    return sqlfiles.compose("privileges/alter_owner", kind=pgsql.SQL(OWNER_KEYWORDS[obj.kind]), object=obj.target(),
                        owner=pgsql.Identifier(owner))
 
 
@@ -191,8 +192,8 @@ def default_statements(entry: DefaultPrivileges, role: str, want: set[Entry], ha
                  else pgsql.SQL(""))
     values = {"role": pgsql.Identifier(role), "in_schema": in_schema,
               "object": pgsql.SQL(DEFAULT_OBJECTS[entry.objtype])}
-    return _entry_statements(("alter_default_privileges_grant", "alter_default_privileges_revoke"), values, want,
-                             have)
+    names = ("privileges/alter_default_privileges_grant", "privileges/alter_default_privileges_revoke")
+    return _entry_statements(names, values, want, have)
 
 
 class StatementRunner:
@@ -206,9 +207,9 @@ class StatementRunner:
         self.failed: list[tuple[str, str]] = []
         self.memberships = 0
         self._warnings: list[str] = []
-        attributes = catalog.rows(conn, "login_attributes")[0]
+        attributes = catalog.rows(conn, "server/login_attributes")[0]
         self.superuser = bool(attributes["superuser"])
-        self.members = {r["name"] for r in catalog.rows(conn, "role_membership") if r["member"]}
+        self.members = {r["name"] for r in catalog.rows(conn, "roles/role_membership") if r["member"]}
         conn.add_notice_handler(self._notice)
 
     def _notice(self, diag: Any) -> None:
@@ -235,7 +236,7 @@ class StatementRunner:
         """Make the login a member of `role` (GRANT ... TO CURRENT_USER) unless it is one or a superuser."""
         if self.superuser or role in self.members:
             return
-        if self(sqlfiles.compose("grant_role_to_current_user", role=role), f'membership in "{role}"'):
+        if self(sqlfiles.compose("roles/grant_role_to_current_user", role=role), f'membership in "{role}"'):
             self.members.add(role)
             self.memberships += 1
 
@@ -263,11 +264,11 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
     objects it holds already, per object (verify accepts those); objects of reserved roles in one line each."""
     objects, defaults = read_objects(source), read_defaults(source)
     rename = renamer(reserved, login)
-    attributes = catalog.rows(target, "login_attributes")[0]
+    attributes = catalog.rows(target, "server/login_attributes")[0]
     superuser, createrole = attributes["superuser"], attributes["createrole"]
-    membership = catalog.rows(target, "role_membership")
+    membership = catalog.rows(target, "roles/role_membership")
     members = {r["name"] for r in membership if r["member"] or r["admin"]}  # with ADMIN it may grant itself
-    target_roles = {r["name"] for r in catalog.rows(target, "role_names")}
+    target_roles = {r["name"] for r in catalog.rows(target, "roles/role_names")}
     findings: list[Finding] = []
 
     def can_become(role: str) -> bool:
@@ -373,7 +374,7 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
         if entry.key in current:
             have = set(current[entry.key].acl)
         elif entry.schema is None:
-            have = set(_acl(catalog.rows(conn, "privileges_default_baseline",
+            have = set(_acl(catalog.rows(conn, "privileges/default_baseline",
                                          {"objtype": entry.objtype, "role": role})[0]["acl"]))
         else:
             have = set()

@@ -1,14 +1,17 @@
-"""SQL kept in include/sql/*.sql, loaded by name; identifiers are composed with psycopg's sql module."""
+"""SQL kept in include/sql/<concern>/<name>.sql, loaded by "<concern>/<name>"; identifiers are composed with
+psycopg's sql module. A file may include a shared predicate of include/sql/fragments/ as {{<fragment>}}."""
 
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
 from psycopg import sql
 
 SQL_DIR_ENV = "TSM_SQL_DIR"
+FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 
 
 def sql_dir() -> Path:
@@ -19,7 +22,17 @@ def sql_dir() -> Path:
 
 @cache
 def text(name: str) -> str:
-    """The text of include/sql/<name>.sql."""
+    """The text of include/sql/<name>.sql, each {{fragment}} replaced by include/sql/fragments/<fragment>.sql."""
+    return FRAGMENT.sub(lambda match: _fragment(match.group(1)), _read(name))
+
+
+def _fragment(name: str) -> str:
+    """A fragment's predicate without its comment lines."""
+    lines = _read(f"fragments/{name}").splitlines()
+    return "\n".join(line for line in lines if not line.startswith("--")).strip()
+
+
+def _read(name: str) -> str:
     path = sql_dir() / f"{name}.sql"
     if not path.is_file():
         raise FileNotFoundError(f"SQL file {path} is missing: is include/ deployed beside plugins/?")

@@ -49,7 +49,7 @@ class Features:
 
 def features(conn: psycopg.Connection) -> Features:
     """License and use of the community features in the connected database (TimescaleDB installed)."""
-    row = catalog.rows(conn, "timescaledb_features")[0]
+    row = catalog.rows(conn, "timescaledb/features")[0]
     return Features(row["license"], int(row["user_jobs"]), int(row["compressed_chunks"]),
                     int(row["continuous_aggregates"]))
 
@@ -73,8 +73,8 @@ def loads_all_null_batches(version: str) -> bool:
 def all_null_batches(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Compressed columns holding batches that are NULL in every row: {hypertable, chunk, column, batches}."""
     found = []
-    for col in catalog.rows(conn, "timescaledb_compressed_columns"):
-        statement = sqlfiles.compose("timescaledb_all_null_batches", twin=(col["twin_schema"], col["twin_name"]),
+    for col in catalog.rows(conn, "timescaledb/compressed_columns"):
+        statement = sqlfiles.compose("timescaledb/all_null_batches", twin=(col["twin_schema"], col["twin_name"]),
                                 column=col["column_name"])
         batches = int(catalog.run(conn, statement)[0][0])
         if batches:
@@ -100,13 +100,13 @@ def refuse_all_null_batches(found: list[dict[str, Any]], source_version: str, ta
 
 def jobs_section(conn: psycopg.Connection) -> dict[str, str]:
     """The user jobs as the inventory shows them (every setting), in verification's pinned session settings."""
-    catalog.run(conn, sqlfiles.query("verify_session"))
-    return inventory.section(conn, "timescaledb_jobs")
+    catalog.run(conn, sqlfiles.query("verify/verify_session"))
+    return inventory.section(conn, "timescaledb/jobs")
 
 
 def alter_jobs(conn: psycopg.Connection, schema: str, ids: list[int], *, scheduled: bool) -> None:
     """alter_job(id, scheduled => ...) for each job, with the schema TimescaleDB is installed in."""
-    statement = sqlfiles.compose("timescaledb_alter_job", schema=schema)
+    statement = sqlfiles.compose("timescaledb/alter_job", schema=schema)
     for job_id in ids:
         catalog.run(conn, statement, {"id": job_id, "scheduled": scheduled})
 

@@ -58,7 +58,7 @@ class CheckVersionsOperator(MigrationOperator):
         with source.connect() as conn:
             src_info = catalog.server_info(conn)
             src_ext = catalog.installed_extensions(conn)
-            table_bytes = int(catalog.rows(conn, "table_data_bytes")[0]["bytes"])
+            table_bytes = int(catalog.rows(conn, "copy/table_data_bytes")[0]["bytes"])
         with target.connect() as conn:
             tgt_info = catalog.server_info(conn)
             tgt_ext = catalog.installed_extensions(conn)
@@ -128,7 +128,7 @@ class CheckVersionsOperator(MigrationOperator):
         with source.connect() as conn:
             used = timescale_features.features(conn)
             with target.connect() as tconn:
-                target_license = catalog.rows(tconn, "timescaledb_license")[0]["license"]
+                target_license = catalog.rows(tconn, "timescaledb/license")[0]["license"]
             self.log.info("TimescaleDB builds: source %s, target %s; the source uses %s", used.license,
                           target_license, ", ".join(used.used()) or "no community feature")
             timescale_features.check_builds(used, target_license)
@@ -169,8 +169,8 @@ class CheckVersionsOperator(MigrationOperator):
         if replace:
             self.log.warning("dropping TimescaleDB from the empty target to install %s", version)
             with target.connect() as conn:
-                catalog.run(conn, sqlfiles.compose("drop_extension", extension=TIMESCALEDB))
+                catalog.run(conn, sqlfiles.compose("extensions/drop_extension", extension=TIMESCALEDB))
         self.log.info("creating extension timescaledb version %s on the target", version)
         with target.connect() as conn:
-            catalog.run(conn, sqlfiles.compose("create_extension_version", extension=TIMESCALEDB,
+            catalog.run(conn, sqlfiles.compose("extensions/create_extension_version", extension=TIMESCALEDB,
                                           version=pgsql.Literal(version)))

@@ -23,23 +23,26 @@ SCHEDULER_WAIT_S = 5.0
 
 
 class _RestoreModeOperator(MigrationOperator):
+    function = ""
+    """The TimescaleDB function the phase calls."""
     sql_name = ""
+    """include/sql's file that calls it."""
 
     def call(self, context: Any) -> str | None:
         """Call the function on the target; returns the database's timescaledb.restoring afterwards."""
         ts = self.plan(context).timescaledb
         if ts is None:
             self.log.info("SKIPPED: the source is plain PostgreSQL, %s() is not needed; target untouched",
-                          self.sql_name)
+                          self.function)
             return NOT_NEEDED
         _, target = self.endpoints(context)
         with target.connect() as conn:
-            self.log.info("SELECT %s.%s() on %s", ts.target_schema, self.sql_name, target.label)
+            self.log.info("SELECT %s.%s() on %s", ts.target_schema, self.function, target.label)
             try:
                 catalog.run(conn, sqlfiles.compose(self.sql_name, schema=ts.target_schema))
             except psycopg.errors.InsufficientPrivilege as err:
                 raise MigrationError(
-                    f"{target.label} may not run {self.sql_name}(): {err.diag.message_primary}. On Timescale the "
+                    f"{target.label} may not run {self.function}(): {err.diag.message_primary}. On Timescale the "
                     "service's tsdbadmin may; on a self-hosted TimescaleDB target connect as a superuser"
                 ) from err
             setting = inventory.timescale_state(conn)["database_restoring"]
@@ -50,7 +53,8 @@ class _RestoreModeOperator(MigrationOperator):
 class PreRestoreOperator(_RestoreModeOperator):
     """Put the target in restore mode (timescaledb.restoring = on, background workers stopped)."""
 
-    sql_name = "timescaledb_pre_restore"
+    function = "timescaledb_pre_restore"
+    sql_name = "timescaledb/pre_restore"
 
     def execute(self, context: Any) -> dict[str, Any]:
         return {"restoring": self.call(context)}
@@ -59,7 +63,8 @@ class PreRestoreOperator(_RestoreModeOperator):
 class PostRestoreOperator(_RestoreModeOperator):
     """Leave restore mode and make sure a background worker scheduler serves the database again."""
 
-    sql_name = "timescaledb_post_restore"
+    function = "timescaledb_post_restore"
+    sql_name = "timescaledb/post_restore"
     default_retries = 3
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -79,14 +84,14 @@ class PostRestoreOperator(_RestoreModeOperator):
         if schedulers:
             self.log.info("TimescaleDB background worker scheduler is running for the target database")
             return schedulers
-        rows = catalog.rows(conn, "timescaledb_restart_workers_function")
+        rows = catalog.rows(conn, "timescaledb/restart_workers_function")
         if not rows:
             self.log.warning("no TimescaleDB scheduler runs for the target database and restart_background_workers()"
                              " was not found: background jobs will not run until the server restarts")
             return 0
         self.log.warning("no TimescaleDB scheduler started after post_restore: restarting background workers")
         try:
-            catalog.run(conn, sqlfiles.compose("timescaledb_restart_workers", schema=rows[0]["schema_name"]))
+            catalog.run(conn, sqlfiles.compose("timescaledb/restart_workers", schema=rows[0]["schema_name"]))
         except psycopg.errors.InsufficientPrivilege as err:
             self.log.warning("cannot restart background workers: %s", err.diag.message_primary)
             return 0

@@ -37,7 +37,7 @@ class PauseSourceJobsOperator(MigrationOperator):
             if record is None:  # a retry keeps the first record: the jobs as they were before any pause
                 record = self._record(conn)
                 record.write(path)
-            jobs = catalog.rows(conn, "timescaledb_user_jobs")
+            jobs = catalog.rows(conn, "timescaledb/user_jobs")
             timescale_features.alter_jobs(conn, ts.source_schema, record.paused, scheduled=False)
         if record.reason:
             self.log.info("%d user job(s) on the source, none paused: %s", len(jobs), record.reason)
@@ -53,7 +53,7 @@ class PauseSourceJobsOperator(MigrationOperator):
             return PauseRecord([], before, f"the source runs the {build.license or 'unknown'} build of "
                                "TimescaleDB, which runs no policy or custom job (they cannot lock the dump), "
                                "and has no alter_job to pause them with")
-        paused = [job["id"] for job in catalog.rows(conn, "timescaledb_user_jobs") if job["scheduled"]]
+        paused = [job["id"] for job in catalog.rows(conn, "timescaledb/user_jobs") if job["scheduled"]]
         return PauseRecord(paused, before)
 
 

@@ -1,48 +1,30 @@
-"""verify: prove the target holds what the source held; the run fails on any difference.
+"""verify: prove the target holds what the source held (verify/verification.py); the run fails on any difference.
 
-Data (row count and content checksum of every relation, sequences, large objects), structure (the inventory)
-and, for TimescaleDB, the target's state after post_restore. The report is written as verification.json and
-verification.html in the run's work directory.
+The report is written as verification.json and verification.html in the run's work directory; a verified
+migration is recorded in the ledger and announced as an asset event.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
 from typing import Any
 
 from timescale_migration import phases, workdir
 from timescale_migration.checks import findings
-from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import (
     DUMP_DIR,
     DUMP_FILE,
     ROLES_FILE,
     SKELETON_FILE,
     SOURCE_FINGERPRINT_FILE,
-    TARGET_RESERVED_ROLES,
 )
-from timescale_migration.db import privileges, timescale_features
-from timescale_migration.db.endpoints import Endpoint
-from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import target_asset, targets_alias
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.verify import fingerprint, inventory, report
+from timescale_migration.verify import report, verification
 from timescale_migration.verify.compare import (
-    Check,
-    VerifyReport,
-    check_timescale_state,
-    compare_data,
-    compare_structure,
     format_table,
 )
-from timescale_migration.verify.source_side import take_source_side
-
-SCHEDULER_WAIT_S = 15.0
-JOBS_BEFORE_PAUSE = "timescaledb jobs as before the pause"
 
 
 class VerifyOperator(MigrationOperator):
@@ -59,25 +41,12 @@ class VerifyOperator(MigrationOperator):
         plan = self.plan(context)
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
-        source_side = self._source_side(context, run_dir / SOURCE_FINGERPRINT_FILE)
-        source_fp = fingerprint.Fingerprint.from_dict(source_side["fingerprint"])
-        started = time.monotonic()
-        target_fp = fingerprint.take(target.connect, jobs=opts.jobs, methods=source_fp.methods,
-                                     utf8=plan.source["encoding"] != plan.target["encoding"], log=self.log)
-        with target.connect() as conn:
-            target_inv = inventory.take(conn)
-            state = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
-        target_seconds = time.monotonic() - started
+        side = verification.source_side(run_dir / SOURCE_FINGERPRINT_FILE, source, plan, opts.jobs, self.log)
         roles = (context["ti"].xcom_pull(task_ids=phases.DUMP_ROLES) or {}).get("roles") if opts.roles else None
-        result = VerifyReport()
-        result.checks += compare_data(source_fp, target_fp)
-        source_inv, target_inv = self._privileges_as_compared(opts, plan, source_side["inventory"], target_inv)
-        result.checks += compare_structure(source_inv, target_inv, roles=roles,
-                                           expected=findings.expected_differences(findings.collect(context["ti"])))
-        if state is not None:
-            result.checks += check_timescale_state(state)
-            result.checks += self._jobs_as_before_the_pause(run_dir, plan, target, result)
-        result.timings = self._timings(context, source_side["seconds"], target_seconds)
+        result, target_seconds = verification.verify_target(
+            side, plan, target, run_dir, jobs=opts.jobs, compare_privileges=opts.privileges != "none", roles=roles,
+            expected=findings.expected_differences(findings.collect(context["ti"])), log=self.log)
+        result.timings = self._timings(context, side["seconds"], target_seconds)
         json_path, html_path = report.write(result, run_dir, {
             "source": source.label, "target": target.label, "run": context["ti"].run_id,
         })
@@ -104,23 +73,6 @@ class VerifyOperator(MigrationOperator):
             self._announce(context, opts, source.label, target.database, summary)
         return result
 
-    def _privileges_as_compared(self, opts: Any, plan: Any, source_inv: dict[str, Any], target_inv: dict[str, Any]
-                                ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Both inventories with owners and privileges as compared: source roles by their target names (reserved
-        ones are the target's login), privileges the source's server lacks left out; none at all for privileges=none."""
-        if opts.privileges == "none":
-            self.log.info("privileges=none: owners and privileges are not compared (the guide's --no-owner "
-                          "--no-privileges: everything belongs to the target's login)")
-            return ({k: v for k, v in source_inv.items() if k != privileges.SECTION},
-                    {k: v for k, v in target_inv.items() if k != privileges.SECTION})
-        login = plan.target["user_name"]
-        rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
-        drop = privileges.dropped(plan.source["major"])
-        return ({**source_inv, privileges.SECTION: privileges.normalize(source_inv.get(privileges.SECTION, {}),
-                                                                         rename, drop)},
-                {**target_inv, privileges.SECTION: privileges.normalize(target_inv.get(privileges.SECTION, {}),
-                                                                         lambda role: role, drop)})
-
     def _announce(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
         """Record the verified migration in the ledger and emit the target database's asset event."""
         entry = {"source": source_label, "source_conn_id": opts.source_conn_id, "target_conn_id": opts.target_conn_id,
@@ -133,33 +85,6 @@ class VerifyOperator(MigrationOperator):
             "rows": summary["rows"],
         })
         self.log.info("ledger record %s written; asset event for %s emitted", path, asset.uri)
-
-    def _jobs_as_before_the_pause(self, run_dir: Path, plan: MigrationPlan, target: Endpoint, result: VerifyReport
-                                  ) -> list[Check]:
-        """On a target proven identical, schedule again the jobs the run paused on the source (the dump carried
-        the pause), then compare every job with the source's jobs as they were before the pause."""
-        record = PauseRecord.read(run_dir / PAUSE_RECORD)
-        if record is None:
-            return []
-        if result.differences:
-            self.log.warning("the %d job(s) paused on the source stay paused on the target: verification found "
-                             "differences", len(record.paused))
-            return []
-        ts = plan.timescaledb
-        with target.connect() as conn:
-            if record.paused and ts is not None:
-                timescale_features.alter_jobs(conn, ts.target_schema, record.paused, scheduled=True)
-                self.log.info("scheduled again on the target the %d job(s) the run paused: %s", len(record.paused),
-                              ", ".join(map(str, record.paused)))
-            after = timescale_features.jobs_section(conn)
-        return compare_structure({JOBS_BEFORE_PAUSE: record.before}, {JOBS_BEFORE_PAUSE: after}, roles=None)
-
-    def _source_side(self, context: Any, path: Any) -> dict[str, Any]:
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
-        self.log.warning("%s is missing (the load ran on another worker, or taking it failed): taking it now", path)
-        source, _ = self.endpoints(context)
-        return take_source_side(source, self.plan(context), self.migration_options(context).jobs, self.log)
 
     def _timings(self, context: Any, source_seconds: float, target_seconds: float) -> dict[str, float]:
         ti = context["ti"]

@@ -90,7 +90,7 @@ def session_pool(connect: Connect, size: int) -> Iterator[queue.Queue[psycopg.Co
     with ExitStack() as stack:
         for _ in range(size):
             conn = stack.enter_context(connect())
-            catalog.run(conn, sqlfiles.query("verify_session"))
+            catalog.run(conn, sqlfiles.query("verify/verify_session"))
             pool.put(conn)
         yield pool
 
@@ -113,7 +113,7 @@ def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> li
     query per chunk (to spread it over sessions); a partitioned table as nothing (its leaves add up)."""
     chunks: dict[tuple[str, str], list[dict[str, Any]]] = {}
     if any(kind == "hypertable" for _, _, kind, _ in rels):
-        for row in catalog.rows(conn, "timescaledb_chunk_units"):
+        for row in catalog.rows(conn, "timescaledb/chunk_units"):
             chunks.setdefault((row["hypertable_schema"], row["hypertable_name"]), []).append(row)
     result = []
     for schema, name, kind, shown in rels:
@@ -153,10 +153,10 @@ def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool,
     a binary hash falls back to hashing text."""
     started = time.monotonic()
     only = pgsql.SQL("ONLY") if unit.only else pgsql.SQL("")
-    query_name = "table_checksum_utf8" if utf8 else "table_checksum"
+    query_name = "verify/table_checksum_utf8" if utf8 else "verify/table_checksum"
     values: dict[str, Any] = {"only": only, "table": (unit.schema, unit.name)}
     if method == "fast":
-        query_name = "table_checksum_fast"
+        query_name = "verify/table_checksum_fast"
         values["columns"] = row_value(columns)
     try:
         rows, total = catalog.run(conn, sqlfiles.compose(query_name, **values))[0]
@@ -187,7 +187,7 @@ def combine(kind: str, parts: list[TableSum]) -> TableSum:
 def add_partitioned(conn: psycopg.Connection, tables: dict[str, TableSum]) -> None:
     """A partitioned table's rows are its leaves' rows: sum their counts and checksums (the sums add up)."""
     leaves: dict[str, list[str]] = {}
-    for row in catalog.rows(conn, "partition_leaves"):
+    for row in catalog.rows(conn, "copy/partition_leaves"):
         leaves.setdefault(row["display_name"], []).append(row["leaf_display_name"])
     for parent, names in leaves.items():
         if parent in tables:
@@ -202,17 +202,17 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
     with session_pool(connect, jobs) as pool:
         conn = pool.get()
         try:
-            encoding = catalog.rows(conn, "server_encoding")[0]["encoding"]
+            encoding = catalog.rows(conn, "server/server_encoding")[0]["encoding"]
             rels = relations(conn)
             work = units(conn, rels)
             sizes = {(s, n): b for s, n, b in _sizes(conn)}
             columns = {(r["schema_name"], r["table_name"]): tuple(r["columns"])
-                       for r in catalog.rows(conn, "relation_columns")}
+                       for r in catalog.rows(conn, "copy/relation_columns")}
             fast_ok = not utf8 and catalog.server_info(conn).version_num >= FAST_HASH_MIN_VERSION
-            text_only = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "text_hashed_tables")
+            text_only = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "verify/text_hashed_tables")
                          } if fast_ok else set()
             sequences = {shown: _seq(conn, s, n) for s, n, shown in catalog.user_sequences(conn)}
-            large_objects = catalog.rows(conn, "large_object_checksums")[0]
+            large_objects = catalog.rows(conn, "verify/large_object_checksums")[0]
         finally:
             pool.put(conn)
         chosen = {shown: "fast" if fast_ok and (s, n) not in text_only else "text" for s, n, _, shown in rels}
@@ -248,7 +248,7 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
 
 
 def _sizes(conn: psycopg.Connection) -> list[tuple[str, str, int]]:
-    return [(r["schema_name"], r["table_name"], r["bytes"]) for r in catalog.rows(conn, "relation_sizes")]
+    return [(r["schema_name"], r["table_name"], r["bytes"]) for r in catalog.rows(conn, "copy/relation_sizes")]
 
 
 def _seq(conn: psycopg.Connection, schema: str, name: str) -> str:

@@ -14,24 +14,24 @@ import psycopg
 from timescale_migration.db import catalog, dbsettings, privileges, sqlfiles
 
 SECTIONS = {
-    "schemas": "inventory_schemas", "tables": "inventory_tables", "columns": "inventory_columns",
-    "indexes": "inventory_indexes", "constraints": "inventory_constraints", "types": "inventory_types",
-    "functions": "inventory_functions", "triggers": "inventory_triggers", "policies": "inventory_policies",
-    "comments": "inventory_comments", "sequence definitions": "inventory_sequences",
-    "extensions": "inventory_extensions", "roles": "inventory_roles",
+    "schemas": "inventory/schemas", "tables": "inventory/tables", "columns": "inventory/columns",
+    "indexes": "inventory/indexes", "constraints": "inventory/constraints", "types": "inventory/types",
+    "functions": "inventory/functions", "triggers": "inventory/triggers", "policies": "inventory/policies",
+    "comments": "inventory/comments", "sequence definitions": "inventory/sequences",
+    "extensions": "inventory/extensions", "roles": "inventory/roles",
 }
 """Section name -> the include/sql file that lists its objects (sequence values are data, not structure)."""
 TIMESCALE_SECTIONS = {
-    "hypertables": "timescaledb_hypertables", "dimensions": "timescaledb_dimensions", "chunks": "timescaledb_chunks",
-    "chunk states": "timescaledb_chunk_states", "compression": "timescaledb_compression",
-    "continuous aggregates": "timescaledb_continuous_aggregates", "jobs": "timescaledb_jobs",
+    "hypertables": "timescaledb/hypertables", "dimensions": "timescaledb/dimensions", "chunks": "timescaledb/chunks",
+    "chunk states": "timescaledb/chunk_states", "compression": "timescaledb/compression",
+    "continuous aggregates": "timescaledb/continuous_aggregates", "jobs": "timescaledb/jobs",
 }
 """TimescaleDB's sections (as "timescaledb <section>") -> the include/sql file listing them."""
 
 
 def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Every section of the inventory of the connected database."""
-    catalog.run(conn, sqlfiles.query("verify_session"))
+    catalog.run(conn, sqlfiles.query("verify/verify_session"))
     result = {name: section(conn, query) for name, query in SECTIONS.items()}
     result[dbsettings.SECTION] = dbsettings.read(conn).inventory()
     result[privileges.SECTION] = privileges.inventory(conn)
@@ -43,7 +43,7 @@ def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
 
 def timescale_state(conn: psycopg.Connection) -> dict[str, Any]:
     """timescaledb.restoring (session and database) and the background worker scheduler of the database."""
-    return catalog.rows(conn, "timescaledb_state")[0]
+    return catalog.rows(conn, "timescaledb/state")[0]
 
 
 def wait_for_scheduler(conn: psycopg.Connection, seconds: float) -> dict[str, Any]:

@@ -68,12 +68,12 @@ def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def rows(conn: Any, name: str, params: Any = None) -> list[dict[str, Any]]:
         state["asked"].append(name)
         return {
-            "analyzable_relations": [{"schema_name": s, "table_name": t, "bytes": b,
+            "analyze/analyzable_relations": [{"schema_name": s, "table_name": t, "bytes": b,
                                       "reachable": s != state.get("hidden")} for s, t, b in RELATIONS],
-            "installed_extensions": [{"name": e, "version": "2.19.3", "schema_name": "public"}
+            "extensions/installed_extensions": [{"name": e, "version": "2.19.3", "schema_name": "public"}
                                      for e in state["extensions"]],
-            "timescaledb_hypertable_roots": [{"schema_name": s, "table_name": t} for s, t in state["roots"]],
-            "timescaledb_all_chunks": [{"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"}],
+            "timescaledb/hypertable_roots": [{"schema_name": s, "table_name": t} for s, t in state["roots"]],
+            "timescaledb/all_chunks": [{"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"}],
         }[name]
 
     def run(conn: Session, statement: Any, params: Any = None) -> list[Any]:
@@ -114,7 +114,8 @@ def test_every_relation_analyzed_once_over_jobs_sessions(server: dict[str, Any],
     the sessions are closed after."""
     result = analyze.ParallelAnalyze(server["connect"], jobs, LOG).run()
     assert sorted(name for _, name in server["analyzed"]) == sorted(QUOTED)
-    assert server["asked"] == ["analyzable_relations", "installed_extensions"]  # no TimescaleDB: no roots asked
+    # no TimescaleDB: no roots asked
+    assert server["asked"] == ["analyze/analyzable_relations", "extensions/installed_extensions"]
     assert len(server["sessions"]) == jobs
     assert all(s.executed[0] == "SET statement_timeout = 0" for s in server["sessions"])
     assert not any("BEGIN" in s.executed for s in server["sessions"])
@@ -170,7 +171,7 @@ def test_hypertable_root_analyzed_alone(server: dict[str, Any]) -> None:
     (TimescaleDB steps aside, as for a database-wide ANALYZE; its chunks are analyzed on their own)."""
     server["extensions"], server["roots"] = ["timescaledb"], [("public", "h")]
     analyze.ParallelAnalyze(server["connect"], 2, LOG).run()
-    assert "timescaledb_hypertable_roots" in server["asked"]
+    assert "timescaledb/hypertable_roots" in server["asked"]
     assert root_statements(server) == ["BEGIN", "SET LOCAL timescaledb.restoring = on;", 'ANALYZE "public"."h"',
                                        "COMMIT"]
     assert sorted(name for _, name in server["analyzed"]) == sorted(QUOTED)

@@ -75,7 +75,7 @@ def test_server_info_as_dict() -> None:
 
 def test_server_info_query() -> None:
     """server_info() runs server_info.sql with dict rows and builds a ServerInfo."""
-    conn = FakeConn({"server_info": [SERVER_ROW]})
+    conn = FakeConn({"server/server_info": [SERVER_ROW]})
     info = catalog.server_info(conn)  # type: ignore[arg-type]
     assert info == ServerInfo(**SERVER_ROW)
     assert info.encoding == "UTF8"
@@ -84,7 +84,7 @@ def test_server_info_query() -> None:
 
 def test_server_info_sql_returns_every_field() -> None:
     """server_info.sql names a column for each ServerInfo field, encoding included."""
-    text = sqlfiles.text("server_info")
+    text = sqlfiles.text("server/server_info")
     names = [f.name for f in dataclasses.fields(ServerInfo)]
     assert "encoding" in names
     assert [name for name in names if f" AS {name}" not in text] == []
@@ -92,7 +92,7 @@ def test_server_info_sql_returns_every_field() -> None:
 
 def test_installed_extensions() -> None:
     """Installed extensions map name to version and schema."""
-    conn = FakeConn({"installed_extensions": [
+    conn = FakeConn({"extensions/installed_extensions": [
         {"name": "timescaledb", "version": "2.19.3", "schema_name": "public"},
         {"name": "plpgsql", "version": "1.0", "schema_name": "pg_catalog"},
     ]})
@@ -104,35 +104,37 @@ def test_installed_extensions() -> None:
 
 def test_available_extensions() -> None:
     """Available extensions map name to default version (None allowed)."""
-    conn = FakeConn({"available_extensions": [{"name": "pg_trgm", "default_version": "1.6"},
+    conn = FakeConn({"extensions/available_extensions": [{"name": "pg_trgm", "default_version": "1.6"},
                                               {"name": "odd", "default_version": None}]})
     assert catalog.available_extensions(conn) == {"pg_trgm": "1.6", "odd": None}  # type: ignore[arg-type]
 
 
 def test_available_versions_passes_name() -> None:
     """available_versions() binds the extension name as a query parameter."""
-    conn = FakeConn({"available_extension_versions": [{"version": "2.19.3"}, {"version": "2.20.0"}]})
+    conn = FakeConn({"extensions/available_extension_versions": [{"version": "2.19.3"}, {"version": "2.20.0"}]})
     assert catalog.available_versions(conn, "timescaledb") == ["2.19.3", "2.20.0"]  # type: ignore[arg-type]
     assert conn.executed[0][1] == {"name": "timescaledb"}
 
 
 def test_user_objects() -> None:
     """User objects read "kind name"."""
-    conn = FakeConn({"user_objects": [{"kind": "table", "name": "public.x"}, {"kind": "schema", "name": "app"}]})
+    conn = FakeConn({"databases/user_objects": [{"kind": "table", "name": "public.x"},
+                                                {"kind": "schema", "name": "app"}]})
     assert catalog.user_objects(conn) == ["table public.x", "schema app"]  # type: ignore[arg-type]
 
 
 def test_client_sessions_isoformat() -> None:
     """backend_start becomes an ISO string (JSON-friendly for XCom)."""
     start = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
-    conn = FakeConn({"client_sessions": [{"pid": 7, "user_name": "app", "application_name": "web",
+    conn = FakeConn({"drain/client_sessions": [{"pid": 7, "user_name": "app", "application_name": "web",
                                           "client_addr": "10.0.0.5", "state": "idle", "backend_start": start}]})
     assert catalog.client_sessions(conn)[0]["backend_start"] == "2026-11-26T12:00:00+00:00"  # type: ignore[arg-type]
 
 
 def test_hypertables_without_timescaledb() -> None:
     """Without the extension there are no hypertables and the hypertables query is not run."""
-    conn = FakeConn({"installed_extensions": [{"name": "plpgsql", "version": "1.0", "schema_name": "pg_catalog"}]})
+    conn = FakeConn({"extensions/installed_extensions": [{"name": "plpgsql", "version": "1.0",
+                                                          "schema_name": "pg_catalog"}]})
     assert catalog.hypertables(conn) == {}  # type: ignore[arg-type]
     assert len(conn.executed) == 1
 
@@ -140,15 +142,16 @@ def test_hypertables_without_timescaledb() -> None:
 def test_hypertables_with_timescaledb() -> None:
     """Hypertables are keyed by (schema, table)."""
     conn = FakeConn({
-        "installed_extensions": [{"name": "timescaledb", "version": "2.19.3", "schema_name": "public"}],
-        "hypertables": [{"schema_name": "m", "table_name": "c", "num_dimensions": 1, "num_chunks": 12}],
+        "extensions/installed_extensions": [{"name": "timescaledb", "version": "2.19.3", "schema_name": "public"}],
+        "timescaledb/hypertable_chunk_counts": [{"schema_name": "m", "table_name": "c", "num_dimensions": 1,
+                                                 "num_chunks": 12}],
     })
     assert catalog.hypertables(conn) == {("m", "c"): {"num_dimensions": 1, "num_chunks": 12}}  # type: ignore[arg-type]
 
 
 def test_chunk_tables() -> None:
     """Chunks are a set of (schema, table)."""
-    conn = FakeConn({"timescaledb_chunk_tables": [
+    conn = FakeConn({"timescaledb/chunk_tables": [
         {"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"},
         {"schema_name": "m", "table_name": "_hyper_1_2_chunk"},
     ]})
@@ -159,8 +162,9 @@ def test_chunk_tables() -> None:
 def test_user_tables_and_sequences() -> None:
     """Tables and sequences come back as tuples."""
     conn = FakeConn({
-        "user_tables": [{"schema_name": "public", "table_name": "t", "kind": "table", "display_name": '"public"."t"'}],
-        "user_sequences": [
+        "verify/user_tables": [{"schema_name": "public", "table_name": "t", "kind": "table",
+                                "display_name": '"public"."t"'}],
+        "verify/user_sequences": [
             {"schema_name": "public", "sequence_name": "t_id_seq", "display_name": '"public"."t_id_seq"'},
         ],
     })
@@ -170,7 +174,7 @@ def test_user_tables_and_sequences() -> None:
 
 def test_sequence_state_types() -> None:
     """sequence_state gives (int, bool)."""
-    conn = FakeConn({"sequence_state": [(7, 1)]}, composed={"sequence_state": "last_value, is_called"})
+    conn = FakeConn({"verify/sequence_state": [(7, 1)]}, composed={"verify/sequence_state": "last_value, is_called"})
     assert catalog.sequence_state(conn, "public", "s") == (7, True)  # type: ignore[arg-type]
     assert '"public"."s"' in conn.executed[0][0]
 
@@ -180,8 +184,8 @@ def test_sequence_state_types() -> None:
 
 def test_run_without_result_rows() -> None:
     """run() returns [] for a statement that returns no rows."""
-    conn = FakeConn({"drop_extension": None}, composed={"drop_extension": "DROP EXTENSION"})  # type: ignore[dict-item]
-    assert catalog.run(conn, sqlfiles.compose("drop_extension", extension="timescaledb")) == []  # type: ignore[arg-type]
+    conn = FakeConn({"extensions/drop_extension": None}, composed={"extensions/drop_extension": "DROP EXTENSION"})  # type: ignore[dict-item]
+    assert catalog.run(conn, sqlfiles.compose("extensions/drop_extension", extension="timescaledb")) == []  # type: ignore[arg-type]
     assert 'DROP EXTENSION "timescaledb";' in conn.executed[0][0]
 
 

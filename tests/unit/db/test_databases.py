@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import RecordingLog, statement_text
+from tests.support.fakes import RecordingLog
+from tests.unit.operators.conftest import statement_text
 from timescale_migration.db import catalog, databases
 from timescale_migration.exceptions import MigrationError
 
@@ -41,7 +42,7 @@ def server_state(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     state: dict[str, Any] = {"present": True, "ran": []}
 
     def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        assert name == "database_exists"
+        assert name == "databases/database_exists"
         return [{"present": state["present"]}]
 
     def run(conn: Any, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:

@@ -61,9 +61,9 @@ def test_inventory_holds_settings_and_comment() -> None:
 def test_read_leaves_out_the_migrations_own_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     """timescaledb.restoring (set by pre_restore) is never read, so never copied or compared."""
     answers = {
-        "database_settings": [{"role_name": None, "parameter": "timescaledb.restoring", "value": "on"},
+        "settings/database_settings": [{"role_name": None, "parameter": "timescaledb.restoring", "value": "on"},
                               {"role_name": None, "parameter": "TimeZone", "value": "UTC"}],
-        "database_comment": [{"comment": None}],
+        "settings/database_comment": [{"comment": None}],
     }
     monkeypatch.setattr(catalog, "rows", lambda conn, name, params=None: answers[name])
     assert dbsettings.read(None) == DatabaseSettings([Setting(None, "TimeZone", "UTC")], None)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.fakes import RecordingLog
 from tests.unit.operators.conftest import FakeClock, client_session
 from timescale_migration.constants import APPLICATION_NAME, BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db import catalog, drain
@@ -130,19 +131,6 @@ def test_legacy_record_path_under_blocks(tmp_path: Path) -> None:
 # --- wait_for_sessions ------------------------------------------------------------------------------------------------
 
 
-class RecordingLog:
-    """Keeps (level, message) pairs."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str]] = []
-
-    def info(self, message: str, *args: Any) -> None:
-        self.lines.append(("info", message % args))
-
-    def warning(self, message: str, *args: Any) -> None:
-        self.lines.append(("warning", message % args))
-
-
 OWN = client_session(1, "postgres", APPLICATION_NAME)
 
 
@@ -160,7 +148,7 @@ def sessions(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return [OWN, *state["open"]]
 
     def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        if name != "terminate_session":
+        if name != "drain/terminate_session":
             raise AssertionError(f"unexpected query {name}")
         assert params is not None
         state["terminated"].append(params["pid"])

@@ -191,25 +191,25 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def rows(conn: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["asked"].append(name)
-        if name == "database_connect_grantees":
+        if name == "drain/database_connect_grantees":
             return state["grantees"]
-        if name == "terminate_session":
+        if name == "drain/terminate_session":
             assert params is not None
             state["terminated"].append(params["pid"])
             state["open"] = [s for s in state["open"] if s["pid"] != params["pid"]]
             return [{"terminated": True}]
-        if name == "block_records_exist":
+        if name == "drain/block_records_exist":
             return [{"present": state["table"], "writable": not state["refuse_write"]}]
-        if name == "existing_roles":
+        if name == "roles/existing_roles":
             assert params is not None
             return [{"rolname": n} for n in params["names"] if n not in state["dropped"]]
-        if name == "lock_block_record":
+        if name == "drain/lock_block_record":
             return [{"pg_advisory_xact_lock": None}]
-        if name == "database_oid":
+        if name == "databases/database_oid":
             assert params is not None
             oid = state["oids"].get(params["database"], 16384)
             return [] if oid is None else [{"oid": oid}]
-        if name == "block_record":
+        if name == "drain/block_record":
             assert params is not None
             row = state["records"].get(params["database"])
             return [dict(row)] if row else []
@@ -249,23 +249,3 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(catalog, "client_sessions", lambda conn: [own, *state["open"]])
     monkeypatch.setattr(drain, "time", state["clock"])
     return state
-
-
-class RecordingLog:
-    """Stands in for the operator's logger: keeps (level, message) pairs."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str]] = []
-
-    def _add(self, level: str, message: str, *args: Any) -> None:
-        self.lines.append((level, message % args if args else message))
-
-    def info(self, message: str, *args: Any) -> None:
-        self._add("info", message, *args)
-
-    def warning(self, message: str, *args: Any) -> None:
-        self._add("warning", message, *args)
-
-    def levels(self, level: str) -> list[str]:
-        """Messages logged at one level."""
-        return [text for lvl, text in self.lines if lvl == level]

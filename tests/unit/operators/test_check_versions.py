@@ -125,15 +125,15 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str, 
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["queries"].append((conn, name))
-        if name == "table_data_bytes":
+        if name == "copy/table_data_bytes":
             return [{"bytes": state["data_bytes"]}]
-        if name == "timescaledb_features":
+        if name == "timescaledb/features":
             return [dict(state["features"])]
-        if name == "timescaledb_license":
+        if name == "timescaledb/license":
             return [{"license": state["target_license"]}]
-        if name == "timescaledb_compressed_columns":
+        if name == "timescaledb/compressed_columns":
             return state["compressed_columns"]
-        if name == "block_records_exist":
+        if name == "drain/block_records_exist":
             return [{"present": state["records"] is not None, "writable": bool(state["records"])}]
         raise AssertionError(f"unexpected query {name}")
 
@@ -181,7 +181,7 @@ def test_execute_plain_postgresql(sides: dict[str, Any], make_context, opened) -
     assert plan.source["encoding"] == "UTF8"
     assert plan.target["encoding"] == "UTF8"
     assert sides["tool_calls"] == [(None, 17)]
-    assert sides["queries"] == [("source", "table_data_bytes"), ("source", "block_records_exist")]
+    assert sides["queries"] == [("source", "copy/table_data_bytes"), ("source", "drain/block_records_exist")]
     assert ("source", "postgres") in opened, "the drain's record database is asked, on the source server"
 
 
@@ -315,7 +315,7 @@ def test_execute_checks_room_in_the_run_directory(sides: dict[str, Any], make_co
     """The source's table data size is asked on the source and compared with the run directory's free space."""
     context = make_context()
     CheckVersionsOperator(task_id="check_versions").execute(context)
-    assert sides["queries"] == [("source", "table_data_bytes"), ("source", "block_records_exist")]
+    assert sides["queries"] == [("source", "copy/table_data_bytes"), ("source", "drain/block_records_exist")]
     assert sides["usage"] == [CheckVersionsOperator(task_id="check_versions").run_dir(context)]
 
 
@@ -388,4 +388,4 @@ def test_execute_without_drain_does_not_ask_for_records(sides: dict[str, Any], m
     """drain=false keeps no record: nothing is asked about it."""
     sides["records"] = None
     CheckVersionsOperator(task_id="check_versions").execute(make_context(drain=False))
-    assert ("source", "block_records_exist") not in sides["queries"]
+    assert ("source", "drain/block_records_exist") not in sides["queries"]

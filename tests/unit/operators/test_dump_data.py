@@ -1,4 +1,4 @@
-"""Unit tests of operators/dump_data.py: size_progress, and execute() with a fake pg_dump script."""
+"""Unit tests of operators/dump_data.py: execute() with a fake pg_dump script, in each format."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.operators.conftest import SOURCE_PASSWORD, make_plan, write_tools
 from timescale_migration.exceptions import ClientToolFailed
-from timescale_migration.operators.dump_data import DumpDataOperator, size_progress
+from timescale_migration.operators.dump_data import DumpDataOperator
 
 pytestmark = pytest.mark.unit
 
@@ -18,32 +18,6 @@ printf -- '-- argv: %s\\n' "$*" > "$out"
 printf -- '-- db=%s user=%s host=%s pw=%s\\n' "$PGDATABASE" "$PGUSER" "$PGHOST" "$PGPASSWORD" >> "$out"
 echo "pg_dump: dumping contents"
 """
-
-
-# --- size_progress ----------------------------------------------------------------------------------------------------
-
-
-def test_size_progress_share_of_expected(tmp_path: Path) -> None:
-    """The report gives MB written and the share of the source's size."""
-    path = tmp_path / "dump.partial"
-    path.write_bytes(b"x" * 500_000)
-    message = size_progress(path, 1_000_000)()
-    assert message.startswith("0.5 MB written of ~1 MB (50%), about ")
-    assert message.endswith(" MB/s")
-
-
-def test_size_progress_without_expected_size(tmp_path: Path) -> None:
-    """Without a known size there is no share (and no division by zero)."""
-    path = tmp_path / "dump.partial"
-    path.write_bytes(b"x" * 2_000_000)
-    message = size_progress(path, 0)()
-    assert message.startswith("2.0 MB written, ")
-    assert "%" not in message
-
-
-def test_size_progress_before_the_file_exists(tmp_path: Path) -> None:
-    """A file not yet created counts as 0 bytes."""
-    assert size_progress(tmp_path / "nope", 10)().startswith("0.0 MB written of ~0 MB (0%)")
 
 
 # --- execute ----------------------------------------------------------------------------------------------------------
@@ -66,9 +40,12 @@ def test_execute_writes_private_dump(tmp_path: Path, make_context, work_dir: Pat
 
 
 @pytest.mark.parametrize("dump_format", ["stream", "parallel"])
-def test_execute_streamed_formats_write_nothing(make_context, dump_format: str) -> None:
+def test_execute_streamed_formats_write_nothing(tmp_path: Path, make_context, work_dir: Path,
+                                               dump_format: str) -> None:
     """stream and parallel: no pg_dump here (load reads the source itself); the XCom says so in plain strings."""
-    result = DumpDataOperator(task_id="dump_data").execute(make_context(None, dump_format=dump_format))
+    tools = write_tools(tmp_path, scripts={"pg_dump": "exit 7"})  # never run
+    result = DumpDataOperator(task_id="dump_data").execute(make_context(make_plan(tools), dump_format=dump_format))
+    assert not any(work_dir.rglob("dump*"))
     assert result == {"format": dump_format, "dump_file": None, "bytes": 0, "seconds": 0.0}
     assert type(result["format"]) is str
 

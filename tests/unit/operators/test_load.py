@@ -1,12 +1,10 @@
-"""Unit tests of operators/load.py: read progress from /proc, and execute() with a fake psql script."""
+"""Unit tests of operators/load.py: execute() with a fake psql script (claim, lock, formats, failures)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -17,14 +15,11 @@ from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, statement_
 from timescale_migration.db import catalog
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError
-from timescale_migration.operators import load as load_module
-from timescale_migration.operators.load import LoadOperator, SourceSide, read_position, read_progress
+from timescale_migration.operators.load import LoadOperator
 from timescale_migration.tools.runner import ToolRunner
+from timescale_migration.verify.source_side import SourceSide
 
 pytestmark = pytest.mark.unit
-
-
-# --- read_position / read_progress ------------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -32,52 +27,6 @@ def no_source_side(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     """The load's source-side thread is tested on its own below; elsewhere it does nothing."""
     if "source_side" not in request.node.name:
         monkeypatch.setattr(SourceSide, "start", lambda self: None)
-
-
-@pytest.fixture
-def dump(tmp_path: Path) -> Path:
-    """A 1000-byte file."""
-    path = (tmp_path / "dump.sql").resolve()
-    path.write_bytes(b"x" * 1000)
-    return path
-
-
-def test_read_position_of_open_file(dump: Path) -> None:
-    """The offset this process has read up to in an open file is found through /proc."""
-    fd = os.open(dump, os.O_RDONLY)
-    try:
-        os.read(fd, 300)
-        assert read_position(os.getpid(), dump) == 300
-    finally:
-        os.close(fd)
-
-
-def test_read_position_file_not_open(dump: Path) -> None:
-    """A file the process has not open gives None."""
-    assert read_position(os.getpid(), dump) is None
-
-
-def test_read_position_no_such_process(dump: Path) -> None:
-    """A vanished process gives None instead of an error."""
-    assert read_position(2**22 + 12345, dump) is None
-
-
-def test_read_progress_reports_share(dump: Path) -> None:
-    """The reporter gives MB read of the total, the percentage and the time left."""
-    fd = os.open(dump, os.O_RDONLY)
-    try:
-        os.read(fd, 250)
-        message = read_progress(SimpleNamespace(pid=os.getpid()), dump)()  # type: ignore[arg-type]
-    finally:
-        os.close(fd)
-    assert message is not None
-    assert message.startswith("0.0 of 0.0 MB of dump.sql read (25%)")
-    assert "left" in message
-
-
-def test_read_progress_without_process(dump: Path) -> None:
-    """With no tool running the reporter says nothing."""
-    assert read_progress(SimpleNamespace(pid=None), dump)() is None  # type: ignore[arg-type]
 
 
 # --- execute ----------------------------------------------------------------------------------------------------------
@@ -92,23 +41,23 @@ def record(tmp_path: Path) -> Path:
 @pytest.fixture
 def target_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The target's answers stubbed: whether the load lock is free, who holds it, which objects it holds.
-    `asked` records (session, query) in order: "user_objects" for the emptiness check."""
+    `asked` records (session, query) in order: "databases/user_objects" for the emptiness check."""
     state: dict[str, Any] = {"locked": True, "holder": [], "objects": [], "asked": [], "claims": [], "ran": []}
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         state["asked"].append((conn, name))
-        if name == "advisory_lock_target":
+        if name == "databases/advisory_lock_target":
             return [{"locked": state["locked"]}]
-        if name == "lock_holder":
+        if name == "drain/lock_holder":
             return state["holder"]
-        if name == "load_claim_present":
+        if name == "copy/load_claim_present":
             return [{"present": bool(state["claims"])}]
-        if name == "load_claims":
+        if name == "copy/load_claims":
             return [{"run": run} for run in state["claims"]]
         raise AssertionError(f"unexpected query {name}")
 
     def user_objects(conn: str) -> list[str]:
-        state["asked"].append((conn, "user_objects"))
+        state["asked"].append((conn, "databases/user_objects"))
         return state["objects"]
 
     def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -157,8 +106,9 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db
     assert f"ENV PGPASSWORD={TARGET_PASSWORD}" in lines
     assert result["format"] == "plain" and result["seconds"] >= 0
     assert type(result["format"]) is str  # XCom holds the param's string, not the enum
-    assert target_db["asked"][:3] == [("target", "advisory_lock_target"), ("target", "user_objects"),
-                                      ("target", "load_claim_present")]
+    assert target_db["asked"][:3] == [("target", "databases/advisory_lock_target"),
+                                      ("target", "databases/user_objects"),
+                                      ("target", "copy/load_claim_present")]
     assert opened == [("target", None)]
 
 
@@ -266,7 +216,7 @@ def test_execute_refuses_locked_target_naming_holder(operator_context, target_db
     assert "(session pid 4711 of tsdbadmin)" in message
     assert "cannot load into the same database" in message
     assert not isinstance(err.value, TargetNotEmptyError)
-    assert target_db["asked"] == [("target", "advisory_lock_target"), ("target", "lock_holder")]
+    assert target_db["asked"] == [("target", "databases/advisory_lock_target"), ("target", "drain/lock_holder")]
     assert not record.exists()
 
 
@@ -278,7 +228,7 @@ def test_execute_refuses_locked_target_without_holder(operator_context, target_d
     message = str(err.value)
     assert "session pid" not in message
     assert " right now: wait for it to finish" in message
-    assert ("target", "user_objects") not in target_db["asked"]
+    assert ("target", "databases/user_objects") not in target_db["asked"]
     assert not record.exists()
 
 
@@ -307,51 +257,3 @@ def test_execute_psql_failure(tmp_path: Path, operator_context) -> None:
     assert message.startswith("loading into target ") and "not retried" in message
     assert "exited with code 3" in message
     assert 'relation "x" already exists' in message
-
-
-class _Log:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def info(self, msg: str, *args: Any) -> None:
-        self.lines.append(msg % args)
-
-    warning = info
-
-
-def test_source_side_written_beside_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The thread writes source_fingerprint.json (0600) and records how long it took."""
-    monkeypatch.setattr(load_module, "take_source_side",
-                        lambda source, plan, jobs, log: {"fingerprint": {}, "inventory": {}, "seconds": 1.25})
-    path = tmp_path / "source_fingerprint.json"
-    side = SourceSide(None, None, 2, path, _Log())  # type: ignore[arg-type]
-    side.start()
-    side.finish()
-    assert path.read_text() == '{"fingerprint": {}, "inventory": {}, "seconds": 1.25}'
-    assert oct(path.stat().st_mode & 0o777) == "0o600" and side.seconds == 1.25
-
-
-def test_source_side_kept_from_an_earlier_attempt_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A retried load does not take the source's side again."""
-    monkeypatch.setattr(load_module, "take_source_side", lambda *a: pytest.fail("taken again"))
-    path = tmp_path / "source_fingerprint.json"
-    path.write_text("{}")
-    log = _Log()
-    side = SourceSide(None, None, 2, path, log)  # type: ignore[arg-type]
-    side.start()
-    side.finish()
-    assert side.thread is None and any("already in" in line for line in log.lines)
-
-
-def test_source_side_failure_never_fails_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An error taking the source's side is a warning; verify takes it later."""
-    def boom(*args: Any) -> None:
-        raise psycopg.OperationalError("source gone")
-
-    monkeypatch.setattr(load_module, "take_source_side", boom)
-    log = _Log()
-    side = SourceSide(None, None, 2, tmp_path / "s.json", log)  # type: ignore[arg-type]
-    side.start()
-    side.finish()
-    assert not (tmp_path / "s.json").exists()
-    assert any("verify will take it" in line and "source gone" in line for line in log.lines)

@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.unit.operators.conftest import RecordingLog, make_plan
+from tests.support.fakes import RecordingLog
+from tests.unit.operators.conftest import make_plan
 from timescale_migration.checks.plan import TimescaleInfo
 from timescale_migration.db import catalog
 from timescale_migration.exceptions import MigrationError
@@ -95,10 +96,10 @@ def scheduler(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def rows(conn: Any, name: str) -> list[dict[str, Any]]:
         state["asked"].append(name)
-        if name == "timescaledb_state":
+        if name == "timescaledb/state":
             count = state["counts"].pop(0) if len(state["counts"]) > 1 else state["counts"][0]
             return [{"session_restoring": "off", "database_restoring": None, "schedulers": count}]
-        if name == "timescaledb_restart_workers_function":
+        if name == "timescaledb/restart_workers_function":
             return state["function"]
         raise AssertionError(f"unexpected query {name}")
 
@@ -125,7 +126,7 @@ def test_ensure_scheduler_running_returns_at_once(scheduler: dict[str, Any]) -> 
     """A running scheduler is reported at once: no restart, no waiting."""
     scheduler["counts"] = [2]
     assert ensure() == 2
-    assert scheduler["asked"] == ["timescaledb_state"]
+    assert scheduler["asked"] == ["timescaledb/state"]
     assert scheduler["statements"] == []
     assert scheduler["sleeps"] == []
     assert scheduler["log"].levels("warning") == []
@@ -144,7 +145,7 @@ def test_ensure_scheduler_restarts_workers(scheduler: dict[str, Any]) -> None:
     """No scheduler: the workers are restarted through the function's schema, and the new count returned."""
     scheduler["counts"] = [0, 3]
     assert ensure() == 3
-    assert scheduler["asked"] == ["timescaledb_state", "timescaledb_restart_workers_function", "timescaledb_state"]
+    assert scheduler["asked"] == ["timescaledb/state", "timescaledb/restart_workers_function", "timescaledb/state"]
     assert len(scheduler["statements"]) == 1
     assert 'SELECT "_timescaledb_functions".restart_background_workers();' in scheduler["statements"][0]
     assert any("restarting background workers" in w for w in scheduler["log"].levels("warning"))
@@ -182,4 +183,4 @@ def test_ensure_scheduler_permission_refused(scheduler: dict[str, Any]) -> None:
     assert len(scheduler["statements"]) == 1
     assert scheduler["log"].levels("warning")[-1] == (
         "cannot restart background workers: must be superuser to restart background workers")
-    assert scheduler["asked"].count("timescaledb_state") == 1
+    assert scheduler["asked"].count("timescaledb/state") == 1

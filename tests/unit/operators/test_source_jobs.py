@@ -14,9 +14,11 @@ from tests.unit.operators.conftest import make_plan, statement_text
 from timescale_migration.checks.plan import TimescaleInfo
 from timescale_migration.db import catalog
 from timescale_migration.operators.source_jobs import PAUSED_FILE, PauseSourceJobsOperator, ResumeSourceJobsOperator
-from timescale_migration.operators.verify import JOBS_BEFORE_PAUSE, VerifyOperator
+from timescale_migration.operators.verify import VerifyOperator
 from timescale_migration.tools.clienttools import ClientTools
+from timescale_migration.verify import verification
 from timescale_migration.verify.compare import Check, VerifyReport
+from timescale_migration.verify.verification import JOBS_BEFORE_PAUSE
 
 pytestmark = pytest.mark.unit
 
@@ -45,12 +47,12 @@ def jobs(monkeypatch: pytest.MonkeyPatch, opened) -> dict[str, Any]:
     }
 
     def rows(conn: str, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        if name == "timescaledb_user_jobs":
+        if name == "timescaledb/user_jobs":
             assert conn == "source"
             return [dict(job) for job in state["jobs"]]
-        if name == "timescaledb_jobs":
+        if name == "timescaledb/jobs":
             return job_details(state)
-        if name == "timescaledb_features":
+        if name == "timescaledb/features":
             return [{"license": state["license"], "user_jobs": len(state["jobs"]), "compressed_chunks": 0,
                      "continuous_aggregates": 0}]
         raise AssertionError(f"unexpected query {name}")
@@ -178,7 +180,8 @@ def test_a_lost_connection_is_retried(jobs: dict[str, Any], context: dict[str, A
 def jobs_as_before_the_pause(context: dict[str, Any], result: VerifyReport) -> list[Check]:
     """verify's last step, with the run directory, plan and target it has at that point."""
     op = VerifyOperator(task_id="verify")
-    return op._jobs_as_before_the_pause(op.run_dir(context), op.plan(context), op.endpoints(context)[1], result)
+    target = op.endpoints(context)[1]
+    return verification.jobs_as_before_the_pause(op.run_dir(context), op.plan(context), target, result, op.log)
 
 
 def test_verify_schedules_the_paused_jobs_again_on_a_proven_target(jobs: dict[str, Any], context: dict[str, Any]

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import DAG_ID, RUN_ID, RecordingLog, make_plan
+from tests.support.fakes import RecordingLog
+from tests.unit.operators.conftest import DAG_ID, RUN_ID, make_plan
 from timescale_migration import workdir
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import targets_alias
-from timescale_migration.operators import verify as verify_operator
 from timescale_migration.operators.verify import VerifyOperator
 from timescale_migration.tools.clienttools import ClientTools
-from timescale_migration.verify import fingerprint, inventory
+from timescale_migration.verify import fingerprint, inventory, verification
 from timescale_migration.verify.fingerprint import Fingerprint, TableSum
 from timescale_migration.verify.report import HTML_NAME, JSON_NAME
 
@@ -77,7 +77,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
     monkeypatch.setattr(fingerprint, "take", take)
     monkeypatch.setattr(inventory, "take", take_inventory)
     monkeypatch.setattr(inventory, "timescale_state", timescale_state)
-    monkeypatch.setattr(verify_operator.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
+    monkeypatch.setattr(inventory.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
     monkeypatch.setattr(VerifyOperator, "log", state["log"])
     return state
 
@@ -304,7 +304,7 @@ def test_waits_for_scheduler(sides: dict[str, Any], run_dir: Path, make_context)
 def test_no_scheduler_fails(sides: dict[str, Any], run_dir: Path, make_context,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     """No scheduler within the wait fails the run naming the check."""
-    monkeypatch.setattr(verify_operator, "SCHEDULER_WAIT_S", 0.0)
+    monkeypatch.setattr(verification, "SCHEDULER_WAIT_S", 0.0)
     sides["timescale"] = [{"session_restoring": "off", "database_restoring": "on", "schedulers": 0}]
     with pytest.raises(VerificationError) as raised:
         verify(make_context(make_plan(TOOLS)))

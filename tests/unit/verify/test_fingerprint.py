@@ -224,7 +224,7 @@ def test_add_partitioned_reads_partition_leaves(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(catalog, "rows", rows)
     fingerprint.add_partitioned(FakeSession(), {})  # type: ignore[arg-type]
-    assert asked == ["partition_leaves"]
+    assert asked == ["copy/partition_leaves"]
 
 
 def test_add_partitioned_several_parents(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -284,7 +284,7 @@ def chunk_rows(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def rows(conn: Any, name: str) -> list[dict[str, Any]]:
         state["asked"].append(name)
-        assert name == "timescaledb_chunk_units"
+        assert name == "timescaledb/chunk_units"
         return state["chunks"]
 
     monkeypatch.setattr(catalog, "rows", rows)
@@ -300,7 +300,7 @@ def test_units_split_hypertable_into_chunks(chunk_rows: dict[str, Any]) -> None:
         Unit("m.h", "hypertable", "_timescaledb_internal", "_hyper_1_1_chunk", only=True),
         Unit("m.h", "hypertable", "m", "_hyper_1_2_chunk", only=True),
     ]
-    assert chunk_rows["asked"] == ["timescaledb_chunk_units"]
+    assert chunk_rows["asked"] == ["timescaledb/chunk_units"]
 
 
 def test_units_compressed_hypertable_is_one_unit(chunk_rows: dict[str, Any]) -> None:
@@ -639,15 +639,15 @@ def side(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def rows(conn: Any, name: str) -> list[dict[str, Any]]:
         state["rows_asked"].append(name)
         return {
-            "server_encoding": [{"encoding": "LATIN1"}],
-            "relation_sizes": [{"schema_name": "m" if n in ("h", "hc") else "_timescaledb_internal"
+            "server/server_encoding": [{"encoding": "LATIN1"}],
+            "copy/relation_sizes": [{"schema_name": "m" if n in ("h", "hc") else "_timescaledb_internal"
                                 if n.startswith("_") else "public", "table_name": n, "bytes": b}
                                for n, b in SIZES.items()],
-            "text_hashed_tables": [{"schema_name": "public", "table_name": "e"}],
-            "timescaledb_chunk_units": CHUNKS,
-            "large_object_checksums": [{"objects": 2, "hash_high": "5", "hash_low": "6"}],
-            "partition_leaves": leaves(("public.p", "public.p1"), ("public.p", "public.p2")),
-            "relation_columns": [{"schema_name": "public", "table_name": "big", "columns": ["id", "Note"]},
+            "verify/text_hashed_tables": [{"schema_name": "public", "table_name": "e"}],
+            "timescaledb/chunk_units": CHUNKS,
+            "verify/large_object_checksums": [{"objects": 2, "hash_high": "5", "hash_low": "6"}],
+            "copy/partition_leaves": leaves(("public.p", "public.p1"), ("public.p", "public.p2")),
+            "copy/relation_columns": [{"schema_name": "public", "table_name": "big", "columns": ["id", "Note"]},
                                  {"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk",
                                   "columns": ["time", "value"]}],
         }[name]
@@ -705,7 +705,7 @@ def test_take_only_per_unit(side: dict[str, Any]) -> None:
 def test_take_chooses_fast_except_text_hashed_tables(side: dict[str, Any]) -> None:
     """On PostgreSQL 14+ without utf8 rows are hashed by value, except in relations text_hashed_tables lists."""
     result = fingerprint.take(lambda: None, jobs=1, utf8=False)
-    assert "text_hashed_tables" in side["rows_asked"]
+    assert "verify/text_hashed_tables" in side["rows_asked"]
     assert hashed(side) == {name: "text" if name == "e" else "fast" for name in UNITS_BY_SIZE}
     assert result.methods == {name: "text" if name == "public.e" else "fast" for name in ALL_RELATIONS}
 
@@ -814,7 +814,7 @@ def test_take_empty_partitioned_parent(side: dict[str, Any], monkeypatch: pytest
     result = fingerprint.take(lambda: None, jobs=1, utf8=False)
     assert result.tables == {"public.e": TableSum("partitioned", 0, "0:0")}
     assert side["statements"] == []
-    assert "timescaledb_chunk_units" not in side["rows_asked"]
+    assert "timescaledb/chunk_units" not in side["rows_asked"]
 
 
 def test_take_logs_summary(side: dict[str, Any]) -> None:

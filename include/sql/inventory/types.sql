@@ -11,9 +11,6 @@ LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE t.typtype IN ('e', 'd', 'c', 'r', 'm', 'b')
   AND (t.typrelid = 0 OR c.relkind = 'c')
   AND t.typcategory <> 'A'
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND NOT starts_with(n.nspname, 'pg_toast') AND NOT starts_with(n.nspname, 'pg_temp')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+  AND {{user_schema}}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1;

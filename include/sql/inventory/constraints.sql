@@ -6,10 +6,7 @@ FROM pg_constraint k
 JOIN pg_namespace n ON n.oid = k.connamespace
 LEFT JOIN pg_class c ON c.oid = k.conrelid
 LEFT JOIN pg_type t ON t.oid = k.contypid
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND NOT starts_with(n.nspname, 'pg_toast') AND NOT starts_with(n.nspname, 'pg_temp')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+WHERE {{user_schema}}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = coalesce(k.conrelid, 0) AND d.deptype = 'e')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = coalesce(k.contypid, 0) AND d.deptype = 'e')
 ORDER BY 1;
