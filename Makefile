@@ -5,6 +5,8 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# scripts/, bench/ and the tests import devtools/ and plugins/timescale_migration from here (pytest.ini says the same)
+export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
 .PHONY: venv servers stop status test unit lint demo airflow airflow-celery bench clean
 
@@ -43,10 +45,10 @@ demo: venv  ## migrate a sample PostgreSQL and a sample TimescaleDB database thr
 	bash scripts/with-servers.sh $(VENV)/bin/python scripts/demo.py
 
 airflow: venv  ## a local Airflow 3.3 (UI, scheduler, triggerer, dag-processor) on this repo with the demo connections; Ctrl-C stops it
-	bash scripts/with-servers.sh $(VENV)/bin/python scripts/local_airflow.py
+	bash scripts/with-servers.sh $(VENV)/bin/python -m devtools.local_airflow
 
 airflow-celery: venv  ## the same, distributed: CeleryExecutor, Redis broker, PostgreSQL metadata DB, two Celery workers
-	bash scripts/with-servers.sh $(VENV)/bin/python scripts/local_airflow.py --celery
+	bash scripts/with-servers.sh $(VENV)/bin/python -m devtools.local_airflow --celery
 
 bench: venv  ## time the DAG against the documented commands on a generated database (BENCH_ARGS="--size-mb 2000")
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/run.py $(BENCH_ARGS)

@@ -2,7 +2,7 @@
 CeleryExecutor deployment of `make airflow-celery`), gates answered over REST as a DBA would, against
 `airflow dags test` of the same database in the same invocation.
 
-    .venv/bin/python bench/deployed.py --size-mb 2000 --executors local,celery
+    PYTHONPATH=.:plugins .venv/bin/python bench/deployed.py --size-mb 2000 --executors local,celery
 
 For each: the downtime a DBA sees (`stop_apps` answered -> `switch_apps` asking), the tasks' own seconds in it,
 and the gaps between one downtime task's end and the next one's start (the scheduling overhead). Prints a
@@ -22,11 +22,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "plugins")]
-
-from bench.run import RESULTS_DIR, ensure_source, log, task_times  # noqa: E402
-from scripts.local_airflow import (  # noqa: E402
+from bench.run import RESULTS_DIR, ensure_source, log, task_times
+from devtools.airflow_cli import dags_test, migrate_metadata_db
+from devtools.local_airflow import (
     ADMIN,
     Distributed,
     LocalAirflow,
@@ -34,11 +32,12 @@ from scripts.local_airflow import (  # noqa: E402
     free_port,
     metadata_url,
 )
-from tests.support.airflow import dags_test, migrate_metadata_db  # noqa: E402
-from tests.support.rest import AirflowAPI  # noqa: E402
-from tests.support.servers import servers_from_env, start_servers  # noqa: E402
-from timescale_migration.operators.switch_apps import ROLL_BACK  # noqa: E402
-from timescale_migration.phases import DOWNTIME as DOWNTIME_TASKS  # noqa: E402
+from devtools.rest import AirflowAPI
+from devtools.servers import servers_from_env, start_servers
+from timescale_migration.operators.switch_apps import ROLL_BACK
+from timescale_migration.phases import DOWNTIME as DOWNTIME_TASKS
+
+REPO = Path(__file__).resolve().parents[1]
 
 DAG = "migrate_database"
 UNTUNED = {
@@ -46,7 +45,7 @@ UNTUNED = {
     "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
 }
 """--untuned: Airflow's default idle sleep and the heartbeat `make airflow` had before; the tuned settings are
-scripts/local_airflow.py's own (idle sleep 0.2 s, heartbeat 1 s; see docs/benchmarks.md)."""
+devtools/local_airflow.py's own (idle sleep 0.2 s, heartbeat 1 s; see docs/benchmarks.md)."""
 
 
 def _time(value: str | None) -> dt.datetime | None:

@@ -1,6 +1,7 @@
 """Benchmark of the migrate_database DAG against the documented commands run by hand (and pgcopydb, if installed).
 
-    .venv/bin/python bench/run.py --size-mb 2000 --runs 1
+    make bench BENCH_ARGS="--size-mb 2000 --runs 1"
+    (or PYTHONPATH=.:plugins .venv/bin/python bench/run.py --size-mb 2000 --runs 1)
 
 1. Generates (or reuses) a source database of about --size-mb on the TimescaleDB source server: orders (wide),
    events (narrow), documents (bytea/text blobs) and the hypertable metrics (~40% of the data), all generated
@@ -36,17 +37,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
+
+from devtools.airflow_cli import AIRFLOW, DagRunResult, dags_test, migrate_metadata_db
+from devtools.servers import Server, servers_from_env, start_servers
+from timescale_migration.constants import DEFAULT_DUMP_FORMAT, DUMP_FORMATS
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
-
-from tests.support.airflow import AIRFLOW, DagRunResult, dags_test, migrate_metadata_db  # noqa: E402
-from tests.support.servers import Server, servers_from_env, start_servers  # noqa: E402
-
-sys.path.insert(0, str(REPO / "plugins"))
-from timescale_migration.constants import DEFAULT_DUMP_FORMAT, DUMP_FORMATS  # noqa: E402
 
 DAG_ID = "migrate_database"
 RESULTS_DIR = REPO / "bench" / "results"

@@ -11,11 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from devtools.airflow_cli import dags_test, migrate_metadata_db
+from devtools.servers import servers_from_env
 
-from tests.support.airflow import dags_test, migrate_metadata_db  # noqa: E402
-from tests.support.servers import servers_from_env  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 HOME = REPO / ".airflow" / "demo"
 SAMPLES = REPO / "include" / "samples"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,14 +14,11 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(REPO / "plugins"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}")
-for entry in (REPO / "plugins", REPO / "dags", REPO):
-    if str(entry) not in sys.path:
-        sys.path.insert(0, str(entry))
 
 import pytest  # noqa: E402
 
-from tests.support.airflow import migrate_metadata_db  # noqa: E402
-from tests.support.servers import Servers, servers_from_env, start_servers  # noqa: E402
+from devtools.airflow_cli import migrate_metadata_db  # noqa: E402
+from devtools.servers import Servers, servers_from_env, start_servers  # noqa: E402
 
 
 @pytest.fixture(scope="session")

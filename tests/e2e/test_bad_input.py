@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support.airflow import dags_test
+from devtools.airflow_cli import dags_test
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
+from devtools.airflow_cli import dags_test
+from devtools.servers import REPO, Server, Servers
 from tests.support import fingerprint as fp
-from tests.support.airflow import dags_test
-from tests.support.servers import REPO, Server, Servers
 from timescale_migration import phases
 
 pytestmark = pytest.mark.e2e

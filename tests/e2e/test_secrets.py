@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
-from tests.support.airflow import dags_test
-from tests.support.servers import REPO
+from devtools.airflow_cli import dags_test
+from devtools.servers import REPO
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from devtools.servers import Server, Servers
 from tests.support.fakes import FakeOutletEvents
-from tests.support.servers import Server, Servers
 
 
 @dataclass

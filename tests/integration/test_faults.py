@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.servers import Servers, start_servers
 from tests.integration.conftest import FakeTaskInstance, Migration
 from tests.integration.test_operators import phases, run_until
-from tests.support.servers import Servers, start_servers
 from timescale_migration.exceptions import ClientToolFailed, PermanentError
 from timescale_migration.operators import DumpDataOperator, LoadOperator, PostRestoreOperator
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
-from tests.support.servers import REPO
+from devtools.servers import REPO
 from timescale_migration import phases as registry
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
 from timescale_migration.copy import parallel

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from devtools.servers import Server
 from tests.integration.test_operators import SAMPLES, phases, run_until
-from tests.support.servers import Server
 from timescale_migration.db import catalog
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators import StopAppsOperator, VerifyOperator

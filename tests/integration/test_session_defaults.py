@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from devtools.servers import Server
 from tests.integration.test_operators import SAMPLES, phases, run_until
-from tests.support.servers import Server
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators import ReleaseSourceOperator, StopAppsOperator, VerifyOperator
 

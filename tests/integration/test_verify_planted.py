@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
+from devtools.servers import Server, Servers
 from tests.integration.conftest import FakeTaskInstance, Migration
 from tests.integration.test_operators import SAMPLES, phases
-from tests.support.servers import Server, Servers
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators import VerifyOperator
 

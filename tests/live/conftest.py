@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_airflow import (
+from devtools.local_airflow import (
     ADMIN,
     CELERY_WORKERS,
     Distributed,
@@ -21,8 +21,8 @@ from scripts.local_airflow import (
     free_port,
     metadata_url,
 )
-from tests.support.rest import AirflowAPI
-from tests.support.servers import REPO, Servers
+from devtools.rest import AirflowAPI
+from devtools.servers import REPO, Servers
 from timescale_migration.fleet.fleetconfig import FleetConfig
 
 SAMPLES = REPO / "include" / "samples"

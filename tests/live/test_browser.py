@@ -10,9 +10,9 @@ from urllib.parse import quote, unquote
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
+from devtools.rest import AirflowAPI
+from devtools.servers import Servers
 from tests.live.conftest import LiveAirflow
-from tests.support.rest import AirflowAPI
-from tests.support.servers import Servers
 from timescale_migration.operators.switch_apps import SWITCH
 
 pytestmark = pytest.mark.live

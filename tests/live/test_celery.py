@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_airflow import CELERY_WORKERS, free_port
+from devtools.local_airflow import CELERY_WORKERS, free_port
+from devtools.servers import Servers
 from tests.live import test_fleet
 from tests.live.conftest import CELERY_ROUTES, LiveAirflow
 from tests.live.test_fleet import CHILD, FLEET
-from tests.support.servers import Servers
 
 pytestmark = pytest.mark.live
 DAG = "migrate_database"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from devtools.rest import TERMINAL, AirflowAPI
+from devtools.servers import Servers
 from tests.live.conftest import LiveAirflow
-from tests.support.rest import TERMINAL, AirflowAPI
-from tests.support.servers import Servers
 from timescale_migration.operators.switch_apps import SWITCH
 from timescale_migration.workdir import safe_name
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from devtools.servers import Servers
 from tests.live.conftest import LiveAirflow
-from tests.support.servers import Servers
 
 pytestmark = pytest.mark.live
 DAG = "rehearse_migrations"

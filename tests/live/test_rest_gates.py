@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from psycopg import sql
 
+from devtools.servers import Servers
 from tests.live.conftest import LiveAirflow
-from tests.support.servers import Servers
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import target_asset
 from timescale_migration.operators.switch_apps import SWITCH

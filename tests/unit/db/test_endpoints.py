@@ -19,7 +19,7 @@ PASSWORD = "s3cr=t 'pa\"ss' \\ wörd"
 
 
 def conn_json(**fields: Any) -> str:
-    """An Airflow connection as AIRFLOW_CONN_* JSON, like tests/support/servers.py builds it."""
+    """An Airflow connection as AIRFLOW_CONN_* JSON, like devtools/servers.py builds it."""
     conn = {"conn_type": "postgres", "host": "db.example.internal", "port": 6543, "login": "migrator",
             "password": PASSWORD, "schema": "appdb"}
     conn.update(fields)

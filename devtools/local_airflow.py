@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
+from devtools.servers import Servers, servers_from_env
+from timescale_migration.fleet.fleetconfig import FleetConfig, pools_json
 
-from tests.support.servers import Servers, servers_from_env  # noqa: E402
-from timescale_migration.fleet.fleetconfig import FleetConfig, pools_json  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -153,8 +152,8 @@ class LocalAirflow:
                 # a worker that dies (its machine lost) is noticed within a minute, not the default five
                 "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
                 "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
-                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_hostname.hostname",
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), env.get("PYTHONPATH")])),
+                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "devtools.airflow_hostname.hostname",
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), str(REPO / "plugins"), env.get("PYTHONPATH")])),
             })
         env.update(self.extra_env)
         return env

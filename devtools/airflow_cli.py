@@ -14,7 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.servers import REPO
+from devtools.servers import REPO
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
