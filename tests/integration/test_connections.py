@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import Servers
+from devtools.servers import Servers
 from timescale_migration.constants import APPLICATION_NAME
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ConnectionConfigError
