@@ -12,6 +12,7 @@ first task that opens a session (check_extensions), before anything changed.
 from __future__ import annotations
 
 import atexit
+import difflib
 import hashlib
 import os
 import shutil
@@ -80,10 +81,11 @@ def check_extras(side: str, conn_id: str, extra: Mapping[str, Any]) -> None:
             raise ConnectionConfigError(f"{where} has extra {key!r}, which a migration does not accept: "
                                         f"{REFUSED_EXTRAS[key]}. Remove it")
         if key not in keywords:
+            known = sorted({*keywords, *HOOK_EXTRAS} - set(REFUSED_EXTRAS) - set(IN_FIELDS))
+            close = difflib.get_close_matches(key, known, n=1)
             raise ConnectionConfigError(
                 f"{where} has extra {key!r}, which neither libpq nor PostgresHook knows: remove it or correct its "
-                f"name (libpq's keywords: {', '.join(sorted(k for k in keywords if k not in REFUSED_EXTRAS))}; "
-                f"the hook's: {', '.join(sorted(HOOK_EXTRAS))})")
+                f"name{f' (did you mean {close[0]!r}?)' if close else ''}; the extras understood: {', '.join(known)}")
         if "\n" in _text(value) or "\r" in _text(value):
             raise ConnectionConfigError(f"{where} has extra {key!r} with a line break: libpq cannot take it")
     unenv = sorted(key for key in extra if key in keywords and keywords[key] is None)

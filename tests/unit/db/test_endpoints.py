@@ -95,7 +95,7 @@ def test_libpq_env_keepalives_in_private_service_file(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize(("extra", "words"), [
-    ({"sslmod": "require"}, ["'sslmod'", "neither libpq nor PostgresHook knows"]),
+    ({"sslmod": "require"}, ["'sslmod'", "neither libpq nor PostgresHook knows", "did you mean 'sslmode'?"]),
     ({"application_name": "app"}, ["'application_name'", "drain tells them"]),
     ({"dbname": "other"}, ["'dbname'", "schema field"]),
     ({"password": "x"}, ["'password'", "password field"]),
