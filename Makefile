@@ -5,10 +5,11 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+BENCH_HT_ARGS ?=
 # scripts/, bench/ and the tests import devtools/ and plugins/timescale_migration from here (pytest.ini says the same)
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: venv servers stop status test unit lint demo airflow airflow-celery bench clean
+.PHONY: venv servers stop status test unit lint demo airflow airflow-celery bench bench-hypertables clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +53,9 @@ airflow-celery: venv  ## the same, distributed: CeleryExecutor, Redis broker, Po
 
 bench: venv  ## time the DAG against the documented commands on a generated database (BENCH_ARGS="--size-mb 2000")
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
+
+bench-hypertables: venv  ## a PostgreSQL 15 time-series table migrated as it is and as a hypertable (BENCH_HT_ARGS="--size-mb 1000")
+	bash scripts/with-servers.sh $(VENV)/bin/python bench/hypertables.py $(BENCH_HT_ARGS)
 
 clean:
 	bash scripts/testservers.sh reset

@@ -6,7 +6,7 @@ CeleryExecutor deployment of `make airflow-celery`), gates answered over REST as
 
 For each: the downtime a DBA sees (`stop_apps` answered -> `switch_apps` asking), the tasks' own seconds in it,
 and the gaps between one downtime task's end and the next one's start (the scheduling overhead). Prints a
-markdown table and writes bench/results/<date>-<size>mb-deployed.json. Uses bench/run.py's generated source.
+markdown table and writes bench/results/<date>-<size>mb-deployed.json. Uses bench/source.py's generated source.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS_DIR, ensure_source, log, task_times
+from bench.common import RESULTS_DIR, log
+from bench.dag import task_times
+from bench.source import ensure_source
 from devtools.airflow_cli import dags_test, migrate_metadata_db
 from devtools.local_airflow import (
     ADMIN,
@@ -35,11 +37,12 @@ from devtools.local_airflow import (
 from devtools.rest import AirflowAPI
 from devtools.servers import servers_from_env, start_servers
 from timescale_migration.operators.switch_apps import ROLL_BACK
+from timescale_migration.phases import DAG_ID as DAG
 from timescale_migration.phases import DOWNTIME as DOWNTIME_TASKS
+from timescale_migration.phases import STOP_APPS, SWITCH_APPS, VERIFY
 
 REPO = Path(__file__).resolve().parents[1]
 
-DAG = "migrate_database"
 UNTUNED = {
     "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "1",
     "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
@@ -95,15 +98,15 @@ def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned:
         api.wait_for_dag(DAG)
         run_id = api.trigger(DAG, {"source_conn_id": "bench_source", "target_conn_id": "bench_target",
                                    "require_approval": True, "jobs": 2})
-        api.wait_for_gate(DAG, run_id, "stop_apps", timeout=600)
-        api.answer(DAG, run_id, "stop_apps", "Approve")
+        api.wait_for_gate(DAG, run_id, STOP_APPS, timeout=600)
+        api.answer(DAG, run_id, STOP_APPS, "Approve")
         answered = dt.datetime.now(dt.UTC)
-        gate = api.wait_for_gate(DAG, run_id, "switch_apps", timeout=3600, settle=0.0)
+        gate = api.wait_for_gate(DAG, run_id, SWITCH_APPS, timeout=3600, settle=0.0)
         asked = _time(gate.get("created_at")) or dt.datetime.now(dt.UTC)
         tis = api.get(f"/dags/{DAG}/dagRuns/{run_id}/taskInstances", limit=100)["task_instances"]
-        verified = api.xcom(DAG, run_id, "verify") or {}
+        verified = api.xcom(DAG, run_id, VERIFY) or {}
         time.sleep(6)
-        api.answer(DAG, run_id, "switch_apps", ROLL_BACK)
+        api.answer(DAG, run_id, SWITCH_APPS, ROLL_BACK)
         api.wait_for_run(DAG, run_id, timeout=600)
         figures = downtime_figures(tis, answered, asked)
         figures["verified"] = bool(verified.get("ok"))
@@ -133,7 +136,7 @@ def dags_test_run(servers: Any, source_db: str, home: Path) -> dict[str, Any]:
                 "end_date": v["end"].isoformat() if v.get("end") else None} for task, v in times.items()]
         figures = downtime_figures(tis, None, None)
         figures["downtime_s"] = figures["first_to_verify_end_s"]
-        figures["verified"] = bool((result.xcom("verify") or {}).get("ok"))
+        figures["verified"] = bool((result.xcom(VERIFY) or {}).get("ok"))
         return figures
     finally:
         servers.tsdb_target.drop_database(target_db)

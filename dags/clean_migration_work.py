@@ -4,12 +4,12 @@
 Daily (created **paused**: switch it on deliberately), for the base work directory (`work_dir` param, else
 `$TSM_WORK_DIR`, else `$AIRFLOW_HOME/timescale-migration`):
 
-1. `list_removable` — logs every run directory whose run **failed or no longer exists** in Airflow and that nothing
-   changed for `older_than_days` (default `$TSM_RETENTION_DAYS` or 14), with the files that would go: dumps,
-   skeletons, fingerprints, FIFOs, a kept `roles.sql`. Runs still queued or running, and successful runs (their
-   dump is there because keep_dump asked for it), are kept. The verification reports always stay.
-2. `remove_listed` — removes exactly what was listed (a directory changed since is skipped); skipped when
-   `dry_run` is true.
+- `list_removable` — logs every run directory whose run **failed or no longer exists** in Airflow and that nothing
+  changed for `older_than_days` (default `$TSM_RETENTION_DAYS` or 14), with the files that would go: dumps,
+  skeletons, fingerprints, FIFOs, a kept `roles.sql`. Runs still queued or running, and successful runs (their
+  dump is there because keep_dump asked for it), are kept. The verification reports always stay.
+- `remove_listed` — removes exactly what was listed (a directory changed since is skipped); skipped when
+  `dry_run` is true.
 """
 
 from __future__ import annotations

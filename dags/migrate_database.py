@@ -16,7 +16,8 @@ this order (tests/unit/test_phases.py holds this list, and the DAG's edges, agai
 - `dump_data` — `pg_dump` with the guide's flags into a private work directory
 - `pre_restore` — `timescaledb_pre_restore()` (setup of the load; a no-op for a plain PostgreSQL source)
 - `load` — `psql -v ON_ERROR_STOP=1 -f roles.sql -f dump.sql` (or the faster formats), one run per target
-  database at a time; meanwhile a thread takes the source's side of verification
+  database at a time; meanwhile a thread takes the source's side of verification; the tables named in
+  `hypertables` become hypertables while empty, before their rows arrive (`parallel` and `directory`)
 - `post_restore` — `timescaledb_post_restore()` (teardown: runs even when the load fails; no-op for PostgreSQL)
 - `analyze` — `ANALYZE` on the target
 - `apply_privileges` — re-applies the source's owners, GRANTs and default privileges (param `privileges`:
@@ -27,8 +28,13 @@ this order (tests/unit/test_phases.py holds this list, and the DAG's edges, agai
 - `verify` — every relation's rows and content checksum, sequences, large objects, the structure and
   TimescaleDB's state, source against target (the source's side was taken beside the load); the run fails
   on any difference and leaves verification.html/.json in the work directory; a verified migration is
-  recorded in the ledger and emits the asset event `timescale-migration://<target_conn_id>/<database>`
-- `switch_apps` — the second gate: `cutover` (applications use the target) or `release_source` (roll back)
+  recorded in the ledger
+- `switch_apps` — the second gate: `cutover` (applications use the target; emits the asset event
+  `timescale-migration://<target_conn_id>/<database>` with the verification's summary) or `release_source`
+  (roll back; no asset event)
+
+Each run's page in the UI (Migrations; `verify` and `switch_apps` have a "Migration report" link) shows its
+preflight checks, its gates, its verification report and every phase.
 
 `remove_secrets` is the teardown of `dump_roles`: roles.sql (the roles' password hashes) is removed when the run
 ends, whatever the outcome, unless keep_dump.

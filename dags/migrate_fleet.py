@@ -3,15 +3,15 @@
 
 The databases are listed in include/fleet.json (or $TSM_FLEET_CONFIG):
 
-1. `plan_fleet` — read the config; a database whose target is already recorded as migrated and verified (the
-   ledger) is skipped, so a re-run redoes only what failed or never ran; param `only` narrows to some names
-2. `create_target_databases` — entries with `create_target_database: true` get an empty target database
-3. `migrate_into_<target>` — one task per target connection (`runs_into_<target>` lists its databases),
-   mapped over its databases: each triggers a `migrate_database` run and waits for it. The pool
-   `tsm_target_<target>` (slots = `max_parallel`) limits how many run at once on that server. Each run stops
-   at its own `stop_apps` gate: answer them one by one (Browse → Required Actions)
-4. `summarize` — which were migrated, skipped, rejected or failed and why, with each one's downtime; written to
-   `<work dir>/fleet/summary-<run>.json`; the run fails if any database failed
+- `plan_fleet` — read the config; a database whose target is already recorded as migrated and verified (the
+  ledger) is skipped, so a re-run redoes only what failed or never ran; param `only` narrows to some names
+- `create_target_databases` — entries with `create_target_database: true` get an empty target database
+- `migrate_into_<target>` — one task per target connection (`runs_into_<target>` lists its databases),
+  mapped over its databases: each triggers a `migrate_database` run and waits for it. The pool
+  `tsm_target_<target>` (slots = `max_parallel`) limits how many run at once on that server. Each run stops
+  at its own `stop_apps` gate: answer them one by one (Browse → Required Actions)
+- `summarize` — which were migrated, skipped, rejected or failed and why, with each one's downtime; written to
+  `<work dir>/fleet/summary-<run>.json`; the run fails if any database failed
 """
 
 from __future__ import annotations

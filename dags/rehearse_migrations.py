@@ -3,14 +3,14 @@
 
 On its schedule (include/rehearsals.json, `@weekly` by default), for each configured database:
 
-1. `plan_rehearsals` — read the config; each database gets a scratch target `tsm_rehearsal_<name>` on its
-   scratch connection (default: its target connection); a scratch name equal to the real target is refused
-2. `create_scratch_databases` — (setup) drop a scratch database left by a crashed rehearsal, create it anew
-3. `rehearse` — one `migrate_database` run per database with `rehearsal=true`: every phase as in the real run,
-   into the scratch database, without gates, drain, pausing source jobs or cutover; verification included
-4. `record_rehearsals` — size, each phase's duration, the predicted downtime and the verification result of each
-   database appended to `<work dir>/rehearsals/history.jsonl`; `report.html` beside it shows the trend
-5. `drop_scratch_databases` — (teardown) the scratch databases are dropped whatever happened
+- `plan_rehearsals` — read the config; each database gets a scratch target `tsm_rehearsal_<name>` on its
+  scratch connection (default: its target connection); a scratch name equal to the real target is refused
+- `create_scratch_databases` — (setup) drop a scratch database left by a crashed rehearsal, create it anew
+- `rehearse` — one `migrate_database` run per database with `rehearsal=true`: every phase as in the real run,
+  into the scratch database, without gates, drain, pausing source jobs or cutover; verification included
+- `record_rehearsals` — size, each phase's duration, the predicted downtime and the verification result of each
+  database appended to `<work dir>/rehearsals/history.jsonl`; `report.html` beside it shows the trend
+- `drop_scratch_databases` — (teardown) the scratch databases are dropped whatever happened
 
 A rehearsal never touches the real target database, and changes nothing on the source.
 """

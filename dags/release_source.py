@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from airflow.sdk import DAG
 
+from timescale_migration import phases
 from timescale_migration.operators import ReleaseSourceOperator
 from timescale_migration.options import migration_params
 
@@ -27,4 +28,4 @@ with DAG(
     doc_md=__doc__,
     tags=["timescale", "migration"],
 ) as dag:
-    ReleaseSourceOperator(task_id="release_source")
+    ReleaseSourceOperator(task_id=phases.RELEASE_SOURCE)

@@ -347,7 +347,8 @@ Airflow is up: {airflow.url}
                migration_target (TimescaleDB target, tsdb)
   executor: {describe_executor(distributed)}
   logs: {airflow.home / 'logs'}   work directory: {airflow.home / 'work'}
-Trigger migrate_database from the UI (Dags -> migrate_database -> Trigger). Ctrl-C stops Airflow.""", flush=True)
+Trigger migrate_database from the UI (Dags -> migrate_database -> Trigger); every migration, its reports, the
+rehearsals and the ledger: Migrations ({airflow.url}/plugin/migrations). Ctrl-C stops Airflow.""", flush=True)
     try:
         while not stopping:
             for name, proc in airflow.procs.items():

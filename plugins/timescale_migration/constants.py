@@ -104,7 +104,7 @@ REHEARSAL_DATABASE_PREFIX = "tsm_rehearsal_"
 """A rehearsal loads only into scratch databases whose name starts with this; the real target never does."""
 
 TARGETS_ASSET_ALIAS = "timescale_migration_targets"
-"""The asset alias through which verify emits an asset event for each migrated target database."""
+"""The asset alias through which cutover emits an asset event for each migrated target database."""
 
 ASSET_SCHEME = "timescale-migration"
 """Scheme of the asset URI of a migrated target database: timescale-migration://<target_conn_id>/<database>."""

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from timescale_migration.constants import RUN_INDEX_DIR, WORK_DIR_ENV, WORK_DIR_UNDER_AIRFLOW_HOME
 
@@ -88,6 +89,19 @@ def write_atomically(path: Path, text: str, *, suffix: str = ".partial") -> Path
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
     return path
+
+
+def write_json(path: Path, data: Any, *, suffix: str = ".partial") -> Path:
+    """`data` as JSON at `path`, written as write_atomically writes."""
+    return write_atomically(path, json.dumps(data), suffix=suffix)
+
+
+def read_json(path: Path) -> Any | None:
+    """The JSON at `path`, None when there is no such file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
 
 
 def remove(path: Path) -> None:

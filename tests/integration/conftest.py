@@ -14,20 +14,7 @@ import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
 from devtools.servers import Server, Servers
-from tests.support.fakes import FakeOutletEvents
-
-
-@dataclass
-class FakeTaskInstance:
-    """What the operators use of a task instance: ids and XCom."""
-
-    dag_id: str = "migrate_database"
-    run_id: str = "manual__2026-11-26T12:00:00+00:00"
-    xcoms: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_pull(self, task_ids: str) -> Any:
-        """The value a task returned (round-tripped through JSON like real XCom)."""
-        return self.xcoms.get(task_ids)
+from tests.support.fakes import FakeOutletEvents, FakeTI
 
 
 def resume(operator: Any, context: dict[str, Any], deferral: TaskDeferred) -> Any:
@@ -50,7 +37,7 @@ class Migration:
     """One migration's context: params, connections, and a way to run each phase's operator."""
 
     params: dict[str, Any]
-    ti: FakeTaskInstance
+    ti: FakeTI
     source: Server
     target: Server
     src_db: str
@@ -90,7 +77,7 @@ def make_migration(servers: Servers, monkeypatch: pytest.MonkeyPatch, work_dir: 
         run_params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
                       "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "dump_format": "plain", "jobs": 2,
                       "roles": True, "keep_dump": False, **params}
-        return Migration(run_params, FakeTaskInstance(), source, target, src_db, tgt_db)
+        return Migration(run_params, FakeTI(), source, target, src_db, tgt_db)
 
     yield make
     for server, db in created:

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from devtools.servers import Servers, start_servers
-from tests.integration.conftest import FakeTaskInstance, Migration
+from tests.integration.conftest import Migration
 from tests.integration.test_operators import phases, run_until
+from tests.support.fakes import FakeTI
 from timescale_migration.exceptions import ClientToolFailed, PermanentError
 from timescale_migration.operators import DumpDataOperator, LoadOperator, PostRestoreOperator
 
@@ -50,7 +51,7 @@ def fault_migration(servers, big_template, monkeypatch, work_dir) -> Iterator[Mi
     params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
               "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "jobs": 2, "drain": False,
               "dump_format": "plain"}
-    yield Migration(params, FakeTaskInstance(), servers.pg15, servers.tsdb_target, src_db, tgt_db)
+    yield Migration(params, FakeTI(), servers.pg15, servers.tsdb_target, src_db, tgt_db)
     start_servers()  # a test may have stopped one
     servers.pg15.drop_database(src_db)
     servers.tsdb_target.drop_database(tgt_db)

@@ -11,8 +11,9 @@ import pytest
 from psycopg import sql
 
 from devtools.servers import Server, Servers
-from tests.integration.conftest import FakeTaskInstance, Migration
+from tests.integration.conftest import Migration
 from tests.integration.test_operators import SAMPLES, phases
+from tests.support.fakes import FakeTI
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.operators import VerifyOperator
 
@@ -90,7 +91,7 @@ def migrate_once(servers: Servers, source: Server, target: Server, work_dir: Pat
         mp.setenv("AIRFLOW_CONN_IT_TARGET", target.conn_json(tgt_db))
         params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
                   "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "jobs": 2, "keep_dump": True}
-        m = Migration(params, FakeTaskInstance(), source, target, src_db, tgt_db)
+        m = Migration(params, FakeTI(), source, target, src_db, tgt_db)
         for op in phases():
             m.run(op)
         m.role = role  # type: ignore[attr-defined]

@@ -82,13 +82,15 @@ def rehearsal_config(suffix: str, work_dir: Path) -> dict:
 
 def _prepare_databases(servers: Servers, suffix: str) -> None:
     for name in (f"fleet_shop_{suffix}", f"fleet_broken_{suffix}", f"rehearse_shop_{suffix}",
-                 f"ui_shop_{suffix}", f"rest_shop_{suffix}", f"reject_shop_{suffix}"):
+                 f"ui_shop_{suffix}", f"rest_shop_{suffix}", f"reject_shop_{suffix}", f"rollback_shop_{suffix}",
+                 f"page_shop_{suffix}"):
         servers.pg15.create_database(name)
         servers.pg15.psql_file(name, SAMPLES / "postgres_sample.sql")
     for name in (f"fleet_metrics_{suffix}", f"rehearse_metrics_{suffix}"):
         servers.tsdb_source.create_database(name)
         servers.tsdb_source.psql_file(name, SAMPLES / "timescaledb_sample.sql")
-    for name in (f"ui_target_{suffix}", f"rest_target_{suffix}", f"reject_target_{suffix}"):
+    for name in (f"ui_target_{suffix}", f"rest_target_{suffix}", f"reject_target_{suffix}",
+                 f"rollback_target_{suffix}", f"page_target_{suffix}"):
         servers.tsdb_target.create_database(name, extensions=("timescaledb",))
     servers.tsdb_target.create_database(f"fleet_broken_{suffix}", extensions=("timescaledb",))
     with servers.tsdb_target.connect(f"fleet_broken_{suffix}") as conn:  # not empty: check_versions refuses it

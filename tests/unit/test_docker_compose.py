@@ -219,3 +219,14 @@ def test_timescaledb_host_ports() -> None:
     """The source and target TimescaleDB servers are published on 5433 and 5434."""
     assert host_ports("timescaledb-source") == ["5433"]
     assert host_ports("timescaledb-target") == ["5434"]
+
+
+def test_api_server_serves_the_migrations_page() -> None:
+    """The api-server loads the Migrations plugin from the mounted plugins folder and reads the same work directory
+    as the workers (the reports verify wrote, the rehearsal history, the ledger)."""
+    assert (PROJECT_ROOT / "plugins" / "timescale_migration_plugin.py").is_file()
+    assert ("plugins", "/opt/airflow/plugins") in [(Path(src).name, dst) for src, dst in mounts("airflow-apiserver")]
+    assert (WORK_VOLUME, WORK_DIR) in mounts("airflow-apiserver")
+    api, worker = environment("airflow-apiserver"), environment("airflow-worker")
+    assert api["TSM_WORK_DIR"] == worker["TSM_WORK_DIR"] == WORK_DIR
+    assert "AIRFLOW__CORE__PLUGINS_FOLDER" not in api  # the image's default: /opt/airflow/plugins

@@ -10,7 +10,16 @@ from airflow.sdk.exceptions import ParamValidationError
 
 from timescale_migration.constants import MAX_JOBS, DumpFormat
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.options import MigrationOptions, migration_params
+from timescale_migration.options import (
+    HYPERTABLE_EXAMPLE,
+    Compression,
+    HypertableSpec,
+    MigrationOptions,
+    OrderBy,
+    migration_params,
+    parse_hypertables,
+    whole_number,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -35,6 +44,7 @@ DOCUMENTED_DEFAULTS = {
     "smtp_conn_id": "smtp_default",
     "approvers": [],
     "stop_apps_timeout_hours": 24,
+    "hypertables": [],
 }
 
 
@@ -296,3 +306,92 @@ def test_gate_params_refused(key: str, value: Any, words: str) -> None:
     with pytest.raises(MigrationError, match=words) as err:
         MigrationOptions.from_params(with_(**{key: value}))
     assert key in str(err.value)
+
+
+@pytest.mark.parametrize(("value", "low", "high", "whole"), [
+    (1, 1, None, True), (10**9, 1, None, True), (0, 1, None, False), (4, 1, 4, True), (5, 1, 4, False),
+    (0, 0, 86400, True), (-1, 0, 86400, False), (True, 1, None, False), (False, 0, 1, False),
+    (2.0, 1, None, False), ("2", 1, None, False), (None, 0, None, False),
+])
+def test_whole_number_is_an_int_not_a_bool_within_bounds(value: Any, low: int, high: int | None, whole: bool) -> None:
+    assert whole_number(value, low, high) is whole
+
+
+# --- hypertables ------------------------------------------------------------------------------------------------------
+
+
+def test_hypertables_param_form_explains_with_an_example() -> None:
+    """The form's field is a list of objects (Hypertables section) whose description carries a working example."""
+    param = migration_params()["hypertables"]
+    assert param.schema["type"] == "array" and param.schema["items"] == {"type": "object"}
+    assert param.schema["section"] == "Hypertables"
+    assert '"time_column": "time"' in param.description
+    assert parse_hypertables(HYPERTABLE_EXAMPLE)  # the example parses
+    param.resolve(HYPERTABLE_EXAMPLE)  # and the form's schema accepts it
+
+
+def test_hypertables_example_parses_into_every_part() -> None:
+    """Time dimension, hash dimension, compression with its policy and a retention policy."""
+    (spec,) = MigrationOptions.from_params(with_(hypertables=HYPERTABLE_EXAMPLE)).hypertables
+    assert spec == HypertableSpec("public", "conditions", "time", "1 day", "device_id", 4,
+                                  Compression(("device_id",), (OrderBy("time", descending=True),), "7 days"),
+                                  "1 year")
+    assert spec.partitioning_columns == ("time", "device_id")
+    assert spec.community and spec.policies
+    assert spec.describe() == ("public.conditions (time time every 1 day, hash device_id in 4, compression after "
+                               "7 days, retention after 1 year)")
+
+
+def test_hypertables_minimal_and_as_json_text() -> None:
+    """schema defaults to public; names stay as written (no case folding); JSON text from a CLI conf works."""
+    text = '[{"schema": "Sales", "table": "Readings 2", "time_column": "At", "chunk_interval": 3600}]'
+    (spec,) = MigrationOptions.from_params(with_(hypertables=text)).hypertables
+    assert (spec.schema, spec.table, spec.time_column, spec.chunk_interval) == ("Sales", "Readings 2", "At", 3600)
+    assert not spec.community and not spec.policies and spec.hash_column is None
+    assert MigrationOptions.from_params(with_(hypertables=None)).hypertables == ()
+    assert parse_hypertables([{"table": "t", "time_column": "ts", "chunk_interval": "1 week"}])[0].schema == "public"
+
+
+def test_orderby_directions_and_nulls() -> None:
+    """"column [ASC|DESC] [NULLS FIRST|LAST]", keywords in any case; NULLS defaults as PostgreSQL's."""
+    (spec,) = parse_hypertables([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "compression": {
+        "segmentby": [], "orderby": ["ts desc NULLS last", "my col", "b DESC"]}}])
+    assert spec.compression is not None
+    assert [o.describe() for o in spec.compression.orderby] == [
+        "ts desc nulls last", "my col asc nulls last", "b desc nulls first"]
+    assert spec.compression.compress_after is None and not spec.policies and spec.community
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ({"table": "t"}, "must be a list of tables"),
+    ([{"table": "t"}], "time_column=None"),
+    ([{"table": "t", "time_column": "ts"}], "chunk_interval=None: give an interval"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": 0}], "chunk_interval=0"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": True}], "chunk_interval=True"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "hash_column": "d"}],
+     "give hash_column and hash_partitions together"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "hash_column": "d", "hash_partitions": 0}],
+     "hash_partitions=0: give an integer from 1 to 32767"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "hash_column": "ts", "hash_partitions": 2}],
+     "hash_column must be another column than time_column"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "partitions": 2}], "unknown key(s) partitions"),
+    ([{"table": "", "time_column": "ts", "chunk_interval": "1 day"}], "[0].table=''"),
+    ([{"table": "x" * 64, "time_column": "ts", "chunk_interval": "1 day"}], "1-63 bytes"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "retention": "1 year"}],
+     'retention must be {"drop_after": <interval>}'),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "compression": {"segmentby": "d"}}],
+     "segmentby must be a list"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day",
+       "compression": {"segmentby": ["d"], "orderby": ["d"]}}], "d cannot be in both segmentby and orderby"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "compression": {"level": 9}}],
+     "must be an object of segmentby, orderby"),
+    ([{"table": "t", "time_column": "ts", "chunk_interval": "1 day"},
+      {"schema": "public", "table": "t", "time_column": "ts", "chunk_interval": "2 days"}],
+     "names public.t more than once"),
+    ("[{", "is not valid JSON"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_bad_hypertables_are_refused_naming_the_place(value: Any, words: str) -> None:
+    """Each malformed entry is refused before anything runs, naming the param, the entry and what to give."""
+    with pytest.raises(MigrationError, match="param hypertables") as err:
+        MigrationOptions.from_params(with_(hypertables=value))
+    assert words in str(err.value)

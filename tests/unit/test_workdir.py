@@ -192,3 +192,12 @@ def test_write_atomically_crash_leaves_old_file(tmp_path: Path, monkeypatch: pyt
     assert path.read_text() == "old"
     assert (tmp_path / partial).read_text() == "new"
     assert mode(tmp_path / partial) == 0o600
+
+
+def test_json_written_privately_and_read_back(tmp_path: Path) -> None:
+    """write_json leaves a 0600 file that read_json returns; a missing file reads as None."""
+    path = workdir.write_json(tmp_path / "record.json", {"paused": [1, 2], "reason": ""})
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert workdir.read_json(path) == {"paused": [1, 2], "reason": ""}
+    assert workdir.read_json(tmp_path / "none.json") is None
+    assert not list(tmp_path.glob("*.partial"))

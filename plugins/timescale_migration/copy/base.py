@@ -10,8 +10,10 @@ from typing import Any, ClassVar
 from timescale_migration import workdir
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import DumpFormat
+from timescale_migration.copy.hypertables import Conversion
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.options import HypertableSpec
 from timescale_migration.tools.clienttools import psql_load_argv
 from timescale_migration.tools.progress import written_progress
 from timescale_migration.tools.runner import ToolRunner
@@ -28,6 +30,13 @@ class CopyJob:
     jobs: int
     runner: ToolRunner
     log: Any
+    hypertables: tuple[HypertableSpec, ...] = ()
+
+    def conversion(self) -> Conversion | None:
+        """The tables to load as hypertables (copy/hypertables.py), None when there is none."""
+        if not self.hypertables:
+            return None
+        return Conversion(self.hypertables, self.plan.client_tools, self.source, self.target, self.run_dir, self.log)
 
 
 class CopyFormat:

@@ -11,6 +11,7 @@ from typing import Any
 
 from timescale_migration.constants import TIMESCALEDB_CATALOG, DumpFormat
 from timescale_migration.copy.base import CopyFormat
+from timescale_migration.copy.hypertables import Conversion
 from timescale_migration.copy.progress import copy_progress
 from timescale_migration.tools.clienttools import pg_dump_directory_argv, pg_restore_argv
 
@@ -30,8 +31,22 @@ class DirectoryFormat(CopyFormat):
         progress = copy_progress(job.target, job.plan.source.get("table_bytes", 0))
         if job.plan.timescaledb is not None:
             return seconds + self._restore_timescaledb(progress)
+        if (conversion := job.conversion()) is not None:
+            return seconds + self._restore_converting(conversion, progress)
         rest = pg_restore_argv(job.plan.client_tools, job.target.database, str(self.dump_path), jobs=job.jobs)
         return seconds + job.runner.run(rest, job.target.libpq_env(), progress=progress)
+
+    def _restore_converting(self, conversion: Conversion, progress: Any) -> float:
+        """The definitions, then the tables to load as hypertables converted while empty, then the rows with
+        `jobs` in parallel, then the post-data section around the hypertables."""
+        job = self.job
+        tools, database, dump = job.plan.client_tools, job.target.database, str(self.dump_path)
+        env = job.target.libpq_env()
+        seconds = job.runner.run(pg_restore_argv(tools, database, dump, section="pre-data"), env)
+        seconds += conversion.convert()
+        seconds += job.runner.run(pg_restore_argv(tools, database, dump, jobs=job.jobs, section="data"), env,
+                                  progress=progress)
+        return seconds + conversion.post_data(job.runner.run, self.dump_path, job.jobs)
 
     def _restore_timescaledb(self, progress: Any) -> float:
         """Every definition first, then TimescaleDB's catalog rows alone and serially (some name tables, roles

@@ -26,11 +26,6 @@ CLAIM_SCHEMA = "_timescale_migration_claim"
 """The claim's schema in the target (never a source's object; the emptiness checks leave it out)."""
 
 
-def run_key(dag_id: str, run_id: str) -> str:
-    """How a run names itself in a claim."""
-    return f"{dag_id}/{run_id}"
-
-
 def claims(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """The runs that claimed this database for a load (none for a database no load touched)."""
     if not catalog.rows(conn, "copy/load_claim_present")[0]["present"]:

@@ -12,8 +12,8 @@
    whose name psql's \\copy cannot take on one line is copied by a `psql | psql` pipeline of its own.
 5. `pg_restore --section=post-data -j jobs`: indexes, constraints, triggers, in parallel.
 
-From step 3 to the end of step 5 autovacuum is off on the large tables (it would analyze and vacuum them while
-they are filled and indexed: work the analyze phase does anyway, and locks the index builds wait for).
+From the skeleton's rows to the end of post-data autovacuum is off on the large tables (it would analyze and vacuum
+them while they are filled and indexed: work the analyze phase does anyway, and locks the index builds wait for).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,7 @@ from timescale_migration.constants import (
 )
 from timescale_migration.copy.base import StreamedFormat
 from timescale_migration.copy.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
+from timescale_migration.copy.hypertables import Conversion
 from timescale_migration.copy.progress import index_progress
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.db.endpoints import Endpoint
@@ -128,16 +129,18 @@ def split_parts(table: BulkTable, share: float, jobs: int) -> list[Part]:
 
 
 def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: bool,
-                  part: Part | None = None, fifo: Path | None = None) -> TableCopy:
+                  part: Part | None = None, fifo: Path | None = None, *, hypertable: bool = False) -> TableCopy:
     """Reader (source, inside the exported snapshot) and writer (target) of one table: one transaction of
-    TRUNCATE ONLY then COPY FREEZE; or of one part of a split table: its block range, COPY without FREEZE (the
-    parts load the same table at once, which TRUNCATE's lock would serialize). As psql command lines, and (with
-    `fifo`) as the commands of a worker's long-lived sessions meeting at that FIFO."""
+    TRUNCATE ONLY (of a `hypertable`, converted on the target: TRUNCATE, which it needs) then COPY FREEZE; or of
+    one part of a split table: its block range, COPY without FREEZE (the parts load the same table at once, which
+    TRUNCATE's lock would serialize). As psql command lines, and (with `fifo`) as the commands of a worker's
+    long-lived sessions meeting at that FIFO."""
     ident = (table.schema, table.name)
     columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
     column_list = pgsql.SQL(" ({})").format(columns) if table.columns else pgsql.SQL("")  # a table may have none
     out = pgsql.SQL("(FORMAT binary)" if binary else "")
-    truncate = [sqlfiles.command("copy/truncate_only", table=ident)] if part is None else []
+    emptying = "copy/truncate_hypertable" if hypertable else "copy/truncate_only"
+    truncate = [sqlfiles.command(emptying, table=ident)] if part is None else []
     if part is None:
         copy_out = "copy/copy_rows_out", "copy/copy_rows_out_fifo", {"table": ident, "columns": column_list,
                                                                      "options": out}
@@ -196,9 +199,10 @@ def session_setup(snapshot: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def plan_copies(tools: ClientTools, tables: list[BulkTable], snapshot: str, *, binary: bool, jobs: int,
-                split: bool, fifo_dir: Path | None = None) -> list[TableCopy]:
+                split: bool, fifo_dir: Path | None = None, hypertables: Collection[tuple[str, str]] = ()
+                ) -> list[TableCopy]:
     """Every table's copy (or its parts' copies, when `split` and it is large), largest first; with `fifo_dir`,
-    each through a FIFO of its own there."""
+    each through a FIFO of its own there; `hypertables`: (schema, table) of those converted on the target."""
     share = sum(t.bytes for t in tables) / max(1, jobs)
     copies: list[TableCopy] = []
     for table in tables:
@@ -206,7 +210,8 @@ def plan_copies(tools: ClientTools, tables: list[BulkTable], snapshot: str, *, b
         parts: list[Part | None] = list(split_parts(table, share, jobs)) if split else []
         for part in parts or [None]:
             fifo = fifo_dir / f"{len(copies)}.fifo" if fifo_dir is not None else None
-            copies.append(copy_commands(tools, table, snapshot, use_binary, part, fifo))
+            copies.append(copy_commands(tools, table, snapshot, use_binary, part, fifo,
+                                        hypertable=(table.schema, table.name) in hypertables))
     return sorted(copies, key=lambda c: -c.bytes)
 
 
@@ -282,11 +287,12 @@ class ParallelCopy:
 
     def __init__(self, tools: ClientTools, source: Endpoint, target: Endpoint, run_dir: Path, jobs: int,
                  timescaledb: bool, log: Any, *, binary: bool = False, split: bool = False,
-                 client_encoding: str | None = None) -> None:
+                 client_encoding: str | None = None, conversion: Conversion | None = None) -> None:
         self.tools, self.source, self.target, self.jobs = tools, source, target, max(1, jobs)
         self.run_dir, self.skeleton = run_dir, run_dir / SKELETON_FILE
         self.timescaledb, self.log, self.binary, self.split = timescaledb, log, binary, split
         self.encoding = {"PGCLIENTENCODING": client_encoding} if client_encoding else {}
+        self.conversion = conversion
         self.runners: list[ToolRunner] = []
         self.sessions: list[CopySessions] = []
         self._lock = threading.Lock()
@@ -315,7 +321,7 @@ class ParallelCopy:
         seconds = 0.0
         with fifo_directory(self.run_dir) as fifos, exported_snapshot(self.source) as (snapshot, bulk):
             copies = plan_copies(self.tools, bulk, snapshot, binary=self.binary, jobs=self.jobs, split=self.split,
-                                 fifo_dir=fifos)
+                                 fifo_dir=fifos, hypertables=self.conversion.tables if self.conversion else ())
             binary = len({c.table for c in copies if c.binary})
             split = len({c.table for c in copies if c.part})
             self.stats = {"bulk_tables": len(bulk), "workers": min(self.jobs, len(copies)),
@@ -331,6 +337,8 @@ class ParallelCopy:
                 self.source.libpq_env())
             restore = self._restore_argv
             seconds += self._runner().run(restore(section="pre-data"), env)
+            if self.conversion is not None:  # the tables are defined and empty: their rows will land in chunks
+                seconds += self.conversion.convert()
             with autovacuum_paused(self.target, bulk, self.log):
                 if self.timescaledb:
                     seconds += self._runner().run(restore(section="data", schema=TIMESCALEDB_CATALOG), env)
@@ -338,8 +346,12 @@ class ParallelCopy:
                     restore(section="data", exclude_schema=TIMESCALEDB_CATALOG if self.timescaledb else None,
                             jobs=self.jobs), env)
                 seconds += self._copy_all(copies, env, snapshot)
-                seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
-                                              progress=index_progress(self.target))
+                if self.conversion is not None:
+                    seconds += self.conversion.post_data(self._runner().run, self.skeleton, self.jobs,
+                                                         index_progress(self.target))
+                else:
+                    seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
+                                                  progress=index_progress(self.target))
         return seconds
 
     def _restore_argv(self, *, section: str, jobs: int = 1, schema: str | None = None,
@@ -425,7 +437,7 @@ class ParallelFormat(StreamedFormat):
                                   plan.timescaledb is not None, job.log,
                                   binary=plan.source["major"] == plan.target["major"],
                                   split=plan.source["major"] >= TID_RANGE_SCAN_MAJOR,
-                                  client_encoding=plan.source["encoding"])
+                                  client_encoding=plan.source["encoding"], conversion=job.conversion())
         seconds += self._copy.run()
         self.stats = self._copy.stats
         return seconds

@@ -91,6 +91,12 @@ def record_database() -> str:
     return os.environ.get(BLOCK_RECORD_DATABASE_ENV) or DEFAULT_BLOCK_RECORD_DATABASE
 
 
+def records_place(source_label: str) -> tuple[str, str]:
+    """The database of the source server that holds the block records, and how messages name the table there."""
+    records = record_database()
+    return records, f"{BLOCK_RECORD_TABLE} in database {records!r} of {source_label}"
+
+
 def refuse_record_database(source_database: str) -> None:
     """The database that holds the records cannot be drained and migrated (its records would travel along)."""
     records = record_database()

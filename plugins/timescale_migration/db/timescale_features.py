@@ -5,7 +5,6 @@ pause) and schedules again on a verified target.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,14 +120,14 @@ class PauseRecord:
 
     def write(self, path: Path) -> None:
         """Write it privately, all at once (a crash leaves the old record or none)."""
-        workdir.write_atomically(path, json.dumps(asdict(self)))
+        workdir.write_json(path, asdict(self))
 
     @classmethod
     def read(cls, path: Path) -> PauseRecord | None:
         """The record at `path`, None when there is none (a list is a record of an earlier release)."""
-        if not path.is_file():
+        data = workdir.read_json(path)
+        if data is None:
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, list):
             return cls(paused=[int(i) for i in data])
         return cls(paused=[int(i) for i in data["paused"]], before=data.get("before", {}),

@@ -1,7 +1,8 @@
 """The Airflow asset of a migrated target database: downstream DAGs schedule on it.
 
-verify emits an event for `target_asset(target_conn_id, database)` through the alias TARGETS_ASSET_ALIAS, e.g.
-`schedule=[target_asset("migration_target", "tsdb")]` runs a DAG after each verified migration into tsdb.
+cutover emits an event for `target_asset(target_conn_id, database)` through the alias TARGETS_ASSET_ALIAS when the
+applications move to a verified target (a rollback at switch_apps emits none), e.g.
+`schedule=[target_asset("migration_target", "tsdb")]` runs a DAG after each migration into tsdb.
 """
 
 from __future__ import annotations
@@ -20,5 +21,5 @@ def target_asset(target_conn_id: str, database: str) -> Asset:
 
 
 def targets_alias() -> AssetAlias:
-    """The alias every migrate_database run's verify task emits through."""
+    """The alias every migrate_database run's cutover task emits through."""
     return AssetAlias(name=TARGETS_ASSET_ALIAS, group="timescale-migration")

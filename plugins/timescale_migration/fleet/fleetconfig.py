@@ -17,6 +17,7 @@ from typing import Any
 
 from timescale_migration.constants import REHEARSAL_DATABASE_PREFIX, TARGET_POOL_PREFIX
 from timescale_migration.exceptions import MigrationError
+from timescale_migration.options import parse_hypertables, whole_number
 from timescale_migration.workdir import safe_name
 
 INCLUDE_DIR = Path(__file__).resolve().parents[3] / "include"
@@ -24,7 +25,8 @@ FLEET_CONFIG_ENV = "TSM_FLEET_CONFIG"
 REHEARSALS_CONFIG_ENV = "TSM_REHEARSALS_CONFIG"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
 RUN_PARAMS = ("require_approval", "drain", "drain_timeout", "terminate_sessions", "pg_bin_dir", "dump_format",
-              "jobs", "roles", "keep_dump", "notify", "smtp_conn_id", "approvers", "stop_apps_timeout_hours")
+              "jobs", "roles", "keep_dump", "hypertables", "notify", "smtp_conn_id", "approvers",
+              "stop_apps_timeout_hours")
 """migrate_database params a config may set per database or in "defaults"."""
 
 
@@ -63,6 +65,7 @@ class DatabaseEntry:
                 raise MigrationError(f"{where}: database {name!r} needs {key} (an Airflow connection id)")
         params = {**{k: v for k, v in defaults.items() if k in RUN_PARAMS},
                   **{k: v for k, v in raw.items() if k in RUN_PARAMS}}
+        parse_hypertables(params.get("hypertables"), f"{where}: database {name!r}: hypertables")
         return cls(
             name=name, source_conn_id=raw["source_conn_id"], target_conn_id=raw["target_conn_id"],
             source_database=raw.get("source_database") or None, target_database=raw.get("target_database") or None,
@@ -134,7 +137,7 @@ class FleetConfig:
         targets: dict[str, int] = {}
         for entry in entries:
             limit = (raw_targets.get(entry.target_conn_id) or {}).get("max_parallel", 1)
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            if not whole_number(limit, 1):
                 raise MigrationError(f"{path}: targets.{entry.target_conn_id}.max_parallel must be an integer >= 1")
             targets[entry.target_conn_id] = limit
         return cls(path=path, databases=entries, targets=targets, work_dir=data.get("work_dir") or None)
@@ -160,7 +163,7 @@ class RehearsalConfig:
         path = Path(path or os.environ.get(REHEARSALS_CONFIG_ENV) or INCLUDE_DIR / "rehearsals.json")
         data = _read(path)
         max_parallel = data.get("max_parallel", 1)
-        if isinstance(max_parallel, bool) or not isinstance(max_parallel, int) or max_parallel < 1:
+        if not whole_number(max_parallel, 1):
             raise MigrationError(f"{path}: max_parallel must be an integer >= 1")
         return cls(path=path, databases=_entries(data, str(path)), schedule=data.get("schedule", "@weekly"),
                    max_parallel=max_parallel, work_dir=data.get("work_dir") or None)

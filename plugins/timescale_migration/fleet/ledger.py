@@ -25,10 +25,20 @@ def record_path(work_dir: str | None, target_conn_id: str, database: str) -> Pat
 def read(work_dir: str | None, target_conn_id: str, database: str) -> dict[str, Any] | None:
     """The record of a verified migration into this target database, or None."""
     path = record_path(work_dir, target_conn_id, database)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
+    return workdir.read_json(path)
+
+
+def records(work_dir: str | None) -> list[dict[str, Any]]:
+    """Every record under this work directory, newest first (a damaged one is skipped)."""
+    found = []
+    for path in (workdir.base_dir(work_dir) / LEDGER_DIR).glob("*/*.json"):
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(entry, dict):
+            found.append(entry)
+    return sorted(found, key=lambda entry: str(entry.get("verified_at") or ""), reverse=True)
 
 
 def write(work_dir: str | None, target_conn_id: str, database: str, entry: dict[str, Any]) -> Path:

@@ -86,8 +86,9 @@ def append_history(work_dir: str | None, records: Iterable[RehearsalRecord]) -> 
 
 
 def read_history(work_dir: str | None) -> list[RehearsalRecord]:
-    """Every record so far, oldest first (a damaged line is skipped, not fatal)."""
-    path = rehearsals_dir(work_dir) / HISTORY_FILE
+    """Every record so far, oldest first (a damaged line is skipped, not fatal); creates nothing (the Migrations
+    page reads it too)."""
+    path = workdir.base_dir(work_dir) / REHEARSALS_DIR / HISTORY_FILE
     if not path.is_file():
         return []
     records = []

@@ -108,6 +108,11 @@ class MigrationMixin:
             raise RuntimeError(f"no plan from {phases.PLAN_TASK}: did it run in this dag run?")
         return MigrationPlan.from_xcom(data)
 
+    def run_key(self, context: Any) -> str:
+        """How this run names itself in the source's block records and the target's load claim: dag_id/run_id."""
+        ti = context["ti"]
+        return f"{ti.dag_id}/{ti.run_id}"
+
     def run_dir(self, context: Any, *, create: bool = True) -> Path:
         """This run's private work directory."""
         ti = context["ti"]

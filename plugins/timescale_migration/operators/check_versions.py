@@ -12,9 +12,9 @@ from typing import Any
 from psycopg import sql as pgsql
 
 from timescale_migration import phases
-from timescale_migration.checks import findings
+from timescale_migration.checks import findings, hypertables
 from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
-from timescale_migration.constants import BLOCK_RECORD_TABLE, TARGET_RESERVED_ROLES, TIMESCALEDB
+from timescale_migration.constants import TARGET_RESERVED_ROLES, TIMESCALEDB
 from timescale_migration.db import catalog, dbsettings, drain, privileges, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError, TargetNotEmptyError, VersionCheckError
@@ -119,6 +119,7 @@ class CheckVersionsOperator(MigrationOperator):
             found = dbsettings.preflight(src, tgt, target.database, reserved, roles_migrated=opts.roles)
             if opts.privileges == "as_source":
                 found += privileges.preflight(src, tgt, reserved, target_user, roles_migrated=opts.roles)
+            found += hypertables.preflight(opts, src, tgt)
         for finding in found:
             self.log.warning("preflight %s: %s", finding.severity, finding.describe())
         return found
@@ -155,8 +156,7 @@ class CheckVersionsOperator(MigrationOperator):
         """drain_source will need to keep its block record on the source server: refuse now, before the gate,
         what would stop it then."""
         drain.refuse_record_database(source.database)
-        records = drain.record_database()
-        where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
+        records, where = drain.records_place(source.label)
         with source.connect(records) as conn:
             present, writable = drain.can_keep_records(conn)
         if not writable:

@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV, BLOCK_RECORD_TABLE
+from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
@@ -36,10 +36,9 @@ class DrainSourceOperator(MigrationOperator):
         if not opts.drain:
             self.log.info("drain=false: the source is not blocked; make sure applications are offline")
             return {"drained": False}
-        records = drain.record_database()
-        where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
+        records, where = drain.records_place(source.label)
         drain.refuse_record_database(source.database)
-        run = f"{context['ti'].dag_id}/{context['ti'].run_id}"
+        run = self.run_key(context)
         try:
             with source.connect(records) as conn:
                 try:

@@ -35,7 +35,8 @@ class LoadOperator(MigrationOperator):
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
         roles = run_dir / ROLES_FILE
-        fmt = copy_format(opts.dump_format, CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log))
+        fmt = copy_format(opts.dump_format, CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log,
+                                                     opts.hypertables))
         needed = fmt.files_to_load() + ([roles] if opts.roles else [])
         if missing := [str(path) for path in needed if not path.exists()]:
             raise MigrationError(
@@ -49,7 +50,7 @@ class LoadOperator(MigrationOperator):
         beside = SourceSide(source, plan, opts.jobs, run_dir / SOURCE_FINGERPRINT_FILE, self.log)
         beside.start()
         try:
-            with loadclaim.claimed(target, loadclaim.run_key(context["ti"].dag_id, context["ti"].run_id), self.log):
+            with loadclaim.claimed(target, self.run_key(context), self.log):
                 try:
                     seconds = fmt.load(roles)
                 except ClientToolFailed as err:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from timescale_migration import phases, workdir
-from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV, BLOCK_RECORD_TABLE
+from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.fleet import ledger
@@ -31,9 +31,8 @@ class ReleaseSourceOperator(MigrationOperator):
         if self.forget_migration and not opts.drain:
             self.log.info("this run did not drain the source (drain=false or a rehearsal): nothing to release")
             return {"released": False}
-        records = drain.record_database()
-        where = f"{BLOCK_RECORD_TABLE} in database {records!r} of {source.label}"
-        run = f"{context['ti'].dag_id}/{context['ti'].run_id}"
+        records, where = drain.records_place(source.label)
+        run = self.run_key(context)
         first = (context["ti"].xcom_pull(task_ids=phases.DRAIN_SOURCE) or {}).get("blocked_by_run") \
             if self.forget_migration else None
         if first and first != run:

@@ -11,6 +11,8 @@ from timescale_migration.checks import findings
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.db import catalog
 from timescale_migration.operators.base import MigrationMixin
+from timescale_migration.options import HypertableSpec
+from timescale_migration.ui.links import run_page_url
 
 
 def _mb(value: int) -> str:
@@ -23,7 +25,7 @@ def _cell(value: object) -> str:
 
 
 def gate_body(plan: MigrationPlan, source_label: str, target_label: str, sessions: list[dict[str, Any]],
-              found: list[findings.Finding] | None = None) -> str:
+              found: list[findings.Finding] | None = None, converting: tuple[HypertableSpec, ...] = ()) -> str:
     """Markdown shown at the gate: what the checks found and who is still connected to the source."""
     ts = plan.timescaledb
     extensions = ", ".join(f"{name} {info['version']}" for name, info in plan.source_extensions.items())
@@ -42,6 +44,9 @@ def gate_body(plan: MigrationPlan, source_label: str, target_label: str, session
     ]
     if plan.aligned:
         lines.append(f"TimescaleDB on the target was aligned ({plan.aligned}).")
+    if converting:
+        lines.append(f"Loaded as hypertables (converted before their rows arrive): "
+                     f"{'; '.join(_cell(spec.describe()) for spec in converting)}.")
     lines += findings.gate_lines(found or [])
     lines += ["", f"**{len(sessions)} other client session(s) on the source**" + (":" if sessions else ".")]
     if sessions:
@@ -69,7 +74,10 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
         source, target = self.endpoints(context)
         with source.connect() as conn:
             sessions = catalog.client_sessions(conn)
-        self.body = gate_body(plan, source.label, target.label, sessions, findings.collect(context["ti"]))
+        self.body = gate_body(plan, source.label, target.label, sessions, findings.collect(context["ti"]),
+                              opts.hypertables)
+        ti = context["ti"]
+        self.body += f"\n\nPreflight report: [the migration's page]({run_page_url(ti.dag_id, ti.run_id)})"
         self.log.info("gate summary:\n%s", self.body)
         if not opts.require_approval:
             self.log.info("require_approval is false: the gate passes without a person")

@@ -9,20 +9,24 @@ from airflow.providers.standard.operators.hitl import HITLBranchOperator
 
 from timescale_migration import gates, phases
 from timescale_migration.operators.base import MigrationMixin
+from timescale_migration.ui.links import MigrationReportLink, run_page_url, verification_url
 
 SWITCH = "Applications now use the target"
 ROLL_BACK = "Roll back: give the source back to the applications"
 
 
-def switch_body(summary: dict[str, Any] | None, target_label: str) -> str:
-    """Markdown shown at the gate: what verification proved and where its report is."""
+def switch_body(summary: dict[str, Any] | None, target_label: str, dag_id: str | None = None,
+                run_id: str | None = None) -> str:
+    """Markdown shown at the gate: what verification proved, and links to its report and the run's page in the
+    Airflow UI (the Migrations page)."""
     if not summary:
         return f"Verification left no summary. Check the verify task's log before switching to {target_label}."
     return "\n".join([
         f"Verification passed: **{summary['tables']} relations, {summary['rows']:,} rows, "
         f"{summary['sequences']} sequences and {summary['structure_items']} structure items** are identical.",
         "",
-        f"Report: `{summary.get('report_html', '-')}`",
+        (f"Report: [verification report]({verification_url(dag_id, run_id)}) · "
+         f"[the migration's page]({run_page_url(dag_id, run_id)})" if dag_id and run_id else "Report: -"),
         "",
         f"Point the applications at {target_label}, then choose *{SWITCH}*. The source stays blocked.",
         f"Or choose *{ROLL_BACK}*: the source's connection privileges are restored as they were.",
@@ -33,6 +37,7 @@ class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):
     """Branch to `cutover` (applications switched) or `release_source` (rolled back)."""
 
     ui_color = "#fff3e0"
+    operator_extra_links = (MigrationReportLink(),)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("subject", "Switch the applications to the target")
@@ -43,7 +48,8 @@ class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):
     def execute(self, context: Any) -> Any:
         opts = self.migration_options(context)
         _, target = self.endpoints(context)
-        self.body = switch_body(context["ti"].xcom_pull(task_ids=phases.VERIFY), target.label)
+        ti = context["ti"]
+        self.body = switch_body(ti.xcom_pull(task_ids=phases.VERIFY), target.label, ti.dag_id, ti.run_id)
         if opts.rehearsal:
             self.log.info("rehearsal: no applications to switch; cutover and release_source are skipped")
             return self.do_branch(context, None)

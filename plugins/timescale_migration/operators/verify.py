@@ -1,7 +1,8 @@
 """verify: prove the target holds what the source held (verify/verification.py); the run fails on any difference.
 
-The report is written as verification.json and verification.html in the run's work directory; a verified
-migration is recorded in the ledger and announced as an asset event.
+The report is written as verification.json and verification.html in the run's work directory (the Migrations page
+shows it: the task's extra links lead there); a verified migration is recorded in the ledger. The asset event is
+cutover's.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from timescale_migration.constants import (
     SKELETON_FILE,
     SOURCE_FINGERPRINT_FILE,
 )
+from timescale_migration.copy.hypertables import RECORD_FILE as CONVERSION_RECORD
+from timescale_migration.copy.hypertables import ConversionRecord
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
-from timescale_migration.fleet.assets import target_asset, targets_alias
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.verify import report, verification
+from timescale_migration.ui.links import MigrationReportLink, VerificationReportLink
+from timescale_migration.verify import hypertables, report, verification
 from timescale_migration.verify.compare import (
     format_table,
 )
@@ -31,10 +34,7 @@ class VerifyOperator(MigrationOperator):
     """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
     default_retries = 1
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("outlets", [targets_alias()])
-        super().__init__(**kwargs)
+    operator_extra_links = (MigrationReportLink(), VerificationReportLink())
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
@@ -45,8 +45,12 @@ class VerifyOperator(MigrationOperator):
         roles = (context["ti"].xcom_pull(task_ids=phases.DUMP_ROLES) or {}).get("roles") if opts.roles else None
         result, target_seconds = verification.verify_target(
             side, plan, target, run_dir, jobs=opts.jobs, compare_privileges=opts.privileges != "none", roles=roles,
-            expected=findings.expected_differences(findings.collect(context["ti"])), log=self.log)
+            expected=findings.expected_differences(findings.collect(context["ti"])), log=self.log,
+            converted=opts.hypertables)
         result.timings = self._timings(context, side["seconds"], target_seconds)
+        conversion = ConversionRecord.read(run_dir / CONVERSION_RECORD) if opts.hypertables else None
+        if conversion is not None:
+            result.timings["load: conversion to hypertables seconds"] = conversion.seconds
         json_path, html_path = report.write(result, run_dir, {
             "source": source.label, "target": target.label, "run": context["ti"].run_id,
         })
@@ -60,6 +64,9 @@ class VerifyOperator(MigrationOperator):
             )
         self.log.info("verified: %d relations, %d rows, %d sequences, %d structure items identical",
                       summary["tables"], summary["rows"], summary["sequences"], summary["structure_items"])
+        if conversion is not None:
+            with target.connect() as conn:
+                hypertables.schedule_policies(conn, conversion, self.log)
         if opts.keep_dump:
             self.log.info("keep_dump=true: dump files kept in %s", run_dir)
         else:
@@ -68,23 +75,19 @@ class VerifyOperator(MigrationOperator):
             self.log.info("dump files removed from %s; the reports stay", run_dir)
         result = {**summary, "report_html": str(html_path), "report_json": str(json_path)}
         if opts.rehearsal:
-            self.log.info("rehearsal: no ledger record and no asset event for the scratch database")
+            self.log.info("rehearsal: no ledger record for the scratch database")
         else:
-            self._announce(context, opts, source.label, target.database, summary)
+            self._record(context, opts, source.label, target.database, summary)
         return result
 
-    def _announce(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
-        """Record the verified migration in the ledger and emit the target database's asset event."""
+    def _record(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
+        """Record the verified migration in the ledger (the asset event waits for cutover: the applications may
+        still roll back at switch_apps)."""
         entry = {"source": source_label, "source_conn_id": opts.source_conn_id, "target_conn_id": opts.target_conn_id,
                  "target_database": database, "dag_id": context["ti"].dag_id, "run_id": context["ti"].run_id,
                  "tables": summary["tables"], "rows": summary["rows"]}
         path = ledger.write(opts.work_dir, opts.target_conn_id, database, entry)
-        asset = target_asset(opts.target_conn_id, database)
-        context["outlet_events"][targets_alias()].add(asset, extra={
-            "source": source_label, "run_id": context["ti"].run_id, "tables": summary["tables"],
-            "rows": summary["rows"],
-        })
-        self.log.info("ledger record %s written; asset event for %s emitted", path, asset.uri)
+        self.log.info("ledger record %s written", path)
 
     def _timings(self, context: Any, source_seconds: float, target_seconds: float) -> dict[str, float]:
         ti = context["ti"]

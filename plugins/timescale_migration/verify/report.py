@@ -11,6 +11,7 @@ from typing import Any
 from timescale_migration.db.dbsettings import SECTION as SETTINGS_SECTION
 from timescale_migration.db.privileges import SECTION as PRIVILEGES_SECTION
 from timescale_migration.verify.compare import Check, VerifyReport
+from timescale_migration.verify.hypertables import SECTION as CONVERTED_SECTION
 
 DATA_SECTIONS = ("sequences", "large objects")
 """Data checks other than the relations' own (shown beside them, not under structure)."""
@@ -56,6 +57,44 @@ def _result(check: Check) -> str:
     return f'<span class="bad">DIFFERS</span> {_e(check.problem)}'
 
 
+CONVERTED_ASPECTS = ("dimensions", "chunks", "compression", "policies", "chunks' owner and privileges")
+"""The checks of a converted table, in the order the report's columns show them."""
+
+
+def _converted_html(report: VerifyReport) -> list[str]:
+    """The section of the tables converted into hypertables: per table its content (from the data section), then
+    each aspect as the target shows it against what was asked."""
+    checks = report.section(CONVERTED_SECTION)
+    if not checks:
+        return []
+    tables: dict[str, dict[str, Check]] = {}
+    for c in checks:
+        table = str(c.extra.get("table", c.name))
+        tables.setdefault(table, {})[c.name.removeprefix(table).strip() or "hypertable"] = c
+    data = {c.name: c for c in report.section("data")}
+    parts = ["<h2>Tables converted to hypertables</h2>",
+             "<p>Each source table against its hypertable: rows and checksum (as in the data section), then what "
+             "was asked and what the target has.</p>",
+             "<table><tr><th>table</th><th>source rows</th><th>target rows</th><th>checksum</th>",
+             *[f"<th>{_e(aspect)}</th>" for aspect in CONVERTED_ASPECTS], "<th>result</th></tr>"]
+    for table, aspects in sorted(tables.items()):
+        rows = data.get(table)
+        cells = [f"<td><code>{_e(table)}</code></td>",
+                 f"<td class='num'>{_e(rows.source if rows else None)}</td>",
+                 f"<td class='num'>{_e(rows.target if rows else None)}</td>",
+                 f"<td>{'match' if rows and rows.extra.get('checksum_match') else '—'}</td>"]
+        for aspect in CONVERTED_ASPECTS:
+            c = aspects.get(aspect)
+            cells.append("<td>—</td>" if c is None else f"<td>{_e(c.target)}" + (
+                "" if c.ok else f"<br><span class='bad'>asked: {_e(c.source)}</span>") + "</td>")
+        bad = [c for c in aspects.values() if not c.ok] + ([rows] if rows and not rows.ok else [])
+        verdict = ('<span class="ok">ok</span>' if not bad else
+                   f'<span class="bad">DIFFERS</span> {_e("; ".join(c.problem for c in bad))}')
+        parts.append("<tr>" + "".join(cells) + f"<td>{verdict}</td></tr>")
+    parts.append("</table>")
+    return parts
+
+
 def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
     """A self-contained page: summary first, then data, structure and TimescaleDB sections."""
     summary = report.summary()
@@ -91,9 +130,10 @@ def render_html(report: VerifyReport, context: dict[str, Any]) -> str:
             f"<td>{_result(c)}</td></tr>"
         )
     parts.append("</table>")
+    parts += _converted_html(report)
     sections: dict[str, list[Check]] = {}
     for c in report.checks:
-        if c.section != "data":
+        if c.section not in ("data", CONVERTED_SECTION):
             sections.setdefault(c.section, []).append(c)
     values = {k: v for k, v in sections.items() if k in DATA_SECTIONS}
     settings = {k: v for k, v in sections.items() if k == SETTINGS_SECTION}

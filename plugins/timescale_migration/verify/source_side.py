@@ -3,7 +3,6 @@ applications are offline, so that it stays valid for the whole downtime window."
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -49,7 +48,7 @@ class SourceSide:
             self.log.warning("the source's side of verification failed beside the load (%s); verify will take it",
                              err)
             return
-        workdir.write_atomically(self.path, json.dumps(side))
+        workdir.write_json(self.path, side)
         self.seconds = side["seconds"]
         self.log.info("source side of verification taken beside the load in %.1fs: %s", side["seconds"], self.path)
 

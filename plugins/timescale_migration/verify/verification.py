@@ -14,10 +14,11 @@ from typing import Any
 
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import TARGET_RESERVED_ROLES
-from timescale_migration.db import privileges, timescale_features
+from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
-from timescale_migration.verify import fingerprint, inventory
+from timescale_migration.options import HypertableSpec
+from timescale_migration.verify import fingerprint, hypertables, inventory
 from timescale_migration.verify.compare import (
     Check,
     VerifyReport,
@@ -41,9 +42,10 @@ def source_side(path: Path, source: Endpoint, plan: MigrationPlan, jobs: int, lo
 
 
 def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, run_dir: Path, *, jobs: int,
-                  compare_privileges: bool, roles: list[str] | None, expected: dict[Any, Any], log: Any
-                  ) -> tuple[VerifyReport, float]:
-    """Every check of the target against the source's side; with the seconds the target's side took."""
+                  compare_privileges: bool, roles: list[str] | None, expected: dict[Any, Any], log: Any,
+                  converted: tuple[HypertableSpec, ...] = ()) -> tuple[VerifyReport, float]:
+    """Every check of the target against the source's side (the tables the load `converted` into hypertables
+    also against what was asked); with the seconds the target's side took."""
     source_fp = fingerprint.Fingerprint.from_dict(side["fingerprint"])
     started = time.monotonic()
     target_fp = fingerprint.take(target.connect, jobs=jobs, methods=source_fp.methods,
@@ -54,12 +56,27 @@ def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, r
     target_seconds = time.monotonic() - started
     result = VerifyReport()
     result.checks += compare_data(source_fp, target_fp)
+    if converted:
+        target_inv = converted_tables(converted, target, side["inventory"], target_inv, compare_privileges, result)
     source_inv, target_inv = privileges_as_compared(compare_privileges, plan, side["inventory"], target_inv, log)
     result.checks += compare_structure(source_inv, target_inv, roles=roles, expected=expected)
     if state is not None:
         result.checks += check_timescale_state(state)
         result.checks += jobs_as_before_the_pause(run_dir, plan, target, result, log)
     return result, target_seconds
+
+
+def converted_tables(converted: tuple[HypertableSpec, ...], target: Endpoint, source_inv: dict[str, Any],
+                     target_inv: dict[str, Any], compare_privileges: bool, result: VerifyReport) -> dict[str, Any]:
+    """The tables the load converted into hypertables checked against what was asked (their rows are in the data
+    section already); the target's inventory returned without what only the conversion made."""
+    with target.connect() as conn:
+        catalog.run(conn, sqlfiles.query("verify/verify_session"))
+        found = hypertables.read(conn, converted)
+        data = {c.name: c for c in result.section("data")}
+        rights = target_inv.get(privileges.SECTION) if compare_privileges else None
+        result.checks += hypertables.checks(conn, converted, found, rights, data)
+    return hypertables.without_converted(target_inv, source_inv, found)
 
 
 def privileges_as_compared(compare_privileges: bool, plan: MigrationPlan, source_inv: dict[str, Any],

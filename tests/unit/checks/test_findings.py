@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.unit.operators.conftest import FakeTI
+from tests.support.fakes import FakeTI
 from timescale_migration.checks.findings import (
     BLOCKING,
     GATE_ROWS,

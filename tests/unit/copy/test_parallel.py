@@ -89,6 +89,19 @@ def test_copy_commands_writer_truncates_only_and_freezes_in_one_transaction() ->
     assert reader[-1].endswith("TO STDOUT") and not copy.binary
 
 
+def test_copy_commands_empty_a_converted_hypertable_without_only(tmp_path: Path) -> None:
+    """A table converted into a hypertable on the target is emptied with TRUNCATE (TimescaleDB refuses TRUNCATE
+    ONLY of a hypertable), in the psql command lines and in the sessions' script alike; other tables keep ONLY."""
+    copies = plan_copies(TOOLS, [table(), BulkTable("public", "other", 4_000_000, ("id",), True)], "s-1",
+                         binary=True, jobs=2, split=False, fifo_dir=tmp_path, hypertables={('Sales "Data"', "Café ☕")})
+    hyper, other = copies
+    commands = [hyper.writer[i + 1] for i, a in enumerate(hyper.writer) if a == "-c"]
+    assert commands[1:] == ['TRUNCATE "Sales ""Data"""."Café ☕"',
+                            'COPY "Sales ""Data"""."Café ☕" ("id", "Ts Col") FROM STDIN (FORMAT binary, FREEZE)']
+    assert hyper.session is not None and hyper.session.writer[1] == 'TRUNCATE "Sales ""Data"""."Café ☕";'
+    assert any(c == 'TRUNCATE ONLY "public"."other"' for c in other.writer)
+
+
 def test_copy_commands_snapshot_is_a_literal() -> None:
     """A snapshot id can never break out of its quotes."""
     copy = copy_commands(TOOLS, table(), "x'; DROP TABLE t; --", binary=True)

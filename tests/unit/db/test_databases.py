@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fakes import RecordingLog
-from tests.unit.operators.conftest import statement_text
+from tests.support.fakes import RecordingLog, statement_text
 from timescale_migration.db import catalog, databases
 from timescale_migration.exceptions import MigrationError
 

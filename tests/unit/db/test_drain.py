@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fakes import RecordingLog
-from tests.unit.operators.conftest import FakeClock, client_session
+from tests.support.fakes import FakeClock, RecordingLog, client_session
 from timescale_migration.constants import APPLICATION_NAME, BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db import catalog, drain
 from timescale_migration.db.drain import PUBLIC, BlockRecord
@@ -118,6 +117,13 @@ def test_record_database_default_and_env(monkeypatch: pytest.MonkeyPatch) -> Non
     assert drain.record_database() == "postgres"
     monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba")
     assert drain.record_database() == "dba"
+
+
+def test_records_place_names_the_table_the_database_and_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages name where the records are: the table, its database and the source server."""
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba")
+    assert drain.records_place("source 'src' (db.example:5432/appdb)") == (
+        "dba", "timescale_migration.connect_blocks in database 'dba' of source 'src' (db.example:5432/appdb)")
 
 
 def test_legacy_record_path_under_blocks(tmp_path: Path) -> None:

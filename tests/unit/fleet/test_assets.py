@@ -1,4 +1,5 @@
-"""Unit tests of timescale_migration.fleet.assets: the asset of a migrated target database and the alias verify uses."""
+"""Unit tests of timescale_migration.fleet.assets: the asset of a migrated target database, the alias cutover emits
+through, and which task of migrate_database may emit it (cutover only: never verify, never a rollback)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from airflow.sdk import Asset, AssetAlias
 
+from timescale_migration import phases
 from timescale_migration.constants import ASSET_SCHEME, TARGETS_ASSET_ALIAS
 from timescale_migration.fleet.assets import target_asset, targets_alias
 
@@ -54,7 +56,7 @@ def test_target_asset_name_quotes_like_the_uri() -> None:
 
 
 def test_target_asset_equal_for_same_target() -> None:
-    """The same target gives equal assets, so a DAG scheduled on one receives verify's events."""
+    """The same target gives equal assets, so a DAG scheduled on one receives cutover's events."""
     assert target_asset("tgt", "tsdb") == target_asset("tgt", "tsdb")
 
 
@@ -69,3 +71,15 @@ def test_targets_alias() -> None:
 def test_target_asset_names_differ_for_different_targets() -> None:
     """Two different targets never get the same asset name."""
     assert target_asset("a/b", "c").name != target_asset("a", "b/c").name
+
+
+def test_only_cutover_emits_in_migrate_database() -> None:
+    """In the DAG, cutover is the one task with the alias as outlet: verify (before the second gate) and
+    release_source (the rollback) emit nothing."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from devtools.servers import REPO
+
+    dag = DagBag(dag_folder=str(REPO / "dags" / "migrate_database.py")).dags[phases.DAG_ID]
+    emitting = {task.task_id for task in dag.tasks if targets_alias() in task.outlets}
+    assert emitting == {phases.CUTOVER}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
-from tests.support.fakes import span
+from tests.support.fakes import RETURN_KEY, RUN_ID, FakeTI, span
 from tests.support.files import mode
 from timescale_migration import phases
 from timescale_migration.constants import FLEET_DIR, REHEARSALS_DIR
@@ -20,32 +20,22 @@ from timescale_migration.workdir import safe_name
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
 
-PARENT_RUN_ID = "manual__2026-11-26T12:35:16.079090+00:00"
-RETURN = "return_value"
+PARENT_RUN_ID = RUN_ID
 
 
-@dataclass
-class FakeTI:
-    """A parent run's TaskInstance: xcom_pull answers from {(run_id, task_id, key): value} of migrate_database runs."""
-
-    xcoms: dict[tuple[str, str, str], Any] = field(default_factory=dict)
-    run_id: str = PARENT_RUN_ID
-
-    def xcom_pull(self, *, dag_id: str, run_id: str, task_ids: str, key: str = RETURN) -> Any:
-        """What one task of one child run pushed under a key, if anything."""
-        assert dag_id == childruns.CHILD_DAG_ID
-        return self.xcoms.get((run_id, task_ids, key))
+class ParentTI(FakeTI):
+    """A parent run's TaskInstance (migrate_fleet, rehearse_migrations), with what its child runs left."""
 
     def child(self, run_id: str, *, spans: dict[str, Any] | None = None, plan: Any = None, verify: Any = None,
               failures: dict[str, str] | None = None, stop_apps: Any = None) -> None:
         """Set what one child run left: phase spans, the plan, verify's result, failures, the gate's answer."""
         for task, value in (spans or {}).items():
-            self.xcoms[(run_id, task, phases.PHASE_KEY)] = value
+            self.others[(childruns.CHILD_DAG_ID, run_id, task, phases.PHASE_KEY)] = value
         for task, error in (failures or {}).items():
-            self.xcoms[(run_id, task, phases.FAILURE_KEY)] = {"task_id": task, "error": error}
+            self.others[(childruns.CHILD_DAG_ID, run_id, task, phases.FAILURE_KEY)] = {"task_id": task, "error": error}
         for task, value in ((phases.PLAN_TASK, plan), (phases.VERIFY, verify), (phases.STOP_APPS, stop_apps)):
             if value is not None:
-                self.xcoms[(run_id, task, RETURN)] = value
+                self.others[(childruns.CHILD_DAG_ID, run_id, task, RETURN_KEY)] = value
 
     def migrated(self, run_id: str, *, start: float = 100.0, end: float = 250.0, rows: int = 42,
                  database_bytes: int = 2 * 1_048_576) -> None:
@@ -126,7 +116,7 @@ def fleet(tmp_path: Path) -> FleetConfig:
 
 def test_child_outcome_reads_one_child_run() -> None:
     """Spans (only the phases that pushed one), plan, verify, failure and gate answer of that run only."""
-    ti = FakeTI()
+    ti = ParentTI()
     ti.migrated("child-a")
     ti.child("child-b", verify={"rows": 1}, failures={"load": "other run"})
     outcome = childruns.child_outcome(ti, "child-a")
@@ -139,28 +129,28 @@ def test_child_outcome_reads_one_child_run() -> None:
 
 def test_child_outcome_of_unknown_run_is_empty() -> None:
     """A run that left nothing has no spans and None everywhere else."""
-    assert childruns.child_outcome(FakeTI(), "never-ran") == {
+    assert childruns.child_outcome(ParentTI(), "never-ran") == {
         "spans": {}, "plan": None, "verify": None, "failure": None, "stop_apps": None
     }
 
 
 def test_child_outcome_first_failure_in_phase_order() -> None:
     """With several failures, the one of the earliest phase is reported."""
-    ti = FakeTI()
+    ti = ParentTI()
     ti.child("child", failures={"verify": "VerificationError: differs", "load": "ToolError: psql exited 3"})
     assert childruns.child_outcome(ti, "child")["failure"] == {"task_id": "load", "error": "ToolError: psql exited 3"}
 
 
 def test_status_migrated() -> None:
     """Verified and nothing failed: migrated, no reason."""
-    ti = FakeTI()
+    ti = ParentTI()
     ti.migrated("child")
     assert childruns._status(childruns.child_outcome(ti, "child")) == ("migrated", None)
 
 
 def test_status_failed_names_task_and_error() -> None:
     """A failure makes the run failed, the reason naming the task and its error."""
-    ti = FakeTI()
+    ti = ParentTI()
     ti.child("child", failures={"dump_data": "ToolError: pg_dump exited 1"})
     status, reason = childruns._status(childruns.child_outcome(ti, "child"))
     assert status == "failed"
@@ -169,7 +159,7 @@ def test_status_failed_names_task_and_error() -> None:
 
 def test_status_failure_after_verify_is_failed() -> None:
     """A failure after a successful verify still makes the run failed."""
-    ti = FakeTI()
+    ti = ParentTI()
     ti.migrated("child")
     ti.child("child", failures={"switch_apps": "RuntimeError: no"})
     assert childruns._status(childruns.child_outcome(ti, "child"))[0] == "failed"
@@ -177,7 +167,7 @@ def test_status_failure_after_verify_is_failed() -> None:
 
 def test_status_rejected_at_gate() -> None:
     """Reject chosen at stop_apps: rejected, nothing changed."""
-    ti = FakeTI()
+    ti = ParentTI()
     ti.child("child", spans={"check_versions": span(0, 1)}, stop_apps={"chosen_options": ["Reject"]})
     status, reason = childruns._status(childruns.child_outcome(ti, "child"))
     assert status == "rejected"
@@ -188,7 +178,7 @@ def test_status_rejected_at_gate() -> None:
 @pytest.mark.parametrize("stop_apps", [None, {"chosen_options": ["Approve"]}, {"chosen_options": None}, {}])
 def test_status_ended_without_verification(stop_apps: Any) -> None:
     """Neither verified, failed nor rejected: failed, as the run ended without verification."""
-    ti = FakeTI()
+    ti = ParentTI()
     ti.child("child", spans={"load": span(0, 1)}, stop_apps=stop_apps)
     status, reason = childruns._status(childruns.child_outcome(ti, "child"))
     assert status == "failed"
@@ -379,7 +369,7 @@ def test_summarize_counts_when_none_failed(fleet: FleetConfig, no_endpoints: Non
     """Migrated, skipped and rejected databases are counted; the summary file lists each with its downtime."""
     ledger.write(fleet.work_dir, "tgt", "shop_db", {"run_id": "earlier"})
     entries = childruns.plan_fleet_runs(fleet, [], PARENT_RUN_ID, ["tgt", "tgt2"])
-    ti = FakeTI()
+    ti = ParentTI()
     ti.migrated(entries[1]["run_id"], start=100, end=160, rows=7)
     ti.child(entries[2]["run_id"], stop_apps={"chosen_options": ["Reject"]})
     result = childruns.summarize_fleet_runs(fleet, entries, ti)
@@ -397,7 +387,7 @@ def test_summarize_counts_when_none_failed(fleet: FleetConfig, no_endpoints: Non
 def test_summarize_file_is_private(fleet: FleetConfig, no_endpoints: None) -> None:
     """The summary file is 0600 in a 0700 fleet directory."""
     entries = childruns.plan_fleet_runs(fleet, ["shop"], PARENT_RUN_ID, ["tgt", "tgt2"])
-    ti = FakeTI()
+    ti = ParentTI()
     ti.migrated(entries[0]["run_id"])
     childruns.summarize_fleet_runs(fleet, entries, ti)
     assert mode(summary_path(fleet)) == 0o600
@@ -407,7 +397,7 @@ def test_summarize_file_is_private(fleet: FleetConfig, no_endpoints: None) -> No
 def test_summarize_raises_naming_each_failed_database(fleet: FleetConfig, no_endpoints: None) -> None:
     """Failed databases fail the summary, each named with its reason; the summary file is still written."""
     entries = childruns.plan_fleet_runs(fleet, [], PARENT_RUN_ID, ["tgt", "tgt2"])
-    ti = FakeTI()
+    ti = ParentTI()
     ti.child(entries[0]["run_id"], failures={"load": "ToolError: psql exited 3"})
     ti.migrated(entries[1]["run_id"])
     ti.child(entries[2]["run_id"], spans={"check_versions": span(0, 1)})
@@ -430,7 +420,7 @@ def test_record_rehearsal_runs_history_and_report(tmp_path: Path, endpoints: dic
     config = rehearsal_config(tmp_path, entry("shop", target_database="shop"),
                               entry("metrics", target_database="metrics", dump_format="directory"))
     entries = childruns.plan_rehearsal_runs(config, PARENT_RUN_ID)
-    ti = FakeTI()
+    ti = ParentTI()
     ti.migrated(entries[0]["run_id"], start=100, end=190.5, database_bytes=3 * 1_048_576)
     ti.child(entries[1]["run_id"], spans={"dump_data": span(0, 10)}, failures={"load": "ToolError: boom"})
     result = childruns.record_rehearsal_runs(config, entries, ti)
@@ -456,9 +446,20 @@ def test_record_rehearsal_runs_appends(tmp_path: Path, endpoints: dict[str, str]
     """A second rehearsal run adds to the history rather than replacing it."""
     config = rehearsal_config(tmp_path, entry("shop", target_database="shop"))
     entries = childruns.plan_rehearsal_runs(config, PARENT_RUN_ID)
-    ti = FakeTI()
+    ti = ParentTI()
     ti.migrated(entries[0]["run_id"])
     childruns.record_rehearsal_runs(config, entries, ti)
-    childruns.record_rehearsal_runs(config, entries, FakeTI(run_id="scheduled__later"))
+    childruns.record_rehearsal_runs(config, entries, ParentTI(run_id="scheduled__later"))
     history = rehearsal.read_history(config.work_dir)
     assert [(r.run_id, r.verified) for r in history] == [(PARENT_RUN_ID, True), ("scheduled__later", False)]
+
+
+def test_plan_rehearsal_converts_the_same_tables(tmp_path: Path, endpoints: dict[str, str]) -> None:
+    """A rehearsal's run gets the entry's hypertables: it converts them as the real migration will, and its
+    predicted downtime includes the conversion."""
+    tables = [{"table": "readings", "time_column": "ts", "chunk_interval": "1 day", "hash_column": "device_id",
+               "hash_partitions": 2}]
+    endpoints["tgt"] = "tsdb"
+    config = rehearsal_config(tmp_path, entry("shop", hypertables=tables))
+    [planned] = childruns.plan_rehearsal_runs(config, PARENT_RUN_ID)
+    assert planned["conf"]["hypertables"] == tables and planned["conf"]["rehearsal"] is True

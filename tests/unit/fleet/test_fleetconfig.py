@@ -400,3 +400,30 @@ def test_scratch_database_fits_postgres_identifier() -> None:
     assert scratch.startswith(REHEARSAL_DATABASE_PREFIX)
     assert len(scratch) == 63
     assert scratch == REHEARSAL_DATABASE_PREFIX + "n" * (63 - len(REHEARSAL_DATABASE_PREFIX))
+
+
+# --- hypertables in the configs ---------------------------------------------------------------------------------------
+
+TABLES = [{"table": "readings", "time_column": "ts", "chunk_interval": "1 day"}]
+
+
+@pytest.mark.parametrize("loader", [FleetConfig, RehearsalConfig])
+def test_hypertables_in_defaults_or_per_database(tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]
+                                                 ) -> None:
+    """hypertables is a run param like the others: from defaults, overridden per database, passed to the run."""
+    other = [{"table": "events", "time_column": "at", "chunk_interval": 86400}]
+    path = write(tmp_path, {"defaults": {"hypertables": TABLES},
+                            "databases": [db("shop"), db("metrics", hypertables=other)]})
+    shop, metrics = loader.load(path).databases
+    assert shop.run_conf(None)["hypertables"] == TABLES
+    assert metrics.run_conf(None)["hypertables"] == other
+
+
+@pytest.mark.parametrize("loader", [FleetConfig, RehearsalConfig])
+def test_bad_hypertables_in_a_config_named(tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]
+                                           ) -> None:
+    """A malformed hypertables value fails the config's load, naming the file, the database and the entry."""
+    path = write(tmp_path, {"databases": [db("shop", hypertables=[{"table": "readings", "time_column": "ts"}])]})
+    message = load_error(path, loader)
+    assert str(path) in message and "database 'shop': hypertables[0]" in message
+    assert "chunk_interval=None" in message

@@ -7,7 +7,6 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,9 +14,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.support.fakes import FakeOutletEvents
+from tests.support.fakes import FakeClock, FakeOutletEvents, FakeTI, client_session, fake_tools, statement_text
+from timescale_migration import phases
 from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
-from timescale_migration.constants import APPLICATION_NAME, CLIENT_TOOLS
+from timescale_migration.constants import APPLICATION_NAME
 from timescale_migration.db import catalog, drain
 from timescale_migration.db.catalog import ServerInfo
 from timescale_migration.db.endpoints import Endpoint
@@ -25,21 +25,6 @@ from timescale_migration.tools.clienttools import ClientTools
 
 SOURCE_PASSWORD = "src-Secret-1'\""
 TARGET_PASSWORD = "tgt-Secret-2 \\"
-DAG_ID = "migrate_database"
-RUN_ID = "manual__2026-11-26T12:35:16.079090+00:00"
-
-
-@dataclass
-class FakeTI:
-    """The bits of a TaskInstance the operators use."""
-
-    xcoms: dict[str, Any] = field(default_factory=dict)
-    dag_id: str = DAG_ID
-    run_id: str = RUN_ID
-
-    def xcom_pull(self, task_ids: str) -> Any:
-        """The value a task returned, if any."""
-        return self.xcoms.get(task_ids)
 
 
 @pytest.fixture
@@ -75,15 +60,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
 
 
 def write_tools(bin_dir: Path, version: str = "17.12", scripts: dict[str, str] | None = None) -> ClientTools:
-    """Fake client tools: each prints its version for --version, else runs the given script body (default: exit 0)."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    for tool in CLIENT_TOOLS:
-        body = (scripts or {}).get(tool, "exit 0")
-        path = bin_dir / tool
-        path.write_text(
-            f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo "{tool} (PostgreSQL) {version}"; exit 0; fi\n{body}\n'
-        )
-        path.chmod(0o755)
+    """Fake client tools (tests.support.fakes.fake_tools) as the plan names them."""
+    fake_tools(bin_dir, version, scripts=scripts)
     return ClientTools(bin_dir=str(bin_dir), major=int(version.split(".")[0]), version=version)
 
 
@@ -111,7 +89,7 @@ def make_context(connections: dict[str, str], work_dir: Path) -> Callable[..., d
     """Build a task context: the run's params (work_dir set) and a TI holding the plan's XCom."""
 
     def build(plan: MigrationPlan | None = None, **params: Any) -> dict[str, Any]:
-        xcoms = {"check_versions": plan.to_xcom()} if plan is not None else {}
+        xcoms = {phases.PLAN_TASK: plan.to_xcom()} if plan is not None else {}
         params = {"dump_format": "plain", **params}  # the guide's commands unless a test says otherwise
         return {"params": {**connections, "work_dir": str(work_dir), **params}, "ti": FakeTI(xcoms),
                 "outlet_events": FakeOutletEvents()}
@@ -125,35 +103,6 @@ class Refused(psycopg.errors.InsufficientPrivilege):
     @property
     def diag(self) -> Any:  # type: ignore[override]
         return SimpleNamespace(message_primary="must be owner of database appdb")
-
-
-class FakeClock:
-    """A `time` module whose monotonic() only moves when sleep() is called."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1_800_000_000.0 + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def client_session(pid: int, user: str = "app", application: str | None = "billing-api") -> dict[str, Any]:
-    """One client session as catalog.client_sessions() gives it."""
-    return {"pid": pid, "user_name": user, "application_name": application, "client_addr": "10.0.0.7",
-            "state": "idle", "backend_start": "2026-11-26T11:00:00+00:00"}
-
-
-def statement_text(statement: Any) -> str:
-    """A composed statement as the server gets it, without the SQL file's comment lines."""
-    return " ".join(line for line in statement.as_string().splitlines() if not line.startswith("--"))
 
 
 @pytest.fixture

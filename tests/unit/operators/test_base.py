@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fakes import RUN_ID
 from tests.unit.operators.conftest import make_plan
 from timescale_migration import operators
 from timescale_migration.exceptions import MigrationError
@@ -56,6 +57,11 @@ def test_run_dir_private_under_work_dir(make_context, work_dir: Path) -> None:
     path = Probe(task_id="p").run_dir(make_context())
     assert path == work_dir / "migrate_database" / "manual__2026-11-26T12_35_16.079090_00_00"
     assert stat.S_IMODE(path.stat().st_mode) == 0o700
+
+
+def test_run_key_names_the_dag_and_the_run(make_context) -> None:
+    """Block records and load claims name a run as dag_id/run_id."""
+    assert Probe(task_id="p").run_key(make_context()) == f"migrate_database/{RUN_ID}"
 
 
 def test_runner_is_created_once() -> None:

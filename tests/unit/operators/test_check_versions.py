@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.operators.conftest import statement_text, write_tools
+from tests.support.fakes import statement_text
+from tests.unit.operators.conftest import write_tools
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.db import catalog, dbsettings, privileges

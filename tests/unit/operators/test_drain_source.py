@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
-from tests.support.fakes import RecordingLog
-from tests.unit.operators.conftest import RUN_ID, client_session
+from tests.support.fakes import RUN_ID, RecordingLog, client_session
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db.drain import PUBLIC
 from timescale_migration.exceptions import MigrationError

@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, statement_text, write_tools
+from tests.support.fakes import statement_text
+from tests.unit.operators.conftest import TARGET_PASSWORD, make_plan, write_tools
 from timescale_migration.db import catalog
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError, TargetNotEmptyError

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.unit.operators.conftest import RUN_ID
+from tests.support.fakes import RUN_ID
 from timescale_migration.db import catalog, drain
 from timescale_migration.db.drain import PUBLIC, BlockRecord
 from timescale_migration.exceptions import MigrationError
@@ -132,6 +132,8 @@ def test_rollback_releases_its_own_block(source_db: dict[str, Any], make_context
     context["ti"].xcoms["drain_source"] = {"drained": True, "blocked_by_run": f"migrate_database/{RUN_ID}"}
     assert release(context, forget=True)["released"] is True
     assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;']
+    assert context["outlet_events"] == {}  # a rollback tells no downstream DAG that the target is the data's home
+    assert ReleaseSourceOperator(task_id="release_source", forget_migration=True).outlets == []
 
 
 def test_dag_task_of_a_run_without_drain_does_nothing(source_db: dict[str, Any], make_context) -> None:

@@ -10,7 +10,8 @@ import psycopg
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from tests.unit.operators.conftest import make_plan, statement_text
+from tests.support.fakes import statement_text
+from tests.unit.operators.conftest import make_plan
 from timescale_migration.checks.plan import TimescaleInfo
 from timescale_migration.db import catalog
 from timescale_migration.operators.source_jobs import PAUSED_FILE, PauseSourceJobsOperator, ResumeSourceJobsOperator

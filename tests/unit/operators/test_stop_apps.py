@@ -12,6 +12,7 @@ from tests.unit.operators.conftest import SOURCE_PASSWORD, TARGET_PASSWORD, make
 from timescale_migration.checks.findings import WARNING, Finding
 from timescale_migration.db import catalog
 from timescale_migration.operators.stop_apps import StopAppsOperator, gate_body
+from timescale_migration.options import HYPERTABLE_EXAMPLE, parse_hypertables
 from timescale_migration.tools.clienttools import ClientTools
 
 pytestmark = pytest.mark.unit
@@ -64,6 +65,16 @@ def test_gate_body_without_sessions() -> None:
     assert "| pid |" not in body
 
 
+def test_gate_body_lists_the_tables_to_load_as_hypertables() -> None:
+    """The person approving sees which tables become hypertables, and how (a | in a name cannot break the table)."""
+    specs = parse_hypertables([*HYPERTABLE_EXAMPLE, {"table": "a|b", "time_column": "t", "chunk_interval": 60}])
+    body = gate_body(make_plan(TOOLS), SOURCE, TARGET, [], converting=specs)
+    assert ("Loaded as hypertables (converted before their rows arrive): public.conditions (time time every 1 day, "
+            "hash device_id in 4, compression after 7 days, retention after 1 year); public.a\\|b (time t every 60).") \
+        in body
+    assert "Loaded as hypertables" not in gate_body(make_plan(TOOLS), SOURCE, TARGET, [])
+
+
 def test_gate_body_caps_session_rows() -> None:
     """At most 50 sessions are listed, but the count is the real one."""
     many = [{**SESSIONS[0], "pid": 10_000 + i} for i in range(60)]
@@ -106,6 +117,7 @@ def test_operator_passes_without_approval(monkeypatch: pytest.MonkeyPatch, opene
     assert result["approved_by"] == "require_approval=false"
     assert "| 4242 | app | billing-api |" in operator.body
     assert "source.example:5432/appdb" in operator.body
+    assert "Preflight report: [the migration's page](/plugin/migrations/migrations/runs/" in operator.body
     assert SOURCE_PASSWORD not in operator.body
     assert TARGET_PASSWORD not in operator.body
     assert opened == [("source", None)]

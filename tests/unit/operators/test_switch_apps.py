@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from airflow.sdk import DAG
 from airflow.sdk.exceptions import DownstreamTasksSkipped
 
-from tests.unit.operators.conftest import FakeTI
+from tests.support.fakes import FakeTI
 from timescale_migration.operators.cutover import CutoverOperator
 from timescale_migration.operators.release_source import ReleaseSourceOperator
 from timescale_migration.operators.switch_apps import (
@@ -27,20 +27,30 @@ SUMMARY = {"tables": 12, "rows": 1_234_567, "sequences": 3, "structure_items": 2
            "report_html": "/work/run/verification.html"}
 
 
-def test_switch_body_states_what_was_verified() -> None:
-    """The body says what verification proved, where the report is, and what each choice does."""
-    lines = switch_body(SUMMARY, TARGET).splitlines()
+def test_switch_body_states_what_was_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The body says what verification proved, links its report and the run's page in the Airflow UI (never a path
+    on a worker's disk), and says what each choice does."""
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.com")
+    lines = switch_body(SUMMARY, TARGET, "migrate_database", "manual__2026-12-01T10:00:00+00:00").splitlines()
     assert lines[0] == ("Verification passed: **12 relations, 1,234,567 rows, 3 sequences and 240 structure items** "
                         "are identical.")
-    assert "Report: `/work/run/verification.html`" in lines
+    page = ("https://airflow.example.com/plugin/migrations/migrations/runs/migrate_database/"
+            "manual__2026-12-01T10%3A00%3A00%2B00%3A00/")
+    assert f"Report: [verification report]({page}verification.html) · [the migration's page]({page})" in lines
+    assert not any("/work/run" in line for line in lines)
     assert f"Point the applications at {TARGET}, then choose *{SWITCH}*. The source stays blocked." in lines
     assert f"Or choose *{ROLL_BACK}*: the source's connection privileges are restored as they were." in lines
 
 
-def test_switch_body_without_report_path() -> None:
-    """A summary without a report path shows '-'."""
-    summary = {key: value for key, value in SUMMARY.items() if key != "report_html"}
-    assert "Report: `-`" in switch_body(summary, TARGET).splitlines()
+def test_switch_body_without_run() -> None:
+    """Without the run's ids there is nothing to link: '-'."""
+    assert "Report: -" in switch_body(SUMMARY, TARGET).splitlines()
+
+
+def test_operator_links_to_the_run_page() -> None:
+    """switch_apps has the "Migration report" button (operator extra link) leading to its run's page."""
+    operator = SwitchAppsOperator(task_id="switch_apps")
+    assert [link.name for link in operator.operator_extra_links] == ["Migration report"]
 
 
 @pytest.mark.parametrize("summary", [None, {}])
@@ -60,15 +70,10 @@ def test_operator_options_map_to_tasks() -> None:
 
 @dataclass
 class BranchTI(FakeTI):
-    """A TaskInstance as branching uses it: its task, map index and pushed XComs."""
+    """A TaskInstance as branching uses it: its task and map index too."""
 
     task: Any = None
     map_index: int = -1
-    pushed: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        """Keep what the branch pushes."""
-        self.pushed[key] = value
 
 
 def test_operator_without_approval_branches_to_cutover(make_context, opened) -> None:
@@ -85,4 +90,5 @@ def test_operator_without_approval_branches_to_cutover(make_context, opened) -> 
     assert list(ti.pushed.values()) == [{"followed": [CUTOVER]}]
     assert switch.body.startswith("Verification passed: **12 relations, 1,234,567 rows")
     assert "target.example:5432/tsdb" in switch.body
+    assert "/plugin/migrations/migrations/runs/migrate_database/" in switch.body
     assert opened == []

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.fakes import RecordingLog
-from tests.unit.operators.conftest import DAG_ID, RUN_ID, make_plan
+from tests.support.fakes import RUN_ID, RecordingLog
+from tests.unit.operators.conftest import make_plan
 from timescale_migration import workdir
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import targets_alias
 from timescale_migration.operators.verify import VerifyOperator
+from timescale_migration.phases import DAG_ID
 from timescale_migration.tools.clienttools import ClientTools
 from timescale_migration.verify import fingerprint, inventory, verification
 from timescale_migration.verify.fingerprint import Fingerprint, TableSum
@@ -317,9 +318,10 @@ def test_no_scheduler_fails(sides: dict[str, Any], run_dir: Path, make_context,
 # --- ledger and asset event ------------------------------------------------------------------------------------------
 
 
-def test_verified_migration_recorded_and_announced(sides: dict[str, Any], run_dir: Path, make_context,
+def test_verified_migration_recorded_not_announced(sides: dict[str, Any], run_dir: Path, make_context,
                                                    work_dir: Path) -> None:
-    """Success writes the target's ledger record and emits its asset event through the alias."""
+    """Success writes the target's ledger record; the asset event waits for cutover (the applications may still
+    roll back at switch_apps)."""
     write_source_side(run_dir, side_fingerprint(rows=9), side_inventory())
     sides["fingerprint"]["target"] = side_fingerprint(rows=9)
     context = make_context(make_plan(TOOLS), target_database="shop_new")
@@ -327,9 +329,9 @@ def test_verified_migration_recorded_and_announced(sides: dict[str, Any], run_di
     target_conn_id = context["params"]["target_conn_id"]
     record = ledger.read(str(work_dir), target_conn_id, "shop_new")
     assert record is not None and record["rows"] == 16 and record["run_id"] == context["ti"].run_id
-    [(asset, extra)] = context["outlet_events"][targets_alias()].added
-    assert asset.uri == f"timescale-migration://{target_conn_id}/shop_new"
-    assert extra["rows"] == 16
+    assert context["outlet_events"][targets_alias()].added == []
+    assert VerifyOperator(task_id="verify").outlets == []
+    assert [link.name for link in VerifyOperator.operator_extra_links] == ["Migration report", "Verification report"]
 
 
 def test_rehearsal_leaves_no_ledger_record_nor_asset_event(sides: dict[str, Any], run_dir: Path, make_context,

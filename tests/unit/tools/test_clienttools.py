@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
+from tests.support.fakes import fake_tools
 from timescale_migration.constants import CLIENT_TOOLS
 from timescale_migration.exceptions import ClientToolsError
 from timescale_migration.tools import clienttools
@@ -39,16 +40,6 @@ AWKWARD_NAMES = [
     "'; DROP DATABASE x; --",
     "",
 ]
-
-
-def fake_bin_dir(path: Path, version: str, tools: tuple[str, ...] = CLIENT_TOOLS, *, exit_code: int = 0) -> Path:
-    """A directory of fake client tools, each a shell script printing `<tool> (PostgreSQL) <version>`."""
-    path.mkdir(parents=True, exist_ok=True)
-    for tool in tools:
-        script = path / tool
-        script.write_text(f'#!/bin/sh\necho "{tool} (PostgreSQL) {version}"\nexit {exit_code}\n')
-        script.chmod(0o755)
-    return path
 
 
 @pytest.fixture
@@ -180,25 +171,25 @@ def test_conninfo_dbname_round_trips_through_libpq(name: str) -> None:
 
 def test_tool_version_parses_major_and_minor(tmp_path: Path) -> None:
     """`pg_dump (PostgreSQL) 17.12` gives major 17 and version 17.12."""
-    bin_dir = fake_bin_dir(tmp_path / "bin", "17.12")
+    bin_dir = fake_tools(tmp_path / "bin", "17.12")
     assert tool_version(str(bin_dir / "pg_dump")) == (17, "17.12")
 
 
 def test_tool_version_with_distribution_suffix(tmp_path: Path) -> None:
     """A Debian suffix after the version does not confuse the parser."""
-    bin_dir = fake_bin_dir(tmp_path / "bin", "16.4 (Debian 16.4-1.pgdg120+2)")
+    bin_dir = fake_tools(tmp_path / "bin", "16.4 (Debian 16.4-1.pgdg120+2)")
     assert tool_version(str(bin_dir / "pg_dump")) == (16, "16.4")
 
 
 def test_tool_version_without_minor(tmp_path: Path) -> None:
     """A bare major version (a beta build) reads as <major>.0."""
-    bin_dir = fake_bin_dir(tmp_path / "bin", "18beta1")
+    bin_dir = fake_tools(tmp_path / "bin", "18beta1")
     assert tool_version(str(bin_dir / "pg_dump")) == (18, "18.0")
 
 
 def test_tool_version_failure_raises(tmp_path: Path) -> None:
     """A tool that exits non-zero gives a ClientToolsError naming its path."""
-    bin_dir = fake_bin_dir(tmp_path / "bin", "17.12", exit_code=2)
+    bin_dir = fake_tools(tmp_path / "bin", "17.12", version_exit=2)
     with pytest.raises(ClientToolsError, match="--version failed") as err:
         tool_version(str(bin_dir / "pg_dump"))
     assert str(bin_dir / "pg_dump") in str(err.value)
@@ -215,12 +206,12 @@ def test_tool_version_unparsable_output_raises(tmp_path: Path) -> None:
 
 def test_missing_tools_none_missing(tmp_path: Path) -> None:
     """A complete directory lacks nothing."""
-    assert missing_tools(str(fake_bin_dir(tmp_path / "bin", "17.12"))) == []
+    assert missing_tools(str(fake_tools(tmp_path / "bin", "17.12"))) == []
 
 
 def test_missing_tools_lists_absent_and_non_executable(tmp_path: Path) -> None:
     """Absent programs and programs without the execute bit both count as missing, in CLIENT_TOOLS order."""
-    bin_dir = fake_bin_dir(tmp_path / "bin", "17.12", ("pg_dump", "psql", "pg_restore"))
+    bin_dir = fake_tools(tmp_path / "bin", "17.12", ("pg_dump", "psql", "pg_restore"))
     (bin_dir / "pg_restore").chmod(0o644)
     assert missing_tools(str(bin_dir)) == ["pg_dumpall", "pg_restore"]
 
@@ -232,13 +223,13 @@ def test_missing_tools_of_nonexistent_dir(tmp_path: Path) -> None:
 
 def test_inspect_dir_complete(tmp_path: Path) -> None:
     """inspect_dir reports the directory and pg_dump's version."""
-    bin_dir = fake_bin_dir(tmp_path / "bin", "17.12")
+    bin_dir = fake_tools(tmp_path / "bin", "17.12")
     assert inspect_dir(str(bin_dir)) == ClientTools(bin_dir=str(bin_dir), major=17, version="17.12")
 
 
 def test_inspect_dir_names_missing_tools(tmp_path: Path) -> None:
     """The error names the directory and each missing program."""
-    bin_dir = fake_bin_dir(tmp_path / "bin", "17.12", ("pg_dump", "psql"))
+    bin_dir = fake_tools(tmp_path / "bin", "17.12", ("pg_dump", "psql"))
     with pytest.raises(ClientToolsError) as err:
         inspect_dir(str(bin_dir))
     message = str(err.value)
@@ -253,28 +244,28 @@ def test_inspect_dir_names_missing_tools(tmp_path: Path) -> None:
 
 def test_find_client_tools_uses_given_dir(tmp_path: Path, discovery: Path) -> None:
     """A pg_bin_dir param is used as given, even when a newer installation is discoverable."""
-    fake_bin_dir(discovery / "18" / "bin", "18.1")
-    given = fake_bin_dir(tmp_path / "custom" / "bin", "17.12")
+    fake_tools(discovery / "18" / "bin", "18.1")
+    given = fake_tools(tmp_path / "custom" / "bin", "17.12")
     tools = find_client_tools(str(given), 15)
     assert tools == ClientTools(bin_dir=str(given), major=17, version="17.12")
 
 
 def test_find_client_tools_given_dir_same_major_is_enough(tmp_path: Path) -> None:
     """Client tools of the same major version as the newest server are accepted."""
-    given = fake_bin_dir(tmp_path / "bin", "17.0")
+    given = fake_tools(tmp_path / "bin", "17.0")
     assert find_client_tools(str(given), 17).major == 17
 
 
 def test_find_client_tools_given_dir_missing_tools(tmp_path: Path) -> None:
     """A given pg_bin_dir lacking programs fails naming them."""
-    given = fake_bin_dir(tmp_path / "bin", "17.12", ("pg_dump", "pg_dumpall", "psql"))
+    given = fake_tools(tmp_path / "bin", "17.12", ("pg_dump", "pg_dumpall", "psql"))
     with pytest.raises(ClientToolsError, match="pg_restore"):
         find_client_tools(str(given), 15)
 
 
 def test_find_client_tools_given_dir_too_old(tmp_path: Path) -> None:
     """Too old tools in pg_bin_dir fail saying which client version to install."""
-    given = fake_bin_dir(tmp_path / "bin", "15.8")
+    given = fake_tools(tmp_path / "bin", "15.8")
     with pytest.raises(ClientToolsError) as err:
         find_client_tools(str(given), 17)
     message = str(err.value)
@@ -285,9 +276,9 @@ def test_find_client_tools_given_dir_too_old(tmp_path: Path) -> None:
 
 def test_find_client_tools_discovers_newest(discovery: Path) -> None:
     """Without pg_bin_dir the newest complete installation at or above min_major wins."""
-    fake_bin_dir(discovery / "15" / "bin", "15.8")
-    fake_bin_dir(discovery / "17" / "bin", "17.12")
-    fake_bin_dir(discovery / "16" / "bin", "16.4")
+    fake_tools(discovery / "15" / "bin", "15.8")
+    fake_tools(discovery / "17" / "bin", "17.12")
+    fake_tools(discovery / "16" / "bin", "16.4")
     tools = find_client_tools(None, 15)
     assert tools.major == 17
     assert tools.bin_dir == str(discovery / "17" / "bin")
@@ -295,24 +286,24 @@ def test_find_client_tools_discovers_newest(discovery: Path) -> None:
 
 def test_find_client_tools_compares_majors_numerically(discovery: Path) -> None:
     """Version 10 is newer than 9 although "9" sorts after "10" as text."""
-    fake_bin_dir(discovery / "9" / "bin", "9.6")
-    fake_bin_dir(discovery / "10" / "bin", "10.23")
+    fake_tools(discovery / "9" / "bin", "9.6")
+    fake_tools(discovery / "10" / "bin", "10.23")
     assert find_client_tools(None, 9).major == 10
 
 
 def test_find_client_tools_skips_incomplete_and_broken(discovery: Path) -> None:
     """An installation missing a program, or whose pg_dump fails, is passed over."""
-    fake_bin_dir(discovery / "16" / "bin", "16.4")
-    fake_bin_dir(discovery / "18" / "bin", "18.1", ("pg_dump", "pg_dumpall", "pg_restore"))
-    fake_bin_dir(discovery / "17" / "bin", "17.12", exit_code=1)
+    fake_tools(discovery / "16" / "bin", "16.4")
+    fake_tools(discovery / "18" / "bin", "18.1", ("pg_dump", "pg_dumpall", "pg_restore"))
+    fake_tools(discovery / "17" / "bin", "17.12", version_exit=1)
     tools = find_client_tools(None, 15)
     assert tools.bin_dir == str(discovery / "16" / "bin")
 
 
 def test_find_client_tools_searches_path(tmp_path: Path, discovery: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A PATH entry holding pg_dump is a candidate too, and wins when it is the newest."""
-    fake_bin_dir(discovery / "16" / "bin", "16.4")
-    on_path = fake_bin_dir(tmp_path / "local" / "bin", "17.12")
+    fake_tools(discovery / "16" / "bin", "16.4")
+    on_path = fake_tools(tmp_path / "local" / "bin", "17.12")
     monkeypatch.setenv("PATH", f"{tmp_path / 'empty-path'}:{on_path}")
     tools = find_client_tools(None, 16)
     assert tools.bin_dir == str(on_path)
@@ -321,15 +312,15 @@ def test_find_client_tools_searches_path(tmp_path: Path, discovery: Path, monkey
 
 def test_find_client_tools_ignores_too_old(discovery: Path) -> None:
     """Older installations are ignored when a new-enough one exists."""
-    fake_bin_dir(discovery / "15" / "bin", "15.8")
-    fake_bin_dir(discovery / "17" / "bin", "17.12")
+    fake_tools(discovery / "15" / "bin", "15.8")
+    fake_tools(discovery / "17" / "bin", "17.12")
     assert find_client_tools(None, 17).bin_dir == str(discovery / "17" / "bin")
 
 
 def test_find_client_tools_none_new_enough(discovery: Path) -> None:
     """When every installation is too old, the error lists what was found and which client to install."""
-    fake_bin_dir(discovery / "15" / "bin", "15.8")
-    fake_bin_dir(discovery / "16" / "bin", "16.4")
+    fake_tools(discovery / "15" / "bin", "15.8")
+    fake_tools(discovery / "16" / "bin", "16.4")
     with pytest.raises(ClientToolsError) as err:
         find_client_tools(None, 17)
     message = str(err.value)
@@ -347,8 +338,8 @@ def test_find_client_tools_nothing_installed(discovery: Path) -> None:
 
 def test_candidate_dirs_lists_glob_then_path(tmp_path: Path, discovery: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """candidate_dirs gives glob matches first and PATH entries holding pg_dump after, without duplicates."""
-    glob_dir = fake_bin_dir(discovery / "17" / "bin", "17.12")
-    on_path = fake_bin_dir(tmp_path / "local" / "bin", "17.12", ("pg_dump",))
+    glob_dir = fake_tools(discovery / "17" / "bin", "17.12")
+    on_path = fake_tools(tmp_path / "local" / "bin", "17.12", ("pg_dump",))
     monkeypatch.setenv("PATH", f"{on_path}:{glob_dir}:{tmp_path / 'empty-path'}")
     assert clienttools.candidate_dirs() == [str(glob_dir), str(on_path)]
 

@@ -1,0 +1,28 @@
+"""Registers the Migrations page with Airflow: the api-server mounts its FastAPI app at /migrations and the UI shows
+it under the "Migrations" navigation entry (timescale_migration/ui). Airflow loads this file from the plugins
+folder; .airflowignore keeps the loader out of the timescale_migration package, which is imported normally."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from airflow.plugins_manager import AirflowPlugin
+
+from timescale_migration.ui.app import create_app
+from timescale_migration.ui.links import APP_PREFIX, URL_ROUTE
+
+
+class TimescaleMigrationPlugin(AirflowPlugin):
+    """The Migrations page: every migration, its reports, the rehearsals' downtime trend and the ledger."""
+
+    name = "timescale_migration"
+    fastapi_apps: ClassVar[list[dict[str, Any]]] = [
+        {"app": create_app(), "url_prefix": APP_PREFIX, "name": "Timescale migrations"},
+    ]
+    external_views: ClassVar[list[dict[str, Any]]] = [{
+        "name": "Migrations",
+        "href": APP_PREFIX.lstrip("/") + "/",  # relative: the UI's <base href> adds the api-server's base path
+        "url_route": URL_ROUTE,
+        "destination": "nav",
+        "icon": APP_PREFIX.lstrip("/") + "/icon.svg",
+    }]
