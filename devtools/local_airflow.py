@@ -37,6 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN = "admin"
+APPROVER = "dba"
+"""A second user (role admin too) to whom tests assign gates: only an assigned user may answer them."""
 REDIS_SERVER = "/usr/bin/redis-server"
 CELERY_METADATA_DB = "airflow_celery"
 """`make airflow-celery`: Airflow's metadata database on the local PostgreSQL 15 server."""
@@ -122,7 +124,7 @@ class LocalAirflow:
             "AIRFLOW__CORE__PARALLELISM": "8",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__CORE__FERNET_KEY": self._secret("fernet.key", lambda: Fernet.generate_key().decode()),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin,{APPROVER}:admin",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__HOST": "127.0.0.1",
@@ -241,13 +243,13 @@ class LocalAirflow:
         path = self.home / "logs" / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
-    def password(self) -> str:
-        """The generated password of the admin user (simple auth manager)."""
+    def password(self, user: str = ADMIN) -> str:
+        """The generated password of a user (simple auth manager): the admin by default."""
         path = self.home / "simple_auth_manager_passwords.json.generated"
         deadline = time.monotonic() + 60
         while not path.exists() and time.monotonic() < deadline:
             time.sleep(0.5)
-        return json.loads(path.read_text())[ADMIN]
+        return json.loads(path.read_text())[user]
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM every component's process group, then SIGKILL what is left."""

@@ -96,19 +96,6 @@ BULK_MAX_TABLES = 2000
 """`parallel` format: at most this many tables (the largest) go to the workers; pg_dump's argv stays short."""
 PROGRESS_INTERVAL_S = 10.0
 
-LIBPQ_EXTRA_ENV = {
-    "sslmode": "PGSSLMODE",
-    "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY",
-    "sslcrl": "PGSSLCRL",
-    "connect_timeout": "PGCONNECT_TIMEOUT",
-    "target_session_attrs": "PGTARGETSESSIONATTRS",
-    "options": "PGOPTIONS",
-    "gssencmode": "PGGSSENCMODE",
-}
-"""Airflow connection extras that libpq also understands, and the environment variable carrying each."""
-
 CHILD_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "HOME", "TMPDIR")
 """The only parts of the worker's environment a client tool inherits (never AIRFLOW_CONN_* or PG*)."""
 TIMESCALEDB = "timescaledb"

@@ -20,6 +20,9 @@ from timescale_migration.constants import (
 )
 from timescale_migration.exceptions import MigrationError
 
+DEFAULT_STOP_APPS_TIMEOUT_HOURS = 24
+MAX_STOP_APPS_TIMEOUT_HOURS = 24 * 30
+
 
 def migration_params(**defaults: Any) -> dict[str, Param]:
     """Params of one migration run; `defaults` overrides a default value by name."""
@@ -40,6 +43,10 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "terminate_sessions": False,
         "rehearsal": False,
         "privileges": "as_source",
+        "notify": [],
+        "smtp_conn_id": "smtp_default",
+        "approvers": [],
+        "stop_apps_timeout_hours": DEFAULT_STOP_APPS_TIMEOUT_HOURS,
         "hypertables": [],
         **defaults,
     }
@@ -60,6 +67,23 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "require_approval": Param(d["require_approval"], type="boolean", title="Require approval",
                                   description="Wait at the stop_apps gate for a person to approve the downtime",
                                   section="Downtime"),
+        "notify": Param(d["notify"], type="array", items={"type": "string", "format": "email"},
+                        title="Notify (email)",
+                        description="Addresses told by email (Airflow's SMTP notifier) when a gate waits for them",
+                        section="Gates"),
+        "smtp_conn_id": Param(d["smtp_conn_id"], type="string", minLength=1, title="SMTP connection",
+                              description="Airflow connection (type smtp, with a from_email extra) the emails go "
+                                          "through", section="Gates"),
+        "approvers": Param(d["approvers"], type="array", items={"type": "string", "minLength": 1},
+                           title="Approvers",
+                           description="Airflow user ids who may answer the gates, or role:<name> from "
+                                       "include/gates.json; empty: anyone allowed to answer this DAG's gates",
+                           section="Gates"),
+        "stop_apps_timeout_hours": Param(d["stop_apps_timeout_hours"], type="number", minimum=0,
+                                         maximum=MAX_STOP_APPS_TIMEOUT_HOURS, title="stop_apps expires after (h)",
+                                         description="Unanswered this long, stop_apps rejects by itself: nothing "
+                                                     "changed, the run ends (a fleet's slot is freed); 0: never",
+                                         section="Gates"),
         "drain": Param(d["drain"], type="boolean", title="Drain the source",
                        description="After approval, revoke CONNECT on the source database from application roles "
                                    "(undone exactly by release_source) and wait for their sessions to end",
@@ -314,6 +338,10 @@ class MigrationOptions:
     terminate_sessions: bool = False
     rehearsal: bool = False
     privileges: str = "as_source"
+    notify: tuple[str, ...] = ()
+    smtp_conn_id: str = "smtp_default"
+    approvers: tuple[str, ...] = ()
+    stop_apps_timeout_hours: float = DEFAULT_STOP_APPS_TIMEOUT_HOURS
     hypertables: tuple[HypertableSpec, ...] = field(default=())
 
     @classmethod
@@ -355,6 +383,10 @@ class MigrationOptions:
             terminate_sessions=_flag(params, "terminate_sessions", False) and not rehearsal,
             rehearsal=rehearsal,
             privileges=privileges,
+            notify=_strings(params, "notify"),
+            smtp_conn_id=params.get("smtp_conn_id") or "smtp_default",
+            approvers=_strings(params, "approvers"),
+            stop_apps_timeout_hours=_hours(params.get("stop_apps_timeout_hours", DEFAULT_STOP_APPS_TIMEOUT_HOURS)),
             hypertables=parse_hypertables(params.get("hypertables")),
         )
 
@@ -368,6 +400,22 @@ def _seconds(value: Any) -> int:
     if not whole_number(value, 0, 86400):
         raise MigrationError(f"param drain_timeout={value!r} is out of range: give seconds from 0 to 86400")
     return value
+
+
+def _strings(params: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = params.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise MigrationError(f"param {key}={value!r} must be a list of non-empty strings")
+    return tuple(item.strip() for item in value)
+
+
+def _hours(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_STOP_APPS_TIMEOUT_HOURS:
+        raise MigrationError(f"param stop_apps_timeout_hours={value!r} is out of range: give hours from 0 to "
+                             f"{MAX_STOP_APPS_TIMEOUT_HOURS} (0: wait for ever)")
+    return float(value)
 
 
 def _flag(params: Mapping[str, Any], key: str, default: bool) -> bool:

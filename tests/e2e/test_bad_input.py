@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from devtools.airflow_cli import dags_test
@@ -57,3 +59,25 @@ def test_target_older_than_source_is_refused(airflow_home, servers, unique, work
         assert result.task_states()["check_versions"] == "failed"
         with servers.pg15.connect(tgt_db) as conn:
             assert conn.execute(PUBLIC_OBJECTS).fetchone()[0] == 0
+
+
+def test_unknown_connection_extra_is_refused_first(airflow_home, servers, unique, work_dir):
+    """A misspelt extra on the target connection fails the first task, naming the connection and the key; the
+    source is not drained and the target stays empty."""
+    src_db, tgt_db = f"extra_src_{unique}", f"extra_tgt_{unique}"
+    with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db):
+        target = json.dumps({**servers.tsdb_target.conn_dict(tgt_db), "extra": {"sslmod": "require"}})
+        result = dags_test(
+            airflow_home, "migrate_database",
+            {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir)},
+            {"migration_source": servers.pg15.conn_json(src_db), "migration_target": target},
+        )
+        assert result.returncode != 0
+        assert "target connection 'migration_target' has extra 'sslmod', which neither libpq nor PostgresHook " \
+               "knows" in result.output, result.output[-3000:]
+        states = result.task_states()
+        assert states["check_extensions"] == "failed" and states.get("drain_source") in (None, "upstream_failed")
+        with servers.tsdb_target.connect(tgt_db) as conn:
+            assert conn.execute(PUBLIC_OBJECTS).fetchone()[0] == 0
+        with servers.pg15.connect(src_db) as conn:
+            assert conn.execute("SELECT has_database_privilege('public', current_database(), 'CONNECT')").fetchone()[0]

@@ -91,3 +91,41 @@ def test_password_never_leaks(airflow_home, servers, unique, work_dir, migrator)
     for path in work_dir.rglob("*"):
         if path.is_file():
             assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by others"
+
+
+def test_role_password_hash_is_masked_in_the_task_log(airflow_home, servers, unique, work_dir):
+    """A source role whose password equals its name, and a target that loads passwordcheck: its ALTER ROLE fails
+    the load, and psql prints the failed statement and the server's CONTEXT, both quoting the role's SCRAM hash.
+    The hash was registered with Airflow's secrets masker before: the console output and the task logs show ***
+    where it stood, never the hash."""
+    role = f"tsm_pwcheck_{unique}"
+    src_db, tgt_db = f"mask_src_{unique}", f"mask_tgt_{unique}"
+    with servers.pg15.connect() as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(role)))
+        stored = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", [role]).fetchone()[0]
+    assert stored.startswith("SCRAM-SHA-256$")
+    try:
+        with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db, extensions=("timescaledb",)):
+            with servers.pg15.connect(src_db) as conn:
+                conn.execute("CREATE TABLE kept (id int PRIMARY KEY)")
+            with servers.tsdb_target.connect() as conn:
+                conn.execute(sql.SQL("ALTER DATABASE {} SET session_preload_libraries = 'passwordcheck'").format(
+                    sql.Identifier(tgt_db)))
+            result = dags_test(
+                airflow_home, "migrate_database",
+                {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir),
+                 "dump_format": "plain", "drain": False},
+                {"migration_source": servers.pg15.conn_json(src_db),
+                 "migration_target": servers.tsdb_target.conn_json(tgt_db)},
+            )
+    finally:
+        for server in (servers.pg15, servers.tsdb_target):
+            with server.connect() as conn:
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+    assert result.returncode != 0
+    assert result.task_states()["load"] == "failed"
+    assert "password must not equal user name" in result.output, result.output[-3000:]
+    assert f"ALTER ROLE \"{role}\"" in result.output and "PASSWORD '***'" in result.output
+    assert stored not in result.output
+    logs = airflow_home / "logs"
+    assert not logs.exists() or files_containing(logs, stored.encode()) == []

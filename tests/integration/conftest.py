@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import json
 import subprocess
 from collections.abc import Iterator
@@ -10,9 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import TaskDeferred
 
 from devtools.servers import Server, Servers
 from tests.support.fakes import FakeOutletEvents, FakeTI
+
+
+def resume(operator: Any, context: dict[str, Any], deferral: TaskDeferred) -> Any:
+    """Run the deferral's trigger (rebuilt from what it serializes) to its first event; resume the operator."""
+    path, kwargs = deferral.trigger.serialize()
+    module, _, name = path.rpartition(".")
+    trigger = getattr(importlib.import_module(module), name)(**kwargs)
+
+    async def first_event() -> Any:
+        async for event in trigger.run():
+            return event
+        raise AssertionError(f"{path} ended without an event")
+
+    event = asyncio.run(first_event())
+    return getattr(operator, deferral.method_name)(context, event=event.payload, **(deferral.kwargs or {}))
 
 
 @dataclass
@@ -33,8 +51,12 @@ class Migration:
         return {"params": self.params, "ti": self.ti, "outlet_events": self.outlet_events}
 
     def run(self, operator: Any) -> Any:
-        """Execute one operator and record its return value as its XCom."""
-        result = operator.execute(self.context)
+        """Execute one operator and record its return value as its XCom; a deferral runs its trigger here (as
+        the triggerer would, rebuilt from its serialized form) and resumes the operator with the event."""
+        try:
+            result = operator.execute(self.context)
+        except TaskDeferred as deferral:
+            result = resume(operator, self.context, deferral)
         self.ti.xcoms[operator.task_id] = json.loads(json.dumps(result)) if result is not None else None
         return result
 

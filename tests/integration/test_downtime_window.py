@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -84,6 +86,27 @@ def test_drain_waits_then_names_open_sessions(make_migration, servers, app_role)
     finally:
         app.close()
     assert m.run(DrainSourceOperator(task_id="drain_source"))["drained"], "a retry after the session ended passes"
+    m.run(ReleaseSourceOperator(task_id="release_source"))
+
+
+def test_drain_waits_in_the_trigger_until_sessions_close(make_migration, servers, app_role):
+    """The drain defers; SessionsClosedTrigger polls the real source and fires once the application's session
+    ends (here after about 3 s, well before drain_timeout); drain_source then succeeds, its record kept."""
+    role, password = app_role
+    m = make_migration(servers.pg15, servers.tsdb_target, drain_timeout=60)
+    run_until(m, "stop_apps")
+    app = app_connect(servers.pg15, m.src_db, role, password)
+    closer = threading.Timer(3.0, app.close)
+    closer.start()
+    started = time.monotonic()
+    try:
+        result = m.run(DrainSourceOperator(task_id="drain_source"))
+    finally:
+        closer.cancel()
+        app.close()
+    waited = time.monotonic() - started
+    assert result["drained"] and result["revoked"] == ["PUBLIC"]
+    assert 3.0 <= waited < 30, waited
     m.run(ReleaseSourceOperator(task_id="release_source"))
 
 

@@ -20,13 +20,6 @@ def test_child_env_keeps_no_secrets() -> None:
     assert "PATH" in constants.CHILD_ENV_KEEP
 
 
-def test_libpq_extra_env_targets_pg_variables() -> None:
-    """Every libpq extra maps to a PG* variable, and passwords are not among the extras."""
-    assert all(var.startswith("PG") for var in constants.LIBPQ_EXTRA_ENV.values())
-    assert "password" not in constants.LIBPQ_EXTRA_ENV
-    assert constants.LIBPQ_EXTRA_ENV["sslmode"] == "PGSSLMODE"
-
-
 def test_refused_attributes_pair_up() -> None:
     """Each refused attribute is listed with its NO form."""
     refused = set(constants.ROLE_ATTRIBUTES_REFUSED)

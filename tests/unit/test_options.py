@@ -40,6 +40,10 @@ DOCUMENTED_DEFAULTS = {
     "terminate_sessions": False,
     "rehearsal": False,
     "privileges": "as_source",
+    "notify": [],
+    "smtp_conn_id": "smtp_default",
+    "approvers": [],
+    "stop_apps_timeout_hours": 24,
     "hypertables": [],
 }
 
@@ -276,6 +280,32 @@ def test_rehearsal_refuses_a_real_target_database(target_database: str | None) -
     """A rehearsal run names a scratch database, or it is refused before anything happens."""
     with pytest.raises(MigrationError, match="scratch database named tsm_rehearsal_"):
         MigrationOptions.from_params(with_(rehearsal=True, target_database=target_database))
+
+
+# --- gate params ------------------------------------------------------------------------------------------------------
+
+
+def test_gate_params_parsed() -> None:
+    """notify and approvers as tuples (one string is a list of one), hours as a float."""
+    opts = MigrationOptions.from_params(with_(notify="dba@example.com", approvers=["alice", "role:dba"],
+                                              stop_apps_timeout_hours=0.5, smtp_conn_id="mail"))
+    assert opts.notify == ("dba@example.com",)
+    assert opts.approvers == ("alice", "role:dba")
+    assert opts.stop_apps_timeout_hours == 0.5 and opts.smtp_conn_id == "mail"
+    assert MigrationOptions.from_params(defaults()).stop_apps_timeout_hours == 24
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("stop_apps_timeout_hours", -1, "from 0 to 720"),
+    ("stop_apps_timeout_hours", True, "out of range"),
+    ("approvers", ["alice", ""], "non-empty strings"),
+    ("notify", [3], "non-empty strings"),
+])
+def test_gate_params_refused(key: str, value: Any, words: str) -> None:
+    """A bad gate param is named with its value."""
+    with pytest.raises(MigrationError, match=words) as err:
+        MigrationOptions.from_params(with_(**{key: value}))
+    assert key in str(err.value)
 
 
 @pytest.mark.parametrize(("value", "low", "high", "whole"), [

@@ -14,8 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from timescale_migration.constants import ROLE_ATTRIBUTES_REFUSED
+from timescale_migration.masking import mask
 
 _TOKEN_RE = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|[^\s,;\"']+|[,;]")
+_PASSWORD_RE = re.compile(r"\bPASSWORD\s+'((?:[^']|'')*)'", re.IGNORECASE)
 
 
 @dataclass
@@ -26,6 +28,21 @@ class RoleFilterResult:
     dropped: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+
+
+def password_hashes(script: str) -> list[str]:
+    """Every PASSWORD '...' literal of a roles dump (pg_dumpall writes the stored SCRAM or md5 hashes), unquoted."""
+    return sorted({match.group(1).replace("''", "'") for match in _PASSWORD_RE.finditer(script)})
+
+
+def mask_password_hashes(script: str) -> int:
+    """Register every password hash of `script` with Airflow's secrets masker (this process and the task's
+    supervisor), so that no log line can show one, whatever prints it (psql echoing a failed statement, the
+    server's CONTEXT line). Returns how many."""
+    hashes = password_hashes(script)
+    for secret in hashes:
+        mask(secret)
+    return len(hashes)
 
 
 def split_statements(script: str) -> Iterator[str]:

@@ -138,6 +138,7 @@ def record_rehearsal_runs(config: RehearsalConfig, entries: list[dict[str, Any]]
             phases=rehearsal.phase_seconds(outcome["spans"]),
             predicted_downtime_s=downtime_seconds(outcome["spans"]),
             verified=status == "migrated", error=error,
+            source_database=(plan.get("source") or {}).get("database_name"),
         ))
     history_path = rehearsal.append_history(config.work_dir, records)
     report_path = rehearsal.write_report(config.work_dir, rehearsal.read_history(config.work_dir))

@@ -25,7 +25,8 @@ FLEET_CONFIG_ENV = "TSM_FLEET_CONFIG"
 REHEARSALS_CONFIG_ENV = "TSM_REHEARSALS_CONFIG"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
 RUN_PARAMS = ("require_approval", "drain", "drain_timeout", "terminate_sessions", "pg_bin_dir", "dump_format",
-              "jobs", "roles", "keep_dump", "hypertables")
+              "jobs", "roles", "keep_dump", "hypertables", "notify", "smtp_conn_id", "approvers",
+              "stop_apps_timeout_hours")
 """migrate_database params a config may set per database or in "defaults"."""
 
 

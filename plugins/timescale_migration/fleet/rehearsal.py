@@ -38,6 +38,7 @@ class RehearsalRecord:
     predicted_downtime_s: float | None = None
     verified: bool = False
     error: str | None = None
+    source_database: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RehearsalRecord:
@@ -58,6 +59,13 @@ def downtime_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> float |
         return None
     starts = [span["started"] for task, span in spans.items() if task in phases.DOWNTIME and span]
     return round(float(verify["finished"]) - min(float(s) for s in starts), 1)
+
+
+def last_rehearsal(work_dir: str | None, source_conn_id: str, source_database: str) -> RehearsalRecord | None:
+    """The latest verified rehearsal of this source database (by connection and database name), if any."""
+    found = [r for r in read_history(work_dir) if r.verified and r.source == source_conn_id
+             and r.source_database == source_database]
+    return found[-1] if found else None
 
 
 def rehearsals_dir(work_dir: str | None) -> Path:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseOperator
 
-from timescale_migration import phases, workdir
+from timescale_migration import phases, timeouts, workdir
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import fail_at_once
+from timescale_migration.fleet import rehearsal
 from timescale_migration.options import MigrationOptions
 from timescale_migration.tools.runner import ToolRunner
 
@@ -60,8 +62,26 @@ class MigrationMixin:
     _phase_started: float | None = None
 
     def pre_execute(self, context: Any) -> None:
-        """Note when the phase started."""
+        """Note when the phase started; a downtime task not given an execution_timeout gets one (timeouts.py)."""
         self._phase_started = time.time()
+        if self.task_id in phases.DOWNTIME and self.execution_timeout is None:  # type: ignore[attr-defined]
+            try:
+                self.execution_timeout = self.downtime_timeout(context)
+            except Exception as err:  # no plan or unreadable history: the task runs without a limit, as before
+                self.log.warning("no execution_timeout for %s: %s", self.task_id, err)  # type: ignore[attr-defined]
+
+    def downtime_timeout(self, context: Any) -> timedelta:
+        """This downtime task's limit, from the plan's size and the last verified rehearsal of the source."""
+        opts = self.migration_options(context)
+        size = int(self.plan(context).source["database_bytes"])
+        source, _ = self.endpoints(context)
+        last = rehearsal.last_rehearsal(opts.work_dir, opts.source_conn_id, source.database)
+        rehearsed = last.phases.get(self.task_id) if last else None  # type: ignore[attr-defined]
+        limit = timeouts.phase_timeout(self.task_id, size, rehearsed_s=rehearsed,  # type: ignore[attr-defined]
+                                       rehearsed_bytes=last.size_bytes if last else None,
+                                       drain_timeout_s=opts.drain_timeout)
+        self.log.info("%s", timeouts.describe(self.task_id, limit, size, rehearsed))  # type: ignore[attr-defined]
+        return limit
 
     def post_execute(self, context: Any, result: Any = None) -> None:
         """Push the phase's wall-clock span (rehearsals and the fleet summary read it)."""

@@ -1,10 +1,16 @@
 """drain_source: after the approval, drain the source: block new sessions of application roles, wait for the
 open ones (ending them if the run says so). What was revoked is recorded on the source server itself, in the same
 transaction, so that release_source (on any worker, after any number of runs) undoes it.
+
+The wait is deferred: the task blocks and records in a worker, then hands the wait to SessionsClosedTrigger in
+Airflow's triggerer (triggers.py) and holds no worker until it fires. A retry blocks again (the record is kept as
+it was) and waits again.
 """
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -13,6 +19,10 @@ from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
+from timescale_migration.triggers import SessionsClosedTrigger
+
+DEFER_MARGIN_S = 120
+"""The deferral's own timeout beyond drain_timeout: the trigger fires at drain_timeout; this only ends a lost one."""
 
 
 class DrainSourceOperator(MigrationOperator):
@@ -54,18 +64,40 @@ class DrainSourceOperator(MigrationOperator):
         self._log_outcome(outcome, where)
         if record.superusers:
             self.log.warning("superusers connect whatever the block says: %s", ", ".join(record.superusers))
+        result = {"drained": True, "record": where, "action": outcome.action, "blocked_by_run": record.run_id,
+                  "revoked": record.revoked, "granted": record.granted, "restore_sql": record.restore_sql}
         with source.connect() as conn:
-            left = drain.wait_for_sessions(conn, opts.drain_timeout, terminate=opts.terminate_sessions,
-                                           log=self.log)
-        if left:
-            raise MigrationError(
-                f"{len(left)} session(s) still open on {source.label} after {opts.drain_timeout}s: "
-                f"{drain.describe(left)}. Close them (or set terminate_sessions=true) and clear drain_source; "
-                "the source stays blocked until then (release it with the release_source DAG to give up)"
-            )
+            sessions = drain.other_sessions(conn)
+        if sessions and opts.drain_timeout > 0:
+            self.log.info("waiting up to %ds for %d session(s) to close, deferred (no worker held): %s",
+                          opts.drain_timeout, len(sessions), drain.describe(sessions))
+            handback = {"result": result, "started": self._phase_started}
+            self.defer(trigger=SessionsClosedTrigger(source.conn_id, source.database_override,
+                                                     time.time() + opts.drain_timeout, handback=handback),
+                       method_name="finish_drain", timeout=timedelta(seconds=opts.drain_timeout + DEFER_MARGIN_S))
+        return self._end_sessions(context, result, waited=bool(sessions))
+
+    def finish_drain(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        """Back from SessionsClosedTrigger: done if the sessions closed, else end them or fail naming them."""
+        handback = event["handback"]
+        if handback.get("started") is not None:
+            self._phase_started = handback["started"]  # the phase's span includes the wait
+        return self._end_sessions(context, handback["result"], waited=event["status"] != "closed")
+
+    def _end_sessions(self, context: Any, result: dict[str, Any], *, waited: bool) -> dict[str, Any]:
+        opts = self.migration_options(context)
+        source, _ = self.endpoints(context)
+        if waited:
+            with source.connect() as conn:
+                left = drain.wait_for_sessions(conn, 0, terminate=opts.terminate_sessions, log=self.log)
+            if left:
+                raise MigrationError(
+                    f"{len(left)} session(s) still open on {source.label} after {opts.drain_timeout}s: "
+                    f"{drain.describe(left)}. Close them (or set terminate_sessions=true) and clear drain_source; "
+                    "the source stays blocked until then (release it with the release_source DAG to give up)"
+                )
         self.log.info("the source is drained: no other session is open")
-        return {"drained": True, "record": where, "action": outcome.action, "blocked_by_run": record.run_id,
-                "revoked": record.revoked, "granted": record.granted, "restore_sql": record.restore_sql}
+        return result
 
     def _log_outcome(self, outcome: drain.BlockOutcome, where: str) -> None:
         """Say what the block record holds and how a DBA undoes it."""

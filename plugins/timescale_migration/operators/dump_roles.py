@@ -6,7 +6,7 @@ from typing import Any
 
 from timescale_migration import workdir
 from timescale_migration.constants import ROLES_FILE, TARGET_RESERVED_ROLES
-from timescale_migration.db.roles import filter_roles
+from timescale_migration.db.roles import filter_roles, mask_password_hashes
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.tools.clienttools import pg_dumpall_roles_argv
@@ -33,8 +33,10 @@ class DumpRolesOperator(MigrationOperator):
                 self.runner.run(argv, source.libpq_env())
             except ClientToolFailed as err:
                 raise ClientToolFailed(f"dumping roles from {source.label} failed: {err}") from err
+            text = raw.read_text(encoding="utf-8")
+            masked = mask_password_hashes(text)  # before anything can log one
             reserved = {*TARGET_RESERVED_ROLES, plan.target["user_name"]}
-            result = filter_roles(raw.read_text(encoding="utf-8"), reserved)
+            result = filter_roles(text, reserved)
         finally:
             workdir.remove(raw)
         workdir.write_atomically(out, result.text)  # a crash leaves roles.partial, a secret file too
@@ -42,5 +44,6 @@ class DumpRolesOperator(MigrationOperator):
             self.log.info("dropped %s", line)
         for line in result.changed:
             self.log.info("changed %s", line)
-        self.log.info("%d role(s) to load: %s", len(result.roles), ", ".join(result.roles) or "none")
+        self.log.info("%d role(s) to load: %s (%d password hash(es), masked in the logs)", len(result.roles),
+                      ", ".join(result.roles) or "none", masked)
         return {"roles_file": str(out), "roles": result.roles}

@@ -17,6 +17,7 @@ from timescale_migration.constants import ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.copy import loadclaim
 from timescale_migration.copy.base import CopyJob
 from timescale_migration.copy.formats import copy_format
+from timescale_migration.db.roles import mask_password_hashes
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
 from timescale_migration.operators.base import MigrationOperator
 from timescale_migration.verify.source_side import SourceSide
@@ -43,6 +44,8 @@ class LoadOperator(MigrationOperator):
                 "load must see the same work_dir (shared storage, or one worker queue for the run's file tasks); "
                 "clear dump_roles and dump_data to dump again"
             )
+        if roles.is_file():  # psql echoes a failing statement, the server quotes it: mask the hashes first
+            mask_password_hashes(roles.read_text(encoding="utf-8"))
         self.stop_on_kill(fmt.kill)
         beside = SourceSide(source, plan, opts.jobs, run_dir / SOURCE_FINGERPRINT_FILE, self.log)
         beside.start()

@@ -6,6 +6,7 @@ from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 
+from timescale_migration import gates
 from timescale_migration.checks import findings
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.db import catalog
@@ -82,4 +83,12 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
         if not opts.require_approval:
             self.log.info("require_approval is false: the gate passes without a person")
             return {"chosen_options": [self.APPROVE], "approved_by": "require_approval=false"}
+        gates.prepare(self, context, opts, expires=True)
         return super().execute(context)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Say so when nobody answered in time (the scheduler chose Reject): nothing changed, the run ends."""
+        if event.get("timedout"):
+            self.log.warning("nobody answered stop_apps in time: rejected by itself (stop_apps_timeout_hours); "
+                             "nothing was changed, trigger a new run to migrate")
+        return super().execute_complete(context, event)

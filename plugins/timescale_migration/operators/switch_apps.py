@@ -7,7 +7,7 @@ from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
 
-from timescale_migration import phases
+from timescale_migration import gates, phases
 from timescale_migration.operators.base import MigrationMixin
 from timescale_migration.ui.links import MigrationReportLink, run_page_url, verification_url
 
@@ -56,4 +56,5 @@ class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):
         if not opts.require_approval:
             self.log.info("require_approval is false: switching to the target without a person")
             return self.do_branch(context, [phases.CUTOVER])
+        gates.prepare(self, context, opts, expires=False)
         return super().execute(context)

@@ -17,6 +17,7 @@ from typing import Any
 
 from timescale_migration.constants import PROGRESS_INTERVAL_S
 from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.masking import redacted
 
 TAIL_LINES = 20
 SETPRIV = shutil.which("setpriv")
@@ -46,7 +47,8 @@ class ToolRunner:
         progress: Callable[[], str | None] | None = None,
         interval: float = PROGRESS_INTERVAL_S,
     ) -> float:
-        """Run argv to completion, logging its output; returns seconds taken, raises ClientToolFailed on failure."""
+        """Run argv to completion, logging its output (registered secrets masked); returns seconds taken, raises
+        ClientToolFailed on failure."""
         tool = Path(argv[0]).name
         self.log.info("running: %s", " ".join(argv))
         started = time.monotonic()
@@ -68,7 +70,7 @@ class ToolRunner:
             with report_every(progress, self.log, tool, interval):
                 assert proc.stdout is not None
                 for line in proc.stdout:
-                    line = line.rstrip("\n")
+                    line = redacted(line.rstrip("\n"))
                     tail.append(line)
                     self.log.info("%s: %s", tool, line)
                 returncode = proc.wait()
@@ -131,7 +133,7 @@ class ToolRunner:
     def _drain(self, stream: Any, tool: str, tail: deque[str]) -> None:
         """Log every line a tool writes (bytes or text) and keep the last ones."""
         for raw in stream:
-            line = (raw.decode(errors="replace") if isinstance(raw, bytes) else raw).rstrip("\n")
+            line = redacted((raw.decode(errors="replace") if isinstance(raw, bytes) else raw).rstrip("\n"))
             tail.append(line)
             self.log.info("%s: %s", tool, line)
 

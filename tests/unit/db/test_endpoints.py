@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from timescale_migration.constants import APPLICATION_NAME, CHILD_ENV_KEEP
-from timescale_migration.db.endpoints import Endpoint
+from timescale_migration.db.endpoints import SERVICE_NAME, Endpoint
 from timescale_migration.exceptions import ConnectionConfigError
 
 pytestmark = pytest.mark.unit
@@ -68,12 +69,78 @@ def test_libpq_env_database_argument_wins(conn_id: str) -> None:
 def test_libpq_env_sslmode_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     """Connection extras libpq understands become their PG* variables."""
     conn_id = define(monkeypatch, extra={"sslmode": "verify-full", "sslrootcert": "/etc/ca.pem", "connect_timeout": 7,
-                                         "unrelated": "x"})
+                                         "client_encoding": "LATIN1", "target_session_attrs": "read-write"})
     env = Endpoint("source", conn_id).libpq_env()
     assert env["PGSSLMODE"] == "verify-full"
     assert env["PGSSLROOTCERT"] == "/etc/ca.pem"
     assert env["PGCONNECT_TIMEOUT"] == "7"
-    assert "x" not in env.values()
+    assert env["PGCLIENTENCODING"] == "LATIN1"
+    assert env["PGTARGETSESSIONATTRS"] == "read-write"
+    assert "PGSERVICEFILE" not in env
+
+
+def test_libpq_env_keepalives_in_private_service_file(monkeypatch: pytest.MonkeyPatch, usual_umask: None) -> None:
+    """Keywords without an environment variable (keepalives, tcp_user_timeout) go to a 0600 service file of the
+    process's own; JSON booleans become libpq's 1/0; the password stays out of the file."""
+    conn_id = define(monkeypatch, extra={"keepalives": True, "keepalives_idle": 30, "tcp_user_timeout": 9000})
+    env = Endpoint("source", conn_id).libpq_env()
+    path = Path(env["PGSERVICEFILE"])
+    assert env["PGSERVICE"] == SERVICE_NAME
+    assert path.read_text().splitlines() == [f"[{SERVICE_NAME}]", "keepalives=1", "keepalives_idle=30",
+                                             "tcp_user_timeout=9000"]
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o077 == 0
+    assert PASSWORD not in path.read_text() and env["PGPASSWORD"] == PASSWORD
+    params = Endpoint("source", conn_id).libpq_params()
+    assert params["keepalives"] == "1" and params["keepalives_idle"] == "30"
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ({"sslmod": "require"}, ["'sslmod'", "neither libpq nor PostgresHook knows", "did you mean 'sslmode'?"]),
+    ({"application_name": "app"}, ["'application_name'", "drain tells them"]),
+    ({"dbname": "other"}, ["'dbname'", "schema field"]),
+    ({"password": "x"}, ["'password'", "password field"]),
+    ({"replication": "database"}, ["'replication'"]),
+    ({"service": "prod", "keepalives": 1}, ["'service'", "'keepalives'", "cannot be combined"]),
+    ({"options": "-c a=1\n-c b=2"}, ["'options'", "line break"]),
+])
+def test_unsupported_extra_names_connection_and_key(monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any],
+                                                    words: list[str]) -> None:
+    """An extra that would not act the same for sessions and tools fails, naming the connection and the key,
+    before any session is opened."""
+    conn_id = define(monkeypatch, extra=extra)
+    for call in (lambda e: e.libpq_env(), lambda e: e.connect().__enter__()):
+        with pytest.raises(ConnectionConfigError) as err:
+            call(Endpoint("target", conn_id))
+        assert f"target connection {conn_id!r}" in str(err.value)
+        for word in words:
+            assert word in str(err.value)
+
+
+def test_hook_extras_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extras PostgresHook handles itself (cursor, sqlalchemy_*) are accepted and reach neither side as libpq
+    parameters; the cursor's row factory stays out too."""
+    conn_id = define(monkeypatch, extra={"cursor": "dictcursor", "sqlalchemy_scheme": "postgresql+psycopg"})
+    params = Endpoint("source", conn_id).libpq_params()
+    assert set(params) == {"host", "port", "user", "password", "dbname", "application_name"}
+
+
+def test_iam_token_is_the_password_of_sessions_and_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `iam`, PostgresHook's token (and its login and port) is what both sessions and tools use."""
+    conn_id = define(monkeypatch, extra={"iam": True, "aws_conn_id": "aws_x"})
+    calls: list[str] = []
+
+    def token(self: Any, conn: Any) -> tuple[str, str, int]:
+        calls.append(conn.login)
+        return "iam_user", "iam-token-value", 5439
+
+    monkeypatch.setattr("airflow.providers.postgres.hooks.postgres.PostgresHook.get_iam_token", token)
+    endpoint = Endpoint("source", conn_id)
+    params = endpoint.libpq_params()
+    env = endpoint.libpq_env()
+    assert (params["user"], params["password"], params["port"]) == ("iam_user", "iam-token-value", "5439")
+    assert (env["PGUSER"], env["PGPASSWORD"], env["PGPORT"]) == ("iam_user", "iam-token-value", "5439")
+    assert "iam" not in params and "aws_conn_id" not in params
+    assert calls == ["migrator", "migrator"], "a fresh token for each session or tool"
 
 
 def test_libpq_env_excludes_parent_secrets(conn_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,14 +239,15 @@ def test_unknown_conn_id_label_raises() -> None:
 # --- psycopg keywords -------------------------------------------------------------------------------------------------
 
 
-def test_connect_kwargs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """psycopg gets the password as a keyword and the libpq extras, and None values are left out."""
-    conn_id = define(monkeypatch, host=None, extra={"sslmode": "require", "unrelated": 1})
-    kwargs = Endpoint("source", conn_id)._connect_kwargs(None)
-    assert kwargs == {"port": 6543, "user": "migrator", "password": PASSWORD, "dbname": "appdb",
-                      "application_name": APPLICATION_NAME, "sslmode": "require"}
+def test_libpq_params(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions get the password as a keyword and the extras; None values are left out; all are strings."""
+    conn_id = define(monkeypatch, host=None, extra={"sslmode": "require", "keepalives_idle": 5})
+    params = Endpoint("source", conn_id).libpq_params()
+    assert params == {"port": "6543", "user": "migrator", "password": PASSWORD, "dbname": "appdb",
+                      "application_name": APPLICATION_NAME, "sslmode": "require", "keepalives_idle": "5"}
 
 
-def test_connect_kwargs_database_argument(conn_id: str) -> None:
+def test_libpq_params_database_argument(conn_id: str) -> None:
     """connect(database) reaches another database of the same server."""
-    assert Endpoint("source", conn_id, "tsdb")._connect_kwargs("postgres")["dbname"] == "postgres"
+    assert Endpoint("source", conn_id, "tsdb").libpq_params("postgres")["dbname"] == "postgres"
+    assert Endpoint("source", conn_id, "tsdb").libpq_params()["dbname"] == "tsdb"

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -13,6 +14,8 @@ from timescale_migration.db.roles import (
     _scan_quotes,
     filter_roles,
     idempotent_create,
+    mask_password_hashes,
+    password_hashes,
     split_statements,
     tokens,
     unquote,
@@ -435,3 +438,33 @@ def test_tokens_keep_quoted_parts_whole() -> None:
 def test_unquote(token: str, name: str) -> None:
     """Quoted names lose their quotes (doubled quotes undone); bare names fold to lower case."""
     assert unquote(token) == name
+
+
+# --- password hashes ------------------------------------------------------------------------------------------------
+
+SCRAM = "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy"
+
+
+def test_password_hashes_found_and_unquoted() -> None:
+    """Every PASSWORD literal of a roles dump, whatever the case and quoting, and nothing else."""
+    script = (f"CREATE ROLE app;\nALTER ROLE app WITH LOGIN PASSWORD '{SCRAM}';\n"
+              "ALTER ROLE \"o'k\" WITH password 'md5abc''def0123';\nCOMMENT ON ROLE app IS 'PASSWORD';\n")
+    assert password_hashes(script) == sorted([SCRAM, "md5abc'def0123"])
+
+
+def test_mask_password_hashes_registers_each_with_airflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each hash goes to Airflow's mask_secret (which also tells the task's supervisor)."""
+    masked: list[str] = []
+    monkeypatch.setattr("timescale_migration.db.roles.mask", masked.append)
+    assert mask_password_hashes(f"ALTER ROLE a WITH PASSWORD '{SCRAM}';\nALTER ROLE b WITH PASSWORD NULL;\n") == 1
+    assert masked == [SCRAM]
+
+
+def test_masked_hash_never_reaches_a_log_line() -> None:
+    """After registration, Airflow's masker redacts the hash from any text that quotes it."""
+    from timescale_migration.masking import redacted
+
+    secret = f"SCRAM-SHA-256$4096:{uuid.uuid4().hex}$x:y"
+    mask_password_hashes(f"ALTER ROLE a WITH PASSWORD '{secret}';")
+    line = redacted(f"CONTEXT:  SQL statement \"ALTER ROLE a WITH PASSWORD '{secret}'\"")
+    assert secret not in line and "***" in line

@@ -278,3 +278,16 @@ def test_trend_svg_verified_markers_never_red() -> None:
     fills = re.findall(r'<circle[^>]*fill="([^"]+)"', svg)
     assert len(fills) == 8
     assert FAILED_COLOR not in fills
+
+
+def test_last_rehearsal_of_a_source_database(tmp_path) -> None:
+    """The latest verified record of the same connection and database; unverified and other ones do not count."""
+    def record(run: str, *, source: str = "src", database: str | None = "shop", verified: bool = True):
+        return rehearsal.RehearsalRecord(name="shop", rehearsed_at=run, run_id=run, child_run_id=run, source=source,
+                                         scratch_database="tsm_rehearsal_shop", dump_format="parallel",
+                                         size_bytes=10, phases={"load": float(len(run))}, verified=verified,
+                                         source_database=database)
+    rehearsal.append_history(str(tmp_path), [record("a"), record("bb"), record("ccc", verified=False),
+                                             record("dddd", source="other"), record("eeeee", database="else")])
+    assert rehearsal.last_rehearsal(str(tmp_path), "src", "shop").run_id == "bb"
+    assert rehearsal.last_rehearsal(str(tmp_path), "src", "nothing") is None

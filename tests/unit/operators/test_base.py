@@ -121,3 +121,49 @@ def test_class_level_retries_take_effect(cls: type[MigrationOperator]) -> None:
     """An operator's declared retries are what an instance gets."""
     assert cls(task_id="t").retries == vars(cls)["default_retries"] > 0
     assert cls(task_id="t", retries=7).retries == 7
+
+
+# --- execution_timeout of the downtime tasks --------------------------------------------------------------------------
+
+
+def test_downtime_task_gets_a_timeout_from_the_size(make_context) -> None:
+    """A downtime task without an execution_timeout gets one in pre_execute (20 MB: the floor)."""
+    from timescale_migration.timeouts import FLOOR
+
+    probe = Probe(task_id="load")
+    probe.pre_execute(make_context(make_plan(TOOLS)))
+    assert probe.execution_timeout == FLOOR
+    other = Probe(task_id="check_versions")  # before the downtime: no limit set
+    other.pre_execute(make_context(make_plan(TOOLS)))
+    assert other.execution_timeout is None
+
+
+def test_downtime_timeout_from_the_last_rehearsal(make_context, connections, work_dir: Path) -> None:
+    """The last verified rehearsal of this source database sets the limit: its seconds x 4, scaled to the size."""
+    from datetime import timedelta
+
+    from timescale_migration.fleet import rehearsal
+
+    plan = make_plan(TOOLS, source={"version": "17.2", "major": 17, "database_bytes": 40 * 1_048_576,
+                                    "user_name": "postgres", "encoding": "UTF8"})
+    context = make_context(plan)
+    database = Probe(task_id="load").endpoints(context)[0].database
+    rehearsal.append_history(str(work_dir), [rehearsal.RehearsalRecord(
+        name="x", rehearsed_at="t", run_id="r", child_run_id="c", source=connections["source_conn_id"],
+        scratch_database="tsm_rehearsal_x", dump_format="plain", size_bytes=20 * 1_048_576,
+        phases={"load": 600.0}, verified=True, source_database=database)])
+    probe = Probe(task_id="load")
+    probe.pre_execute(context)
+    assert probe.execution_timeout == timedelta(seconds=600 * 2 * 4)
+
+
+def test_set_timeout_is_kept_and_failure_leaves_none(make_context) -> None:
+    """A DAG's own execution_timeout wins; without a plan the task runs without a limit (and says so)."""
+    from datetime import timedelta
+
+    probe = Probe(task_id="load", execution_timeout=timedelta(minutes=5))
+    probe.pre_execute(make_context(make_plan(TOOLS)))
+    assert probe.execution_timeout == timedelta(minutes=5)
+    bare = Probe(task_id="load")
+    bare.pre_execute(make_context())
+    assert bare.execution_timeout is None

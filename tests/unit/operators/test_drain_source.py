@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import TaskDeferred
 
 from tests.support.fakes import RUN_ID, RecordingLog, client_session
 from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
@@ -177,28 +180,83 @@ def test_drain_keeps_records_where_the_env_says(source_db: dict[str, Any], make_
     assert "in database 'dba_tools'" in result["record"]
 
 
-def test_drain_fails_while_sessions_stay_open(source_db: dict[str, Any], make_context) -> None:
-    """Sessions open after drain_timeout fail the task naming them; the source stays blocked, its record kept."""
+def deferred(context: dict[str, Any]) -> tuple[DrainSourceOperator, TaskDeferred]:
+    """Run drain_source until it defers; the operator and its deferral."""
+    op = DrainSourceOperator(task_id="drain_source")
+    op.pre_execute(context)
+    with pytest.raises(TaskDeferred) as deferral:
+        op.execute(context)
+    return op, deferral.value
+
+
+def event(deferral: TaskDeferred, status: str) -> dict[str, Any]:
+    """The event the trigger fires: the status and what the task handed it."""
+    return {"status": status, "handback": deferral.trigger.serialize()[1]["handback"]}
+
+
+def test_drain_defers_the_wait_to_the_triggerer(source_db: dict[str, Any], make_context, connections) -> None:
+    """Sessions still open: the block and its record are written, then the wait goes to SessionsClosedTrigger
+    (connection id, database and deadline only: nothing secret), with the result to hand back."""
     source_db["grantees"] = [grantee(PUBLIC)]
     source_db["open"] = [client_session(4242)]
+    before = time.time()
+    _, deferral = deferred(make_context(drain_timeout=5, source_database="other db"))
+    path, kwargs = deferral.trigger.serialize()
+    assert path == "timescale_migration.triggers.SessionsClosedTrigger"
+    assert kwargs["conn_id"] == connections["source_conn_id"] and kwargs["database"] == "other db"
+    assert before + 5 <= kwargs["deadline"] <= time.time() + 5
+    assert deferral.method_name == "finish_drain" and deferral.timeout == timedelta(seconds=125)
+    assert kwargs["handback"]["result"]["revoked"] == [PUBLIC]
+    assert "other db" in source_db["records"], "blocked and recorded before the wait"
+
+
+def test_drain_fails_while_sessions_stay_open(source_db: dict[str, Any], make_context) -> None:
+    """The trigger's deadline passed with sessions open: the task fails naming them; the source stays blocked,
+    its record kept."""
+    source_db["grantees"] = [grantee(PUBLIC)]
+    source_db["open"] = [client_session(4242)]
+    context = make_context(drain_timeout=5)
+    op, deferral = deferred(context)
     with pytest.raises(MigrationError) as err:
-        execute(make_context(drain_timeout=5))
+        op.finish_drain(context, event(deferral, "timeout"))
     message = str(err.value)
     assert "1 session(s) still open on source " in message
     assert "after 5s: pid 4242 app (billing-api)" in message
     assert "terminate_sessions=true" in message
     assert source_db["terminated"] == []
-    assert source_db["clock"].now >= 1005.0
     assert "appdb" in source_db["records"]
+
+
+def test_drain_done_when_the_sessions_closed(source_db: dict[str, Any], make_context) -> None:
+    """The trigger saw them close: the result handed over is the task's, and its span starts before the wait."""
+    source_db["grantees"] = [grantee(PUBLIC)]
+    source_db["open"] = [client_session(4242)]
+    context = make_context(drain_timeout=5)
+    _, deferral = deferred(context)
+    source_db["open"] = []
+    resumed = DrainSourceOperator(task_id="drain_source")
+    resumed.pre_execute(context)
+    assert resumed.finish_drain(context, event(deferral, "closed"))["drained"] is True
+    assert resumed._phase_started == event(deferral, "closed")["handback"]["started"] is not None
 
 
 def test_drain_terminates_sessions_when_asked(source_db: dict[str, Any], make_context) -> None:
     """terminate_sessions=true ends the sessions still open after the timeout, and the drain succeeds."""
     source_db["grantees"] = [grantee(PUBLIC)]
     source_db["open"] = [client_session(4242), client_session(4343, "report", None)]
-    result = execute(make_context(drain_timeout=5, terminate_sessions=True))
+    context = make_context(drain_timeout=5, terminate_sessions=True)
+    op, deferral = deferred(context)
+    result = op.finish_drain(context, event(deferral, "timeout"))
     assert result["drained"] is True
     assert source_db["terminated"] == [4242, 4343]
+
+
+def test_drain_timeout_zero_does_not_defer(source_db: dict[str, Any], make_context) -> None:
+    """drain_timeout=0: no wait at all, the sessions are ended (or the task fails) at once."""
+    source_db["grantees"] = [grantee(PUBLIC)]
+    source_db["open"] = [client_session(4242)]
+    assert execute(make_context(drain_timeout=0, terminate_sessions=True))["drained"] is True
+    assert source_db["terminated"] == [4242]
 
 
 def test_drain_uses_source_database_param(source_db: dict[str, Any], make_context) -> None:
