@@ -434,3 +434,34 @@ def test_both_checks_run_and_the_run_is_refused_once(make_migration, servers, ta
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone() \
             == (0,)
+
+
+MORE_SUPERUSER_ONLY = (
+    "CREATE FOREIGN DATA WRAPPER my_wrapper",
+    "CREATE SERVER my_server FOREIGN DATA WRAPPER my_wrapper",
+    "CREATE USER MAPPING FOR PUBLIC SERVER my_server OPTIONS (password_required 'false')",
+    "CREATE ACCESS METHOD my_am TYPE INDEX HANDLER bthandler",
+    "CREATE TEXT SEARCH PARSER my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, "
+    "LEXTYPES = prsd_lextype)",
+    "CREATE TEXT SEARCH TEMPLATE my_template (INIT = dsimple_init, LEXIZE = dsimple_lexize)",
+    "CREATE FUNCTION my_lang_handler() RETURNS language_handler AS '$libdir/plpgsql', 'plpgsql_call_handler' "
+    "LANGUAGE c",
+    "CREATE LANGUAGE my_lang HANDLER my_lang_handler",
+)
+
+
+def test_wrappers_mappings_access_methods_parsers_templates_languages_block(make_migration, servers, target_login):
+    """A foreign-data wrapper and a procedural language outside extensions, a user mapping without
+    password_required, an index access method, a text search parser and template: each kind is a blocking finding
+    naming its object for a login without superuser; the same source passes into a superuser target."""
+    m = make_migration(servers.pg15, servers.tsdb_target)
+    on_source(m, *MORE_SUPERUSER_ONLY)
+    assert run(m, objects.superuser_only) == []  # the target's login is postgres
+    target_login(m, "CREATEROLE")
+    found = run(m, objects.superuser_only)
+    assert {f.severity for f in found} == {BLOCKING}
+    assert sorted(f.subject for f in found) == [
+        "1 access method(s): my_am", "1 foreign-data wrapper(s): my_wrapper",
+        "1 function in language c(s): my_lang_handler()", "1 procedural language(s): my_lang",
+        "1 text search parser(s): public.my_parser", "1 text search template(s): public.my_template",
+        "1 user mapping(s): public for server my_server"]
