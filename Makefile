@@ -51,8 +51,11 @@ airflow: venv  ## a local Airflow 3.3 (UI, scheduler, triggerer, dag-processor) 
 airflow-celery: venv  ## the same, distributed: CeleryExecutor, Redis broker, PostgreSQL metadata DB, two Celery workers
 	bash scripts/with-servers.sh $(VENV)/bin/python -m devtools.local_airflow --celery
 
-bench: venv  ## time the DAG against the documented commands on a generated database (BENCH_ARGS="--size-mb 2000")
+BENCH_HT_ARGS ?= --size-mb 1000 --runs 2
+
+bench: venv  ## the DAG against the documented commands (BENCH_ARGS="--size-mb 2000"), then bench-hypertables
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
+	bash scripts/with-servers.sh $(VENV)/bin/python bench/hypertables.py $(BENCH_HT_ARGS)
 
 bench-hypertables: venv  ## a PostgreSQL 15 time-series table migrated as it is and as a hypertable (BENCH_HT_ARGS="--size-mb 1000")
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/hypertables.py $(BENCH_HT_ARGS)

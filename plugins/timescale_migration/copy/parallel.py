@@ -3,7 +3,8 @@
 1. A source session opens a REPEATABLE READ transaction and exports its snapshot; every reader imports it.
 2. skeleton: `pg_dump -Fc` of everything but the large tables' rows (schema, TimescaleDB catalog, small tables,
    sequences, large objects) into the run directory; `pg_restore --section=pre-data`.
-3. The skeleton's rows: TimescaleDB's catalog alone and first, then the rest.
+3. The skeleton's rows: TimescaleDB's catalog alone and first, then the rest. A table loaded as a hypertable and
+   split into parts has its chunks created first (chunkseed.py), so that its parts load at once.
 4. The large tables, largest first, through `jobs` workers: each worker keeps one psql session on the source
    (in the snapshot) and one on the target, and each table's rows pass from `COPY ... TO` to `COPY ... FROM`
    through a FIFO (copysessions.py; no data passes through Python), in COPY's binary format when both servers
@@ -41,6 +42,7 @@ from timescale_migration.constants import (
     DumpFormat,
 )
 from timescale_migration.copy.base import StreamedFormat
+from timescale_migration.copy.chunkseed import ChunkSeed
 from timescale_migration.copy.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
 from timescale_migration.copy.hypertables import Conversion
 from timescale_migration.copy.progress import index_progress
@@ -340,6 +342,7 @@ class ParallelCopy:
             if self.conversion is not None:  # the tables are defined and empty: their rows will land in chunks
                 seconds += self.conversion.convert()
             with autovacuum_paused(self.target, bulk, self.log):
+                seconds += self._seed_chunks(copies, snapshot)
                 if self.timescaledb:
                     seconds += self._runner().run(restore(section="data", schema=TIMESCALEDB_CATALOG), env)
                 seconds += self._runner().run(
@@ -353,6 +356,19 @@ class ParallelCopy:
                     seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
                                                   progress=index_progress(self.target))
         return seconds
+
+    def _seed_chunks(self, copies: list[TableCopy], snapshot: str) -> float:
+        """The chunks of every hypertable split into parts, created before the parts load (chunkseed.py); seconds."""
+        split = {(c.table.schema, c.table.name): c.table for c in copies if c.part is not None}
+        specs = [(spec, split[(spec.schema, spec.table)].columns) for spec in
+                 (self.conversion.specs if self.conversion else ()) if (spec.schema, spec.table) in split]
+        if not specs:
+            return 0.0
+        started = time.monotonic()
+        seed = ChunkSeed(self.source, self.target, snapshot, self.encoding.get("PGCLIENTENCODING"), self.log)
+        seeded = seed.run(specs)
+        self.stats["seeded_chunks"] = sum(s.chunks for s in seeded)
+        return time.monotonic() - started
 
     def _restore_argv(self, *, section: str, jobs: int = 1, schema: str | None = None,
                       exclude_schema: str | None = None) -> list[str]:

@@ -1,0 +1,132 @@
+"""Chunks created before a split hypertable's parts load. TimescaleDB locks a hypertable when COPY creates a chunk
+in it and keeps the lock until that COPY commits, so the parts of a table split into block ranges would load one
+after the other. A few real rows from the start of every chunk-sized slice of the time column are copied into
+the empty hypertable and deleted again in one transaction: TimescaleDB creates every chunk as it would for the
+whole table, and the parts then only route rows into existing chunks, at once.
+
+A slice missed (a hash dimension's partition no seed row fell into, or a time alignment TimescaleDB computes
+otherwise) costs time, never rows: its chunk is created during the copy as before."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql as pgsql
+
+from timescale_migration.constants import TIMESCALEDB
+from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.db.endpoints import Endpoint
+from timescale_migration.options import HypertableSpec
+
+TIME_TYPES = ("timestamp with time zone", "timestamp without time zone", "date")
+INTEGER_TYPES = ("smallint", "integer", "bigint")
+ROWS_PER_HASH_PARTITION = 8
+"""Seed rows per slice and hash partition: the first rows of a slice, hoping to fall into every partition."""
+MAX_ROWS_PER_SLICE = 1000
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What seeding one table did: its chunks before the parts load, the seed rows, seconds; or why it did not."""
+
+    label: str
+    chunks: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    skipped: str | None = None
+
+
+def rows_per_slice(spec: HypertableSpec) -> int:
+    """One row per slice; with a hash dimension, enough first rows to likely meet every partition."""
+    if spec.hash_column is None or not spec.hash_partitions:
+        return 1
+    return min(MAX_ROWS_PER_SLICE, ROWS_PER_HASH_PARTITION * spec.hash_partitions)
+
+
+def _expression(name: str, stride: pgsql.Composable) -> pgsql.Composable:
+    """An SQL expression file (its comment lines left out) with its {stride} filled."""
+    return pgsql.SQL(sqlfiles.command(name, stride=stride))  # type: ignore[arg-type]
+
+
+def seed_query(spec: HypertableSpec, columns: tuple[str, ...], dimension: dict[str, Any]) -> pgsql.Composed | None:
+    """The source's COPY of the seed rows, or None for a time column of a type the walk cannot step through."""
+    kind = dimension["column_type"]
+    values = {"table": (spec.schema, spec.table), "column": spec.time_column,
+              "columns": pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns),
+              "per_slice": pgsql.Literal(rows_per_slice(spec))}
+    if kind in TIME_TYPES and dimension["time_interval"]:
+        stride = pgsql.SQL("{}::interval").format(pgsql.Literal(dimension["time_interval"]))
+        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_expression("copy/next_time_slice", stride),
+                                **values)
+    if kind in INTEGER_TYPES and dimension["integer_interval"]:
+        stride = pgsql.SQL("{}::bigint").format(pgsql.Literal(int(dimension["integer_interval"])))
+        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_expression("copy/next_integer_slice", stride),
+                                **values)
+    return None
+
+
+class ChunkSeed:
+    """Seeds the chunks of the split hypertables of one load, reading the source in the copy's snapshot."""
+
+    def __init__(self, source: Endpoint, target: Endpoint, snapshot: str, client_encoding: str | None,
+                 log: Any) -> None:
+        self.source, self.target, self.snapshot = source, target, snapshot
+        self.encoding, self.log = client_encoding, log
+
+    def run(self, specs: list[tuple[HypertableSpec, tuple[str, ...]]]) -> list[Seeded]:
+        """Seed each (spec, the columns the copy moves) in turn; what each did."""
+        results = []
+        with self.source.connect() as source, self.target.connect() as target:
+            schema = catalog.installed_extensions(target)[TIMESCALEDB]["schema"]
+            self._session(source, snapshot=True)
+            self._session(target, snapshot=False)
+            for spec, columns in specs:
+                try:
+                    seeded = self._seed(source, target, schema, spec, columns)
+                except psycopg.Error as err:  # rolled back: no chunk, no row; the copy creates the chunks itself
+                    seeded = Seeded(spec.label, skipped=f"the seed failed: {err.diag.message_primary or err}")
+                if seeded.skipped:
+                    self.log.warning("chunks of %s not created ahead (%s): they are created during the copy, and its "
+                                     "parts wait for each other", seeded.label, seeded.skipped)
+                else:
+                    self.log.info("chunks of %s created ahead of its parts: %d chunk(s) from %d seed row(s) in %.2fs",
+                                  seeded.label, seeded.chunks, seeded.rows, seeded.seconds)
+                results.append(seeded)
+            source.execute("ROLLBACK")
+        return results
+
+    def _session(self, conn: psycopg.Connection, *, snapshot: bool) -> None:
+        """Both sides in the copy's client encoding and in UTC (the slices' alignment); the source in the snapshot."""
+        if snapshot:
+            conn.execute(sqlfiles.query("copy/begin_repeatable_read"))
+            conn.execute(sqlfiles.compose("copy/set_transaction_snapshot", snapshot=pgsql.Literal(self.snapshot)))
+        conn.execute("SET TimeZone = 'UTC'")
+        if self.encoding:
+            conn.execute(pgsql.SQL("SET client_encoding = {}").format(pgsql.Literal(self.encoding)))
+
+    def _seed(self, source: psycopg.Connection, target: psycopg.Connection, schema: str, spec: HypertableSpec,
+              columns: tuple[str, ...]) -> Seeded:
+        started = time.monotonic()
+        relation = pgsql.Identifier(spec.schema, spec.table).as_string(None)
+        if not catalog.rows(source, "copy/index_leads_with_column",
+                            {"relation": relation, "column": spec.time_column})[0]["present"]:
+            return Seeded(spec.label, skipped=f"no B-tree index of the source leads with {spec.time_column}")
+        found = catalog.rows(target, "timescaledb/time_dimension", {"schema": spec.schema, "table": spec.table})
+        query = seed_query(spec, columns, found[0]) if found else None
+        if query is None:
+            return Seeded(spec.label, skipped="its time dimension is not one the seed can step through")
+        column_list = pgsql.SQL(" ({})").format(pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns))
+        with target.transaction():
+            with source.cursor().copy(query) as rows_out, \
+                    target.cursor().copy(sqlfiles.compose("copy/chunk_seed_rows_in", table=(spec.schema, spec.table),
+                                                          columns=column_list)) as rows_in:
+                for data in rows_out:
+                    rows_in.write(data)
+            deleted = target.execute(sqlfiles.compose("copy/chunk_seed_delete", table=(spec.schema, spec.table)))
+            count = deleted.rowcount
+        chunks = int(catalog.run(target, sqlfiles.compose("timescaledb/chunk_count", schema=schema),
+                                 {"relation": relation})[0][0])
+        return Seeded(spec.label, chunks, count, round(time.monotonic() - started, 3))
