@@ -90,6 +90,10 @@ BULK_MIN_BYTES = 1_048_576
 SPLIT_MIN_BYTES = 256 * 1024 * 1024
 """`parallel` format: a table this large that exceeds one worker's share of all bytes is copied in block
 ranges, by several workers at once."""
+CHUNK_COPY_MIN_BYTES = 4 * 1024 * 1024
+"""`parallel` format, a split table loaded as a hypertable: its rows are copied chunk by chunk (each straight into
+its chunk, frozen) when its chunks hold at least this much on average; below, a copy per chunk would cost more in
+commands than routing saves, and its parts go through the hypertable."""
 TID_RANGE_SCAN_MAJOR = 14
 """From this source version on, a block range is read by a TID range scan: only then are tables split."""
 BULK_MAX_TABLES = 2000

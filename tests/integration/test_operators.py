@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -455,12 +456,25 @@ def test_latin1_source_into_utf8_target_verifies(make_migration, servers, unique
 
 
 
-def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(make_migration, servers, monkeypatch):
-    """A PostgreSQL 15 table split into block ranges and loaded as a hypertable: its chunks exist before the parts
-    load (none is created during the copy, which would make the parts wait for each other), no seed row stays,
-    and the whole verifies row for row."""
+@pytest.mark.parametrize(("by_chunk", "hole"), [(True, False), (False, False), (True, True)])
+def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(make_migration, servers, monkeypatch,
+                                                                            by_chunk, hole):
+    """A PostgreSQL 15 table split into block ranges and loaded as a hypertable: its chunks exist before the rows
+    load (none is created during the copy, which would make the copies wait for each other), each chunk is filled
+    straight from its range on the source with its rows frozen, no seed row stays, and the whole verifies row for
+    row. Chunks too small for a copy each (CHUNK_COPY_MIN_BYTES): the parts route their rows into them instead.
+    A chunk range the copy does not know of (`hole`): its rows travel with those in no chunk, through the
+    hypertable, and none is lost."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "CHUNK_COPY_MIN_BYTES", 0 if by_chunk else 1 << 40)
+    if hole:
+        seed_run = parallel.ChunkSeed.run
+
+        def without_a_middle_range(self, specs):
+            return [dataclasses.replace(s, ranges=s.ranges[:3] + s.ranges[4:]) for s in seed_run(self, specs)]
+
+        monkeypatch.setattr(parallel.ChunkSeed, "run", without_a_middle_range)
     m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",),
                        dump_format="parallel", drain=False,
                        hypertables=[{"table": "metrics", "time_column": "at", "chunk_interval": "6 hours"}])
@@ -475,7 +489,12 @@ def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(make_
         m.run(op)
     load = m.ti.xcoms["load"]
     assert load["split_tables"] == 1 and load["seeded_chunks"] == slices
+    assert load.get("chunk_copies") == ((slices - hole) if by_chunk else None)
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] >= 40000
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         assert conn.execute("SELECT count(*) FROM show_chunks('metrics')").fetchone() == (slices,)
         assert conn.execute("SELECT count(*) FROM metrics").fetchone() == (40000,)
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_visibility")
+        frozen = conn.execute("SELECT bool_and(all_frozen) FROM show_chunks('metrics') AS c, "
+                              "pg_visibility_map(c) AS v").fetchone()[0]
+        assert frozen == (by_chunk and not hole), "frozen exactly when each chunk was copied into (COPY FREEZE)"

@@ -2,7 +2,10 @@
 in it and keeps the lock until that COPY commits, so the parts of a table split into block ranges would load one
 after the other. A few real rows from the start of every chunk-sized slice of the time column are copied into
 the empty hypertable and deleted again in one transaction: TimescaleDB creates every chunk as it would for the
-whole table, and the parts then only route rows into existing chunks, at once.
+whole table, and the parts then only route rows into existing chunks, at once. With a time dimension alone, each
+chunk's range then tells which source rows it holds: the copy fills every chunk straight from a range query on
+the source (rows_by_chunk), emptied and written FROZEN in one transaction like a whole table, and the rows no
+chunk range holds (none, unless the table changed) go through the hypertable.
 
 A slice missed (a hash dimension's partition no seed row fell into, or a time alignment TimescaleDB computes
 otherwise) costs time, never rows: its chunk is created during the copy as before."""
@@ -29,14 +32,60 @@ MAX_ROWS_PER_SLICE = 1000
 
 
 @dataclass(frozen=True)
+class ChunkRange:
+    """One chunk of a hypertable with a time dimension alone, and its range (UTC timestamps as text, or integers)."""
+
+    schema: str
+    name: str
+    start: str | int
+    end: str | int
+
+
+@dataclass(frozen=True)
 class Seeded:
-    """What seeding one table did: its chunks before the parts load, the seed rows, seconds; or why it did not."""
+    """What seeding one table did: its chunks before the parts load, the seed rows, seconds; or why it did not.
+    `ranges`: every chunk's range when the time is the only dimension (the copy fills those chunks directly)."""
 
     label: str
     chunks: int = 0
     rows: int = 0
     seconds: float = 0.0
     skipped: str | None = None
+    column_type: str = ""
+    ranges: tuple[ChunkRange, ...] = ()
+
+
+def _bound(column_type: str, value: str | int) -> pgsql.Composable:
+    """A chunk bound as the time column compares with it."""
+    if column_type in INTEGER_TYPES:
+        return pgsql.Literal(int(value))
+    name = "copy/utc_bound" if column_type == "timestamp with time zone" else "copy/naive_bound"
+    return pgsql.SQL(sqlfiles.command(name, value=pgsql.Literal(str(value))))  # type: ignore[arg-type]
+
+
+def _between(column: str, column_type: str, start: str | int, end: str | int) -> pgsql.Composable:
+    return pgsql.SQL(sqlfiles.command("copy/in_chunk_range", column=column, start=_bound(column_type, start),
+                                      end=_bound(column_type, end)))  # type: ignore[arg-type]
+
+
+def chunk_predicate(column: str, seeded: Seeded, chunk: ChunkRange) -> pgsql.Composable:
+    """The source rows one chunk holds: its range on the time column."""
+    return _between(column, seeded.column_type, chunk.start, chunk.end)
+
+
+def outside_predicate(column: str, seeded: Seeded) -> pgsql.Composable:
+    """The source rows no chunk range holds: before the first, in a gap between two, from the last's end, NULL."""
+    ranges = seeded.ranges  # in order, and never overlapping: one dimension
+    pieces = [pgsql.SQL(sqlfiles.command("copy/before_bound", column=column,
+                                         bound=_bound(seeded.column_type, ranges[0].start)))]
+    reach = ranges[0].end
+    for chunk in ranges[1:]:
+        if chunk.start != reach:
+            pieces.append(_between(column, seeded.column_type, reach, chunk.start))
+        reach = chunk.end
+    pieces.append(pgsql.SQL(sqlfiles.command("copy/from_bound", column=column,
+                                             bound=_bound(seeded.column_type, reach))))
+    return pgsql.SQL(" OR ").join(pgsql.SQL("({})").format(piece) for piece in pieces)
 
 
 def rows_per_slice(spec: HypertableSpec) -> int:
@@ -129,4 +178,13 @@ class ChunkSeed:
             count = deleted.rowcount
         chunks = int(catalog.run(target, sqlfiles.compose("timescaledb/chunk_count", schema=schema),
                                  {"relation": relation})[0][0])
-        return Seeded(spec.label, chunks, count, round(time.monotonic() - started, 3))
+        ranges: tuple[ChunkRange, ...] = ()
+        if spec.hash_column is None and chunks:
+            integer = found[0]["column_type"] in INTEGER_TYPES
+            ranges = tuple(ChunkRange(r["chunk_schema"], r["chunk_name"],
+                                      r["range_start_integer"] if integer else r["range_start"],
+                                      r["range_end_integer"] if integer else r["range_end"])
+                           for r in catalog.rows(target, "timescaledb/chunk_ranges",
+                                                 {"schema": spec.schema, "table": spec.table}))
+        return Seeded(spec.label, chunks, count, round(time.monotonic() - started, 3),
+                      column_type=found[0]["column_type"], ranges=ranges)

@@ -35,6 +35,7 @@ from timescale_migration import workdir
 from timescale_migration.constants import (
     BULK_MAX_TABLES,
     BULK_MIN_BYTES,
+    CHUNK_COPY_MIN_BYTES,
     SKELETON_FILE,
     SPLIT_MIN_BYTES,
     TID_RANGE_SCAN_MAJOR,
@@ -42,7 +43,7 @@ from timescale_migration.constants import (
     DumpFormat,
 )
 from timescale_migration.copy.base import StreamedFormat
-from timescale_migration.copy.chunkseed import ChunkSeed
+from timescale_migration.copy.chunkseed import ChunkSeed, Seeded, chunk_predicate, outside_predicate
 from timescale_migration.copy.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
 from timescale_migration.copy.hypertables import Conversion
 from timescale_migration.copy.progress import index_progress
@@ -97,8 +98,18 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Slice:
+    """The rows of a table loaded as a hypertable that one chunk holds (`predicate` on the time column), written
+    straight into that chunk; or, `chunk` None, the rows no chunk holds, written through the hypertable."""
+
+    count: int
+    predicate: pgsql.Composable
+    chunk: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
 class TableCopy:
-    """The two psql command lines that copy one table, or one part of a split table."""
+    """The two psql command lines that copy one table, or one part of a split table, or one chunk's rows."""
 
     table: BulkTable
     binary: bool
@@ -106,15 +117,21 @@ class TableCopy:
     writer: list[str]
     part: Part | None = None
     session: SessionCopy | None = None
+    slice: Slice | None = None
 
     @property
     def bytes(self) -> int:
-        """The table's bytes, or its part's share."""
+        """The table's bytes, or its part's (or chunk's) share."""
+        if self.slice is not None:
+            return self.table.bytes // self.slice.count if self.slice.chunk else 0
         return self.table.bytes // (self.part.count if self.part else 1)
 
     @property
     def label(self) -> str:
-        """The table, and which part."""
+        """The table, and which part or chunk."""
+        if self.slice is not None:
+            into = ".".join(self.slice.chunk) if self.slice.chunk else "rows in no chunk's range"
+            return f"{self.table.label} ({into})"
         return self.table.label + (f" (part {self.part.index + 1} of {self.part.count})" if self.part else "")
 
 
@@ -152,12 +169,42 @@ def copy_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: b
                                                                                  "options": out, **_block_range(part)}
         into = out
     copy_in = {"table": ident, "columns": column_list, "options": into}
+    reader, writer, session = _commands(tools, snapshot, copy_out, copy_in, truncate, fifo)
+    return TableCopy(table, binary, reader, writer, part, session)
+
+
+def slice_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: bool, piece: Slice,
+                   fifo: Path | None = None) -> TableCopy:
+    """Reader and writer of one chunk's rows: the source's rows in the chunk's range, into the chunk itself in
+    one transaction of TRUNCATE ONLY then COPY FREEZE (the rows frozen as a whole table's are); or the rows no
+    chunk holds, into the hypertable (which routes them, creating what chunks they need)."""
+    columns = pgsql.SQL(", ").join(pgsql.Identifier(column) for column in table.columns)
+    out = pgsql.SQL("(FORMAT binary)" if binary else "")
+    copy_out = ("copy/copy_rows_where_out", "copy/copy_rows_where_out_fifo",
+                {"table": (table.schema, table.name), "columns": columns, "options": out,
+                 "predicate": piece.predicate})
+    if piece.chunk is not None:
+        truncate = [sqlfiles.command("copy/truncate_only", table=piece.chunk)]
+        copy_in = {"table": piece.chunk, "columns": pgsql.SQL(" ({})").format(columns),
+                   "options": pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)")}
+    else:
+        truncate = []
+        copy_in = {"table": (table.schema, table.name), "columns": pgsql.SQL(" ({})").format(columns),
+                   "options": out}
+    reader, writer, session = _commands(tools, snapshot, copy_out, copy_in, truncate, fifo)
+    return TableCopy(table, binary, reader, writer, None, session, piece)
+
+
+def _commands(tools: ClientTools, snapshot: str, copy_out: tuple[str, str, dict[str, Any]], copy_in: dict[str, Any],
+              truncate: list[str], fifo: Path | None) -> tuple[list[str], list[str], SessionCopy | None]:
+    """One copy as the two psql command lines (the writer in one transaction when it empties its table first),
+    and as the commands of a worker's two sessions meeting at `fifo`."""
     reader_setup, writer_setup = _setup(snapshot)
     reader = psql_commands_argv(tools, [*reader_setup, sqlfiles.command(copy_out[0], **copy_out[2])])
     writer = psql_commands_argv(tools, [*writer_setup, *truncate, sqlfiles.command("copy/copy_rows_in", **copy_in)],
-                                single_transaction=part is None)
+                                single_transaction=bool(truncate))
     session = _session_copy(fifo, copy_out, copy_in, truncate) if fifo is not None else None
-    return TableCopy(table, binary, reader, writer, part, session)
+    return reader, writer, session
 
 
 def _session_copy(fifo: Path, copy_out: tuple[str, str, dict[str, Any]], copy_in: dict[str, Any],
@@ -300,6 +347,7 @@ class ParallelCopy:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self.stats: dict[str, int] = {}
+        self.seeded: dict[str, Seeded] = {}
 
     def _runner(self) -> ToolRunner:
         runner = ToolRunner(self.log)
@@ -343,6 +391,7 @@ class ParallelCopy:
                 seconds += self.conversion.convert()
             with autovacuum_paused(self.target, bulk, self.log):
                 seconds += self._seed_chunks(copies, snapshot)
+                copies = self._by_chunk(copies, snapshot, fifos)
                 if self.timescaledb:
                     seconds += self._runner().run(restore(section="data", schema=TIMESCALEDB_CATALOG), env)
                 seconds += self._runner().run(
@@ -366,9 +415,39 @@ class ParallelCopy:
             return 0.0
         started = time.monotonic()
         seed = ChunkSeed(self.source, self.target, snapshot, self.encoding.get("PGCLIENTENCODING"), self.log)
-        seeded = seed.run(specs)
-        self.stats["seeded_chunks"] = sum(s.chunks for s in seeded)
+        self.seeded = {s.label: s for s in seed.run(specs)}
+        self.stats["seeded_chunks"] = sum(s.chunks for s in self.seeded.values())
         return time.monotonic() - started
+
+    def _by_chunk(self, copies: list[TableCopy], snapshot: str, fifos: Path) -> list[TableCopy]:
+        """The parts of each seeded table with a time dimension alone replaced by one copy per chunk (its rows
+        straight into it, frozen) and one for the rows no chunk holds; largest first, as planned."""
+        specs = {spec.label: spec for spec in (self.conversion.specs if self.conversion else ())}
+        tables = {c.table.label: c for c in copies if c.table.label in self.seeded}
+        direct = {}
+        for label, seeded in self.seeded.items():
+            average = tables[label].table.bytes / max(1, len(seeded.ranges))
+            if seeded.ranges and average >= CHUNK_COPY_MIN_BYTES:
+                direct[label] = seeded
+            elif seeded.ranges:
+                self.log.info("%s: its %d chunk(s) hold %.1f MB on average: its parts go through the hypertable",
+                              label, len(seeded.ranges), average / 1e6)
+        if not direct:
+            return copies
+        kept = [c for c in copies if c.table.label not in direct]
+        added: list[TableCopy] = []
+        for label, seeded in direct.items():
+            first, column = tables[label], specs[label].time_column
+            pieces = [Slice(len(seeded.ranges), chunk_predicate(column, seeded, chunk), (chunk.schema, chunk.name))
+                      for chunk in seeded.ranges]
+            pieces.append(Slice(len(seeded.ranges), outside_predicate(column, seeded), None))
+            for piece in pieces:
+                added.append(slice_commands(self.tools, first.table, snapshot, first.binary, piece,
+                                            fifos / f"chunk-{len(added)}.fifo"))
+            self.log.info("%s: copied chunk by chunk, %d chunk(s), each straight into its chunk and frozen",
+                          label, len(seeded.ranges))
+        self.stats["chunk_copies"] = sum(1 for c in added if c.slice and c.slice.chunk)
+        return sorted(kept + added, key=lambda c: -c.bytes)
 
     def _restore_argv(self, *, section: str, jobs: int = 1, schema: str | None = None,
                       exclude_schema: str | None = None) -> list[str]:

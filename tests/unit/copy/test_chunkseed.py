@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from timescale_migration.copy.chunkseed import MAX_ROWS_PER_SLICE, rows_per_slice, seed_query
+from timescale_migration.copy.chunkseed import (
+    MAX_ROWS_PER_SLICE,
+    ChunkRange,
+    Seeded,
+    chunk_predicate,
+    outside_predicate,
+    rows_per_slice,
+    seed_query,
+)
 from timescale_migration.options import HypertableSpec
 
 SPEC = HypertableSpec("sales", "Orders", "placed at", "1 day")
@@ -42,3 +50,27 @@ def test_integer_columns_step_by_multiples_of_the_integer_interval() -> None:
 ])
 def test_a_dimension_the_walk_cannot_step_through_gives_no_query(dimension: dict) -> None:
     assert seed_query(SPEC, ("placed at",), dimension) is None
+
+
+def seeded(column_type: str, *ranges: tuple[str | int, str | int]) -> Seeded:
+    return Seeded("s.t", len(ranges), len(ranges), column_type=column_type,
+                  ranges=tuple(ChunkRange("_timescaledb_internal", f"_hyper_1_{i}_chunk", a, b)
+                               for i, (a, b) in enumerate(ranges)))
+
+
+def test_a_chunk_holds_the_rows_of_its_range_as_the_column_compares() -> None:
+    utc = seeded("timestamp with time zone", ("2026-01-01 00:00:00", "2026-01-02 00:00:00"))
+    text = chunk_predicate("at", utc, utc.ranges[0]).as_string(None)
+    assert text == ("\"at\" >= ('2026-01-01 00:00:00'::timestamp AT TIME ZONE 'UTC') AND "
+                    "\"at\" < ('2026-01-02 00:00:00'::timestamp AT TIME ZONE 'UTC')")
+    naive = seeded("date", ("2026-01-01 00:00:00", "2026-01-08 00:00:00"))
+    assert chunk_predicate("d", naive, naive.ranges[0]).as_string(None) == (
+        "\"d\" >= '2026-01-01 00:00:00'::timestamp AND \"d\" < '2026-01-08 00:00:00'::timestamp")
+    ints = seeded("bigint", (-100, 0))
+    assert chunk_predicate("n", ints, ints.ranges[0]).as_string(None) == '"n" >=  -100 AND "n" < 0'
+
+
+def test_rows_in_no_chunk_are_before_the_first_in_a_gap_after_the_last_or_null() -> None:
+    gapped = seeded("integer", (0, 10), (10, 20), (40, 50))
+    assert outside_predicate("n", gapped).as_string(None) == (
+        '("n" IS NULL OR "n" < 0) OR ("n" >= 20 AND "n" < 40) OR ("n" >= 50)')

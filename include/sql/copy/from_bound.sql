@@ -1,0 +1,2 @@
+-- The time column at or after the last chunk's end ({bound} typed as in in_chunk_range.sql).
+{column} >= {bound}
