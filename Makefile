@@ -5,11 +5,13 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
-BENCH_HT_ARGS ?=
+BENCH_HT_ARGS ?= --size-mb 1000 --runs 2
+BENCH_SH_ARGS ?=
+BENCH_DEPLOYED_ARGS ?= --executors local
 # scripts/, bench/ and the tests import devtools/ and plugins/timescale_migration from here (pytest.ini says the same)
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: venv servers stop status test unit lint demo airflow airflow-celery bench bench-hypertables clean
+.PHONY: venv servers stop status test unit lint demo airflow airflow-celery bench bench-hypertables bench-deployed bench-schema-heavy clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -51,11 +53,17 @@ airflow: venv  ## a local Airflow 3.3 (UI, scheduler, triggerer, dag-processor) 
 airflow-celery: venv  ## the same, distributed: CeleryExecutor, Redis broker, PostgreSQL metadata DB, two Celery workers
 	bash scripts/with-servers.sh $(VENV)/bin/python -m devtools.local_airflow --celery
 
-BENCH_HT_ARGS ?= --size-mb 1000 --runs 2
-
-bench: venv  ## the DAG against the documented commands (BENCH_ARGS="--size-mb 2000"), then bench-hypertables
+bench: venv  ## the DAG against the documented commands (BENCH_ARGS="--size-mb 2000"), then the other four benches
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/hypertables.py $(BENCH_HT_ARGS)
+	bash scripts/with-servers.sh $(VENV)/bin/python bench/deployed.py $(BENCH_DEPLOYED_ARGS)
+	bash scripts/with-servers.sh $(VENV)/bin/python bench/schema_heavy.py $(BENCH_SH_ARGS)
+
+bench-deployed: venv  ## downtime under a deployed Airflow against `airflow dags test` (BENCH_DEPLOYED_ARGS="--executors local,celery")
+	bash scripts/with-servers.sh $(VENV)/bin/python bench/deployed.py $(BENCH_DEPLOYED_ARGS)
+
+bench-schema-heavy: venv  ## thousands of partitions and of chunks (BENCH_SH_ARGS="--partitions 7000 --chunks 5000")
+	bash scripts/with-servers.sh $(VENV)/bin/python bench/schema_heavy.py $(BENCH_SH_ARGS)
 
 bench-hypertables: venv  ## a PostgreSQL 15 time-series table migrated as it is and as a hypertable (BENCH_HT_ARGS="--size-mb 1000")
 	bash scripts/with-servers.sh $(VENV)/bin/python bench/hypertables.py $(BENCH_HT_ARGS)

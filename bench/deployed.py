@@ -46,9 +46,11 @@ REPO = Path(__file__).resolve().parents[1]
 UNTUNED = {
     "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "1",
     "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+    "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "True",
 }
-"""--untuned: Airflow's default idle sleep and the heartbeat `make airflow` had before; the tuned settings are
-devtools/local_airflow.py's own (idle sleep 0.2 s, heartbeat 1 s; see docs/benchmarks.md)."""
+"""--untuned: Airflow's default idle sleep and plugin loading, and the heartbeat `make airflow` had before; the
+tuned settings are devtools/local_airflow.py's own (idle sleep 0.2 s, heartbeat 1 s, plugins loaded as each process
+starts; see docs/benchmarks.md)."""
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -78,8 +80,9 @@ def downtime_figures(tis: list[dict[str, Any]], answered: dt.datetime | None, as
     }
 
 
-def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned: bool) -> dict[str, Any]:
-    """One migration through a deployed Airflow with gates answered over REST."""
+def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned: bool,
+                 settings: dict[str, str] | None = None) -> dict[str, Any]:
+    """One migration through a deployed Airflow with gates answered over REST (`settings` added to its own)."""
     suffix = uuid.uuid4().hex[:6]
     target_db = f"bench_tgt_deployed_{executor}_{suffix}"
     servers.tsdb_target.create_database(target_db)
@@ -88,7 +91,8 @@ def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned:
         create_metadata_database(servers.pg15, f"airflow_bench_{suffix}")
         distributed = Distributed(metadata_url(servers.pg15, f"airflow_bench_{suffix}"), free_port(),
                                   worker_log_ports=(free_port(), free_port()))
-    extra = {"TSM_PG_BIN_DIR": servers.bin_dir, "TSM_WORK_DIR": str(home / "work"), **({} if tuned else UNTUNED)}
+    extra = {"TSM_PG_BIN_DIR": servers.bin_dir, "TSM_WORK_DIR": str(home / "work"), **({} if tuned else UNTUNED),
+             **(settings or {})}
     airflow = LocalAirflow(home, free_port(), extra, log_ports=(free_port(), free_port()), distributed=distributed)
     airflow.prepare({"bench_source": servers.tsdb_source.conn_dict(source_db),
                      "bench_target": servers.tsdb_target.conn_dict(target_db)}, None)
@@ -147,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=int, default=2000)
     parser.add_argument("--executors", default="local,celery")
     parser.add_argument("--untuned", action="store_true", help="with the scheduler settings of UNTUNED")
+    parser.add_argument("--setting", action="append", default=[], metavar="AIRFLOW__SECTION__KEY=VALUE",
+                        help="an Airflow setting for the deployed runs (repeatable), e.g. to compare one change")
     parser.add_argument("--work-dir", default=os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench"))
     args = parser.parse_args(argv)
     start_servers()
@@ -159,15 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
         log(f"deployed Airflow, {executor} executor{'' if args.untuned else ' (tuned)'}")
         results[f"{executor} executor"] = deployed_run(executor, servers, source.name, work / executor,
-                                                       not args.untuned)
+                                                       not args.untuned, dict(s.split("=", 1) for s in args.setting))
     print("\n| how | verified | downtime s | tasks' own s | gaps | mean gap s | max gap s |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, r in results.items():
         print(f"| {name} | {'yes' if r['verified'] else 'NO'} | {r['downtime_s']} | {r['task_seconds']} | "
               f"{len(r['gaps'])} | {r['mean_gap_s']} | {r['max_gap_s']} |")
     out = RESULTS_DIR / f"{dt.date.today().isoformat()}-{args.size_mb}mb-deployed.json"
-    out = out.with_name(out.stem + ("-untuned" if args.untuned else "") + out.suffix)
+    out = out.with_name(out.stem + ("-untuned" if args.untuned else "") + ("-settings" if args.setting else "")
+                        + out.suffix)
     out.write_text(json.dumps({"size_mb": args.size_mb, "settings": UNTUNED if args.untuned else "local_airflow's",
+                               "extra settings": args.setting,
                                "results": results}, indent=2, default=str))
     print(f"\nwritten: {out}")
     return 0

@@ -139,6 +139,9 @@ class LocalAirflow:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "15",
+            # plugins (and with them the project's modules, preload.py) loaded as each process starts: task
+            # processes forked from the executor's workers find them imported (docs/benchmarks.md)
+            "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
             "TSM_WORK_DIR": str(self.home / "work"),
         })

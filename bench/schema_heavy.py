@@ -1,0 +1,180 @@
+"""Schema-heavy benchmark of issue 18: a PostgreSQL 15 database of one table with thousands of partitions, and a
+TimescaleDB database of one hypertable with thousands of chunks, each migrated by the documented commands, the
+DAG (`airflow dags test`, `parallel`) and `pgcopydb clone` when installed, into fresh target databases.
+
+    make bench-schema-heavy BENCH_SH_ARGS="--partitions 7000 --chunks 5000"
+    (or PYTHONPATH=.:plugins .venv/bin/python bench/schema_heavy.py --partitions 7000 --chunks 5000)
+
+Few rows (20 per partition or chunk): the time goes into creating the objects. Prints one table per case (wall
+seconds, × the documented commands, the DAG's load task and where pg_restore's pre-data spent its time) and writes
+bench/results/<date>-schema-heavy.json. Span: the documented commands from pg_dump to ANALYZE, the DAG from
+dump_data's start to analyze's end (as in bench/run.py). Only databases named bench_* are created; the targets
+are dropped."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from psycopg import sql
+
+from bench.common import RESULTS_DIR, log
+from bench.context import Context, MethodResult, ensure_servers
+from bench.dag import run_dag
+from bench.documented import run_documented
+from bench.pgcopydb import pgcopydb_installed, run_pgcopydb
+from bench.report import median_walls
+from bench.source import SourceInfo, database_marker
+from devtools.airflow_cli import migrate_metadata_db
+from devtools.servers import Server, servers_from_env
+
+GENERATOR = 1
+ROWS_PER_OBJECT = 20
+
+PARTITIONS_SQL = """
+CREATE TABLE public.readings (day date NOT NULL, device integer NOT NULL, value double precision,
+                              PRIMARY KEY (day, device)) PARTITION BY RANGE (day);
+DO $$
+BEGIN
+    FOR i IN 0 .. {count} - 1 LOOP
+        EXECUTE format('CREATE TABLE public.readings_%s PARTITION OF public.readings FOR VALUES FROM (%L) TO (%L)',
+                       i, date '2000-01-01' + i, date '2000-01-01' + i + 1);
+    END LOOP;
+END $$;
+CREATE INDEX readings_device ON public.readings (device);
+INSERT INTO public.readings
+SELECT date '2000-01-01' + i / {rows}, i % {rows}, i / 7.0 FROM generate_series(0, {count} * {rows} - 1) AS i;
+"""
+
+CHUNKS_SQL = """
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+CREATE TABLE public.metrics (time timestamptz NOT NULL, device integer NOT NULL, value double precision,
+                             PRIMARY KEY (device, time));
+SELECT create_hypertable('public.metrics', by_range('time', interval '1 hour'));
+CREATE INDEX metrics_device ON public.metrics (device, time DESC);
+INSERT INTO public.metrics
+SELECT timestamptz '2020-01-01 00:00+00' + (i / {rows}) * interval '1 hour' + (i % {rows}) * interval '1 minute',
+       i % {rows}, i / 7.0
+FROM generate_series(0, {count} * {rows} - 1) AS i;
+"""
+
+
+def ensure_database(server: Server, dbname: str, script: str, count: int) -> SourceInfo:
+    """The generated database (reused when its marker matches), described for the bench's context."""
+    wanted = {"generator": f"schema-heavy v{GENERATOR}", "objects": count, "rows_per_object": ROWS_PER_OBJECT}
+    if database_marker(server, dbname) != wanted:
+        log(f"generating {dbname}: {count:,} objects")
+        server.create_database(dbname)
+        with server.connect(dbname) as conn:
+            conn.execute("SET client_min_messages = warning")
+            conn.execute(script.format(count=count, rows=ROWS_PER_OBJECT))
+            conn.execute("VACUUM ANALYZE")
+        with server.connect() as conn:
+            conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname),
+                                                                      sql.Literal(json.dumps(wanted))))
+    else:
+        log(f"reusing {dbname}")
+    info = SourceInfo(dbname, 0, marker=wanted)
+    with server.connect(dbname) as conn:
+        info.bytes = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        info.chunks = conn.execute("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                   "WHERE c.relkind IN ('r', 'p')").fetchone()[0]
+    return info
+
+
+def pre_data_seconds(result: MethodResult) -> float | None:
+    """Seconds of the DAG's pre-data restore, read from its log (None when it is not there)."""
+    if not result.steps_log or not Path(result.steps_log).exists():
+        return None
+    previous = None
+    for line in Path(result.steps_log).read_text(errors="replace").splitlines():
+        if "--section=pre-data" in line and "running:" in line:
+            previous = line
+        elif previous is not None and "pg_restore finished in" in line:
+            return float(line.split("pg_restore finished in", 1)[1].split("s", 1)[0])
+    return None
+
+
+def run_case(name: str, ctx: Context, runs: int, with_pgcopydb: bool) -> list[MethodResult]:
+    """Documented commands, the DAG and pgcopydb on one source, `runs` times."""
+    results = []
+    for run in range(1, runs + 1):
+        results.append(run_documented(ctx, run))
+        results.append(run_dag(ctx, "parallel", run))
+        if with_pgcopydb:
+            results.append(run_pgcopydb(ctx, run))
+    for result in results:
+        log(f"{name}: {result.method} run {result.run}: {result.wall_seconds}s {'ok' if result.ok else 'FAILED'}")
+    return results
+
+
+def table(name: str, info: SourceInfo, results: list[MethodResult]) -> list[str]:
+    """One case's markdown table."""
+    base = median_walls(results).get("documented")
+    lines = [f"### {name}: `{info.name}`, {info.chunks:,} child tables, {info.bytes / 1048576:,.0f} MB", "",
+             "| method | run | ok | wall s | × documented | span s | DAG load s | DAG pre-data s |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        ratio = f"{r.wall_seconds / base:.2f}" if base and r.ok else "-"
+        load = r.task_times.get("load", {}).get("duration") if r.task_times else None
+        pre = pre_data_seconds(r) if r.method.startswith("dag") else None
+        lines.append(f"| {r.method} | {r.run} | {'yes' if r.ok else 'NO'} | {r.wall_seconds} | {ratio} | "
+                     f"{r.span_seconds if r.span_seconds is not None else '-'} | "
+                     f"{round(load, 1) if load is not None else '-'} | {pre if pre is not None else '-'} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate or reuse both sources, run every method on each, report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partitions", type=int, default=7000, help="partitions of the PostgreSQL 15 table (0: skip)")
+    parser.add_argument("--chunks", type=int, default=5000, help="chunks of the hypertable (0: skip)")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--skip-pgcopydb", action="store_true")
+    parser.add_argument("--work-dir", type=Path,
+                        default=Path(os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench")) / "schema-heavy")
+    args = parser.parse_args(argv)
+    ensure_servers()
+    servers = servers_from_env()
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    migrate_metadata_db(args.work_dir / "airflow")
+    cases = []
+    if args.partitions:
+        cases.append(("partitions", servers.pg15, f"bench_sh_partitions_{args.partitions}", PARTITIONS_SQL,
+                      args.partitions, False))
+    if args.chunks:
+        cases.append(("chunks", servers.tsdb_source, f"bench_sh_chunks_{args.chunks}", CHUNKS_SQL, args.chunks, True))
+    report, data = [], {}
+    for name, server, dbname, script, count, timescaledb in cases:
+        info = ensure_database(server, dbname, script, count)
+        ctx = Context(source=server, target=servers.tsdb_target, bin_dir=servers.bin_dir, work=args.work_dir,
+                      airflow_home=args.work_dir / "airflow", source_info=info, keep=False, timeout=3600,
+                      source_has_timescaledb=timescaledb)
+        try:
+            results = run_case(name, ctx, args.runs, pgcopydb_installed() and not args.skip_pgcopydb)
+        finally:
+            ctx.cleanup()
+        report += [*table(name, info, results), ""]
+        data[name] = {"source": asdict(info), "median_wall_seconds": median_walls(results),
+                      "results": [{k: v for k, v in asdict(r).items() if k != "target_check"} | {
+                          "pre_data_seconds": pre_data_seconds(r) if r.method.startswith("dag") else None}
+                          for r in results]}
+    text = "\n".join([f"## Schema-heavy benchmark, {dt.date.today().isoformat()}; load average at the end "
+                      f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", "", *report])
+    print(text)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-schema-heavy.json"
+    path.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "cases": data,
+                                "report": text}, indent=2, default=str))
+    print(f"\nresults written to {path}")
+    failed = [r for case in data.values() for r in case["results"] if not r["ok"]]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
