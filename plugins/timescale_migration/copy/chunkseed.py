@@ -19,7 +19,6 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.options import HypertableSpec
@@ -55,17 +54,22 @@ class Seeded:
     ranges: tuple[ChunkRange, ...] = ()
 
 
+def _fragment(name: str, **values: str | pgsql.Composable) -> pgsql.Composable:
+    """An SQL expression file (its comment lines left out) with its placeholders filled, to compose into another."""
+    return pgsql.SQL(sqlfiles.command(name, **values))  # type: ignore[arg-type]
+
+
 def _bound(column_type: str, value: str | int) -> pgsql.Composable:
     """A chunk bound as the time column compares with it."""
     if column_type in INTEGER_TYPES:
         return pgsql.Literal(int(value))
     name = "copy/utc_bound" if column_type == "timestamp with time zone" else "copy/naive_bound"
-    return pgsql.SQL(sqlfiles.command(name, value=pgsql.Literal(str(value))))  # type: ignore[arg-type]
+    return _fragment(name, value=pgsql.Literal(str(value)))
 
 
 def _between(column: str, column_type: str, start: str | int, end: str | int) -> pgsql.Composable:
-    return pgsql.SQL(sqlfiles.command("copy/in_chunk_range", column=column, start=_bound(column_type, start),
-                                      end=_bound(column_type, end)))  # type: ignore[arg-type]
+    return _fragment("copy/in_chunk_range", column=column, start=_bound(column_type, start),
+                     end=_bound(column_type, end))
 
 
 def chunk_predicate(column: str, seeded: Seeded, chunk: ChunkRange) -> pgsql.Composable:
@@ -76,15 +80,13 @@ def chunk_predicate(column: str, seeded: Seeded, chunk: ChunkRange) -> pgsql.Com
 def outside_predicate(column: str, seeded: Seeded) -> pgsql.Composable:
     """The source rows no chunk range holds: before the first, in a gap between two, from the last's end, NULL."""
     ranges = seeded.ranges  # in order, and never overlapping: one dimension
-    pieces = [pgsql.SQL(sqlfiles.command("copy/before_bound", column=column,
-                                         bound=_bound(seeded.column_type, ranges[0].start)))]
+    pieces = [_fragment("copy/before_bound", column=column, bound=_bound(seeded.column_type, ranges[0].start))]
     reach = ranges[0].end
     for chunk in ranges[1:]:
         if chunk.start != reach:
             pieces.append(_between(column, seeded.column_type, reach, chunk.start))
         reach = chunk.end
-    pieces.append(pgsql.SQL(sqlfiles.command("copy/from_bound", column=column,
-                                             bound=_bound(seeded.column_type, reach))))
+    pieces.append(_fragment("copy/from_bound", column=column, bound=_bound(seeded.column_type, reach)))
     return pgsql.SQL(" OR ").join(pgsql.SQL("({})").format(piece) for piece in pieces)
 
 
@@ -95,11 +97,6 @@ def rows_per_slice(spec: HypertableSpec) -> int:
     return min(MAX_ROWS_PER_SLICE, ROWS_PER_HASH_PARTITION * spec.hash_partitions)
 
 
-def _expression(name: str, stride: pgsql.Composable) -> pgsql.Composable:
-    """An SQL expression file (its comment lines left out) with its {stride} filled."""
-    return pgsql.SQL(sqlfiles.command(name, stride=stride))  # type: ignore[arg-type]
-
-
 def seed_query(spec: HypertableSpec, columns: tuple[str, ...], dimension: dict[str, Any]) -> pgsql.Composed | None:
     """The source's COPY of the seed rows, or None for a time column of a type the walk cannot step through."""
     kind = dimension["column_type"]
@@ -108,11 +105,11 @@ def seed_query(spec: HypertableSpec, columns: tuple[str, ...], dimension: dict[s
               "per_slice": pgsql.Literal(rows_per_slice(spec))}
     if kind in TIME_TYPES and dimension["time_interval"]:
         stride = pgsql.SQL("{}::interval").format(pgsql.Literal(dimension["time_interval"]))
-        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_expression("copy/next_time_slice", stride),
+        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_fragment("copy/next_time_slice", stride=stride),
                                 **values)
     if kind in INTEGER_TYPES and dimension["integer_interval"]:
         stride = pgsql.SQL("{}::bigint").format(pgsql.Literal(int(dimension["integer_interval"])))
-        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_expression("copy/next_integer_slice", stride),
+        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_fragment("copy/next_integer_slice", stride=stride),
                                 **values)
     return None
 
@@ -129,12 +126,11 @@ class ChunkSeed:
         """Seed each (spec, the columns the copy moves) in turn; what each did."""
         results = []
         with self.source.connect() as source, self.target.connect() as target:
-            schema = catalog.installed_extensions(target)[TIMESCALEDB]["schema"]
             self._session(source, snapshot=True)
             self._session(target, snapshot=False)
             for spec, columns in specs:
                 try:
-                    seeded = self._seed(source, target, schema, spec, columns)
+                    seeded = self._seed(source, target, spec, columns)
                 except psycopg.Error as err:  # rolled back: no chunk, no row; the copy creates the chunks itself
                     seeded = Seeded(spec.label, skipped=f"the seed failed: {err.diag.message_primary or err}")
                 if seeded.skipped:
@@ -156,7 +152,7 @@ class ChunkSeed:
         if self.encoding:
             conn.execute(pgsql.SQL("SET client_encoding = {}").format(pgsql.Literal(self.encoding)))
 
-    def _seed(self, source: psycopg.Connection, target: psycopg.Connection, schema: str, spec: HypertableSpec,
+    def _seed(self, source: psycopg.Connection, target: psycopg.Connection, spec: HypertableSpec,
               columns: tuple[str, ...]) -> Seeded:
         started = time.monotonic()
         relation = pgsql.Identifier(spec.schema, spec.table).as_string(None)
@@ -176,15 +172,10 @@ class ChunkSeed:
                     rows_in.write(data)
             deleted = target.execute(sqlfiles.compose("copy/chunk_seed_delete", table=(spec.schema, spec.table)))
             count = deleted.rowcount
-        chunks = int(catalog.run(target, sqlfiles.compose("timescaledb/chunk_count", schema=schema),
-                                 {"relation": relation})[0][0])
-        ranges: tuple[ChunkRange, ...] = ()
-        if spec.hash_column is None and chunks:
-            integer = found[0]["column_type"] in INTEGER_TYPES
-            ranges = tuple(ChunkRange(r["chunk_schema"], r["chunk_name"],
-                                      r["range_start_integer"] if integer else r["range_start"],
-                                      r["range_end_integer"] if integer else r["range_end"])
-                           for r in catalog.rows(target, "timescaledb/chunk_ranges",
-                                                 {"schema": spec.schema, "table": spec.table}))
-        return Seeded(spec.label, chunks, count, round(time.monotonic() - started, 3),
-                      column_type=found[0]["column_type"], ranges=ranges)
+        chunks = catalog.rows(target, "timescaledb/chunk_ranges", {"schema": spec.schema, "table": spec.table})
+        integer = found[0]["column_type"] in INTEGER_TYPES
+        ranges = tuple(ChunkRange(r["chunk_schema"], r["chunk_name"],
+                                  r["range_start_integer"] if integer else r["range_start"],
+                                  r["range_end_integer"] if integer else r["range_end"]) for r in chunks)
+        return Seeded(spec.label, len(chunks), count, round(time.monotonic() - started, 3),
+                      column_type=found[0]["column_type"], ranges=() if spec.hash_column else ranges)

@@ -183,14 +183,9 @@ def slice_commands(tools: ClientTools, table: BulkTable, snapshot: str, binary: 
     copy_out = ("copy/copy_rows_where_out", "copy/copy_rows_where_out_fifo",
                 {"table": (table.schema, table.name), "columns": columns, "options": out,
                  "predicate": piece.predicate})
-    if piece.chunk is not None:
-        truncate = [sqlfiles.command("copy/truncate_only", table=piece.chunk)]
-        copy_in = {"table": piece.chunk, "columns": pgsql.SQL(" ({})").format(columns),
-                   "options": pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)")}
-    else:
-        truncate = []
-        copy_in = {"table": (table.schema, table.name), "columns": pgsql.SQL(" ({})").format(columns),
-                   "options": out}
+    truncate = [sqlfiles.command("copy/truncate_only", table=piece.chunk)] if piece.chunk is not None else []
+    copy_in = {"table": piece.chunk or (table.schema, table.name), "columns": pgsql.SQL(" ({})").format(columns),
+               "options": pgsql.SQL("(FORMAT binary, FREEZE)" if binary else "(FREEZE)") if truncate else out}
     reader, writer, session = _commands(tools, snapshot, copy_out, copy_in, truncate, fifo)
     return TableCopy(table, binary, reader, writer, None, session, piece)
 
