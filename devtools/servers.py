@@ -32,6 +32,12 @@ def start_servers() -> None:
     subprocess.run(["bash", str(SERVERS_SCRIPT), "start"], check=True)
 
 
+PLATFORM_GRANTS = REPO / "devtools" / "timescale_like_grants.sql"
+"""What a Timescale service gives its tsdbadmin login in the service's database and a self-hosted TimescaleDB gives
+only a superuser: calling timescaledb_pre_restore()/post_restore() and writing TimescaleDB's catalog while loading
+a dump."""
+
+
 @dataclass(frozen=True)
 class Server:
     """One local PostgreSQL server."""
@@ -40,12 +46,15 @@ class Server:
     port: int
     password: str
     bin_dir: str
+    major: int = 17
     host: str = "127.0.0.1"
     user: str = "postgres"
+    login: str | None = None
+    """The migration's login on a target server: CREATEDB CREATEROLE, not superuser (None on a source server)."""
 
-    def connect(self, dbname: str = "postgres") -> psycopg.Connection:
-        """An autocommit session as the superuser."""
-        return psycopg.connect(host=self.host, port=self.port, user=self.user, password=self.password,
+    def connect(self, dbname: str = "postgres", *, user: str | None = None) -> psycopg.Connection:
+        """An autocommit session as the superuser (or as `user`, with the same password)."""
+        return psycopg.connect(host=self.host, port=self.port, user=user or self.user, password=self.password,
                                dbname=dbname, autocommit=True)
 
     def conn_dict(self, dbname: str, *, user: str | None = None, password: str | None = None) -> dict[str, object]:
@@ -57,25 +66,54 @@ class Server:
         """An Airflow connection as AIRFLOW_CONN_* JSON."""
         return json.dumps(self.conn_dict(dbname, user=user, password=password))
 
-    def psql_file(self, dbname: str, path: Path) -> None:
+    def login_conn_json(self, dbname: str) -> str:
+        """An Airflow connection as the target's migration login (tsdbadmin), as AIRFLOW_CONN_* JSON."""
+        if not self.login:
+            raise ValueError(f"{self.name} is not a target server: it has no migration login")
+        return self.conn_json(dbname, user=self.login)
+
+    def psql_file(self, dbname: str, path: Path, *, user: str | None = None) -> None:
         """Load an SQL file with psql, stopping at the first error."""
         env = {**os.environ, "PGPASSWORD": self.password, "PGHOST": self.host, "PGPORT": str(self.port),
-               "PGUSER": self.user, "PGDATABASE": dbname}
+               "PGUSER": user or self.user, "PGDATABASE": dbname}
         subprocess.run([f"{self.bin_dir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)],
                        env=env, check=True, capture_output=True, text=True)
 
-    def create_database(self, dbname: str, *, extensions: tuple[str, ...] = (), template: str | None = None) -> None:
+    def create_database(self, dbname: str, *, extensions: tuple[str, ...] = (), template: str | None = None,
+                        owner: str | None = None) -> None:
         """A fresh database, empty or a copy of `template` (dropped first if left by an earlier run)."""
         with self.connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
             create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
             if template:
                 create = sql.SQL("{} TEMPLATE {}").format(create, sql.Identifier(template))
+            if owner:
+                create = sql.SQL("{} OWNER {}").format(create, sql.Identifier(owner))
             conn.execute(create)
         if extensions:
             with self.connect(dbname) as conn:
                 for ext in extensions:
                     conn.execute(sql.SQL("CREATE EXTENSION {}").format(sql.Identifier(ext)))
+
+    def create_timescale_like_database(self, dbname: str, *, version: str | None = None) -> None:
+        """A target database as a Timescale service has it: owned by the migration login, which created
+        timescaledb (at `version`, else the default), with the platform's grants on TimescaleDB's restore
+        functions and catalog (PLATFORM_GRANTS)."""
+        if not self.login:
+            raise ValueError(f"{self.name} is not a target server: it has no migration login")
+        self.create_database(dbname, owner=self.login)
+        with self.connect(dbname, user=self.login) as conn:
+            create = sql.SQL("CREATE EXTENSION timescaledb")
+            if version:
+                create = sql.SQL("{} VERSION {}").format(create, sql.Literal(version))
+            conn.execute(create)
+        self.grant_platform_privileges(dbname)
+
+    def grant_platform_privileges(self, dbname: str) -> None:
+        """As the superuser: what Timescale's platform gives the login around TimescaleDB (PLATFORM_GRANTS)."""
+        with self.connect(dbname) as conn:
+            conn.execute(sql.SQL(PLATFORM_GRANTS.read_text(encoding="utf-8")).format(
+                login=sql.Identifier(self.login), login_name=sql.Literal(self.login)))
 
     def stop(self, mode: str = "immediate") -> None:
         """Stop this server (immediate: as if it crashed)."""
@@ -95,27 +133,57 @@ class Server:
         finally:
             self.drop_database(dbname)
 
+    @contextmanager
+    def timescale_like_database(self, dbname: str, *, version: str | None = None) -> Iterator[str]:
+        """A Timescale-like target database (create_timescale_like_database) for the duration of the block."""
+        self.create_timescale_like_database(dbname, version=version)
+        try:
+            yield dbname
+        finally:
+            self.drop_database(dbname)
+
 
 @dataclass(frozen=True)
 class Servers:
-    """The three local servers."""
+    """The local servers; the community ones are None where no community build of TimescaleDB is here."""
 
     pg15: Server
     tsdb_source: Server
     tsdb_target: Server
+    tsdb18_source: Server
+    tsdb18_target: Server
+    community_source: Server | None = None
+    community_target: Server | None = None
+    community18_source: Server | None = None
+    community18_target: Server | None = None
 
     @property
     def bin_dir(self) -> str:
-        """Client tools (PostgreSQL 17) for every server."""
+        """Client tools (PostgreSQL 17) for every server but the PostgreSQL 18 ones."""
         return self.pg15.bin_dir
+
+    @property
+    def bin18_dir(self) -> str:
+        """Client tools (PostgreSQL 18) for every server."""
+        return self.tsdb18_source.bin_dir
+
+
+SERVER_MAJORS = {"pg15": 15, "tsdb_source": 17, "tsdb_target": 17, "tsdb18_source": 18, "tsdb18_target": 18,
+                 "community_source": 17, "community_target": 17, "community18_source": 18, "community18_target": 18}
+COMMUNITY_FLAGS = {"community": "TSM_COMMUNITY", "community18": "TSM_COMMUNITY18"}
 
 
 def servers_from_env() -> Servers:
     """Describe the running servers."""
     env = server_env()
-    password, bin_dir = env["TSM_TEST_PASSWORD"], env["TSM_PG_BIN_DIR"]
-    return Servers(
-        pg15=Server("pg15", int(env["TSM_PG15_PORT"]), password, bin_dir),
-        tsdb_source=Server("tsdb_source", int(env["TSM_TSDB_SOURCE_PORT"]), password, bin_dir),
-        tsdb_target=Server("tsdb_target", int(env["TSM_TSDB_TARGET_PORT"]), password, bin_dir),
-    )
+    password, login = env["TSM_TEST_PASSWORD"], env["TSM_TARGET_LOGIN"]
+    bins = {17: env["TSM_PG_BIN_DIR"], 18: env["TSM_PG18_BIN_DIR"], 15: env["TSM_PG_BIN_DIR"]}
+    made: dict[str, Server | None] = {}
+    for name, major in SERVER_MAJORS.items():
+        family = name.rpartition("_")[0]
+        if family in COMMUNITY_FLAGS and env.get(COMMUNITY_FLAGS[family]) != "1":
+            made[name] = None
+            continue
+        made[name] = Server(name, int(env[f"TSM_{name.upper()}_PORT"]), password, bins[major], major,
+                            login=login if name.endswith("_target") else None)
+    return Servers(**made)

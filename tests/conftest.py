@@ -18,7 +18,40 @@ os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_HOME 
 import pytest  # noqa: E402
 
 from devtools.airflow_cli import migrate_metadata_db  # noqa: E402
-from devtools.servers import Servers, servers_from_env, start_servers  # noqa: E402
+from devtools.servers import COMMUNITY_FLAGS, Servers, server_env, servers_from_env, start_servers  # noqa: E402
+
+LEFT_OUT = pytest.StashKey[dict[str, int]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out (deselect, not skip) the tests that need a TimescaleDB community build where none is here."""
+    wanted = {marker for marker in COMMUNITY_FLAGS if any(item.get_closest_marker(marker) for item in items)}
+    if not wanted:
+        return
+    env = server_env()
+    absent = {marker for marker in wanted if env.get(COMMUNITY_FLAGS[marker]) != "1"}
+    kept, dropped, left = [], [], {marker: 0 for marker in absent}
+    for item in items:
+        marker = next((m for m in absent if item.get_closest_marker(m)), None)
+        if marker:
+            left[marker] += 1
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+    config.stash[LEFT_OUT] = {m: n for m, n in left.items() if n}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """One line naming the tests left out for want of a community build, and how to get them."""
+    left = config.stash.get(LEFT_OUT, {})
+    if left:
+        counts = ", ".join(f"{n} marked {m}" for m, n in sorted(left.items()))
+        terminalreporter.write_line(
+            f"left out {counts}: no TimescaleDB community build here (TSM_COMMUNITY_ROOT / TSM_COMMUNITY18_ROOT); "
+            "README, 'TimescaleDB's community build', says how to get them", yellow=True)
 
 
 @pytest.fixture(scope="session")
