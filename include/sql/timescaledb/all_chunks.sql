@@ -1,4 +1,4 @@
 -- TimescaleDB: every chunk table, the internal compressed ones included (a hypertable's ANALYZE covers them).
-SELECT schema_name::text AS schema_name, table_name::text AS table_name
-FROM _timescaledb_catalog.chunk
-WHERE NOT dropped;
+SELECT c.schema_name, c.table_name
+FROM {{timescaledb_chunks}} c
+WHERE NOT c.dropped AND c.relid IS NOT NULL;

@@ -8,13 +8,11 @@ SELECT quote_ident(c.schema_name) || '.' || quote_ident(c.table_name) AS name,
                  CASE WHEN c.status & 4 <> 0 THEN 'frozen' END,
                  CASE WHEN c.status & 8 <> 0 THEN 'partial' END,
                  CASE WHEN c.dropped THEN 'dropped' END,
-                 'twin', coalesce(quote_ident(cc.schema_name) || '.' || quote_ident(cc.table_name), '-'),
+                 'twin', coalesce(quote_ident(c.compressed_schema) || '.' || quote_ident(c.compressed_table), '-'),
                  'rows', coalesce(s.numrows_pre_compression::text, '-'),
                  'compressed_rows', coalesce(s.numrows_post_compression::text, '-'),
                  'frozen_immediately', coalesce(s.numrows_frozen_immediately::text, '-')) AS detail
-FROM _timescaledb_catalog.chunk c
-LEFT JOIN _timescaledb_catalog.chunk cc ON cc.id = c.compressed_chunk_id
+FROM {{timescaledb_chunks}} c
 LEFT JOIN _timescaledb_catalog.compression_chunk_size s ON s.chunk_id = c.id
-WHERE (c.status <> 0 OR c.compressed_chunk_id IS NOT NULL OR c.dropped OR s.chunk_id IS NOT NULL)
-  AND NOT EXISTS (SELECT 1 FROM _timescaledb_catalog.chunk parent WHERE parent.compressed_chunk_id = c.id)
+WHERE (c.status <> 0 OR c.compressed_relid IS NOT NULL OR c.dropped OR s.chunk_id IS NOT NULL) AND NOT c.is_twin
 ORDER BY 1;

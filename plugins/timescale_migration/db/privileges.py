@@ -4,6 +4,11 @@ Both sides are read the same way (include/sql/privileges/*.sql: owner and explod
 implicit defaults spelled out, and ALTER DEFAULT PRIVILEGES). Roles match by name; roles reserved on the target
 (postgres, tsdbadmin, its login) stand for the target's login. The target is brought to the source's state by
 differences only (ALTER ... OWNER, GRANT, REVOKE), so a retry does what is left and nothing twice.
+
+TimescaleDB's objects go the way TimescaleDB allows: a hypertable's owner and grants reach its chunks through the
+hypertable, a continuous aggregate takes ALTER MATERIALIZED VIEW, and what TimescaleDB derives (chunks, compressed
+chunks and hypertables, materialization hypertables, an aggregate's partial and direct views) is left to it: no
+statement names them, and they are compared (MANAGED_SECTION) only where the source has the same object.
 """
 
 from __future__ import annotations
@@ -17,21 +22,30 @@ import psycopg
 from psycopg import sql as pgsql
 
 from timescale_migration.checks.findings import WARNING, Finding
-from timescale_migration.constants import TIMESCALEDB_SCHEMA_PREFIX
+from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog, sqlfiles
 
 SECTION = "privileges"
+OWNER_CHECK = "owners"
+"""The check of findings about an owner the login cannot set: the object's other privileges are still applied."""
+MANAGED_SECTION = "privileges of timescaledb's internal objects"
+"""Owners and privileges of the relations TimescaleDB derives from others (MANAGED): the target may hold more."""
 CHECK = "privileges"
+CONTINUOUS_AGGREGATE = "continuous aggregate"
+MANAGED = ("chunk", "internal")
+"""Roles of managed_relations.sql whose owner and privileges TimescaleDB derives (no statement names them)."""
 PRIVILEGE_WORDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
                              "MAINTAIN", "USAGE", "CREATE", "EXECUTE"})
 NEWER_PRIVILEGES = {"MAINTAIN": 17}
 """Privileges a server knows from this major version on: left out of comparisons with an older source."""
 OWNER_KEYWORDS = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW",
-                  "sequence": "SEQUENCE", "foreign table": "FOREIGN TABLE", "function": "FUNCTION",
+                  CONTINUOUS_AGGREGATE: "MATERIALIZED VIEW", "sequence": "SEQUENCE", "foreign table": "FOREIGN TABLE",
+                  "function": "FUNCTION",
                   "procedure": "PROCEDURE", "aggregate": "AGGREGATE", "type": "TYPE", "domain": "DOMAIN",
                   "large object": "LARGE OBJECT"}
-GRANT_KEYWORDS = {**OWNER_KEYWORDS, "view": "TABLE", "materialized view": "TABLE", "foreign table": "TABLE",
-                  "column": "TABLE", "aggregate": "FUNCTION"}
+GRANT_KEYWORDS = {**OWNER_KEYWORDS, "view": "TABLE", "materialized view": "TABLE", CONTINUOUS_AGGREGATE: "TABLE",
+                  "foreign table": "TABLE", "column": "TABLE", "aggregate": "FUNCTION"}
+RELATION_KINDS = frozenset({"table", "view", "materialized view", "sequence", "foreign table", "column"})
 ROUTINES = ("function", "procedure", "aggregate")
 DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}
 
@@ -54,6 +68,10 @@ class ObjectPrivileges:
     owner: str
     linked: bool
     acl: frozenset[Entry]
+    managed: bool = False
+    """A relation (or its column) whose owner and privileges TimescaleDB derives from another object."""
+    parent: str | None = None
+    """For a managed one: the key of the hypertable or continuous aggregate it derives from (None: unknown)."""
 
     @property
     def key(self) -> str:
@@ -98,10 +116,32 @@ def _acl(value: Any) -> frozenset[Entry]:
     return frozenset((str(g), str(p), bool(o)) for g, p, o in items or [])
 
 
+def timescaledb_relations(conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, Any]]:
+    """(schema, relation) -> its row of managed_relations.sql (role, parent); empty without TimescaleDB."""
+    if TIMESCALEDB not in catalog.installed_extensions(conn):
+        return {}
+    return {(r["schema_name"], r["relation_name"]): r for r in catalog.rows(conn, "timescaledb/managed_relations")}
+
+
+def _parent_key(row: dict[str, Any]) -> str | None:
+    if not row["parent_name"]:
+        return None
+    return ObjectPrivileges(row["parent_kind"], row["parent_schema"], row["parent_name"], None, "", False,
+                            frozenset()).key
+
+
 def read_objects(conn: psycopg.Connection) -> list[ObjectPrivileges]:
-    """Owner and privileges of every migrated object of the connected database."""
-    return [ObjectPrivileges(r["kind"], r["schema_name"], r["object_name"], r["sub_name"], r["owner"], r["linked"],
-                             _acl(r["acl"])) for r in catalog.rows(conn, "privileges/objects")]
+    """Owner and privileges of every migrated object of the connected database (TimescaleDB's objects marked)."""
+    timescale = timescaledb_relations(conn)
+    found = []
+    for r in catalog.rows(conn, "privileges/objects"):
+        ts = timescale.get((r["schema_name"], r["object_name"])) if r["kind"] in RELATION_KINDS else None
+        role = ts["role"] if ts else None
+        kind = CONTINUOUS_AGGREGATE if role == CONTINUOUS_AGGREGATE and r["kind"] == "view" else r["kind"]
+        managed = role in MANAGED
+        found.append(ObjectPrivileges(kind, r["schema_name"], r["object_name"], r["sub_name"], r["owner"], r["linked"],
+                                      _acl(r["acl"]), managed, _parent_key(ts) if ts and managed else None))
+    return found
 
 
 def read_defaults(conn: psycopg.Connection) -> list[DefaultPrivileges]:
@@ -110,10 +150,15 @@ def read_defaults(conn: psycopg.Connection) -> list[DefaultPrivileges]:
             for r in catalog.rows(conn, "privileges/defaults")]
 
 
-def inventory(conn: psycopg.Connection) -> dict[str, str]:
-    """Inventory items: key -> JSON of owner and sorted privileges (roles by name, as the server shows them)."""
-    items = {o.key: json.dumps({"owner": o.owner, "acl": sorted(o.acl)}) for o in read_objects(conn)}
-    items.update({d.key: json.dumps({"acl": sorted(d.acl)}) for d in read_defaults(conn)})
+def inventory(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
+    """The sections SECTION and MANAGED_SECTION: key -> JSON of owner and sorted privileges (roles by name, as
+    the server shows them)."""
+    items: dict[str, dict[str, str]] = {SECTION: {}, MANAGED_SECTION: {}}
+    for o in read_objects(conn):
+        parent = {"parent": o.parent} if o.parent else {}
+        items[MANAGED_SECTION if o.managed else SECTION][o.key] = json.dumps({"owner": o.owner, "acl": sorted(o.acl),
+                                                                              **parent})
+    items[SECTION].update({d.key: json.dumps({"acl": sorted(d.acl)}) for d in read_defaults(conn)})
     return items
 
 
@@ -134,8 +179,20 @@ def normalize(items: dict[str, str], rename: Callable[[str], str], drop: set[str
     for key, detail in items.items():
         data = json.loads(detail)
         acl = sorted({(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in data["acl"] if p not in drop})
-        out[key] = json.dumps({**({"owner": rename(data["owner"])} if "owner" in data else {}), "acl": acl})
+        out[key] = json.dumps({**({"owner": rename(data["owner"])} if "owner" in data else {}), "acl": acl,
+                               **({"parent": data["parent"]} if "parent" in data else {})})
     return out
+
+
+def derived_expectations(managed: dict[str, str], expected: dict[tuple[str, str], Any]) -> dict[tuple[str, str], Any]:
+    """(MANAGED_SECTION, key) -> the finding that announced its parent's difference: what TimescaleDB derives
+    from an object the gate said would differ differs the same way."""
+    derived = {}
+    for key, detail in managed.items():
+        parent = json.loads(detail).get("parent")
+        if parent and (SECTION, parent) in expected:
+            derived[(MANAGED_SECTION, key)] = expected[(SECTION, parent)]
+    return derived
 
 
 def _entry_statements(names: tuple[str, str], values: dict[str, pgsql.Composable], want: set[Entry],
@@ -277,15 +334,28 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
     def exists(role: str) -> bool:
         return role == "PUBLIC" or role in target_roles or roles_migrated
 
-    for item in [*objects, *defaults]:
+    no_create = {} if superuser else derived_schemas_refused(target, objects, rename, login)
+    for item in [*[o for o in objects if not o.managed], *defaults]:
         owner = rename(item.owner) if isinstance(item, ObjectPrivileges) else rename(item.role)
         missing = sorted({rename(g) for g, _, _ in item.acl if not exists(rename(g))})
         if isinstance(item, ObjectPrivileges) and item.kind == "column":
             owner = login  # a column's grants need no owner change of their own
         if not can_become(owner):
-            findings.append(Finding(CHECK, WARNING, item.key, f"the target's login {login} cannot become role "
-                                    f'"{owner}" (no superuser, not a member, will not create it): its owner and '
-                                    "privileges stay as the load left them", (SECTION, item.key)))
+            findings.append(Finding(OWNER_CHECK, WARNING, item.key, f"the target's login {login} cannot become role "
+                                    f'"{owner}" (no superuser, not a member, will not create it): the owner stays '
+                                    f"{login}; the other privileges are granted as on the source, \"{owner}\"'s "
+                                    "own rights too where it exists", (SECTION, item.key)))
+        elif item.key in no_create:
+            schemas = ", ".join(no_create[item.key])
+            findings.append(Finding(
+                OWNER_CHECK, WARNING, item.key,
+                f'role "{owner}" may not create in schema(s) {schemas} on the target, where TimescaleDB keeps what '
+                "it derives from this object (chunks, materialization, compressed chunks): changing its owner "
+                f"changes theirs too, which PostgreSQL allows a login without superuser ({login}) only for a new "
+                f"owner with CREATE there. The owner stays {login}; the other privileges are granted as on the source, "
+                f"\"{owner}\"'s own rights too", (SECTION, item.key),
+                remedy=f'to keep the source\'s owner, have the target\'s superuser GRANT CREATE ON SCHEMA {schemas} '
+                       f'TO "{owner}" before the run'))
         elif missing:
             findings.append(Finding(CHECK, WARNING, item.key, f"role(s) {', '.join(missing)} will not exist on the "
                                     "target (roles=false): their privileges are not granted", (SECTION, item.key)))
@@ -311,14 +381,41 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
     return findings
 
 
+def derived_schemas_refused(target: psycopg.Connection, objects: list[ObjectPrivileges],
+                            rename: Callable[[str], str], login: str) -> dict[str, list[str]]:
+    """Key of each hypertable or continuous aggregate whose owner on the target may not CREATE in a schema where
+    TimescaleDB keeps what it derives from it (an owner change reaches those too) -> those schemas."""
+    schemas: dict[str, set[str]] = {}
+    for o in objects:
+        if o.managed and o.parent and o.schema and o.kind != "column":
+            schemas.setdefault(o.parent, set()).add(o.schema)
+    owners = {o.key: rename(o.owner) for o in objects if o.key in schemas and rename(o.owner) != login}
+    if not owners:
+        return {}
+    every_schema = sorted(set().union(*schemas.values()))
+    allowed = {(r["role_name"], r["schema_name"]): r["allowed"] for r in catalog.rows(
+        target, "checks/schema_create_privilege", {"roles": sorted(set(owners.values())), "schemas": every_schema})}
+    refused = {}
+    for key, owner in owners.items():
+        denied = sorted(s for s in schemas[key] if allowed.get((owner, s)) is False)
+        if denied:
+            refused[key] = denied
+    return refused
+
+
 def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, rename: Callable[[str], str],
                    drop: set[str], skip: set[str], run: Callable[..., bool],
-                   become: Callable[[str], None], done: dict[str, int]) -> None:
-    """Owners, then privileges, of these objects where the target differs (each side read just before)."""
+                   become: Callable[[str], None], done: dict[str, int], keep_owner: set[str] | None = None,
+                   roles: set[str] | None = None) -> None:
+    """Owners (but those in `keep_owner`), then privileges, of these objects where the target differs (each side
+    read just before); nothing for those in `skip`. Where the owner stays another role, the source's owner gets its
+    rights by GRANT if it is one of the target's `roles`."""
+    objects = [o for o in objects if not o.managed]  # TimescaleDB's: they follow the object they derive from
+    keep_owner = keep_owner or set()
     target = {o.key: o for o in read_objects(conn)}
     for obj in objects:
         mine = target.get(obj.key)
-        if obj.key in skip or mine is None or obj.kind == "column" or obj.linked:
+        if obj.key in skip or obj.key in keep_owner or mine is None or obj.kind == "column" or obj.linked:
             continue
         owner = rename(obj.owner)
         if mine.owner != owner:
@@ -334,19 +431,23 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
             continue
         want = {(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in obj.acl if p not in drop}
         have = {(g, p, o) for g, p, o in mine.acl if p not in drop}
-        if obj.kind != "column" and mine.owner != rename(obj.owner):  # owner not set: leave the owners' own rights
-            owners = {mine.owner, rename(obj.owner)}
-            want = {e for e in want if e[0] not in owners}
-            have = {e for e in have if e[0] not in owners}
+        if obj.kind != "column" and mine.owner != rename(obj.owner):
+            # the owner stays another: it keeps its own rights; the source's owner gets its rights by GRANT where
+            # it exists, so that the application that owned the object can still use it
+            drop_grantees = {mine.owner} | (set() if roles is not None and rename(obj.owner) in roles
+                                            else {rename(obj.owner)})
+            want = {e for e in want if e[0] not in drop_grantees}
+            have = {e for e in have if e[0] != mine.owner}
         for statement in grant_statements(obj, want, have):
             if run(statement, f"privileges on {obj.key}", obj.key):
                 done["grants"] += 1
 
 
 def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], source_defaults: list[DefaultPrivileges],
-          rename: Callable[[str], str], drop: set[str], skip: set[str], log: Any) -> dict[str, Any]:
-    """Owners first, then privileges and default privileges, each statement on its own (a refusal is collected,
-    the rest goes on); returns counts and the refusals."""
+          rename: Callable[[str], str], drop: set[str], skip: set[str], log: Any,
+          keep_owner: set[str] | None = None) -> dict[str, Any]:
+    """Owners first (but those in `keep_owner`), then privileges and default privileges, each statement on its own
+    (a refusal is collected, the rest goes on; nothing for the keys in `skip`); returns counts and the refusals."""
     done = {"owners": 0, "grants": 0, "defaults": 0}
     run = StatementRunner(conn)
     me = catalog.server_info(conn)
@@ -358,14 +459,12 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
             log.info('the target\'s login %s is now a member of "%s" (it created it), so it may make it an owner',
                      me.user_name, role)
 
-    # schemas first (a new owner needs CREATE on the object's schema), chunks last from a fresh look (an owner or
-    # GRANT set on a hypertable has reached them already)
-    chunks = [o for o in source_objects if (o.schema or "").startswith(TIMESCALEDB_SCHEMA_PREFIX)]
+    # schemas first (a new owner needs CREATE on the object's schema); TimescaleDB's derived relations never
     schemas = [o for o in source_objects if o.kind == "schema"]
-    rest = [o for o in source_objects if o.kind != "schema" and not (o.schema or "").startswith(
-        TIMESCALEDB_SCHEMA_PREFIX)]
-    for part in (schemas, rest, chunks):
-        _apply_objects(part, conn, rename, drop, skip, run, become, done)
+    rest = [o for o in source_objects if o.kind != "schema"]
+    roles = {r["name"] for r in catalog.rows(conn, "roles/role_names")}
+    for part in (schemas, rest):
+        _apply_objects(part, conn, rename, drop, skip, run, become, done, keep_owner, roles)
     current = {d.key: d for d in read_defaults(conn)}
     for entry in source_defaults:
         role = rename(entry.role)

@@ -31,18 +31,20 @@ class ApplyPrivilegesOperator(MigrationOperator):
             return {"privileges": "none"}
         plan = self.plan(context)
         source, target = self.endpoints(context)
-        skip = {f.expected[1] for f in findings.collect(context["ti"])
-                if f.expected and f.expected[0] == privileges.SECTION}
+        announced = [(f.check, f.expected[1]) for f in findings.collect(context["ti"])
+                     if f.expected and f.expected[0] == privileges.SECTION]
+        keep_owner = {key for check, key in announced if check == privileges.OWNER_CHECK}
+        skip = {key for check, key in announced if check != privileges.OWNER_CHECK}
         with source.connect() as conn:
             objects, defaults = privileges.read_objects(conn), privileges.read_defaults(conn)
         login = plan.target["user_name"]
         rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
         with target.connect() as conn:
             done = privileges.apply(conn, objects, defaults, rename, privileges.dropped(plan.source["major"]), skip,
-                                    self.log)
+                                    self.log, keep_owner)
         self.log.info("on %s: %d owner(s) set, %d GRANT/REVOKE, %d default privilege statement(s), %d membership(s) "
-                      "the login took; %d object(s) left as the gate listed", target.label, done["owners"],
-                      done["grants"], done["defaults"], done["memberships"], len(skip))
+                      "the login took; %d object(s) left as the gate listed, %d kept the login as owner", target.label,
+                      done["owners"], done["grants"], done["defaults"], done["memberships"], len(skip), len(keep_owner))
         if done["failed"]:
             raise MigrationError(
                 f"{len(done['failed'])} owner/privilege statement(s) were refused on {target.label}, which the check "

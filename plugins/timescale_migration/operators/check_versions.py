@@ -68,10 +68,14 @@ class CheckVersionsOperator(MigrationOperator):
         action = pre.notes.get("timescaledb_action", "ok")
         target_version = pre.target_extensions.get(TIMESCALEDB, {}).get("version")
         aligned = None
+        target_extensions = pre.target_extensions
         if action != "ok":
             self._align(pre.target, version, replace=action == "replace")
             aligned = f"{target_version or 'none'} -> {version}"
-        target_extensions = catalog.installed_extensions(pre.tgt)
+            # a new session: the checks' own has loaded the other version's library, and a backend that has
+            # cannot use the extension at another version ("already loaded with a different version")
+            with pre.target.connect() as conn:
+                target_extensions = catalog.installed_extensions(conn)
         return TimescaleInfo(version, pre.source_extensions[TIMESCALEDB]["schema"],
                              target_extensions[TIMESCALEDB]["schema"]), aligned
 

@@ -8,10 +8,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from timescale_migration.checks.findings import Finding
+from timescale_migration.db import privileges
 from timescale_migration.verify.fingerprint import Fingerprint
 
-EXTRA_ALLOWED = ("extensions", "roles")
-"""Sections where the target may hold more than the source (its own extensions and roles)."""
+EXTRA_ALLOWED = ("extensions", "roles", privileges.MANAGED_SECTION)
+"""Sections where the target may hold more than the source (its own extensions and roles; TimescaleDB's internal
+objects that only the target's version or a conversion makes)."""
 
 
 @dataclass(frozen=True)

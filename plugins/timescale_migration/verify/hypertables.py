@@ -203,7 +203,7 @@ def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, di
         theirs = source.get(section, {})
         if section.startswith("timescaledb "):
             items = {k: v for k, v in items.items() if k in theirs or not any(t.owns(k) for t in found)}
-        elif section == privileges.SECTION:
+        elif section in (privileges.SECTION, privileges.MANAGED_SECTION):
             items = {k: v for k, v in items.items() if k in theirs or k not in chunk_keys}
         elif section == "constraints":  # a foreign key to a hypertable is cloned onto each chunk it references
             items = {k: v for k, v in items.items() if k in theirs or not any(r in v for r in chunk_references)}

@@ -34,7 +34,7 @@ def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     catalog.run(conn, sqlfiles.query("verify/verify_session"))
     result = {name: section(conn, query) for name, query in SECTIONS.items()}
     result[dbsettings.SECTION] = dbsettings.read(conn).inventory()
-    result[privileges.SECTION] = privileges.inventory(conn)
+    result.update(privileges.inventory(conn))
     if "timescaledb" in catalog.installed_extensions(conn):
         for name, query in TIMESCALE_SECTIONS.items():
             result[f"timescaledb {name}"] = section(conn, query)

@@ -59,6 +59,8 @@ def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, r
     if converted:
         target_inv = converted_tables(converted, target, side["inventory"], target_inv, compare_privileges, result)
     source_inv, target_inv = privileges_as_compared(compare_privileges, plan, side["inventory"], target_inv, log)
+    expected = {**expected, **privileges.derived_expectations(target_inv.get(privileges.MANAGED_SECTION, {}),
+                                                               expected)}
     result.checks += compare_structure(source_inv, target_inv, roles=roles, expected=expected)
     if state is not None:
         result.checks += check_timescale_state(state)
@@ -74,7 +76,8 @@ def converted_tables(converted: tuple[HypertableSpec, ...], target: Endpoint, so
         catalog.run(conn, sqlfiles.query("verify/verify_session"))
         found = hypertables.read(conn, converted)
         data = {c.name: c for c in result.section("data")}
-        rights = target_inv.get(privileges.SECTION) if compare_privileges else None
+        rights = ({**target_inv.get(privileges.SECTION, {}), **target_inv.get(privileges.MANAGED_SECTION, {})}
+                  if compare_privileges else None)
         result.checks += hypertables.checks(conn, converted, found, rights, data)
     return hypertables.without_converted(target_inv, source_inv, found)
 
@@ -83,18 +86,18 @@ def privileges_as_compared(compare_privileges: bool, plan: MigrationPlan, source
                            target_inv: dict[str, Any], log: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both inventories with owners and privileges as compared: source roles by their target names (reserved
     ones are the target's login), privileges the source's server lacks left out; none at all for privileges=none."""
+    sections = (privileges.SECTION, privileges.MANAGED_SECTION)
     if not compare_privileges:
         log.info("privileges=none: owners and privileges are not compared (the guide's --no-owner "
                  "--no-privileges: everything belongs to the target's login)")
-        return ({k: v for k, v in source_inv.items() if k != privileges.SECTION},
-                {k: v for k, v in target_inv.items() if k != privileges.SECTION})
+        return ({k: v for k, v in source_inv.items() if k not in sections},
+                {k: v for k, v in target_inv.items() if k not in sections})
     login = plan.target["user_name"]
     rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
     drop = privileges.dropped(plan.source["major"])
-    return ({**source_inv, privileges.SECTION: privileges.normalize(source_inv.get(privileges.SECTION, {}),
-                                                                     rename, drop)},
-            {**target_inv, privileges.SECTION: privileges.normalize(target_inv.get(privileges.SECTION, {}),
-                                                                     lambda role: role, drop)})
+    return ({**source_inv, **{s: privileges.normalize(source_inv.get(s, {}), rename, drop) for s in sections}},
+            {**target_inv, **{s: privileges.normalize(target_inv.get(s, {}), lambda role: role, drop)
+                              for s in sections}})
 
 
 def jobs_as_before_the_pause(run_dir: Path, plan: MigrationPlan, target: Endpoint, result: VerifyReport, log: Any
