@@ -41,7 +41,7 @@ class ApplyPrivilegesOperator(MigrationOperator):
         rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
         with target.connect() as conn:
             done = privileges.apply(conn, objects, defaults, rename, privileges.dropped(plan.source["major"]), skip,
-                                    self.log, keep_owner)
+                                    self.log, keep_owner=keep_owner)
         self.log.info("on %s: %d owner(s) set, %d GRANT/REVOKE, %d default privilege statement(s), %d membership(s) "
                       "the login took; %d object(s) left as the gate listed, %d kept the login as owner", target.label,
                       done["owners"], done["grants"], done["defaults"], done["memberships"], len(skip), len(keep_owner))

@@ -47,7 +47,8 @@ def test_apply_privileges_fails_naming_refused_statements(monkeypatch: pytest.Mo
     monkeypatch.setattr(privileges, "read_defaults", lambda conn: [])
     seen: dict[str, Any] = {}
 
-    def apply(conn: Any, objects: Any, defaults: Any, rename: Any, drop: set[str], skip: set[str], log: Any) -> dict:
+    def apply(conn: Any, objects: Any, defaults: Any, rename: Any, drop: set[str], skip: set[str], log: Any,
+              keep_owner: set[str] | None = None) -> dict:
         seen.update(rename=rename("postgres"), drop=drop)
         return {"owners": 1, "grants": 2, "defaults": 0, "memberships": 0,
                 "failed": ['owner of table "s"."t": permission denied']}
