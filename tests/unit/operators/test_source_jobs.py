@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from tests.support.fakes import statement_text
 from tests.unit.operators.conftest import make_plan
 from timescale_migration.checks.plan import TimescaleInfo
-from timescale_migration.db import catalog
+from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.operators.source_jobs import PAUSED_FILE, PauseSourceJobsOperator, ResumeSourceJobsOperator
 from timescale_migration.operators.verify import VerifyOperator
 from timescale_migration.tools.clienttools import ClientTools
@@ -24,7 +24,7 @@ from timescale_migration.verify.verification import JOBS_BEFORE_PAUSE
 pytestmark = pytest.mark.unit
 
 TOOLS = ClientTools(bin_dir="/x", major=17, version="17.12")
-ALTER = 'SELECT "ts src".alter_job(%(id)s, scheduled => %(scheduled)s);'
+ALTER = statement_text(sqlfiles.compose("timescaledb/alter_job", schema="ts src"))
 
 
 def job_details(state: dict[str, Any]) -> list[dict[str, str]]:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.fakes import RecordingLog
+from tests.support.fakes import RecordingLog, statement_text
 from timescale_migration.copy.hypertables import ConversionRecord, Converted
-from timescale_migration.db import catalog
+from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.options import HYPERTABLE_EXAMPLE, parse_hypertables
 from timescale_migration.verify import hypertables
 from timescale_migration.verify.compare import Check, VerifyReport
@@ -58,7 +58,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         raise AssertionError(name)
 
     def run(conn: Any, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        state["altered"].append((statement.as_string(None).splitlines()[-1], params))
+        state["altered"].append((statement_text(statement), params))
         return [(None,)]
 
     monkeypatch.setattr(catalog, "rows", rows)
@@ -172,10 +172,9 @@ def test_policies_scheduled_once_verified(fake: dict[str, Any]) -> None:
     record = ConversionRecord([Converted("public", "conditions", 7, {"compression": 1000, "retention": 1001})])
     log = RecordingLog()
     assert hypertables.schedule_policies("conn", record, log) == [1000, 1001]  # type: ignore[arg-type]
-    assert fake["altered"] == [('SELECT "ts".alter_job(%(id)s, scheduled => %(scheduled)s);',
-                                {"id": 1000, "scheduled": True}),
-                               ('SELECT "ts".alter_job(%(id)s, scheduled => %(scheduled)s);',
-                                {"id": 1001, "scheduled": True})]
+    alter = statement_text(sqlfiles.compose("timescaledb/alter_job", schema="ts"))
+    assert alter.startswith('SELECT "ts".alter_job(')
+    assert fake["altered"] == [(alter, {"id": 1000, "scheduled": True}), (alter, {"id": 1001, "scheduled": True})]
 
 
 def test_report_has_a_section_for_the_converted_tables(fake: dict[str, Any]) -> None:
