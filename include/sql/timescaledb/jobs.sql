@@ -1,8 +1,7 @@
 -- TimescaleDB: user background jobs (policies and custom jobs; id 1000 and up) with every setting that must
 -- arrive as it was: schedule, whether scheduled, config, owner, fixed schedule, initial start, time zone,
 -- runtime and retry limits, check function. Ids stay what they were (configs and chunk names embed them).
-SELECT concat_ws(' ', 'job', j.id::text, quote_ident(j.proc_schema) || '.' || quote_ident(j.proc_name), 'on',
-                 coalesce(quote_ident(h.schema_name) || '.' || quote_ident(h.table_name), '-')) AS name,
+SELECT {{timescaledb_job_name}} AS name,
        concat_ws(' ', 'every', j.schedule_interval::text, 'scheduled', j.scheduled::text,
                  'fixed_schedule', j.fixed_schedule::text, 'initial_start', coalesce(j.initial_start::text, '-'),
                  'timezone', coalesce(j.timezone, '-'), 'owner', j.owner::text,

@@ -90,11 +90,11 @@ def blocking(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == BLOCKING]
 
 
-def refusal(findings: list[Finding], where: str) -> str:
+def refusal(findings: list[Finding], where: str, changed: str = "nothing was changed") -> str:
     """The message of a refused run: every blocking finding, numbered, each with its cause and what to do."""
     stop = blocking(findings)
     warnings = len(findings) - len(stop)
-    lines = [f"{where} found {len(stop)} blocking problem(s) before the downtime; nothing was changed and the "
+    lines = [f"{where} found {len(stop)} blocking problem(s) before the downtime; {changed} and the "
              f"stop_apps gate was not opened. Fix every one, then trigger the run again"
              + (f" ({warnings} warning(s) besides, listed in the log and in {PREFLIGHT_FILE})" if warnings else "")
              + ":"]
@@ -102,10 +102,11 @@ def refusal(findings: list[Finding], where: str) -> str:
     return "\n".join(lines)
 
 
-def refuse_if_blocking(findings: list[Finding], where: str) -> None:
-    """Refuse the run once, naming every blocking finding (nothing was changed yet); a retry cannot help."""
+def refuse_if_blocking(findings: list[Finding], where: str, changed: str = "nothing was changed") -> None:
+    """Refuse the run once, naming every blocking finding (and what `changed`: nothing, before the gate, but
+    TimescaleDB aligned on an empty target); a retry cannot help."""
     if blocking(findings):
-        raise PreflightRefused(refusal(findings, where))
+        raise PreflightRefused(refusal(findings, where, changed))
 
 
 def expected_differences(findings: Iterable[Finding]) -> dict[tuple[str, str], Finding]:

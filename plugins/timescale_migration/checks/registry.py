@@ -19,6 +19,7 @@ from timescale_migration.checks import (
     rights,
     space,
     target,
+    timescaledb,
     versions,
 )
 
@@ -34,6 +35,9 @@ CHECKS = (
     versions.client_tools,
     versions.timescaledb,
     versions.timescaledb_features,
+    timescaledb.catalog_queries,
+    timescaledb.restore_mode,
+    timescaledb.jobs,
     target.empty,
     space.work_dir,
     space.target,

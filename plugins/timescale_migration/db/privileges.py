@@ -298,6 +298,32 @@ class StatementRunner:
             self.memberships += 1
 
 
+@dataclass(frozen=True)
+class LoginRights:
+    """What the target's login may do with roles: act as one (make it an owner, alter its TimescaleDB jobs)."""
+
+    superuser: bool
+    createrole: bool
+    members: frozenset[str]
+    """Roles it is a member of, or may grant itself (ADMIN OPTION)."""
+    roles: frozenset[str]
+    """Every role of the target server."""
+
+    @classmethod
+    def read(cls, conn: psycopg.Connection) -> LoginRights:
+        """The connected login's rights."""
+        attributes = catalog.rows(conn, "server/login_attributes")[0]
+        membership = catalog.rows(conn, "roles/role_membership")
+        return cls(bool(attributes["superuser"]), bool(attributes["createrole"]),
+                   frozenset(r["name"] for r in membership if r["member"] or r["admin"]),
+                   frozenset(r["name"] for r in catalog.rows(conn, "roles/role_names")))
+
+    def can_act_as(self, role: str, *, roles_migrated: bool) -> bool:
+        """Superuser, a member of `role`, or about to create it (roles.sql, with CREATEROLE: it gets ADMIN)."""
+        return self.superuser or role in self.members or (
+            role not in self.roles and roles_migrated and self.createrole)
+
+
 def probe_existing(conn: psycopg.Connection, objects: list[ObjectPrivileges], rename: Callable[[str], str],
                    drop: set[str], target_roles: set[str]) -> dict[str, str]:
     """Try, in a transaction that is rolled back, the owners and privileges of the objects the empty target holds
@@ -321,15 +347,12 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
     objects it holds already, per object (verify accepts those); objects of reserved roles in one line each."""
     objects, defaults = read_objects(source), read_defaults(source)
     rename = renamer(reserved, login)
-    attributes = catalog.rows(target, "server/login_attributes")[0]
-    superuser, createrole = attributes["superuser"], attributes["createrole"]
-    membership = catalog.rows(target, "roles/role_membership")
-    members = {r["name"] for r in membership if r["member"] or r["admin"]}  # with ADMIN it may grant itself
-    target_roles = {r["name"] for r in catalog.rows(target, "roles/role_names")}
+    rights = LoginRights.read(target)
+    superuser, target_roles = rights.superuser, rights.roles
     findings: list[Finding] = []
 
     def can_become(role: str) -> bool:
-        return superuser or role in members or (role not in target_roles and roles_migrated and createrole)
+        return rights.can_act_as(role, roles_migrated=roles_migrated)
 
     def exists(role: str) -> bool:
         return role == "PUBLIC" or role in target_roles or roles_migrated

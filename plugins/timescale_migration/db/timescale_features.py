@@ -5,6 +5,8 @@ pause) and schedules again on a verified target.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,10 @@ compression or continuous aggregates."""
 ALL_NULL_BATCH_ISSUE = "timescaledb#8893"
 ALL_NULL_BATCH_FIXED = "2.20.1"
 PAUSE_RECORD = "paused_jobs.json"
+JOBS_SECTION = "timescaledb jobs"
+JOBS_BEFORE_PAUSE = "timescaledb jobs as before the pause"
+"""The verify sections where jobs are compared: as the dump carried them, and as the source had them before the
+run paused them (after verify scheduled them again on the target)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,49 @@ def alter_jobs(conn: psycopg.Connection, schema: str, ids: list[int], *, schedul
     statement = sqlfiles.compose("timescaledb/alter_job", schema=schema)
     for job_id in ids:
         catalog.run(conn, statement, {"id": job_id, "scheduled": scheduled})
+
+
+def schedule_jobs(conn: psycopg.Connection, schema: str, ids: list[int]) -> dict[int, str]:
+    """alter_job(id, scheduled => true) for each job the login may alter (each on its own); job id -> why
+    TimescaleDB refused the others (the login may not act as the job's owner)."""
+    statement = sqlfiles.compose("timescaledb/alter_job", schema=schema)
+    refused = {}
+    for job_id in ids:
+        try:
+            with conn.transaction():
+                catalog.run(conn, statement, {"id": job_id, "scheduled": True})
+        except psycopg.errors.InsufficientPrivilege as err:
+            refused[job_id] = err.diag.message_primary or str(err)
+    return refused
+
+
+def set_job_owners(conn: psycopg.Connection, source_jobs: list[dict[str, Any]], rename: Callable[[str], str],
+                   skip: set[str]) -> list[str]:
+    """Give each job the owner it has on the source as the target names it (a reserved role is the login), but
+    those named in `skip` (the gate said the login may not); the jobs changed, as "<name> -> <owner>"."""
+    changed = []
+    for job in source_jobs:
+        owner = rename(job["owner"])
+        if job["name"] in skip or owner == job["owner"]:
+            continue
+        if catalog.run(conn, sqlfiles.query("timescaledb/set_job_owner"), {"id": job["id"], "owner": owner}):
+            changed.append(f"{job['name']} -> {owner}")
+    return changed
+
+
+_OWNER = re.compile(r'(?<= owner )("(?:[^"]|"")*"|\S+)')
+
+
+def jobs_renamed(section: dict[str, str], rename: Callable[[str], str]) -> dict[str, str]:
+    """A jobs section (jobs.sql) with each job's owner as the target names it."""
+    def swap(match: re.Match[str]) -> str:
+        token = match.group(1)
+        name = token[1:-1].replace('""', '"') if token.startswith('"') else token
+        renamed = rename(name)
+        if renamed == name:
+            return token
+        return renamed if re.fullmatch(r"[a-z_][a-z0-9_$]*", renamed) else '"' + renamed.replace('"', '""') + '"'
+    return {key: _OWNER.sub(swap, detail, count=1) for key, detail in section.items()}
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 
 from timescale_migration.checks import findings
 from timescale_migration.constants import TARGET_RESERVED_ROLES
-from timescale_migration.db import privileges
+from timescale_migration.db import catalog, privileges, timescale_features
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
 
@@ -25,14 +25,15 @@ class ApplyPrivilegesOperator(MigrationOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
+        plan = self.plan(context)
+        source, target = self.endpoints(context)
+        gate = findings.collect(context["ti"])
+        jobs = self._job_owners(plan, source, target, gate)
         if opts.privileges == "none":
             self.log.info("privileges=none: owners and privileges left as the load made them (the target's login "
                           "owns everything; no GRANT was applied)")
-            return {"privileges": "none"}
-        plan = self.plan(context)
-        source, target = self.endpoints(context)
-        announced = [(f.check, f.expected[1]) for f in findings.collect(context["ti"])
-                     if f.expected and f.expected[0] == privileges.SECTION]
+            return {"privileges": "none", **jobs}
+        announced = [(f.check, f.expected[1]) for f in gate if f.expected and f.expected[0] == privileges.SECTION]
         keep_owner = {key for check, key in announced if check == privileges.OWNER_CHECK}
         skip = {key for check, key in announced if check != privileges.OWNER_CHECK}
         with source.connect() as conn:
@@ -51,4 +52,22 @@ class ApplyPrivilegesOperator(MigrationOperator):
                 "before the downtime did not foresee (the rest was applied): " + "; ".join(done["failed"][:20])
                 + ". Apply them yourself (or fix the cause and clear this task), then clear verify"
             )
-        return {"privileges": "as_source", **{k: v for k, v in done.items() if k != "failed"}}
+        return {"privileges": "as_source", **jobs, **{k: v for k, v in done.items() if k != "failed"}}
+
+    def _job_owners(self, plan: Any, source: Any, target: Any, gate: list[findings.Finding]) -> dict[str, Any]:
+        """TimescaleDB's jobs owned on the target as on the source (a role reserved there stands for the login, as
+        for every other object: a job owned by the source's postgres must not run as the target's), but those
+        the gate said the login may not change."""
+        if plan.timescaledb is None:
+            return {}
+        skip = {f.expected[1] for f in gate if f.expected and f.expected[0] == timescale_features.JOBS_SECTION}
+        login = plan.target["user_name"]
+        rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
+        with source.connect() as conn:
+            jobs = catalog.rows(conn, "timescaledb/job_owners")
+        with target.connect() as conn:
+            changed = timescale_features.set_job_owners(conn, jobs, rename, skip)
+        if changed:
+            self.log.info("job owners set on the target as the source's (reserved roles are the login): %s",
+                          "; ".join(changed))
+        return {"job_owners": len(changed)}

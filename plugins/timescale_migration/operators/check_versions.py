@@ -14,6 +14,7 @@ from psycopg import sql as pgsql
 
 from timescale_migration import phases
 from timescale_migration.checks import findings, preflight, registry
+from timescale_migration.checks import timescaledb as timescaledb_checks
 from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
 from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog, sqlfiles
@@ -35,14 +36,24 @@ class CheckVersionsOperator(MigrationOperator):
         with preflight.opened(opts, source, target, run_dir, self.log) as pre:
             own = preflight.run(registry.CHECKS, pre)
             everything = findings.collect(ti, EARLIER) + findings.unfinished(ti, EARLIER) + own
-            report = preflight.write_report(run_dir, everything, {
+            context_info = {
                 "run": ti.run_id, "source": source.label, "target": target.label,
                 "checks": [preflight.check_name(fn) for fn in (*registry.EXTENSION_CHECKS, *registry.CHECKS)],
-            })
+            }
+            report = preflight.write_report(run_dir, everything, context_info)
             stop = findings.blocking(everything)
             self.log.info("preflight: %d finding(s), %d blocking (%s)", len(everything), len(stop), report)
             findings.refuse_if_blocking(everything, "the preflight")
             timescale, aligned = self._timescaledb(pre)
+            if aligned and timescale is not None:
+                late = timescaledb_checks.after_alignment(target, timescale.version, timescale.target_schema,
+                                                          pre.target_info.user_name, pre.target_superuser)
+                for finding in late:
+                    self.log.error("preflight %s: %s", finding.severity, finding.describe())
+                own, everything = own + late, everything + late
+                preflight.write_report(run_dir, everything, context_info)
+                findings.refuse_if_blocking(everything, "the preflight, once TimescaleDB was aligned on the target,",
+                                            f"only TimescaleDB was changed ({aligned} on the empty target)")
             table_bytes = int(catalog.rows(pre.src, "copy/table_data_bytes")[0]["bytes"])
             role_passwords = pre.source_info.can_read_passwords
             if opts.roles and not role_passwords:

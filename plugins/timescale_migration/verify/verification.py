@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import TARGET_RESERVED_ROLES
 from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
-from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
+from timescale_migration.db.timescale_features import JOBS_BEFORE_PAUSE, JOBS_SECTION, PAUSE_RECORD, PauseRecord
 from timescale_migration.options import HypertableSpec
 from timescale_migration.verify import fingerprint, hypertables, inventory
 from timescale_migration.verify.compare import (
@@ -29,7 +30,6 @@ from timescale_migration.verify.compare import (
 from timescale_migration.verify.source_side import take_source_side
 
 SCHEDULER_WAIT_S = 15.0
-JOBS_BEFORE_PAUSE = "timescaledb jobs as before the pause"
 
 
 def source_side(path: Path, source: Endpoint, plan: MigrationPlan, jobs: int, log: Any) -> dict[str, Any]:
@@ -59,12 +59,15 @@ def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, r
     if converted:
         target_inv = converted_tables(converted, target, side["inventory"], target_inv, compare_privileges, result)
     source_inv, target_inv = privileges_as_compared(compare_privileges, plan, side["inventory"], target_inv, log)
+    if JOBS_SECTION in source_inv:
+        source_inv = {**source_inv, JOBS_SECTION: timescale_features.jobs_renamed(source_inv[JOBS_SECTION],
+                                                                                  target_names(plan))}
     expected = {**expected, **privileges.derived_expectations(target_inv.get(privileges.MANAGED_SECTION, {}),
                                                                expected)}
     result.checks += compare_structure(source_inv, target_inv, roles=roles, expected=expected)
     if state is not None:
         result.checks += check_timescale_state(state)
-        result.checks += jobs_as_before_the_pause(run_dir, plan, target, result, log)
+        result.checks += jobs_as_before_the_pause(run_dir, plan, target, result, log, expected)
     return result, target_seconds
 
 
@@ -92,16 +95,21 @@ def privileges_as_compared(compare_privileges: bool, plan: MigrationPlan, source
                  "--no-privileges: everything belongs to the target's login)")
         return ({k: v for k, v in source_inv.items() if k not in sections},
                 {k: v for k, v in target_inv.items() if k not in sections})
-    login = plan.target["user_name"]
-    rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
+    rename = target_names(plan)
     drop = privileges.dropped(plan.source["major"])
     return ({**source_inv, **{s: privileges.normalize(source_inv.get(s, {}), rename, drop) for s in sections}},
             {**target_inv, **{s: privileges.normalize(target_inv.get(s, {}), lambda role: role, drop)
                               for s in sections}})
 
 
-def jobs_as_before_the_pause(run_dir: Path, plan: MigrationPlan, target: Endpoint, result: VerifyReport, log: Any
-                             ) -> list[Check]:
+def target_names(plan: MigrationPlan) -> Callable[[str], str]:
+    """A source role's name on the target (roles reserved there are the target's login)."""
+    login = plan.target["user_name"]
+    return privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
+
+
+def jobs_as_before_the_pause(run_dir: Path, plan: MigrationPlan, target: Endpoint, result: VerifyReport, log: Any,
+                             expected: dict[Any, Any] | None = None) -> list[Check]:
     """On a target proven identical, schedule again the jobs the run paused on the source (the dump carried the
     pause), then compare every job with the source's jobs as they were before the pause."""
     record = PauseRecord.read(run_dir / PAUSE_RECORD)
@@ -114,8 +122,19 @@ def jobs_as_before_the_pause(run_dir: Path, plan: MigrationPlan, target: Endpoin
     ts = plan.timescaledb
     with target.connect() as conn:
         if record.paused and ts is not None:
-            timescale_features.alter_jobs(conn, ts.target_schema, record.paused, scheduled=True)
-            log.info("scheduled again on the target the %d job(s) the run paused: %s", len(record.paused),
-                     ", ".join(map(str, record.paused)))
+            # alter_job needs the owner's privileges: the login takes those of a role it created (ADMIN OPTION)
+            others = [job["owner"] for job in catalog.rows(conn, "timescaledb/job_owners")
+                      if job["id"] in record.paused and not job["may_alter"]]
+            if others:
+                runner = privileges.StatementRunner(conn)
+                for owner in sorted(set(others)):
+                    runner.become(owner)
+            refused = timescale_features.schedule_jobs(conn, ts.target_schema, record.paused)
+            scheduled = [job for job in record.paused if job not in refused]
+            log.info("scheduled again on the target %d of the %d job(s) the run paused: %s", len(scheduled),
+                     len(record.paused), ", ".join(map(str, scheduled)) or "none")
+            for job, why in refused.items():
+                log.warning("job %d stays paused on the target: %s", job, why)
         after = timescale_features.jobs_section(conn)
-    return compare_structure({JOBS_BEFORE_PAUSE: record.before}, {JOBS_BEFORE_PAUSE: after}, roles=None)
+    before = timescale_features.jobs_renamed(record.before, target_names(plan))
+    return compare_structure({JOBS_BEFORE_PAUSE: before}, {JOBS_BEFORE_PAUSE: after}, roles=None, expected=expected)

@@ -34,8 +34,8 @@ def test_apply_settings_skips_what_the_gate_listed(monkeypatch: pytest.MonkeyPat
 
 
 def test_apply_privileges_none_touches_nothing(opened, make_context, tmp_path) -> None:
-    """privileges=none: no session on either side."""
-    plan = make_plan(write_tools(tmp_path / "bin"))
+    """privileges=none, plain PostgreSQL: no session on either side."""
+    plan = make_plan(write_tools(tmp_path / "bin"), timescaledb=False)
     result = ApplyPrivilegesOperator(task_id="apply_privileges").execute(make_context(plan, privileges="none"))
     assert result == {"privileges": "none"} and opened == []
 
@@ -54,7 +54,7 @@ def test_apply_privileges_fails_naming_refused_statements(monkeypatch: pytest.Mo
                 "failed": ['owner of table "s"."t": permission denied']}
 
     monkeypatch.setattr(privileges, "apply", apply)
-    plan = make_plan(write_tools(tmp_path / "bin"))
+    plan = make_plan(write_tools(tmp_path / "bin"), timescaledb=False)
     with pytest.raises(MigrationError, match=r'1 owner/privilege statement\(s\) were refused .*owner of table "s"'):
         ApplyPrivilegesOperator(task_id="apply_privileges").execute(make_context(plan))
     assert seen == {"rename": "tsdbadmin", "drop": set()}

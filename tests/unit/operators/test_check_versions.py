@@ -14,6 +14,7 @@ import pytest
 
 from tests.unit.operators.conftest import write_tools
 from timescale_migration.checks import preflight, registry
+from timescale_migration.checks import timescaledb as timescaledb_checks
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, WARNING, Finding
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.checks.preflight import check
@@ -61,6 +62,13 @@ def stubbed(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str
         state["extensions"]["target"] = {"timescaledb": {"version": version, "schema": "extensions"}}
 
     monkeypatch.setattr(CheckVersionsOperator, "_align", align)
+    state["after_alignment"] = []
+
+    def after_alignment(target, version: str, schema: str, login: str, superuser: bool) -> list[Finding]:
+        state["after_alignment"].append((target, version, schema, login, superuser))
+        return state.get("late", [])
+
+    monkeypatch.setattr(timescaledb_checks, "after_alignment", after_alignment)
     return state
 
 
@@ -144,12 +152,37 @@ def test_passing_checks_align_timescaledb_and_return_the_plan(stubbed, make_cont
     context["ti"].xcoms["check_extensions"] = {"source_extensions": {}, "findings": []}
     plan = MigrationPlan.from_xcom(CheckVersionsOperator(task_id="check_versions").execute(context))
     assert stubbed["aligned"] == [("2.19.3", False)]
+    [(endpoint, *late)] = stubbed["after_alignment"]
+    assert endpoint.side == "target" and late == ["2.19.3", "extensions", "tsdbadmin", False]
     assert plan.aligned == "none -> 2.19.3"
     assert plan.timescaledb is not None and plan.timescaledb.target_schema == "extensions"
     assert [Finding.from_dict(f) for f in plan.findings] == [COLLATE]
     assert plan.client_tools == stubbed["tools"] and plan.source["table_bytes"] == 4096
     report = json.loads((run_dir(make_context, context) / PREFLIGHT_FILE).read_text())
     assert report["refused"] is False and report["warnings"] == 1
+
+
+def test_a_check_after_alignment_refuses_the_run(stubbed, make_context) -> None:
+    """What only the aligned target can answer (its catalog queries, restore mode for a login without superuser)
+    refuses the run before the gate, once TimescaleDB was aligned, naming it; preflight.json has it."""
+    stubbed["extensions"]["source"] = {"timescaledb": {"version": "2.19.3", "schema": "public"}}
+    stubbed["late"] = [Finding("timescaledb", BLOCKING, "timescaledb_pre_restore() on the target", "not allowed")]
+
+    @check("versions", "TimescaleDB version")
+    def decide(pre) -> list[Finding]:
+        pre.notes["timescaledb_action"] = "create"
+        return []
+
+    stubbed["checks"] += [decide]
+    context = make_context()
+    context["ti"].xcoms["check_extensions"] = {"source_extensions": {}, "findings": []}
+    with pytest.raises(PreflightRefused, match=r"(?s)once TimescaleDB was aligned on the target, found 1 blocking "
+                                               r"problem\(s\) before the downtime; only TimescaleDB was changed "
+                                               r"\(none -> 2.19.3 on the empty target\).*timescaledb_pre_restore"
+                                               r"\(\) on the target: not allowed"):
+        CheckVersionsOperator(task_id="check_versions").execute(context)
+    report = json.loads((run_dir(make_context, context) / PREFLIGHT_FILE).read_text())
+    assert report["refused"] is True and report["findings"][-1]["subject"] == "timescaledb_pre_restore() on the target"
 
 
 def test_plain_postgresql_plan(stubbed, make_context) -> None:

@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from tests.support.fakes import statement_text
 from tests.unit.operators.conftest import make_plan
 from timescale_migration.checks.plan import TimescaleInfo
-from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.db import catalog, sqlfiles, timescale_features
 from timescale_migration.operators.source_jobs import PAUSED_FILE, PauseSourceJobsOperator, ResumeSourceJobsOperator
 from timescale_migration.operators.verify import VerifyOperator
 from timescale_migration.tools.clienttools import ClientTools
@@ -53,6 +53,9 @@ def jobs(monkeypatch: pytest.MonkeyPatch, opened) -> dict[str, Any]:
             return [dict(job) for job in state["jobs"]]
         if name == "timescaledb/jobs":
             return job_details(state)
+        if name == "timescaledb/job_owners":
+            return [{"id": j["id"], "owner": "tsm", "scheduled": j["scheduled"], "may_alter": True}
+                    for j in state["jobs"]]
         if name == "timescaledb/features":
             return [{"license": state["license"], "user_jobs": len(state["jobs"]), "compressed_chunks": 0,
                      "continuous_aggregates": 0}]
@@ -69,8 +72,14 @@ def jobs(monkeypatch: pytest.MonkeyPatch, opened) -> dict[str, Any]:
                 job["scheduled"] = params["scheduled"]
         return [(None,)]
 
+    def schedule_jobs(conn: str, schema: str, ids: list[int]) -> dict[int, str]:
+        for job_id in ids:  # each on its own, in a transaction of its own on the real server
+            run(conn, sqlfiles.compose("timescaledb/alter_job", schema=schema), {"id": job_id, "scheduled": True})
+        return {}
+
     monkeypatch.setattr(catalog, "rows", rows)
     monkeypatch.setattr(catalog, "run", run)
+    monkeypatch.setattr(timescale_features, "schedule_jobs", schedule_jobs)
     return state
 
 
