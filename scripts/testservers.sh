@@ -210,8 +210,9 @@ create_target_login() {
     -v login="$TARGET_LOGIN" -v password="$PASSWORD" >/dev/null <<'SQL'
 SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'login') AS missing \gset
 \if :missing
-CREATE ROLE :"login" LOGIN CREATEDB CREATEROLE PASSWORD :'password';
+CREATE ROLE :"login";
 \endif
+ALTER ROLE :"login" LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD :'password';
 SQL
 }
 

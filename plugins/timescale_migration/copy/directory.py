@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from timescale_migration.constants import TIMESCALEDB_CATALOG, DumpFormat
+from timescale_migration.copy import rowsecurity
 from timescale_migration.copy.base import CopyFormat
 from timescale_migration.copy.hypertables import Conversion
 from timescale_migration.copy.progress import copy_progress
@@ -33,8 +34,9 @@ class DirectoryFormat(CopyFormat):
             return seconds + self._restore_timescaledb(progress)
         if (conversion := job.conversion()) is not None:
             return seconds + self._restore_converting(conversion, progress)
-        rest = pg_restore_argv(job.plan.client_tools, job.target.database, str(self.dump_path), jobs=job.jobs)
-        return seconds + job.runner.run(rest, job.target.libpq_env(), progress=progress)
+        return seconds + rowsecurity.restore(job.runner.run, job.plan.client_tools, job.target.database,
+                                             self.dump_path, job.target.libpq_env(), job.run_dir / "restore",
+                                             jobs=job.jobs, progress=progress)
 
     def _restore_converting(self, conversion: Conversion, progress: Any) -> float:
         """The definitions, then the tables to load as hypertables converted while empty, then the rows with
@@ -59,6 +61,6 @@ class DirectoryFormat(CopyFormat):
         seconds = job.runner.run(pg_restore_argv(tools, database, dump, section="pre-data"), env)
         seconds += job.runner.run(pg_restore_argv(tools, database, dump, section="data", schema=TIMESCALEDB_CATALOG),
                                   env)
-        rest = pg_restore_argv(tools, database, dump, jobs=job.jobs, exclude_schema=TIMESCALEDB_CATALOG,
-                               section=("data", "post-data"))
-        return seconds + job.runner.run(rest, env, progress=progress)
+        return seconds + rowsecurity.restore(job.runner.run, tools, database, self.dump_path, env,
+                                             job.run_dir / "restore", jobs=job.jobs, progress=progress,
+                                             exclude_schema=TIMESCALEDB_CATALOG, section=("data", "post-data"))

@@ -27,6 +27,8 @@ from psycopg import sql as pgsql
 
 from timescale_migration import workdir
 from timescale_migration.constants import TIMESCALEDB
+from timescale_migration.copy import rowsecurity
+from timescale_migration.copy.rowsecurity import Run
 from timescale_migration.db import catalog, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError
@@ -165,12 +167,15 @@ def convert(connect: Callable[[], Any], specs: Iterable[HypertableSpec], record:
 
 def split_listing(listing: str, entries: dict[tuple[int, int], bool]) -> tuple[str, list[str], list[str]]:
     """`pg_restore -l` output split into (the list without the given entries, their lines restored first, their
-    lines restored last); `entries`: (catalog oid, object oid) -> early."""
+    lines restored last); `entries`: (catalog oid, object oid) -> early. Row security goes last too (see
+    copy/rowsecurity.py)."""
     rest, early, late = [], [], []
     for line in listing.splitlines():
         match = TOC_LINE.match(line)
         key = (int(match.group(2)), int(match.group(3))) if match else None
-        if key is None or key not in entries:
+        if rowsecurity.ROW_SECURITY.match(line):
+            late.append(line)
+        elif key is None or key not in entries:
             rest.append(line)
         else:
             (early if entries[key] else late).append(line)
@@ -184,10 +189,6 @@ def without_only(text: str, specs: Iterable[HypertableSpec]) -> str:
         name = ".".join('"' + part.replace('"', '""') + '"' for part in (spec.schema, spec.table))
         text = re.sub(r"(?m)^ALTER TABLE ONLY " + re.escape(name) + r"(?=\s)", "ALTER TABLE " + name, text)
     return text
-
-
-Run = Callable[..., float]
-"""Runs one client tool: run(argv, env, progress=None) -> seconds."""
 
 
 class PostData:

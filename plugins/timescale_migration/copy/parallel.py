@@ -42,6 +42,7 @@ from timescale_migration.constants import (
     TIMESCALEDB_CATALOG,
     DumpFormat,
 )
+from timescale_migration.copy import rowsecurity
 from timescale_migration.copy.base import StreamedFormat
 from timescale_migration.copy.chunkseed import ChunkSeed, Seeded, chunk_predicate, outside_predicate
 from timescale_migration.copy.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
@@ -397,8 +398,9 @@ class ParallelCopy:
                     seconds += self.conversion.post_data(self._runner().run, self.skeleton, self.jobs,
                                                          index_progress(self.target))
                 else:
-                    seconds += self._runner().run(restore(section="post-data", jobs=self.jobs), env,
-                                                  progress=index_progress(self.target))
+                    seconds += rowsecurity.restore(self._runner().run, self.tools, self.target.database,
+                                                   self.skeleton, env, self.run_dir / "post-data", jobs=self.jobs,
+                                                   progress=index_progress(self.target), section="post-data")
         return seconds
 
     def _seed_chunks(self, copies: list[TableCopy], snapshot: str) -> float:

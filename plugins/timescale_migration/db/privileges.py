@@ -236,10 +236,13 @@ def grant_statements(obj: ObjectPrivileges, want: set[Entry], have: set[Entry]) 
                              want, have, column)
 
 
-def owner_statement(obj: ObjectPrivileges, owner: str) -> pgsql.Composed:
-    """ALTER <kind> <object> OWNER TO <owner>."""
-    return sqlfiles.compose("privileges/alter_owner", kind=pgsql.SQL(OWNER_KEYWORDS[obj.kind]), object=obj.target(),
-                       owner=pgsql.Identifier(owner))
+def owner_statement(obj: ObjectPrivileges, owner: str, *, lend_create: bool = False) -> pgsql.Composed:
+    """ALTER <kind> <object> OWNER TO <owner>; with `lend_create`, between a GRANT and a REVOKE of CREATE on the
+    object's schema to the new owner (which a login without superuser needs it to have)."""
+    name = "privileges/alter_owner_with_schema_create" if lend_create else "privileges/alter_owner"
+    extra = {"schema": pgsql.Identifier(obj.schema)} if lend_create and obj.schema else {}
+    return sqlfiles.compose(name, kind=pgsql.SQL(OWNER_KEYWORDS[obj.kind]), object=obj.target(),
+                            owner=pgsql.Identifier(owner), **extra)
 
 
 def default_statements(entry: DefaultPrivileges, role: str, want: set[Entry], have: set[Entry]
@@ -426,6 +429,17 @@ def derived_schemas_refused(target: psycopg.Connection, objects: list[ObjectPriv
     return refused
 
 
+def _lacking_create(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (role, schema) pairs where the role may not CREATE in the schema (none for a superuser login, which
+    PostgreSQL does not ask it of)."""
+    if not pairs or catalog.rows(conn, "server/login_attributes")[0]["superuser"]:
+        return set()
+    roles, schemas = sorted({r for r, _ in pairs}), sorted({s for _, s in pairs})
+    allowed = {(r["role_name"], r["schema_name"]): r["allowed"]
+               for r in catalog.rows(conn, "checks/schema_create_privilege", {"roles": roles, "schemas": schemas})}
+    return {pair for pair in pairs if allowed.get(pair) is False}
+
+
 def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, rename: Callable[[str], str],
                    drop: set[str], skip: set[str], run: Callable[..., bool],
                    become: Callable[[str], None], done: dict[str, int], keep_owner: set[str] | None = None,
@@ -436,15 +450,15 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
     objects = [o for o in objects if not o.managed]  # TimescaleDB's: they follow the object they derive from
     keep_owner = keep_owner or set()
     target = {o.key: o for o in read_objects(conn)}
-    for obj in objects:
-        mine = target.get(obj.key)
-        if obj.key in skip or obj.key in keep_owner or mine is None or obj.kind == "column" or obj.linked:
-            continue
-        owner = rename(obj.owner)
-        if mine.owner != owner:
-            become(owner)
-            if run(owner_statement(obj, owner), f"owner of {obj.key}", obj.key):
-                done["owners"] += 1
+    changes = [(obj, rename(obj.owner)) for obj in objects
+               if obj.key not in skip and obj.key not in keep_owner and obj.kind != "column" and not obj.linked
+               and obj.key in target and target[obj.key].owner != rename(obj.owner)]
+    lacking = _lacking_create(conn, [(owner, obj.schema) for obj, owner in changes if obj.schema])
+    for obj, owner in changes:
+        become(owner)
+        if run(owner_statement(obj, owner, lend_create=(owner, obj.schema) in lacking), f"owner of {obj.key}",
+               obj.key):
+            done["owners"] += 1
     target = {o.key: o for o in read_objects(conn)}
     for obj in objects:
         mine = target.get(obj.key)
