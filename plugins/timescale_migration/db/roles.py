@@ -28,6 +28,9 @@ class RoleFilterResult:
     dropped: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+    alters: list[tuple[str, str, str]] = field(default_factory=list)
+    """(role, statement, what it does) of each statement roles.sql runs about a role that may exist already
+    (ALTER ROLE, GRANT ... TO it, COMMENT or SECURITY LABEL on it), unwrapped: the preflight tries them."""
 
 
 def password_hashes(script: str) -> list[str]:
@@ -111,6 +114,19 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _grantees(parts: list[str], words: list[str]) -> list[str]:
+    """The roles a GRANT ... TO names (up to WITH or the end)."""
+    if "TO" not in words:
+        return []
+    found = []
+    for part, word in zip(parts[words.index("TO") + 1:], words[words.index("TO") + 1:], strict=True):
+        if word in ("WITH", ";"):
+            break
+        if part != ",":
+            found.append(unquote(part))
+    return found
+
+
 def idempotent_create(statement: str, name: str) -> str:
     """CREATE ROLE wrapped so that an existing role is kept (and then altered) instead of failing."""
     tag = _dollar_tag(statement)
@@ -163,14 +179,18 @@ def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResu
                 result.changed.append(f"{verb}: removed {' '.join(removed)}")
             if kept[4:] in ([], [";"]):
                 return None
+            result.alters.append((name, _join(kept), verb))
             return tolerant(_join(kept), verb)
+        result.alters.append((name, statement.strip(), verb))
         return tolerant(statement, verb)
     if words[:3] == ["COMMENT", "ON", "ROLE"] or (words[:2] == ["SECURITY", "LABEL"] and "ROLE" in words):
         name = unquote(parts[words.index("ROLE") + 1])
         if name in reserved:
             result.dropped.append(f"{words[0]} on role {parts[words.index('ROLE') + 1]} (reserved on the target)")
             return None
-        return tolerant(statement, f"{words[0]} ON ROLE {parts[words.index('ROLE') + 1]}")
+        what = f"{words[0]} ON ROLE {parts[words.index('ROLE') + 1]}"
+        result.alters.append((name, statement.strip(), what))
+        return tolerant(statement, what)
     if words[:1] == ["GRANT"]:
         if "GRANTED" in words:
             i = words.index("GRANTED")
@@ -181,5 +201,8 @@ def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResu
         if named & reserved:
             result.dropped.append(f"GRANT naming {', '.join(sorted(named & reserved))} (reserved on the target)")
             return None
-        return tolerant(_join(parts), " ".join(parts[:4]))
+        what = " ".join(parts[:4])
+        for member in _grantees(parts, [w.upper() for w in parts]):
+            result.alters.append((member, _join(parts), what))
+        return tolerant(_join(parts), what)
     return statement
