@@ -148,6 +148,13 @@ def table_findings(spec: HypertableSpec, source: psycopg.Connection, target_ts: 
             f"foreign key(s) {', '.join(references)} point at it, and TimescaleDB {target_ts['version']} does not "
             f"allow foreign keys that reference a hypertable (from {'.'.join(map(str, FK_TO_HYPERTABLE_VERSION))} "
             "on): update TimescaleDB on the target, or leave the table out")))
+    if references and spec.compression is not None:
+        found.append(Finding(CHECK, WARNING, spec.label, (
+            f"foreign key(s) {', '.join(references)} point at it and compression is asked: TimescaleDB converts "
+            "the table and loads its rows, but cannot compress a chunk that a foreign key points into ('found a FK "
+            "into a chunk while truncating', seen on 2.19 and 2.20), so the compression policy will fail on every "
+            "chunk after the migration"),
+            remedy="drop those foreign keys on the source first, or convert the table without compression"))
     return found
 
 

@@ -41,17 +41,22 @@ def roles_script(pre: Preflight) -> str:
         workdir.remove(raw)
 
 
-def refused_statements(conn: psycopg.Connection, alters: list[tuple[str, str, str]]) -> dict[str, list[str]]:
-    """Each statement tried in a savepoint of one transaction that is rolled back: role -> what the target
-    refused about it ("ALTER ROLE "x": permission denied ...")."""
+def refused_statements(conn: psycopg.Connection, statements: list[tuple[str, str, str]], about: set[str]
+                       ) -> dict[str, list[str]]:
+    """roles.sql's statements, in order, each in a savepoint of one transaction that is rolled back (a role it
+    creates exists for the statements after it, as in the load): role of `about` -> what the target refused
+    about it ("ALTER ROLE "x": permission denied ...")."""
     refused: dict[str, list[str]] = defaultdict(list)
     with conn.transaction(force_rollback=True):
-        for role, statement, what in alters:
+        for role, statement, what in statements:
             try:
                 with conn.transaction():
                     catalog.run(conn, pgsql.SQL(statement))  # type: ignore[arg-type]  # roles.sql's own text
-            except psycopg.errors.InsufficientPrivilege as err:
-                refused[role].append(f"{what}: {err.diag.message_primary or err}")
+            except psycopg.Error as err:
+                if conn.broken:
+                    raise
+                if role in about:
+                    refused[role].append(f"{what}: {err.diag.message_primary or err}")
     return dict(refused)
 
 
@@ -65,7 +70,7 @@ def role_statements(pre: Preflight) -> list[Finding]:
     wanted = {r["name"] for r in catalog.rows(pre.src, "checks/roles")} & existing
     if not wanted:
         return []
-    alters = [a for a in filter_roles(roles_script(pre), pre.reserved).alters if a[0] in wanted]
+    statements = filter_roles(roles_script(pre), pre.reserved).statements
     login = pre.target_info.user_name
     return [Finding(CHECK, WARNING, f'role "{role}"',
                     f"it exists on the target already and its login {login} may not make it as on the source: "
@@ -73,4 +78,4 @@ def role_statements(pre: Preflight) -> list[Finding]:
                     (ROLES_SECTION, role),
                     remedy=f"have the target's superuser (or the role's administrator) make it as on the source, or "
                            f"grant {login} ADMIN OPTION on it before the run")
-            for role, why in sorted(refused_statements(pre.tgt, alters).items())]
+            for role, why in sorted(refused_statements(pre.tgt, statements, wanted).items())]

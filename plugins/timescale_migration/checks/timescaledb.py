@@ -24,8 +24,11 @@ from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.db.timescale_features import JOBS_BEFORE_PAUSE, JOBS_SECTION
+from timescale_migration.exceptions import MigrationError
 
 CHECK = "timescaledb"
+VERSIONS_CHECK = "versions"
+"""The check of the builds' refusal (checks/versions.py), repeated here once the target's build is known."""
 NO_TABLE = {"schema": "public", "table": ""}
 CATALOG_QUERIES: dict[str, dict[str, Any]] = {
     "timescaledb/license": {}, "timescaledb/features": {}, "timescaledb/state": {},
@@ -128,10 +131,17 @@ def restore_mode(pre: Preflight) -> list[Finding]:
     return restore_mode_finding(pre.target, schema, pre.target_info.user_name)
 
 
-def after_alignment(target: Endpoint, version: str, schema: str, login: str, superuser: bool) -> list[Finding]:
-    """The target's side of these checks, once TimescaleDB was aligned on it (in new sessions)."""
+def after_alignment(target: Endpoint, version: str, schema: str, login: str, superuser: bool,
+                    source_used: timescale_features.Features) -> list[Finding]:
+    """The target's side of these checks and of the builds' (checks/versions.py), once TimescaleDB was aligned on
+    it (in new sessions; an empty database without TimescaleDB does not tell its build)."""
     with target.connect() as conn:
         found = query_findings(conn, "target", version)
+        target_license = catalog.rows(conn, "timescaledb/license")[0]["license"]
+    try:
+        timescale_features.check_builds(source_used, target_license)
+    except MigrationError as err:
+        found.append(Finding(VERSIONS_CHECK, BLOCKING, "TimescaleDB features", str(err)))
     if not superuser:
         found += restore_mode_finding(target, schema, login)
     return found

@@ -79,7 +79,8 @@ def timescaledb_features(pre: Preflight) -> list[Finding]:
         return []
     used = timescale_features.features(pre.src)
     target_license = catalog.rows(pre.tgt, "timescaledb/license")[0]["license"]
-    pre.log.info("TimescaleDB builds: source %s, target %s; the source uses %s", used.license, target_license,
+    pre.log.info("TimescaleDB builds: source %s, target %s; the source uses %s", used.license,
+                 target_license or "not known until TimescaleDB is created there (checked then, before the gate)",
                  ", ".join(used.used()) or "no community feature")
     timescale_features.check_builds(used, target_license)
     if used.compressed_chunks and used.community and timescale_features.loads_all_null_batches(version):

@@ -28,9 +28,9 @@ class RoleFilterResult:
     dropped: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
-    alters: list[tuple[str, str, str]] = field(default_factory=list)
-    """(role, statement, what it does) of each statement roles.sql runs about a role that may exist already
-    (ALTER ROLE, GRANT ... TO it, COMMENT or SECURITY LABEL on it), unwrapped: the preflight tries them."""
+    statements: list[tuple[str, str, str]] = field(default_factory=list)
+    """(role, statement, what it does) of each statement roles.sql runs about a role (CREATE ROLE, ALTER ROLE,
+    GRANT ... TO it, COMMENT or SECURITY LABEL on it), in order and unwrapped: the preflight tries them."""
 
 
 def password_hashes(script: str) -> list[str]:
@@ -171,6 +171,7 @@ def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResu
             return None
         if words[0] == "CREATE":
             result.roles.append(name)
+            result.statements.append((name, statement.strip(), verb))
             return idempotent_create(statement, name)
         if len(words) > 3 and words[3] == "WITH":
             kept = [p for i, p in enumerate(parts) if i < 4 or words[i] not in ROLE_ATTRIBUTES_REFUSED]
@@ -179,9 +180,9 @@ def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResu
                 result.changed.append(f"{verb}: removed {' '.join(removed)}")
             if kept[4:] in ([], [";"]):
                 return None
-            result.alters.append((name, _join(kept), verb))
+            result.statements.append((name, _join(kept), verb))
             return tolerant(_join(kept), verb)
-        result.alters.append((name, statement.strip(), verb))
+        result.statements.append((name, statement.strip(), verb))
         return tolerant(statement, verb)
     if words[:3] == ["COMMENT", "ON", "ROLE"] or (words[:2] == ["SECURITY", "LABEL"] and "ROLE" in words):
         name = unquote(parts[words.index("ROLE") + 1])
@@ -189,7 +190,7 @@ def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResu
             result.dropped.append(f"{words[0]} on role {parts[words.index('ROLE') + 1]} (reserved on the target)")
             return None
         what = f"{words[0]} ON ROLE {parts[words.index('ROLE') + 1]}"
-        result.alters.append((name, statement.strip(), what))
+        result.statements.append((name, statement.strip(), what))
         return tolerant(statement, what)
     if words[:1] == ["GRANT"]:
         if "GRANTED" in words:
@@ -203,6 +204,6 @@ def _filter_statement(statement: str, reserved: set[str], result: RoleFilterResu
             return None
         what = " ".join(parts[:4])
         for member in _grantees(parts, [w.upper() for w in parts]):
-            result.alters.append((member, _join(parts), what))
+            result.statements.append((member, _join(parts), what))
         return tolerant(_join(parts), what)
     return statement

@@ -66,7 +66,7 @@ def check_builds(source: Features, target_license: str | None) -> None:
             f"the source uses TimescaleDB's community features ({', '.join(source.used())}) but the target runs "
             "the Apache-licensed build of TimescaleDB (timescaledb.license = apache), which cannot read compressed "
             "chunks, refresh continuous aggregates or run jobs and policies. Use a target with the community build "
-            "(Timescale's services have it); nothing was changed"
+            "(Timescale's services have it)"
         )
 
 

@@ -17,7 +17,7 @@ from timescale_migration.checks import findings, preflight, registry
 from timescale_migration.checks import timescaledb as timescaledb_checks
 from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
 from timescale_migration.constants import TIMESCALEDB
-from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.db import catalog, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.operators.base import MigrationOperator
 
@@ -47,7 +47,8 @@ class CheckVersionsOperator(MigrationOperator):
             timescale, aligned = self._timescaledb(pre)
             if aligned and timescale is not None:
                 late = timescaledb_checks.after_alignment(target, timescale.version, timescale.target_schema,
-                                                          pre.target_info.user_name, pre.target_superuser)
+                                                          pre.target_info.user_name, pre.target_superuser,
+                                                          timescale_features.features(pre.src))
                 for finding in late:
                     self.log.error("preflight %s: %s", finding.severity, finding.describe())
                 own, everything = own + late, everything + late

@@ -179,14 +179,22 @@ def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: lis
 def _chunk_privileges(table: OnTarget, items: dict[str, str], extra: dict[str, Any]) -> Check:
     """Every chunk's owner and privileges are its hypertable's (GRANT and ALTER OWNER on a hypertable reach its
     chunks)."""
-    own = items.get(table_key(table.spec.schema, table.spec.table))
-    differing = [key for key in table.chunk_keys if items.get(key) != own]
+    own = _rights(items.get(table_key(table.spec.schema, table.spec.table)))
+    differing = [key for key in table.chunk_keys if _rights(items.get(key)) != own]
     name = f"{table.name} chunks' owner and privileges"
     count = len(table.chunk_keys)
     if differing:
         return Check(SECTION, name, own, items.get(differing[0]), False,
                      f"{len(differing)} of {count} chunk(s) differ from the hypertable, e.g. {differing[0]}", extra)
     return Check(SECTION, name, own, f"{count} chunk(s) alike", True, "", extra)
+
+
+def _rights(item: str | None) -> str | None:
+    """An item of the privileges sections as owner and privileges only (a chunk's also names its parent)."""
+    if item is None:
+        return None
+    data = json.loads(item)
+    return json.dumps({"owner": data.get("owner"), "acl": data.get("acl")})
 
 
 def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, dict[str, str]],

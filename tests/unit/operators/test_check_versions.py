@@ -18,7 +18,7 @@ from timescale_migration.checks import timescaledb as timescaledb_checks
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, WARNING, Finding
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.checks.preflight import check
-from timescale_migration.db import catalog
+from timescale_migration.db import catalog, timescale_features
 from timescale_migration.db.catalog import ServerInfo
 from timescale_migration.exceptions import PreflightRefused, VersionCheckError
 from timescale_migration.operators.check_extensions import CheckExtensionsOperator
@@ -64,11 +64,12 @@ def stubbed(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str
     monkeypatch.setattr(CheckVersionsOperator, "_align", align)
     state["after_alignment"] = []
 
-    def after_alignment(target, version: str, schema: str, login: str, superuser: bool) -> list[Finding]:
+    def after_alignment(target, version: str, schema: str, login: str, superuser: bool, used) -> list[Finding]:
         state["after_alignment"].append((target, version, schema, login, superuser))
         return state.get("late", [])
 
     monkeypatch.setattr(timescaledb_checks, "after_alignment", after_alignment)
+    monkeypatch.setattr(timescale_features, "features", lambda conn: timescale_features.Features("apache"))
     return state
 
 
