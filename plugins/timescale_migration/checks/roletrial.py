@@ -1,8 +1,9 @@
-"""What the target's login may not do to the roles that exist on the target already: roles.sql, as dump_roles will
-write it, tried there for those roles in a transaction that is rolled back. A login with CREATEROLE may alter and
-grant only the roles it administers (PostgreSQL 16+: those it created); a role another administrator made keeps its
-attributes and memberships, and verify then finds it different from the source's. Each refusal is a warning at the
-gate that verify accepts for that role, instead of a difference found after the load.
+"""The roles the target has already, as roles.sql (dump_roles' file) will leave them: roles.sql tried there in a
+transaction that is rolled back, then each such role compared with the source's. A login with CREATEROLE may alter
+and grant only the roles it administers (PostgreSQL 16+: those it created), and roles.sql never takes away what only
+the target gave a role (a membership, a limit another administrator set): such a role differs from the source's
+after the load. Each is a warning at the gate that verify accepts for that role, instead of a difference found
+after the downtime.
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ def roles_script(pre: Preflight) -> str:
         workdir.remove(raw)
 
 
-def refused_statements(conn: psycopg.Connection, statements: list[tuple[str, str, str]], about: set[str]
-                       ) -> dict[str, list[str]]:
+def trial(conn: psycopg.Connection, statements: list[tuple[str, str, str]], about: set[str]
+          ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """roles.sql's statements, in order, each in a savepoint of one transaction that is rolled back (a role it
-    creates exists for the statements after it, as in the load): role of `about` -> what the target refused
-    about it ("ALTER ROLE "x": permission denied ...")."""
+    creates exists for the statements after it, as in the load): (role of `about` -> what the target refused about
+    it, role of `about` -> how the roles inventory shows it once roles.sql ran)."""
     refused: dict[str, list[str]] = defaultdict(list)
     with conn.transaction(force_rollback=True):
         for role, statement, what in statements:
@@ -57,25 +58,34 @@ def refused_statements(conn: psycopg.Connection, statements: list[tuple[str, str
                     raise
                 if role in about:
                     refused[role].append(f"{what}: {err.diag.message_primary or err}")
-    return dict(refused)
+        after = {r["name"]: r["detail"] for r in catalog.rows(conn, "inventory/roles") if r["name"] in about}
+    return dict(refused), after
 
 
-@check(CHECK, "role statements the target refuses")
+@check(CHECK, "roles the target has already")
 def role_statements(pre: Preflight) -> list[Finding]:
-    """With roles=true and a target login without superuser: roles.sql's statements about the roles the target has
-    already, tried in a transaction that is rolled back; each role with a refusal is a warning verify accepts."""
-    if not pre.opts.roles or pre.target_superuser:
+    """With roles=true: roles.sql's statements, tried on the target in a transaction that is rolled back; each role
+    the target has already that will still differ from the source's (a statement the login may not run, or what
+    roles.sql never takes away, such as a membership only the target has) is a warning verify accepts."""
+    if not pre.opts.roles:
         return []
     existing = {r["name"] for r in catalog.rows(pre.tgt, "roles/role_names")} - pre.reserved
-    wanted = {r["name"] for r in catalog.rows(pre.src, "checks/roles")} & existing
+    source = {r["name"]: r["detail"] for r in catalog.rows(pre.src, "inventory/roles")}
+    wanted = existing & set(source)
     if not wanted:
         return []
     statements = filter_roles(roles_script(pre), pre.reserved).statements
+    refused, after = trial(pre.tgt, statements, wanted)
     login = pre.target_info.user_name
-    return [Finding(CHECK, WARNING, f'role "{role}"',
-                    f"it exists on the target already and its login {login} may not make it as on the source: "
-                    f"{'; '.join(why)}. It stays as the target has it",
-                    (ROLES_SECTION, role),
-                    remedy=f"have the target's superuser (or the role's administrator) make it as on the source, or "
-                           f"grant {login} ADMIN OPTION on it before the run")
-            for role, why in sorted(refused_statements(pre.tgt, statements, wanted).items())]
+    found = []
+    for role in sorted(wanted):
+        if after.get(role) == source[role] and role not in refused:
+            continue
+        why = "; ".join(refused.get(role, [])) or "roles.sql never takes away what only the target gave it"
+        found.append(Finding(CHECK, WARNING, f'role "{role}"',
+                             f"it exists on the target already and will differ from the source's after roles.sql "
+                             f"(source: {source[role]}; target: {after.get(role)}): {why}. It stays as the target "
+                             "has it", (ROLES_SECTION, role),
+                             remedy=f"have the target's superuser (or the role's administrator) make it as on the "
+                                    f"source, or grant {login} ADMIN OPTION on it, before the run"))
+    return found

@@ -75,6 +75,13 @@ class PostRestoreOperator(_RestoreModeOperator):
             return {"restoring": setting}
         _, target = self.endpoints(context)
         with target.connect() as conn:
+            schedulers = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
+        if not schedulers:
+            # timescaledb#5842 (fixed in 2.26.4): the scheduler post_restore starts can read the database as still
+            # restoring and exit; a second call, which any login that made the first may make, starts it again
+            self.log.warning("no TimescaleDB scheduler started after post_restore: calling it once more")
+            self.call(context)
+        with target.connect() as conn:
             schedulers = self.ensure_scheduler(conn)
         return {"restoring": setting, "schedulers": schedulers}
 

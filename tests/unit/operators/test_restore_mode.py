@@ -26,9 +26,12 @@ TOOLS = ClientTools(bin_dir="/x", major=17, version="17.12")
 @pytest.fixture
 def executed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """catalog.run and the state query stubbed; records the statements run."""
-    state: dict[str, Any] = {"statements": [], "setting": "on"}
+    state: dict[str, Any] = {"statements": [], "setting": "on", "schedulers": [1]}
     monkeypatch.setattr(catalog, "run", lambda conn, statement: state["statements"].append(statement.as_string()))
-    monkeypatch.setattr(inventory, "timescale_state", lambda conn: {"database_restoring": state["setting"]})
+    monkeypatch.setattr(inventory, "timescale_state", lambda conn: {
+        "database_restoring": state["setting"],
+        "schedulers": state["schedulers"].pop(0) if len(state["schedulers"]) > 1 else state["schedulers"][0]})
+    monkeypatch.setattr(inventory.time, "sleep", lambda seconds: None)
     return state
 
 
@@ -58,6 +61,19 @@ def test_post_restore_leaves_restore_mode(opened, make_context, executed, monkey
     result = PostRestoreOperator(task_id="post_restore").execute(make_context(make_plan(TOOLS)))
     assert result == {"restoring": None, "schedulers": 1}
     assert 'SELECT "public".timescaledb_post_restore();' in executed["statements"][0]
+
+
+def test_post_restore_called_again_when_no_scheduler_came(opened, make_context, executed, monkeypatch) -> None:
+    """timescaledb#5842: no scheduler after the first call (the wait polls until it gives up), so post_restore is
+    called once more, as the same login may."""
+    executed["setting"] = None
+    executed["schedulers"] = [0] * 30 + [1]
+    monkeypatch.setattr(inventory.time, "monotonic", iter(range(0, 10_000)).__next__)
+    monkeypatch.setattr(PostRestoreOperator, "ensure_scheduler", lambda self, conn: 1)
+    result = PostRestoreOperator(task_id="post_restore").execute(make_context(make_plan(TOOLS)))
+    assert result == {"restoring": None, "schedulers": 1}
+    calls = [s for s in executed["statements"] if 'SELECT "public".timescaledb_post_restore();' in s]
+    assert len(calls) == 2
 
 
 def test_post_restore_fails_if_still_restoring(opened, make_context, executed) -> None:
