@@ -285,34 +285,45 @@ def describe_executor(distributed: Distributed | None) -> str:
 
 
 def demo_environment(servers: Servers) -> dict[str, str]:
-    """What the workers need beyond Airflow's settings: where the PostgreSQL 17 client tools are."""
-    return {"TSM_PG_BIN_DIR": servers.bin_dir}
+    """What the workers need beyond Airflow's settings: where the client tools are (PostgreSQL 18's, which serve
+    every server here, and 17's)."""
+    return {"TSM_PG_BIN_DIR": f"{servers.bin18_dir}:{servers.bin_dir}"}
 
 
 def demo_connections(servers: Servers) -> dict[str, dict[str, object]]:
-    """migration_source (PostgreSQL 15, database shop), tsdb_source (TimescaleDB, database metrics) and
-    migration_target (TimescaleDB target, database tsdb) on the local servers."""
+    """migration_source (PostgreSQL 15, database shop), tsdb_source (TimescaleDB 2.19, database metrics),
+    tsdb18_source (PostgreSQL 18 + the current TimescaleDB, database metrics), and the Timescale-like targets
+    migration_target (PostgreSQL 17 + TimescaleDB 2.19) and tsdb18_target (PostgreSQL 18 + the current release),
+    database tsdb, as the login tsdbadmin (no superuser)."""
     return {
         "migration_source": servers.pg15.conn_dict("shop"),
         "tsdb_source": servers.tsdb_source.conn_dict("metrics"),
-        "migration_target": servers.tsdb_target.conn_dict("tsdb"),
+        "tsdb18_source": servers.tsdb18_source.conn_dict("metrics"),
+        "migration_target": servers.tsdb_target.conn_dict("tsdb", user=servers.tsdb_target.login),
+        "tsdb18_target": servers.tsdb18_target.conn_dict("tsdb", user=servers.tsdb18_target.login),
     }
 
 
 def prepare_demo_databases(servers: Servers) -> None:
-    """Sample databases shop (PostgreSQL 15) and metrics (TimescaleDB) and an empty target tsdb, if absent."""
+    """Sample databases shop (PostgreSQL 15) and metrics (TimescaleDB, on both versions) and the empty
+    Timescale-like targets tsdb, if absent."""
     samples = REPO / "include" / "samples"
-    for server, dbname, sample, extensions in (
-        (servers.pg15, "shop", "postgres_sample.sql", ()),
-        (servers.tsdb_source, "metrics", "timescaledb_sample.sql", ()),
-        (servers.tsdb_target, "tsdb", None, ("timescaledb",)),
+    for server, dbname, sample in (
+        (servers.pg15, "shop", "postgres_sample.sql"),
+        (servers.tsdb_source, "metrics", "timescaledb_sample.sql"),
+        (servers.tsdb18_source, "metrics", "timescaledb_sample.sql"),
+        (servers.tsdb_target, "tsdb", None),
+        (servers.tsdb18_target, "tsdb", None),
     ):
         with server.connect() as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
-        if not exists:
-            server.create_database(dbname, extensions=extensions)
-            if sample:
-                server.psql_file(dbname, samples / sample)
+        if exists:
+            continue
+        if sample:
+            server.create_database(dbname)
+            server.psql_file(dbname, samples / sample)
+        else:
+            server.create_timescale_like_database(dbname)
 
 
 def main() -> int:
@@ -346,8 +357,9 @@ def main() -> int:
     print(f"""
 Airflow is up: {airflow.url}
   login: {ADMIN} / {airflow.password()}
-  connections: migration_source (PostgreSQL 15, shop), tsdb_source (TimescaleDB, metrics),
-               migration_target (TimescaleDB target, tsdb)
+  connections: migration_source (PostgreSQL 15, shop), tsdb_source (TimescaleDB 2.19, metrics),
+               tsdb18_source (PostgreSQL 18 + current TimescaleDB, metrics); Timescale-like targets as tsdbadmin
+               (no superuser): migration_target (PostgreSQL 17 + 2.19, tsdb), tsdb18_target (PostgreSQL 18, tsdb)
   executor: {describe_executor(distributed)}
   logs: {airflow.home / 'logs'}   work directory: {airflow.home / 'work'}
 Trigger migrate_database from the UI (Dags -> migrate_database -> Trigger); every migration, its reports, the

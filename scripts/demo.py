@@ -1,8 +1,10 @@
 """`make demo`: migrate a sample PostgreSQL 15 database and a sample TimescaleDB database through the
-migrate_database DAG (real Airflow CLI, real servers), then print what verification found.
+migrate_database DAG (real Airflow CLI, real servers) into Timescale-like targets, each connected as the login
+tsdbadmin (CREATEDB CREATEROLE, no superuser, as on Timescale): PostgreSQL 17 with TimescaleDB 2.19 and PostgreSQL 18
+with the current TimescaleDB release; then print what verification found.
 
 Expects the local servers to run (`make demo` starts and stops them). Leaves the migrated target databases
-(shop_target, metrics_target on the TimescaleDB target server) for you to look at until `make clean`.
+(shop_target, metrics_target on both target servers) for you to look at until `make clean`.
 """
 
 from __future__ import annotations
@@ -25,22 +27,27 @@ def main() -> int:
     print("preparing Airflow metadata DB in", HOME)
     migrate_metadata_db(HOME)
     demos = [
-        ("PostgreSQL 15 -> Timescale-like target", servers.pg15, "shop", "postgres_sample.sql",
-         servers.tsdb_target, "shop_target", ("timescaledb",)),
-        ("TimescaleDB 2.19 -> TimescaleDB 2.19", servers.tsdb_source, "metrics", "timescaledb_sample.sql",
-         servers.tsdb_target, "metrics_target", ()),
+        ("PostgreSQL 15 -> Timescale-like PostgreSQL 17 + TimescaleDB 2.19", servers.pg15, "shop",
+         "postgres_sample.sql", servers.tsdb_target, "shop_target"),
+        ("TimescaleDB 2.19 -> Timescale-like TimescaleDB 2.19", servers.tsdb_source, "metrics",
+         "timescaledb_sample.sql", servers.tsdb_target, "metrics_target"),
+        ("PostgreSQL 15 -> Timescale-like PostgreSQL 18 + the current TimescaleDB", servers.pg15, "shop",
+         "postgres_sample.sql", servers.tsdb18_target, "shop_target"),
+        ("TimescaleDB, current release -> Timescale-like, same release (PostgreSQL 18)", servers.tsdb18_source,
+         "metrics", "timescaledb_sample.sql", servers.tsdb18_target, "metrics_target"),
     ]
     failures = 0
-    for title, source, src_db, sample, target, tgt_db, target_ext in demos:
-        print(f"\n=== {title}: {source.name}/{src_db} -> {target.name}/{tgt_db}")
+    for title, source, src_db, sample, target, tgt_db in demos:
+        print(f"\n=== {title}: {source.name}/{src_db} -> {target.name}/{tgt_db} as {target.login} (no superuser)")
         source.create_database(src_db)
         source.psql_file(src_db, SAMPLES / sample)
-        target.create_database(tgt_db, extensions=target_ext)
+        target.create_timescale_like_database(tgt_db)  # owned by the login, timescaledb created, as on Timescale
+        bin_dir = servers.bin18_dir if max(source.major, target.major) >= 18 else servers.bin_dir
         started = time.monotonic()
         result = dags_test(
             HOME, "migrate_database",
-            {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(HOME / "work")},
-            {"migration_source": source.conn_json(src_db), "migration_target": target.conn_json(tgt_db)},
+            {"require_approval": False, "pg_bin_dir": bin_dir, "work_dir": str(HOME / "work")},
+            {"migration_source": source.conn_json(src_db), "migration_target": target.login_conn_json(tgt_db)},
         )
         wall = time.monotonic() - started
         states = result.task_states()

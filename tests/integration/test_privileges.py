@@ -181,7 +181,7 @@ def test_owner_the_login_cannot_become_is_shown_at_the_gate(make_migration, serv
     run_until(m, "check_versions")
     gate = StopAppsOperator(task_id="stop_apps")
     m.run(gate)
-    assert f'| warning | privileges | table "Sales Data"."owned" | the target\'s login {app["admin"]} cannot become ' \
+    assert f'| warning | owners | table "Sales Data"."owned" | the target\'s login {app["admin"]} cannot become ' \
            f'role "{app["owner"]}"' in gate.body
     for op in phases()[[p.task_id for p in phases()].index("drain_source"):]:
         m.run(op)

@@ -8,6 +8,7 @@ after the downtime.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import psycopg
@@ -19,10 +20,13 @@ from timescale_migration.checks.preflight import Preflight, check
 from timescale_migration.constants import ROLES_FILE
 from timescale_migration.db import catalog
 from timescale_migration.db.roles import filter_roles, mask_password_hashes
+from timescale_migration.exceptions import MigrationError
 from timescale_migration.tools.clienttools import pg_dumpall_roles_argv
 from timescale_migration.tools.runner import ToolRunner
 
 CHECK = "roles"
+PASSWORD_NOT_SET = " (its password is not set as on the source)"
+_PASSWORD = re.compile(r"\bPASSWORD\b", re.IGNORECASE)
 ROLES_SECTION = "roles"
 """Verify's section of roles (verify/inventory.py)."""
 
@@ -53,11 +57,14 @@ def trial(conn: psycopg.Connection, statements: list[tuple[str, str, str]], abou
             try:
                 with conn.transaction():
                     catalog.run(conn, pgsql.SQL(statement))  # type: ignore[arg-type]  # roles.sql's own text
+            except psycopg.errors.DuplicateObject:
+                continue  # CREATE ROLE of a role the target has: roles.sql keeps it (idempotent_create)
             except psycopg.Error as err:
                 if conn.broken:
                     raise
                 if role in about:
-                    refused[role].append(f"{what}: {err.diag.message_primary or err}")
+                    password = PASSWORD_NOT_SET if _PASSWORD.search(statement) else ""
+                    refused[role].append(f"{what}: {err.diag.message_primary or err}{password}")
         after = {r["name"]: r["detail"] for r in catalog.rows(conn, "inventory/roles") if r["name"] in about}
     return dict(refused), after
 
@@ -74,18 +81,25 @@ def role_statements(pre: Preflight) -> list[Finding]:
     wanted = existing & set(source)
     if not wanted:
         return []
+    try:
+        _ = pre.client_tools  # the dump needs them; without them the client tools check refuses the run
+    except MigrationError:
+        pre.log.info("roles the target has already: not tried, without client tools to dump them (above)")
+        return []
     statements = filter_roles(roles_script(pre), pre.reserved).statements
     refused, after = trial(pre.tgt, statements, wanted)
     login = pre.target_info.user_name
     found = []
     for role in sorted(wanted):
-        if after.get(role) == source[role] and role not in refused:
+        passwords = [why for why in refused.get(role, []) if why.endswith(PASSWORD_NOT_SET)]
+        if after.get(role) == source[role] and not passwords:
             continue
         why = "; ".join(refused.get(role, [])) or "roles.sql never takes away what only the target gave it"
+        differs = (f" and will differ from the source's after roles.sql (source: {source[role]}; target: "
+                   f"{after.get(role)})" if after.get(role) != source[role] else "")
         found.append(Finding(CHECK, WARNING, f'role "{role}"',
-                             f"it exists on the target already and will differ from the source's after roles.sql "
-                             f"(source: {source[role]}; target: {after.get(role)}): {why}. It stays as the target "
-                             "has it", (ROLES_SECTION, role),
+                             f"it exists on the target already{differs}: {why}. It stays as the target has it",
+                             (ROLES_SECTION, role),
                              remedy=f"have the target's superuser (or the role's administrator) make it as on the "
                                     f"source, or grant {login} ADMIN OPTION on it, before the run"))
     return found

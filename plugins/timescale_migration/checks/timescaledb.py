@@ -103,6 +103,12 @@ def restore_mode_finding(target: Endpoint, schema: str, login: str) -> list[Find
                            "tsdbadmin")]
 
 
+def applies(pre: Preflight) -> bool:
+    """A TimescaleDB source whose version the target can have (else the version check refused the run already and
+    these checks would only repeat it)."""
+    return pre.timescaledb is not None and "timescaledb_action" in pre.notes
+
+
 def target_ready(pre: Preflight) -> bool:
     """Whether the target already has the source's TimescaleDB version (else it is aligned after the checks, and
     the target's side of these checks runs then: after_alignment)."""
@@ -114,7 +120,7 @@ def catalog_queries(pre: Preflight) -> list[Finding]:
     """Every catalog query the run and its verification use answers on the source, and on the target where it has
     the source's version already."""
     version = pre.timescaledb
-    if version is None:
+    if version is None or not applies(pre):
         return []
     found = query_findings(pre.src, "source", version)
     if target_ready(pre):
@@ -125,7 +131,7 @@ def catalog_queries(pre: Preflight) -> list[Finding]:
 @check(CHECK, "TimescaleDB restore mode")
 def restore_mode(pre: Preflight) -> list[Finding]:
     """A target login without superuser can call timescaledb_pre_restore() (tried, rolled back and undone)."""
-    if pre.timescaledb is None or pre.target_superuser or not target_ready(pre):
+    if not applies(pre) or pre.target_superuser or not target_ready(pre):
         return []
     schema = pre.target_extensions[TIMESCALEDB]["schema"]
     return restore_mode_finding(pre.target, schema, pre.target_info.user_name)
@@ -152,7 +158,7 @@ def jobs(pre: Preflight) -> list[Finding]:
     """The source's login can pause and resume the scheduled jobs (blocking: the pause runs in the downtime); on the
     target each job can have the source's owner (a reserved role stands for the login) and be scheduled again by
     the login after verification (warnings that verify accepts)."""
-    if pre.timescaledb is None:
+    if not applies(pre):
         return []
     source_jobs = catalog.rows(pre.src, "timescaledb/job_owners")
     if not source_jobs:
