@@ -41,6 +41,7 @@ CHECKS = (
     objects.superuser_only,
     objects.foreign_servers,
     objects.subscriptions,
+    objects.column_options,
     objects.roles,
     locks.lock_table,
     locales.encoding_and_locale,

@@ -27,6 +27,7 @@ from psycopg import sql as pgsql
 
 from timescale_migration import workdir
 from timescale_migration.constants import TIMESCALEDB
+from timescale_migration.copy import rowsecurity
 from timescale_migration.db import catalog, sqlfiles, timescale_features
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError
@@ -215,12 +216,18 @@ class PostData:
         self.work.mkdir(mode=0o700, parents=True)
         seconds, listing = self._printed([self.tools.path("pg_restore"), "--list"], "toc", run, env)
         rest, early, late = split_listing(listing, self.entries)
+        rest, row_security = rowsecurity.split(rest)  # enabled after the foreign keys (copy/rowsecurity.py)
         rest_list = workdir.write_atomically(self.work / "rest.list", rest)
         seconds += self._restore_entries("early", early, run, env)
         argv = pg_restore_argv(self.tools, self.database, str(self.archive), jobs=jobs, section="post-data")
         argv[-1:-1] = [f"--use-list={rest_list}"]
         seconds += run(argv, env, progress=progress)
         seconds += self._restore_entries("late", late, run, env)
+        if row_security:
+            last_list = workdir.write_atomically(self.work / "row-security.list", row_security)
+            argv = pg_restore_argv(self.tools, self.database, str(self.archive), section="post-data")
+            argv[-1:-1] = [f"--use-list={last_list}"]
+            seconds += run(argv, env)
         workdir.remove(self.work)
         self.log.info("post-data restored around %d hypertable(s): %d of their entries without ONLY first, %d "
                       "foreign key(s) last", len(self.specs), len(early), len(late))

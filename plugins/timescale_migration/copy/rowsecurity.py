@@ -1,0 +1,70 @@
+"""Row-level security enabled after everything else of an archive's post-data section.
+
+pg_dump writes FORCE ROW LEVEL SECURITY with the table (pre-data) and ENABLE ROW LEVEL SECURITY as an entry of its
+own (ROW SECURITY, post-data), and its sessions set row_security = off. A table's owner that is no superuser (the
+target's login on Timescale) is subject to a forced table's policies, and with row_security = off a query the
+policies would filter is an error: the check of a foreign key from such a table ("query would be affected by
+row-level security policy for table"). A plain dump runs the ROW SECURITY entries after the foreign keys (pg_dump's
+order); a parallel pg_restore runs entries as soon as what they depend on exists, so a table's ENABLE may come
+first, and the load fails after the downtime began. Here the ROW SECURITY entries are taken out of the parallel
+restore and run after it, in the listing's order.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from timescale_migration import workdir
+from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.tools.clienttools import ClientTools, pg_restore_argv
+
+ENTRY_TYPE = " ROW SECURITY "
+"""How a ROW SECURITY entry shows in `pg_restore --list`: `id; 0 oid ROW SECURITY schema table owner`."""
+
+Run = Callable[..., float]
+"""Runs one client tool: run(argv, env, progress=None) -> seconds."""
+
+
+def listing(tools: ClientTools, archive: str) -> str:
+    """`pg_restore --list` of an archive (it reads the archive only)."""
+    out = subprocess.run([tools.path("pg_restore"), "--list", archive], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise ClientToolFailed(f"pg_restore --list {archive} failed: {out.stderr.strip()[:500]}")
+    return out.stdout
+
+
+def split(toc: str) -> tuple[str, str]:
+    """(the listing with its ROW SECURITY entries commented out, the listing of those entries alone)."""
+    rest, last = [], []
+    for line in toc.splitlines():
+        if ENTRY_TYPE in line and not line.startswith(";"):
+            rest.append(";" + line)
+            last.append(line)
+        else:
+            rest.append(line)
+    return "\n".join(rest) + "\n", "\n".join(last) + ("\n" if last else "")
+
+
+def restore_last(run: Run, tools: ClientTools, database: str, archive: str, env: dict[str, str], work: Path, *,
+                 jobs: int, section: str | tuple[str, ...], exclude_schema: str | None = None,
+                 progress: Callable[[], str | None] | None = None) -> float:
+    """`pg_restore` of `section` (with `jobs`), then the archive's ROW SECURITY entries; the same single restore
+    where it has none. The two lists are written into `work` (private) and removed afterwards. Seconds taken."""
+    argv = pg_restore_argv(tools, database, archive, jobs=jobs, exclude_schema=exclude_schema, section=section)
+    rest, last = split(listing(tools, archive))
+    if not last:
+        return run(argv, env, progress=progress)
+    rest_list = workdir.write_atomically(work / "restore-before-row-security.list", rest)
+    last_list = workdir.write_atomically(work / "restore-row-security.list", last)
+    try:
+        argv[-1:-1] = [f"--use-list={rest_list}"]
+        seconds = run(argv, env, progress=progress)
+        after = pg_restore_argv(tools, database, archive, exclude_schema=exclude_schema, section="post-data")
+        after[-1:-1] = [f"--use-list={last_list}"]
+        seconds += run(after, env)
+    finally:
+        workdir.remove(rest_list)
+        workdir.remove(last_list)
+    return seconds
