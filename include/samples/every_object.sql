@@ -591,6 +591,10 @@ BEGIN ATOMIC
     INSERT INTO harbor.berths (port, label) VALUES (p_port, p_label);
 END;
 COMMENT ON PROCEDURE harbor.retire_vessel(bigint, integer) IS 'sets retired';
+CREATE FUNCTION harbor.berth_count(p_port text) RETURNS bigint LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT count(*) FROM harbor.berths WHERE port = p_port;
+END;
 CREATE FUNCTION harbor.port_codes() RETURNS SETOF text LANGUAGE sql STABLE ROWS 50
     AS $$ SELECT code::text FROM harbor.ports ORDER BY 1 $$;
 
@@ -634,6 +638,8 @@ ALTER DOMAIN harbor.tonnage ADD CONSTRAINT tonnage_not_negative CHECK (VALUE >= 
 INSERT INTO harbor.berths (port, label, depth_m)
 SELECT p.code, 'B' || b, 8 + b
 FROM harbor.ports AS p, generate_series(1, 5) AS b;
+-- a CHECK added NOT VALID that every row meets (validating it changes only its state)
+ALTER TABLE harbor.berths ADD CONSTRAINT berths_depth_positive CHECK (depth_m > 0) NOT VALID;
 
 INSERT INTO harbor.berth_bookings (berth_id, vessel_id, during, tide, kinds, slot, waypoints, span)
 SELECT 10 + g % 300,
