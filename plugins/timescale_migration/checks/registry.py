@@ -9,6 +9,7 @@ an empty target only after that.
 from __future__ import annotations
 
 from timescale_migration.checks import (
+    definitions,
     drainrecord,
     extensions,
     hypertables,
@@ -42,6 +43,10 @@ CHECKS = (
     objects.foreign_servers,
     objects.subscriptions,
     objects.column_options,
+    definitions.security_labels,
+    definitions.compression,
+    definitions.dictionaries,
+    definitions.c_libraries,
     objects.roles,
     locks.lock_table,
     locales.encoding_and_locale,

@@ -38,9 +38,10 @@ class DirectoryFormat(CopyFormat):
         if job.plan.stripped_column_options:  # the definitions through sed (copy/dumpfilter.py), then the rest
             seconds += self._pre_data()
             sections = ("data", "post-data")
-        return seconds + rowsecurity.restore_last(job.runner.run, job.plan.client_tools, job.target.database,
-                                                  str(self.dump_path), job.target.libpq_env(), job.run_dir,
-                                                  jobs=job.jobs, section=sections, progress=progress)
+        rest = pg_restore_argv(job.plan.client_tools, job.target.database, str(self.dump_path), jobs=job.jobs,
+                               section=sections)
+        return seconds + rowsecurity.restore_last(job.runner.run, job.plan.client_tools, rest, job.target.libpq_env(),
+                                                  job.run_dir, progress=progress)
 
     def _pre_data(self) -> float:
         """The pre-data section (through sed where the plan names column options to leave out)."""
@@ -72,6 +73,6 @@ class DirectoryFormat(CopyFormat):
         seconds = self._pre_data()
         seconds += job.runner.run(pg_restore_argv(tools, database, dump, section="data", schema=TIMESCALEDB_CATALOG),
                                   env)
-        return seconds + rowsecurity.restore_last(job.runner.run, tools, database, dump, env, job.run_dir,
-                                                  jobs=job.jobs, section=("data", "post-data"),
-                                                  exclude_schema=TIMESCALEDB_CATALOG, progress=progress)
+        rest = pg_restore_argv(tools, database, dump, jobs=job.jobs, exclude_schema=TIMESCALEDB_CATALOG,
+                               section=("data", "post-data"))
+        return seconds + rowsecurity.restore_last(job.runner.run, tools, rest, env, job.run_dir, progress=progress)

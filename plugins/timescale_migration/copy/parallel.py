@@ -402,9 +402,9 @@ class ParallelCopy:
                     seconds += self.conversion.post_data(self._runner().run, self.skeleton, self.jobs,
                                                          index_progress(self.target))
                 else:
-                    seconds += rowsecurity.restore_last(self._runner().run, self.tools, self.target.database,
-                                                        str(self.skeleton), env, self.run_dir, jobs=self.jobs,
-                                                        section="post-data", progress=index_progress(self.target))
+                    seconds += rowsecurity.restore_last(self._runner().run, self.tools,
+                                                        restore(section="post-data", jobs=self.jobs), env,
+                                                        self.run_dir, progress=index_progress(self.target))
         return seconds
 
     def _seed_chunks(self, copies: list[TableCopy], snapshot: str) -> float:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from timescale_migration import workdir
 from timescale_migration.exceptions import ClientToolFailed
-from timescale_migration.tools.clienttools import ClientTools, pg_restore_argv
+from timescale_migration.tools.clienttools import ClientTools
 
 ENTRY_TYPE = " ROW SECURITY "
 """How a ROW SECURITY entry shows in `pg_restore --list`: `id; 0 oid ROW SECURITY schema table owner`."""
@@ -47,23 +47,20 @@ def split(toc: str) -> tuple[str, str]:
     return "\n".join(rest) + "\n", "\n".join(last) + ("\n" if last else "")
 
 
-def restore_last(run: Run, tools: ClientTools, database: str, archive: str, env: dict[str, str], work: Path, *,
-                 jobs: int, section: str | tuple[str, ...], exclude_schema: str | None = None,
+def restore_last(run: Run, tools: ClientTools, argv: list[str], env: dict[str, str], work: Path, *,
                  progress: Callable[[], str | None] | None = None) -> float:
-    """`pg_restore` of `section` (with `jobs`), then the archive's ROW SECURITY entries; the same single restore
-    where it has none. The two lists are written into `work` (private) and removed afterwards. Seconds taken."""
-    argv = pg_restore_argv(tools, database, archive, jobs=jobs, exclude_schema=exclude_schema, section=section)
+    """The pg_restore `argv` (its last argument the archive) without the archive's ROW SECURITY entries, then the
+    same pg_restore for those entries alone; `argv` as it is where the archive has none. The two lists are written
+    into `work` (private) and removed afterwards. Seconds taken."""
+    archive = argv[-1]
     rest, last = split(listing(tools, archive))
     if not last:
         return run(argv, env, progress=progress)
     rest_list = workdir.write_atomically(work / "restore-before-row-security.list", rest)
     last_list = workdir.write_atomically(work / "restore-row-security.list", last)
     try:
-        argv[-1:-1] = [f"--use-list={rest_list}"]
-        seconds = run(argv, env, progress=progress)
-        after = pg_restore_argv(tools, database, archive, exclude_schema=exclude_schema, section="post-data")
-        after[-1:-1] = [f"--use-list={last_list}"]
-        seconds += run(after, env)
+        seconds = run([*argv[:-1], f"--use-list={rest_list}", archive], env, progress=progress)
+        seconds += run([*argv[:-1], f"--use-list={last_list}", archive], env)
     finally:
         workdir.remove(rest_list)
         workdir.remove(last_list)
