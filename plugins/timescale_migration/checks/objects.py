@@ -87,7 +87,8 @@ def foreign_servers(pre: Preflight) -> list[Finding]:
 def subscriptions(pre: Preflight) -> list[Finding]:
     """Subscriptions of the source database: the dump creates them on the target (disabled, without connecting)
     only where the target's login may create subscriptions, and only when the source's login is a superuser."""
-    subs = [r["name"] for r in catalog.rows(pre.src, "checks/subscriptions")]
+    rows = catalog.rows(pre.src, "checks/subscriptions")
+    subs = [r["name"] for r in rows]
     if not subs:
         return []
     names = listed(subs, 10)
@@ -104,7 +105,11 @@ def subscriptions(pre: Preflight) -> list[Finding]:
     return [Finding(CHECK, WARNING, f"subscription(s) {names}",
                     "the dump creates them on the target disabled and without a replication slot (connect = false); "
                     "the source's keep replicating", remedy="after the cutover, drop the source's, then on the target "
-                    "ALTER SUBSCRIPTION ... ENABLE and REFRESH PUBLICATION (or recreate them)")]
+                    "ALTER SUBSCRIPTION ... ENABLE and REFRESH PUBLICATION (or recreate them)")] + [
+        Finding(CHECK, WARNING, f"subscription {r['name']} enabled",
+                "enabled on the source, it arrives disabled (the dump's connect = false): verify accepts this "
+                "difference", ("subscriptions", r["name"]), remedy="enable it on the target after the cutover")
+        for r in rows if r["enabled"]]
 
 
 STRIPPED_OPTIONS = "stripped_column_options"

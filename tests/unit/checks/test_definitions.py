@@ -64,3 +64,14 @@ def test_a_user_column_option_the_target_refuses_blocks(monkeypatch):
                'unrecognized parameter "n_distinct"')
     found = objects.column_options(pre)
     assert [f.severity for f in found] == [BLOCKING] and pre.notes[objects.STRIPPED_OPTIONS] == []
+
+
+def test_an_enabled_subscription_arrives_disabled_and_verify_accepts_it(monkeypatch):
+    """The dump creates subscriptions disabled: an enabled one is a warning whose difference verify accepts."""
+    pre = fake(monkeypatch, {"checks/subscriptions": [{"name": "inbox", "enabled": True},
+                                                      {"name": "idle", "enabled": False}]}, None)
+    pre.source_info = SimpleNamespace(is_superuser=True)
+    pre.target_login = {"subscriptions": True}
+    found = objects.subscriptions(pre)
+    assert [f.subject for f in found] == ["subscription(s) inbox, idle", "subscription inbox enabled"]
+    assert found[1].expected == ("subscriptions", "inbox")
