@@ -112,6 +112,19 @@ def subscriptions(pre: Preflight) -> list[Finding]:
         for r in rows if r["enabled"]]
 
 
+@check(CHECK, "indexes that are not valid")
+def invalid_indexes(pre: Preflight) -> list[Finding]:
+    """Each index of the source that is not valid (a failed concurrent build): pg_dump leaves it out, so it will be
+    missing on the target; a warning whose difference verify accepts."""
+    return [Finding(CHECK, WARNING, f"index {row['name']} not valid",
+                    f"the index on {row['table_name']} is not valid on the source (a CREATE or REINDEX CONCURRENTLY "
+                    "that failed): pg_dump leaves it out, so the target will not have it; verify accepts this",
+                    ("indexes", row["name"]),
+                    remedy="drop it on the source, or build it again (REINDEX INDEX CONCURRENTLY) so that it "
+                           "migrates; until then queries do not use it")
+            for row in catalog.rows(pre.src, "checks/invalid_indexes")]
+
+
 STRIPPED_OPTIONS = "stripped_column_options"
 """Preflight note (and plan field): the server's own column options the load leaves out of the dump."""
 SERVER_OPTION = re.compile(r"pg_[a-z0-9_]+")

@@ -43,6 +43,7 @@ CHECKS = (
     objects.foreign_servers,
     objects.subscriptions,
     objects.column_options,
+    objects.invalid_indexes,
     definitions.security_labels,
     definitions.compression,
     definitions.dictionaries,
