@@ -338,19 +338,25 @@ def test_parallel_analyze_by_a_login_without_superuser(make_migration, servers, 
     assert len(counts) >= 20 and {count for _, count in counts} == {1}, counts
 
 
-def test_rows_hidden_by_forced_row_security_are_reported(make_migration, servers, monkeypatch, nonsuper_target):
-    """FORCE ROW LEVEL SECURITY hides rows from a non-superuser owner: verify names the table, never counts 0."""
+def test_rows_hidden_by_forced_row_security_are_read_by_their_owner(make_migration, servers, monkeypatch,
+                                                                    nonsuper_target):
+    """FORCE ROW LEVEL SECURITY hides rows from a non-superuser owner (row_security = off makes that an error):
+    verify reads them in a transaction that sets NO FORCE and is rolled back; the table stays forced."""
     m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",), roles=False)
     with servers.pg15.connect(m.src_db) as conn:
         conn.execute("CREATE TABLE secrets AS SELECT g AS id FROM generate_series(1, 40) g")
         conn.execute("ALTER TABLE secrets ENABLE ROW LEVEL SECURITY")
         conn.execute("ALTER TABLE secrets FORCE ROW LEVEL SECURITY")
     _as_nonsuper(m, servers, monkeypatch, *nonsuper_target)
-    with pytest.raises(VerificationError) as err:
-        for op in phases():
-            m.run(op)
-    assert 'data public.secrets: source: ok; target: unreadable by tsdbadmin_' in str(err.value)
-    assert "row-level security" in str(err.value)
+    for op in phases():
+        m.run(op)
+    assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] == 40
+    with servers.tsdb_target.connect(m.tgt_db) as conn:
+        forced = conn.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'secrets'")
+        assert forced.fetchone() == (True, True)
+        conn.execute("DELETE FROM secrets WHERE id = 40")
+    with pytest.raises(VerificationError, match=r"data public\.secrets: source 40 rows, target 39 rows"):
+        m.run(VerifyOperator(task_id="verify"))
 
 
 @pytest.mark.parametrize("dump_format", ["directory", "stream", "parallel"])

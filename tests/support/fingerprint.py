@@ -7,7 +7,8 @@ import psycopg
 TABLES = """
 SELECT format('%I.%I', n.nspname, c.relname)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+WHERE c.relkind IN ('r', 'p', 'm') AND (c.relkind <> 'm' OR c.relispopulated)
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE '\\_timescaledb%'
   AND n.nspname NOT LIKE 'timescaledb\\_%'
 ORDER BY 1
@@ -15,7 +16,8 @@ ORDER BY 1
 
 
 def fingerprint(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
-    """table -> (rows, md5 of its rows' text sorted); materialized views included."""
+    """table -> (rows, md5 of its rows' text sorted); populated materialized views included (one never populated
+    cannot be read: objects() compares which are)."""
     result = {}
     names = [row[0] for row in conn.execute(TABLES).fetchall()]
     for name in names:
@@ -47,7 +49,7 @@ def objects(conn: psycopg.Connection) -> dict[str, list[str]]:
         "views": "SELECT format('%I.%I', schemaname, viewname) FROM pg_views "
                  "WHERE schemaname NOT IN ('pg_catalog','information_schema') "
                  "AND schemaname NOT LIKE 'timescaledb\\_%' AND schemaname NOT LIKE '\\_timescaledb%' ORDER BY 1",
-        "matviews": "SELECT format('%I.%I', schemaname, matviewname) FROM pg_matviews ORDER BY 1",
+        "matviews": "SELECT format('%I.%I %s', schemaname, matviewname, ispopulated) FROM pg_matviews ORDER BY 1",
         "policies": "SELECT format('%I.%I %s %s', schemaname, tablename, policyname, roles::text) "
                     "FROM pg_policies ORDER BY 1",
         "triggers": "SELECT format('%s %I', tgrelid::regclass, tgname) FROM pg_trigger t JOIN pg_class c "

@@ -1,9 +1,12 @@
 -- Objects of the current database that only a superuser may create, which the dump would create on the target
 -- (an aggregate is written in language internal but made by CREATE AGGREGATE, which needs no superuser):
 -- kind, name and why. Members of extensions are left out (CREATE EXTENSION makes them), and so are objects of
--- the system (oid below 16384).
+-- the system (oid below 16384) and the parts PostgreSQL makes of another object (a range type's constructor
+-- functions in language internal, a type's array type: their pg_depend row is 'i', and pg_dump does not write them).
 WITH members AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), parts AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'i'
 )
 SELECT 'event trigger' AS kind, quote_ident(e.evtname) AS name, 'on ' || e.evtevent AS detail
 FROM pg_event_trigger e
@@ -19,6 +22,23 @@ JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE NOT l.lanpltrusted AND p.oid >= 16384 AND p.prokind <> 'a'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND (('pg_proc'::regclass, p.oid) NOT IN (SELECT classid, objid FROM members))
+  AND (('pg_proc'::regclass, p.oid) NOT IN (SELECT classid, objid FROM parts))
+UNION ALL
+SELECT 'leakproof function', p.oid::regprocedure::text, 'LEAKPROOF (language ' || l.lanname || ')'
+FROM pg_proc p
+JOIN pg_language l ON l.oid = p.prolang
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.proleakproof AND l.lanpltrusted AND p.oid >= 16384
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND (('pg_proc'::regclass, p.oid) NOT IN (SELECT classid, objid FROM members))
+UNION ALL
+SELECT 'base type', format_type(t.oid, NULL), 'input ' || t.typinput::regproc::text
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'b' AND t.oid >= 16384
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND (('pg_type'::regclass, t.oid) NOT IN (SELECT classid, objid FROM members))
+  AND (('pg_type'::regclass, t.oid) NOT IN (SELECT classid, objid FROM parts))
 UNION ALL
 SELECT 'procedural language', quote_ident(l.lanname), CASE WHEN l.lanpltrusted THEN 'trusted' ELSE 'untrusted' END
 FROM pg_language l

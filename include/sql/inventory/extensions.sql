@@ -1,2 +1,5 @@
--- Inventory: installed extensions and their versions.
-SELECT quote_ident(extname) AS name, extversion AS detail FROM pg_extension ORDER BY 1;
+-- Inventory: installed extensions, their versions and the schema each is in.
+SELECT quote_ident(e.extname) AS name, e.extversion || ' in ' || quote_ident(n.nspname) AS detail
+FROM pg_extension e
+JOIN pg_namespace n ON n.oid = e.extnamespace
+ORDER BY 1;

@@ -1,7 +1,21 @@
--- Inventory: user functions and procedures with kind, language, result type and a hash of their body.
+-- Inventory: user functions, procedures and aggregates: kind, language, arguments with their defaults, result,
+-- volatility, strictness, security, leakproofness, parallel safety, cost and rows, settings, support function,
+-- and a hash of the whole definition as pg_get_functiondef() writes it (the body of an SQL-standard function,
+-- BEGIN ATOMIC or RETURN, included: it is not in prosrc). An aggregate's own parts are inventory/aggregates.
 SELECT p.oid::regprocedure::text AS name,
-       concat_ws(' ', p.prokind, l.lanname, 'returns', pg_get_function_result(p.oid),
-                 CASE WHEN p.prosecdef THEN 'security definer' END, 'body', md5(coalesce(p.prosrc, ''))) AS detail
+       concat_ws(' ', CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
+                                     WHEN 'w' THEN 'window function' END,
+                 l.lanname, '(' || pg_get_function_arguments(p.oid) || ')',
+                 'returns ' || pg_get_function_result(p.oid),
+                 CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
+                 CASE WHEN p.proisstrict THEN 'strict' END,
+                 CASE WHEN p.prosecdef THEN 'security definer' END,
+                 CASE WHEN p.proleakproof THEN 'leakproof' END,
+                 CASE p.proparallel WHEN 's' THEN 'parallel safe' WHEN 'r' THEN 'parallel restricted' END,
+                 'cost ' || p.procost, CASE WHEN p.prorows > 0 THEN 'rows ' || p.prorows END,
+                 CASE WHEN p.prosupport <> 0 THEN 'support ' || p.prosupport::regprocedure::text END,
+                 'set (' || array_to_string(p.proconfig, ', ') || ')',
+                 CASE WHEN p.prokind <> 'a' THEN 'definition ' || md5(pg_get_functiondef(p.oid)) END) AS detail
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang

@@ -53,4 +53,9 @@ WHERE (o.schema_name IS NULL OR (o.schema_name NOT IN ('pg_catalog', 'informatio
                                  AND o.schema_name NOT LIKE 'pg\_temp\_%'
                                  AND o.schema_name NOT LIKE 'pg\_toast\_temp\_%'))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e')
+  -- functions the server made for another object (a range type's constructors): they stay the bootstrap
+  -- superuser's on every server and follow their object
+  AND NOT (o.classid = 'pg_proc'::regclass
+           AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                                                 AND d.deptype = 'i'))
 ORDER BY 1, 2, 3, 4;

@@ -8,12 +8,15 @@ check's (checks/rights.py): they are tried on the target and shown at the gate.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+
+from psycopg import sql as pgsql
 
 from timescale_migration.checks import preflight
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight, check, listed
-from timescale_migration.db import catalog
+from timescale_migration.db import catalog, sqlfiles
 
 CHECK = "objects"
 ROLES_CHECK = "roles"
@@ -84,7 +87,8 @@ def foreign_servers(pre: Preflight) -> list[Finding]:
 def subscriptions(pre: Preflight) -> list[Finding]:
     """Subscriptions of the source database: the dump creates them on the target (disabled, without connecting)
     only where the target's login may create subscriptions, and only when the source's login is a superuser."""
-    subs = [r["name"] for r in catalog.rows(pre.src, "checks/subscriptions")]
+    rows = catalog.rows(pre.src, "checks/subscriptions")
+    subs = [r["name"] for r in rows]
     if not subs:
         return []
     names = listed(subs, 10)
@@ -101,7 +105,64 @@ def subscriptions(pre: Preflight) -> list[Finding]:
     return [Finding(CHECK, WARNING, f"subscription(s) {names}",
                     "the dump creates them on the target disabled and without a replication slot (connect = false); "
                     "the source's keep replicating", remedy="after the cutover, drop the source's, then on the target "
-                    "ALTER SUBSCRIPTION ... ENABLE and REFRESH PUBLICATION (or recreate them)")]
+                    "ALTER SUBSCRIPTION ... ENABLE and REFRESH PUBLICATION (or recreate them)")] + [
+        Finding(CHECK, WARNING, f"subscription {r['name']} enabled",
+                "enabled on the source, it arrives disabled (the dump's connect = false): verify accepts this "
+                "difference", ("subscriptions", r["name"]), remedy="enable it on the target after the cutover")
+        for r in rows if r["enabled"]]
+
+
+@check(CHECK, "indexes that are not valid")
+def invalid_indexes(pre: Preflight) -> list[Finding]:
+    """Each index of the source that is not valid (a failed concurrent build): pg_dump leaves it out, so it will be
+    missing on the target; a warning whose difference verify accepts."""
+    return [Finding(CHECK, WARNING, f"index {row['name']} not valid",
+                    f"the index on {row['table_name']} is not valid on the source (a CREATE or REINDEX CONCURRENTLY "
+                    "that failed): pg_dump leaves it out, so the target will not have it; verify accepts this",
+                    ("indexes", row["name"]),
+                    remedy="drop it on the source, or build it again (REINDEX INDEX CONCURRENTLY) so that it "
+                           "migrates; until then queries do not use it")
+            for row in catalog.rows(pre.src, "checks/invalid_indexes")]
+
+
+STRIPPED_OPTIONS = "stripped_column_options"
+"""Preflight note (and plan field): the server's own column options the load leaves out of the dump."""
+SERVER_OPTION = re.compile(r"pg_[a-z0-9_]+")
+"""A column option a server writes itself (no user can set one: only n_distinct and n_distinct_inherited)."""
+
+
+@check(CHECK, "column options")
+def column_options(pre: Preflight) -> list[Finding]:
+    """Each column option of the source the target refuses (tried on a temporary table, rolled back): pg_dump
+    writes every option back as ALTER TABLE ... ALTER COLUMN ... SET (...), which the load would stop at. An option
+    the source's server writes itself (pg_..., e.g. the pg_attver of a PostgreSQL 17 build here, which its own
+    pg_dump leaves out and a newer pg_dump writes) means nothing elsewhere: the load leaves it out (noted in the
+    plan) and says so. Any other would be lost: the run is refused."""
+    found, stripped = [], []
+    for row in catalog.rows(pre.src, "checks/column_options"):
+        name, value, columns = row["name"], row["value"], row["columns"]
+        probe = sqlfiles.compose("checks/column_option_probe", option=name, value=pgsql.Literal(value))
+        err = preflight.refused(pre.tgt, probe)
+        if err is None:
+            continue
+        why = preflight.server_message(err)
+        if SERVER_OPTION.fullmatch(name):
+            stripped.append(name)
+            found.append(Finding(
+                CHECK, WARNING, f"column option {name} on {columns} column(s)",
+                f"the source's server writes {name} on columns itself and the target refuses it ({why}): the load "
+                f"leaves it out of the dump's ALTER TABLE ... ALTER COLUMN ... SET statements (other options stay); "
+                "verification does not compare options a server writes itself",
+                remedy="none needed"))
+        else:
+            found.append(Finding(
+                CHECK, BLOCKING, f"column option {name} on {columns} column(s)",
+                f"the target refuses the option ({why}): the load would stop at the dump's ALTER TABLE ... ALTER "
+                "COLUMN ... SET statement after the downtime began",
+                remedy=f"reset it on the source (ALTER TABLE ... ALTER COLUMN ... RESET ({name})) before the "
+                       "migration, or choose a target that accepts it"))
+    pre.notes[STRIPPED_OPTIONS] = stripped
+    return found
 
 
 @check(ROLES_CHECK, "roles the target's login may create")

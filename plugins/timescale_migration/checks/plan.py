@@ -30,6 +30,9 @@ class MigrationPlan:
     aligned: str | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
     """Preflight findings (findings.Finding.to_dict()), shown at the stop_apps gate."""
+    stripped_column_options: list[str] = field(default_factory=list)
+    """Column options the source's server writes itself and the target refuses: the load leaves them out of the
+    dump (copy/dumpfilter.py)."""
 
     def to_xcom(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -48,4 +51,5 @@ class MigrationPlan:
             role_passwords=data.get("role_passwords", True),
             aligned=data.get("aligned"),
             findings=data.get("findings", []),
+            stripped_column_options=data.get("stripped_column_options", []),
         )

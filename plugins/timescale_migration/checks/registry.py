@@ -9,6 +9,7 @@ an empty target only after that.
 from __future__ import annotations
 
 from timescale_migration.checks import (
+    definitions,
     drainrecord,
     extensions,
     hypertables,
@@ -46,6 +47,12 @@ CHECKS = (
     objects.superuser_only,
     objects.foreign_servers,
     objects.subscriptions,
+    objects.column_options,
+    objects.invalid_indexes,
+    definitions.security_labels,
+    definitions.compression,
+    definitions.dictionaries,
+    definitions.c_libraries,
     objects.roles,
     roletrial.role_statements,
     locks.lock_table,

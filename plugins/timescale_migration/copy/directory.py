@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from timescale_migration.constants import TIMESCALEDB_CATALOG, DumpFormat
-from timescale_migration.copy import rowsecurity
+from timescale_migration.copy import dumpfilter, rowsecurity
 from timescale_migration.copy.base import CopyFormat
 from timescale_migration.copy.hypertables import Conversion
 from timescale_migration.copy.progress import copy_progress
@@ -34,9 +34,21 @@ class DirectoryFormat(CopyFormat):
             return seconds + self._restore_timescaledb(progress)
         if (conversion := job.conversion()) is not None:
             return seconds + self._restore_converting(conversion, progress)
-        return seconds + rowsecurity.restore(job.runner.run, job.plan.client_tools, job.target.database,
-                                             self.dump_path, job.target.libpq_env(), job.run_dir / "restore",
-                                             jobs=job.jobs, progress=progress)
+        sections: tuple[str, ...] = ("pre-data", "data", "post-data")
+        if job.plan.stripped_column_options:  # the definitions through sed (copy/dumpfilter.py), then the rest
+            seconds += self._pre_data()
+            sections = ("data", "post-data")
+        rest = pg_restore_argv(job.plan.client_tools, job.target.database, str(self.dump_path), jobs=job.jobs,
+                               section=sections)
+        return seconds + rowsecurity.restore_last(job.runner.run, job.plan.client_tools, rest, job.target.libpq_env(),
+                                                  job.run_dir, progress=progress)
+
+    def _pre_data(self) -> float:
+        """The pre-data section (through sed where the plan names column options to leave out)."""
+        job = self.job
+        return dumpfilter.restore_pre_data(job.runner, job.plan.client_tools, job.target.database,
+                                           str(self.dump_path), job.target.libpq_env(),
+                                           job.plan.stripped_column_options)
 
     def _restore_converting(self, conversion: Conversion, progress: Any) -> float:
         """The definitions, then the tables to load as hypertables converted while empty, then the rows with
@@ -44,7 +56,7 @@ class DirectoryFormat(CopyFormat):
         job = self.job
         tools, database, dump = job.plan.client_tools, job.target.database, str(self.dump_path)
         env = job.target.libpq_env()
-        seconds = job.runner.run(pg_restore_argv(tools, database, dump, section="pre-data"), env)
+        seconds = self._pre_data()
         seconds += conversion.convert()
         seconds += job.runner.run(pg_restore_argv(tools, database, dump, jobs=job.jobs, section="data"), env,
                                   progress=progress)
@@ -58,9 +70,9 @@ class DirectoryFormat(CopyFormat):
         env = job.target.libpq_env()
         job.log.info("restoring the definitions, then %s's rows alone and serially, then the rest with %d jobs",
                      TIMESCALEDB_CATALOG, job.jobs)
-        seconds = job.runner.run(pg_restore_argv(tools, database, dump, section="pre-data"), env)
+        seconds = self._pre_data()
         seconds += job.runner.run(pg_restore_argv(tools, database, dump, section="data", schema=TIMESCALEDB_CATALOG),
                                   env)
-        return seconds + rowsecurity.restore(job.runner.run, tools, database, self.dump_path, env,
-                                             job.run_dir / "restore", jobs=job.jobs, progress=progress,
-                                             exclude_schema=TIMESCALEDB_CATALOG, section=("data", "post-data"))
+        rest = pg_restore_argv(tools, database, dump, jobs=job.jobs, exclude_schema=TIMESCALEDB_CATALOG,
+                               section=("data", "post-data"))
+        return seconds + rowsecurity.restore_last(job.runner.run, tools, rest, env, job.run_dir, progress=progress)

@@ -167,15 +167,12 @@ def convert(connect: Callable[[], Any], specs: Iterable[HypertableSpec], record:
 
 def split_listing(listing: str, entries: dict[tuple[int, int], bool]) -> tuple[str, list[str], list[str]]:
     """`pg_restore -l` output split into (the list without the given entries, their lines restored first, their
-    lines restored last); `entries`: (catalog oid, object oid) -> early. Row security goes last too (see
-    copy/rowsecurity.py)."""
+    lines restored last); `entries`: (catalog oid, object oid) -> early."""
     rest, early, late = [], [], []
     for line in listing.splitlines():
         match = TOC_LINE.match(line)
         key = (int(match.group(2)), int(match.group(3))) if match else None
-        if rowsecurity.ROW_SECURITY.match(line):
-            late.append(line)
-        elif key is None or key not in entries:
+        if key is None or key not in entries:
             rest.append(line)
         else:
             (early if entries[key] else late).append(line)
@@ -216,12 +213,18 @@ class PostData:
         self.work.mkdir(mode=0o700, parents=True)
         seconds, listing = self._printed([self.tools.path("pg_restore"), "--list"], "toc", run, env)
         rest, early, late = split_listing(listing, self.entries)
+        rest, row_security = rowsecurity.split(rest)  # enabled after the foreign keys (copy/rowsecurity.py)
         rest_list = workdir.write_atomically(self.work / "rest.list", rest)
         seconds += self._restore_entries("early", early, run, env)
         argv = pg_restore_argv(self.tools, self.database, str(self.archive), jobs=jobs, section="post-data")
         argv[-1:-1] = [f"--use-list={rest_list}"]
         seconds += run(argv, env, progress=progress)
         seconds += self._restore_entries("late", late, run, env)
+        if row_security:
+            last_list = workdir.write_atomically(self.work / "row-security.list", row_security)
+            argv = pg_restore_argv(self.tools, self.database, str(self.archive), section="post-data")
+            argv[-1:-1] = [f"--use-list={last_list}"]
+            seconds += run(argv, env)
         workdir.remove(self.work)
         self.log.info("post-data restored around %d hypertable(s): %d of their entries without ONLY first, %d "
                       "foreign key(s) last", len(self.specs), len(early), len(late))

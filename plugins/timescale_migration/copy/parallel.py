@@ -42,7 +42,7 @@ from timescale_migration.constants import (
     TIMESCALEDB_CATALOG,
     DumpFormat,
 )
-from timescale_migration.copy import rowsecurity
+from timescale_migration.copy import dumpfilter, rowsecurity
 from timescale_migration.copy.base import StreamedFormat
 from timescale_migration.copy.chunkseed import ChunkSeed, Seeded, chunk_predicate, outside_predicate
 from timescale_migration.copy.copysessions import CopySessions, SessionCopy, fifo_directory, fifo_literal, one_line
@@ -332,12 +332,15 @@ class ParallelCopy:
 
     def __init__(self, tools: ClientTools, source: Endpoint, target: Endpoint, run_dir: Path, jobs: int,
                  timescaledb: bool, log: Any, *, binary: bool = False, split: bool = False,
-                 client_encoding: str | None = None, conversion: Conversion | None = None) -> None:
+                 client_encoding: str | None = None, conversion: Conversion | None = None,
+                 stripped: list[str] | tuple[str, ...] = ()) -> None:
         self.tools, self.source, self.target, self.jobs = tools, source, target, max(1, jobs)
         self.run_dir, self.skeleton = run_dir, run_dir / SKELETON_FILE
         self.timescaledb, self.log, self.binary, self.split = timescaledb, log, binary, split
         self.encoding = {"PGCLIENTENCODING": client_encoding} if client_encoding else {}
         self.conversion = conversion
+        self.stripped = list(stripped)
+        """Column options to leave out of the definitions (copy/dumpfilter.py)."""
         self.runners: list[ToolRunner] = []
         self.sessions: list[CopySessions] = []
         self._lock = threading.Lock()
@@ -382,7 +385,8 @@ class ParallelCopy:
                 pg_dump_skeleton_argv(self.tools, str(self.skeleton), snapshot, [t.pattern for t in bulk]),
                 self.source.libpq_env())
             restore = self._restore_argv
-            seconds += self._runner().run(restore(section="pre-data"), env)
+            seconds += dumpfilter.restore_pre_data(self._runner(), self.tools, self.target.database,
+                                                   str(self.skeleton), env, self.stripped)
             if self.conversion is not None:  # the tables are defined and empty: their rows will land in chunks
                 seconds += self.conversion.convert()
             with autovacuum_paused(self.target, bulk, self.log):
@@ -398,9 +402,9 @@ class ParallelCopy:
                     seconds += self.conversion.post_data(self._runner().run, self.skeleton, self.jobs,
                                                          index_progress(self.target))
                 else:
-                    seconds += rowsecurity.restore(self._runner().run, self.tools, self.target.database,
-                                                   self.skeleton, env, self.run_dir / "post-data", jobs=self.jobs,
-                                                   progress=index_progress(self.target), section="post-data")
+                    seconds += rowsecurity.restore_last(self._runner().run, self.tools,
+                                                        restore(section="post-data", jobs=self.jobs), env,
+                                                        self.run_dir, progress=index_progress(self.target))
         return seconds
 
     def _seed_chunks(self, copies: list[TableCopy], snapshot: str) -> float:
@@ -529,7 +533,8 @@ class ParallelFormat(StreamedFormat):
                                   plan.timescaledb is not None, job.log,
                                   binary=plan.source["major"] == plan.target["major"],
                                   split=plan.source["major"] >= TID_RANGE_SCAN_MAJOR,
-                                  client_encoding=plan.source["encoding"], conversion=job.conversion())
+                                  client_encoding=plan.source["encoding"], conversion=job.conversion(),
+                                  stripped=plan.stripped_column_options)
         seconds += self._copy.run()
         self.stats = self._copy.stats
         return seconds

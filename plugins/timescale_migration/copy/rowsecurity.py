@@ -1,62 +1,67 @@
-"""Row-level security switched on after everything else of a parallel restore.
+"""Row-level security enabled after everything else of an archive's post-data section.
 
-`pg_restore --jobs` runs post-data entries as soon as their dependencies are done, so a table's `ALTER TABLE ...
-ENABLE ROW LEVEL SECURITY` (entry "ROW SECURITY") can come before a foreign key that points at the table. The key's
-check then reads the table under its policies, which a restore (row_security off) refuses: "query would be affected
-by row-level security policy". A superuser never meets it (policies do not apply to it); a login without superuser
-owns the restored tables, and a table with FORCE ROW LEVEL SECURITY applies them to its owner too. pg_dump's own
-order (a serial restore) puts row security after the foreign keys; here the parallel run leaves those entries out
-and one serial pg_restore adds them last.
+pg_dump writes FORCE ROW LEVEL SECURITY with the table (pre-data) and ENABLE ROW LEVEL SECURITY as an entry of its
+own (ROW SECURITY, post-data), and its sessions set row_security = off. A table's owner that is no superuser (the
+target's login on Timescale) is subject to a forced table's policies, and with row_security = off a query the
+policies would filter is an error: the check of a foreign key from such a table ("query would be affected by
+row-level security policy for table"). A plain dump runs the ROW SECURITY entries after the foreign keys (pg_dump's
+order); a parallel pg_restore runs entries as soon as what they depend on exists, so a table's ENABLE may come
+first, and the load fails after the downtime began. Here the ROW SECURITY entries are taken out of the parallel
+restore and run after it, in the listing's order.
 """
 
 from __future__ import annotations
 
-import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from timescale_migration import workdir
-from timescale_migration.tools.clienttools import ClientTools, pg_restore_argv
+from timescale_migration.exceptions import ClientToolFailed
+from timescale_migration.tools.clienttools import ClientTools
 
-ROW_SECURITY = re.compile(r"^\s*\d+;\s+\d+\s+\d+\s+ROW SECURITY\s")
-"""A `pg_restore --list` line of a table's ENABLE ROW LEVEL SECURITY."""
+ENTRY_TYPE = " ROW SECURITY "
+"""How a ROW SECURITY entry shows in `pg_restore --list`: `id; 0 oid ROW SECURITY schema table owner`."""
 
 Run = Callable[..., float]
 """Runs one client tool: run(argv, env, progress=None) -> seconds."""
 
 
-def split_row_security(listing: str) -> tuple[str, str]:
-    """`pg_restore --list` output as (every entry but row security, which is commented out; only row security)."""
-    rest, late = [], []
-    for line in listing.splitlines():
-        if ROW_SECURITY.match(line):
-            late.append(line)
+def listing(tools: ClientTools, archive: str) -> str:
+    """`pg_restore --list` of an archive (it reads the archive only)."""
+    out = subprocess.run([tools.path("pg_restore"), "--list", archive], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise ClientToolFailed(f"pg_restore --list {archive} failed: {out.stderr.strip()[:500]}")
+    return out.stdout
+
+
+def split(toc: str) -> tuple[str, str]:
+    """(the listing with its ROW SECURITY entries commented out, the listing of those entries alone)."""
+    rest, last = [], []
+    for line in toc.splitlines():
+        if ENTRY_TYPE in line and not line.startswith(";"):
             rest.append(";" + line)
+            last.append(line)
         else:
             rest.append(line)
-    return "\n".join(rest) + "\n", "\n".join(late) + ("\n" if late else "")
+    return "\n".join(rest) + "\n", "\n".join(last) + ("\n" if last else "")
 
 
-def restore(run: Run, tools: ClientTools, database: str, archive: Path, env: dict[str, str], work: Path, *,
-            jobs: int, progress: Callable[[], str | None] | None = None, **filters: Any) -> float:
-    """pg_restore of `archive` with `filters` (schema, exclude_schema, section) over `jobs` sessions, row security
-    last and alone; the lists live in `work` (a private directory, removed afterwards). Seconds taken."""
-    whole = pg_restore_argv(tools, database, str(archive), jobs=jobs, **filters)
-    if jobs <= 1:
-        return run(whole, env, progress=progress)
-    workdir.remove(work)
-    work.mkdir(mode=0o700, parents=True)
-    listing = workdir.private_file(work / "toc")
-    seconds = run([tools.path("pg_restore"), "--list", f"--file={listing}", str(archive)], env)
-    rest, late = split_row_security(listing.read_text(encoding="utf-8"))
-    if not late:
-        workdir.remove(work)
-        return seconds + run(whole, env, progress=progress)
-    rest_list = workdir.write_atomically(work / "rest.list", rest)
-    late_list = workdir.write_atomically(work / "row_security.list", late)
-    seconds += run(pg_restore_argv(tools, database, str(archive), jobs=jobs, use_list=str(rest_list), **filters),
-                   env, progress=progress)
-    seconds += run(pg_restore_argv(tools, database, str(archive), use_list=str(late_list), **filters), env)
-    workdir.remove(work)
+def restore_last(run: Run, tools: ClientTools, argv: list[str], env: dict[str, str], work: Path, *,
+                 progress: Callable[[], str | None] | None = None) -> float:
+    """The pg_restore `argv` (its last argument the archive) without the archive's ROW SECURITY entries, then the
+    same pg_restore for those entries alone; `argv` as it is where the archive has none. The two lists are written
+    into `work` (private) and removed afterwards. Seconds taken."""
+    archive = argv[-1]
+    rest, last = split(listing(tools, archive))
+    if not last:
+        return run(argv, env, progress=progress)
+    rest_list = workdir.write_atomically(work / "restore-before-row-security.list", rest)
+    last_list = workdir.write_atomically(work / "restore-row-security.list", last)
+    try:
+        seconds = run([*argv[:-1], f"--use-list={rest_list}", archive], env, progress=progress)
+        seconds += run([*argv[:-1], f"--use-list={last_list}", archive], env)
+    finally:
+        workdir.remove(rest_list)
+        workdir.remove(last_list)
     return seconds

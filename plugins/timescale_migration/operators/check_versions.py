@@ -13,7 +13,7 @@ from typing import Any
 from psycopg import sql as pgsql
 
 from timescale_migration import phases
-from timescale_migration.checks import findings, preflight, registry
+from timescale_migration.checks import findings, objects, preflight, registry
 from timescale_migration.checks import timescaledb as timescaledb_checks
 from timescale_migration.checks.plan import MigrationPlan, TimescaleInfo
 from timescale_migration.constants import TIMESCALEDB
@@ -69,6 +69,7 @@ class CheckVersionsOperator(MigrationOperator):
                 role_passwords=role_passwords,
                 aligned=aligned,
                 findings=[f.to_dict() for f in own],
+                stripped_column_options=pre.notes.get(objects.STRIPPED_OPTIONS, []),
             )
         return plan.to_xcom()
 

@@ -149,15 +149,12 @@ def pg_dump_skeleton_argv(tools: ClientTools, out_file: str, snapshot: str, bulk
 
 def pg_restore_argv(
     tools: ClientTools, database: str, dump_dir: str, *, jobs: int = 1, schema: str | None = None,
-    exclude_schema: str | None = None, section: str | tuple[str, ...] | None = None, use_list: str | None = None,
+    exclude_schema: str | None = None, section: str | tuple[str, ...] | None = None,
 ) -> list[str]:
     """pg_restore of a directory dump into `database` (a quoted conninfo; host, user and password from the
-    environment), stopping at the first error; `section`: one section or several; `use_list`: only the entries
-    a `pg_restore --list` file keeps."""
+    environment), stopping at the first error; `section`: one section or several."""
     argv = [tools.path("pg_restore"), f"--dbname={conninfo_dbname(database)}", "--exit-on-error", "--no-owner",
             "--no-privileges", "--no-tablespaces", f"--jobs={jobs}"]
-    if use_list:
-        argv.append(f"--use-list={use_list}")
     if schema:
         argv.append(f"--schema={schema}")
     if exclude_schema:

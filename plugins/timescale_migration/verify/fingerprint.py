@@ -158,14 +158,15 @@ def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool,
     if method == "fast":
         query_name = "verify/table_checksum_fast"
         values["columns"] = row_value(columns)
+    query = sqlfiles.compose(query_name, **values)
     try:
-        rows, total = catalog.run(conn, sqlfiles.compose(query_name, **values))[0]
+        rows, total = catalog.run(conn, query)[0]
     except psycopg.errors.UndefinedFunction:
         if method != "fast":
             raise
         return checksum(conn, unit, "text", utf8=utf8)
     except psycopg.errors.InsufficientPrivilege as err:
-        past = (_past_row_security(conn, unit, sqlfiles.compose(query_name, **values))
+        past = (_past_row_security(conn, unit, query)
                 if "row-level security" in (err.diag.message_primary or "") else None)
         if past is None:
             return TableSum(unit.kind, None, None, time.monotonic() - started,

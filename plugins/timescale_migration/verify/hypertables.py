@@ -20,6 +20,7 @@ from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.copy.hypertables import ConversionRecord
 from timescale_migration.db import catalog, privileges, timescale_features
 from timescale_migration.options import HypertableSpec
+from timescale_migration.verify import normalize
 from timescale_migration.verify.compare import Check
 
 SECTION = "hypertables (converted)"
@@ -213,8 +214,12 @@ def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, di
             items = {k: v for k, v in items.items() if k in theirs or not any(t.owns(k) for t in found)}
         elif section in (privileges.SECTION, privileges.MANAGED_SECTION):
             items = {k: v for k, v in items.items() if k in theirs or k not in chunk_keys}
-        elif section == "constraints":  # a foreign key to a hypertable is cloned onto each chunk it references
-            items = {k: v for k, v in items.items() if k in theirs or not any(r in v for r in chunk_references)}
+        elif section == "constraints":  # a foreign key to a hypertable is cloned onto each chunk it references;
+            # the time column's NOT NULL the conversion adds is a constraint row on PostgreSQL 18 (the columns
+            # section compares it, as the preflight announced)
+            items = {k: v for k, v in items.items() if k in theirs or not (
+                any(r in v for r in chunk_references)
+                or (normalize.not_null_kind(v) == "column" and any(k.startswith(t.name + ".") for t in found)))}
         result[section] = items
     return result
 

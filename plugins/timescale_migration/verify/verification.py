@@ -19,7 +19,7 @@ from timescale_migration.db import catalog, privileges, sqlfiles, timescale_feat
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.db.timescale_features import JOBS_BEFORE_PAUSE, JOBS_SECTION, PAUSE_RECORD, PauseRecord
 from timescale_migration.options import HypertableSpec
-from timescale_migration.verify import fingerprint, hypertables, inventory
+from timescale_migration.verify import fingerprint, hypertables, inventory, normalize
 from timescale_migration.verify.compare import (
     Check,
     VerifyReport,
@@ -52,13 +52,15 @@ def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, r
                                  utf8=plan.source["encoding"] != plan.target["encoding"], log=log)
     with target.connect() as conn:
         target_inv = inventory.take(conn)
+        source_inv, target_inv = normalize.normalized(side["inventory"], target_inv, plan.source["major"],
+                                                      plan.target["major"], conn, log)
         state = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
     target_seconds = time.monotonic() - started
     result = VerifyReport()
     result.checks += compare_data(source_fp, target_fp)
     if converted:
-        target_inv = converted_tables(converted, target, side["inventory"], target_inv, compare_privileges, result)
-    source_inv, target_inv = privileges_as_compared(compare_privileges, plan, side["inventory"], target_inv, log)
+        target_inv = converted_tables(converted, target, source_inv, target_inv, compare_privileges, result)
+    source_inv, target_inv = privileges_as_compared(compare_privileges, plan, source_inv, target_inv, log)
     if JOBS_SECTION in source_inv:
         source_inv = {**source_inv, JOBS_SECTION: timescale_features.jobs_renamed(source_inv[JOBS_SECTION],
                                                                                   target_names(plan))}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
@@ -31,9 +32,15 @@ class Refused(psycopg.errors.InsufficientPrivilege):
 class FakeSession:
     """A connection as checksum() and take() see it: a user name, and a name to tell sessions apart."""
 
+    broken = False
+
     def __init__(self, name: str = "s0", user: str = "verifier") -> None:
         self.name = name
         self.info = SimpleNamespace(user=user)
+
+    def transaction(self, **kwargs: Any) -> contextlib.nullcontext[None]:
+        """The transaction a forced table is read in (rolled back on a real server)."""
+        return contextlib.nullcontext()
 
 
 def leaves(*pairs: tuple[str, str]) -> list[dict[str, str]]:
@@ -654,6 +661,8 @@ def side(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def run(conn: Any, statement: Any) -> list[tuple[Any, ...]]:
         text = statement.as_string()
+        if "NO FORCE ROW LEVEL SECURITY" in text:  # the fallback for a forced table: refused to one not its owner
+            raise Refused("must be owner of table secret")
         state["statements"].append(text)
         name = table_name(text)
         if name in state["refused"]:
