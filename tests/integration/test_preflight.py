@@ -4,7 +4,10 @@ case passes; and both check tasks together refuse a run once, naming every block
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,12 +15,16 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
+from devtools.local_airflow import free_port
+from devtools.servers import Server
 from tests.support.fakes import RecordingLog
 from timescale_migration.checks import extensions, locales, locks, objects, preflight, replication, space
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight
 from timescale_migration.exceptions import PreflightRefused
 from timescale_migration.operators import CheckExtensionsOperator, CheckVersionsOperator
+
+HOST_BIN = "/usr/lib/postgresql/15/bin"
 
 pytestmark = pytest.mark.integration
 
@@ -248,8 +255,52 @@ def test_more_relations_than_max_locks_per_transaction(make_migration, servers):
                                                                   f"(127.0.0.1:{servers.pg15.port}/{m.src_db} as "
                                                                   "postgres)")]
     assert "pg_dump locks 320 relations in one transaction, more than max_locks_per_transaction 256" in \
-        found[0].message
+        found[0].message and "tried now: they fit" in found[0].message
     assert "max_locks_per_transaction = 4" in found[0].remedy  # 320 * 1.2 / 100, rounded up
+
+
+@pytest.fixture
+def small_lock_table(servers, unique) -> Iterator[Server]:
+    """A PostgreSQL 15 cluster of its own with a lock table of nominally 100 locks (max_locks_per_transaction 10,
+    max_connections 10), started for this test and removed after it (trust on 127.0.0.1; a test asks for it before
+    make_migration, whose databases on it are dropped first)."""
+    data = Path(tempfile.mkdtemp(prefix="tsm-locks-"))
+    shutil.chown(data, "postgres", "postgres")
+    port = free_port()
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_postgres, f"{HOST_BIN}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust",
+                    "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -c fsync=off "
+               "-c max_connections=10 -c max_locks_per_transaction=10")
+    subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-w", "-o", options, "-l",
+                    str(data / "server.log"), "start"], check=True, capture_output=True)
+    try:
+        yield Server("small_locks", port, "", servers.bin_dir, 15)
+    finally:
+        subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+                       check=False, capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_lock_table_too_small_when_tried_blocks(small_lock_table, make_migration, servers):
+    """A source whose lock table cannot hold what the dump locks: tried (rolled back), it fails with out of shared
+    memory, as pg_dump itself does on it; blocking before the gate, naming the value to raise the setting to. The
+    try holds no lock afterwards."""
+    m = make_migration(small_lock_table, servers.tsdb_target)
+    with small_lock_table.connect(m.src_db) as conn:
+        for i in range(1500):  # each table in its own transaction: creating them must not need the locks
+            conn.execute(sql.SQL("CREATE TABLE {} (id int)").format(sql.Identifier(f"t{i}")))
+    found = run(m, locks.lock_table)
+    assert [f.severity for f in found] == [BLOCKING]
+    assert "1,500 relations locked in 1 session(s)" in found[0].message
+    assert "failed with 'out of shared memory'" in found[0].message
+    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(small_lock_table.port), "PGUSER": "postgres",
+           "PGDATABASE": m.src_db}
+    dump = subprocess.run([f"{servers.bin_dir}/pg_dump", "--schema-only"], env=env, capture_output=True, text=True)
+    assert dump.returncode != 0 and "out of shared memory" in dump.stderr  # what the check foresaw
+    with small_lock_table.connect(m.src_db) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_locks WHERE relation IS NOT NULL AND pid <> pg_backend_pid()"
+                            ).fetchone()[0] == 0
 
 
 # --- encoding, locale, collations, tablespaces ---------------------------------------------------------------------

@@ -4,8 +4,12 @@ tests/integration/test_preflight.py."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 
+from tests.support.fakes import RecordingLog
 from tests.unit.operators.conftest import statement_text
 from timescale_migration.checks import extensions, locales, locks, preflight, space, versions
 from timescale_migration.checks.findings import BLOCKING, WARNING
@@ -54,28 +58,66 @@ def test_timescaledb_the_target_cannot_install() -> None:
 SETTINGS = {"max_locks_per_transaction": 64, "max_connections": 100, "max_prepared_transactions": 0}
 
 
-def test_lock_table_fits() -> None:
-    """Fewer relations than max_locks_per_transaction: nothing to say."""
-    assert locks.judge("source", "src", 64, SETTINGS) == []
+def lock_pre(dump_format: str = "plain") -> Any:
+    """What the lock check reads of a Preflight."""
+    return SimpleNamespace(opts=SimpleNamespace(dump_format=dump_format), source=SimpleNamespace(label="src"),
+                           target=SimpleNamespace(label="tgt"), log=RecordingLog())
 
 
-def test_lock_table_borrowed_is_a_warning_on_the_source() -> None:
-    """More than max_locks_per_transaction in pg_dump's one transaction fits only while others leave room."""
-    found = locks.judge("source", "src", 65, SETTINGS)
+def tried(monkeypatch: pytest.MonkeyPatch, outcome: str | None) -> list[int]:
+    """locks.try_locks answering `outcome`; the sessions it was asked for."""
+    asked: list[int] = []
+    monkeypatch.setattr(locks, "try_locks", lambda source, sessions: asked.append(sessions) or outcome)
+    return asked
+
+
+def test_lock_table_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer relations than max_locks_per_transaction: nothing to say, nothing tried."""
+    asked = tried(monkeypatch, None)
+    assert locks.source_findings(lock_pre(), {**SETTINGS, "relations": 64}) == [] and asked == []
+
+
+def test_lock_table_borrowed_and_tried_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More than max_locks_per_transaction in pg_dump's one transaction, tried and fitting: a warning."""
+    asked = tried(monkeypatch, None)
+    found = locks.source_findings(lock_pre(), {**SETTINGS, "relations": 65})
+    assert [f.severity for f in found] == [WARNING] and asked == [1]
+    assert "more than max_locks_per_transaction 64" in found[0].message and "tried now: they fit" in found[0].message
+
+
+def test_more_than_the_nominal_lock_table_that_fits_when_tried_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """7,001 relations against a nominal 6,400 that lock fine when tried (the table has room beyond its size): a
+    warning with the numbers, never a refusal by estimate."""
+    tried(monkeypatch, None)
+    found = locks.source_findings(lock_pre("parallel"), {**SETTINGS, "relations": 7001})
     assert [f.severity for f in found] == [WARNING]
-    assert "more than max_locks_per_transaction 64" in found[0].message
-    assert locks.judge("target", "tgt", 65, SETTINGS) == []
+    assert "7,001 relations locked in 1 session(s)" in found[0].message and "holds 6,400" in found[0].message
+    assert "tried now they fit" in found[0].message
 
 
-def test_lock_table_too_small_blocks_naming_the_setting() -> None:
-    """More relations than the lock table holds: blocking, with the value to raise the setting to."""
-    found = locks.judge("source", "src", 6401, SETTINGS)
-    assert [f.severity for f in found] == [BLOCKING]
-    assert "6,401 relations" in found[0].message and "holds 6,400" in found[0].message
-    assert "out of shared memory" in found[0].message
-    assert "max_locks_per_transaction = 77" in found[0].remedy  # 6401 * 1.2 / 100, rounded up
-    assert locks.judge("target", "tgt", 6401, {**SETTINGS, "max_prepared_transactions": 10}) == []
-    assert locks.judge("target", "tgt", 7041, {**SETTINGS, "max_prepared_transactions": 10})[0].severity == BLOCKING
+def test_lock_table_that_fails_when_tried_blocks_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The try fails with out of shared memory: blocking, with the value to raise the setting to; a directory
+    dump is tried in two sessions (its workers keep their tables locked beside pg_dump's leader)."""
+    asked = tried(monkeypatch, "out of shared memory")
+    found = locks.source_findings(lock_pre("directory"), {**SETTINGS, "relations": 6401})
+    assert [f.severity for f in found] == [BLOCKING] and asked == [2]
+    assert "6,401 relations locked in 2 session(s)" in found[0].message
+    assert "failed with 'out of shared memory'" in found[0].message
+    assert "max_locks_per_transaction = 154" in found[0].remedy  # 6401 * 2 * 1.2 / 100, rounded up
+
+
+def test_lock_try_without_an_answer_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relation held exclusively by someone (lock_timeout): not known, a warning."""
+    tried(monkeypatch, "untried: canceling statement due to lock timeout")
+    found = locks.source_findings(lock_pre(), {**SETTINGS, "relations": 6401})
+    assert [f.severity for f in found] == [WARNING] and "could not finish (canceling statement" in found[0].message
+
+
+def test_target_lock_table_is_an_estimate_only() -> None:
+    """The target holds no lock across statements: more relations than its table is a warning, never a refusal."""
+    assert locks.target_findings(lock_pre(), 6400, SETTINGS) == []
+    found = locks.target_findings(lock_pre(), 7041, {**SETTINGS, "max_prepared_transactions": 10})
+    assert [f.severity for f in found] == [WARNING] and "7,041 relations" in found[0].message
 
 
 def side(**changes) -> dict:
