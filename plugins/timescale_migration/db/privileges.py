@@ -117,10 +117,16 @@ def _acl(value: Any) -> frozenset[Entry]:
 
 
 def timescaledb_relations(conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, Any]]:
-    """(schema, relation) -> its row of managed_relations.sql (role, parent); empty without TimescaleDB."""
+    """(schema, relation) -> its row of managed_relations.sql (role, parent); empty without TimescaleDB, or where
+    its catalog is not one this project reads (the TimescaleDB checks refuse such a version before the gate)."""
     if TIMESCALEDB not in catalog.installed_extensions(conn):
         return {}
-    return {(r["schema_name"], r["relation_name"]): r for r in catalog.rows(conn, "timescaledb/managed_relations")}
+    try:
+        with conn.transaction():
+            rows = catalog.rows(conn, "timescaledb/managed_relations")
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        return {}
+    return {(r["schema_name"], r["relation_name"]): r for r in rows}
 
 
 def _parent_key(row: dict[str, Any]) -> str | None:
@@ -366,7 +372,11 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
         missing = sorted({rename(g) for g, _, _ in item.acl if not exists(rename(g))})
         if isinstance(item, ObjectPrivileges) and item.kind == "column":
             owner = login  # a column's grants need no owner change of their own
-        if not can_become(owner):
+        if not can_become(owner) and isinstance(item, DefaultPrivileges):
+            findings.append(Finding(CHECK, WARNING, item.key, f"the target's login {login} cannot become role "
+                                    f'"{owner}" (no superuser, not a member, will not create it): its default '
+                                    "privileges stay as the target has them", (SECTION, item.key)))
+        elif not can_become(owner):
             findings.append(Finding(OWNER_CHECK, WARNING, item.key, f"the target's login {login} cannot become role "
                                     f'"{owner}" (no superuser, not a member, will not create it): the owner stays '
                                     f"{login}; the other privileges are granted as on the source, \"{owner}\"'s "
