@@ -15,12 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql as pgsql
 
 from timescale_migration.constants import TIMESCALEDB_SCHEMA_PREFIX
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.tools.runner import report_every
 from timescale_migration.tools.workqueue import work_through
 from timescale_migration.verify.fingerprint import Connect
+
+BATCH = 100
+BATCH_BYTES = 8 * 1_048_576
+"""Relations smaller than BATCH_BYTES are analyzed BATCH at a time, in one statement."""
 
 
 @dataclass
@@ -48,16 +53,33 @@ class ParallelAnalyze:
             names = [(r["schema_name"], r["table_name"]) for r in relations]
             if "timescaledb" in catalog.installed_extensions(sessions[0]):
                 names = self._hypertables(sessions[0], names)
+            sizes = {(r["schema_name"], r["table_name"]): int(r["bytes"]) for r in relations}
+            items = self._statements(names, sizes)
             with report_every(lambda: self._progress(len(names)), self.log, "analyze"):
-                errors = work_through(names, sessions, self._analyze_one, stopped=self._stopped, stop=self.cancel,
+                errors = work_through(items, sessions, self._analyze_one, stopped=self._stopped, stop=self.cancel,
                                       name="analyze")
         if errors:
             raise errors[0]
         if self._stopped.is_set():
             raise RuntimeError("ANALYZE was stopped (on_kill) before every relation was analyzed")
         seconds = round(time.monotonic() - started, 1)
-        self.log.info("analyzed %d relations in %.1fs over %d session(s)", len(names), seconds, len(sessions))
-        return {"relations": len(names), "sessions": len(sessions), "seconds": seconds}
+        self.log.info("analyzed %d relations in %d statement(s) in %.1fs over %d session(s)", len(names), len(items),
+                      seconds, len(sessions))
+        return {"relations": len(names), "statements": len(items), "sessions": len(sessions), "seconds": seconds}
+
+    def _statements(self, names: list[tuple[str, str]], sizes: dict[tuple[str, str], int]
+                    ) -> list[tuple[tuple[str, str], ...]]:
+        """The relations (largest first) as ANALYZE statements: a large one, or a hypertable's root, alone; the
+        small ones BATCH at a time (thousands of tiny chunks or partitions: a round trip each would dominate)."""
+        items: list[tuple[tuple[str, str], ...]] = []
+        small: list[tuple[str, str]] = []
+        for name in names:
+            if sizes.get(name, 0) >= BATCH_BYTES or name in self.roots:
+                items.append((name,))
+            else:
+                small.append(name)
+        items += [tuple(small[i:i + BATCH]) for i in range(0, len(small), BATCH)]
+        return items
 
     def cancel(self) -> None:
         """Stop handing out relations and cancel the running statements."""
@@ -78,7 +100,28 @@ class ParallelAnalyze:
                     self._sessions.append(conn)
             yield list(self._sessions)
 
-    def _analyze_one(self, conn: psycopg.Connection, name: tuple[str, str]) -> None:
+    def _analyze_one(self, conn: psycopg.Connection, item: tuple[tuple[str, str], ...]) -> None:
+        """One ANALYZE statement: one relation, or several small ones (one by one if that fails)."""
+        if len(item) == 1:
+            self._analyze_single(conn, item[0])
+            return
+        with self._lock:
+            self.running[id(conn)] = f"{len(item)} small relations"
+        try:
+            tables = pgsql.SQL(", ").join(pgsql.Identifier(*name) for name in item)
+            catalog.run(conn, sqlfiles.compose("analyze/analyze_relations", tables=tables))
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InternalError) as err:
+            self.log.info("ANALYZE of %d relations together failed (%s): one by one", len(item), str(err).strip())
+            for name in item:
+                self._analyze_single(conn, name)
+            return
+        finally:
+            with self._lock:
+                self.running.pop(id(conn), None)
+        with self._lock:
+            self.analyzed += len(item)
+
+    def _analyze_single(self, conn: psycopg.Connection, name: tuple[str, str]) -> None:
         shown = ".".join(name)
         with self._lock:
             self.running[id(conn)] = shown

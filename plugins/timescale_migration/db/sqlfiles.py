@@ -45,14 +45,28 @@ def query(name: str) -> sql.SQL:
 
 
 def compose(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql.Composed:
-    """The query with each {placeholder} filled: a str is an identifier, a tuple schema.name, else as given."""
+    """The query with each {placeholder} filled: a str is an identifier, a tuple schema.name, else as given. The
+    file's comment lines are left out first: a placeholder they name must not be filled there (a name with a line
+    break would end the comment and become code)."""
     parts = {key: _part(value) for key, value in values.items()}
-    return sql.SQL(text(name)).format(**parts)  # type: ignore[arg-type]
+    return sql.SQL(_uncommented(name)).format(**parts)  # type: ignore[arg-type]
+
+
+def _uncommented(name: str) -> str:
+    """The file's text without its whole-line comments."""
+    return "\n".join(line for line in text(name).splitlines() if not line.lstrip().startswith("--"))
+
+
+def subquery(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql.Composed:
+    """compose() without the file's comment lines and final semicolon: a query to nest in another's FROM."""
+    body = _uncommented(name).strip().rstrip(";")
+    parts = {key: _part(value) for key, value in values.items()}
+    return sql.SQL(body).format(**parts)  # type: ignore[arg-type]  # the file's text, not a user's
 
 
 def command(name: str, **values: str | tuple[str, ...] | sql.Composable) -> str:
     """compose() rendered as one statement for `psql -c`, without the file's leading comment lines."""
-    body = "\n".join(line for line in text(name).splitlines() if not line.startswith("--")).strip()
+    body = _uncommented(name).strip()
     parts = {key: _part(value) for key, value in values.items()}
     return sql.SQL(body).format(**parts).as_string(None).strip()  # type: ignore[arg-type]
 

@@ -81,6 +81,9 @@ MATERIALIZATION = "continuous aggregate"
 
 FAST_HASH_MIN_VERSION = 140000
 """hash_record_extended() exists from PostgreSQL 14 on."""
+BATCH_BYTES = 8 * 1_048_576
+BATCH_UNITS = 200
+"""Relations smaller than BATCH_BYTES are checksummed together, up to BATCH_UNITS (and BATCH_BYTES) a query."""
 
 
 @contextmanager
@@ -147,17 +150,45 @@ def row_value(columns: tuple[str, ...] | None) -> pgsql.Composable:
     return pgsql.SQL("ROW({})").format(pgsql.SQL(", ").join(pgsql.Identifier("t", c) for c in columns))
 
 
-def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool,
-             columns: tuple[str, ...] | None = None) -> TableSum:
-    """Count and checksum one unit's rows (`columns`: the unit's columns, for the fast method); a type without
-    a binary hash falls back to hashing text."""
-    started = time.monotonic()
+def _query(unit: Unit, method: str, utf8: bool, columns: tuple[str, ...] | None) -> tuple[str, dict[str, Any]]:
+    """The checksum file and its values for one unit."""
     only = pgsql.SQL("ONLY") if unit.only else pgsql.SQL("")
     query_name = "verify/table_checksum_utf8" if utf8 else "verify/table_checksum"
     values: dict[str, Any] = {"only": only, "table": (unit.schema, unit.name)}
     if method == "fast":
         query_name = "verify/table_checksum_fast"
         values["columns"] = row_value(columns)
+    return query_name, values
+
+
+def checksum_many(conn: psycopg.Connection, batch: list[tuple[Unit, str, tuple[str, ...] | None]], *,
+                  utf8: bool) -> list[TableSum]:
+    """Count and checksum several small units in one query (their UNION ALL, one row each): a round trip per batch
+    instead of per unit (thousands of tiny chunks or partitions). Any error: each unit on its own instead."""
+    started = time.monotonic()
+    parts = []
+    for i, (unit, method, columns) in enumerate(batch):
+        name, values = _query(unit, method, utf8, columns)
+        parts.append(pgsql.SQL("SELECT {} AS unit, s.* FROM ({}) AS s").format(
+            pgsql.Literal(i), sqlfiles.subquery(name, **values)))
+    try:
+        rows = catalog.run(conn, pgsql.SQL(" UNION ALL ").join(parts))
+    except psycopg.Error:
+        if conn.broken:
+            raise
+        return [checksum(conn, unit, method, utf8=utf8, columns=columns) for unit, method, columns in batch]
+    each = (time.monotonic() - started) / len(batch)
+    found = {int(i): (int(n), int(total)) for i, n, total in rows}
+    return [TableSum(unit.kind, found[i][0], shown_sum(found[i][1]), each, method=method)
+            for i, (unit, method, _) in enumerate(batch)]
+
+
+def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool,
+             columns: tuple[str, ...] | None = None) -> TableSum:
+    """Count and checksum one unit's rows (`columns`: the unit's columns, for the fast method); a type without
+    a binary hash falls back to hashing text."""
+    started = time.monotonic()
+    query_name, values = _query(unit, method, utf8, columns)
     query = sqlfiles.compose(query_name, **values)
     try:
         rows, total = catalog.run(conn, query)[0]
@@ -241,17 +272,21 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
         if methods is not None:
             chosen = {shown: methods.get(shown, "text") for shown in chosen}
         work.sort(key=lambda u: -sizes.get((u.schema, u.name), 0))
+        batches = batched(work, sizes)
 
-        def one(unit: Unit) -> tuple[Unit, TableSum]:
+        def one(batch: list[Unit]) -> list[tuple[Unit, TableSum]]:
             conn = pool.get()
             try:
-                return unit, checksum(conn, unit, chosen[unit.relation], utf8=utf8,
-                                      columns=columns.get((unit.schema, unit.name)))
+                if len(batch) == 1:
+                    return [(batch[0], checksum(conn, batch[0], chosen[batch[0].relation], utf8=utf8,
+                                                columns=columns.get((batch[0].schema, batch[0].name))))]
+                asked = [(u, chosen[u.relation], columns.get((u.schema, u.name))) for u in batch]
+                return list(zip(batch, checksum_many(conn, asked, utf8=utf8), strict=True))
             finally:
                 pool.put(conn)
 
         with ThreadPoolExecutor(max_workers=jobs) as executor:
-            done = list(executor.map(one, work))
+            done = [pair for result in executor.map(one, batches) for pair in result]
         parts: dict[str, list[TableSum]] = {}
         for unit, part in done:
             parts.setdefault(unit.relation, []).append(part)
@@ -263,10 +298,31 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
                               round(time.monotonic() - started, 2))
     if log is not None:
         fast = sum(1 for t in tables.values() if t.method == "fast")
-        log.info("fingerprint: %d relations (%d hashed by value, %d by text) in %d queries, %d sequences, "
-                 "%d large objects in %.1fs with %d session(s)", len(tables), fast, len(tables) - fast, len(work),
-                 len(sequences), large_objects["objects"], fingerprint.seconds, jobs)
+        log.info("fingerprint: %d relations (%d hashed by value, %d by text) in %d queries (%d parts), %d "
+                 "sequences, %d large objects in %.1fs with %d session(s)", len(tables), fast, len(tables) - fast,
+                 len(batches), len(work), len(sequences), large_objects["objects"], fingerprint.seconds, jobs)
     return fingerprint
+
+
+def batched(work: list[Unit], sizes: dict[tuple[str, str], int]) -> list[list[Unit]]:
+    """The units (largest first) as the queries that checksum them: each large one alone (its own session's time),
+    the small ones together, up to BATCH_UNITS or BATCH_BYTES a query."""
+    batches: list[list[Unit]] = []
+    current: list[Unit] = []
+    current_bytes = 0
+    for unit in work:
+        size = sizes.get((unit.schema, unit.name), 0)
+        if size >= BATCH_BYTES:
+            batches.append([unit])
+            continue
+        if current and (len(current) >= BATCH_UNITS or current_bytes + size > BATCH_BYTES):
+            batches.append(current)
+            current, current_bytes = [], 0
+        current.append(unit)
+        current_bytes += size
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _sizes(conn: psycopg.Connection) -> list[tuple[str, str, int]]:

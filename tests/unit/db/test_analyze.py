@@ -16,6 +16,12 @@ from timescale_migration.db import analyze, catalog
 
 pytestmark = pytest.mark.unit
 
+
+@pytest.fixture(autouse=True)
+def one_relation_a_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fakes here answer one relation's ANALYZE: statements of one (batches run on the real servers)."""
+    monkeypatch.setattr(analyze, "BATCH", 1)
+
 RELATIONS = [("public", "big", 900), ("_timescaledb_internal", "_hyper_1_1_chunk", 500), ("public", "Odd \"t\"", 10),
              ("pg_catalog", "pg_class", 5), ("public", "h", 0)]
 
@@ -231,3 +237,15 @@ def test_an_internal_error_on_a_user_table_is_not_retried(server: dict[str, Any]
     server["fail_once"] = {'"public"."big"': psycopg.errors.InternalError("could not read block 7")}
     with pytest.raises(psycopg.errors.InternalError, match="could not read block 7"):
         analyze.ParallelAnalyze(server["connect"], 1, LOG).run()
+
+
+def test_small_relations_share_statements_large_ones_and_roots_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Largest first: a relation of BATCH_BYTES or more, and a hypertable's root, is analyzed alone; the small
+    ones BATCH to a statement."""
+    monkeypatch.setattr(analyze, "BATCH", 2)
+    job = analyze.ParallelAnalyze(connect=lambda: None, jobs=1, log=logging.getLogger("t"))
+    job.roots = {("s", "root")}
+    names = [("s", "big"), ("s", "root"), ("s", "a"), ("s", "b"), ("s", "c")]
+    sizes = {("s", "big"): analyze.BATCH_BYTES, ("s", "root"): 0, ("s", "a"): 10, ("s", "b"): 5, ("s", "c"): 1}
+    assert job._statements(names, sizes) == [(("s", "big"),), (("s", "root"),), (("s", "a"), ("s", "b")),
+                                              (("s", "c"),)]

@@ -8,11 +8,18 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from tests.unit.operators.conftest import make_plan, write_tools
+from timescale_migration.db import analyze as db_analyze
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.operators import analyze as analyze_operator
 from timescale_migration.operators.analyze import AnalyzeOperator
 
 pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(autouse=True)
+def one_relation_a_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fakes here answer one relation's ANALYZE: statements of one (batches run on the real servers)."""
+    monkeypatch.setattr(db_analyze, "BATCH", 1)
 
 
 def test_analyze_runs_psql_on_target(tmp_path: Path, make_context) -> None:

@@ -43,6 +43,23 @@ class FakeSession:
         return contextlib.nullcontext()
 
 
+@pytest.fixture(autouse=True)
+def one_unit_a_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fakes below answer one unit's query: batches of one (checksum_many is tested on the real servers)."""
+    monkeypatch.setattr(fingerprint, "BATCH_UNITS", 1)
+
+
+def test_small_units_are_batched_large_ones_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Largest first: a unit of BATCH_BYTES or more is a query of its own, the small ones share queries of at most
+    BATCH_UNITS units and BATCH_BYTES bytes."""
+    monkeypatch.setattr(fingerprint, "BATCH_UNITS", 3)
+    monkeypatch.setattr(fingerprint, "BATCH_BYTES", 100)
+    work = [Unit(f"r{i}", "table", "s", f"t{i}", True) for i in range(7)]
+    sizes = {("s", "t0"): 500, ("s", "t1"): 100, ("s", "t2"): 60, ("s", "t3"): 30, ("s", "t4"): 5, ("s", "t5"): 1}
+    names = [[u.name for u in batch] for batch in fingerprint.batched(work, sizes)]
+    assert names == [["t0"], ["t1"], ["t2", "t3", "t4"], ["t5", "t6"]]
+
+
 def leaves(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     """Rows of partition_leaves.sql."""
     return [{"display_name": parent, "leaf_display_name": leaf} for parent, leaf in pairs]
@@ -827,12 +844,13 @@ def test_take_empty_partitioned_parent(side: dict[str, Any], monkeypatch: pytest
 
 
 def test_take_logs_summary(side: dict[str, Any]) -> None:
-    """With a log, one line counts relations (hashed by value and by text), queries, sequences, large objects."""
+    """With a log, one line counts relations (hashed by value and by text), queries and the parts they hash,
+    sequences, large objects."""
     lines: list[tuple[Any, ...]] = []
     log = SimpleNamespace(info=lambda *args: lines.append(args))
     fingerprint.take(lambda: None, jobs=3, utf8=False, log=log)
     assert len(lines) == 1
-    assert lines[0][1:7] == (9, 8, 1, 10, 2, 2)
+    assert lines[0][1:8] == (9, 8, 1, 10, 10, 2, 2)  # one unit a query here (one_unit_a_query)
     assert lines[0][-1] == 3
     assert "hashed by value" in lines[0][0]
 
