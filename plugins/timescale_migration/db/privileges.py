@@ -454,22 +454,25 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
                    drop: set[str], skip: set[str], run: Callable[..., bool],
                    become: Callable[[str], None], done: dict[str, int], keep_owner: set[str] | None = None,
                    roles: set[str] | None = None) -> None:
-    """Owners (but those in `keep_owner`), then privileges, of these objects where the target differs (each side
-    read just before); nothing for those in `skip`. Where the owner stays another role, the source's owner gets its
-    rights by GRANT if it is one of the target's `roles`."""
+    """Owners (but those in `keep_owner`; schemas first: a new owner needs CREATE on its object's schema), then
+    privileges, of these objects where the target differs; nothing for those in `skip`. The target is read once
+    before the owners and once after (not per object: thousands of chunks and partitions). Where the owner stays
+    another role, the source's owner gets its rights by GRANT if it is one of the target's `roles`."""
     objects = [o for o in objects if not o.managed]  # TimescaleDB's: they follow the object they derive from
     keep_owner = keep_owner or set()
     target = {o.key: o for o in read_objects(conn)}
-    changes = [(obj, rename(obj.owner)) for obj in objects
-               if obj.key not in skip and obj.key not in keep_owner and obj.kind != "column" and not obj.linked
-               and obj.key in target and target[obj.key].owner != rename(obj.owner)]
-    lacking = _lacking_create(conn, [(owner, obj.schema) for obj, owner in changes if obj.schema])
-    for obj, owner in changes:
-        become(owner)
-        if run(owner_statement(obj, owner, lend_create=(owner, obj.schema) in lacking), f"owner of {obj.key}",
-               obj.key):
-            done["owners"] += 1
-    target = {o.key: o for o in read_objects(conn)}
+    for part in ([o for o in objects if o.kind == "schema"], [o for o in objects if o.kind != "schema"]):
+        changes = [(obj, rename(obj.owner)) for obj in part
+                   if obj.key not in skip and obj.key not in keep_owner and obj.kind != "column" and not obj.linked
+                   and obj.key in target and target[obj.key].owner != rename(obj.owner)]
+        lacking = _lacking_create(conn, [(owner, obj.schema) for obj, owner in changes if obj.schema])
+        for obj, owner in changes:
+            become(owner)
+            if run(owner_statement(obj, owner, lend_create=(owner, obj.schema) in lacking), f"owner of {obj.key}",
+                   obj.key):
+                done["owners"] += 1
+    if done["owners"]:
+        target = {o.key: o for o in read_objects(conn)}
     for obj in objects:
         mine = target.get(obj.key)
         if mine is None and obj.kind == "column":  # a column without grants of its own yet
@@ -506,12 +509,8 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
             log.info('the target\'s login %s is now a member of "%s" (it created it), so it may make it an owner',
                      me.user_name, role)
 
-    # schemas first (a new owner needs CREATE on the object's schema); TimescaleDB's derived relations never
-    schemas = [o for o in source_objects if o.kind == "schema"]
-    rest = [o for o in source_objects if o.kind != "schema"]
     roles = {r["name"] for r in catalog.rows(conn, "roles/role_names")}
-    for part in (schemas, rest):
-        _apply_objects(part, conn, rename, drop, skip, run, become, done, keep_owner, roles)
+    _apply_objects(source_objects, conn, rename, drop, skip, run, become, done, keep_owner, roles)
     current = {d.key: d for d in read_defaults(conn)}
     for entry in source_defaults:
         role = rename(entry.role)
