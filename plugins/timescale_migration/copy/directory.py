@@ -34,17 +34,15 @@ class DirectoryFormat(CopyFormat):
             return seconds + self._restore_timescaledb(progress)
         if (conversion := job.conversion()) is not None:
             return seconds + self._restore_converting(conversion, progress)
-        sections: tuple[str, ...] = ("pre-data", "data", "post-data")
-        if job.plan.stripped_column_options:  # the definitions through sed (copy/dumpfilter.py), then the rest
-            seconds += self._pre_data()
-            sections = ("data", "post-data")
+        seconds += self._pre_data()  # partitions as partitions, options left out (copy/dumpfilter.py), then the rest
         rest = pg_restore_argv(job.plan.client_tools, job.target.database, str(self.dump_path), jobs=job.jobs,
-                               section=sections)
+                               section=("data", "post-data"))
         return seconds + rowsecurity.restore_last(job.runner.run, job.plan.client_tools, rest, job.target.libpq_env(),
                                                   job.run_dir, progress=progress)
 
     def _pre_data(self) -> float:
-        """The pre-data section (through sed where the plan names column options to leave out)."""
+        """The pre-data section: partitions created as partitions, through sed where the plan names column options to
+        leave out (copy/dumpfilter.py)."""
         job = self.job
         return dumpfilter.restore_pre_data(job.runner, job.plan.client_tools, job.target.database,
                                            str(self.dump_path), job.target.libpq_env(),

@@ -13,7 +13,10 @@ section alone (`pg_restore --file=-` into psql) and restore the rest as before.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from timescale_migration import workdir
+from timescale_migration.copy import partitions
 from timescale_migration.tools.clienttools import GUIDE_DUMP_FLAGS, ClientTools, pg_restore_argv, psql_load_argv
 from timescale_migration.tools.runner import ToolRunner
 
@@ -58,9 +61,45 @@ def pre_data_script_argv(tools: ClientTools, archive: str) -> list[str]:
 
 def restore_pre_data(runner: ToolRunner, tools: ClientTools, database: str, archive: str, env: dict[str, str],
                      options: list[str]) -> float:
-    """`pg_restore --section=pre-data` of `archive` into `database`; with `options` to leave out, the section's SQL
-    through sed into psql instead. Seconds taken."""
+    """`pg_restore --section=pre-data` of `archive` into `database`; where the section attaches partitions, its SQL
+    with those partitions created as partitions (copy/partitions.py), through psql; with `options` to leave out,
+    the SQL through sed into psql. Seconds taken."""
+    seconds, attaches = _attaches(runner, tools, archive, env)
+    if attaches:
+        return seconds + _restore_rewritten(runner, tools, archive, env, options)
     if not options:
-        return runner.run(pg_restore_argv(tools, database, archive, section="pre-data"), env)
-    return runner.run_pipeline(filtered(pre_data_script_argv(tools, archive), options), env,
-                               psql_load_argv(tools, []), env)
+        return seconds + runner.run(pg_restore_argv(tools, database, archive, section="pre-data"), env)
+    return seconds + runner.run_pipeline(filtered(pre_data_script_argv(tools, archive), options), env,
+                                         psql_load_argv(tools, []), env)
+
+
+def _attaches(runner: ToolRunner, tools: ClientTools, archive: str, env: dict[str, str]) -> tuple[float, int]:
+    """How many partitions the archive attaches (its listing's TABLE ATTACH entries); seconds taken."""
+    listing = workdir.private_file(Path(archive).with_name(f"{Path(archive).name}.toc"))
+    try:
+        seconds = runner.run([tools.path("pg_restore"), "--list", f"--file={listing}", archive], env)
+        return seconds, sum(1 for line in listing.read_text(encoding="utf-8").splitlines()
+                            if " TABLE ATTACH " in line and not line.startswith(";"))
+    finally:
+        workdir.remove(listing)
+
+
+def _restore_rewritten(runner: ToolRunner, tools: ClientTools, archive: str, env: dict[str, str],
+                       options: list[str]) -> float:
+    """The pre-data section as SQL (definitions only), partitions rewritten, loaded by psql (through sed when
+    `options` are to be left out)."""
+    script = workdir.private_file(Path(archive).with_name(f"{Path(archive).name}.pre-data.sql"))
+    try:
+        flags = [flag for flag in GUIDE_DUMP_FLAGS if flag != "--quote-all-identifiers"]
+        seconds = runner.run([tools.path("pg_restore"), "--section=pre-data", *flags, f"--file={script}", archive],
+                             env)
+        result = partitions.rewrite(script.read_text(encoding="utf-8"))
+        workdir.write_atomically(script, result.sql)
+        runner.log.info("pre-data: %d partition(s) created as partitions (PARTITION OF), %d attached as pg_dump "
+                        "wrote them", result.partitions, result.kept)
+        if options:
+            return seconds + runner.run_pipeline(sed_file_argv(options, str(script)), env,
+                                                 psql_load_argv(tools, []), env)
+        return seconds + runner.run(psql_load_argv(tools, [str(script)]), env)
+    finally:
+        workdir.remove(script)
