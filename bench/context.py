@@ -53,6 +53,8 @@ class MethodResult:
     rss: RssPeak | None = None
     span_seconds: float | None = None
     span_note: str = ""
+    downtime_seconds: float | None = None
+    """The DAG's downtime: its first downtime phase's start (drain_source) to verify's end."""
     verify_overhead_pct: float | None = None
     verify_note: str = ""
     phases: dict[str, float] = field(default_factory=dict)

@@ -132,6 +132,10 @@ def analyse_dag_run(result: MethodResult, dag_result: DagRunResult, home: Path) 
     verify = dag_result.xcom(phases.VERIFY)
     if isinstance(verify, dict):
         result.verify_timings = verify.get("timings") or {}
+    starts = [times[t]["start"] for t in phases.DOWNTIME if times.get(t, {}).get("start")]
+    verify_end = times.get(phases.VERIFY, {}).get("end")
+    if starts and verify_end:
+        result.downtime_seconds = round((verify_end - min(starts)).total_seconds(), 2)
     dump, analyze = times.get(phases.DUMP_DATA, {}), times.get(phases.ANALYZE, {})
     if dump.get("start") and analyze.get("end"):
         span = (analyze["end"] - dump["start"]).total_seconds()

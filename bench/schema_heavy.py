@@ -6,7 +6,8 @@ DAG (`airflow dags test`, `parallel`) and `pgcopydb clone` when installed, into 
     (or PYTHONPATH=.:plugins .venv/bin/python bench/schema_heavy.py --partitions 7000 --chunks 5000)
 
 Few rows (20 per partition or chunk): the time goes into creating the objects. Prints one table per case (wall
-seconds, × the documented commands, the DAG's load task and where pg_restore's pre-data spent its time) and writes
+seconds, × the documented commands, the downtime — the documented commands' whole wall, the DAG's from its first
+downtime phase to the end of verify — and its ratio, the DAG's load task and pre-data) and writes
 bench/results/<date>-schema-heavy.json. Span: the documented commands from pg_dump to ANALYZE, the DAG from
 dump_data's start to analyze's end (as in bench/run.py). Only databases named bench_* are created; the targets
 are dropped."""
@@ -18,8 +19,10 @@ import datetime as dt
 import json
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from psycopg import sql
 
@@ -31,10 +34,12 @@ from bench.pgcopydb import pgcopydb_installed, run_pgcopydb
 from bench.report import median_walls
 from bench.source import SourceInfo, database_marker
 from devtools.airflow_cli import migrate_metadata_db
-from devtools.servers import Server, servers_from_env
+from devtools.servers import Server, scratch_cluster, servers_from_env
+from timescale_migration import phases
 
 GENERATOR = 1
 ROWS_PER_OBJECT = 20
+DOWNTIME_TASKS = phases.DOWNTIME
 
 PARTITIONS_SQL = """
 CREATE TABLE public.readings (day date NOT NULL, device integer NOT NULL, value double precision,
@@ -117,15 +122,23 @@ def table(name: str, info: SourceInfo, results: list[MethodResult]) -> list[str]
     """One case's markdown table."""
     base = median_walls(results).get("documented")
     lines = [f"### {name}: `{info.name}`, {info.chunks:,} child tables, {info.bytes / 1048576:,.0f} MB", "",
-             "| method | run | ok | wall s | × documented | span s | DAG load s | DAG pre-data s |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| method | run | ok | wall s | × documented | downtime s | downtime × documented | span s | "
+             "DAG load s | DAG pre-data s |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         ratio = f"{r.wall_seconds / base:.2f}" if base and r.ok else "-"
+        downtime = r.wall_seconds if r.method == "documented" else r.downtime_seconds
+        down_ratio = f"{downtime / base:.2f}" if base and r.ok and downtime else "-"
         load = r.task_times.get("load", {}).get("duration") if r.task_times else None
         pre = pre_data_seconds(r) if r.method.startswith("dag") else None
         lines.append(f"| {r.method} | {r.run} | {'yes' if r.ok else 'NO'} | {r.wall_seconds} | {ratio} | "
+                     f"{downtime if downtime is not None else '-'} | {down_ratio} | "
                      f"{r.span_seconds if r.span_seconds is not None else '-'} | "
                      f"{round(load, 1) if load is not None else '-'} | {pre if pre is not None else '-'} |")
+    durations = [(r.run, r.task_durations) for r in results if r.method.startswith("dag") and r.task_durations]
+    for run, tasks in durations:
+        lines.append(f"\nDAG run {run}, downtime tasks (s): " + ", ".join(
+            f"{task} {tasks[task]}" for task in DOWNTIME_TASKS if task in tasks))
     return lines
 
 
@@ -150,20 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunks:
         cases.append(("chunks", servers.tsdb_source, f"bench_sh_chunks_{args.chunks}", CHUNKS_SQL, args.chunks, True))
     report, data = [], {}
-    for name, server, dbname, script, count, timescaledb in cases:
-        info = ensure_database(server, dbname, script, count)
-        ctx = Context(source=server, target=servers.tsdb_target, bin_dir=servers.bin_dir, work=args.work_dir,
-                      airflow_home=args.work_dir / "airflow", source_info=info, keep=False, timeout=3600,
-                      source_has_timescaledb=timescaledb)
-        try:
-            results = run_case(name, ctx, args.runs, pgcopydb_installed() and not args.skip_pgcopydb)
-        finally:
-            ctx.cleanup()
-        report += [*table(name, info, results), ""]
-        data[name] = {"source": asdict(info), "median_wall_seconds": median_walls(results),
-                      "results": [{k: v for k, v in asdict(r).items() if k != "target_check"} | {
-                          "pre_data_seconds": pre_data_seconds(r) if r.method.startswith("dag") else None}
-                          for r in results]}
+    with ExitStack() as stack:
+        if args.partitions:  # a source as PostgreSQL configures itself: max_locks_per_transaction 64 (issue 28)
+            default = stack.enter_context(scratch_cluster(servers.bin_dir))
+            cases[0] = (cases[0][0], default, *cases[0][2:])
+        for name, server, dbname, script, count, timescaledb in cases:
+            report_case(name, server, dbname, script, count, timescaledb, servers, args, report, data)
     text = "\n".join([f"## Schema-heavy benchmark, {dt.date.today().isoformat()}; load average at the end "
                       f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", "", *report])
     print(text)
@@ -174,6 +179,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nresults written to {path}")
     failed = [r for case in data.values() for r in case["results"] if not r["ok"]]
     return 1 if failed else 0
+
+
+def report_case(name: str, server: Server, dbname: str, script: str, count: int, timescaledb: bool,
+                servers: Any, args: argparse.Namespace, report: list[str], data: dict[str, Any]) -> None:
+    """Generate or reuse one case's source, run every method on it, add its table and results."""
+    info = ensure_database(server, dbname, script, count)
+    ctx = Context(source=server, target=servers.tsdb_target, bin_dir=servers.bin_dir, work=args.work_dir,
+                  airflow_home=args.work_dir / "airflow", source_info=info, keep=False, timeout=3600,
+                  source_has_timescaledb=timescaledb)
+    try:
+        results = run_case(name, ctx, args.runs, pgcopydb_installed() and not args.skip_pgcopydb)
+    finally:
+        ctx.cleanup()
+    report += [*table(name, info, results), ""]
+    data[name] = {"source": asdict(info), "median_wall_seconds": median_walls(results),
+                  "results": [{k: v for k, v in asdict(r).items() if k != "target_check"} | {
+                      "pre_data_seconds": pre_data_seconds(r) if r.method.startswith("dag") else None}
+                      for r in results]}
+
+
 
 
 if __name__ == "__main__":

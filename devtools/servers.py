@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -187,3 +190,34 @@ def servers_from_env() -> Servers:
         made[name] = Server(name, int(env[f"TSM_{name.upper()}_PORT"]), password, bins[major], major,
                             login=login if name.endswith("_target") else None)
     return Servers(**made)
+
+
+HOST_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def scratch_cluster(bin_dir: str, settings: dict[str, str] | None = None) -> Iterator[Server]:
+    """A PostgreSQL 15 cluster of its own (the host's packages) with `settings` (else PostgreSQL's defaults), on a
+    free port, trust on 127.0.0.1, removed afterwards: a server configured as a test or a benchmark needs it."""
+    data = Path(tempfile.mkdtemp(prefix="tsm-cluster-"))
+    shutil.chown(data, "postgres", "postgres")
+    port = _free_port()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run([*as_postgres, f"{HOST_BIN}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust",
+                    "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    options = " ".join([f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data}",
+                        *(f"-c {key}={value}" for key, value in (settings or {}).items())])
+    subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-w", "-o", options, "-l",
+                    str(data / "server.log"), "start"], check=True, capture_output=True)
+    try:
+        yield Server("scratch", port, "", bin_dir, 15)
+    finally:
+        subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+                       check=False, capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,16 +14,13 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
-from devtools.local_airflow import free_port
-from devtools.servers import Server
+from devtools.servers import Server, scratch_cluster
 from tests.support.fakes import RecordingLog
 from timescale_migration.checks import extensions, locales, locks, objects, preflight, replication, space
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, WARNING, Finding
 from timescale_migration.checks.preflight import Preflight
 from timescale_migration.exceptions import PreflightRefused
 from timescale_migration.operators import CheckExtensionsOperator, CheckVersionsOperator
-
-HOST_BIN = "/usr/lib/postgresql/15/bin"
 
 pytestmark = pytest.mark.integration
 
@@ -260,26 +256,12 @@ def test_more_relations_than_max_locks_per_transaction(make_migration, servers):
 
 
 @pytest.fixture
-def small_lock_table(servers, unique) -> Iterator[Server]:
+def small_lock_table(servers) -> Iterator[Server]:
     """A PostgreSQL 15 cluster of its own with a lock table of nominally 100 locks (max_locks_per_transaction 10,
-    max_connections 10), started for this test and removed after it (trust on 127.0.0.1; a test asks for it before
-    make_migration, whose databases on it are dropped first)."""
-    data = Path(tempfile.mkdtemp(prefix="tsm-locks-"))
-    shutil.chown(data, "postgres", "postgres")
-    port = free_port()
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_postgres, f"{HOST_BIN}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust",
-                    "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
-    options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -c fsync=off "
-               "-c max_connections=10 -c max_locks_per_transaction=10")
-    subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-w", "-o", options, "-l",
-                    str(data / "server.log"), "start"], check=True, capture_output=True)
-    try:
-        yield Server("small_locks", port, "", servers.bin_dir, 15)
-    finally:
-        subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       check=False, capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
+    max_connections 10), for this test only (a test asks for it before make_migration, whose databases on it are
+    dropped first)."""
+    with scratch_cluster(servers.bin_dir, {"max_connections": "10", "max_locks_per_transaction": "10"}) as server:
+        yield server
 
 
 def test_a_lock_table_too_small_when_tried_blocks(small_lock_table, make_migration, servers):
