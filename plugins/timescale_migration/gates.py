@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -20,17 +19,16 @@ from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
+from timescale_migration import settings
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.options import MigrationOptions
 
-GATES_CONFIG_ENV = "TSM_GATES_CONFIG"
-INCLUDE_DIR = Path(__file__).resolve().parents[2] / "include"
 ROLE_PREFIX = "role:"
 
 
 def config_path() -> Path:
     """include/gates.json, or $TSM_GATES_CONFIG."""
-    return Path(os.environ.get(GATES_CONFIG_ENV) or INCLUDE_DIR / "gates.json")
+    return settings.gates_config()
 
 
 def roles() -> dict[str, list[str]]:

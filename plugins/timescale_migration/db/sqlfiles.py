@@ -3,21 +3,20 @@ psycopg's sql module. A file may include a shared predicate of include/sql/fragm
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from pathlib import Path
 
 from psycopg import sql
 
-SQL_DIR_ENV = "TSM_SQL_DIR"
+from timescale_migration import settings
+
 FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 
 
 def sql_dir() -> Path:
     """include/sql beside the plugins folder, or $TSM_SQL_DIR."""
-    override = os.environ.get(SQL_DIR_ENV)
-    return Path(override) if override else Path(__file__).resolve().parents[3] / "include" / "sql"
+    return settings.sql_dir()
 
 
 @cache

@@ -8,21 +8,18 @@ schedule and the scratch connection. $TSM_FLEET_CONFIG / $TSM_REHEARSALS_CONFIG 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from timescale_migration import settings
 from timescale_migration.constants import REHEARSAL_DATABASE_PREFIX, TARGET_POOL_PREFIX
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.options import parse_hypertables, whole_number
 from timescale_migration.workdir import safe_name
 
-INCLUDE_DIR = Path(__file__).resolve().parents[3] / "include"
-FLEET_CONFIG_ENV = "TSM_FLEET_CONFIG"
-REHEARSALS_CONFIG_ENV = "TSM_REHEARSALS_CONFIG"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
 RUN_PARAMS = ("require_approval", "drain", "drain_timeout", "terminate_sessions", "pg_bin_dir", "dump_format",
               "jobs", "roles", "keep_dump", "hypertables", "notify", "smtp_conn_id", "approvers",
@@ -128,7 +125,7 @@ class FleetConfig:
     @classmethod
     def load(cls, path: str | Path | None = None) -> FleetConfig:
         """Read and validate the fleet config."""
-        path = Path(path or os.environ.get(FLEET_CONFIG_ENV) or INCLUDE_DIR / "fleet.json")
+        path = Path(path) if path else settings.fleet_config()
         data = _read(path)
         entries = _entries(data, str(path))
         raw_targets = data.get("targets") or {}
@@ -160,7 +157,7 @@ class RehearsalConfig:
     @classmethod
     def load(cls, path: str | Path | None = None) -> RehearsalConfig:
         """Read and validate the rehearsal config."""
-        path = Path(path or os.environ.get(REHEARSALS_CONFIG_ENV) or INCLUDE_DIR / "rehearsals.json")
+        path = Path(path) if path else settings.rehearsals_config()
         data = _read(path)
         max_parallel = data.get("max_parallel", 1)
         if not whole_number(max_parallel, 1):

@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
+from timescale_migration import settings
 from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
@@ -58,7 +58,7 @@ class DrainSourceOperator(MigrationOperator):
         except ConnectionConfigError as err:
             raise MigrationError(
                 f"{err}. The drain keeps its record in database {records!r} of the source server "
-                f"({BLOCK_RECORD_DATABASE_ENV} names another); nothing was revoked"
+                f"({settings.BLOCK_RECORD_DATABASE.name} names another); nothing was revoked"
             ) from err
         record = outcome.record
         self._log_outcome(outcome, where)

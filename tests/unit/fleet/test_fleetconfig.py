@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
+from timescale_migration import settings
 from timescale_migration.constants import REHEARSAL_DATABASE_PREFIX, TARGET_POOL_PREFIX
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleet.fleetconfig import (
-    FLEET_CONFIG_ENV,
-    INCLUDE_DIR,
-    REHEARSALS_CONFIG_ENV,
     DatabaseEntry,
     FleetConfig,
     RehearsalConfig,
@@ -39,8 +37,8 @@ def write(tmp_path: Path, data: Any, filename: str = "config.json") -> Path:
 @pytest.fixture(autouse=True)
 def no_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither config env var leaks in from the shell."""
-    monkeypatch.delenv(FLEET_CONFIG_ENV, raising=False)
-    monkeypatch.delenv(REHEARSALS_CONFIG_ENV, raising=False)
+    monkeypatch.delenv(settings.FLEET_CONFIG.name, raising=False)
+    monkeypatch.delenv(settings.REHEARSALS_CONFIG.name, raising=False)
 
 
 # --- FleetConfig.load -------------------------------------------------------------------------------------------------
@@ -91,7 +89,7 @@ def test_fleet_load_without_defaults_has_no_params(tmp_path: Path) -> None:
 def test_fleet_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a path, $TSM_FLEET_CONFIG names the file."""
     path = write(tmp_path, {"databases": [db("from_env")]})
-    monkeypatch.setenv(FLEET_CONFIG_ENV, str(path))
+    monkeypatch.setenv(settings.FLEET_CONFIG.name, str(path))
     config = FleetConfig.load()
     assert config.path == path
     assert [entry.name for entry in config.databases] == ["from_env"]
@@ -99,7 +97,7 @@ def test_fleet_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_fleet_load_path_wins_over_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An explicit path is read even when $TSM_FLEET_CONFIG is set."""
-    monkeypatch.setenv(FLEET_CONFIG_ENV, str(write(tmp_path, {"databases": [db("from_env")]}, "env.json")))
+    monkeypatch.setenv(settings.FLEET_CONFIG.name, str(write(tmp_path, {"databases": [db("from_env")]}, "env.json")))
     path = write(tmp_path, {"databases": [db("from_arg")]}, "arg.json")
     assert [entry.name for entry in FleetConfig.load(path).databases] == ["from_arg"]
 
@@ -342,7 +340,7 @@ def test_rehearsal_null_schedule_means_manual(tmp_path: Path) -> None:
 def test_rehearsal_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a path, $TSM_REHEARSALS_CONFIG names the file."""
     path = write(tmp_path, {"databases": [db("from_env")]})
-    monkeypatch.setenv(REHEARSALS_CONFIG_ENV, str(path))
+    monkeypatch.setenv(settings.REHEARSALS_CONFIG.name, str(path))
     config = RehearsalConfig.load()
     assert config.path == path
     assert [entry.name for entry in config.databases] == ["from_env"]
@@ -354,7 +352,7 @@ def test_rehearsal_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_shipped_fleet_config_loads() -> None:
     """include/fleet.json is valid: two databases into one target taking two at once."""
     config = FleetConfig.load()
-    assert config.path == INCLUDE_DIR / "fleet.json"
+    assert config.path == settings.INCLUDE_DIR / "fleet.json"
     assert [entry.name for entry in config.databases] == ["shop", "metrics"]
     assert config.targets == {"migration_target": 2}
 
@@ -362,7 +360,7 @@ def test_shipped_fleet_config_loads() -> None:
 def test_shipped_rehearsals_config_loads() -> None:
     """include/rehearsals.json is valid, and no scratch database is a real target database."""
     config = RehearsalConfig.load()
-    assert config.path == INCLUDE_DIR / "rehearsals.json"
+    assert config.path == settings.INCLUDE_DIR / "rehearsals.json"
     assert config.schedule == "@weekly"
     assert all(entry.scratch_database != entry.target_database for entry in config.databases)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.files import mode
-from timescale_migration.constants import LEDGER_DIR, WORK_DIR_ENV
+from timescale_migration.constants import LEDGER_DIR
 from timescale_migration.fleet import ledger
+from timescale_migration.settings import WORK_DIR
 from timescale_migration.workdir import unique_name
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
@@ -28,7 +29,7 @@ def test_record_path_layout(base: str) -> None:
 
 def test_record_path_uses_env_work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a work_dir, the ledger lives under $TSM_WORK_DIR."""
-    monkeypatch.setenv(WORK_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(WORK_DIR.name, str(tmp_path))
     assert ledger.record_path(None, "tgt", "db").parent.parent == tmp_path / LEDGER_DIR
 
 
