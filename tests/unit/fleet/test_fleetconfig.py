@@ -424,4 +424,40 @@ def test_bad_hypertables_in_a_config_named(tmp_path: Path, loader: type[FleetCon
     path = write(tmp_path, {"databases": [db("shop", hypertables=[{"table": "readings", "time_column": "ts"}])]})
     message = load_error(path, loader)
     assert str(path) in message and "database 'shop': hypertables[0]" in message
-    assert "chunk_interval=None" in message
+    assert "'chunk_interval' is a required property" in message
+
+
+# --- every param validated with migrate_database's Params ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("loader", [FleetConfig, RehearsalConfig])
+def test_bad_params_fail_the_load_naming_file_entry_and_each_key(
+        tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]) -> None:
+    """jobs 999, dump_format bogus and drain_timeout -5 in one entry: the load fails naming the file, the entry
+    and all three keys with their values and why (the Params' own schema)."""
+    path = write(tmp_path, {"databases": [db("metrics"), db("shop", jobs=999, dump_format="bogus",
+                                                             drain_timeout=-5)]})
+    message = load_error(path, loader)
+    assert message.startswith(f"{path}: database 'shop': ")
+    assert "jobs=999: 999 is greater than the maximum of 64" in message
+    assert "dump_format='bogus': 'bogus' is not one of ['plain', 'directory', 'stream', 'parallel']" in message
+    assert "drain_timeout=-5: -5 is less than the minimum of 0" in message
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    ({"require_approval": "yes"}, "require_approval='yes': 'yes' is not of type 'boolean'"),
+    ({"notify": ["not-an-address"]}, "notify[0]='not-an-address': 'not-an-address' is not a 'email'"),
+    ({"source_database": 5}, "source_database=5: 5 is not of type 'null', 'string'"),
+    ({"create_target_database": "yes"}, "create_target_database='yes': give true or false"),
+    ({"scratch_conn_id": 3}, "scratch_conn_id=3: give an Airflow connection id"),
+], ids=lambda v: next(iter(v)) if isinstance(v, dict) else "")
+def test_each_entry_key_is_checked(tmp_path: Path, entry: dict[str, Any], words: str) -> None:
+    """Run params, the entry's own connection and database params, and the entry's other keys."""
+    message = load_error(write(tmp_path, {"databases": [db("shop", **entry)]}), FleetConfig)
+    assert f"database 'shop': {words}" in message
+
+
+def test_bad_defaults_named_as_defaults(tmp_path: Path) -> None:
+    """A bad value in "defaults" is named there, not in every entry."""
+    message = load_error(write(tmp_path, {"defaults": {"jobs": 0}, "databases": [db("shop")]}), FleetConfig)
+    assert message.endswith(": defaults: jobs=0: 0 is less than the minimum of 1")
