@@ -18,8 +18,6 @@ class AnalyzeOperator(MigrationOperator):
     calling catalog_get when extension isn't loaded".)
     """
 
-    default_retries = 2
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         _, target = self.endpoints(context)

@@ -21,8 +21,6 @@ from timescale_migration.operators.base import MigrationOperator
 class ApplyPrivilegesOperator(MigrationOperator):
     """Owners, then GRANT/REVOKE and ALTER DEFAULT PRIVILEGES where the target differs from the source (idempotent)."""
 
-    default_retries = 2
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)

@@ -17,8 +17,6 @@ from timescale_migration.operators.base import MigrationOperator
 class ApplySettingsOperator(MigrationOperator):
     """Set the source's database and role-in-database settings and its comment on the target (idempotent)."""
 
-    default_retries = 2
-
     def execute(self, context: Any) -> dict[str, Any]:
         source, target = self.endpoints(context)
         found = findings.collect(context["ti"])

@@ -145,11 +145,6 @@ class MigrationMixin:
 
 
 class MigrationOperator(MigrationMixin, BaseOperator):
-    """Base class of the phase operators; `default_retries` applies unless the DAG passes `retries`."""
+    """Base class of the phase operators (their retries and trigger rules are the phase table's: phases.PHASES)."""
 
     ui_color = "#e3f2fd"
-    default_retries = 0
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("retries", self.default_retries)
-        super().__init__(**kwargs)

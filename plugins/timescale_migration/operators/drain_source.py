@@ -28,8 +28,6 @@ DEFER_MARGIN_S = 120
 class DrainSourceOperator(MigrationOperator):
     """Revoke CONNECT on the source database from everyone but the migration's login; wait for sessions."""
 
-    default_retries = 1
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, _ = self.endpoints(context)

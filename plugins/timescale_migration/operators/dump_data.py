@@ -15,8 +15,6 @@ from timescale_migration.operators.base import MigrationOperator
 class DumpDataOperator(MigrationOperator):
     """pg_dump with the guide's flags; a retry replaces whatever a failed attempt left."""
 
-    default_retries = 2
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, target = self.endpoints(context)

@@ -15,8 +15,6 @@ from timescale_migration.tools.clienttools import pg_dumpall_roles_argv
 class DumpRolesOperator(MigrationOperator):
     """Write roles.sql in the run's work directory (mode 0600), or nothing when the run's roles param is false."""
 
-    default_retries = 2
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         out = self.run_dir(context) / ROLES_FILE

@@ -27,8 +27,6 @@ class LoadOperator(MigrationOperator):
     """Load roles and data into a target this run claimed; a retry after a lost connection (or a killed worker)
     empties what the failed attempt left and loads again; a target holding anything else is refused."""
 
-    default_retries = 1
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)

@@ -15,8 +15,6 @@ from timescale_migration.operators.base import MigrationOperator
 class ReleaseSourceOperator(MigrationOperator):
     """Give the source database back to its applications; refuse when no record says what to give back."""
 
-    default_retries = 2
-
     def __init__(self, *, forget_migration: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.forget_migration = forget_migration

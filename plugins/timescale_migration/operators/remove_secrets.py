@@ -13,8 +13,6 @@ from timescale_migration.operators.base import MigrationOperator
 class RemoveSecretsOperator(MigrationOperator):
     """Remove roles.sql (and its partial or raw forms) from the run's work directory unless keep_dump."""
 
-    default_retries = 2
-
     def execute(self, context: Any) -> dict[str, Any]:
         opts = self.migration_options(context)
         run_dir = self.run_dir(context, create=False)

@@ -65,7 +65,6 @@ class PostRestoreOperator(_RestoreModeOperator):
 
     function = "timescaledb_post_restore"
     sql_name = "timescaledb/post_restore"
-    default_retries = 3
 
     def execute(self, context: Any) -> dict[str, Any]:
         setting = self.call(context)

@@ -20,8 +20,6 @@ PAUSED_FILE = PAUSE_RECORD
 class PauseSourceJobsOperator(MigrationOperator):
     """Record every user job of a TimescaleDB source, then alter_job(id, scheduled => false) the scheduled ones."""
 
-    default_retries = 2
-
     def execute(self, context: Any) -> dict[str, Any]:
         ts = self.plan(context).timescaledb
         if ts is None:
@@ -59,8 +57,6 @@ class PauseSourceJobsOperator(MigrationOperator):
 
 class ResumeSourceJobsOperator(MigrationOperator):
     """Schedule again exactly the jobs pause_source_jobs paused on the source (the record stays for verify)."""
-
-    default_retries = 3
 
     def execute(self, context: Any) -> dict[str, Any]:
         ts = self.plan(context).timescaledb

@@ -33,7 +33,6 @@ from timescale_migration.verify.compare import (
 class VerifyOperator(MigrationOperator):
     """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
-    default_retries = 1
     operator_extra_links = (MigrationReportLink(), VerificationReportLink())
 
     def execute(self, context: Any) -> dict[str, Any]:
