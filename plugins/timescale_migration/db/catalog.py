@@ -51,6 +51,12 @@ class ServerInfo:
         return {**asdict(self), "major": self.major}
 
 
+def section(conn: psycopg.Connection, name: str) -> dict[str, str]:
+    """name -> detail of each row include/sql/<name>.sql lists: one section of a side's inventory (verify), or the
+    jobs timescale_features records."""
+    return {row["name"]: row["detail"] or "" for row in rows(conn, name)}
+
+
 def server_info(conn: psycopg.Connection) -> ServerInfo:
     """Server version, user and database size."""
     return ServerInfo(**rows(conn, "server/server_info")[0])

@@ -17,7 +17,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -34,6 +34,8 @@ from timescale_migration.exceptions import ConnectionConfigError
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
+Connect = Callable[[], Any]
+"""Opens one session on a side (a context manager yielding a psycopg connection): Endpoint.connect, or a test's."""
 HOOK_EXTRAS = frozenset(PostgresHook.ignored_extra_options)
 """Extras PostgresHook handles itself and does not pass to libpq (iam, aws_conn_id, azure_conn_id, redshift...,
 cursor, sqlalchemy_*): accepted, and they act the same for sessions and tools (an IAM token is the password of both)."""

@@ -18,8 +18,8 @@ from timescale_migration import phases
 from timescale_migration.checks.findings import Finding
 from timescale_migration.fleet import rehearsal
 from timescale_migration.fleet.rehearsal import RehearsalRecord
-from timescale_migration.ui.data import Migration, Outcome, Overview
 from timescale_migration.ui.links import run_path
+from timescale_migration.ui.model import Migration, Outcome, Overview
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.2em 1.6em; color: #1b1f24; }

@@ -12,6 +12,7 @@ from tests.support.fakes import RUN_ID, RecordingLog
 from tests.unit.operators.conftest import make_plan
 from timescale_migration import workdir
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
+from timescale_migration.db import timescale_state
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import targets_alias
@@ -69,7 +70,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
         state["inventories"].append(conn)
         return state["inventory"][conn]
 
-    def timescale_state(conn: str) -> dict[str, Any]:
+    def fake_state(conn: str) -> dict[str, Any]:
         assert conn == "target"
         state["timescale_polls"] += 1
         answers = state["timescale"]
@@ -77,8 +78,8 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
 
     monkeypatch.setattr(fingerprint, "take", take)
     monkeypatch.setattr(inventory, "take", take_inventory)
-    monkeypatch.setattr(inventory, "timescale_state", timescale_state)
-    monkeypatch.setattr(inventory.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
+    monkeypatch.setattr(timescale_state, "timescale_state", fake_state)
+    monkeypatch.setattr(timescale_state.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
     monkeypatch.setattr(VerifyOperator, "log", state["log"])
     return state
 
