@@ -8,7 +8,6 @@ roles as lists of user ids, `{"roles": {"dba": ["alice", "bob"]}}`, and the `app
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from datetime import timedelta
@@ -19,7 +18,7 @@ from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from timescale_migration import settings
+from timescale_migration import rendering, settings
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.options import MigrationOptions
 
@@ -101,9 +100,7 @@ def email_notifiers(opts: MigrationOptions, subject: str, body: str, link: str |
     if not smtp.extra_dejson.get("from_email"):
         raise MigrationError(f"SMTP connection {opts.smtp_conn_id!r} has no from_email extra: set the sender "
                              "address there. Nothing was changed")
-    where = f'<p><a href="{html.escape(link)}">Answer it in Airflow</a></p>' if link else \
-        "<p>Answer it in Airflow: Browse → Required Actions.</p>"
-    content = f"<p>{html.escape(subject)}</p>{where}<pre>{html.escape(body)}</pre>"
+    content = rendering.render("gate_email.html", subject=subject, link=link, body=body)
     plain_subject = _no_template(subject.replace("\n", " "), ("(", ")"))
     return [GateEmail(to=list(opts.notify), smtp_conn_id=opts.smtp_conn_id, subject=plain_subject,
                       html_content=_no_template(content))]

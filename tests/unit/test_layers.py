@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "plugins" / "timescale_migration"
 
 LAYERS = (
-    {"timescale_migration", "constants", "exceptions", "masking", "settings", "phases"},
+    {"timescale_migration", "constants", "exceptions", "masking", "settings", "phases", "rendering"},
     {"workdir", "options"},
     {"tools"},
     {"db"},
@@ -27,11 +27,12 @@ LAYERS = (
     {"operators"},
     {"preload"},
 )
-"""Lowest first, each a set of top-level modules or sub-packages of timescale_migration: names and settings; the
-params and the work directory; client tools; sessions and catalogs; the checks before the downtime; copying;
-verification; many databases (fleet, rehearsals, ledger); the gates, timeouts, the drain's trigger, retention; the
-Migrations page (below the operators only because their extra links and gate texts name its pages: ui/links.py);
-one operator per phase; preload.py, which imports everything. A module may import its own unit and lower layers."""
+"""Lowest first, each a set of top-level modules or sub-packages of timescale_migration: names, settings and the HTML
+templates' environment; the params and the work directory; client tools; sessions and catalogs; the checks before
+the downtime; copying; verification; many databases (fleet, rehearsals, ledger); the gates, timeouts, the drain's
+trigger, retention; the Migrations page (below the operators only because their extra links and gate texts name its
+pages: ui/links.py); one operator per phase; preload.py, which imports everything. A module may import its own unit
+and lower layers."""
 
 KNOWN_UPWARD = {
     # The preflight checks of owners and privileges and of the database's settings still live beside what they check
