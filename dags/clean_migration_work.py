@@ -73,4 +73,5 @@ with DAG(
         log.info("removed %d path(s):\n%s", len(removed), "\n".join(removed))
         return removed
 
-    remove_listed(list_removable())
+    listed: Any = list_removable()  # an XComArg: TaskFlow lets it stand for the list its task returns
+    remove_listed(listed)

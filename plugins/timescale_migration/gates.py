@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-from airflow.sdk import BaseHook
+from airflow.sdk import BaseHook, Context
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from timescale_migration import rendering, settings
@@ -72,7 +72,7 @@ class GateEmail(SmtpNotifier):
     """Airflow's SMTP notifier for a gate; a mail that cannot be sent is logged, and the gate waits all the same
     (the switch_apps gate comes during the downtime: a mail server must not end a migration there)."""
 
-    def notify(self, context: Any) -> None:
+    def notify(self, context: Context) -> None:
         try:
             super().notify(context)
         except Exception as err:  # any SMTP or connection error: the question stays open in the UI
@@ -106,7 +106,7 @@ def email_notifiers(opts: MigrationOptions, subject: str, body: str, link: str |
                       html_content=_no_template(content))]
 
 
-def answer_link(gate: Any, context: Any) -> str | None:
+def answer_link(gate: Any, context: Context) -> str | None:
     """The gate's Required Actions page in the Airflow UI, when [api] base_url is set."""
     try:
         return gate.generate_link_to_ui_from_context(context=context)
@@ -114,7 +114,7 @@ def answer_link(gate: Any, context: Any) -> str | None:
         return None
 
 
-def prepare(gate: Any, context: Any, opts: MigrationOptions, *, expires: bool) -> None:
+def prepare(gate: Any, context: Context, opts: MigrationOptions, *, expires: bool) -> None:
     """Before a gate asks: who may answer, whom to tell by email, and (stop_apps) when it rejects by itself.
     Raises, naming the cause, for an unknown role or a missing SMTP connection (nothing changed yet at stop_apps)."""
     ti = context["ti"]

@@ -20,7 +20,7 @@ def rows(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = No
 
 
 def run(
-    conn: psycopg.Connection, statement: pgsql.Composable, params: dict[str, Any] | None = None
+    conn: psycopg.Connection, statement: pgsql.SQL | pgsql.Composed, params: dict[str, Any] | None = None
 ) -> list[tuple[Any, ...]]:
     """Execute a composed statement (with bound `params`); its rows if it returns any."""
     with conn.cursor() as cur:

@@ -22,7 +22,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 from airflow.providers.postgres.hooks.postgres import PostgresHook
@@ -205,7 +205,8 @@ class Endpoint:
         hook = _ParamsHook(postgres_conn_id=self.conn_id, database=database or self.database,
                            connection=self.connection)  # looked up once; an IAM token is asked for per session
         try:
-            resolved = hook.get_conn()
+            # _ParamsHook's "connection" is the keyword parameters it resolved (typed as the hook's connection)
+            resolved = cast("dict[str, Any]", hook.get_conn())
         except ConnectionConfigError:
             raise
         except Exception as err:  # an IAM token that cannot be had, a provider missing for it
@@ -218,7 +219,7 @@ class Endpoint:
     @contextmanager
     def connect(self, database: str | None = None) -> Iterator[psycopg.Connection]:
         """An autocommit psycopg session on this side (or on `database` of the same server)."""
-        params = self.libpq_params(database)
+        params: dict[str, Any] = self.libpq_params(database)
         try:
             conn = psycopg.connect(**params, autocommit=True)
         except psycopg.OperationalError as err:

@@ -40,20 +40,20 @@ def _read(name: str) -> str:
 
 def query(name: str) -> sql.SQL:
     """A query with no placeholders, ready for cursor.execute()."""
-    return sql.SQL(text(name))  # type: ignore[arg-type]
+    return sql.SQL(text(name))
 
 
 def compose(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql.Composed:
     """The query with each {placeholder} filled: a str is an identifier, a tuple schema.name, else as given."""
     parts = {key: _part(value) for key, value in values.items()}
-    return sql.SQL(text(name)).format(**parts)  # type: ignore[arg-type]
+    return sql.SQL(text(name)).format(**parts)
 
 
 def command(name: str, **values: str | tuple[str, ...] | sql.Composable) -> str:
     """compose() rendered as one statement for `psql -c`, without the file's leading comment lines."""
     body = "\n".join(line for line in text(name).splitlines() if not line.startswith("--")).strip()
     parts = {key: _part(value) for key, value in values.items()}
-    return sql.SQL(body).format(**parts).as_string(None).strip()  # type: ignore[arg-type]
+    return sql.SQL(body).format(**parts).as_string(None).strip()
 
 
 def _part(value: str | tuple[str, ...] | sql.Composable) -> sql.Composable:

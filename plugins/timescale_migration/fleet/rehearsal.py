@@ -44,12 +44,13 @@ class RehearsalRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RehearsalRecord:
         """A record read back from the history."""
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__ if key in data})
+        known: dict[str, Any] = {key: data.get(key) for key in cls.__dataclass_fields__ if key in data}
+        return cls(**known)
 
 
 def phase_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> dict[str, float]:
     """task -> seconds, in the DAG's phase order, for the phases that recorded a span."""
-    return {task: float(spans[task]["seconds"]) for task in phases.ORDER if spans.get(task)}
+    return {task: float(span["seconds"]) for task in phases.ORDER if (span := spans.get(task))}
 
 
 def downtime_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> float | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration import phases, settings, workdir
 from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
@@ -19,7 +21,7 @@ class ReleaseSourceOperator(MigrationOperator):
         super().__init__(**kwargs)
         self.forget_migration = forget_migration
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, target = self.endpoints(context)
         if self.forget_migration and ledger.remove(opts.work_dir, opts.target_conn_id, target.database):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from airflow.sdk import Context
 
 from timescale_migration.db import catalog, sqlfiles, timescale_state
 from timescale_migration.exceptions import MigrationError
@@ -27,7 +28,7 @@ class _RestoreModeOperator(MigrationOperator):
     sql_name = ""
     """include/sql's file that calls it."""
 
-    def call(self, context: Any) -> str | None:
+    def call(self, context: Context) -> str | None:
         """Call the function on the target; returns the database's timescaledb.restoring afterwards."""
         ts = self.plan(context).timescaledb
         if ts is None:
@@ -55,7 +56,7 @@ class PreRestoreOperator(_RestoreModeOperator):
     function = "timescaledb_pre_restore"
     sql_name = "timescaledb/pre_restore"
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         return {"restoring": self.call(context)}
 
 
@@ -65,7 +66,7 @@ class PostRestoreOperator(_RestoreModeOperator):
     function = "timescaledb_post_restore"
     sql_name = "timescaledb/post_restore"
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         setting = self.call(context)
         if setting == "on":
             raise MigrationError("timescaledb.restoring is still on for the target database after post_restore")
