@@ -57,6 +57,12 @@ def section(conn: psycopg.Connection, name: str) -> dict[str, str]:
     return {row["name"]: row["detail"] or "" for row in rows(conn, name)}
 
 
+def database_identity(conn: psycopg.Connection, database: str) -> dict[str, Any]:
+    """{system_identifier, database_oid} of `database` on the connected server: which server incarnation and which
+    database the name stands for now (either None when unknown: not readable, or no such database)."""
+    return rows(conn, "databases/database_identity", {"database": database})[0]
+
+
 def server_info(conn: psycopg.Connection) -> ServerInfo:
     """Server version, user and database size."""
     return ServerInfo(**rows(conn, "server/server_info")[0])

@@ -22,6 +22,7 @@ from timescale_migration.constants import (
 )
 from timescale_migration.copy.hypertables import RECORD_FILE as CONVERSION_RECORD
 from timescale_migration.copy.hypertables import ConversionRecord
+from timescale_migration.db import catalog
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.operators.base import MigrationOperator
@@ -86,9 +87,20 @@ class VerifyOperator(MigrationOperator):
         still roll back at switch_apps)."""
         entry = {"source": source_label, "source_conn_id": opts.source_conn_id, "target_conn_id": opts.target_conn_id,
                  "target_database": database, "dag_id": context["ti"].dag_id, "run_id": context["ti"].run_id,
-                 "tables": summary["tables"], "rows": summary["rows"]}
+                 "tables": summary["tables"], "rows": summary["rows"], ledger.IDENTITY_KEY: self._identity(context)}
         path = ledger.write(opts.work_dir, opts.target_conn_id, database, entry)
         self.log.info("ledger record %s written", path)
+
+    def _identity(self, context: Context) -> dict[str, Any] | None:
+        """Which server incarnation and database the record describes (None when it cannot be read: the record is
+        written all the same, and nothing later can tell it stale but a missing database)."""
+        _, target = self.endpoints(context)
+        try:
+            with target.connect() as conn:
+                return catalog.database_identity(conn, target.database)
+        except Exception as err:
+            self.log.warning("the ledger record names no server incarnation: %s", err)
+            return None
 
     def _timings(self, context: Context, source_seconds: float, target_seconds: float) -> dict[str, float]:
         ti = context["ti"]

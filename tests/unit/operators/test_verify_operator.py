@@ -330,6 +330,7 @@ def test_verified_migration_recorded_not_announced(sides: dict[str, Any], run_di
     target_conn_id = context["params"]["target_conn_id"]
     record = ledger.read(str(work_dir), target_conn_id, "shop_new")
     assert record is not None and record["rows"] == 16 and record["run_id"] == context["ti"].run_id
+    assert ledger.IDENTITY_KEY in record  # unreadable through this test's fake sessions: None
     assert context["outlet_events"][targets_alias()].added == []
     assert VerifyOperator(task_id="verify").outlets == []
     assert [link.name for link in VerifyOperator.operator_extra_links] == ["Migration report", "Verification report"]
