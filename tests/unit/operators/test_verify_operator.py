@@ -50,7 +50,7 @@ def side_inventory() -> dict[str, dict[str, str]]:
 
 @pytest.fixture
 def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
-    """fingerprint.take, inventory.take and inventory.timescale_state stubbed per side; records their calls
+    """fingerprint.take, inventory.take and timescale_state.timescale_state stubbed per side; records their calls
     (takes: (side, jobs, utf8); methods: (side, the methods map given))."""
     state: dict[str, Any] = {
         "fingerprint": {"source": side_fingerprint(), "target": side_fingerprint()},
