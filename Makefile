@@ -40,8 +40,9 @@ test: venv  ## every test (unit, integration, end-to-end) against fresh servers 
 unit: venv  ## the tests that need no server
 	$(VENV)/bin/python -m pytest -m unit $(PYTEST_ARGS)
 
-lint: venv
+lint: venv  ## ruff and the type checker (mypy over plugins/ and dags/, configured in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/ruff format --check . || true
 
 demo: venv  ## migrate a sample PostgreSQL and a sample TimescaleDB database through the DAG and print the verification

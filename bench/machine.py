@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench.context import Context
 from bench.pgcopydb import PGCOPYDB, pgcopydb_installed
 from bench.rss import cmdline, descendants
@@ -64,10 +66,12 @@ def foreign_activity() -> list[str]:
     """Other sessions' test runs and Airflow processes on the machine (they share the CPUs and the servers)."""
     ours = {os.getpid(), *descendants(os.getpid())}
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in ours:
+    for pid in psutil.pids():
+        if pid in ours:
             continue
-        argv = cmdline(int(entry))
+        argv = cmdline(pid)
+        if not argv:  # a kernel thread, or gone
+            continue
         line = " ".join(argv).strip()
         if ("pytest" in line or "airflow" in line or "pgcopydb" in line) and "timeout" not in Path(argv[0]).name:
             found.append(line[:100])

@@ -1,4 +1,4 @@
-"""Peak memory of a process tree: RSS (and PSS) of this process's descendants, sampled from /proc."""
+"""Peak memory of a process tree: RSS (and PSS) of this process's descendants, sampled with psutil."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 TOOL_NAMES = ("pg_dump", "pg_dumpall", "pg_restore", "psql", "vacuumdb")
 
@@ -24,51 +26,35 @@ class RssPeak:
     max_processes: int = 0
 
 
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    return children
-
-
 def descendants(root: int) -> list[int]:
-    children = _children_map()
-    found, todo = [], list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def _status_kb(pid: int, key: str, path: str = "status") -> int:
+    """Every process below `root` (children, grandchildren, ...)."""
     try:
-        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
-            if line.startswith(key):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return 0
+        return [child.pid for child in psutil.Process(root).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of one process; zeros when it is gone or not ours to read."""
+    try:
+        info = psutil.Process(pid).memory_full_info()
+    except (psutil.Error, OSError):
+        return 0, 0
+    return info.rss, getattr(info, "pss", 0)
 
 
 def cmdline(pid: int) -> list[str]:
+    """A process's argv; empty when it is gone."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
+        return psutil.Process(pid).cmdline()
+    except psutil.Error:
         return []
 
 
 def _exe(pid: int) -> str:
     try:
-        return os.readlink(f"/proc/{pid}/exe")
-    except OSError:
+        return psutil.Process(pid).exe()
+    except (psutil.Error, OSError):
         return ""
 
 
@@ -80,8 +66,8 @@ def is_python(pid: int) -> bool:
 def is_pgcopydb(pid: int) -> bool:
     """A pgcopydb process (main or worker), not the pg_dump/pg_restore/psql it runs.
 
-    Programs run through trixie's loader show the loader's whole command line in /proc/PID/cmdline, so the
-    program is recognised by any of its first arguments.
+    Programs run through trixie's loader show the loader's whole command line as their argv, so the program is
+    recognised by any of its first arguments.
     """
     head = cmdline(pid)[:8]
     if not head or any(Path(arg).name in TOOL_NAMES for arg in head):
@@ -109,8 +95,9 @@ class TreeSampler(threading.Thread):
     def sample(self) -> None:
         """One sample of the tree."""
         pids = [pid for pid in descendants(self._root) if self.include(pid)]
-        rss = {pid: _status_kb(pid, "VmRSS:") * 1024 for pid in pids}
-        pss = sum(_status_kb(pid, "Pss:", "smaps_rollup") * 1024 for pid in pids)
+        memory = {pid: _memory(pid) for pid in pids}
+        rss = {pid: value[0] for pid, value in memory.items()}
+        pss = sum(value[1] for value in memory.values())
         peak = self.peak
         peak.samples += 1
         peak.max_processes = max(peak.max_processes, len(pids))

@@ -20,8 +20,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
-from timescale_migration import retention, workdir
-from timescale_migration.constants import DEFAULT_RETENTION_DAYS, RETENTION_DAYS_ENV
+from timescale_migration import retention, settings, workdir
 
 log = logging.getLogger("airflow.task")
 
@@ -35,8 +34,8 @@ with DAG(
     is_paused_upon_creation=True,  # it deletes files: switched on deliberately
     params={
         "older_than_days": Param(None, type=["null", "number"], minimum=0, title="Older than (days)",
-                                 description=f"Untouched for this long; empty: ${RETENTION_DAYS_ENV} or "
-                                             f"{DEFAULT_RETENTION_DAYS}"),
+                                 description=f"Untouched for this long; empty: ${settings.RETENTION_DAYS.name} or "
+                                             f"{settings.DEFAULT_RETENTION_DAYS}"),
         "dry_run": Param(False, type="boolean", title="Dry run", description="Only list what would be removed"),
         "work_dir": Param(None, type=["null", "string"], title="Work directory",
                           description="empty: $TSM_WORK_DIR, else $AIRFLOW_HOME/timescale-migration"),
@@ -74,4 +73,5 @@ with DAG(
         log.info("removed %d path(s):\n%s", len(removed), "\n".join(removed))
         return removed
 
-    remove_listed(list_removable())
+    listed: Any = list_removable()  # an XComArg: TaskFlow lets it stand for the list its task returns
+    remove_listed(listed)

@@ -2,7 +2,8 @@
 ### migrate_database — Timescale "migration with downtime" for one database
 
 Trigger with a source and a target Airflow connection. The run follows the documented steps, one task each, in
-this order (tests/unit/test_phases.py holds this list, and the DAG's edges, against timescale_migration/phases.py):
+this order; the tasks, their operators, retries, trigger rules and edges come from the phase table
+(timescale_migration/phases.py), and tests/unit/test_phases.py holds this list against it:
 
 - `check_extensions` — every source extension is available on the target, at a version no older, and creatable
   by the target's login; its findings go to check_versions
@@ -51,30 +52,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import DAG, chain
+from airflow.sdk import DAG
 
 from timescale_migration import phases
-from timescale_migration.operators import (
-    AnalyzeOperator,
-    ApplyPrivilegesOperator,
-    ApplySettingsOperator,
-    CheckExtensionsOperator,
-    CheckVersionsOperator,
-    CutoverOperator,
-    DrainSourceOperator,
-    DumpDataOperator,
-    DumpRolesOperator,
-    LoadOperator,
-    PauseSourceJobsOperator,
-    PostRestoreOperator,
-    PreRestoreOperator,
-    ReleaseSourceOperator,
-    RemoveSecretsOperator,
-    ResumeSourceJobsOperator,
-    StopAppsOperator,
-    SwitchAppsOperator,
-    VerifyOperator,
-)
+from timescale_migration.operators import build
 from timescale_migration.operators.base import record_failure
 from timescale_migration.options import migration_params
 
@@ -89,48 +70,11 @@ with DAG(
     default_args={"retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
                   "on_failure_callback": record_failure},
 ) as dag:
-    check_extensions = CheckExtensionsOperator(task_id=phases.CHECK_EXTENSIONS)
-    check_versions = CheckVersionsOperator(task_id=phases.CHECK_VERSIONS,
-                                           trigger_rule=phases.TRIGGER_RULES[phases.CHECK_VERSIONS])
-    stop_apps = StopAppsOperator(task_id=phases.STOP_APPS)
-    drain_source = DrainSourceOperator(task_id=phases.DRAIN_SOURCE)
-    pause_source_jobs = PauseSourceJobsOperator(task_id=phases.PAUSE_SOURCE_JOBS)
-    dump_roles = DumpRolesOperator(task_id=phases.DUMP_ROLES)
-    dump_data = DumpDataOperator(task_id=phases.DUMP_DATA)
-    pre_restore = PreRestoreOperator(task_id=phases.PRE_RESTORE)
-    load = LoadOperator(task_id=phases.LOAD)
-    post_restore = PostRestoreOperator(task_id=phases.POST_RESTORE)
-    analyze = AnalyzeOperator(task_id=phases.ANALYZE)
-    apply_privileges = ApplyPrivilegesOperator(task_id=phases.APPLY_PRIVILEGES)
-    apply_settings = ApplySettingsOperator(task_id=phases.APPLY_SETTINGS)
-    verify = VerifyOperator(task_id=phases.VERIFY)
-    switch_apps = SwitchAppsOperator(task_id=phases.SWITCH_APPS)
-    cutover = CutoverOperator(task_id=phases.CUTOVER)
-    release_source = ReleaseSourceOperator(task_id=phases.RELEASE_SOURCE, forget_migration=True)
-    resume_source_jobs = ResumeSourceJobsOperator(task_id=phases.RESUME_SOURCE_JOBS)
-    remove_secrets = RemoveSecretsOperator(task_id=phases.REMOVE_SECRETS)
-
-    # the work, in the guide's order
-    chain(
-        check_extensions,
-        check_versions,
-        stop_apps,
-        drain_source,
-        pause_source_jobs,
-        dump_roles,
-        dump_data,
-        pre_restore,
-        load,
-        analyze,
-        apply_privileges,
-        apply_settings,
-        verify,
-        switch_apps,
-        [cutover, release_source],
-    )
-    # the gate opens only when every check succeeded (check_versions runs whatever check_extensions' outcome)
-    check_extensions >> stop_apps
-    # each teardown beside it: it runs after its work whatever the outcome, and undoes its setup
-    load >> post_restore.as_teardown(setups=pre_restore) >> analyze  # restore mode ends before ANALYZE
-    verify >> resume_source_jobs.as_teardown(setups=pause_source_jobs)
-    verify >> remove_secrets.as_teardown(setups=dump_roles)
+    # every task from the phase table (operator, retries, trigger rule, arguments)
+    tasks = {phase.task_id: build(phase) for phase in phases.PHASES}
+    # each teardown beside its work: it runs after it whatever the outcome, and undoes its setup
+    for teardown in phases.TEARDOWNS:
+        tasks[teardown.teardown].as_teardown(setups=tasks[teardown.setup])
+    # the guide's order, the gate after every check, the teardowns' edges, the branches of switch_apps
+    for upstream, downstream in sorted(phases.edges()):
+        tasks[upstream] >> tasks[downstream]

@@ -16,6 +16,8 @@ The databases are listed in include/fleet.json (or $TSM_FLEET_CONFIG):
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow.sdk import DAG, Param, task
 
 from timescale_migration.fleet.childruns import (
@@ -65,7 +67,7 @@ with DAG(
         """Each database's outcome and downtime; fails the run if any failed."""
         return summarize_fleet_runs(FleetConfig.load(), entries, context["ti"])
 
-    plan = plan_fleet()
+    plan: Any = plan_fleet()  # an XComArg: TaskFlow lets it stand for the list its task returns
     created = create_target_databases(plan)
     migrations = []
     for conn_id in CONFIG.targets:  # one task per target server, so that each has its own pool

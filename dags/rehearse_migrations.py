@@ -18,6 +18,7 @@ A rehearsal never touches the real target database, and changes nothing on the s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from airflow.sdk import DAG, task
 
@@ -65,8 +66,8 @@ with DAG(
         """Drop every scratch database this run created."""
         return drop_scratch(entries)
 
-    plan = plan_rehearsals()
-    created = create_scratch_databases(plan)
+    plan: Any = plan_rehearsals()  # XComArgs: TaskFlow lets them stand for what their tasks return
+    created: Any = create_scratch_databases(plan)
     rehearse = trigger_children("rehearse", reset_dag_run=True, max_active_tis_per_dag=CONFIG.max_parallel) \
         .expand_kwargs(plan.map(trigger_of))
     recorded = record_rehearsals(plan)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from airflow.sdk import DAG
 
 from timescale_migration import phases
-from timescale_migration.operators import ReleaseSourceOperator
+from timescale_migration.operators import build
 from timescale_migration.options import migration_params
 
 _params = migration_params()
@@ -28,4 +28,4 @@ with DAG(
     doc_md=__doc__,
     tags=["timescale", "migration"],
 ) as dag:
-    ReleaseSourceOperator(task_id=phases.RELEASE_SOURCE)
+    build(phases.BY_ID[phases.RELEASE_SOURCE], forget_migration=False)

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from devtools.servers import Servers, servers_from_env
+from timescale_migration.db import catalog
+from timescale_migration.fleet import ledger
 from timescale_migration.fleet.fleetconfig import FleetConfig, pools_json
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +47,30 @@ CELERY_METADATA_DB = "airflow_celery"
 CELERY_WORKERS = ("worker-a", "worker-b")
 """The Celery workers of a distributed deployment: each its own process tree, hostname and queue (besides
 `default`), as two machines would be."""
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port `make airflow` / `make airflow-celery` listens on, and the variable that moves it."""
+
+    variable: str
+    default: int
+    what: str
+
+    def value(self) -> int:
+        """$<variable> when set, else the default."""
+        return int(os.environ.get(self.variable) or self.default)
+
+
+AIRFLOW_PORT = Port("TSM_AIRFLOW_PORT", 8080, "the api-server: the UI and the REST API")
+WORKER_LOG_PORT = Port("TSM_WORKER_LOG_PORT", 8793, "the log server of the tasks' processes (LocalExecutor: the "
+                                                    "scheduler's workers)")
+TRIGGERER_LOG_PORT = Port("TSM_TRIGGERER_LOG_PORT", 8794, "the triggerer's log server")
+CELERY_LOG_PORT = Port("TSM_CELERY_LOG_PORT", 8803, "the log server of the first Celery worker (worker-a); each next "
+                                                    "worker's is one more (worker-b: 8804)")
+REDIS_PORT = Port("TSM_REDIS_PORT", 56379, "Redis, Celery's broker (make airflow-celery)")
+PORTS = (AIRFLOW_PORT, WORKER_LOG_PORT, TRIGGERER_LOG_PORT, CELERY_LOG_PORT, REDIS_PORT)
+"""Every port of a local deployment (README, "Ports", lists them; the servers' are testservers.sh's)."""
 
 
 def free_port() -> int:
@@ -92,7 +118,7 @@ class LocalAirflow:
     home: Path
     port: int = 8080
     extra_env: Mapping[str, str] = field(default_factory=dict)
-    log_ports: tuple[int, int] = (8793, 8794)
+    log_ports: tuple[int, int] = (WORKER_LOG_PORT.default, TRIGGERER_LOG_PORT.default)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     distributed: Distributed | None = None
 
@@ -212,7 +238,7 @@ class LocalAirflow:
         for name in COMPONENTS:
             self._spawn(name, [AIRFLOW, name], env)
         if self.distributed is not None:
-            ports = self.distributed.worker_log_ports or tuple(self.log_ports[0] + 10 + i
+            ports = self.distributed.worker_log_ports or tuple(CELERY_LOG_PORT.value() + i
                                                               for i in range(len(self.distributed.workers)))
             for worker, log_port in zip(self.distributed.workers, ports, strict=True):
                 self.start_worker(worker, ("default", worker), log_port)
@@ -304,6 +330,32 @@ def demo_connections(servers: Servers) -> dict[str, dict[str, object]]:
     }
 
 
+def demo_targets(servers: Servers) -> dict[str, Any]:
+    """Each demo target connection's server."""
+    return {"migration_target": servers.tsdb_target, "tsdb18_target": servers.tsdb18_target}
+
+
+def reconcile_ledger(work_dir: Path, servers: Servers) -> list[str]:
+    """Set aside the ledger records that no longer describe the local servers (make test wipes them: the next
+    make airflow must not list as verified a database that no longer exists); one line per record set aside.
+
+    Run before the demo databases are made again: a record of an earlier incarnation of `tsdb` is then a record of
+    a database that does not exist."""
+    targets = demo_targets(servers)
+    notes = []
+    for record in ledger.records(str(work_dir)):
+        conn_id, database = str(record.get("target_conn_id")), str(record.get("target_database"))
+        server = targets.get(conn_id)
+        if server is None:  # a connection of its own: its runs' owner keeps it true
+            continue
+        with server.connect() as conn:
+            now = catalog.database_identity(conn, database)
+        if why := ledger.stale_because(record, now):
+            aside = ledger.set_aside(str(work_dir), conn_id, database, why)
+            notes.append(f"ledger: {conn_id}/{database} of run {record.get('run_id')} set aside ({why}): {aside}")
+    return notes
+
+
 def prepare_demo_databases(servers: Servers) -> None:
     """Sample databases shop (PostgreSQL 15) and metrics (TimescaleDB, on both versions) and the empty
     Timescale-like targets tsdb, if absent."""
@@ -329,7 +381,7 @@ def prepare_demo_databases(servers: Servers) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=REPO / ".airflow" / "local")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("TSM_AIRFLOW_PORT", "8080")))
+    parser.add_argument("--port", type=int, default=AIRFLOW_PORT.value())
     parser.add_argument("--celery", action="store_true",
                         help="CeleryExecutor: Redis broker, PostgreSQL metadata database, two Celery workers")
     args = parser.parse_args()
@@ -339,9 +391,13 @@ def main() -> int:
         if args.home == parser.get_default("home"):
             args.home = REPO / ".airflow" / "celery"
         create_metadata_database(servers.pg15, CELERY_METADATA_DB)
-        distributed = Distributed(metadata_url(servers.pg15, CELERY_METADATA_DB),
-                                  int(os.environ.get("TSM_REDIS_PORT", "56379")))
-    airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment(servers), distributed=distributed)
+        log_ports = tuple(CELERY_LOG_PORT.value() + i for i in range(len(CELERY_WORKERS)))
+        distributed = Distributed(metadata_url(servers.pg15, CELERY_METADATA_DB), REDIS_PORT.value(),
+                                  worker_log_ports=log_ports)
+    airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment(servers), distributed=distributed,
+                           log_ports=(WORKER_LOG_PORT.value(), TRIGGERER_LOG_PORT.value()))
+    for note in reconcile_ledger(airflow.home / "work", servers):
+        print(note, flush=True)
     prepare_demo_databases(servers)
     print(f"preparing Airflow in {airflow.home} (metadata DB, connections, pools)", flush=True)
     airflow.prepare(demo_connections(servers), FleetConfig.load())

@@ -21,10 +21,29 @@ from devtools.airflow_cli import migrate_metadata_db  # noqa: E402
 from devtools.servers import COMMUNITY_FLAGS, Servers, server_env, servers_from_env, start_servers  # noqa: E402
 
 LEFT_OUT = pytest.StashKey[dict[str, int]]()
+LAYERS = ("unit", "integration", "e2e", "live")
+"""Every test module carries exactly one of these markers (pytest.ini describes them): `make unit` and
+`-m integration` select by them, so a module without one would silently run in none of the layers."""
 
 
+def unmarked_modules(items: list[pytest.Item]) -> list[str]:
+    """The test modules (relative paths) whose tests carry no layer marker, or more than one."""
+    found = set()
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers() if mark.name in LAYERS}
+        if len(marks) != 1:
+            found.add(str(item.path.relative_to(REPO)) if item.path.is_relative_to(REPO) else str(item.path))
+    return sorted(found)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out (deselect, not skip) the tests that need a TimescaleDB community build where none is here."""
+    """Fail the run when a test module has no layer marker (before `-m` deselects anything); leave out (deselect,
+    not skip) the tests that need a TimescaleDB community build where none is here."""
+    if unmarked := unmarked_modules(items):
+        raise pytest.UsageError(
+            f"test module(s) without exactly one layer marker ({', '.join(LAYERS)}): {', '.join(unmarked)}; "
+            "add e.g. `pytestmark = pytest.mark.unit`")
     wanted = {marker for marker in COMMUNITY_FLAGS if any(item.get_closest_marker(marker) for item in items)}
     if not wanted:
         return

@@ -58,24 +58,12 @@ PRIVILEGE_MODES = ("as_source", "none")
 
 MAX_JOBS = 64
 APPLICATION_NAME = "timescale-migration"
-WORK_DIR_ENV = "TSM_WORK_DIR"
-PG_BIN_DIR_ENV = "TSM_PG_BIN_DIR"
-"""Where this worker keeps its PostgreSQL client tools, searched before /usr/lib/postgresql/*/bin and PATH."""
-WORK_DIR_UNDER_AIRFLOW_HOME = "timescale-migration"
-"""Without the work_dir param or $TSM_WORK_DIR: $AIRFLOW_HOME/timescale-migration (never /tmp, which a reboot or a
-tmp cleaner empties)."""
-BLOCK_RECORD_DATABASE_ENV = "TSM_BLOCK_RECORD_DATABASE"
-DEFAULT_BLOCK_RECORD_DATABASE = "postgres"
-"""The database of the source server that holds the drain's block records (it is never migrated)."""
 BLOCK_RECORD_TABLE = "timescale_migration.connect_blocks"
 """The table of block records on the source server: one row per drained database."""
 RUN_INDEX_DIR = ".run_ids"
 """Under the base work directory: <dag dir>/<run dir>.json holds each run directory's real dag and run id."""
 REPORT_FILES = ("verification.html", "verification.json")
 """What clean_migration_work leaves in a run directory: the verification reports (small, no secrets)."""
-RETENTION_DAYS_ENV = "TSM_RETENTION_DAYS"
-DEFAULT_RETENTION_DAYS = 14
-"""clean_migration_work removes a finished run's directory this many days after its last change."""
 ROLES_FILE = "roles.sql"
 SECRET_FILES = (ROLES_FILE, "roles.raw", "roles.partial")
 """Files of a run directory that hold the roles' password hashes: removed when the run ends unless keep_dump."""

@@ -13,10 +13,6 @@ class ConnectionConfigError(MigrationError):
     """An Airflow connection is missing, unreachable or refuses the credentials."""
 
 
-class ExtensionCheckError(MigrationError):
-    """A source extension is not available on the target."""
-
-
 class VersionCheckError(MigrationError):
     """PostgreSQL, TimescaleDB or client tool versions do not allow the migration."""
 

@@ -8,29 +8,26 @@ roles as lists of user ids, `{"roles": {"dba": ["alice", "bob"]}}`, and the `app
 
 from __future__ import annotations
 
-import html
 import json
-import os
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-from airflow.sdk import BaseHook
+from airflow.sdk import BaseHook, Context
 from airflow.sdk.exceptions import AirflowNotFoundException
 
+from timescale_migration import rendering, settings
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.options import MigrationOptions
 
-GATES_CONFIG_ENV = "TSM_GATES_CONFIG"
-INCLUDE_DIR = Path(__file__).resolve().parents[2] / "include"
 ROLE_PREFIX = "role:"
 
 
 def config_path() -> Path:
     """include/gates.json, or $TSM_GATES_CONFIG."""
-    return Path(os.environ.get(GATES_CONFIG_ENV) or INCLUDE_DIR / "gates.json")
+    return settings.gates_config()
 
 
 def roles() -> dict[str, list[str]]:
@@ -75,7 +72,7 @@ class GateEmail(SmtpNotifier):
     """Airflow's SMTP notifier for a gate; a mail that cannot be sent is logged, and the gate waits all the same
     (the switch_apps gate comes during the downtime: a mail server must not end a migration there)."""
 
-    def notify(self, context: Any) -> None:
+    def notify(self, context: Context) -> None:
         try:
             super().notify(context)
         except Exception as err:  # any SMTP or connection error: the question stays open in the UI
@@ -103,15 +100,13 @@ def email_notifiers(opts: MigrationOptions, subject: str, body: str, link: str |
     if not smtp.extra_dejson.get("from_email"):
         raise MigrationError(f"SMTP connection {opts.smtp_conn_id!r} has no from_email extra: set the sender "
                              "address there. Nothing was changed")
-    where = f'<p><a href="{html.escape(link)}">Answer it in Airflow</a></p>' if link else \
-        "<p>Answer it in Airflow: Browse → Required Actions.</p>"
-    content = f"<p>{html.escape(subject)}</p>{where}<pre>{html.escape(body)}</pre>"
+    content = rendering.render("gate_email.html", subject=subject, link=link, body=body)
     plain_subject = _no_template(subject.replace("\n", " "), ("(", ")"))
     return [GateEmail(to=list(opts.notify), smtp_conn_id=opts.smtp_conn_id, subject=plain_subject,
                       html_content=_no_template(content))]
 
 
-def answer_link(gate: Any, context: Any) -> str | None:
+def answer_link(gate: Any, context: Context) -> str | None:
     """The gate's Required Actions page in the Airflow UI, when [api] base_url is set."""
     try:
         return gate.generate_link_to_ui_from_context(context=context)
@@ -119,7 +114,7 @@ def answer_link(gate: Any, context: Any) -> str | None:
         return None
 
 
-def prepare(gate: Any, context: Any, opts: MigrationOptions, *, expires: bool) -> None:
+def prepare(gate: Any, context: Context, opts: MigrationOptions, *, expires: bool) -> None:
     """Before a gate asks: who may answer, whom to tell by email, and (stop_apps) when it rejects by itself.
     Raises, naming the cause, for an unknown role or a missing SMTP connection (nothing changed yet at stop_apps)."""
     ti = context["ti"]

@@ -19,4 +19,4 @@ def mask(secret: str) -> None:
 
 def redacted(text: str) -> str:
     """`text` with every registered secret replaced by ***."""
-    return redact(text)
+    return str(redact(text))

@@ -1,14 +1,24 @@
-"""The migration's trigger-form params: their definitions (shared by the DAGs) and their parsed form."""
+"""The migration's trigger-form params, the one schema of a run's settings (shared by the DAGs and by the fleet and
+rehearsal configs), and their typed view once validated.
+
+Airflow validates a run's params against these Params (JSON Schema) when the run is created; `MigrationOptions`
+reads them as types, validating with the same schema once more (a task may be run without Airflow creating the run:
+tests, operators used alone) and adding only the rules across fields that a schema cannot state.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from airflow.sdk import Param
+from jsonschema import FormatChecker
+from jsonschema.exceptions import ValidationError
+from jsonschema.validators import validator_for
 
 from timescale_migration.constants import (
     DEFAULT_DUMP_FORMAT,
@@ -20,36 +30,92 @@ from timescale_migration.constants import (
 )
 from timescale_migration.exceptions import MigrationError
 
-DEFAULT_STOP_APPS_TIMEOUT_HOURS = 24
 MAX_STOP_APPS_TIMEOUT_HOURS = 24 * 30
+MAX_DRAIN_TIMEOUT_S = 86400
+HASH_PARTITIONS_MAX = 32767
+NAME_MAX_BYTES = 63
+
+DEFAULTS: dict[str, Any] = {
+    "source_conn_id": "migration_source",
+    "target_conn_id": "migration_target",
+    "source_database": None,
+    "target_database": None,
+    "require_approval": True,
+    "pg_bin_dir": None,
+    "dump_format": DEFAULT_DUMP_FORMAT,
+    "jobs": 2,
+    "roles": True,
+    "work_dir": None,
+    "keep_dump": False,
+    "drain": True,
+    "drain_timeout": 60,
+    "terminate_sessions": False,
+    "rehearsal": False,
+    "privileges": "as_source",
+    "notify": [],
+    "smtp_conn_id": "smtp_default",
+    "approvers": [],
+    "stop_apps_timeout_hours": 24,
+    "hypertables": [],
+}
+"""Every param's default: the one place they are written (the form, the fleet and rehearsal configs and
+MigrationOptions take them from here)."""
+DEFAULT_STOP_APPS_TIMEOUT_HOURS = DEFAULTS["stop_apps_timeout_hours"]
+
+HYPERTABLE_EXAMPLE = [{"schema": "public", "table": "conditions", "time_column": "time", "chunk_interval": "1 day",
+                       "hash_column": "device_id", "hash_partitions": 4,
+                       "compression": {"segmentby": ["device_id"], "orderby": ["time DESC"],
+                                       "compress_after": "7 days"},
+                       "retention": {"drop_after": "1 year"}}]
+HYPERTABLES_HELP = (
+    "Source tables to load as TimescaleDB hypertables, converted on the empty target table before its rows arrive "
+    "(formats parallel and directory). One object per table: schema (default public), table, time_column, "
+    "chunk_interval (an interval such as \"1 day\"; an integer for an integer time column); optionally "
+    "hash_column with hash_partitions; compression {segmentby, orderby, compress_after} and retention "
+    "{drop_after} need TimescaleDB's community build on the target. Example: " + json.dumps(HYPERTABLE_EXAMPLE)
+)
+_NAME = {"type": "string", "minLength": 1, "maxLength": NAME_MAX_BYTES, "pattern": "^[^\\x00]*$",
+         "description": "a name as the catalog spells it (1-63 bytes, case as is)"}
+_INTERVAL = {"type": ["string", "integer"], "minimum": 1, "pattern": "\\S",
+             "description": "an interval such as \"1 day\", or a positive integer for an integer time column"}
+HYPERTABLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["table", "time_column", "chunk_interval"],
+    "additionalProperties": False,
+    "dependentRequired": {"hash_column": ["hash_partitions"], "hash_partitions": ["hash_column"]},
+    "properties": {
+        "schema": {**_NAME, "default": "public"},
+        "table": _NAME,
+        "time_column": _NAME,
+        "chunk_interval": _INTERVAL,
+        "hash_column": _NAME,
+        "hash_partitions": {"type": "integer", "minimum": 1, "maximum": HASH_PARTITIONS_MAX},
+        "compression": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "segmentby": {"type": "array", "items": _NAME},
+                "orderby": {"type": "array", "items": {
+                    "type": "string", "pattern": "\\S",
+                    "description": "column [ASC|DESC] [NULLS FIRST|LAST]"}},
+                "compress_after": _INTERVAL,
+            },
+        },
+        "retention": {
+            "type": "object",
+            "required": ["drop_after"],
+            "additionalProperties": False,
+            "properties": {"drop_after": _INTERVAL},
+        },
+    },
+}
+"""One entry of the hypertables param; the rules across its fields (the hash column is not the time column, no
+column both segments and orders, a table named once, names' bytes) are hypertable_specs'."""
 
 
 def migration_params(**defaults: Any) -> dict[str, Param]:
     """Params of one migration run; `defaults` overrides a default value by name."""
-    d = {
-        "source_conn_id": "migration_source",
-        "target_conn_id": "migration_target",
-        "source_database": None,
-        "target_database": None,
-        "require_approval": True,
-        "pg_bin_dir": None,
-        "dump_format": DEFAULT_DUMP_FORMAT,
-        "jobs": 2,
-        "roles": True,
-        "work_dir": None,
-        "keep_dump": False,
-        "drain": True,
-        "drain_timeout": 60,
-        "terminate_sessions": False,
-        "rehearsal": False,
-        "privileges": "as_source",
-        "notify": [],
-        "smtp_conn_id": "smtp_default",
-        "approvers": [],
-        "stop_apps_timeout_hours": DEFAULT_STOP_APPS_TIMEOUT_HOURS,
-        "hypertables": [],
-        **defaults,
-    }
+    d = {**DEFAULTS, **defaults}
     optional = ["null", "string"]
     return {
         "source_conn_id": Param(d["source_conn_id"], type="string", minLength=1, title="Source connection",
@@ -74,7 +140,8 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "smtp_conn_id": Param(d["smtp_conn_id"], type="string", minLength=1, title="SMTP connection",
                               description="Airflow connection (type smtp, with a from_email extra) the emails go "
                                           "through", section="Gates"),
-        "approvers": Param(d["approvers"], type="array", items={"type": "string", "minLength": 1},
+        "approvers": Param(d["approvers"], type="array", items={"type": "string", "pattern": "\\S",
+                                                                "description": "a user id or role:<name>"},
                            title="Approvers",
                            description="Airflow user ids who may answer the gates, or role:<name> from "
                                        "include/gates.json; empty: anyone allowed to answer this DAG's gates",
@@ -88,7 +155,7 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
                        description="After approval, revoke CONNECT on the source database from application roles "
                                    "(undone exactly by release_source) and wait for their sessions to end",
                        section="Downtime"),
-        "drain_timeout": Param(d["drain_timeout"], type="integer", minimum=0, maximum=86400,
+        "drain_timeout": Param(d["drain_timeout"], type="integer", minimum=0, maximum=MAX_DRAIN_TIMEOUT_S,
                                title="Drain timeout (s)",
                                description="How long to wait for open sessions on the source to end",
                                section="Downtime"),
@@ -122,7 +189,7 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
         "keep_dump": Param(d["keep_dump"], type="boolean", title="Keep dump files",
                            description="Keep roles.sql and the dump after a verified migration",
                            section="Dump and load"),
-        "hypertables": Param(d["hypertables"], type="array", items={"type": "object"},
+        "hypertables": Param(d["hypertables"], type="array", items=HYPERTABLE_SCHEMA,
                              title="Convert tables to hypertables",
                              description=HYPERTABLES_HELP, section="Hypertables"),
         "rehearsal": Param(d["rehearsal"], type="boolean", title="Rehearsal",
@@ -133,23 +200,47 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
     }
 
 
-HYPERTABLE_EXAMPLE = [{"schema": "public", "table": "conditions", "time_column": "time", "chunk_interval": "1 day",
-                       "hash_column": "device_id", "hash_partitions": 4,
-                       "compression": {"segmentby": ["device_id"], "orderby": ["time DESC"],
-                                       "compress_after": "7 days"},
-                       "retention": {"drop_after": "1 year"}}]
-HYPERTABLES_HELP = (
-    "Source tables to load as TimescaleDB hypertables, converted on the empty target table before its rows arrive "
-    "(formats parallel and directory). One object per table: schema (default public), table, time_column, "
-    "chunk_interval (an interval such as \"1 day\"; an integer for an integer time column); optionally "
-    "hash_column with hash_partitions; compression {segmentby, orderby, compress_after} and retention "
-    "{drop_after} need TimescaleDB's community build on the target. Example: " + json.dumps(HYPERTABLE_EXAMPLE)
-)
-HASH_PARTITIONS_MAX = 32767
 _ORDER_BY = re.compile(r"^(?P<column>.+?)(?:\s+(?P<direction>asc|desc))?(?:\s+nulls\s+(?P<nulls>first|last))?$",
                        re.IGNORECASE | re.DOTALL)
-_SPEC_KEYS = {"schema", "table", "time_column", "chunk_interval", "hash_column", "hash_partitions", "compression",
-              "retention"}
+
+
+@cache
+def _validators() -> dict[str, Any]:
+    """Each param's JSON Schema validator, as Airflow's Param.resolve builds it."""
+    return {name: validator_for(param.schema)(param.schema, format_checker=FormatChecker())
+            for name, param in migration_params().items()}
+
+
+def _where(error: ValidationError) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in error.absolute_path)
+
+
+def _why(error: ValidationError) -> str:
+    """The schema's complaint, with what to give when the failing part of the schema says it."""
+    hint = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if not hint:
+        return error.message
+    return f"{'not allowed' if error.validator == 'pattern' else error.message}: give {hint}"
+
+
+def param_problems(values: Mapping[str, Any]) -> list[str]:
+    """What the params' schema refuses in `values` (param name -> value), one "name[path]=value: why" each; names
+    that are no param are refused too."""
+    validators = _validators()
+    problems = []
+    for name, value in values.items():
+        if name not in validators:
+            problems.append(f"{name} is not a param of migrate_database")
+            continue
+        for error in sorted(validators[name].iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
+            shown = "" if isinstance(error.instance, dict | list) else f"={error.instance!r}"
+            problems.append(f"{name}{_where(error)}{shown}: {_why(error)}")
+    if values.get("hypertables") and not any(p.startswith("hypertables") for p in problems):
+        try:
+            hypertable_specs(values["hypertables"], "hypertables")
+        except MigrationError as err:
+            problems.append(str(err))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -227,100 +318,55 @@ class HypertableSpec:
         return f"{self.label} ({', '.join(parts)})"
 
 
-def parse_hypertables(value: Any, where: str = "param hypertables") -> tuple[HypertableSpec, ...]:
-    """Validate the hypertables param (or a config's key) and name what is wrong; [] or None: no table."""
-    if value in (None, "", []):
-        return ()
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as err:
-            raise MigrationError(f"{where} is not valid JSON ({err}); give a list such as "
-                                 f"{json.dumps(HYPERTABLE_EXAMPLE)}") from None
-    if not isinstance(value, list):
-        raise MigrationError(f"{where} must be a list of tables, such as {json.dumps(HYPERTABLE_EXAMPLE)}")
-    specs = tuple(_spec(item, f"{where}[{i}]") for i, item in enumerate(value))
+def hypertable_specs(items: list[dict[str, Any]], where: str = "param hypertables") -> tuple[HypertableSpec, ...]:
+    """The hypertables param as specs, once its schema accepted it; refuses what the schema cannot state."""
+    specs = tuple(_spec(item, f"{where}[{i}]") for i, item in enumerate(items or []))
     labels = [(s.schema, s.table) for s in specs]
     if dupes := sorted({f"{s}.{t}" for s, t in labels if labels.count((s, t)) > 1}):
         raise MigrationError(f"{where} names {', '.join(dupes)} more than once")
     return specs
 
 
-def _spec(raw: Any, where: str) -> HypertableSpec:
-    if not isinstance(raw, dict):
-        raise MigrationError(f"{where} must be an object with table, time_column and chunk_interval, not {raw!r}")
-    if unknown := sorted(set(raw) - _SPEC_KEYS):
-        raise MigrationError(f"{where} has unknown key(s) {', '.join(unknown)} "
-                             f"(known: {', '.join(sorted(_SPEC_KEYS))})")
-    schema = _name(raw.get("schema", "public"), f"{where}.schema")
-    table = _name(raw.get("table"), f"{where}.table")
+def _spec(raw: dict[str, Any], where: str) -> HypertableSpec:
+    names = [raw.get("schema", "public"), raw["table"], raw["time_column"], raw.get("hash_column"),
+             *raw.get("compression", {}).get("segmentby", [])]
+    if long := [name for name in names if name and len(name.encode()) > NAME_MAX_BYTES]:
+        raise MigrationError(f"{where}: {long[0]!r} is longer than {NAME_MAX_BYTES} bytes: give a name as the "
+                             "catalog spells it")
+    schema, table, time_column = raw.get("schema", "public"), raw["table"], raw["time_column"]
     where = f"{where} ({schema}.{table})"
-    time_column = _name(raw.get("time_column"), f"{where}.time_column")
-    chunk_interval = _interval(raw.get("chunk_interval"), f"{where}.chunk_interval")
-    hash_column, partitions = raw.get("hash_column"), raw.get("hash_partitions")
-    if (hash_column is None) != (partitions is None):
-        raise MigrationError(f"{where}: give hash_column and hash_partitions together, or neither")
-    if hash_column is not None:
-        hash_column = _name(hash_column, f"{where}.hash_column")
-        if hash_column == time_column:
-            raise MigrationError(f"{where}: hash_column must be another column than time_column {time_column!r}")
-        if not whole_number(partitions, 1, HASH_PARTITIONS_MAX):
-            raise MigrationError(f"{where}.hash_partitions={partitions!r}: give an integer from 1 to "
-                                 f"{HASH_PARTITIONS_MAX}")
+    hash_column = raw.get("hash_column")
+    if hash_column == time_column:
+        raise MigrationError(f"{where}: hash_column must be another column than time_column {time_column!r}")
     compression = _compression(raw["compression"], f"{where}.compression") if "compression" in raw else None
-    drop_after = None
-    if "retention" in raw:
-        retention = raw["retention"]
-        if not isinstance(retention, dict) or set(retention) != {"drop_after"}:
-            raise MigrationError(f"{where}.retention must be {{\"drop_after\": <interval>}}, not {retention!r}")
-        drop_after = _interval(retention["drop_after"], f"{where}.retention.drop_after")
-    return HypertableSpec(schema, table, time_column, chunk_interval, hash_column, partitions, compression,
-                          drop_after)
+    drop_after = _interval(raw["retention"]["drop_after"]) if "retention" in raw else None
+    return HypertableSpec(schema, table, time_column, _interval(raw["chunk_interval"]), hash_column,
+                          raw.get("hash_partitions"), compression, drop_after)
 
 
-def _compression(raw: Any, where: str) -> Compression:
-    if not isinstance(raw, dict) or set(raw) - {"segmentby", "orderby", "compress_after"}:
-        raise MigrationError(f"{where} must be an object of segmentby, orderby (lists) and compress_after, "
-                             f"not {raw!r}")
-    segmentby = tuple(_name(c, f"{where}.segmentby") for c in _list(raw.get("segmentby", []), f"{where}.segmentby"))
+def _compression(raw: dict[str, Any], where: str) -> Compression:
+    segmentby = tuple(raw.get("segmentby", []))
     orderby = []
-    for item in _list(raw.get("orderby", []), f"{where}.orderby"):
-        match = _ORDER_BY.match(item.strip()) if isinstance(item, str) else None
-        if match is None:
-            raise MigrationError(f"{where}.orderby item {item!r}: give \"column [ASC|DESC] [NULLS FIRST|LAST]\"")
+    for item in raw.get("orderby", []):
+        match = _ORDER_BY.match(item.strip())
+        assert match is not None  # the pattern accepts any non-blank text (the schema asks for one)
         nulls = match["nulls"]
         orderby.append(OrderBy(match["column"], (match["direction"] or "asc").lower() == "desc",
                                None if nulls is None else nulls.lower() == "first"))
     if overlap := sorted(set(segmentby) & {o.column for o in orderby}):
         raise MigrationError(f"{where}: {', '.join(overlap)} cannot be in both segmentby and orderby")
     after = raw.get("compress_after")
-    return Compression(segmentby, tuple(orderby),
-                       None if after is None else _interval(after, f"{where}.compress_after"))
+    return Compression(segmentby, tuple(orderby), None if after is None else _interval(after))
 
 
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise MigrationError(f"{where} must be a list of column names, not {value!r}")
-    return value
-
-
-def _name(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value or len(value.encode()) > 63 or "\x00" in value:
-        raise MigrationError(f"{where}={value!r}: give a name as the catalog spells it (1-63 bytes, case as is)")
-    return value
-
-
-def _interval(value: Any, where: str) -> str | int:
+def _interval(value: str | int) -> str | int:
     """An interval as text (checked by the server in the preflight) or a positive integer (integer time)."""
-    if not (whole_number(value, 1) or (isinstance(value, str) and value.strip())):
-        raise MigrationError(f"{where}={value!r}: give an interval such as \"1 day\", or a positive integer for an "
-                             "integer time column")
     return value.strip() if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
 class MigrationOptions:
-    """Parsed params of one run."""
+    """One run's params as types, once validated (every field is a param of the same name)."""
 
     source_conn_id: str
     target_conn_id: str
@@ -333,93 +379,51 @@ class MigrationOptions:
     roles: bool
     work_dir: str | None
     keep_dump: bool
-    drain: bool = True
-    drain_timeout: int = 60
-    terminate_sessions: bool = False
-    rehearsal: bool = False
-    privileges: str = "as_source"
-    notify: tuple[str, ...] = ()
-    smtp_conn_id: str = "smtp_default"
-    approvers: tuple[str, ...] = ()
-    stop_apps_timeout_hours: float = DEFAULT_STOP_APPS_TIMEOUT_HOURS
-    hypertables: tuple[HypertableSpec, ...] = field(default=())
+    drain: bool
+    drain_timeout: int
+    terminate_sessions: bool
+    rehearsal: bool
+    privileges: str
+    notify: tuple[str, ...]
+    smtp_conn_id: str
+    approvers: tuple[str, ...]
+    stop_apps_timeout_hours: float
+    hypertables: tuple[HypertableSpec, ...]
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> MigrationOptions:
-        """Validate params (again: a CLI run can bypass the form) and name any bad one."""
-        jobs = params.get("jobs", 2)
-        if not whole_number(jobs, 1, MAX_JOBS):
-            raise MigrationError(f"param jobs={jobs!r} is out of range: give an integer from 1 to {MAX_JOBS}")
-        dump_format = params.get("dump_format", DEFAULT_DUMP_FORMAT)
-        if dump_format not in DUMP_FORMATS:
-            raise MigrationError(f"param dump_format={dump_format!r} is not one of {', '.join(DUMP_FORMATS)}")
-        for key in ("source_conn_id", "target_conn_id"):
-            if not params.get(key):
-                raise MigrationError(f"param {key} is empty: name an Airflow connection")
-        privileges = params.get("privileges") or "as_source"
-        if privileges not in PRIVILEGE_MODES:
-            raise MigrationError(f"param privileges={privileges!r} is not one of {', '.join(PRIVILEGE_MODES)}")
-        rehearsal = _flag(params, "rehearsal", False)
-        target_database = params.get("target_database") or None
+        """The run's params (DEFAULTS for any not given), validated with the params' schema; names every bad one.
+        A rehearsal turns off the gates, the drain and the ending of sessions, and needs a scratch target."""
+        p = {**DEFAULTS, **{key: value for key, value in params.items() if key in DEFAULTS}}
+        if problems := param_problems(p):
+            raise MigrationError("param " + "; param ".join(problems))
+        rehearsal = p["rehearsal"]
+        target_database = p["target_database"] or None
         if rehearsal and not (target_database or "").startswith(REHEARSAL_DATABASE_PREFIX):
             raise MigrationError(
                 f"param rehearsal=true needs target_database set to a scratch database named "
                 f"{REHEARSAL_DATABASE_PREFIX}*, not {target_database!r}: a rehearsal never loads into the real target"
             )
         return cls(
-            source_conn_id=params["source_conn_id"],
-            target_conn_id=params["target_conn_id"],
-            source_database=params.get("source_database") or None,
+            source_conn_id=p["source_conn_id"],
+            target_conn_id=p["target_conn_id"],
+            source_database=p["source_database"] or None,
             target_database=target_database,
-            require_approval=_flag(params, "require_approval", True) and not rehearsal,
-            pg_bin_dir=params.get("pg_bin_dir") or None,
-            dump_format=DumpFormat(dump_format),
-            jobs=jobs,
-            roles=_flag(params, "roles", True),
-            work_dir=params.get("work_dir") or None,
-            keep_dump=_flag(params, "keep_dump", False),
-            drain=_flag(params, "drain", True) and not rehearsal,
-            drain_timeout=_seconds(params.get("drain_timeout", 60)),
-            terminate_sessions=_flag(params, "terminate_sessions", False) and not rehearsal,
+            require_approval=p["require_approval"] and not rehearsal,
+            pg_bin_dir=p["pg_bin_dir"] or None,
+            dump_format=DumpFormat(p["dump_format"]),
+            jobs=int(p["jobs"]),
+            roles=p["roles"],
+            work_dir=p["work_dir"] or None,
+            keep_dump=p["keep_dump"],
+            drain=p["drain"] and not rehearsal,
+            drain_timeout=int(p["drain_timeout"]),
+            terminate_sessions=p["terminate_sessions"] and not rehearsal,
             rehearsal=rehearsal,
-            privileges=privileges,
-            notify=_strings(params, "notify"),
-            smtp_conn_id=params.get("smtp_conn_id") or "smtp_default",
-            approvers=_strings(params, "approvers"),
-            stop_apps_timeout_hours=_hours(params.get("stop_apps_timeout_hours", DEFAULT_STOP_APPS_TIMEOUT_HOURS)),
-            hypertables=parse_hypertables(params.get("hypertables")),
+            privileges=p["privileges"],
+            notify=tuple(item.strip() for item in p["notify"]),
+            smtp_conn_id=p["smtp_conn_id"],
+            approvers=tuple(item.strip() for item in p["approvers"]),
+            stop_apps_timeout_hours=float(p["stop_apps_timeout_hours"]),
+            hypertables=hypertable_specs(p["hypertables"]),
         )
-
-
-def whole_number(value: Any, low: int, high: int | None = None) -> bool:
-    """Whether value is an integer (a bool is not) from low to high (no upper bound when high is None)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
-
-
-def _seconds(value: Any) -> int:
-    if not whole_number(value, 0, 86400):
-        raise MigrationError(f"param drain_timeout={value!r} is out of range: give seconds from 0 to 86400")
-    return value
-
-
-def _strings(params: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = params.get(key) or []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list | tuple) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise MigrationError(f"param {key}={value!r} must be a list of non-empty strings")
-    return tuple(item.strip() for item in value)
-
-
-def _hours(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_STOP_APPS_TIMEOUT_HOURS:
-        raise MigrationError(f"param stop_apps_timeout_hours={value!r} is out of range: give hours from 0 to "
-                             f"{MAX_STOP_APPS_TIMEOUT_HOURS} (0: wait for ever)")
-    return float(value)
-
-
-def _flag(params: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = params.get(key, default)
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)

@@ -12,14 +12,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from timescale_migration import workdir
+from timescale_migration import settings, workdir
 from timescale_migration.constants import (
-    DEFAULT_RETENTION_DAYS,
     FLEET_DIR,
     LEDGER_DIR,
     REHEARSALS_DIR,
     REPORT_FILES,
-    RETENTION_DAYS_ENV,
     RUN_INDEX_DIR,
 )
 from timescale_migration.exceptions import MigrationError
@@ -53,14 +51,15 @@ class Removal:
 
 def retention_days(value: Any = None) -> float:
     """The param's value, else $TSM_RETENTION_DAYS, else the default; a clear error for a bad one."""
-    raw = value if value not in (None, "") else os.environ.get(RETENTION_DAYS_ENV, DEFAULT_RETENTION_DAYS)
+    raw = value if value not in (None, "") else settings.retention_days()
     try:
         days = float(raw)
     except (TypeError, ValueError):
         raise MigrationError(f"retention of {raw!r} days is not a number (param older_than_days or "
-                             f"${RETENTION_DAYS_ENV})") from None
+                             f"${settings.RETENTION_DAYS.name})") from None
     if days < 0:
-        raise MigrationError(f"retention of {days} days is negative (param older_than_days or ${RETENTION_DAYS_ENV})")
+        raise MigrationError(f"retention of {days} days is negative (param older_than_days or "
+                             f"${settings.RETENTION_DAYS.name})")
     return days
 
 

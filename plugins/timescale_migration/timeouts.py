@@ -21,8 +21,8 @@ slower than this repo's benchmark (docs/benchmarks.md), so only a hung task reac
 REHEARSAL_MARGIN = 4.0
 """With a rehearsal, a phase may take four times as long as it did there (after scaling to today's size)."""
 
-DATA_PHASES = (phases.DUMP_DATA, phases.LOAD, phases.ANALYZE, phases.APPLY_PRIVILEGES, phases.VERIFY)
-"""Downtime phases whose time grows with the database's size."""
+DATA_PHASES = phases.DATA_PHASES
+"""Downtime phases whose time grows with the database's size (the phase table's scales_with_data)."""
 
 
 def phase_timeout(task_id: str, size_bytes: int, *, rehearsed_s: float | None = None,

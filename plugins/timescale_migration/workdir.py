@@ -10,7 +10,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from timescale_migration.constants import RUN_INDEX_DIR, WORK_DIR_ENV, WORK_DIR_UNDER_AIRFLOW_HOME
+from timescale_migration import settings
+from timescale_migration.constants import RUN_INDEX_DIR
 
 
 def safe_name(value: str) -> str:
@@ -23,14 +24,9 @@ def unique_name(value: str) -> str:
     return f"{safe_name(value)}-{hashlib.sha256(value.encode()).hexdigest()[:10]}"
 
 
-def airflow_home() -> Path:
-    """$AIRFLOW_HOME, else Airflow's own default ~/airflow."""
-    return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
-
-
 def default_base_dir() -> Path:
     """$TSM_WORK_DIR, else $AIRFLOW_HOME/timescale-migration: durable, never /tmp."""
-    return Path(os.environ.get(WORK_DIR_ENV) or airflow_home() / WORK_DIR_UNDER_AIRFLOW_HOME)
+    return settings.work_dir()
 
 
 def base_dir(work_dir: str | None) -> Path:

@@ -167,11 +167,11 @@ def test_tasks_use_package_operators(dag) -> None:
         assert type(task).__module__.startswith("timescale_migration.operators."), task.task_id
 
 
-def test_declared_retries_reach_the_dag(dag) -> None:
-    """Tasks whose operator declares retries keep them in the parsed DAG."""
-    declared = {t.task_id: vars(type(t))["default_retries"] for t in dag.tasks if "default_retries" in vars(type(t))}
-    assert declared
-    assert {task_id: dag.get_task(task_id).retries for task_id in declared} == declared
+def test_the_phase_tables_retries_reach_the_dag(dag) -> None:
+    """Each task has the retries of the phase table (the gates Airflow's default, 0 here)."""
+    expected = {p.task_id: 0 if p.retries is None else p.retries for p in phases.PHASES}
+    assert {task.task_id: task.retries for task in dag.tasks} == expected
+    assert any(expected.values())
 
 
 # --- release_source ---------------------------------------------------------------------------------------------------
@@ -181,7 +181,9 @@ def test_release_source_dag(dagbag: DagBag) -> None:
     """release_source imports with its one task and only the params it needs, triggered by hand."""
     dag = dagbag.dags[RELEASE_DAG_ID]
     assert dag.task_ids == ["release_source"]
-    assert type(dag.get_task("release_source")).__name__ == "ReleaseSourceOperator"
+    task = dag.get_task("release_source")
+    assert type(task).__name__ == "ReleaseSourceOperator"
+    assert (task.retries, task.forget_migration) == (phases.BY_ID[phases.RELEASE_SOURCE].retries, False)
     assert set(dag.params.keys()) == RELEASE_PARAMS
     assert dag.params["source_conn_id"] == "migration_source"
     assert dag.schedule is None

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.unit
 
 FATAL = [
     exceptions.ConnectionConfigError,
-    exceptions.ExtensionCheckError,
     exceptions.VersionCheckError,
     exceptions.TargetNotEmptyError,
     exceptions.ClientToolsError,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from timescale_migration import gates
+from timescale_migration import gates, settings
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.stop_apps import StopAppsOperator
 from timescale_migration.operators.switch_apps import SwitchAppsOperator
@@ -30,7 +30,7 @@ def roles_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A gates config naming role dba (alice, bob) and role night (bob, carol)."""
     path = tmp_path / "gates.json"
     path.write_text(json.dumps({"roles": {"dba": ["alice", "bob"], "night": ["bob", "carol"]}}))
-    monkeypatch.setenv(gates.GATES_CONFIG_ENV, str(path))
+    monkeypatch.setenv(settings.GATES_CONFIG.name, str(path))
     return path
 
 
@@ -63,7 +63,7 @@ def test_bad_roles_config_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
     """Roles must map to lists of user ids."""
     path = tmp_path / "gates.json"
     path.write_text(json.dumps({"roles": {"dba": "alice"}}))
-    monkeypatch.setenv(gates.GATES_CONFIG_ENV, str(path))
+    monkeypatch.setenv(settings.GATES_CONFIG.name, str(path))
     with pytest.raises(MigrationError, match="list of Airflow user ids"):
         gates.assigned_users(["role:dba"])
 

@@ -1,5 +1,6 @@
-"""The phase registry (timescale_migration/phases.py) against itself and against the migrate_database DAG: its
-tasks, every edge, its setups and teardowns, its docstring's list, and where each task's code lives."""
+"""The phase table (timescale_migration/phases.py) against itself, against the migrate_database DAG (its tasks,
+operators, retries, trigger rules, every edge, its setups and teardowns, its docstring's list) and against the
+README's phase table and timeouts."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from timescale_migration import phases
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-OPERATOR_MODULE = {phases.PRE_RESTORE: "restore_mode", phases.POST_RESTORE: "restore_mode",
-                   phases.PAUSE_SOURCE_JOBS: "source_jobs", phases.RESUME_SOURCE_JOBS: "source_jobs"}
-"""The tasks whose operator module is not named after the task id (phases.py's docstring says so)."""
+OTHER_MODULE = {phases.PRE_RESTORE: "restore_mode", phases.POST_RESTORE: "restore_mode",
+                phases.PAUSE_SOURCE_JOBS: "source_jobs", phases.RESUME_SOURCE_JOBS: "source_jobs"}
+"""The tasks whose operator module is not named after the task id (phases.py's docstring and the README say so)."""
 
 
 @pytest.fixture(scope="module")
@@ -104,10 +105,49 @@ def test_dag_docstring_lists_the_order(dag) -> None:
 
 
 def test_each_task_id_names_its_operator_module(dag) -> None:
-    """A newcomer finds a task's code from its id: operators/<task id>.py, or the module named in phases.py."""
+    """A newcomer finds a task's code from its id: operators/<task id>.py, or the module named in phases.py; the
+    DAG's task is the phase table's operator."""
     for task in dag.tasks:
-        module = OPERATOR_MODULE.get(task.task_id, task.task_id)
-        assert type(task).__module__ == f"timescale_migration.operators.{module}", task.task_id
+        phase = phases.BY_ID[task.task_id]
+        assert phase.module == OTHER_MODULE.get(task.task_id, task.task_id)
+        assert f"{type(task).__module__}.{type(task).__name__}" == f"timescale_migration.operators.{phase.operator}"
+
+
+def test_dag_tasks_have_the_tables_retries_and_rules(dag) -> None:
+    """Retries (None: Airflow's default, 0 here), trigger rules and the teardown flag are the table's."""
+    for phase in phases.PHASES:
+        task = dag.get_task(phase.task_id)
+        assert task.retries == (phase.retries or 0), phase.task_id
+        assert task.trigger_rule == phase.rule, phase.task_id
+        assert task.is_teardown is (phase.teardown is not None), phase.task_id
+
+
+def _readme_section(title: str) -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return text.split(f"\n{title}\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_readme_phase_table_is_the_phase_table() -> None:
+    """README's "The phases": one row per task in the table's order, with its retries; a row says "teardown of
+    `<setup>`" exactly for the teardowns, and names a trigger rule exactly where the task has another than
+    all_success."""
+    rows = re.findall(r"^\| `(\w+)` \| (.*) \| [^|]* \| (\w+) \|$", _readme_section("## The phases"),
+                      flags=re.MULTILINE)
+    assert [task for task, _, _ in rows] == list(phases.TASKS)
+    for task, what, retries in rows:
+        phase = phases.BY_ID[task]
+        assert retries == ("default" if phase.retries is None else str(phase.retries)), task
+        torn = re.findall(r"teardown of `(\w+)`", what)
+        assert torn == ([phase.teardown.setup] if phase.teardown else []), task
+        assert re.findall(r"trigger rule `(\w+)`", what) == list(filter(None, [phases.TRIGGER_RULES.get(task)]))
+
+
+def test_readme_timeouts_name_the_phases_that_scale_with_the_data() -> None:
+    """README's timeouts list the phases the table marks as scaling with the data, in its order."""
+    section = _readme_section("### Timeouts of the downtime tasks")
+    listed = re.search(r"phases that move or read the data\s+\(([^)]*)\)", section)
+    assert listed is not None
+    assert re.findall(r"`(\w+)`", listed.group(1)) == list(phases.DATA_PHASES)
 
 
 def test_operator_docstrings_carry_no_phase_numbers() -> None:

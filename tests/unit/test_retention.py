@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from timescale_migration import retention, workdir
-from timescale_migration.constants import RETENTION_DAYS_ENV
 from timescale_migration.exceptions import MigrationError
+from timescale_migration.settings import RETENTION_DAYS
 
 pytestmark = pytest.mark.unit
 DAY = 86400.0
@@ -116,9 +116,9 @@ def test_remove_skips_a_directory_changed_since_listing(tmp_path: Path) -> None:
 
 def test_retention_days_param_env_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """The param wins, then $TSM_RETENTION_DAYS, then 14; bad values are refused naming both."""
-    monkeypatch.delenv(RETENTION_DAYS_ENV, raising=False)
+    monkeypatch.delenv(RETENTION_DAYS.name, raising=False)
     assert retention.retention_days(None) == 14
-    monkeypatch.setenv(RETENTION_DAYS_ENV, "3.5")
+    monkeypatch.setenv(RETENTION_DAYS.name, "3.5")
     assert retention.retention_days(None) == 3.5
     assert retention.retention_days(7) == 7
     with pytest.raises(MigrationError, match=r"'soon' days is not a number .*TSM_RETENTION_DAYS"):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.files import mode
 from timescale_migration import workdir
-from timescale_migration.constants import WORK_DIR_ENV
+from timescale_migration.settings import WORK_DIR
 from timescale_migration.workdir import base_dir, private_file, remove, run_dir, safe_name, write_atomically
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
@@ -52,27 +52,27 @@ def test_safe_name_is_one_plain_component(value: str) -> None:
 
 def test_base_dir_param_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     """The work_dir param beats $TSM_WORK_DIR."""
-    monkeypatch.setenv(WORK_DIR_ENV, "/from/env")
+    monkeypatch.setenv(WORK_DIR.name, "/from/env")
     assert base_dir("/from/param") == Path("/from/param")
 
 
 def test_base_dir_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """$TSM_WORK_DIR is used when the param is empty."""
-    monkeypatch.setenv(WORK_DIR_ENV, "/from/env")
+    monkeypatch.setenv(WORK_DIR.name, "/from/env")
     assert base_dir(None) == Path("/from/env")
     assert base_dir("") == Path("/from/env")
 
 
 def test_base_dir_default_is_under_airflow_home(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without param or env the default is $AIRFLOW_HOME/timescale-migration, never under /tmp."""
-    monkeypatch.delenv(WORK_DIR_ENV, raising=False)
+    monkeypatch.delenv(WORK_DIR.name, raising=False)
     monkeypatch.setenv("AIRFLOW_HOME", "/srv/airflow")
     assert base_dir(None) == Path("/srv/airflow/timescale-migration")
 
 
 def test_base_dir_default_without_airflow_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without $AIRFLOW_HOME it is Airflow's own default home, ~/airflow."""
-    monkeypatch.delenv(WORK_DIR_ENV, raising=False)
+    monkeypatch.delenv(WORK_DIR.name, raising=False)
     monkeypatch.delenv("AIRFLOW_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert base_dir(None) == tmp_path / "airflow" / "timescale-migration"
@@ -121,7 +121,7 @@ def test_run_dir_without_create(tmp_path: Path) -> None:
 
 def test_run_dir_uses_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a work_dir param the run directory is under $TSM_WORK_DIR."""
-    monkeypatch.setenv(WORK_DIR_ENV, str(tmp_path / "envbase"))
+    monkeypatch.setenv(WORK_DIR.name, str(tmp_path / "envbase"))
     assert run_dir(None, "dag", "r1").parent.parent == tmp_path / "envbase"
 
 

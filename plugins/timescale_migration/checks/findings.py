@@ -57,7 +57,7 @@ class Finding:
         """Rebuild from to_dict()."""
         expected = data.get("expected")
         return cls(data["check"], data["severity"], data["subject"], data["message"],
-                   tuple(expected) if expected else None, data.get("remedy") or "")  # type: ignore[arg-type]
+                   tuple(expected) if expected else None, data.get("remedy") or "")
 
 
 def collect(ti: Any, tasks: Iterable[str] = phases.PREFLIGHT) -> list[Finding]:

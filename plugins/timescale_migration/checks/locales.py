@@ -87,7 +87,7 @@ def encoding_and_locale(pre: Preflight) -> list[Finding]:
 def _probe_statement(row: dict[str, Any]) -> pgsql.Composed:
     """CREATE COLLATION pg_temp.<probe> with the options of a source collation (its pg_collation row as JSON)."""
     provider = PROVIDERS.get(row.get("collprovider") or "c", "libc")
-    options = [("provider", provider)]
+    options: list[tuple[str, str | None]] = [("provider", provider)]
     if provider == "libc":
         options += [("lc_collate", row.get("collcollate")), ("lc_ctype", row.get("collctype"))]
     else:

@@ -31,6 +31,8 @@ from timescale_migration.options import MigrationOptions
 from timescale_migration.tools.clienttools import ClientTools, find_client_tools
 
 CheckFn = Callable[["Preflight"], list[Finding]]
+_DECLARED: dict[CheckFn, tuple[str, str]] = {}
+"""Each declared check's (name, about)."""
 
 
 def check(name: str, about: str) -> Callable[[CheckFn], CheckFn]:
@@ -38,8 +40,7 @@ def check(name: str, about: str) -> Callable[[CheckFn], CheckFn]:
     raises (a refusal written as an exception, or a catalog it could not read)."""
 
     def mark(fn: CheckFn) -> CheckFn:
-        fn.check_name = name  # type: ignore[attr-defined]
-        fn.check_about = about  # type: ignore[attr-defined]
+        _DECLARED[fn] = (name, about)
         return fn
 
     return mark
@@ -123,7 +124,7 @@ def opened(opts: MigrationOptions, source: Endpoint, target: Endpoint, run_dir: 
 
 def check_name(fn: CheckFn) -> str:
     """The name a check's findings carry."""
-    return getattr(fn, "check_name", fn.__name__)
+    return _DECLARED.get(fn, (fn.__name__, ""))[0]
 
 
 def _lost(pre: Preflight, err: psycopg.Error) -> bool:
@@ -137,7 +138,7 @@ def run(checks: Iterable[CheckFn], pre: Preflight) -> list[Finding]:
     blocking finding naming why (a lost connection ends the task)."""
     found: list[Finding] = []
     for fn in checks:
-        name, about = check_name(fn), getattr(fn, "check_about", fn.__name__)
+        name, about = _DECLARED.get(fn, (fn.__name__, fn.__name__))
         try:
             got = fn(pre)
         except MigrationError as err:

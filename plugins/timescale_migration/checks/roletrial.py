@@ -56,7 +56,7 @@ def trial(conn: psycopg.Connection, statements: list[tuple[str, str, str]], abou
         for role, statement, what in statements:
             try:
                 with conn.transaction():
-                    catalog.run(conn, pgsql.SQL(statement))  # type: ignore[arg-type]  # roles.sql's own text
+                    catalog.run(conn, pgsql.SQL(statement))  # roles.sql's own text
             except psycopg.errors.DuplicateObject:
                 continue  # CREATE ROLE of a role the target has: roles.sql keeps it (idempotent_create)
             except psycopg.Error as err:

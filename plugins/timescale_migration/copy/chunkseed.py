@@ -56,7 +56,7 @@ class Seeded:
 
 def _fragment(name: str, **values: str | pgsql.Composable) -> pgsql.Composable:
     """An SQL expression file (its comment lines left out) with its placeholders filled, to compose into another."""
-    return pgsql.SQL(sqlfiles.command(name, **values))  # type: ignore[arg-type]
+    return pgsql.SQL(sqlfiles.command(name, **values))
 
 
 def _bound(column_type: str, value: str | int) -> pgsql.Composable:
@@ -100,7 +100,7 @@ def rows_per_slice(spec: HypertableSpec) -> int:
 def seed_query(spec: HypertableSpec, columns: tuple[str, ...], dimension: dict[str, Any]) -> pgsql.Composed | None:
     """The source's COPY of the seed rows, or None for a time column of a type the walk cannot step through."""
     kind = dimension["column_type"]
-    values = {"table": (spec.schema, spec.table), "column": spec.time_column,
+    values: dict[str, Any] = {"table": (spec.schema, spec.table), "column": spec.time_column,
               "columns": pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns),
               "per_slice": pgsql.Literal(rows_per_slice(spec))}
     if kind in TIME_TYPES and dimension["time_interval"]:

@@ -54,7 +54,7 @@ def fifo_literal(fifo: Path) -> pgsql.Composable | None:
     """A FIFO's path as \\copy's quoted file name; None if it cannot be one."""
     if any(ch in str(fifo) for ch in UNQUOTABLE):
         return None
-    return pgsql.SQL(f"'{fifo}'")  # type: ignore[arg-type]
+    return pgsql.SQL(f"'{fifo}'")
 
 
 def one_line(meta_command: str) -> bool:

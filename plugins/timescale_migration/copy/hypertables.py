@@ -93,7 +93,7 @@ def _columns(names: Iterable[str]) -> str:
 def compression_statement(spec: HypertableSpec) -> pgsql.Composed:
     """ALTER TABLE ... SET (timescaledb.compress, segmentby[, orderby]) for a spec with compression."""
     assert spec.compression is not None
-    orderby = pgsql.SQL("")
+    orderby: pgsql.Composable = pgsql.SQL("")
     if spec.compression.orderby:
         text = ", ".join(pgsql.Identifier(o.column).as_string(None) + (" DESC" if o.descending else " ASC")
                          + ("" if o.nulls_first is None else " NULLS FIRST" if o.nulls_first else " NULLS LAST")
@@ -168,7 +168,9 @@ def convert(connect: Callable[[], Any], specs: Iterable[HypertableSpec], record:
 def split_listing(listing: str, entries: dict[tuple[int, int], bool]) -> tuple[str, list[str], list[str]]:
     """`pg_restore -l` output split into (the list without the given entries, their lines restored first, their
     lines restored last); `entries`: (catalog oid, object oid) -> early."""
-    rest, early, late = [], [], []
+    rest: list[str] = []
+    early: list[str] = []
+    late: list[str] = []
     for line in listing.splitlines():
         match = TOC_LINE.match(line)
         key = (int(match.group(2)), int(match.group(3))) if match else None

@@ -74,11 +74,11 @@ def rewrite(sql: str) -> Rewritten:
     out = [sql[:headers[0].start()]]
     created = 0
     for kind, text in entries:
-        if kind == "TABLE ATTACH" and (attach := ATTACH.search(text)) and attach["child"] in rewritten:
+        if kind == "TABLE ATTACH" and (left := ATTACH.search(text)) and left["child"] in rewritten:
             continue
         if kind == "TABLE" and (match := CREATE.search(text)) and match["table"] in rewritten:
-            attach = rewritten[match["table"]]
-            statement = f"CREATE TABLE {attach['child']} PARTITION OF {attach['parent']} {attach['bound']};\n"
+            into = rewritten[match["table"]]
+            statement = f"CREATE TABLE {into['child']} PARTITION OF {into['parent']} {into['bound']};\n"
             text = ("BEGIN;\n" if created % GROUP == 0 else "") + text[:match.start()] + statement + \
                 text[match.end():]
             created += 1

@@ -19,9 +19,9 @@ from psycopg import sql as pgsql
 
 from timescale_migration.constants import TIMESCALEDB_SCHEMA_PREFIX
 from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.db.endpoints import Connect
 from timescale_migration.tools.runner import report_every
 from timescale_migration.tools.workqueue import work_through
-from timescale_migration.verify.fingerprint import Connect
 
 BATCH = 100
 BATCH_BYTES = 8 * 1_048_576

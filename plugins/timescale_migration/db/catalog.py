@@ -20,7 +20,7 @@ def rows(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = No
 
 
 def run(
-    conn: psycopg.Connection, statement: pgsql.Composable, params: dict[str, Any] | None = None
+    conn: psycopg.Connection, statement: pgsql.SQL | pgsql.Composed, params: dict[str, Any] | None = None
 ) -> list[tuple[Any, ...]]:
     """Execute a composed statement (with bound `params`); its rows if it returns any."""
     with conn.cursor() as cur:
@@ -49,6 +49,18 @@ class ServerInfo:
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form for XCom."""
         return {**asdict(self), "major": self.major}
+
+
+def section(conn: psycopg.Connection, name: str) -> dict[str, str]:
+    """name -> detail of each row include/sql/<name>.sql lists: one section of a side's inventory (verify), or the
+    jobs timescale_features records."""
+    return {row["name"]: row["detail"] or "" for row in rows(conn, name)}
+
+
+def database_identity(conn: psycopg.Connection, database: str) -> dict[str, Any]:
+    """{system_identifier, database_oid} of `database` on the connected server: which server incarnation and which
+    database the name stands for now (either None when unknown: not readable, or no such database)."""
+    return rows(conn, "databases/database_identity", {"database": database})[0]
 
 
 def server_info(conn: psycopg.Connection) -> ServerInfo:

@@ -15,7 +15,6 @@ database that is still blocked keeps the earliest record and only adds roles tha
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,12 +24,10 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from timescale_migration import workdir
+from timescale_migration import settings, workdir
 from timescale_migration.constants import (
     APPLICATION_NAME,
-    BLOCK_RECORD_DATABASE_ENV,
     BLOCK_RECORD_TABLE,
-    DEFAULT_BLOCK_RECORD_DATABASE,
 )
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.exceptions import MigrationError
@@ -88,7 +85,7 @@ class BlockOutcome:
 
 def record_database() -> str:
     """The database of the source server that holds the block records."""
-    return os.environ.get(BLOCK_RECORD_DATABASE_ENV) or DEFAULT_BLOCK_RECORD_DATABASE
+    return settings.block_record_database()
 
 
 def records_place(source_label: str) -> tuple[str, str]:
@@ -103,8 +100,8 @@ def refuse_record_database(source_database: str) -> None:
     if source_database == records:
         raise MigrationError(
             f"the source database {records!r} is where the drain keeps its block records: set "
-            f"{BLOCK_RECORD_DATABASE_ENV} on every worker to another database of that server (one that is not "
-            "migrated), or set drain=false and keep the applications away yourself. Nothing was revoked"
+            f"{settings.BLOCK_RECORD_DATABASE.name} on every worker to another database of that server (one that is "
+            "not migrated), or set drain=false and keep the applications away yourself. Nothing was revoked"
         )
 
 
@@ -124,8 +121,8 @@ def unwritable_message(where: str, login: str, *, present: bool) -> str:
                 "or set drain=false")
     return (f"cannot keep the block record in {where}: login {login} may not create schema timescale_migration "
             f"there. Nothing was revoked. A superuser can prepare it once (in database {records!r}): CREATE SCHEMA "
-            f"timescale_migration AUTHORIZATION {user}; or set {BLOCK_RECORD_DATABASE_ENV} to a database of that "
-            "server where the login may create a schema; or set drain=false")
+            f"timescale_migration AUTHORIZATION {user}; or set {settings.BLOCK_RECORD_DATABASE.name} to a database of "
+            "that server where the login may create a schema; or set drain=false")
 
 
 def can_keep_records(conn: psycopg.Connection) -> tuple[bool, bool]:

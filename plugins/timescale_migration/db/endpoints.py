@@ -17,12 +17,12 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 from airflow.providers.postgres.hooks.postgres import PostgresHook
@@ -34,6 +34,8 @@ from timescale_migration.exceptions import ConnectionConfigError
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
+Connect = Callable[[], Any]
+"""Opens one session on a side (a context manager yielding a psycopg connection): Endpoint.connect, or a test's."""
 HOOK_EXTRAS = frozenset(PostgresHook.ignored_extra_options)
 """Extras PostgresHook handles itself and does not pass to libpq (iam, aws_conn_id, azure_conn_id, redshift...,
 cursor, sqlalchemy_*): accepted, and they act the same for sessions and tools (an IAM token is the password of both)."""
@@ -203,7 +205,8 @@ class Endpoint:
         hook = _ParamsHook(postgres_conn_id=self.conn_id, database=database or self.database,
                            connection=self.connection)  # looked up once; an IAM token is asked for per session
         try:
-            resolved = hook.get_conn()
+            # _ParamsHook's "connection" is the keyword parameters it resolved (typed as the hook's connection)
+            resolved = cast("dict[str, Any]", hook.get_conn())
         except ConnectionConfigError:
             raise
         except Exception as err:  # an IAM token that cannot be had, a provider missing for it
@@ -216,7 +219,7 @@ class Endpoint:
     @contextmanager
     def connect(self, database: str | None = None) -> Iterator[psycopg.Connection]:
         """An autocommit psycopg session on this side (or on `database` of the same server)."""
-        params = self.libpq_params(database)
+        params: dict[str, Any] = self.libpq_params(database)
         try:
             conn = psycopg.connect(**params, autocommit=True)
         except psycopg.OperationalError as err:

@@ -3,21 +3,20 @@ psycopg's sql module. A file may include a shared predicate of include/sql/fragm
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from pathlib import Path
 
 from psycopg import sql
 
-SQL_DIR_ENV = "TSM_SQL_DIR"
+from timescale_migration import settings
+
 FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 
 
 def sql_dir() -> Path:
     """include/sql beside the plugins folder, or $TSM_SQL_DIR."""
-    override = os.environ.get(SQL_DIR_ENV)
-    return Path(override) if override else Path(__file__).resolve().parents[3] / "include" / "sql"
+    return settings.sql_dir()
 
 
 @cache
@@ -41,7 +40,7 @@ def _read(name: str) -> str:
 
 def query(name: str) -> sql.SQL:
     """A query with no placeholders, ready for cursor.execute()."""
-    return sql.SQL(text(name))  # type: ignore[arg-type]
+    return sql.SQL(text(name))
 
 
 def compose(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql.Composed:
@@ -49,7 +48,7 @@ def compose(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql.
     file's comment lines are left out first: a placeholder they name must not be filled there (a name with a line
     break would end the comment and become code)."""
     parts = {key: _part(value) for key, value in values.items()}
-    return sql.SQL(_uncommented(name)).format(**parts)  # type: ignore[arg-type]
+    return sql.SQL(_uncommented(name)).format(**parts)
 
 
 def _uncommented(name: str) -> str:
@@ -61,14 +60,14 @@ def subquery(name: str, **values: str | tuple[str, ...] | sql.Composable) -> sql
     """compose() without the file's comment lines and final semicolon: a query to nest in another's FROM."""
     body = _uncommented(name).strip().rstrip(";")
     parts = {key: _part(value) for key, value in values.items()}
-    return sql.SQL(body).format(**parts)  # type: ignore[arg-type]  # the file's text, not a user's
+    return sql.SQL(body).format(**parts)
 
 
 def command(name: str, **values: str | tuple[str, ...] | sql.Composable) -> str:
     """compose() rendered as one statement for `psql -c`, without the file's leading comment lines."""
     body = _uncommented(name).strip()
     parts = {key: _part(value) for key, value in values.items()}
-    return sql.SQL(body).format(**parts).as_string(None).strip()  # type: ignore[arg-type]
+    return sql.SQL(body).format(**parts).as_string(None).strip()
 
 
 def _part(value: str | tuple[str, ...] | sql.Composable) -> sql.Composable:

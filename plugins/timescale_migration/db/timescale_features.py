@@ -16,7 +16,6 @@ import psycopg
 from timescale_migration import workdir
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.exceptions import VersionCheckError
-from timescale_migration.verify import inventory
 
 APACHE = "apache"
 """timescaledb.license of a build without the community features (Debian's): no policies, custom jobs,
@@ -106,7 +105,7 @@ def refuse_all_null_batches(found: list[dict[str, Any]], source_version: str, ta
 def jobs_section(conn: psycopg.Connection) -> dict[str, str]:
     """The user jobs as the inventory shows them (every setting), in verification's pinned session settings."""
     catalog.run(conn, sqlfiles.query("verify/verify_session"))
-    return inventory.section(conn, "timescaledb/jobs")
+    return catalog.section(conn, "timescaledb/jobs")
 
 
 def alter_jobs(conn: psycopg.Connection, schema: str, ids: list[int], *, scheduled: bool) -> None:

@@ -12,7 +12,7 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
 
 from timescale_migration import phases, workdir
 from timescale_migration.constants import DEFAULT_DUMP_FORMAT, FLEET_DIR
-from timescale_migration.db import databases
+from timescale_migration.db import catalog, databases
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleet import ledger, rehearsal
@@ -171,6 +171,8 @@ def plan_fleet_runs(config: FleetConfig, only: list[str], parent_run_id: str,
             continue
         target_database = entry.target_database or Endpoint("target", entry.target_conn_id).database
         done = ledger.read(config.work_dir, entry.target_conn_id, target_database)
+        if done and not still_true(config, entry.target_conn_id, target_database, done):
+            done = None
         item = {"name": entry.name, "target_conn_id": entry.target_conn_id, "target_database": target_database,
                 "create_target_database": entry.create_target_database}
         if done:
@@ -185,6 +187,27 @@ def plan_fleet_runs(config: FleetConfig, only: list[str], parent_run_id: str,
                      target_database, run_id)
         entries.append(item)
     return entries
+
+
+def still_true(config: FleetConfig, conn_id: str, database: str, record: dict[str, Any]) -> bool:
+    """Whether a ledger record still describes its target database (else it is set aside, and the database is
+    migrated again). A record without the server incarnation it describes (written before records had one), or a
+    target that cannot be asked, is trusted as before."""
+    if not record.get(ledger.IDENTITY_KEY):
+        return True
+    try:
+        with Endpoint("target", conn_id).connect() as conn:
+            now = catalog.database_identity(conn, database)
+    except Exception as err:
+        log.warning("%s/%s: the ledger record could not be checked against the target (%s): trusted", conn_id,
+                    database, err)
+        return True
+    why = ledger.stale_because(record, now)
+    if why:
+        log.warning("%s/%s: the ledger record of run %s no longer describes the target (%s): set aside as %s, "
+                    "migrated again", conn_id, database, record.get("run_id"), why,
+                    ledger.set_aside(config.work_dir, conn_id, database, why))
+    return why is None
 
 
 def create_fleet_targets(entries: list[dict[str, Any]]) -> list[str]:

@@ -2,32 +2,46 @@
 
 Both list databases the same way (a name, source and target connections and databases, and any
 migrate_database param to override); fleet.json adds the target servers' concurrency limits, rehearsals.json the
-schedule and the scratch connection. $TSM_FLEET_CONFIG / $TSM_REHEARSALS_CONFIG point elsewhere.
+schedule and the scratch connection. $TSM_FLEET_CONFIG / $TSM_REHEARSALS_CONFIG point elsewhere. Every param a
+config sets is validated when it loads, with migrate_database's own Params (options.py), naming the file, the entry
+and the key.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from timescale_migration import settings
 from timescale_migration.constants import REHEARSAL_DATABASE_PREFIX, TARGET_POOL_PREFIX
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.options import parse_hypertables, whole_number
+from timescale_migration.options import param_problems
 from timescale_migration.workdir import safe_name
 
-INCLUDE_DIR = Path(__file__).resolve().parents[3] / "include"
-FLEET_CONFIG_ENV = "TSM_FLEET_CONFIG"
-REHEARSALS_CONFIG_ENV = "TSM_REHEARSALS_CONFIG"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
 RUN_PARAMS = ("require_approval", "drain", "drain_timeout", "terminate_sessions", "pg_bin_dir", "dump_format",
               "jobs", "roles", "keep_dump", "hypertables", "notify", "smtp_conn_id", "approvers",
               "stop_apps_timeout_hours")
 """migrate_database params a config may set per database or in "defaults"."""
+ENTRY_PARAMS = ("source_conn_id", "target_conn_id", "source_database", "target_database")
+"""migrate_database params an entry sets for its own database only."""
+ENTRY_KEYS = ("name", "create_target_database", "scratch_conn_id")
+"""An entry's keys that are no param: its name, whether the fleet creates its target database, the scratch server."""
+
+
+def _at_least_one(value: Any) -> bool:
+    """An integer (not a bool) of at least 1."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _refuse(where: str, problems: list[str]) -> None:
+    """Raise one error naming every problem found at `where` (file, entry)."""
+    if problems:
+        raise MigrationError(f"{where}: " + "; ".join(problems))
 
 
 def pool_name(target_conn_id: str) -> str:
@@ -56,16 +70,19 @@ class DatabaseEntry:
         name = raw.get("name")
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise MigrationError(f"{where}: database entry name {name!r} must be 1-63 letters, digits, _ . -")
-        known = {"name", "source_conn_id", "target_conn_id", "source_database", "target_database",
-                 "create_target_database", "scratch_conn_id", *RUN_PARAMS}
-        if unknown := sorted(set(raw) - known):
+        if unknown := sorted(set(raw) - {*ENTRY_KEYS, *ENTRY_PARAMS, *RUN_PARAMS}):
             raise MigrationError(f"{where}: database {name!r} has unknown key(s) {', '.join(unknown)}")
         for key in ("source_conn_id", "target_conn_id"):
             if not isinstance(raw.get(key), str) or not raw[key]:
                 raise MigrationError(f"{where}: database {name!r} needs {key} (an Airflow connection id)")
+        problems = param_problems({k: v for k, v in raw.items() if k in (*ENTRY_PARAMS, *RUN_PARAMS)})
+        if not isinstance(raw.get("create_target_database", False), bool):
+            problems.append(f"create_target_database={raw['create_target_database']!r}: give true or false")
+        if not isinstance(raw.get("scratch_conn_id") or "", str):
+            problems.append(f"scratch_conn_id={raw['scratch_conn_id']!r}: give an Airflow connection id")
+        _refuse(f"{where}: database {name!r}", problems)
         params = {**{k: v for k, v in defaults.items() if k in RUN_PARAMS},
                   **{k: v for k, v in raw.items() if k in RUN_PARAMS}}
-        parse_hypertables(params.get("hypertables"), f"{where}: database {name!r}: hypertables")
         return cls(
             name=name, source_conn_id=raw["source_conn_id"], target_conn_id=raw["target_conn_id"],
             source_database=raw.get("source_database") or None, target_database=raw.get("target_database") or None,
@@ -107,6 +124,7 @@ def _entries(data: Mapping[str, Any], where: str) -> list[DatabaseEntry]:
         raise MigrationError(f"{where}: \"defaults\" must be an object")
     if unknown := sorted(set(defaults) - set(RUN_PARAMS)):
         raise MigrationError(f"{where}: defaults has unknown key(s) {', '.join(unknown)}")
+    _refuse(f"{where}: defaults", param_problems(defaults))
     entries = [DatabaseEntry.parse(item, defaults, where) for item in raw]
     for label, key in (("name", lambda e: e.name), ("name once made file-safe", lambda e: safe_name(e.name)),
                        ("scratch database", lambda e: e.scratch_database)):
@@ -128,7 +146,7 @@ class FleetConfig:
     @classmethod
     def load(cls, path: str | Path | None = None) -> FleetConfig:
         """Read and validate the fleet config."""
-        path = Path(path or os.environ.get(FLEET_CONFIG_ENV) or INCLUDE_DIR / "fleet.json")
+        path = Path(path) if path else settings.fleet_config()
         data = _read(path)
         entries = _entries(data, str(path))
         raw_targets = data.get("targets") or {}
@@ -137,7 +155,7 @@ class FleetConfig:
         targets: dict[str, int] = {}
         for entry in entries:
             limit = (raw_targets.get(entry.target_conn_id) or {}).get("max_parallel", 1)
-            if not whole_number(limit, 1):
+            if not _at_least_one(limit):
                 raise MigrationError(f"{path}: targets.{entry.target_conn_id}.max_parallel must be an integer >= 1")
             targets[entry.target_conn_id] = limit
         return cls(path=path, databases=entries, targets=targets, work_dir=data.get("work_dir") or None)
@@ -160,10 +178,10 @@ class RehearsalConfig:
     @classmethod
     def load(cls, path: str | Path | None = None) -> RehearsalConfig:
         """Read and validate the rehearsal config."""
-        path = Path(path or os.environ.get(REHEARSALS_CONFIG_ENV) or INCLUDE_DIR / "rehearsals.json")
+        path = Path(path) if path else settings.rehearsals_config()
         data = _read(path)
         max_parallel = data.get("max_parallel", 1)
-        if not whole_number(max_parallel, 1):
+        if not _at_least_one(max_parallel):
             raise MigrationError(f"{path}: max_parallel must be an integer >= 1")
         return cls(path=path, databases=_entries(data, str(path)), schedule=data.get("schedule", "@weekly"),
                    max_parallel=max_parallel, work_dir=data.get("work_dir") or None)

@@ -3,6 +3,11 @@
 migrate_fleet skips a database whose target has a record; release_source removes the record (rolled back).
 Records live under <base work dir>/ledger/<target_conn_id>-<hash>/<database>-<hash>.json, on storage every
 worker sees (the hash keeps names that differ only in odd characters apart).
+
+A record names the server incarnation and the database it describes (`target_identity`: the cluster's system
+identifier and the database's oid, as verify found them). A record that no longer describes its target (the
+database is gone, was created again, or the server was re-created) is set aside as <...>.json.stale: migrate_fleet
+checks before it skips, `make airflow` before it starts (make test wipes the servers).
 """
 
 from __future__ import annotations
@@ -39,6 +44,38 @@ def records(work_dir: str | None) -> list[dict[str, Any]]:
         if isinstance(entry, dict):
             found.append(entry)
     return sorted(found, key=lambda entry: str(entry.get("verified_at") or ""), reverse=True)
+
+
+IDENTITY_KEY = "target_identity"
+"""A record's {system_identifier, database_oid} of its target database when it was verified."""
+STALE_SUFFIX = ".stale"
+
+
+def stale_because(record: dict[str, Any], now: dict[str, Any]) -> str | None:
+    """Why `record` no longer describes its target database, given `now` (catalog.database_identity() read from
+    the target), or None when nothing says so."""
+    was = record.get(IDENTITY_KEY) or {}
+    database = record.get("target_database")
+    if now.get("database_oid") is None:
+        return f"database {database!r} no longer exists on that server"
+    if was.get("system_identifier") and now.get("system_identifier") \
+            and str(was["system_identifier"]) != str(now["system_identifier"]):
+        return f"the server of {database!r} is another one now (system identifier {now['system_identifier']})"
+    if was.get("database_oid") is not None and was["database_oid"] != now["database_oid"]:
+        return f"database {database!r} was dropped and created again since it was verified"
+    return None
+
+
+def set_aside(work_dir: str | None, target_conn_id: str, database: str, why: str) -> Path | None:
+    """Take a record out of the ledger (kept beside it as <record>.json.stale, with why); its path, None if none."""
+    path = record_path(work_dir, target_conn_id, database)
+    entry = workdir.read_json(path)
+    if not isinstance(entry, dict):
+        return None
+    aside = path.with_name(path.name + STALE_SUFFIX)
+    workdir.write_atomically(aside, json.dumps({**entry, "set_aside": why}, indent=2, default=str), suffix=".tmp")
+    path.unlink(missing_ok=True)
+    return aside
 
 
 def write(work_dir: str | None, target_conn_id: str, database: str, entry: dict[str, Any]) -> Path:

@@ -6,7 +6,6 @@ Report: <base work dir>/rehearsals/report.html, rewritten after every rehearsal 
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -15,7 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from timescale_migration import phases, workdir
+from markupsafe import Markup
+
+from timescale_migration import phases, rendering, workdir
 from timescale_migration.constants import REHEARSALS_DIR
 
 HISTORY_FILE = "history.jsonl"
@@ -43,12 +44,13 @@ class RehearsalRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RehearsalRecord:
         """A record read back from the history."""
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__ if key in data})
+        known: dict[str, Any] = {key: data.get(key) for key in cls.__dataclass_fields__ if key in data}
+        return cls(**known)
 
 
 def phase_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> dict[str, float]:
     """task -> seconds, in the DAG's phase order, for the phases that recorded a span."""
-    return {task: float(spans[task]["seconds"]) for task in phases.ORDER if spans.get(task)}
+    return {task: float(span["seconds"]) for task in phases.ORDER if (span := spans.get(task))}
 
 
 def downtime_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> float | None:
@@ -107,103 +109,53 @@ def write_report(work_dir: str | None, history: list[RehearsalRecord]) -> Path:
     return path
 
 
-def _fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    minutes, seconds = divmod(round(value), 60)
-    return f"{minutes} min {seconds:02d} s" if minutes else f"{value:.1f} s"
-
-
-def _fmt_bytes(value: int | None) -> str:
-    return "-" if value is None else f"{value / 1_048_576:,.1f} MB"
-
-
 COLORS = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#4e342e", "#ad1457", "#9e9d24")
 FAILED_COLOR = "#c62828"
 """Only unverified rehearsals are drawn in this red."""
 
 
-def trend_svg(history: list[RehearsalRecord], width: int = 760, height: int = 280) -> str:
-    """A line per database: predicted downtime of each rehearsal over time; unverified ones as red dots."""
+def _chart(history: list[RehearsalRecord], width: int, height: int) -> dict[str, Any] | None:
+    """The chart's geometry: axes, ticks, and per database its line and markers (None: nothing to chart)."""
     points = [r for r in history if r.predicted_downtime_s is not None]
     if not points:
-        return "<p>No rehearsal has finished verification yet: nothing to chart.</p>"
+        return None
     pad_l, pad_r, pad_t, pad_b = 60, 150, 20, 40
     times = sorted({r.rehearsed_at for r in history})
     x_of = {t: pad_l + (i * (width - pad_l - pad_r) / max(1, len(times) - 1)) for i, t in enumerate(times)}
     top = max(r.predicted_downtime_s or 0 for r in points) * 1.15 or 1.0
+
     def y(v: float) -> float:
         return pad_t + (height - pad_t - pad_b) * (1 - v / top)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-           f'aria-label="predicted downtime per rehearsal">',
-           f'<line x1="{pad_l}" y1="{y(0):.0f}" x2="{width - pad_r}" y2="{y(0):.0f}" stroke="#999"/>',
-           f'<line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{y(0):.0f}" stroke="#999"/>']
-    for frac in (0.5, 1.0):
-        value = top / 1.15 * frac
-        out.append(f'<text x="{pad_l - 6}" y="{y(value) + 4:.0f}" font-size="11" text-anchor="end">'
-                   f'{html.escape(_fmt_seconds(value))}</text>')
-    out.append(f'<text x="{pad_l}" y="{height - 8}" font-size="11">{html.escape(times[0][:16])}</text>')
-    if len(times) > 1:
-        out.append(f'<text x="{width - pad_r}" y="{height - 8}" font-size="11" text-anchor="end">'
-                   f'{html.escape(times[-1][:16])}</text>')
-    names = sorted({r.name for r in history})
-    for i, name in enumerate(names):
+
+    series = []
+    for i, name in enumerate(sorted({r.name for r in history})):
         color = COLORS[i % len(COLORS)]
         mine = [r for r in points if r.name == name]
-        coords = " ".join(f"{x_of[r.rehearsed_at]:.0f},{y(r.predicted_downtime_s or 0):.0f}" for r in mine)
-        if coords:
-            out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
-        for r in mine:
-            cx, cy = x_of[r.rehearsed_at], y(r.predicted_downtime_s or 0)
-            mark = FAILED_COLOR if not r.verified else color
-            out.append(f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="4" fill="{mark}"><title>{html.escape(name)}: '
-                       f'{html.escape(_fmt_seconds(r.predicted_downtime_s))} '
-                       f'({"verified" if r.verified else "NOT verified"})</title></circle>')
-        out.append(f'<text x="{width - pad_r + 10}" y="{pad_t + 14 * (i + 1)}" font-size="12" fill="{color}">'
-                   f'{html.escape(name)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+        marks = [{"cx": f"{x_of[r.rehearsed_at]:.0f}", "cy": f"{y(r.predicted_downtime_s or 0):.0f}",
+                  "fill": color if r.verified else FAILED_COLOR, "verified": r.verified,
+                  "seconds": rendering.seconds(r.predicted_downtime_s, "-", hours=False)} for r in mine]
+        series.append({"name": name, "color": color, "points": " ".join(f"{m['cx']},{m['cy']}" for m in marks),
+                       "marks": marks, "legend_y": pad_t + 14 * (i + 1)})
+    ticks = [(f"{y(top / 1.15 * frac) + 4:.0f}", rendering.seconds(top / 1.15 * frac, "-", hours=False))
+             for frac in (0.5, 1.0)]
+    return {"width": width, "height": height, "left": pad_l, "right": width - pad_r, "top": pad_t,
+            "bottom": f"{y(0):.0f}", "ticks": ticks, "first": times[0][:16],
+            "last": times[-1][:16] if len(times) > 1 else None, "series": series}
+
+
+def trend_svg(history: list[RehearsalRecord], width: int = 760, height: int = 280) -> Markup:
+    """A line per database: predicted downtime of each rehearsal over time; unverified ones as red dots
+    (templates/trend.svg)."""
+    return Markup(rendering.render("trend.svg", chart=_chart(history, width, height)))
 
 
 def render_report(history: list[RehearsalRecord]) -> str:
-    """The whole report: the latest rehearsal of each database, the trend chart, and the full history."""
+    """The whole report (templates/rehearsals.html): the latest rehearsal of each database, the trend chart, and the
+    full history."""
     latest: dict[str, RehearsalRecord] = {}
     for record in history:
         latest[record.name] = record
-    timed = [p for p in phases.ORDER if any(p in r.phases for r in latest.values())]
-    head = "".join(f"<th>{html.escape(p)}</th>" for p in timed)
-    rows = []
-    for r in latest.values():
-        cells = "".join(f"<td>{_fmt_seconds(r.phases.get(p))}</td>" for p in timed)
-        status = "verified" if r.verified else f"FAILED: {html.escape((r.error or 'not verified')[:300])}"
-        rows.append(f"<tr class='{'ok' if r.verified else 'bad'}'><td>{html.escape(r.name)}</td>"
-                    f"<td>{html.escape(r.rehearsed_at)}</td><td>{_fmt_bytes(r.size_bytes)}</td>"
-                    f"<td>{html.escape(r.dump_format)}</td><td><b>{_fmt_seconds(r.predicted_downtime_s)}</b></td>"
-                    f"<td>{status}</td>{cells}</tr>")
-    history_rows = "".join(
-        f"<tr class='{'ok' if r.verified else 'bad'}'><td>{html.escape(r.rehearsed_at)}</td>"
-        f"<td>{html.escape(r.name)}</td><td>{_fmt_bytes(r.size_bytes)}</td>"
-        f"<td>{_fmt_seconds(r.predicted_downtime_s)}</td><td>{'yes' if r.verified else 'no'}</td>"
-        f"<td>{html.escape(r.child_run_id)}</td></tr>"
-        for r in reversed(history)
-    )
-    generated = datetime.now(UTC).isoformat(timespec="seconds")
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>Migration rehearsals</title>
-<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} tr.bad td{{background:#ffebee}}
-tr.ok td{{background:#f1f8e9}}</style></head>
-<body><h1>Migration rehearsals</h1>
-<p>Predicted downtime: from the start of the first downtime phase (drain, dump) to the end of verification in a
-rehearsal into a scratch database; the real run adds the time applications need to stop and the drain.
-Generated {generated}.</p>
-<h2>Latest rehearsal of each database</h2>
-<table><tr><th>database</th><th>rehearsed at</th><th>size</th><th>format</th><th>predicted downtime</th>
-<th>verification</th>{head}</tr>{''.join(rows)}</table>
-<h2>Trend of the predicted downtime</h2>
-{trend_svg(history)}
-<h2>History</h2>
-<table><tr><th>rehearsed at</th><th>database</th><th>size</th><th>predicted downtime</th><th>verified</th>
-<th>migrate_database run</th></tr>{history_rows}</table>
-</body></html>
-"""
+    return rendering.render(
+        "rehearsals.html", title="Migration rehearsals", refresh=None, latest=list(latest.values()),
+        timed=[p for p in phases.ORDER if any(p in r.phases for r in latest.values())], trend=trend_svg(history),
+        history=list(reversed(history)), generated=datetime.now(UTC).isoformat(timespec="seconds"))

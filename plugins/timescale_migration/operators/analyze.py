@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration.constants import DumpFormat
 from timescale_migration.db.analyze import ParallelAnalyze
 from timescale_migration.operators.base import MigrationOperator
@@ -18,9 +20,7 @@ class AnalyzeOperator(MigrationOperator):
     calling catalog_get when extension isn't loaded".)
     """
 
-    default_retries = 2
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         _, target = self.endpoints(context)
         if opts.dump_format is DumpFormat.PLAIN or opts.jobs <= 1:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration.checks import findings
 from timescale_migration.constants import TARGET_RESERVED_ROLES
 from timescale_migration.db import catalog, privileges, timescale_features
@@ -21,9 +23,7 @@ from timescale_migration.operators.base import MigrationOperator
 class ApplyPrivilegesOperator(MigrationOperator):
     """Owners, then GRANT/REVOKE and ALTER DEFAULT PRIVILEGES where the target differs from the source (idempotent)."""
 
-    default_retries = 2
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)
         source, target = self.endpoints(context)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration.checks import findings
 from timescale_migration.db import dbsettings
 from timescale_migration.operators.base import MigrationOperator
@@ -17,9 +19,7 @@ from timescale_migration.operators.base import MigrationOperator
 class ApplySettingsOperator(MigrationOperator):
     """Set the source's database and role-in-database settings and its comment on the target (idempotent)."""
 
-    default_retries = 2
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         source, target = self.endpoints(context)
         found = findings.collect(context["ti"])
         skip = {f.expected[1] for f in found if f.expected and f.expected[0] == dbsettings.SECTION}

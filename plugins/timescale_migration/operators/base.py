@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import time
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, Context
 
 from timescale_migration import phases, timeouts, workdir
 from timescale_migration.checks.plan import MigrationPlan
@@ -24,7 +25,7 @@ FAILURE_MESSAGE_CHARS = 20_000
 a few dozen objects), so it is long enough for all of them."""
 
 
-def record_failure(context: Any) -> None:
+def record_failure(context: Context) -> None:
     """on_failure_callback: leave the failing task and its error where migrate_fleet's summary can read them."""
     ti = context["ti"]
     error = context.get("exception")
@@ -44,46 +45,57 @@ def failing_at_once(execute: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             raise raised from error
 
-    wrapper.__wrapped_fail_at_once__ = True  # type: ignore[attr-defined]
+    _FAILING_AT_ONCE.add(wrapper)
     return wrapper
 
 
-class MigrationMixin:
+_FAILING_AT_ONCE: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+"""The execute methods failing_at_once already wraps."""
+
+if TYPE_CHECKING:
+    _Operator = BaseOperator
+else:
+    _Operator = object
+"""The mixin is only ever mixed into a BaseOperator (MigrationOperator, the gates): the type checker sees it as one."""
+
+
+class MigrationMixin(_Operator):
     """Helpers for operators of one migration run (mixed into BaseOperator subclasses)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         execute = cls.__dict__.get("execute")
-        if callable(execute) and not getattr(execute, "__wrapped_fail_at_once__", False):
-            cls.execute = failing_at_once(execute)  # type: ignore[attr-defined]
+        if callable(execute) and execute not in _FAILING_AT_ONCE:
+            # wraps the class's own execute once, when the class is made
+            cls.execute = failing_at_once(execute)  # type: ignore[method-assign]  # replacing a method on purpose
 
     _runner: ToolRunner | None = None
     _stops: list[Callable[[], None]] | None = None
     _phase_started: float | None = None
 
-    def pre_execute(self, context: Any) -> None:
+    def pre_execute(self, context: Context) -> None:
         """Note when the phase started; a downtime task not given an execution_timeout gets one (timeouts.py)."""
         self._phase_started = time.time()
-        if self.task_id in phases.DOWNTIME and self.execution_timeout is None:  # type: ignore[attr-defined]
+        if self.task_id in phases.DOWNTIME and self.execution_timeout is None:
             try:
                 self.execution_timeout = self.downtime_timeout(context)
             except Exception as err:  # no plan or unreadable history: the task runs without a limit, as before
-                self.log.warning("no execution_timeout for %s: %s", self.task_id, err)  # type: ignore[attr-defined]
+                self.log.warning("no execution_timeout for %s: %s", self.task_id, err)
 
-    def downtime_timeout(self, context: Any) -> timedelta:
+    def downtime_timeout(self, context: Context) -> timedelta:
         """This downtime task's limit, from the plan's size and the last verified rehearsal of the source."""
         opts = self.migration_options(context)
         size = int(self.plan(context).source["database_bytes"])
         source, _ = self.endpoints(context)
         last = rehearsal.last_rehearsal(opts.work_dir, opts.source_conn_id, source.database)
-        rehearsed = last.phases.get(self.task_id) if last else None  # type: ignore[attr-defined]
-        limit = timeouts.phase_timeout(self.task_id, size, rehearsed_s=rehearsed,  # type: ignore[attr-defined]
+        rehearsed = last.phases.get(self.task_id) if last else None
+        limit = timeouts.phase_timeout(self.task_id, size, rehearsed_s=rehearsed,
                                        rehearsed_bytes=last.size_bytes if last else None,
                                        drain_timeout_s=opts.drain_timeout)
-        self.log.info("%s", timeouts.describe(self.task_id, limit, size, rehearsed))  # type: ignore[attr-defined]
+        self.log.info("%s", timeouts.describe(self.task_id, limit, size, rehearsed))
         return limit
 
-    def post_execute(self, context: Any, result: Any = None) -> None:
+    def post_execute(self, context: Context, result: Any = None) -> None:
         """Push the phase's wall-clock span (rehearsals and the fleet summary read it)."""
         if self._phase_started is None:
             return
@@ -93,11 +105,11 @@ class MigrationMixin:
             "seconds": round(finished - self._phase_started, 2),
         })
 
-    def migration_options(self, context: Any) -> MigrationOptions:
+    def migration_options(self, context: Context) -> MigrationOptions:
         """The run's params, validated."""
         return MigrationOptions.from_params(context["params"])
 
-    def endpoints(self, context: Any) -> tuple[Endpoint, Endpoint]:
+    def endpoints(self, context: Context) -> tuple[Endpoint, Endpoint]:
         """(source, target) for this run."""
         opts = self.migration_options(context)
         return (
@@ -105,19 +117,19 @@ class MigrationMixin:
             Endpoint("target", opts.target_conn_id, opts.target_database),
         )
 
-    def plan(self, context: Any) -> MigrationPlan:
+    def plan(self, context: Context) -> MigrationPlan:
         """What check_versions found."""
         data = context["ti"].xcom_pull(task_ids=phases.PLAN_TASK)
         if not data:
             raise RuntimeError(f"no plan from {phases.PLAN_TASK}: did it run in this dag run?")
         return MigrationPlan.from_xcom(data)
 
-    def run_key(self, context: Any) -> str:
+    def run_key(self, context: Context) -> str:
         """How this run names itself in the source's block records and the target's load claim: dag_id/run_id."""
         ti = context["ti"]
         return f"{ti.dag_id}/{ti.run_id}"
 
-    def run_dir(self, context: Any, *, create: bool = True) -> Path:
+    def run_dir(self, context: Context, *, create: bool = True) -> Path:
         """This run's private work directory."""
         ti = context["ti"]
         return workdir.run_dir(self.migration_options(context).work_dir, ti.dag_id, ti.run_id, create=create)
@@ -126,7 +138,7 @@ class MigrationMixin:
     def runner(self) -> ToolRunner:
         """Runs client tools; killed by on_kill."""
         if self._runner is None:
-            self._runner = ToolRunner(self.log)  # type: ignore[attr-defined]
+            self._runner = ToolRunner(self.log)
         return self._runner
 
     def stop_on_kill(self, stop: Callable[[], None]) -> None:
@@ -145,11 +157,6 @@ class MigrationMixin:
 
 
 class MigrationOperator(MigrationMixin, BaseOperator):
-    """Base class of the phase operators; `default_retries` applies unless the DAG passes `retries`."""
+    """Base class of the phase operators (their retries and trigger rules are the phase table's: phases.PHASES)."""
 
     ui_color = "#e3f2fd"
-    default_retries = 0
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("retries", self.default_retries)
-        super().__init__(**kwargs)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration.checks import preflight, registry
 from timescale_migration.checks.findings import blocking
 from timescale_migration.operators.base import MigrationOperator
@@ -16,7 +18,7 @@ from timescale_migration.operators.base import MigrationOperator
 class CheckExtensionsOperator(MigrationOperator):
     """Run the extension checks; return the source's extensions and the findings (blocking ones included)."""
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, target = self.endpoints(context)
         with preflight.opened(opts, source, target, self.run_dir(context), self.log) as pre:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
 from psycopg import sql as pgsql
 
 from timescale_migration import phases
@@ -28,7 +29,7 @@ EARLIER = tuple(task for task in phases.PREFLIGHT if task != phases.CHECK_VERSIO
 class CheckVersionsOperator(MigrationOperator):
     """Run the checks; refuse the run once naming every blocking finding; align TimescaleDB; return the plan."""
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration import phases
 from timescale_migration.fleet.assets import target_asset, targets_alias
 from timescale_migration.operators.base import MigrationOperator
@@ -26,7 +28,7 @@ class CutoverOperator(MigrationOperator):
         kwargs.setdefault("outlets", [targets_alias()])
         super().__init__(**kwargs)
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, target = self.endpoints(context)
         ti = context["ti"]

@@ -14,8 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
+from airflow.sdk import Context
 
-from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
+from timescale_migration import settings
 from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.operators.base import MigrationOperator
@@ -28,9 +29,7 @@ DEFER_MARGIN_S = 120
 class DrainSourceOperator(MigrationOperator):
     """Revoke CONNECT on the source database from everyone but the migration's login; wait for sessions."""
 
-    default_retries = 1
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, _ = self.endpoints(context)
         if not opts.drain:
@@ -58,7 +57,7 @@ class DrainSourceOperator(MigrationOperator):
         except ConnectionConfigError as err:
             raise MigrationError(
                 f"{err}. The drain keeps its record in database {records!r} of the source server "
-                f"({BLOCK_RECORD_DATABASE_ENV} names another); nothing was revoked"
+                f"({settings.BLOCK_RECORD_DATABASE.name} names another); nothing was revoked"
             ) from err
         record = outcome.record
         self._log_outcome(outcome, where)
@@ -77,14 +76,14 @@ class DrainSourceOperator(MigrationOperator):
                        method_name="finish_drain", timeout=timedelta(seconds=opts.drain_timeout + DEFER_MARGIN_S))
         return self._end_sessions(context, result, waited=bool(sessions))
 
-    def finish_drain(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+    def finish_drain(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Back from SessionsClosedTrigger: done if the sessions closed, else end them or fail naming them."""
         handback = event["handback"]
         if handback.get("started") is not None:
             self._phase_started = handback["started"]  # the phase's span includes the wait
         return self._end_sessions(context, handback["result"], waited=event["status"] != "closed")
 
-    def _end_sessions(self, context: Any, result: dict[str, Any], *, waited: bool) -> dict[str, Any]:
+    def _end_sessions(self, context: Context, result: dict[str, Any], *, waited: bool) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, _ = self.endpoints(context)
         if waited:

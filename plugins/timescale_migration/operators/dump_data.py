@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration.copy.base import CopyJob
 from timescale_migration.copy.formats import copy_format
 from timescale_migration.operators.base import MigrationOperator
@@ -15,9 +17,7 @@ from timescale_migration.operators.base import MigrationOperator
 class DumpDataOperator(MigrationOperator):
     """pg_dump with the guide's flags; a retry replaces whatever a failed attempt left."""
 
-    default_retries = 2
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, target = self.endpoints(context)
         job = CopyJob(self.plan(context), source, target, self.run_dir(context), opts.jobs, self.runner, self.log)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration import workdir
 from timescale_migration.constants import ROLES_FILE, TARGET_RESERVED_ROLES
 from timescale_migration.db.roles import filter_roles, mask_password_hashes
@@ -15,9 +17,7 @@ from timescale_migration.tools.clienttools import pg_dumpall_roles_argv
 class DumpRolesOperator(MigrationOperator):
     """Write roles.sql in the run's work directory (mode 0600), or nothing when the run's roles param is false."""
 
-    default_retries = 2
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         out = self.run_dir(context) / ROLES_FILE
         if not opts.roles:

@@ -12,6 +12,7 @@ import socket
 from typing import Any
 
 import psycopg
+from airflow.sdk import Context
 
 from timescale_migration.constants import ROLES_FILE, SOURCE_FINGERPRINT_FILE
 from timescale_migration.copy import loadclaim
@@ -27,9 +28,7 @@ class LoadOperator(MigrationOperator):
     """Load roles and data into a target this run claimed; a retry after a lost connection (or a killed worker)
     empties what the failed attempt left and loads again; a target holding anything else is refused."""
 
-    default_retries = 1
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)
         source, target = self.endpoints(context)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from timescale_migration import phases, workdir
-from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
+from airflow.sdk import Context
+
+from timescale_migration import phases, settings, workdir
 from timescale_migration.db import drain
 from timescale_migration.exceptions import ConnectionConfigError, MigrationError
 from timescale_migration.fleet import ledger
@@ -16,13 +17,11 @@ from timescale_migration.operators.base import MigrationOperator
 class ReleaseSourceOperator(MigrationOperator):
     """Give the source database back to its applications; refuse when no record says what to give back."""
 
-    default_retries = 2
-
     def __init__(self, *, forget_migration: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.forget_migration = forget_migration
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         source, target = self.endpoints(context)
         if self.forget_migration and ledger.remove(opts.work_dir, opts.target_conn_id, target.database):
@@ -48,7 +47,7 @@ class ReleaseSourceOperator(MigrationOperator):
         except ConnectionConfigError as err:
             raise ConnectionConfigError(
                 f"{err}. The block record is kept in database {records!r} of the source server "
-                f"({BLOCK_RECORD_DATABASE_ENV} names another): the login must be able to connect to it"
+                f"({settings.BLOCK_RECORD_DATABASE.name} names another): the login must be able to connect to it"
             ) from err
         if not released:
             self.log.info("%s was already released by %s (%s): CONNECT is as that record found it; nothing to do",
@@ -69,9 +68,9 @@ class ReleaseSourceOperator(MigrationOperator):
             raise MigrationError(
                 f"no block record for {source.label}: none in {where} (nor an older one at {path}). Nothing was "
                 "granted. If the source was drained, its record is kept by the drain in the source server's "
-                f"database named by {BLOCK_RECORD_DATABASE_ENV} (default postgres): check that workers use the same "
-                "value, and that source_database names the database that was drained. A database that was never "
-                "drained needs no release"
+                f"database named by {settings.BLOCK_RECORD_DATABASE.name} (default postgres): check that workers use "
+                "the same value, and that source_database names the database that was drained. A database that was "
+                "never drained needs no release"
             )
         drain.apply_release(conn, record)
         workdir.remove(path)

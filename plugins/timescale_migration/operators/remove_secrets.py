@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration import workdir
 from timescale_migration.constants import SECRET_FILES
 from timescale_migration.operators.base import MigrationOperator
@@ -13,9 +15,7 @@ from timescale_migration.operators.base import MigrationOperator
 class RemoveSecretsOperator(MigrationOperator):
     """Remove roles.sql (and its partial or raw forms) from the run's work directory unless keep_dump."""
 
-    default_retries = 2
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         run_dir = self.run_dir(context, create=False)
         present = [run_dir / name for name in SECRET_FILES if (run_dir / name).exists()]

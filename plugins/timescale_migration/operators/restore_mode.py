@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from airflow.sdk import Context
 
-from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.db import catalog, sqlfiles, timescale_state
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
-from timescale_migration.verify import inventory
 
 NOT_NEEDED = "not needed (plain PostgreSQL source)"
 SCHEDULER_WAIT_S = 5.0
@@ -28,7 +28,7 @@ class _RestoreModeOperator(MigrationOperator):
     sql_name = ""
     """include/sql's file that calls it."""
 
-    def call(self, context: Any) -> str | None:
+    def call(self, context: Context) -> str | None:
         """Call the function on the target; returns the database's timescaledb.restoring afterwards."""
         ts = self.plan(context).timescaledb
         if ts is None:
@@ -45,7 +45,7 @@ class _RestoreModeOperator(MigrationOperator):
                     f"{target.label} may not run {self.function}(): {err.diag.message_primary}. On Timescale the "
                     "service's tsdbadmin may; on a self-hosted TimescaleDB target connect as a superuser"
                 ) from err
-            setting = inventory.timescale_state(conn)["database_restoring"]
+            setting = timescale_state.timescale_state(conn)["database_restoring"]
         self.log.info("timescaledb.restoring on the target database is now %s", setting or "unset")
         return setting
 
@@ -56,7 +56,7 @@ class PreRestoreOperator(_RestoreModeOperator):
     function = "timescaledb_pre_restore"
     sql_name = "timescaledb/pre_restore"
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         return {"restoring": self.call(context)}
 
 
@@ -65,9 +65,8 @@ class PostRestoreOperator(_RestoreModeOperator):
 
     function = "timescaledb_post_restore"
     sql_name = "timescaledb/post_restore"
-    default_retries = 3
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         setting = self.call(context)
         if setting == "on":
             raise MigrationError("timescaledb.restoring is still on for the target database after post_restore")
@@ -75,7 +74,7 @@ class PostRestoreOperator(_RestoreModeOperator):
             return {"restoring": setting}
         _, target = self.endpoints(context)
         with target.connect() as conn:
-            schedulers = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
+            schedulers = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
         if not schedulers:
             # timescaledb#5842 (fixed in 2.26.4): the scheduler post_restore starts can read the database as still
             # restoring and exit; a second call, which any login that made the first may make, starts it again
@@ -87,7 +86,7 @@ class PostRestoreOperator(_RestoreModeOperator):
 
     def ensure_scheduler(self, conn: psycopg.Connection) -> int:
         """Wait for the database's scheduler; restart the workers once if none comes (a TimescaleDB race)."""
-        schedulers = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
+        schedulers = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
         if schedulers:
             self.log.info("TimescaleDB background worker scheduler is running for the target database")
             return schedulers
@@ -102,7 +101,7 @@ class PostRestoreOperator(_RestoreModeOperator):
         except psycopg.errors.InsufficientPrivilege as err:
             self.log.warning("cannot restart background workers: %s", err.diag.message_primary)
             return 0
-        schedulers = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
+        schedulers = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
         self.log.info("TimescaleDB schedulers for the target database after the restart: %d", schedulers)
         return schedulers
 

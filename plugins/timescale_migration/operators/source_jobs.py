@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration.db import catalog, timescale_features
 from timescale_migration.db.timescale_features import PAUSE_RECORD, PauseRecord
 from timescale_migration.operators.base import MigrationOperator
@@ -20,9 +22,7 @@ PAUSED_FILE = PAUSE_RECORD
 class PauseSourceJobsOperator(MigrationOperator):
     """Record every user job of a TimescaleDB source, then alter_job(id, scheduled => false) the scheduled ones."""
 
-    default_retries = 2
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         ts = self.plan(context).timescaledb
         if ts is None:
             self.log.info("SKIPPED: the source is plain PostgreSQL: it has no TimescaleDB jobs to pause")
@@ -60,9 +60,7 @@ class PauseSourceJobsOperator(MigrationOperator):
 class ResumeSourceJobsOperator(MigrationOperator):
     """Schedule again exactly the jobs pause_source_jobs paused on the source (the record stays for verify)."""
 
-    default_retries = 3
-
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         ts = self.plan(context).timescaledb
         record = PauseRecord.read(self.run_dir(context) / PAUSED_FILE) if ts is not None else None
         if ts is None or record is None or not record.paused:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
+from airflow.sdk import Context
 
 from timescale_migration import gates
 from timescale_migration.checks import findings
@@ -68,7 +69,7 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
         kwargs.setdefault("subject", "Stop the applications: approve the migration downtime")
         super().__init__(**kwargs)
 
-    def execute(self, context: Any) -> Any:
+    def execute(self, context: Context) -> Any:
         opts = self.migration_options(context)
         found = findings.collect(context["ti"]) + findings.unfinished(context["ti"])
         findings.refuse_if_blocking(found, "the gate")  # check_versions refused already: never reached in a DAG run
@@ -86,7 +87,7 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
         gates.prepare(self, context, opts, expires=True)
         return super().execute(context)
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         """Say so when nobody answered in time (the scheduler chose Reject): nothing changed, the run ends."""
         if event.get("timedout"):
             self.log.warning("nobody answered stop_apps in time: rejected by itself (stop_apps_timeout_hours); "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
+from airflow.sdk import Context
 
 from timescale_migration import gates, phases
 from timescale_migration.operators.base import MigrationMixin
@@ -45,7 +46,7 @@ class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):
         kwargs.setdefault("options_mapping", {SWITCH: phases.CUTOVER, ROLL_BACK: phases.RELEASE_SOURCE})
         super().__init__(**kwargs)
 
-    def execute(self, context: Any) -> Any:
+    def execute(self, context: Context) -> Any:
         opts = self.migration_options(context)
         _, target = self.endpoints(context)
         ti = context["ti"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import Context
+
 from timescale_migration import phases, workdir
 from timescale_migration.checks import findings
 from timescale_migration.constants import (
@@ -20,6 +22,7 @@ from timescale_migration.constants import (
 )
 from timescale_migration.copy.hypertables import RECORD_FILE as CONVERSION_RECORD
 from timescale_migration.copy.hypertables import ConversionRecord
+from timescale_migration.db import catalog
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.operators.base import MigrationOperator
@@ -33,10 +36,9 @@ from timescale_migration.verify.compare import (
 class VerifyOperator(MigrationOperator):
     """Compare both sides; write the report; fail naming each difference; remove the dump after success."""
 
-    default_retries = 1
     operator_extra_links = (MigrationReportLink(), VerificationReportLink())
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         opts = self.migration_options(context)
         plan = self.plan(context)
         source, target = self.endpoints(context)
@@ -73,23 +75,34 @@ class VerifyOperator(MigrationOperator):
             for name in (DUMP_FILE, DUMP_DIR, SKELETON_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE):
                 workdir.remove(run_dir / name)
             self.log.info("dump files removed from %s; the reports stay", run_dir)
-        result = {**summary, "report_html": str(html_path), "report_json": str(json_path)}
+        returned = {**summary, "report_html": str(html_path), "report_json": str(json_path)}
         if opts.rehearsal:
             self.log.info("rehearsal: no ledger record for the scratch database")
         else:
             self._record(context, opts, source.label, target.database, summary)
-        return result
+        return returned
 
-    def _record(self, context: Any, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
+    def _record(self, context: Context, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
         """Record the verified migration in the ledger (the asset event waits for cutover: the applications may
         still roll back at switch_apps)."""
         entry = {"source": source_label, "source_conn_id": opts.source_conn_id, "target_conn_id": opts.target_conn_id,
                  "target_database": database, "dag_id": context["ti"].dag_id, "run_id": context["ti"].run_id,
-                 "tables": summary["tables"], "rows": summary["rows"]}
+                 "tables": summary["tables"], "rows": summary["rows"], ledger.IDENTITY_KEY: self._identity(context)}
         path = ledger.write(opts.work_dir, opts.target_conn_id, database, entry)
         self.log.info("ledger record %s written", path)
 
-    def _timings(self, context: Any, source_seconds: float, target_seconds: float) -> dict[str, float]:
+    def _identity(self, context: Context) -> dict[str, Any] | None:
+        """Which server incarnation and database the record describes (None when it cannot be read: the record is
+        written all the same, and nothing later can tell it stale but a missing database)."""
+        _, target = self.endpoints(context)
+        try:
+            with target.connect() as conn:
+                return catalog.database_identity(conn, target.database)
+        except Exception as err:
+            self.log.warning("the ledger record names no server incarnation: %s", err)
+            return None
+
+    def _timings(self, context: Context, source_seconds: float, target_seconds: float) -> dict[str, float]:
         ti = context["ti"]
         timed = (phases.DUMP_DATA, phases.LOAD, phases.ANALYZE)
         seconds = {task: (ti.xcom_pull(task_ids=task) or {}).get("seconds") for task in timed}

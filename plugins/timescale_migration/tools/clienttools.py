@@ -13,7 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from timescale_migration.constants import CLIENT_TOOLS, DEFAULT_BIN_GLOB, PG_BIN_DIR_ENV
+from timescale_migration import settings
+from timescale_migration.constants import CLIENT_TOOLS, DEFAULT_BIN_GLOB
 from timescale_migration.exceptions import ClientToolsError
 
 _VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
@@ -49,7 +50,7 @@ def missing_tools(bin_dir: str) -> list[str]:
 def candidate_dirs() -> list[str]:
     """Directories that may hold client tools: those in $TSM_PG_BIN_DIR (the worker's own choice, separated by
     os.pathsep), /usr/lib/postgresql/*/bin, then PATH entries with pg_dump."""
-    found = [d for d in os.environ.get(PG_BIN_DIR_ENV, "").split(os.pathsep) if d]
+    found = settings.pg_bin_dirs()
     found += [d for d in sorted(glob.glob(DEFAULT_BIN_GLOB), reverse=True) if d not in found]
     for entry in os.environ.get("PATH", "").split(os.pathsep):
         if entry and os.access(Path(entry) / "pg_dump", os.X_OK) and entry not in found:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from timescale_migration import workdir
 
@@ -19,17 +20,12 @@ def time_left(done: float, total: float, elapsed: float) -> str:
 
 
 def read_position(pid: int, path: Path) -> int | None:
-    """How far process `pid` has read into `path` (from /proc/<pid>/fdinfo), None if it has no such file open."""
-    fd_dir = Path(f"/proc/{pid}/fd")
+    """How far process `pid` has read into `path` (psutil's open files), None if it has no such file open."""
     try:
-        for fd in os.listdir(fd_dir):
-            if os.readlink(fd_dir / fd) == str(path):
-                for line in (Path(f"/proc/{pid}/fdinfo") / fd).read_text().splitlines():
-                    if line.startswith("pos:"):
-                        return int(line.split()[1])
-    except OSError:
+        found = psutil.Process(pid).open_files()
+    except (psutil.Error, OSError):
         return None
-    return None
+    return next((f.position for f in found if f.path == str(path)), None)
 
 
 def file_read_progress(runner: Any, path: Path) -> Callable[[], str | None]:

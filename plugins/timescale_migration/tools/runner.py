@@ -33,7 +33,7 @@ def dies_with_parent(argv: list[str]) -> list[str]:
 class ToolRunner:
     """Runs client tools one at a time for an operator; `kill()` ends the running one and its children."""
 
-    def __init__(self, log: logging.Logger) -> None:
+    def __init__(self, log: logging.Logger | Any) -> None:
         self.log = log
         self._proc: subprocess.Popen[str] | None = None
         self._pgid: int | None = None
@@ -149,7 +149,8 @@ class ToolRunner:
             proc, pgid = self._proc, self._pgid
         if proc is None or pgid is None or proc.poll() is not None:
             return
-        self.log.warning("killing %s (process group %s) and its children", proc.args[0], pgid)
+        program = proc.args[0] if isinstance(proc.args, list) else proc.args
+        self.log.warning("killing %s (process group %s) and its children", program, pgid)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(pgid, sig)

@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from timescale_migration import phases
-from timescale_migration.ui import data, views
+from timescale_migration.ui import model, store, views
 from timescale_migration.ui.links import APP_PREFIX, run_path
 
 ICON = Path(__file__).with_name("icon.svg")
@@ -94,10 +94,10 @@ def _login_url(request: Request) -> str:
         return f"{_airflow_root(request)}/"
 
 
-def create_app(store: data.RunStore | None = None, may_read_check: Any = may_read) -> FastAPI:
-    """The app; `store` reads runs (default: Airflow's metadata database), `may_read_check` authorizes."""
+def create_app(runs: store.RunStore | None = None, may_read_check: Any = may_read) -> FastAPI:
+    """The app; `runs` reads runs (default: Airflow's metadata database), `may_read_check` authorizes."""
     app = FastAPI(title="Timescale migrations", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.store = store or data.AirflowStore()
+    app.state.store = runs or store.AirflowStore()
     app.state.may_read = may_read_check
 
     @app.exception_handler(NotSignedIn)
@@ -119,11 +119,11 @@ def create_app(store: data.RunStore | None = None, may_read_check: Any = may_rea
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request, user: Reader) -> str:
-        return views.overview_page(data.overview(request.app.state.store), _root(request))
+        return views.overview_page(model.overview(request.app.state.store), _root(request))
 
     @app.get("/index.json")
     def index_json(request: Request, user: Reader) -> dict[str, Any]:
-        found = data.overview(request.app.state.store)
+        found = model.overview(request.app.state.store)
         return {
             "migrations": [_summary(m, _root(request)) for m in found.migrations],
             "rehearsals": [vars(r) for r in found.rehearsals],
@@ -164,16 +164,16 @@ def create_app(store: data.RunStore | None = None, may_read_check: Any = may_rea
 
     @app.get("/rehearsals/", response_class=HTMLResponse)
     def rehearsals(request: Request, user: Reader) -> str:
-        found = data.migrations(request.app.state.store)
-        return views.rehearsals_page(data.rehearsal_history(data.base_dirs(found)), _root(request))
+        bases = store.base_dirs(m.base_dir for m in model.migrations(request.app.state.store))
+        return views.rehearsals_page(store.rehearsal_history(bases), _root(request))
 
     return app
 
 
-def _migration(request: Request, dag_id: str, run_id: str) -> data.Migration | Response:
+def _migration(request: Request, dag_id: str, run_id: str) -> model.Migration | Response:
     if dag_id != phases.DAG_ID:
         return _not_found(request, f"The Migrations page shows runs of {phases.DAG_ID}, not of {dag_id}.")
-    found = data.migration(request.app.state.store, dag_id, run_id)
+    found = model.migration(request.app.state.store, dag_id, run_id)
     if found is None:
         return _not_found(request, f"No run {run_id} of {dag_id}.")
     return found
@@ -183,7 +183,7 @@ def _not_found(request: Request, what: str) -> Response:
     return HTMLResponse(views.not_found_page(_root(request), what), status_code=404)
 
 
-def _summary(m: data.Migration, root: str) -> dict[str, Any]:
+def _summary(m: model.Migration, root: str) -> dict[str, Any]:
     """One migration as index.json lists it."""
     return {
         "dag_id": m.dag_id, "run_id": m.run_id, "kind": m.kind, "state": m.run.state,

@@ -72,11 +72,12 @@ def compare_data(source: Fingerprint, target: Fingerprint) -> list[Check]:
     checks = []
     for name in sorted(source.tables.keys() | target.tables.keys()):
         src, tgt = source.tables.get(name), target.tables.get(name)
-        kind = (src or tgt).kind  # type: ignore[union-attr]
-        extra = {"kind": kind, "source_seconds": src.seconds if src else None,
+        either = src or tgt
+        assert either is not None  # the name came from one side's tables
+        extra = {"kind": either.kind, "source_seconds": src.seconds if src else None,
                  "target_seconds": tgt.seconds if tgt else None,
                  "checksum_match": bool(src and tgt and src.checksum and src.checksum == tgt.checksum),
-                 "method": (src or tgt).method}  # type: ignore[union-attr]
+                 "method": either.method}
         problem = _data_problem(src, tgt)
         checks.append(Check("data", name, src.rows if src else None, tgt.rows if tgt else None, not problem,
                             problem, extra))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.db.endpoints import Connect
 
 
 @dataclass
@@ -72,9 +73,6 @@ class Unit:
     name: str
     only: bool
 
-
-Connect = Callable[[], Any]
-"""Opens one session on a side (a context manager yielding a psycopg connection)."""
 
 MATERIALIZATION = "continuous aggregate"
 """Kind of a continuous aggregate's materialization hypertable, compared whole (a SELECT decompresses)."""

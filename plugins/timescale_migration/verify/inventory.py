@@ -7,9 +7,6 @@ means the same, or verify/normalize.py brings both sides to what it means.
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import psycopg
 
 from timescale_migration.db import catalog, dbsettings, privileges, sqlfiles
@@ -43,31 +40,13 @@ TIMESCALE_SECTIONS = {
 def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     """Every section of the inventory of the connected database, and the hidden ones normalizing uses."""
     catalog.run(conn, sqlfiles.query("verify/verify_session"))
-    result = {name: section(conn, query) for name, query in SECTIONS.items()}
+    result = {name: catalog.section(conn, query) for name, query in SECTIONS.items()}
     result.update(normalize.hidden(conn))
     result[dbsettings.SECTION] = dbsettings.read(conn).inventory()
     result.update(privileges.inventory(conn))
     if "timescaledb" in catalog.installed_extensions(conn):
         for name, query in TIMESCALE_SECTIONS.items():
-            result[f"timescaledb {name}"] = section(conn, query)
+            result[f"timescaledb {name}"] = catalog.section(conn, query)
     return result
 
 
-def timescale_state(conn: psycopg.Connection) -> dict[str, Any]:
-    """timescaledb.restoring (session and database) and the background worker scheduler of the database."""
-    return catalog.rows(conn, "timescaledb/state")[0]
-
-
-def wait_for_scheduler(conn: psycopg.Connection, seconds: float) -> dict[str, Any]:
-    """timescale_state(), polled every half second for up to `seconds` until a scheduler serves the database."""
-    deadline = time.monotonic() + seconds
-    state = timescale_state(conn)
-    while state["schedulers"] < 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        state = timescale_state(conn)
-    return state
-
-
-def section(conn: psycopg.Connection, name: str) -> dict[str, str]:
-    """One section: name -> detail of each row include/sql/<name>.sql lists (in verify_session's settings)."""
-    return {row["name"]: row["detail"] or "" for row in catalog.rows(conn, name)}

@@ -125,7 +125,7 @@ def _view_text_matches(conn: psycopg.Connection, text: str | None, name: str) ->
         with conn.transaction(force_rollback=True):
             catalog.run(conn, sqlfiles.query("verify/redeparse_session"))
             catalog.run(conn, pgsql.SQL("CREATE TEMPORARY VIEW tsm_redeparse AS {}").format(
-                pgsql.SQL(text.strip().rstrip(";"))))  # type: ignore[arg-type]
+                pgsql.SQL(text.strip().rstrip(";"))))
             row = catalog.rows(conn, "verify/redeparse_view", {"view": name})[0]
     except psycopg.Error:
         if conn.broken:
@@ -149,7 +149,7 @@ def _function_text_matches(conn: psycopg.Connection, text: str | None, name: str
     try:
         with conn.transaction(force_rollback=True):
             catalog.run(conn, sqlfiles.query("verify/redeparse_session"))
-            catalog.run(conn, pgsql.SQL(statement))  # type: ignore[arg-type]
+            catalog.run(conn, pgsql.SQL(statement))
             row = catalog.rows(conn, "verify/redeparse_function", {"function": name})[0]
     except psycopg.Error:
         if conn.broken:

@@ -15,7 +15,7 @@ from typing import Any
 
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import TARGET_RESERVED_ROLES
-from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features
+from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features, timescale_state
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.db.timescale_features import JOBS_BEFORE_PAUSE, JOBS_SECTION, PAUSE_RECORD, PauseRecord
 from timescale_migration.options import HypertableSpec
@@ -54,7 +54,7 @@ def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, r
         target_inv = inventory.take(conn)
         source_inv, target_inv = normalize.normalized(side["inventory"], target_inv, plan.source["major"],
                                                       plan.target["major"], conn, log)
-        state = inventory.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
+        state = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
     target_seconds = time.monotonic() - started
     result = VerifyReport()
     result.checks += compare_data(source_fp, target_fp)

@@ -10,7 +10,7 @@ import pytest
 from timescale_migration.checks import hypertables
 from timescale_migration.checks.findings import Finding
 from timescale_migration.db import catalog
-from timescale_migration.options import HYPERTABLE_EXAMPLE, parse_hypertables
+from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +25,7 @@ def target(monkeypatch: pytest.MonkeyPatch, version: str | None, license_: str) 
 
 def check_target(version: str | None) -> tuple[dict[str, Any] | None, list[Finding]]:
     found: list[Finding] = []
-    return hypertables._target(parse_hypertables(HYPERTABLE_EXAMPLE), "tgt", found), found  # type: ignore[arg-type]
+    return hypertables._target(hypertable_specs(HYPERTABLE_EXAMPLE), "tgt", found), found  # type: ignore[arg-type]
 
 
 def test_community_build_takes_compression_and_policies(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from timescale_migration.copy.chunkseed import (
 )
 from timescale_migration.options import HypertableSpec
 
+pytestmark = pytest.mark.unit
 SPEC = HypertableSpec("sales", "Orders", "placed at", "1 day")
 
 

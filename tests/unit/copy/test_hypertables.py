@@ -14,7 +14,7 @@ from timescale_migration.copy import hypertables
 from timescale_migration.copy.hypertables import ConversionRecord, Converted, split_listing, without_only
 from timescale_migration.db import catalog
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.options import HYPERTABLE_EXAMPLE, parse_hypertables
+from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
 
 pytestmark = pytest.mark.unit
 
@@ -60,7 +60,7 @@ def conn(monkeypatch: pytest.MonkeyPatch) -> FakeConn:
 def test_convert_every_part_in_one_transaction(conn: FakeConn, tmp_path: Path) -> None:
     """create_hypertable without default indexes, the hash dimension, compression settings, both policies, each
     policy paused at once; the record names the hypertable and its paused jobs."""
-    specs = parse_hypertables(HYPERTABLE_EXAMPLE)
+    specs = hypertable_specs(HYPERTABLE_EXAMPLE)
 
     @contextmanager
     def connect() -> Any:
@@ -89,7 +89,7 @@ def test_convert_every_part_in_one_transaction(conn: FakeConn, tmp_path: Path) -
 
 def test_integer_time_and_plain_segmentby(conn: FakeConn) -> None:
     """An integer chunk interval stays an integer; no orderby leaves TimescaleDB's default; no policy, no pause."""
-    (spec,) = parse_hypertables([{"schema": "S x", "table": 'T"1', "time_column": "t", "chunk_interval": 3600,
+    (spec,) = hypertable_specs([{"schema": "S x", "table": 'T"1', "time_column": "t", "chunk_interval": 3600,
                                   "compression": {"segmentby": ["a", "B c"]}}])
     converted = hypertables.convert_table(conn, "public", spec)  # type: ignore[arg-type]
     texts = [t for t, _ in conn.statements]
@@ -114,7 +114,7 @@ def test_failure_names_the_table(monkeypatch: pytest.MonkeyPatch, conn: FakeConn
         yield conn
 
     with pytest.raises(MigrationError, match=r"converting public.conditions into a hypertable failed: .*apache"):
-        hypertables.convert(connect, parse_hypertables(HYPERTABLE_EXAMPLE), tmp_path / "r.json", log=RecordingLog())
+        hypertables.convert(connect, hypertable_specs(HYPERTABLE_EXAMPLE), tmp_path / "r.json", log=RecordingLog())
     assert not (tmp_path / "r.json").exists()
 
 
@@ -146,7 +146,7 @@ def test_split_listing_by_catalog_and_object_oid() -> None:
 def test_without_only_touches_only_the_converted_tables() -> None:
     """ALTER TABLE ONLY of a converted table (quoted as pg_dump --quote-all-identifiers does) loses ONLY; any
     other table's, and ONLY inside a string, stay."""
-    (spec,) = parse_hypertables([{"schema": "public", "table": 'M "t"', "time_column": "ts", "chunk_interval": 1}])
+    (spec,) = hypertable_specs([{"schema": "public", "table": 'M "t"', "time_column": "ts", "chunk_interval": 1}])
     text = ('ALTER TABLE ONLY "public"."M ""t"""\n    ADD CONSTRAINT "pk" PRIMARY KEY ("id", "ts");\n'
             'ALTER TABLE ONLY "public"."M ""t""" REPLICA IDENTITY USING INDEX "pk";\n'
             'ALTER TABLE ONLY "public"."other"\n    ADD CONSTRAINT "o" PRIMARY KEY ("id");\n'

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from tests.support.fakes import FakeClock, RecordingLog, client_session
-from timescale_migration.constants import APPLICATION_NAME, BLOCK_RECORD_DATABASE_ENV
+from timescale_migration.constants import APPLICATION_NAME
 from timescale_migration.db import catalog, drain
 from timescale_migration.db.drain import PUBLIC, BlockRecord
+from timescale_migration.settings import BLOCK_RECORD_DATABASE
 
 pytestmark = pytest.mark.unit
 
@@ -113,15 +114,15 @@ def test_describe_names_roles_runs_and_time() -> None:
 
 def test_record_database_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Records live in the postgres database unless $TSM_BLOCK_RECORD_DATABASE says otherwise."""
-    monkeypatch.delenv(BLOCK_RECORD_DATABASE_ENV, raising=False)
+    monkeypatch.delenv(BLOCK_RECORD_DATABASE.name, raising=False)
     assert drain.record_database() == "postgres"
-    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba")
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE.name, "dba")
     assert drain.record_database() == "dba"
 
 
 def test_records_place_names_the_table_the_database_and_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """Messages name where the records are: the table, its database and the source server."""
-    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba")
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE.name, "dba")
     assert drain.records_place("source 'src' (db.example:5432/appdb)") == (
         "dba", "timescale_migration.connect_blocks in database 'dba' of source 'src' (db.example:5432/appdb)")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from psycopg import sql as pgsql
 
+from timescale_migration import settings
 from timescale_migration.db import sqlfiles
 
 pytestmark = pytest.mark.unit
@@ -34,7 +35,7 @@ def sql_files() -> set[str]:
 
 def test_sql_dir_is_include_sql(monkeypatch: pytest.MonkeyPatch) -> None:
     """By default the SQL lives in include/sql beside plugins/."""
-    monkeypatch.delenv(sqlfiles.SQL_DIR_ENV, raising=False)
+    monkeypatch.delenv(settings.SQL_DIR.name, raising=False)
     assert sqlfiles.sql_dir() == REPO / "include" / "sql"
 
 
@@ -42,7 +43,7 @@ def test_sql_dir_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     """$TSM_SQL_DIR points the loader elsewhere."""
     name = f"unit_{uuid.uuid4().hex[:8]}"
     (tmp_path / f"{name}.sql").write_text("SELECT 1;\n", encoding="utf-8")
-    monkeypatch.setenv(sqlfiles.SQL_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(settings.SQL_DIR.name, str(tmp_path))
     assert sqlfiles.sql_dir() == tmp_path
     assert sqlfiles.text(name) == "SELECT 1;\n"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -259,6 +261,49 @@ def test_plan_fleet_skips_ledger_record(fleet: FleetConfig, no_endpoints: None) 
     assert "run_id" not in metrics
     assert "conf" not in metrics
     assert [p["status"] for p in planned] == ["planned", "skipped", "planned"]
+
+
+class AskedTarget:
+    """Stands in for childruns.Endpoint where a ledger record is checked: its session is its connection id."""
+
+    def __init__(self, side: str, conn_id: str) -> None:
+        self.conn_id = conn_id
+
+    @contextmanager
+    def connect(self) -> Iterator[str]:
+        yield self.conn_id
+
+
+@pytest.mark.parametrize(("now", "status"), [
+    ({"system_identifier": "7001", "database_oid": 16500}, "skipped"),
+    ({"system_identifier": "7001", "database_oid": None}, "planned"),
+    ({"system_identifier": "9002", "database_oid": 16500}, "planned"),
+], ids=["still true", "database gone", "server re-created"])
+def test_plan_fleet_checks_a_record_against_its_target(fleet: FleetConfig, monkeypatch: pytest.MonkeyPatch,
+                                                       now: dict[str, Any], status: str) -> None:
+    """A record that names its server is checked against the target before it skips a database: one that no
+    longer describes it is set aside (kept as .stale) and the database is migrated again."""
+    ledger.write(fleet.work_dir, "tgt", "metrics_db",
+                 {"run_id": "earlier", "target_database": "metrics_db",
+                  ledger.IDENTITY_KEY: {"system_identifier": "7001", "database_oid": 16500}})
+    asked: list[tuple[str, str]] = []
+    monkeypatch.setattr(childruns, "Endpoint", AskedTarget)
+    monkeypatch.setattr(childruns.catalog, "database_identity", lambda conn, db: asked.append((conn, db)) or now)
+    metrics = childruns.plan_fleet_runs(fleet, ["metrics"], PARENT_RUN_ID, ["tgt", "tgt2"])[0]
+    assert metrics["status"] == status and asked == [("tgt", "metrics_db")]
+    kept = ledger.read(fleet.work_dir, "tgt", "metrics_db") is not None
+    assert kept is (status == "skipped")
+
+
+def test_plan_fleet_trusts_a_record_it_cannot_check(fleet: FleetConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unreachable target leaves the record as it is: the database is skipped, as before."""
+    ledger.write(fleet.work_dir, "tgt", "metrics_db", {"run_id": "earlier", ledger.IDENTITY_KEY: {"database_oid": 1}})
+
+    def unreachable(side: str, conn_id: str) -> Any:
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(childruns, "Endpoint", unreachable)
+    assert childruns.plan_fleet_runs(fleet, ["metrics"], PARENT_RUN_ID, ["tgt", "tgt2"])[0]["status"] == "skipped"
 
 
 def test_plan_fleet_ledger_of_other_connection_does_not_skip(fleet: FleetConfig, no_endpoints: None) -> None:

@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
+from timescale_migration import settings
 from timescale_migration.constants import REHEARSAL_DATABASE_PREFIX, TARGET_POOL_PREFIX
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.fleet.fleetconfig import (
-    FLEET_CONFIG_ENV,
-    INCLUDE_DIR,
-    REHEARSALS_CONFIG_ENV,
     DatabaseEntry,
     FleetConfig,
     RehearsalConfig,
@@ -39,8 +37,8 @@ def write(tmp_path: Path, data: Any, filename: str = "config.json") -> Path:
 @pytest.fixture(autouse=True)
 def no_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither config env var leaks in from the shell."""
-    monkeypatch.delenv(FLEET_CONFIG_ENV, raising=False)
-    monkeypatch.delenv(REHEARSALS_CONFIG_ENV, raising=False)
+    monkeypatch.delenv(settings.FLEET_CONFIG.name, raising=False)
+    monkeypatch.delenv(settings.REHEARSALS_CONFIG.name, raising=False)
 
 
 # --- FleetConfig.load -------------------------------------------------------------------------------------------------
@@ -91,7 +89,7 @@ def test_fleet_load_without_defaults_has_no_params(tmp_path: Path) -> None:
 def test_fleet_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a path, $TSM_FLEET_CONFIG names the file."""
     path = write(tmp_path, {"databases": [db("from_env")]})
-    monkeypatch.setenv(FLEET_CONFIG_ENV, str(path))
+    monkeypatch.setenv(settings.FLEET_CONFIG.name, str(path))
     config = FleetConfig.load()
     assert config.path == path
     assert [entry.name for entry in config.databases] == ["from_env"]
@@ -99,7 +97,7 @@ def test_fleet_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_fleet_load_path_wins_over_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An explicit path is read even when $TSM_FLEET_CONFIG is set."""
-    monkeypatch.setenv(FLEET_CONFIG_ENV, str(write(tmp_path, {"databases": [db("from_env")]}, "env.json")))
+    monkeypatch.setenv(settings.FLEET_CONFIG.name, str(write(tmp_path, {"databases": [db("from_env")]}, "env.json")))
     path = write(tmp_path, {"databases": [db("from_arg")]}, "arg.json")
     assert [entry.name for entry in FleetConfig.load(path).databases] == ["from_arg"]
 
@@ -342,7 +340,7 @@ def test_rehearsal_null_schedule_means_manual(tmp_path: Path) -> None:
 def test_rehearsal_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a path, $TSM_REHEARSALS_CONFIG names the file."""
     path = write(tmp_path, {"databases": [db("from_env")]})
-    monkeypatch.setenv(REHEARSALS_CONFIG_ENV, str(path))
+    monkeypatch.setenv(settings.REHEARSALS_CONFIG.name, str(path))
     config = RehearsalConfig.load()
     assert config.path == path
     assert [entry.name for entry in config.databases] == ["from_env"]
@@ -354,7 +352,7 @@ def test_rehearsal_load_from_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_shipped_fleet_config_loads() -> None:
     """include/fleet.json is valid: two databases into one target taking two at once."""
     config = FleetConfig.load()
-    assert config.path == INCLUDE_DIR / "fleet.json"
+    assert config.path == settings.INCLUDE_DIR / "fleet.json"
     assert [entry.name for entry in config.databases] == ["shop", "metrics"]
     assert config.targets == {"migration_target": 2}
 
@@ -362,7 +360,7 @@ def test_shipped_fleet_config_loads() -> None:
 def test_shipped_rehearsals_config_loads() -> None:
     """include/rehearsals.json is valid, and no scratch database is a real target database."""
     config = RehearsalConfig.load()
-    assert config.path == INCLUDE_DIR / "rehearsals.json"
+    assert config.path == settings.INCLUDE_DIR / "rehearsals.json"
     assert config.schedule == "@weekly"
     assert all(entry.scratch_database != entry.target_database for entry in config.databases)
 
@@ -426,4 +424,40 @@ def test_bad_hypertables_in_a_config_named(tmp_path: Path, loader: type[FleetCon
     path = write(tmp_path, {"databases": [db("shop", hypertables=[{"table": "readings", "time_column": "ts"}])]})
     message = load_error(path, loader)
     assert str(path) in message and "database 'shop': hypertables[0]" in message
-    assert "chunk_interval=None" in message
+    assert "'chunk_interval' is a required property" in message
+
+
+# --- every param validated with migrate_database's Params ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("loader", [FleetConfig, RehearsalConfig])
+def test_bad_params_fail_the_load_naming_file_entry_and_each_key(
+        tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]) -> None:
+    """jobs 999, dump_format bogus and drain_timeout -5 in one entry: the load fails naming the file, the entry
+    and all three keys with their values and why (the Params' own schema)."""
+    path = write(tmp_path, {"databases": [db("metrics"), db("shop", jobs=999, dump_format="bogus",
+                                                             drain_timeout=-5)]})
+    message = load_error(path, loader)
+    assert message.startswith(f"{path}: database 'shop': ")
+    assert "jobs=999: 999 is greater than the maximum of 64" in message
+    assert "dump_format='bogus': 'bogus' is not one of ['plain', 'directory', 'stream', 'parallel']" in message
+    assert "drain_timeout=-5: -5 is less than the minimum of 0" in message
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    ({"require_approval": "yes"}, "require_approval='yes': 'yes' is not of type 'boolean'"),
+    ({"notify": ["not-an-address"]}, "notify[0]='not-an-address': 'not-an-address' is not a 'email'"),
+    ({"source_database": 5}, "source_database=5: 5 is not of type 'null', 'string'"),
+    ({"create_target_database": "yes"}, "create_target_database='yes': give true or false"),
+    ({"scratch_conn_id": 3}, "scratch_conn_id=3: give an Airflow connection id"),
+], ids=lambda v: next(iter(v)) if isinstance(v, dict) else "")
+def test_each_entry_key_is_checked(tmp_path: Path, entry: dict[str, Any], words: str) -> None:
+    """Run params, the entry's own connection and database params, and the entry's other keys."""
+    message = load_error(write(tmp_path, {"databases": [db("shop", **entry)]}), FleetConfig)
+    assert f"database 'shop': {words}" in message
+
+
+def test_bad_defaults_named_as_defaults(tmp_path: Path) -> None:
+    """A bad value in "defaults" is named there, not in every entry."""
+    message = load_error(write(tmp_path, {"defaults": {"jobs": 0}, "databases": [db("shop")]}), FleetConfig)
+    assert message.endswith(": defaults: jobs=0: 0 is less than the minimum of 1")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.support.files import mode
-from timescale_migration.constants import LEDGER_DIR, WORK_DIR_ENV
+from timescale_migration.constants import LEDGER_DIR
 from timescale_migration.fleet import ledger
+from timescale_migration.settings import WORK_DIR
 from timescale_migration.workdir import unique_name
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("usual_umask")]
@@ -28,7 +30,7 @@ def test_record_path_layout(base: str) -> None:
 
 def test_record_path_uses_env_work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a work_dir, the ledger lives under $TSM_WORK_DIR."""
-    monkeypatch.setenv(WORK_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(WORK_DIR.name, str(tmp_path))
     assert ledger.record_path(None, "tgt", "db").parent.parent == tmp_path / LEDGER_DIR
 
 
@@ -157,3 +159,41 @@ def test_remove_leaves_other_records(base: str) -> None:
     ledger.write(base, "tgt", "metrics", {})
     ledger.remove(base, "tgt", "shop")
     assert ledger.read(base, "tgt", "metrics") is not None
+
+
+# --- a record true to the server it describes -------------------------------------------------------------------------
+
+WAS = {"system_identifier": "7001", "database_oid": 16500}
+
+
+@pytest.mark.parametrize(("now", "why"), [
+    ({"system_identifier": "7001", "database_oid": 16500}, None),
+    ({"system_identifier": None, "database_oid": 16500}, None),
+    ({"system_identifier": "7001", "database_oid": None}, "database 'shop' no longer exists on that server"),
+    ({"system_identifier": "9002", "database_oid": 16500}, "the server of 'shop' is another one now"),
+    ({"system_identifier": "7001", "database_oid": 16999}, "database 'shop' was dropped and created again"),
+], ids=["same", "identifier unreadable", "gone", "other server", "created again"])
+def test_stale_because(now: dict, why: str | None) -> None:
+    """A record describes its target while the database exists, on the same server incarnation, as the same
+    database; what the target cannot tell (an unreadable system identifier) does not make it stale."""
+    found = ledger.stale_because({"target_database": "shop", ledger.IDENTITY_KEY: WAS}, now)
+    assert found == why if why is None else found.startswith(why)
+
+
+def test_a_record_without_an_identity_is_stale_only_when_its_database_is_gone() -> None:
+    """Records written before they named their server: only a missing database tells them stale."""
+    record = {"target_database": "shop"}
+    assert ledger.stale_because(record, {"system_identifier": "1", "database_oid": 5}) is None
+    assert ledger.stale_because(record, {"system_identifier": "1", "database_oid": None}) is not None
+
+
+def test_set_aside_takes_the_record_out_and_keeps_it_beside(base: str) -> None:
+    """The record leaves the ledger (read, records, the fleet no longer see it) and is kept as .json.stale with
+    why, private like the ledger."""
+    ledger.write(base, "tgt", "shop", {"run_id": "r1", ledger.IDENTITY_KEY: WAS})
+    aside = ledger.set_aside(base, "tgt", "shop", "gone")
+    assert aside == ledger.record_path(base, "tgt", "shop").with_name(f"{unique_name('shop')}.json.stale")
+    assert ledger.read(base, "tgt", "shop") is None and ledger.records(base) == []
+    assert json.loads(aside.read_text(encoding="utf-8"))["set_aside"] == "gone"
+    assert mode(aside) == 0o600
+    assert ledger.set_aside(base, "tgt", "shop", "again") is None

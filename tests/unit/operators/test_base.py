@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.fakes import RUN_ID
 from tests.unit.operators.conftest import make_plan
-from timescale_migration import operators
+from timescale_migration import operators, phases
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationMixin, MigrationOperator
 from timescale_migration.tools.clienttools import ClientTools
@@ -106,21 +106,23 @@ def test_only_the_base_defines_on_kill() -> None:
     assert overriding == set()
 
 
-RETRYING = [
-    getattr(operators, name) for name in operators.__all__ if "default_retries" in vars(getattr(operators, name))
-]
+def test_no_operator_sets_its_own_retries() -> None:
+    """Retries are the phase table's (phases.PHASES): no operator class of the package declares any."""
+    declaring = {name for name in operators.__all__ for cls in getattr(operators, name).__mro__
+                 if cls.__module__.startswith("timescale_migration.")
+                 and {"default_retries", "retries"} & set(vars(cls))}
+    assert declaring == set()
 
 
-def test_some_operators_declare_retries() -> None:
-    """Phases that start over cleanly (dumps, analyze, post_restore) declare default_retries at class level."""
-    assert {cls.__name__ for cls in RETRYING} >= {"DumpDataOperator", "DumpRolesOperator", "AnalyzeOperator"}
-
-
-@pytest.mark.parametrize("cls", RETRYING, ids=lambda cls: cls.__name__)
-def test_class_level_retries_take_effect(cls: type[MigrationOperator]) -> None:
-    """An operator's declared retries are what an instance gets."""
-    assert cls(task_id="t").retries == vars(cls)["default_retries"] > 0
-    assert cls(task_id="t", retries=7).retries == 7
+@pytest.mark.parametrize("phase", phases.PHASES, ids=lambda phase: phase.task_id)
+def test_build_gives_each_phase_the_tables_facts(phase: phases.Phase) -> None:
+    """operators.build: the named operator with the table's retries, trigger rule and arguments; kwargs win."""
+    task = operators.build(phase)
+    assert type(task).__name__ == phase.operator.rsplit(".", 1)[1]
+    assert task.retries == (0 if phase.retries is None else phase.retries)
+    assert task.trigger_rule == phase.trigger_rule
+    assert all(getattr(task, key) == value for key, value in phase.arguments)
+    assert operators.build(phase, retries=7).retries == 7
 
 
 # --- execution_timeout of the downtime tasks --------------------------------------------------------------------------

@@ -11,10 +11,10 @@ import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
 from tests.support.fakes import RUN_ID, RecordingLog, client_session
-from timescale_migration.constants import BLOCK_RECORD_DATABASE_ENV
 from timescale_migration.db.drain import PUBLIC
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.drain_source import DrainSourceOperator
+from timescale_migration.settings import BLOCK_RECORD_DATABASE
 
 pytestmark = pytest.mark.unit
 RUN = f"migrate_database/{RUN_ID}"
@@ -164,8 +164,8 @@ def test_drain_without_rights_on_the_records_revokes_nothing(source_db: dict[str
 def test_drain_of_the_record_database_itself_is_refused(source_db: dict[str, Any], make_context,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Migrating the database that holds the records would carry them to the target: refused before connecting."""
-    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "appdb")
-    with pytest.raises(MigrationError, match=rf"set {BLOCK_RECORD_DATABASE_ENV} on every worker"):
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE.name, "appdb")
+    with pytest.raises(MigrationError, match=rf"set {BLOCK_RECORD_DATABASE.name} on every worker"):
         execute(make_context())
     assert source_db["opened"] == []
 
@@ -173,7 +173,7 @@ def test_drain_of_the_record_database_itself_is_refused(source_db: dict[str, Any
 def test_drain_keeps_records_where_the_env_says(source_db: dict[str, Any], make_context,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """$TSM_BLOCK_RECORD_DATABASE names the database of the records."""
-    monkeypatch.setenv(BLOCK_RECORD_DATABASE_ENV, "dba_tools")
+    monkeypatch.setenv(BLOCK_RECORD_DATABASE.name, "dba_tools")
     source_db["grantees"] = [grantee(PUBLIC)]
     result = execute(make_context())
     assert source_db["opened"][0] == ("source", "dba_tools")

@@ -11,12 +11,11 @@ import pytest
 from tests.support.fakes import RecordingLog
 from tests.unit.operators.conftest import make_plan
 from timescale_migration.checks.plan import TimescaleInfo
-from timescale_migration.db import catalog
+from timescale_migration.db import catalog, timescale_state
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators import restore_mode
 from timescale_migration.operators.restore_mode import NOT_NEEDED, PostRestoreOperator, PreRestoreOperator
 from timescale_migration.tools.clienttools import ClientTools
-from timescale_migration.verify import inventory
 
 pytestmark = pytest.mark.unit
 
@@ -28,10 +27,10 @@ def executed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """catalog.run and the state query stubbed; records the statements run."""
     state: dict[str, Any] = {"statements": [], "setting": "on", "schedulers": [1]}
     monkeypatch.setattr(catalog, "run", lambda conn, statement: state["statements"].append(statement.as_string()))
-    monkeypatch.setattr(inventory, "timescale_state", lambda conn: {
+    monkeypatch.setattr(timescale_state, "timescale_state", lambda conn: {
         "database_restoring": state["setting"],
         "schedulers": state["schedulers"].pop(0) if len(state["schedulers"]) > 1 else state["schedulers"][0]})
-    monkeypatch.setattr(inventory.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(timescale_state.time, "sleep", lambda seconds: None)
     return state
 
 
@@ -68,7 +67,7 @@ def test_post_restore_called_again_when_no_scheduler_came(opened, make_context, 
     called once more, as the same login may."""
     executed["setting"] = None
     executed["schedulers"] = [0] * 30 + [1]
-    monkeypatch.setattr(inventory.time, "monotonic", iter(range(0, 10_000)).__next__)
+    monkeypatch.setattr(timescale_state.time, "monotonic", iter(range(0, 10_000)).__next__)
     monkeypatch.setattr(PostRestoreOperator, "ensure_scheduler", lambda self, conn: 1)
     result = PostRestoreOperator(task_id="post_restore").execute(make_context(make_plan(TOOLS)))
     assert result == {"restoring": None, "schedulers": 1}
@@ -128,7 +127,7 @@ def scheduler(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(catalog, "rows", rows)
     monkeypatch.setattr(catalog, "run", run)
     monkeypatch.setattr(restore_mode, "SCHEDULER_WAIT_S", 0.0)
-    monkeypatch.setattr(inventory.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
+    monkeypatch.setattr(timescale_state.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
     monkeypatch.setattr(PostRestoreOperator, "log", state["log"])
     return state
 

@@ -13,7 +13,7 @@ from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.db import catalog
 from timescale_migration.exceptions import PreflightRefused
 from timescale_migration.operators.stop_apps import StopAppsOperator, gate_body
-from timescale_migration.options import HYPERTABLE_EXAMPLE, parse_hypertables
+from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
 from timescale_migration.tools.clienttools import ClientTools
 
 pytestmark = pytest.mark.unit
@@ -68,7 +68,7 @@ def test_gate_body_without_sessions() -> None:
 
 def test_gate_body_lists_the_tables_to_load_as_hypertables() -> None:
     """The person approving sees which tables become hypertables, and how (a | in a name cannot break the table)."""
-    specs = parse_hypertables([*HYPERTABLE_EXAMPLE, {"table": "a|b", "time_column": "t", "chunk_interval": 60}])
+    specs = hypertable_specs([*HYPERTABLE_EXAMPLE, {"table": "a|b", "time_column": "t", "chunk_interval": 60}])
     body = gate_body(make_plan(TOOLS), SOURCE, TARGET, [], converting=specs)
     assert ("Loaded as hypertables (converted before their rows arrive): public.conditions (time time every 1 day, "
             "hash device_id in 4, compression after 7 days, retention after 1 year); public.a\\|b (time t every 60).") \

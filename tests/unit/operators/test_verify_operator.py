@@ -12,6 +12,7 @@ from tests.support.fakes import RUN_ID, RecordingLog
 from tests.unit.operators.conftest import make_plan
 from timescale_migration import workdir
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE
+from timescale_migration.db import timescale_state
 from timescale_migration.exceptions import VerificationError
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import targets_alias
@@ -49,7 +50,7 @@ def side_inventory() -> dict[str, dict[str, str]]:
 
 @pytest.fixture
 def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
-    """fingerprint.take, inventory.take and inventory.timescale_state stubbed per side; records their calls
+    """fingerprint.take, inventory.take and timescale_state.timescale_state stubbed per side; records their calls
     (takes: (side, jobs, utf8); methods: (side, the methods map given))."""
     state: dict[str, Any] = {
         "fingerprint": {"source": side_fingerprint(), "target": side_fingerprint()},
@@ -69,7 +70,7 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
         state["inventories"].append(conn)
         return state["inventory"][conn]
 
-    def timescale_state(conn: str) -> dict[str, Any]:
+    def fake_state(conn: str) -> dict[str, Any]:
         assert conn == "target"
         state["timescale_polls"] += 1
         answers = state["timescale"]
@@ -77,8 +78,8 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
 
     monkeypatch.setattr(fingerprint, "take", take)
     monkeypatch.setattr(inventory, "take", take_inventory)
-    monkeypatch.setattr(inventory, "timescale_state", timescale_state)
-    monkeypatch.setattr(inventory.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
+    monkeypatch.setattr(timescale_state, "timescale_state", fake_state)
+    monkeypatch.setattr(timescale_state.time, "sleep", lambda seconds: state["sleeps"].append(seconds))
     monkeypatch.setattr(VerifyOperator, "log", state["log"])
     return state
 
@@ -329,6 +330,7 @@ def test_verified_migration_recorded_not_announced(sides: dict[str, Any], run_di
     target_conn_id = context["params"]["target_conn_id"]
     record = ledger.read(str(work_dir), target_conn_id, "shop_new")
     assert record is not None and record["rows"] == 16 and record["run_id"] == context["ti"].run_id
+    assert ledger.IDENTITY_KEY in record  # unreadable through this test's fake sessions: None
     assert context["outlet_events"][targets_alias()].added == []
     assert VerifyOperator(task_id="verify").outlets == []
     assert [link.name for link in VerifyOperator.operator_extra_links] == ["Migration report", "Verification report"]

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.fakes import span
 from timescale_migration import phases, workdir
-from timescale_migration.ui.data import RunRow, TaskRow
+from timescale_migration.ui.store import RunRow, TaskRow
 
 DAG = phases.DAG_ID
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -27,6 +27,8 @@ class FakeStore:
     runs_: list[RunRow] = field(default_factory=list)
     tasks_: dict[str, dict[str, TaskRow]] = field(default_factory=dict)
     xcoms_: dict[str, dict[tuple[str, str], Any]] = field(default_factory=dict)
+    connections_: dict[str, str] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
 
     def add(self, run_id: str, *, state: str = "success", conf: dict[str, Any] | None = None,
             tasks: dict[str, str] | None = None, xcoms: dict[tuple[str, str], Any] | None = None) -> RunRow:
@@ -47,6 +49,10 @@ class FakeStore:
 
     def xcoms(self, dag_id: str, run_ids: Sequence[str], keys: Sequence[str]) -> dict[str, dict[tuple[str, str], Any]]:
         return {run_id: {k: v for k, v in self.xcoms_.get(run_id, {}).items() if k[1] in keys} for run_id in run_ids}
+
+    def connection_database(self, conn_id: str) -> str | None:
+        self.asked.append(conn_id)
+        return self.connections_.get(conn_id)
 
 
 PLAN = {"source": {"version": "15.18", "major": 15, "database_bytes": 30 * 1_048_576, "user_name": "postgres",

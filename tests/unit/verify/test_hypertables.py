@@ -11,7 +11,7 @@ import pytest
 from tests.support.fakes import RecordingLog, statement_text
 from timescale_migration.copy.hypertables import ConversionRecord, Converted
 from timescale_migration.db import catalog, sqlfiles
-from timescale_migration.options import HYPERTABLE_EXAMPLE, parse_hypertables
+from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
 from timescale_migration.verify import hypertables
 from timescale_migration.verify.compare import Check, VerifyReport
 from timescale_migration.verify.report import render_html
@@ -73,7 +73,7 @@ def data_check(rows: int = 500) -> Check:
 
 def verify(privileges: dict[str, str] | None = None, rows: int = 500) -> tuple[list[Check], Check]:
     """The converted table's checks, and the data check they adjust."""
-    specs = parse_hypertables(HYPERTABLE_EXAMPLE)
+    specs = hypertable_specs(HYPERTABLE_EXAMPLE)
     data = data_check(rows)
     found = hypertables.read("conn", specs)  # type: ignore[arg-type]
     checks = hypertables.checks("conn", specs, found, privileges, {data.name: data})  # type: ignore[arg-type]
@@ -146,7 +146,7 @@ def test_a_chunk_with_other_privileges_fails(fake: dict[str, Any]) -> None:
 def test_inventory_without_what_only_the_conversion_made(fake: dict[str, Any]) -> None:
     """TimescaleDB items about the hypertable, its chunks' privileges and foreign keys cloned onto its chunks
     leave the structure comparison; everything else (and whatever the source has too) stays."""
-    (found,) = hypertables.read("conn", parse_hypertables(HYPERTABLE_EXAMPLE))  # type: ignore[arg-type]
+    (found,) = hypertables.read("conn", hypertable_specs(HYPERTABLE_EXAMPLE))  # type: ignore[arg-type]
     target = {
         "timescaledb hypertables": {"public.conditions": "2 dimension(s)", "public.other": "1 dimension(s)"},
         "timescaledb dimensions": {"public.conditions.time": "x", "public.conditions_2.time": "y"},

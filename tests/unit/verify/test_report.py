@@ -99,16 +99,16 @@ def test_json_serializes_unusual_values(tmp_path: Path) -> None:
 
 
 def test_html_escapes_names(tmp_path: Path) -> None:
-    """Names and context with <, &, and quotes are escaped, never written raw."""
+    """Names and context with <, &, and quotes are escaped (as Jinja2's autoescaping writes them), never raw."""
     _, html_path = report.write(bad_report(), tmp_path, CONTEXT)
     page = html_path.read_text(encoding="utf-8")
     assert ODD not in page
     assert "<b>" not in page
-    assert "&quot;public&quot;.&quot;&lt;b&gt;&amp;&#x27;quoted&#x27;&quot;" in page
+    assert "&#34;public&#34;.&#34;&lt;b&gt;&amp;&#39;quoted&#39;&#34;" in page
     assert 'idx_<a href="x">' not in page
-    assert "idx_&lt;a href=&quot;x&quot;&gt;" in page
+    assert "idx_&lt;a href=&#34;x&#34;&gt;" in page
     assert "target &lt;tsdb&gt; &amp; more" in page
-    assert "source &#x27;src&#x27;" in page
+    assert "source &#39;src&#39;" in page
 
 
 def test_html_ok_banner(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_html_failure_banner_and_differences(tmp_path: Path) -> None:
             in page)
     differences = page.split("<h2>Differences</h2><ul>", 1)[1].split("</ul>", 1)[0]
     assert differences.count("<li>") == 3
-    assert '<li>data &quot;public&quot;.&quot;orders&quot;: source 1200 rows, target 1199 rows</li>' in differences
+    assert '<li>data &#34;public&#34;.&#34;orders&#34;: source 1200 rows, target 1199 rows</li>' in differences
     assert "missing on the target" in differences
     assert "jobs will not run" in differences
     assert page.count('<span class="bad">DIFFERS</span>') >= 3

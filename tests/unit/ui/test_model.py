@@ -1,5 +1,6 @@
-"""Unit tests of timescale_migration.ui.data: a run's outcome, downtime, verification and preflight as the
-Migrations page shows them, and what it reads from the work directories (rehearsal history, ledger)."""
+"""Unit tests of timescale_migration.ui.model (and what it reads through ui.store): a run's outcome, downtime,
+verification, preflight and databases as the Migrations page shows them, and what it reads from the work directories
+(rehearsal history, ledger)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import pytest
 from tests.unit.ui.conftest import ALL_DONE, DAG, PLAN, SUMMARY, FakeStore, cut_over_xcoms, history_line, spans
 from timescale_migration import phases
 from timescale_migration.fleet import ledger
-from timescale_migration.ui import data
+from timescale_migration.ui import model
 
 pytestmark = pytest.mark.unit
 
 
-def one(store: FakeStore, run_id: str) -> data.Migration:
-    found = data.migration(store, DAG, run_id)
+def one(store: FakeStore, run_id: str) -> model.Migration:
+    found = model.migration(store, DAG, run_id)
     assert found is not None
     return found
 
@@ -28,9 +29,9 @@ def test_cut_over_run(store: FakeStore, base: Path) -> None:
     store.add("manual__1", conf={"source_conn_id": "src", "source_database": "shop", "target_conn_id": "tgt"},
               tasks=ALL_DONE, xcoms=cut_over_xcoms())
     m = one(store, "manual__1")
-    assert m.outcome == data.Outcome("cut over: the applications use the target", "ok")
+    assert m.outcome == model.Outcome("cut over: the applications use the target", "ok")
     assert m.downtime_s == 40.0
-    assert m.verification_text == data.Outcome("passed: 12 relations, 4,321 rows identical", "ok")
+    assert m.verification_text == model.Outcome("passed: 12 relations, 4,321 rows identical", "ok")
     assert m.source == "src / shop" and m.target == "tgt / the connection's database"
     assert m.kind == "single" and m.params["dump_format"] == "parallel"  # the DAG's default fills the conf
     assert m.plan == PLAN and [f.subject for f in m.findings] == ["lc_messages = C"]
@@ -56,7 +57,7 @@ def test_rejected_run(store: FakeStore, base: Path) -> None:
                                   phases.STOP_APPS: "success", phases.DRAIN_SOURCE: "skipped"},
               xcoms={(phases.STOP_APPS, "return_value"): {"chosen_options": ["Reject"]}})
     m = one(store, "manual__3")
-    assert m.outcome == data.Outcome("rejected at stop_apps: nothing was changed", "neutral")
+    assert m.outcome == model.Outcome("rejected at stop_apps: nothing was changed", "neutral")
     assert m.downtime_s is None and m.verification_text.label == "—"
 
 
@@ -67,7 +68,7 @@ def test_refused_by_a_check(store: FakeStore, base: Path) -> None:
               tasks={phases.CHECK_EXTENSIONS: "success", phases.CHECK_VERSIONS: "failed"},
               xcoms={(phases.CHECK_VERSIONS, phases.FAILURE_KEY): {"task_id": phases.CHECK_VERSIONS, "error": error}})
     m = one(store, "manual__4")
-    assert m.outcome == data.Outcome("failed at check_versions", "bad")
+    assert m.outcome == model.Outcome("failed at check_versions", "bad")
     assert m.preflight[1] == (phases.CHECK_VERSIONS, "failed", error)
 
 
@@ -75,9 +76,9 @@ def test_waiting_and_running(store: FakeStore, base: Path) -> None:
     """A gate waiting for a person, and a run in its load."""
     store.add("manual__5", state="running", tasks={phases.STOP_APPS: "awaiting_input"})
     store.add("manual__6", state="running", tasks={phases.STOP_APPS: "success", phases.LOAD: "running"})
-    assert one(store, "manual__5").outcome == data.Outcome("waiting for a person at stop_apps", "wait")
+    assert one(store, "manual__5").outcome == model.Outcome("waiting for a person at stop_apps", "wait")
     assert one(store, "manual__5").waiting_at == phases.STOP_APPS
-    assert one(store, "manual__6").outcome == data.Outcome("running: load", "running")
+    assert one(store, "manual__6").outcome == model.Outcome("running: load", "running")
 
 
 def test_failed_verification_read_from_its_report(store: FakeStore, base: Path) -> None:
@@ -90,7 +91,7 @@ def test_failed_verification_read_from_its_report(store: FakeStore, base: Path) 
                      **spans()})
     m = one(store, "manual__7")
     assert m.outcome.label == "failed at verify"
-    assert m.verification_text == data.Outcome("1 difference(s)", "bad")
+    assert m.verification_text == model.Outcome("1 difference(s)", "bad")
     assert m.verification["differences"] == ["data shop.orders: source 10 rows, target 9 rows"]
     assert m.has_verification_report
 
@@ -102,11 +103,31 @@ def test_rehearsal_run(store: FakeStore, base: Path) -> None:
               xcoms={(phases.VERIFY, "return_value"): SUMMARY})
     m = one(store, "rehearsal__shop__scheduled__1")
     assert m.kind == "rehearsal"
-    assert m.outcome == data.Outcome("rehearsal verified (scratch database)", "ok")
+    assert m.outcome == model.Outcome("rehearsal verified (scratch database)", "ok")
+
+
+def test_real_database_names(store: FakeStore, base: Path) -> None:
+    """Each side names its real database: the run's param, else the one its checks connected to (the plan), else
+    the one its Airflow connection names (asked once per connection for all runs, and only when needed)."""
+    plan = {**PLAN, "source": {**PLAN["source"], "database_name": "shop"},
+            "target": {**PLAN["target"], "database_name": "tsdb"}}
+    store.connections_ = {"migration_source": "shop", "migration_target": "tsdb"}
+    store.add("manual__1", tasks=ALL_DONE, xcoms={**cut_over_xcoms(), (phases.CHECK_VERSIONS, "return_value"): plan},
+              conf={"source_conn_id": "src", "target_conn_id": "tgt"})
+    store.add("manual__2", conf={"source_database": "app"}, state="queued")
+    store.add("manual__3", state="queued")
+    found = {m.run_id: m for m in model.migrations(store)}
+    assert (found["manual__1"].source, found["manual__1"].target) == ("src / shop", "tgt / tsdb")
+    assert (found["manual__2"].source, found["manual__2"].target) == ("migration_source / app",
+                                                                      "migration_target / tsdb")
+    assert found["manual__3"].source == "migration_source / shop"
+    assert store.asked == ["migration_source", "migration_target"]
+    store.connections_ = {}
+    assert one(store, "manual__3").target == "migration_target / the connection's database"
 
 
 def test_unknown_run(store: FakeStore) -> None:
-    assert data.migration(store, DAG, "nope") is None
+    assert model.migration(store, DAG, "nope") is None
 
 
 def test_work_dirs_history_and_ledger(store: FakeStore, base: Path, tmp_path: Path,
@@ -125,7 +146,7 @@ def test_work_dirs_history_and_ledger(store: FakeStore, base: Path, tmp_path: Pa
                          (base, history_line(name="metrics", rehearsed_at="2026-11-29T10:00:00+00:00"))):
         (folder / "rehearsals").mkdir(parents=True)
         (folder / "rehearsals" / "history.jsonl").write_text(line + "not json\n")
-    found = data.overview(store)
+    found = model.overview(store)
     assert found.work_dirs == [base, rehearsals_dir, elsewhere]
     assert [m.run_id for m in found.migrations] == ["manual__9", "fleet__shop__manual__1"]
     assert found.migrations[1].kind == "fleet"
@@ -135,7 +156,7 @@ def test_work_dirs_history_and_ledger(store: FakeStore, base: Path, tmp_path: Pa
 
 def test_reading_creates_nothing(store: FakeStore, base: Path) -> None:
     """The page only reads: no rehearsals or ledger directory appears."""
-    data.overview(store)
+    model.overview(store)
     assert list(base.iterdir()) == []
 
 

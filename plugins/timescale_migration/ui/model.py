@@ -1,23 +1,24 @@
-"""What the Migrations page shows, gathered where it already is: each migrate_database run's state, task states and
-XComs from Airflow's metadata database (through a RunStore), and from the work directory each run's verification
-report (verification.json/.html, written by verify), the rehearsal history (fleet/rehearsal.py) and the ledger
-(fleet/ledger.py). Nothing here writes anything.
+"""What the Migrations page shows, in a DBA's words: each migrate_database run's state, downtime, verification,
+preflight and gates, read from what store.py gathers (the metadata database's runs, task states and XComs) and from
+the run's own files in its work directory (verification.json/.html written by verify, preflight.json). Nothing here
+writes anything.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from timescale_migration import phases, workdir
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, Finding
-from timescale_migration.fleet import ledger, rehearsal
+from timescale_migration.fleet import rehearsal
 from timescale_migration.fleet.rehearsal import RehearsalRecord
+from timescale_migration.options import DEFAULTS
+from timescale_migration.ui.store import RunRow, RunStore, TaskRow, base_dirs, ledger_records, rehearsal_history
 from timescale_migration.verify.report import HTML_NAME, JSON_NAME
 
 RUN_LIMIT = 200
@@ -28,116 +29,9 @@ WAITING = "awaiting_input"
 BRANCH_ANSWERS = {phases.CUTOVER: "switch the applications to the target (cutover)",
                   phases.RELEASE_SOURCE: "roll back (release_source)"}
 ACTIVE = ("running", "queued", "scheduled", "deferred", "up_for_retry", "up_for_reschedule", "restarting")
-
-
-# --- what the metadata database holds -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    """One task instance of a run (its latest try)."""
-
-    task_id: str
-    state: str | None
-    start: datetime | None = None
-    end: datetime | None = None
-
-    @property
-    def seconds(self) -> float | None:
-        """Its duration, once it ended."""
-        return (self.end - self.start).total_seconds() if self.start and self.end else None
-
-
-@dataclass(frozen=True)
-class RunRow:
-    """One DAG run."""
-
-    dag_id: str
-    run_id: str
-    state: str | None
-    run_type: str | None = None
-    conf: Mapping[str, Any] = field(default_factory=dict)
-    start: datetime | None = None
-    end: datetime | None = None
-    queued: datetime | None = None
-
-
-class RunStore(Protocol):
-    """Where runs, task states and XComs come from: Airflow's metadata database (AirflowStore), or a test's fake."""
-
-    def runs(self, dag_id: str, limit: int) -> list[RunRow]:
-        """The newest runs of a DAG, newest first."""
-
-    def run(self, dag_id: str, run_id: str) -> RunRow | None:
-        """One run, or None."""
-
-    def tasks(self, dag_id: str, run_ids: Sequence[str]) -> dict[str, dict[str, TaskRow]]:
-        """run_id -> task_id -> its task instance (unmapped ones)."""
-
-    def xcoms(self, dag_id: str, run_ids: Sequence[str], keys: Sequence[str]) -> dict[str, dict[tuple[str, str], Any]]:
-        """run_id -> (task_id, key) -> value, for these keys (unmapped task instances)."""
-
-
-class AirflowStore:
-    """The metadata database of the api-server the plugin runs in (read only)."""
-
-    def runs(self, dag_id: str, limit: int) -> list[RunRow]:
-        from airflow.models.dagrun import DagRun
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        with create_session() as session:
-            query = select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(limit)
-            return [_run_row(run) for run in session.scalars(query)]
-
-    def run(self, dag_id: str, run_id: str) -> RunRow | None:
-        from airflow.models.dagrun import DagRun
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        with create_session() as session:
-            run = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)).first()
-            return _run_row(run) if run is not None else None
-
-    def tasks(self, dag_id: str, run_ids: Sequence[str]) -> dict[str, dict[str, TaskRow]]:
-        from airflow.models.taskinstance import TaskInstance
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        found: dict[str, dict[str, TaskRow]] = {run_id: {} for run_id in run_ids}
-        if not run_ids:
-            return found
-        with create_session() as session:
-            query = select(TaskInstance.run_id, TaskInstance.task_id, TaskInstance.state, TaskInstance.start_date,
-                           TaskInstance.end_date).where(TaskInstance.dag_id == dag_id,
-                                                        TaskInstance.run_id.in_(list(run_ids)),
-                                                        TaskInstance.map_index == -1)
-            for run_id, task_id, state, start, end in session.execute(query):
-                found[run_id][task_id] = TaskRow(task_id, str(state.value if hasattr(state, "value") else state)
-                                                 if state is not None else None, start, end)
-        return found
-
-    def xcoms(self, dag_id: str, run_ids: Sequence[str], keys: Sequence[str]) -> dict[str, dict[tuple[str, str], Any]]:
-        from airflow.models.xcom import XComModel
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        found: dict[str, dict[tuple[str, str], Any]] = {run_id: {} for run_id in run_ids}
-        if not run_ids:
-            return found
-        with create_session() as session:
-            query = select(XComModel).where(XComModel.dag_id == dag_id, XComModel.run_id.in_(list(run_ids)),
-                                            XComModel.map_index == -1, XComModel.key.in_(list(keys)))
-            for row in session.scalars(query):
-                found[row.run_id][(row.task_id, row.key)] = XComModel.deserialize_value(row)
-        return found
-
-
-def _run_row(run: Any) -> RunRow:
-    state = run.state.value if hasattr(run.state, "value") else run.state
-    run_type = run.run_type.value if hasattr(run.run_type, "value") else run.run_type
-    return RunRow(dag_id=run.dag_id, run_id=run.run_id, state=state, run_type=run_type, conf=dict(run.conf or {}),
-                  start=run.start_date, end=run.end_date, queued=run.queued_at)
+SIDES = ("source", "target")
+UNKNOWN_DATABASE = "the connection's database"
+"""How a side's database is named when neither the run, nor its checks, nor its connection say which."""
 
 
 # --- one migration ----------------------------------------------------------------------------------------------------
@@ -151,13 +45,6 @@ class Outcome:
     tone: str
 
 
-def param_defaults() -> dict[str, Any]:
-    """migrate_database's param defaults (a run's conf holds only what its trigger gave)."""
-    from timescale_migration.options import migration_params
-
-    return {name: param.value for name, param in migration_params().items()}
-
-
 @dataclass
 class Migration:
     """One migrate_database run: its params, task states and XComs, and its files in the work directory."""
@@ -165,7 +52,9 @@ class Migration:
     run: RunRow
     tasks: dict[str, TaskRow] = field(default_factory=dict)
     xcoms: dict[tuple[str, str], Any] = field(default_factory=dict)
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=lambda: DEFAULTS)
+    connection_databases: Mapping[str, str | None] = field(default_factory=dict)
+    """conn_id -> the database its Airflow connection names, for the connections this run relies on."""
 
     @property
     def dag_id(self) -> str:
@@ -201,10 +90,15 @@ class Migration:
         """<base>/<dag_id>/<run_id> (not created)."""
         return workdir.run_dir(self.params.get("work_dir"), self.dag_id, self.run_id, create=False)
 
+    def database(self, side: str) -> str | None:
+        """The real database of the source or target: the run's param, else the one its checks connected to (the
+        plan), else the one its connection names."""
+        found = self.params.get(f"{side}_database") or ((self.plan or {}).get(side) or {}).get("database_name")
+        return found or self.connection_databases.get(str(self.params.get(f"{side}_conn_id")))
+
     def side(self, side: str) -> str:
-        """'<conn_id> / <database>' of the source or target, as the run's params name them."""
-        database = self.params.get(f"{side}_database") or "the connection's database"
-        return f"{self.params.get(f'{side}_conn_id')} / {database}"
+        """'<conn_id> / <database>' of the source or target."""
+        return f"{self.params.get(f'{side}_conn_id')} / {self.database(side) or UNKNOWN_DATABASE}"
 
     @property
     def source(self) -> str:
@@ -395,41 +289,12 @@ def _assemble(store: RunStore, dag_id: str, runs: list[RunRow]) -> list[Migratio
     ids = [run.run_id for run in runs]
     tasks = store.tasks(dag_id, ids)
     xcoms = store.xcoms(dag_id, ids, XCOM_KEYS)
-    defaults = param_defaults()
-    return [Migration(run, tasks.get(run.run_id, {}), xcoms.get(run.run_id, {}), defaults) for run in runs]
-
-
-# --- the work directories ---------------------------------------------------------------------------------------------
-
-
-def base_dirs(found: Iterable[Migration] = ()) -> list[Path]:
-    """Every base work directory to read: the default ($TSM_WORK_DIR or $AIRFLOW_HOME/timescale-migration), the fleet
-    and rehearsal configs' and each listed run's work_dir; each once."""
-    from timescale_migration.fleet.fleetconfig import FleetConfig, RehearsalConfig
-
-    candidates = [workdir.default_base_dir()]
-    for load in (FleetConfig.load, RehearsalConfig.load):
-        try:
-            candidates.append(workdir.base_dir(load().work_dir))
-        except Exception:  # a broken or missing config only hides its own directory
-            continue
-    candidates += [m.base_dir for m in found]
-    unique: dict[str, Path] = {}
-    for path in candidates:
-        unique.setdefault(str(path.resolve()), path)
-    return list(unique.values())
-
-
-def rehearsal_history(bases: Iterable[Path]) -> list[RehearsalRecord]:
-    """Every rehearsal recorded under these work directories, oldest first."""
-    records = [record for base in bases for record in rehearsal.read_history(str(base))]
-    return sorted(records, key=lambda r: (r.rehearsed_at or "", r.name))
-
-
-def ledger_records(bases: Iterable[Path]) -> list[dict[str, Any]]:
-    """Every ledger record under these work directories, newest first."""
-    records = [record for base in bases for record in ledger.records(str(base))]
-    return sorted(records, key=lambda r: str(r.get("verified_at") or ""), reverse=True)
+    found = [Migration(run, tasks.get(run.run_id, {}), xcoms.get(run.run_id, {})) for run in runs]
+    unnamed = {str(m.params.get(f"{side}_conn_id")) for m in found for side in SIDES if not m.database(side)}
+    names = {conn_id: store.connection_database(conn_id) for conn_id in sorted(unnamed)}
+    for m in found:
+        m.connection_databases = names
+    return found
 
 
 @dataclass
@@ -445,5 +310,5 @@ class Overview:
 def overview(store: RunStore, limit: int = RUN_LIMIT) -> Overview:
     """The runs, the rehearsal history and the ledger."""
     found = migrations(store, limit=limit)
-    bases = base_dirs(found)
+    bases = base_dirs(m.base_dir for m in found)
     return Overview(found, rehearsal_history(bases), ledger_records(bases), bases)
