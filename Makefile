@@ -43,7 +43,7 @@ unit: venv  ## the tests that need no server
 lint: venv  ## ruff and the type checker (mypy over plugins/ and dags/, configured in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/ruff format --check . || true
+	$(VENV)/bin/ruff format --check .
 
 demo: venv  ## migrate a sample PostgreSQL and a sample TimescaleDB database through the DAG and print the verification
 	bash scripts/with-servers.sh $(VENV)/bin/python scripts/demo.py

@@ -20,9 +20,15 @@ from bench.rss import RssPeak
 from bench.source import SourceInfo, chunk_count, table_counts
 from devtools.servers import Server, start_servers
 
-SERVER_GONE = ("Connection refused", "terminating connection due to", "server closed the connection",
-               "connection to server was lost", "the database system is shutting down",
-               "the database system is starting up", "the database system is in recovery mode")
+SERVER_GONE = (
+    "Connection refused",
+    "terminating connection due to",
+    "server closed the connection",
+    "connection to server was lost",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+)
 """Messages meaning a server went away under the method (other sessions' tests stop and restart them)."""
 
 
@@ -79,8 +85,15 @@ class MethodResult:
 def libpq_env(server: Server, dbname: str) -> dict[str, str]:
     """A client tool's environment: connection in PG* variables (password included), nothing else secret."""
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR") if key in os.environ}
-    env.update({"PGHOST": server.host, "PGPORT": str(server.port), "PGUSER": server.user,
-                "PGPASSWORD": server.password, "PGDATABASE": dbname})
+    env.update(
+        {
+            "PGHOST": server.host,
+            "PGPORT": str(server.port),
+            "PGUSER": server.user,
+            "PGPASSWORD": server.password,
+            "PGDATABASE": dbname,
+        }
+    )
     return env
 
 
@@ -91,15 +104,23 @@ def run_tool(argv: list[str], env: dict[str, str], log_file: Path, *, timeout: f
         out.write(f"$ {' '.join(argv)}\n".encode())
         out.flush()
         try:
-            proc = subprocess.run(argv, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  timeout=timeout, check=False)
+            proc = subprocess.run(
+                argv,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired as err:
             raise BenchError(f"{Path(argv[0]).name} timed out after {timeout:.0f}s (log: {log_file})") from err
     seconds = time.monotonic() - started
     if proc.returncode != 0:
         tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-15:])
-        raise BenchError(f"{Path(argv[0]).name} exited with {proc.returncode} after {seconds:.1f}s "
-                         f"(log: {log_file}):\n{tail}")
+        raise BenchError(
+            f"{Path(argv[0]).name} exited with {proc.returncode} after {seconds:.1f}s (log: {log_file}):\n{tail}"
+        )
     return seconds
 
 
@@ -115,8 +136,14 @@ def check_target(source: Server, src_db: str, target: Server, tgt_db: str) -> di
         if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").fetchone():
             hypertables = conn.execute("SELECT count(*) FROM timescaledb_information.hypertables").fetchone()[0]
     same = src == tgt and src_chunks == tgt_chunks
-    return {"ok": same, "source_rows": src, "target_rows": tgt, "source_chunks": src_chunks,
-            "target_chunks": tgt_chunks, "target_hypertables": hypertables}
+    return {
+        "ok": same,
+        "source_rows": src,
+        "target_rows": tgt,
+        "source_chunks": src_chunks,
+        "target_chunks": tgt_chunks,
+        "target_hypertables": hypertables,
+    }
 
 
 def judge_target(ctx: Context, result: MethodResult, tgt_db: str) -> None:
@@ -125,7 +152,6 @@ def judge_target(ctx: Context, result: MethodResult, tgt_db: str) -> None:
     result.ok = result.target_check["ok"]
     if not result.ok:
         result.error = f"target differs from the source: {result.target_check}"
-
 
 
 @dataclass

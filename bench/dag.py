@@ -29,9 +29,13 @@ def task_times(home: Path) -> dict[str, dict[str, Any]]:
             return {}
         rows = db.execute(
             "SELECT task_id, start_date, end_date, duration, state, try_number FROM task_instance "
-            "WHERE dag_id = ? AND run_id = ?", (DAG_ID, row[0])).fetchall()
-    return {task: {"start": _ts(start), "end": _ts(end), "duration": duration, "state": state, "try_number": tries}
-            for task, start, end, duration, state, tries in rows}
+            "WHERE dag_id = ? AND run_id = ?",
+            (DAG_ID, row[0]),
+        ).fetchall()
+    return {
+        task: {"start": _ts(start), "end": _ts(end), "duration": duration, "state": state, "try_number": tries}
+        for task, start, end, duration, state, tries in rows
+    }
 
 
 def _ts(value: str | None) -> dt.datetime | None:
@@ -75,12 +79,21 @@ def run_dag(ctx: Context, mode: str, run: int) -> MethodResult:
     result = MethodResult(f"dag {mode}", run)
     tgt_db = f"bench_tgt_dag_{mode}_{run}"
     work = ctx.work / "dag-work"
-    conf = {"require_approval": False, "pg_bin_dir": ctx.bin_dir, "work_dir": str(work), "dump_format": mode,
-            "jobs": ctx.jobs}
-    connections = {"migration_source": ctx.source.conn_json(ctx.source_info.name),
-                   "migration_target": ctx.target.conn_json(tgt_db)}
-    result.commands.append(f"{AIRFLOW} dags test {DAG_ID} -c '{json.dumps(conf)}'  (AIRFLOW_HOME={ctx.airflow_home},"
-                           " connections migration_source/migration_target as AIRFLOW_CONN_* env)")
+    conf = {
+        "require_approval": False,
+        "pg_bin_dir": ctx.bin_dir,
+        "work_dir": str(work),
+        "dump_format": mode,
+        "jobs": ctx.jobs,
+    }
+    connections = {
+        "migration_source": ctx.source.conn_json(ctx.source_info.name),
+        "migration_target": ctx.target.conn_json(tgt_db),
+    }
+    result.commands.append(
+        f"{AIRFLOW} dags test {DAG_ID} -c '{json.dumps(conf)}'  (AIRFLOW_HOME={ctx.airflow_home},"
+        " connections migration_source/migration_target as AIRFLOW_CONN_* env)"
+    )
     with recorded(ctx, result, tgt_db):
         ctx.create_target(tgt_db)
         log(f"dag {mode} run {run}: airflow dags test {DAG_ID}")
@@ -96,8 +109,9 @@ def run_dag(ctx: Context, mode: str, run: int) -> MethodResult:
         retried = [task for task, value in result.task_times.items() if (value.get("try_number") or 1) > 1]
         gone = [message for message in SERVER_GONE if message in dag_result.output]
         if retried or gone:
-            result.disturbed = (f"tasks retried: {', '.join(retried) or 'none'}; server messages: "
-                                f"{', '.join(gone) or 'none'}")
+            result.disturbed = (
+                f"tasks retried: {', '.join(retried) or 'none'}; server messages: {', '.join(gone) or 'none'}"
+            )
         if dag_result.returncode != 0:
             result.error = f"airflow dags test exited with {dag_result.returncode}; states {dag_result.task_states()}"
             result.output_tail = dag_result.output[-4000:]
@@ -115,8 +129,9 @@ def analyse_dag_run(result: MethodResult, dag_result: DagRunResult, home: Path) 
     durations = dag_result.durations()
     times = task_times(home)
     result.task_durations = {task: round(seconds, 2) for task, seconds in durations.items()}
-    result.task_times = {task: {**value, "start": _iso(value["start"]), "end": _iso(value["end"])}
-                         for task, value in times.items()}
+    result.task_times = {
+        task: {**value, "start": _iso(value["start"]), "end": _iso(value["end"])} for task, value in times.items()
+    }
     result.phases.update(breakdown(durations, result.wall_seconds))
     first = first_task_started(dag_result.output)
     if first:

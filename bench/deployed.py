@@ -57,20 +57,25 @@ def _time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def downtime_figures(tis: list[dict[str, Any]], answered: dt.datetime | None, asked: dt.datetime | None
-                     ) -> dict[str, Any]:
+def downtime_figures(
+    tis: list[dict[str, Any]], answered: dt.datetime | None, asked: dt.datetime | None
+) -> dict[str, Any]:
     """Downtime, the downtime tasks' own seconds and the gaps between them, from the task instances."""
     by_id = {t["task_id"]: t for t in tis if t.get("map_index", -1) < 0}
     chain = [by_id[task] for task in DOWNTIME_TASKS if task in by_id and by_id[task].get("start_date")]
     spans = [(t["task_id"], _time(t["start_date"]), _time(t["end_date"])) for t in chain]
-    gaps = [(spans[i + 1][1] - spans[i][2]).total_seconds() for i in range(len(spans) - 1)
-            if spans[i][2] and spans[i + 1][1]]
+    gaps = [
+        (spans[i + 1][1] - spans[i][2]).total_seconds()
+        for i in range(len(spans) - 1)
+        if spans[i][2] and spans[i + 1][1]
+    ]
     work = sum((end - start).total_seconds() for _, start, end in spans if start and end)
     first_start = spans[0][1] if spans else None
     last_end = spans[-1][2] if spans else None
     return {
         "downtime_s": round((asked - answered).total_seconds(), 2) if answered and asked else None,
-        "first_to_verify_end_s": round((last_end - first_start).total_seconds(), 2) if first_start and last_end
+        "first_to_verify_end_s": round((last_end - first_start).total_seconds(), 2)
+        if first_start and last_end
         else None,
         "task_seconds": round(work, 2),
         "gaps": [round(g, 2) for g in gaps],
@@ -80,8 +85,9 @@ def downtime_figures(tis: list[dict[str, Any]], answered: dt.datetime | None, as
     }
 
 
-def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned: bool,
-                 settings: dict[str, str] | None = None) -> dict[str, Any]:
+def deployed_run(
+    executor: str, servers: Any, source_db: str, home: Path, tuned: bool, settings: dict[str, str] | None = None
+) -> dict[str, Any]:
     """One migration through a deployed Airflow with gates answered over REST (`settings` added to its own)."""
     suffix = uuid.uuid4().hex[:6]
     target_db = f"bench_tgt_deployed_{executor}_{suffix}"
@@ -89,19 +95,33 @@ def deployed_run(executor: str, servers: Any, source_db: str, home: Path, tuned:
     distributed = None
     if executor == "celery":
         create_metadata_database(servers.pg15, f"airflow_bench_{suffix}")
-        distributed = Distributed(metadata_url(servers.pg15, f"airflow_bench_{suffix}"), free_port(),
-                                  worker_log_ports=(free_port(), free_port()))
-    extra = {"TSM_PG_BIN_DIR": servers.bin_dir, "TSM_WORK_DIR": str(home / "work"), **({} if tuned else UNTUNED),
-             **(settings or {})}
+        distributed = Distributed(
+            metadata_url(servers.pg15, f"airflow_bench_{suffix}"),
+            free_port(),
+            worker_log_ports=(free_port(), free_port()),
+        )
+    extra = {
+        "TSM_PG_BIN_DIR": servers.bin_dir,
+        "TSM_WORK_DIR": str(home / "work"),
+        **({} if tuned else UNTUNED),
+        **(settings or {}),
+    }
     airflow = LocalAirflow(home, free_port(), extra, log_ports=(free_port(), free_port()), distributed=distributed)
-    airflow.prepare({"bench_source": servers.tsdb_source.conn_dict(source_db),
-                     "bench_target": servers.tsdb_target.conn_dict(target_db)}, None)
+    airflow.prepare(
+        {
+            "bench_source": servers.tsdb_source.conn_dict(source_db),
+            "bench_target": servers.tsdb_target.conn_dict(target_db),
+        },
+        None,
+    )
     airflow.start()
     try:
         api = AirflowAPI(airflow.url, ADMIN, airflow.password())
         api.wait_for_dag(DAG)
-        run_id = api.trigger(DAG, {"source_conn_id": "bench_source", "target_conn_id": "bench_target",
-                                   "require_approval": True, "jobs": 2})
+        run_id = api.trigger(
+            DAG,
+            {"source_conn_id": "bench_source", "target_conn_id": "bench_target", "require_approval": True, "jobs": 2},
+        )
         api.wait_for_gate(DAG, run_id, STOP_APPS, timeout=600)
         api.answer(DAG, run_id, STOP_APPS, "Approve")
         answered = dt.datetime.now(dt.UTC)
@@ -129,15 +149,27 @@ def dags_test_run(servers: Any, source_db: str, home: Path) -> dict[str, Any]:
     servers.tsdb_target.create_database(target_db)
     try:
         migrate_metadata_db(home)
-        result = dags_test(home, DAG, {"require_approval": False, "pg_bin_dir": servers.bin_dir, "jobs": 2,
-                                       "work_dir": str(home / "work")},
-                           {"migration_source": servers.tsdb_source.conn_json(source_db),
-                            "migration_target": servers.tsdb_target.conn_json(target_db)}, timeout=3600)
+        result = dags_test(
+            home,
+            DAG,
+            {"require_approval": False, "pg_bin_dir": servers.bin_dir, "jobs": 2, "work_dir": str(home / "work")},
+            {
+                "migration_source": servers.tsdb_source.conn_json(source_db),
+                "migration_target": servers.tsdb_target.conn_json(target_db),
+            },
+            timeout=3600,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"airflow dags test failed: {result.output[-3000:]}")
         times = task_times(home)
-        tis = [{"task_id": task, "start_date": v["start"].isoformat() if v.get("start") else None,
-                "end_date": v["end"].isoformat() if v.get("end") else None} for task, v in times.items()]
+        tis = [
+            {
+                "task_id": task,
+                "start_date": v["start"].isoformat() if v.get("start") else None,
+                "end_date": v["end"].isoformat() if v.get("end") else None,
+            }
+            for task, v in times.items()
+        ]
         figures = downtime_figures(tis, None, None)
         figures["downtime_s"] = figures["first_to_verify_end_s"]
         figures["verified"] = bool((result.xcom(VERIFY) or {}).get("ok"))
@@ -151,8 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=int, default=2000)
     parser.add_argument("--executors", default="local,celery")
     parser.add_argument("--untuned", action="store_true", help="with the scheduler settings of UNTUNED")
-    parser.add_argument("--setting", action="append", default=[], metavar="AIRFLOW__SECTION__KEY=VALUE",
-                        help="an Airflow setting for the deployed runs (repeatable), e.g. to compare one change")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="AIRFLOW__SECTION__KEY=VALUE",
+        help="an Airflow setting for the deployed runs (repeatable), e.g. to compare one change",
+    )
     parser.add_argument("--work-dir", default=os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench"))
     args = parser.parse_args(argv)
     start_servers()
@@ -164,19 +201,37 @@ def main(argv: list[str] | None = None) -> int:
     results["airflow dags test"] = dags_test_run(servers, source.name, work / "dagstest")
     for executor in [e.strip() for e in args.executors.split(",") if e.strip()]:
         log(f"deployed Airflow, {executor} executor{'' if args.untuned else ' (tuned)'}")
-        results[f"{executor} executor"] = deployed_run(executor, servers, source.name, work / executor,
-                                                       not args.untuned, dict(s.split("=", 1) for s in args.setting))
+        results[f"{executor} executor"] = deployed_run(
+            executor,
+            servers,
+            source.name,
+            work / executor,
+            not args.untuned,
+            dict(s.split("=", 1) for s in args.setting),
+        )
     print("\n| how | verified | downtime s | tasks' own s | gaps | mean gap s | max gap s |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, r in results.items():
-        print(f"| {name} | {'yes' if r['verified'] else 'NO'} | {r['downtime_s']} | {r['task_seconds']} | "
-              f"{len(r['gaps'])} | {r['mean_gap_s']} | {r['max_gap_s']} |")
+        print(
+            f"| {name} | {'yes' if r['verified'] else 'NO'} | {r['downtime_s']} | {r['task_seconds']} | "
+            f"{len(r['gaps'])} | {r['mean_gap_s']} | {r['max_gap_s']} |"
+        )
     out = RESULTS_DIR / f"{dt.date.today().isoformat()}-{args.size_mb}mb-deployed.json"
-    out = out.with_name(out.stem + ("-untuned" if args.untuned else "") + ("-settings" if args.setting else "")
-                        + out.suffix)
-    out.write_text(json.dumps({"size_mb": args.size_mb, "settings": UNTUNED if args.untuned else "local_airflow's",
-                               "extra settings": args.setting,
-                               "results": results}, indent=2, default=str))
+    out = out.with_name(
+        out.stem + ("-untuned" if args.untuned else "") + ("-settings" if args.setting else "") + out.suffix
+    )
+    out.write_text(
+        json.dumps(
+            {
+                "size_mb": args.size_mb,
+                "settings": UNTUNED if args.untuned else "local_airflow's",
+                "extra settings": args.setting,
+                "results": results,
+            },
+            indent=2,
+            default=str,
+        )
+    )
     print(f"\nwritten: {out}")
     return 0
 

@@ -26,23 +26,41 @@ def run_documented(ctx: Context, run: int) -> MethodResult:
     log_file = work / "commands.log"
     schema = "public"
     steps: list[tuple[str, list[str], dict[str, str]]] = [
-        ("pg_dumpall --roles-only", [f"{bin_dir}/pg_dumpall", "--roles-only", f"--file={work / 'roles.sql'}"],
-         src_env),
-        ("pg_dump", [f"{bin_dir}/pg_dump", "--format=plain", "--quote-all-identifiers", "--no-tablespaces",
-                     "--no-owner", "--no-privileges", f"--file={work / 'dump.sql'}"], src_env),
-        ("timescaledb_pre_restore", [f"{bin_dir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "-c",
-                                     f"SELECT {schema}.timescaledb_pre_restore();"], tgt_env),
-        ("psql load", [f"{bin_dir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors", "-f",
-                       str(work / "dump.sql")], tgt_env),
-        ("timescaledb_post_restore", [f"{bin_dir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "-c",
-                                      f"SELECT {schema}.timescaledb_post_restore();"], tgt_env),
+        ("pg_dumpall --roles-only", [f"{bin_dir}/pg_dumpall", "--roles-only", f"--file={work / 'roles.sql'}"], src_env),
+        (
+            "pg_dump",
+            [
+                f"{bin_dir}/pg_dump",
+                "--format=plain",
+                "--quote-all-identifiers",
+                "--no-tablespaces",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={work / 'dump.sql'}",
+            ],
+            src_env,
+        ),
+        (
+            "timescaledb_pre_restore",
+            [f"{bin_dir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "-c", f"SELECT {schema}.timescaledb_pre_restore();"],
+            tgt_env,
+        ),
+        (
+            "psql load",
+            [f"{bin_dir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors", "-f", str(work / "dump.sql")],
+            tgt_env,
+        ),
+        (
+            "timescaledb_post_restore",
+            [f"{bin_dir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "-c", f"SELECT {schema}.timescaledb_post_restore();"],
+            tgt_env,
+        ),
         ("ANALYZE", [f"{bin_dir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "-c", "ANALYZE;"], tgt_env),
     ]
     if not ctx.source_has_timescaledb:  # plain PostgreSQL: no extension, no restore mode
         steps = [step for step in steps if "timescaledb" not in step[0]]
     with recorded(ctx, result, tgt_db, work):
-        create_timed_target(ctx, result, tgt_db,
-                            extensions=("timescaledb",) if ctx.source_has_timescaledb else ())
+        create_timed_target(ctx, result, tgt_db, extensions=("timescaledb",) if ctx.source_has_timescaledb else ())
         for name, argv, env in steps:
             result.commands.append(" ".join(argv))
             log(f"documented run {run}: {name}")

@@ -94,10 +94,14 @@ def describe(server: Server, dbname: str) -> dict[str, Any]:
 def task_spans(home: Path) -> dict[str, tuple[dt.datetime, dt.datetime]]:
     """task -> (start, end) of the latest migrate_database run in the metadata DB."""
     with closing(sqlite3.connect(home / "airflow.db")) as db:
-        run_id = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1",
-                            (phases.DAG_ID,)).fetchone()[0]
-        rows = db.execute("SELECT task_id, start_date, end_date FROM task_instance WHERE dag_id = ? AND run_id = ? "
-                          "AND start_date IS NOT NULL AND end_date IS NOT NULL", (phases.DAG_ID, run_id)).fetchall()
+        run_id = db.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (phases.DAG_ID,)
+        ).fetchone()[0]
+        rows = db.execute(
+            "SELECT task_id, start_date, end_date FROM task_instance WHERE dag_id = ? AND run_id = ? "
+            "AND start_date IS NOT NULL AND end_date IS NOT NULL",
+            (phases.DAG_ID, run_id),
+        ).fetchall()
 
     def parse(value: str) -> dt.datetime:
         stamp = dt.datetime.fromisoformat(value)
@@ -114,14 +118,20 @@ def settle(servers: list[Server]) -> None:
     os.sync()
 
 
-def run_case(case: str, source: Server, src_db: str, target: Server, args: argparse.Namespace, home: Path,
-             run: int) -> dict[str, Any]:
+def run_case(
+    case: str, source: Server, src_db: str, target: Server, args: argparse.Namespace, home: Path, run: int
+) -> dict[str, Any]:
     """One DAG run into a fresh target; its timings."""
     tgt_db = f"bench_ht_tgt_{'hyper' if case == 'hypertable' else 'plain'}_{run}"
     target.create_database(tgt_db, extensions=("timescaledb",))
-    conf = {"require_approval": False, "pg_bin_dir": source.bin_dir, "work_dir": str(args.work_dir / "work"),
-            "dump_format": args.dump_format, "jobs": args.jobs,
-            "hypertables": [TABLE] if case == "hypertable" else []}
+    conf = {
+        "require_approval": False,
+        "pg_bin_dir": source.bin_dir,
+        "work_dir": str(args.work_dir / "work"),
+        "dump_format": args.dump_format,
+        "jobs": args.jobs,
+        "hypertables": [TABLE] if case == "hypertable" else [],
+    }
     connections = {"migration_source": source.conn_json(src_db), "migration_target": target.conn_json(tgt_db)}
     settle([source, target])
     log(f"{case} run {run}: airflow dags test ({args.dump_format}, jobs {args.jobs})")
@@ -144,28 +154,40 @@ def run_case(case: str, source: Server, src_db: str, target: Server, args: argpa
             outcome["chunks"] = conn.execute("SELECT count(*) FROM timescaledb_information.chunks").fetchone()[0]
     if not args.keep:
         target.drop_database(tgt_db)
-    log(f"{case} run {run}: {outcome['wall_seconds']}s, downtime {outcome.get('downtime_seconds')}s"
-        + ("" if outcome["ok"] else " FAILED"))
+    log(
+        f"{case} run {run}: {outcome['wall_seconds']}s, downtime {outcome.get('downtime_seconds')}s"
+        + ("" if outcome["ok"] else " FAILED")
+    )
     return outcome
 
 
 def markdown(results: list[dict[str, Any]], source: dict[str, Any], args: argparse.Namespace) -> str:
     """The results as a table, then the medians of both cases and their difference."""
-    lines = [f"Source: {source['name']} on PostgreSQL 15, {source['bytes'] / 1048576:,.0f} MB, "
-             f"{source['rows']:,} rows; dump_format {args.dump_format}, jobs {args.jobs}; load average at the end "
-             f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", "",
-             "| case | run | whole run s | downtime s | load s | conversion s | verify s | chunks | ok |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"Source: {source['name']} on PostgreSQL 15, {source['bytes'] / 1048576:,.0f} MB, "
+        f"{source['rows']:,} rows; dump_format {args.dump_format}, jobs {args.jobs}; load average at the end "
+        f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}",
+        "",
+        "| case | run | whole run s | downtime s | load s | conversion s | verify s | chunks | ok |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in results:
-        lines.append(f"| {r['case']} | {r['run']} | {r['wall_seconds']} | {r.get('downtime_seconds', '-')} | "
-                     f"{r.get('load_seconds', '-')} | {r.get('conversion_seconds') or '-'} | "
-                     f"{r.get('verify_seconds', '-')} | {r.get('chunks', '-')} | {'yes' if r['ok'] else 'NO'} |")
-    medians = {case: statistics.median(r["downtime_seconds"] for r in results if r["case"] == case and r["ok"])
-               for case in ("plain table", "hypertable")
-               if any(r["case"] == case and r["ok"] for r in results)}
+        lines.append(
+            f"| {r['case']} | {r['run']} | {r['wall_seconds']} | {r.get('downtime_seconds', '-')} | "
+            f"{r.get('load_seconds', '-')} | {r.get('conversion_seconds') or '-'} | "
+            f"{r.get('verify_seconds', '-')} | {r.get('chunks', '-')} | {'yes' if r['ok'] else 'NO'} |"
+        )
+    medians = {
+        case: statistics.median(r["downtime_seconds"] for r in results if r["case"] == case and r["ok"])
+        for case in ("plain table", "hypertable")
+        if any(r["case"] == case and r["ok"] for r in results)
+    }
     if len(medians) == 2:
-        lines += ["", f"Median downtime: plain table {medians['plain table']:.1f} s, hypertable "
-                      f"{medians['hypertable']:.1f} s ({medians['hypertable'] - medians['plain table']:+.1f} s)."]
+        lines += [
+            "",
+            f"Median downtime: plain table {medians['plain table']:.1f} s, hypertable "
+            f"{medians['hypertable']:.1f} s ({medians['hypertable'] - medians['plain table']:+.1f} s).",
+        ]
     return "\n".join(lines)
 
 
@@ -193,9 +215,17 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{args.size_mb}mb-hypertables.json"
-    path.write_text(json.dumps({"source": source, "args": {k: str(v) for k, v in vars(args).items()},
-                                "results": [{k: v for k, v in r.items() if k != "error"} for r in results],
-                                "report": report}, indent=2))
+    path.write_text(
+        json.dumps(
+            {
+                "source": source,
+                "args": {k: str(v) for k, v in vars(args).items()},
+                "results": [{k: v for k, v in r.items() if k != "error"} for r in results],
+                "report": report,
+            },
+            indent=2,
+        )
+    )
     print(f"\nresults written to {path.relative_to(REPO)}")
     failed = [r for r in results if not r["ok"]]
     for r in failed:

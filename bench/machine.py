@@ -76,4 +76,3 @@ def foreign_activity() -> list[str]:
         if ("pytest" in line or "airflow" in line or "pgcopydb" in line) and "timeout" not in Path(argv[0]).name:
             found.append(line[:100])
     return sorted(found)
-

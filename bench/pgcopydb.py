@@ -38,8 +38,10 @@ def install_pgcopydb() -> None:
     log(f"installing pgcopydb into {TRIXIE_ROOT}")
     shutil.copyfile("/etc/resolv.conf", TRIXIE_ROOT / "etc" / "resolv.conf")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (["chroot", str(TRIXIE_ROOT), "apt-get", "update", "-qq"],
-                 ["chroot", str(TRIXIE_ROOT), "apt-get", "install", "-y", "-qq", "pgcopydb"]):
+    for argv in (
+        ["chroot", str(TRIXIE_ROOT), "apt-get", "update", "-qq"],
+        ["chroot", str(TRIXIE_ROOT), "apt-get", "install", "-y", "-qq", "pgcopydb"],
+    ):
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise BenchError(f"{' '.join(argv)} failed ({proc.returncode}):\n{(proc.stdout + proc.stderr)[-2000:]}")
@@ -64,8 +66,10 @@ def pgcopydb_wrapper(bin_dir: Path) -> Path:
 def pg_uri(server: Server, dbname: str) -> str:
     """postgres:// URI with the password (for an environment variable only, never a command line)."""
     quote = urllib.parse.quote
-    return (f"postgres://{quote(server.user, safe='')}:{quote(server.password, safe='')}@{server.host}:{server.port}/"
-            f"{quote(dbname, safe='')}")
+    return (
+        f"postgres://{quote(server.user, safe='')}:{quote(server.password, safe='')}@{server.host}:{server.port}/"
+        f"{quote(dbname, safe='')}"
+    )
 
 
 def run_pgcopydb(ctx: Context, run: int) -> MethodResult:
@@ -83,12 +87,14 @@ def run_pgcopydb(ctx: Context, run: int) -> MethodResult:
     log_file.unlink(missing_ok=True)
     wrapper = pgcopydb_wrapper(ctx.work / "bin")
     env = {key: os.environ[key] for key in ("HOME", "LANG", "LC_ALL", "TZ") if key in os.environ}
-    env.update({
-        "PATH": f"{wrapper.parent}:{ctx.bin_dir}:/usr/bin:/bin",
-        "PGCOPYDB_SOURCE_PGURI": pg_uri(ctx.source, ctx.source_info.name),
-        "PGCOPYDB_TARGET_PGURI": pg_uri(ctx.target, tgt_db),
-        "TMPDIR": str(work),
-    })
+    env.update(
+        {
+            "PATH": f"{wrapper.parent}:{ctx.bin_dir}:/usr/bin:/bin",
+            "PGCOPYDB_SOURCE_PGURI": pg_uri(ctx.source, ctx.source_info.name),
+            "PGCOPYDB_TARGET_PGURI": pg_uri(ctx.target, tgt_db),
+            "TMPDIR": str(work),
+        }
+    )
     argv = [str(wrapper), "clone", "--table-jobs", "2", "--index-jobs", "2", "--dir", str(work / "pgcopydb")]
     timescale = ctx.source_has_timescaledb
     tgt_env = libpq_env(ctx.target, tgt_db)
@@ -114,4 +120,3 @@ def run_pgcopydb(ctx: Context, run: int) -> MethodResult:
         result.wall_seconds = result.steps_seconds()
         judge_target(ctx, result, tgt_db)
     return result
-

@@ -41,25 +41,34 @@ from timescale_migration.constants import DEFAULT_DUMP_FORMAT, DUMP_FORMATS
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line options."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size-mb", type=int, default=2000, help="approximate source database size (default 2000)")
     parser.add_argument("--runs", type=int, default=1, help="runs of each method (default 1)")
     parser.add_argument("--skip-documented", action="store_true", help="do not time the documented commands")
     parser.add_argument("--skip-dag", action="store_true", help="do not time the DAG")
-    parser.add_argument("--modes", default=DEFAULT_DUMP_FORMAT,
-                        help=f"comma list of dump_format values for the DAG (default {DEFAULT_DUMP_FORMAT}, the DAG's "
-                             f"default; all: {','.join(DUMP_FORMATS)})")
+    parser.add_argument(
+        "--modes",
+        default=DEFAULT_DUMP_FORMAT,
+        help=f"comma list of dump_format values for the DAG (default {DEFAULT_DUMP_FORMAT}, the DAG's "
+        f"default; all: {','.join(DUMP_FORMATS)})",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="the DAG's jobs param (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the target databases")
     parser.add_argument("--source-db-name", help="source database (default bench_src_<size>mb)")
-    parser.add_argument("--install-pgcopydb", action="store_true",
-                        help="apt-get install pgcopydb into the trixie root first")
+    parser.add_argument(
+        "--install-pgcopydb", action="store_true", help="apt-get install pgcopydb into the trixie root first"
+    )
     parser.add_argument("--skip-pgcopydb", action="store_true", help="do not run pgcopydb even when installed")
-    parser.add_argument("--work-dir", default=os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench"),
-                        help="dumps, logs and the Airflow home (default /tmp/tsm-bench or $TSM_BENCH_DIR)")
-    parser.add_argument("--timeout", type=float, default=0,
-                        help="seconds one method may take (default: max(1800, 3 s per MB))")
+    parser.add_argument(
+        "--work-dir",
+        default=os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench"),
+        help="dumps, logs and the Airflow home (default /tmp/tsm-bench or $TSM_BENCH_DIR)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=0, help="seconds one method may take (default: max(1800, 3 s per MB))"
+    )
     args = parser.parse_args(argv)
     if args.size_mb < 10:
         parser.error("--size-mb must be at least 10")
@@ -76,8 +85,10 @@ def check_disk(work: Path, source_bytes: int) -> None:
     free = shutil.disk_usage(work).free
     need = 3 * source_bytes
     if free < need:
-        raise BenchError(f"only {free / 1e9:.1f} GB free under {work}; about {need / 1e9:.1f} GB are needed "
-                         "(dump file and target database): free space or use a smaller --size-mb")
+        raise BenchError(
+            f"only {free / 1e9:.1f} GB free under {work}; about {need / 1e9:.1f} GB are needed "
+            "(dump file and target database): free space or use a smaller --size-mb"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     unknown = [m for m in args.modes if m not in DUMP_FORMATS]
     if unknown and not args.skip_dag:
-        print(f"error: --modes {', '.join(unknown)} not among the DAG's dump formats ({', '.join(DUMP_FORMATS)})",
-              file=sys.stderr)
+        print(
+            f"error: --modes {', '.join(unknown)} not among the DAG's dump formats ({', '.join(DUMP_FORMATS)})",
+            file=sys.stderr,
+        )
         return 2
     notes: list[str] = []
     if args.install_pgcopydb:
@@ -112,9 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     log(f"source {source.name}: {source.bytes / 1048576:,.0f} MB, rows {source.rows}, {source.chunks} chunks")
     ctx = Context(
-        source=servers.tsdb_source, target=servers.tsdb_target, bin_dir=servers.bin_dir, work=work,
-        airflow_home=work / "airflow", source_info=source, keep=args.keep,
-        timeout=args.timeout or max(1800.0, 3.0 * args.size_mb), jobs=args.jobs,
+        source=servers.tsdb_source,
+        target=servers.tsdb_target,
+        bin_dir=servers.bin_dir,
+        work=work,
+        airflow_home=work / "airflow",
+        source_info=source,
+        keep=args.keep,
+        timeout=args.timeout or max(1800.0, 3.0 * args.size_mb),
+        jobs=args.jobs,
         source_has_timescaledb=bool(facts_timescaledb(servers.tsdb_source, source.name)),
     )
     facts = machine_facts(ctx)
@@ -126,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             migrate_metadata_db(ctx.airflow_home)
         run_pg = pgcopydb_installed() and not args.skip_pgcopydb
         if not pgcopydb_installed():
-            message = (f"pgcopydb: not installed (install with: chroot {TRIXIE_ROOT} apt-get install pgcopydb after "
-                       "copying /etc/resolv.conf; or run with --install-pgcopydb)")
+            message = (
+                f"pgcopydb: not installed (install with: chroot {TRIXIE_ROOT} apt-get install pgcopydb after "
+                "copying /etc/resolv.conf; or run with --install-pgcopydb)"
+            )
             print(message)
             notes.append(message)
         for run in range(1, args.runs + 1):
@@ -147,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     facts["other_activity_at_end"] = foreign_activity()
     busy = sorted(set(facts["other_activity_at_start"]) | set(facts["other_activity_at_end"]))
     if busy:
-        notes.append("other sessions were running tests on this machine and these servers during the benchmark "
-                     f"(timings are disturbed): {'; '.join(busy[:5])}")
+        notes.append(
+            "other sessions were running tests on this machine and these servers during the benchmark "
+            f"(timings are disturbed): {'; '.join(busy[:5])}"
+        )
     retried = [f"{r.method} run {r.run}" for r in results if r.attempts > 1]
     if retried:
         notes.append(f"run again after a server went away under it: {', '.join(retried)}")
@@ -182,8 +205,9 @@ def settle(ctx: Context) -> None:
         busy = 0
         for server in (ctx.source, ctx.target):
             with server.connect() as conn:
-                busy += conn.execute("SELECT count(*) FROM pg_stat_activity "
-                                     "WHERE backend_type = 'autovacuum worker'").fetchone()[0]
+                busy += conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+                ).fetchone()[0]
         if not busy:
             break
         time.sleep(1)
@@ -202,8 +226,10 @@ def timed(ctx: Context, method: Callable[[], MethodResult]) -> MethodResult:
         gone = result.disturbed or (not result.ok and any(message in text for message in SERVER_GONE))
         if attempt == 2 or not gone:
             break
-        log(f"{result.method} run {result.run}: a server went away during the run (another session's test?) "
-            f"{result.disturbed or ''}; starting the servers and running it again")
+        log(
+            f"{result.method} run {result.run}: a server went away during the run (another session's test?) "
+            f"{result.disturbed or ''}; starting the servers and running it again"
+        )
     state = "ok" if result.ok else f"FAILED: {result.error}"
     log(f"{result.method} run {result.run}: {result.wall_seconds:.1f}s {state}")
     return result

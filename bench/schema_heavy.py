@@ -80,15 +80,17 @@ def ensure_database(server: Server, dbname: str, script: str, count: int) -> Sou
             conn.execute(script.format(count=count, rows=ROWS_PER_OBJECT))
             conn.execute("VACUUM ANALYZE")
         with server.connect() as conn:
-            conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname),
-                                                                      sql.Literal(json.dumps(wanted))))
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname), sql.Literal(json.dumps(wanted)))
+            )
     else:
         log(f"reusing {dbname}")
     info = SourceInfo(dbname, 0, marker=wanted)
     with server.connect(dbname) as conn:
         info.bytes = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-        info.chunks = conn.execute("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                                   "WHERE c.relkind IN ('r', 'p')").fetchone()[0]
+        info.chunks = conn.execute(
+            "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p')"
+        ).fetchone()[0]
     return info
 
 
@@ -121,24 +123,31 @@ def run_case(name: str, ctx: Context, runs: int, with_pgcopydb: bool) -> list[Me
 def table(name: str, info: SourceInfo, results: list[MethodResult]) -> list[str]:
     """One case's markdown table."""
     base = median_walls(results).get("documented")
-    lines = [f"### {name}: `{info.name}`, {info.chunks:,} child tables, {info.bytes / 1048576:,.0f} MB", "",
-             "| method | run | ok | wall s | × documented | downtime s | downtime × documented | span s | "
-             "DAG load s | DAG pre-data s |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"### {name}: `{info.name}`, {info.chunks:,} child tables, {info.bytes / 1048576:,.0f} MB",
+        "",
+        "| method | run | ok | wall s | × documented | downtime s | downtime × documented | span s | "
+        "DAG load s | DAG pre-data s |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results:
         ratio = f"{r.wall_seconds / base:.2f}" if base and r.ok else "-"
         downtime = r.wall_seconds if r.method == "documented" else r.downtime_seconds
         down_ratio = f"{downtime / base:.2f}" if base and r.ok and downtime else "-"
         load = r.task_times.get("load", {}).get("duration") if r.task_times else None
         pre = pre_data_seconds(r) if r.method.startswith("dag") else None
-        lines.append(f"| {r.method} | {r.run} | {'yes' if r.ok else 'NO'} | {r.wall_seconds} | {ratio} | "
-                     f"{downtime if downtime is not None else '-'} | {down_ratio} | "
-                     f"{r.span_seconds if r.span_seconds is not None else '-'} | "
-                     f"{round(load, 1) if load is not None else '-'} | {pre if pre is not None else '-'} |")
+        lines.append(
+            f"| {r.method} | {r.run} | {'yes' if r.ok else 'NO'} | {r.wall_seconds} | {ratio} | "
+            f"{downtime if downtime is not None else '-'} | {down_ratio} | "
+            f"{r.span_seconds if r.span_seconds is not None else '-'} | "
+            f"{round(load, 1) if load is not None else '-'} | {pre if pre is not None else '-'} |"
+        )
     durations = [(r.run, r.task_durations) for r in results if r.method.startswith("dag") and r.task_durations]
     for run, tasks in durations:
-        lines.append(f"\nDAG run {run}, downtime tasks (s): " + ", ".join(
-            f"{task} {tasks[task]}" for task in DOWNTIME_TASKS if task in tasks))
+        lines.append(
+            f"\nDAG run {run}, downtime tasks (s): "
+            + ", ".join(f"{task} {tasks[task]}" for task in DOWNTIME_TASKS if task in tasks)
+        )
     return lines
 
 
@@ -149,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, default=5000, help="chunks of the hypertable (0: skip)")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--skip-pgcopydb", action="store_true")
-    parser.add_argument("--work-dir", type=Path,
-                        default=Path(os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench")) / "schema-heavy")
+    parser.add_argument(
+        "--work-dir", type=Path, default=Path(os.environ.get("TSM_BENCH_DIR", "/tmp/tsm-bench")) / "schema-heavy"
+    )
     args = parser.parse_args(argv)
     ensure_servers()
     servers = servers_from_env()
@@ -158,8 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     migrate_metadata_db(args.work_dir / "airflow")
     cases = []
     if args.partitions:
-        cases.append(("partitions", servers.pg15, f"bench_sh_partitions_{args.partitions}", PARTITIONS_SQL,
-                      args.partitions, False))
+        cases.append(
+            (
+                "partitions",
+                servers.pg15,
+                f"bench_sh_partitions_{args.partitions}",
+                PARTITIONS_SQL,
+                args.partitions,
+                False,
+            )
+        )
     if args.chunks:
         cases.append(("chunks", servers.tsdb_source, f"bench_sh_chunks_{args.chunks}", CHUNKS_SQL, args.chunks, True))
     report, data = [], {}
@@ -169,36 +187,66 @@ def main(argv: list[str] | None = None) -> int:
             cases[0] = (cases[0][0], default, *cases[0][2:])
         for name, server, dbname, script, count, timescaledb in cases:
             report_case(name, server, dbname, script, count, timescaledb, servers, args, report, data)
-    text = "\n".join([f"## Schema-heavy benchmark, {dt.date.today().isoformat()}; load average at the end "
-                      f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", "", *report])
+    text = "\n".join(
+        [
+            f"## Schema-heavy benchmark, {dt.date.today().isoformat()}; load average at the end "
+            f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}",
+            "",
+            *report,
+        ]
+    )
     print(text)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{dt.date.today().isoformat()}-schema-heavy.json"
-    path.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "cases": data,
-                                "report": text}, indent=2, default=str))
+    path.write_text(
+        json.dumps(
+            {"args": {k: str(v) for k, v in vars(args).items()}, "cases": data, "report": text}, indent=2, default=str
+        )
+    )
     print(f"\nresults written to {path}")
     failed = [r for case in data.values() for r in case["results"] if not r["ok"]]
     return 1 if failed else 0
 
 
-def report_case(name: str, server: Server, dbname: str, script: str, count: int, timescaledb: bool,
-                servers: Any, args: argparse.Namespace, report: list[str], data: dict[str, Any]) -> None:
+def report_case(
+    name: str,
+    server: Server,
+    dbname: str,
+    script: str,
+    count: int,
+    timescaledb: bool,
+    servers: Any,
+    args: argparse.Namespace,
+    report: list[str],
+    data: dict[str, Any],
+) -> None:
     """Generate or reuse one case's source, run every method on it, add its table and results."""
     info = ensure_database(server, dbname, script, count)
-    ctx = Context(source=server, target=servers.tsdb_target, bin_dir=servers.bin_dir, work=args.work_dir,
-                  airflow_home=args.work_dir / "airflow", source_info=info, keep=False, timeout=3600,
-                  source_has_timescaledb=timescaledb)
+    ctx = Context(
+        source=server,
+        target=servers.tsdb_target,
+        bin_dir=servers.bin_dir,
+        work=args.work_dir,
+        airflow_home=args.work_dir / "airflow",
+        source_info=info,
+        keep=False,
+        timeout=3600,
+        source_has_timescaledb=timescaledb,
+    )
     try:
         results = run_case(name, ctx, args.runs, pgcopydb_installed() and not args.skip_pgcopydb)
     finally:
         ctx.cleanup()
     report += [*table(name, info, results), ""]
-    data[name] = {"source": asdict(info), "median_wall_seconds": median_walls(results),
-                  "results": [{k: v for k, v in asdict(r).items() if k != "target_check"} | {
-                      "pre_data_seconds": pre_data_seconds(r) if r.method.startswith("dag") else None}
-                      for r in results]}
-
-
+    data[name] = {
+        "source": asdict(info),
+        "median_wall_seconds": median_walls(results),
+        "results": [
+            {k: v for k, v in asdict(r).items() if k != "target_check"}
+            | {"pre_data_seconds": pre_data_seconds(r) if r.method.startswith("dag") else None}
+            for r in results
+        ],
+    }
 
 
 if __name__ == "__main__":

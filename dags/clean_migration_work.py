@@ -33,12 +33,21 @@ with DAG(
     max_active_runs=1,
     is_paused_upon_creation=True,  # it deletes files: switched on deliberately
     params={
-        "older_than_days": Param(None, type=["null", "number"], minimum=0, title="Older than (days)",
-                                 description=f"Untouched for this long; empty: ${settings.RETENTION_DAYS.name} or "
-                                             f"{settings.DEFAULT_RETENTION_DAYS}"),
+        "older_than_days": Param(
+            None,
+            type=["null", "number"],
+            minimum=0,
+            title="Older than (days)",
+            description=f"Untouched for this long; empty: ${settings.RETENTION_DAYS.name} or "
+            f"{settings.DEFAULT_RETENTION_DAYS}",
+        ),
         "dry_run": Param(False, type="boolean", title="Dry run", description="Only list what would be removed"),
-        "work_dir": Param(None, type=["null", "string"], title="Work directory",
-                          description="empty: $TSM_WORK_DIR, else $AIRFLOW_HOME/timescale-migration"),
+        "work_dir": Param(
+            None,
+            type=["null", "string"],
+            title="Work directory",
+            description="empty: $TSM_WORK_DIR, else $AIRFLOW_HOME/timescale-migration",
+        ),
     },
     doc_md=__doc__,
     tags=["timescale", "migration", "maintenance"],
@@ -58,8 +67,9 @@ with DAG(
             return "missing"
 
         found = retention.removable(base, days, state_of, log=log)
-        log.info("in %s, run directories idle for %s days or more; would remove:\n%s", base, days,
-                 retention.describe(found))
+        log.info(
+            "in %s, run directories idle for %s days or more; would remove:\n%s", base, days, retention.describe(found)
+        )
         return [entry.to_dict() for entry in found]
 
     @task

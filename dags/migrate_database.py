@@ -57,7 +57,7 @@ from airflow.sdk import DAG
 from timescale_migration import phases
 from timescale_migration.operators import build
 from timescale_migration.operators.base import record_failure
-from timescale_migration.options import migration_params
+from timescale_migration.params import migration_params
 
 with DAG(
     dag_id=phases.DAG_ID,
@@ -67,8 +67,11 @@ with DAG(
     params=migration_params(),
     doc_md=__doc__,
     tags=["timescale", "migration"],
-    default_args={"retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
-                  "on_failure_callback": record_failure},
+    default_args={
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": record_failure,
+    },
 ) as dag:
     # every task from the phase table (operator, retries, trigger rule, arguments)
     tasks = {phase.task_id: build(phase) for phase in phases.PHASES}

@@ -41,16 +41,25 @@ with DAG(
     doc_md=__doc__,
     tags=["timescale", "migration", "fleet"],
     params={
-        "only": Param([], type="array", items={"type": "string"}, title="Only these databases",
-                      description="Names from the fleet config; empty: every database"),
+        "only": Param(
+            [],
+            type="array",
+            items={"type": "string"},
+            title="Only these databases",
+            description="Names from the fleet config; empty: every database",
+        ),
     },
 ) as dag:
 
     @task
     def plan_fleet(**context) -> list[dict]:
         """Every selected database: planned (with its run's conf) or skipped as already migrated."""
-        return plan_fleet_runs(FleetConfig.load(), context["params"].get("only") or [], context["run_id"],
-                               expected_targets=list(CONFIG.targets))
+        return plan_fleet_runs(
+            FleetConfig.load(),
+            context["params"].get("only") or [],
+            context["run_id"],
+            expected_targets=list(CONFIG.targets),
+        )
 
     @task
     def runs_into(entries: list[dict], target_conn_id: str) -> list[dict]:

@@ -68,8 +68,9 @@ with DAG(
 
     plan: Any = plan_rehearsals()  # XComArgs: TaskFlow lets them stand for what their tasks return
     created: Any = create_scratch_databases(plan)
-    rehearse = trigger_children("rehearse", reset_dag_run=True, max_active_tis_per_dag=CONFIG.max_parallel) \
-        .expand_kwargs(plan.map(trigger_of))
+    rehearse = trigger_children(
+        "rehearse", reset_dag_run=True, max_active_tis_per_dag=CONFIG.max_parallel
+    ).expand_kwargs(plan.map(trigger_of))
     recorded = record_rehearsals(plan)
     dropped = drop_scratch_databases(plan)
     created >> rehearse >> recorded >> dropped.as_teardown(setups=created)

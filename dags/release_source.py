@@ -15,7 +15,7 @@ from airflow.sdk import DAG
 
 from timescale_migration import phases
 from timescale_migration.operators import build
-from timescale_migration.options import migration_params
+from timescale_migration.params import migration_params
 
 _params = migration_params()
 

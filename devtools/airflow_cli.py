@@ -22,15 +22,17 @@ AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 def airflow_env(home: Path) -> dict[str, str]:
     """Environment of an Airflow process on this repo's dags and plugins with a SQLite metadata DB in `home`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW_CONN_")}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        }
+    )
     return env
 
 
@@ -95,7 +97,11 @@ def dags_test(
     with tempfile.TemporaryFile(mode="w+") as out:
         proc = subprocess.Popen(
             ["timeout", "-k", "10", str(timeout), AIRFLOW, "dags", "test", dag_id, "-c", json.dumps(conf)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=REPO,
         )
         while proc.poll() is None:
             if watch is not None:

@@ -63,11 +63,15 @@ class Port:
 
 
 AIRFLOW_PORT = Port("TSM_AIRFLOW_PORT", 8080, "the api-server: the UI and the REST API")
-WORKER_LOG_PORT = Port("TSM_WORKER_LOG_PORT", 8793, "the log server of the tasks' processes (LocalExecutor: the "
-                                                    "scheduler's workers)")
+WORKER_LOG_PORT = Port(
+    "TSM_WORKER_LOG_PORT", 8793, "the log server of the tasks' processes (LocalExecutor: the scheduler's workers)"
+)
 TRIGGERER_LOG_PORT = Port("TSM_TRIGGERER_LOG_PORT", 8794, "the triggerer's log server")
-CELERY_LOG_PORT = Port("TSM_CELERY_LOG_PORT", 8803, "the log server of the first Celery worker (worker-a); each next "
-                                                    "worker's is one more (worker-b: 8804)")
+CELERY_LOG_PORT = Port(
+    "TSM_CELERY_LOG_PORT",
+    8803,
+    "the log server of the first Celery worker (worker-a); each next worker's is one more (worker-b: 8804)",
+)
 REDIS_PORT = Port("TSM_REDIS_PORT", 56379, "Redis, Celery's broker (make airflow-celery)")
 PORTS = (AIRFLOW_PORT, WORKER_LOG_PORT, TRIGGERER_LOG_PORT, CELERY_LOG_PORT, REDIS_PORT)
 """Every port of a local deployment (README, "Ports", lists them; the servers' are testservers.sh's)."""
@@ -141,51 +145,57 @@ class LocalAirflow:
         from cryptography.fernet import Fernet
 
         env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW_", "AIRFLOW__"))}
-        env.update({
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": "8",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__CORE__FERNET_KEY": self._secret("fernet.key", lambda: Fernet.generate_key().decode()),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin,{APPROVER}:admin",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
-            "AIRFLOW__API__PORT": str(self.port),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__BASE_URL": self.url,
-            "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt.secret", lambda: secrets.token_urlsafe(32)),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
-            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.log_ports[0]),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self.log_ports[1]),
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
-            # short scheduling gaps between the downtime's tasks (docs/benchmarks.md: 0.7 s -> 0.2 s on average)
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
-            "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "15",
-            # plugins (and with them the project's modules, preload.py) loaded as each process starts: task
-            # processes forked from the executor's workers find them imported (docs/benchmarks.md)
-            "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
-            "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
-            "TSM_WORK_DIR": str(self.home / "work"),
-        })
+        env.update(
+            {
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__PARALLELISM": "8",
+                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+                "AIRFLOW__CORE__FERNET_KEY": self._secret("fernet.key", lambda: Fernet.generate_key().decode()),
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin,{APPROVER}:admin",
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+                "AIRFLOW__API__PORT": str(self.port),
+                "AIRFLOW__API__HOST": "127.0.0.1",
+                "AIRFLOW__API__BASE_URL": self.url,
+                "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt.secret", lambda: secrets.token_urlsafe(32)),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+                "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.log_ports[0]),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self.log_ports[1]),
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
+                # short scheduling gaps between the downtime's tasks (docs/benchmarks.md: 0.7 s -> 0.2 s on average)
+                "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
+                "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "15",
+                # plugins (and with them the project's modules, preload.py) loaded as each process starts: task
+                # processes forked from the executor's workers find them imported (docs/benchmarks.md)
+                "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+                "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
+                "TSM_WORK_DIR": str(self.home / "work"),
+            }
+        )
         if self.distributed is not None:
             dist = self.distributed
-            env.update({
-                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": dist.metadata_url,
-                "AIRFLOW__CELERY__BROKER_URL": dist.broker_url,
-                "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{dist.metadata_url}",
-                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(dist.worker_concurrency),
-                "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
-                # a worker that dies (its machine lost) is noticed within a minute, not the default five
-                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
-                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
-                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "devtools.airflow_hostname.hostname",
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), str(REPO / "plugins"), env.get("PYTHONPATH")])),
-            })
+            env.update(
+                {
+                    "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": dist.metadata_url,
+                    "AIRFLOW__CELERY__BROKER_URL": dist.broker_url,
+                    "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{dist.metadata_url}",
+                    "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(dist.worker_concurrency),
+                    "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+                    # a worker that dies (its machine lost) is noticed within a minute, not the default five
+                    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
+                    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+                    "AIRFLOW__CORE__HOSTNAME_CALLABLE": "devtools.airflow_hostname.hostname",
+                    "PYTHONPATH": os.pathsep.join(
+                        filter(None, [str(REPO), str(REPO / "plugins"), env.get("PYTHONPATH")])
+                    ),
+                }
+            )
         env.update(self.extra_env)
         return env
 
@@ -195,13 +205,17 @@ class LocalAirflow:
 
     def start_worker(self, name: str, queues: tuple[str, ...], log_port: int) -> None:
         """Start one Celery worker named `name` (its hostname too) taking tasks from `queues`."""
-        self._spawn(name, [AIRFLOW, "celery", "worker", "--celery-hostname", f"{name}@%h", "--queues",
-                           ",".join(queues)], self.worker_env(name, log_port))
+        self._spawn(
+            name,
+            [AIRFLOW, "celery", "worker", "--celery-hostname", f"{name}@%h", "--queues", ",".join(queues)],
+            self.worker_env(name, log_port),
+        )
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run one `airflow ...` command against this deployment."""
-        return subprocess.run([AIRFLOW, *args], env=self.env(), check=check, capture_output=True, text=True,
-                              timeout=300, cwd=REPO)
+        return subprocess.run(
+            [AIRFLOW, *args], env=self.env(), check=check, capture_output=True, text=True, timeout=300, cwd=REPO
+        )
 
     def prepare(self, connections: Mapping[str, Mapping[str, object]], fleet: FleetConfig | None) -> None:
         """Metadata DB migrated; connections and the fleet's pools written (replacing same-named ones)."""
@@ -223,8 +237,9 @@ class LocalAirflow:
     def _spawn(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
         """Start one component in its own process group, its output in logs/<name>.log."""
         log = open(self.home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
-        self.procs[name] = subprocess.Popen(argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-                                            start_new_session=True)
+        self.procs[name] = subprocess.Popen(
+            argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
+        )
         log.close()
 
     def start(self, timeout: float = 180) -> None:
@@ -233,13 +248,29 @@ class LocalAirflow:
         env = self.env()
         if self.distributed is not None:
             (self.home / "redis").mkdir(parents=True, exist_ok=True)
-            self._spawn("redis", [REDIS_SERVER, "--port", str(self.distributed.broker_port), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "no", "--dir", str(self.home / "redis")], env)
+            self._spawn(
+                "redis",
+                [
+                    REDIS_SERVER,
+                    "--port",
+                    str(self.distributed.broker_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.home / "redis"),
+                ],
+                env,
+            )
         for name in COMPONENTS:
             self._spawn(name, [AIRFLOW, name], env)
         if self.distributed is not None:
-            ports = self.distributed.worker_log_ports or tuple(CELERY_LOG_PORT.value() + i
-                                                              for i in range(len(self.distributed.workers)))
+            ports = self.distributed.worker_log_ports or tuple(
+                CELERY_LOG_PORT.value() + i for i in range(len(self.distributed.workers))
+            )
             for worker, log_port in zip(self.distributed.workers, ports, strict=True):
                 self.start_worker(worker, ("default", worker), log_port)
         deadline = time.monotonic() + timeout
@@ -247,13 +278,18 @@ class LocalAirflow:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     self.stop()
-                    raise RuntimeError(f"airflow {name} exited with {proc.returncode}: see "
-                                       f"{self.home / 'logs' / (name + '.log')}\n{self.log_tail(name)}")
+                    raise RuntimeError(
+                        f"airflow {name} exited with {proc.returncode}: see "
+                        f"{self.home / 'logs' / (name + '.log')}\n{self.log_tail(name)}"
+                    )
             try:
                 with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=5) as resp:
                     health = json.load(resp)
-                if health.get("scheduler", {}).get("status") == "healthy" and \
-                        health.get("triggerer", {}).get("status") == "healthy" and self.workers_ready():
+                if (
+                    health.get("scheduler", {}).get("status") == "healthy"
+                    and health.get("triggerer", {}).get("status") == "healthy"
+                    and self.workers_ready()
+                ):
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
                 pass
@@ -306,8 +342,10 @@ def describe_executor(distributed: Distributed | None) -> str:
     """One line on how the deployment runs its tasks."""
     if distributed is None:
         return "LocalExecutor, metadata in SQLite"
-    return (f"CeleryExecutor, Redis on 127.0.0.1:{distributed.broker_port}, workers {', '.join(distributed.workers)}, "
-            f"metadata database {CELERY_METADATA_DB} on the local PostgreSQL 15 server")
+    return (
+        f"CeleryExecutor, Redis on 127.0.0.1:{distributed.broker_port}, workers {', '.join(distributed.workers)}, "
+        f"metadata database {CELERY_METADATA_DB} on the local PostgreSQL 15 server"
+    )
 
 
 def demo_environment(servers: Servers) -> dict[str, str]:
@@ -382,8 +420,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=REPO / ".airflow" / "local")
     parser.add_argument("--port", type=int, default=AIRFLOW_PORT.value())
-    parser.add_argument("--celery", action="store_true",
-                        help="CeleryExecutor: Redis broker, PostgreSQL metadata database, two Celery workers")
+    parser.add_argument(
+        "--celery",
+        action="store_true",
+        help="CeleryExecutor: Redis broker, PostgreSQL metadata database, two Celery workers",
+    )
     args = parser.parse_args()
     servers = servers_from_env()
     distributed = None
@@ -392,10 +433,16 @@ def main() -> int:
             args.home = REPO / ".airflow" / "celery"
         create_metadata_database(servers.pg15, CELERY_METADATA_DB)
         log_ports = tuple(CELERY_LOG_PORT.value() + i for i in range(len(CELERY_WORKERS)))
-        distributed = Distributed(metadata_url(servers.pg15, CELERY_METADATA_DB), REDIS_PORT.value(),
-                                  worker_log_ports=log_ports)
-    airflow = LocalAirflow(args.home.resolve(), args.port, demo_environment(servers), distributed=distributed,
-                           log_ports=(WORKER_LOG_PORT.value(), TRIGGERER_LOG_PORT.value()))
+        distributed = Distributed(
+            metadata_url(servers.pg15, CELERY_METADATA_DB), REDIS_PORT.value(), worker_log_ports=log_ports
+        )
+    airflow = LocalAirflow(
+        args.home.resolve(),
+        args.port,
+        demo_environment(servers),
+        distributed=distributed,
+        log_ports=(WORKER_LOG_PORT.value(), TRIGGERER_LOG_PORT.value()),
+    )
     for note in reconcile_ledger(airflow.home / "work", servers):
         print(note, flush=True)
     prepare_demo_databases(servers)
@@ -410,16 +457,19 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     airflow.start()
-    print(f"""
+    print(
+        f"""
 Airflow is up: {airflow.url}
   login: {ADMIN} / {airflow.password()}
   connections: migration_source (PostgreSQL 15, shop), tsdb_source (TimescaleDB 2.19, metrics),
                tsdb18_source (PostgreSQL 18 + current TimescaleDB, metrics); Timescale-like targets as tsdbadmin
                (no superuser): migration_target (PostgreSQL 17 + 2.19, tsdb), tsdb18_target (PostgreSQL 18, tsdb)
   executor: {describe_executor(distributed)}
-  logs: {airflow.home / 'logs'}   work directory: {airflow.home / 'work'}
+  logs: {airflow.home / "logs"}   work directory: {airflow.home / "work"}
 Trigger migrate_database from the UI (Dags -> migrate_database -> Trigger); every migration, its reports, the
-rehearsals and the ledger: Migrations ({airflow.url}/plugin/migrations). Ctrl-C stops Airflow.""", flush=True)
+rehearsals and the ledger: Migrations ({airflow.url}/plugin/migrations). Ctrl-C stops Airflow.""",
+        flush=True,
+    )
     try:
         while not stopping:
             for name, proc in airflow.procs.items():

@@ -15,10 +15,14 @@ class AirflowAPI:
 
     def __init__(self, base_url: str, username: str, password: str) -> None:
         self.base_url = base_url.rstrip("/")
-        token = httpx.post(f"{self.base_url}/auth/token", json={"username": username, "password": password},
-                           timeout=30).raise_for_status().json()["access_token"]
-        self.client = httpx.Client(base_url=f"{self.base_url}/api/v2", timeout=60,
-                                   headers={"Authorization": f"Bearer {token}"})
+        token = (
+            httpx.post(f"{self.base_url}/auth/token", json={"username": username, "password": password}, timeout=30)
+            .raise_for_status()
+            .json()["access_token"]
+        )
+        self.client = httpx.Client(
+            base_url=f"{self.base_url}/api/v2", timeout=60, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def get(self, path: str, **params: Any) -> Any:
         """GET one API path."""
@@ -55,25 +59,31 @@ class AirflowAPI:
             if state in TERMINAL:
                 return state
             time.sleep(2)
-        raise TimeoutError(f"run {dag_id}/{run_id} not finished after {timeout:.0f} s: "
-                           f"{self.task_states(dag_id, run_id)}")
+        raise TimeoutError(
+            f"run {dag_id}/{run_id} not finished after {timeout:.0f} s: {self.task_states(dag_id, run_id)}"
+        )
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         """task_id (with [map_index] when mapped) -> state."""
         items = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=500)["task_instances"]
-        return {(t["task_id"] if t["map_index"] < 0 else f"{t['task_id']}[{t['map_index']}]"): t["state"]
-                for t in items}
+        return {
+            (t["task_id"] if t["map_index"] < 0 else f"{t['task_id']}[{t['map_index']}]"): t["state"] for t in items
+        }
 
     def task_hosts(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         """task_id (with [map_index] when mapped) -> the hostname of the worker that ran it (its last try)."""
         items = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=500)["task_instances"]
-        return {(t["task_id"] if t["map_index"] < 0 else f"{t['task_id']}[{t['map_index']}]"): t.get("hostname")
-                for t in items}
+        return {
+            (t["task_id"] if t["map_index"] < 0 else f"{t['task_id']}[{t['map_index']}]"): t.get("hostname")
+            for t in items
+        }
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
         """One XCom value (deserialized), or None."""
-        resp = self.client.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
-                               params={"map_index": map_index, "deserialize": True, "stringify": False})
+        resp = self.client.get(
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
+            params={"map_index": map_index, "deserialize": True, "stringify": False},
+        )
         return resp.json().get("value") if resp.status_code == 200 else None
 
     def pending_gates(self, dag_id: str = "~", run_id: str = "~") -> list[dict[str, Any]]:
@@ -81,8 +91,9 @@ class AirflowAPI:
         data = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/hitlDetails", response_received=False)
         return data.get("hitl_details", [])
 
-    def wait_for_gate(self, dag_id: str, run_id: str, task_id: str, timeout: float = 300,
-                      settle: float = 6.0) -> dict[str, Any]:
+    def wait_for_gate(
+        self, dag_id: str, run_id: str, task_id: str, timeout: float = 300, settle: float = 6.0
+    ) -> dict[str, Any]:
         """Until the task waits for a person (and has for `settle` seconds); its request.
 
         The settling time keeps tests clear of Airflow 3.3's race (apache/airflow#72716, #71580): a gate answered
@@ -96,8 +107,9 @@ class AirflowAPI:
                     return gate
             state = self.run_state(dag_id, run_id)
             if state in TERMINAL:
-                raise AssertionError(f"run {run_id} ended {state} before {task_id} asked: "
-                                     f"{self.task_states(dag_id, run_id)}")
+                raise AssertionError(
+                    f"run {run_id} ended {state} before {task_id} asked: {self.task_states(dag_id, run_id)}"
+                )
             time.sleep(2)
         raise TimeoutError(f"{task_id} of {run_id} did not ask within {timeout:.0f} s")
 

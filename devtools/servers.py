@@ -57,13 +57,25 @@ class Server:
 
     def connect(self, dbname: str = "postgres", *, user: str | None = None) -> psycopg.Connection:
         """An autocommit session as the superuser (or as `user`, with the same password)."""
-        return psycopg.connect(host=self.host, port=self.port, user=user or self.user, password=self.password,
-                               dbname=dbname, autocommit=True)
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=user or self.user,
+            password=self.password,
+            dbname=dbname,
+            autocommit=True,
+        )
 
     def conn_dict(self, dbname: str, *, user: str | None = None, password: str | None = None) -> dict[str, object]:
         """An Airflow connection as a dict (the form of AIRFLOW_CONN_* JSON and of `airflow connections import`)."""
-        return {"conn_type": "postgres", "host": self.host, "port": self.port, "login": user or self.user,
-                "password": self.password if password is None else password, "schema": dbname}
+        return {
+            "conn_type": "postgres",
+            "host": self.host,
+            "port": self.port,
+            "login": user or self.user,
+            "password": self.password if password is None else password,
+            "schema": dbname,
+        }
 
     def conn_json(self, dbname: str, *, user: str | None = None, password: str | None = None) -> str:
         """An Airflow connection as AIRFLOW_CONN_* JSON."""
@@ -77,13 +89,25 @@ class Server:
 
     def psql_file(self, dbname: str, path: Path, *, user: str | None = None) -> None:
         """Load an SQL file with psql, stopping at the first error."""
-        env = {**os.environ, "PGPASSWORD": self.password, "PGHOST": self.host, "PGPORT": str(self.port),
-               "PGUSER": user or self.user, "PGDATABASE": dbname}
-        subprocess.run([f"{self.bin_dir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)],
-                       env=env, check=True, capture_output=True, text=True)
+        env = {
+            **os.environ,
+            "PGPASSWORD": self.password,
+            "PGHOST": self.host,
+            "PGPORT": str(self.port),
+            "PGUSER": user or self.user,
+            "PGDATABASE": dbname,
+        }
+        subprocess.run(
+            [f"{self.bin_dir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
 
-    def create_database(self, dbname: str, *, extensions: tuple[str, ...] = (), template: str | None = None,
-                        owner: str | None = None) -> None:
+    def create_database(
+        self, dbname: str, *, extensions: tuple[str, ...] = (), template: str | None = None, owner: str | None = None
+    ) -> None:
         """A fresh database, empty or a copy of `template` (dropped first if left by an earlier run)."""
         with self.connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
@@ -115,8 +139,11 @@ class Server:
     def grant_platform_privileges(self, dbname: str) -> None:
         """As the superuser: what Timescale's platform gives the login around TimescaleDB (PLATFORM_GRANTS)."""
         with self.connect(dbname) as conn:
-            conn.execute(sql.SQL(PLATFORM_GRANTS.read_text(encoding="utf-8")).format(
-                login=sql.Identifier(self.login), login_name=sql.Literal(self.login)))
+            conn.execute(
+                sql.SQL(PLATFORM_GRANTS.read_text(encoding="utf-8")).format(
+                    login=sql.Identifier(self.login), login_name=sql.Literal(self.login)
+                )
+            )
 
     def stop(self, mode: str = "immediate") -> None:
         """Stop this server (immediate: as if it crashed)."""
@@ -171,8 +198,17 @@ class Servers:
         return self.tsdb18_source.bin_dir
 
 
-SERVER_MAJORS = {"pg15": 15, "tsdb_source": 17, "tsdb_target": 17, "tsdb18_source": 18, "tsdb18_target": 18,
-                 "community_source": 17, "community_target": 17, "community18_source": 18, "community18_target": 18}
+SERVER_MAJORS = {
+    "pg15": 15,
+    "tsdb_source": 17,
+    "tsdb_target": 17,
+    "tsdb18_source": 18,
+    "tsdb18_target": 18,
+    "community_source": 17,
+    "community_target": 17,
+    "community18_source": 18,
+    "community18_target": 18,
+}
 COMMUNITY_FLAGS = {"community": "TSM_COMMUNITY", "community18": "TSM_COMMUNITY18"}
 
 
@@ -187,8 +223,14 @@ def servers_from_env() -> Servers:
         if family in COMMUNITY_FLAGS and env.get(COMMUNITY_FLAGS[family]) != "1":
             made[name] = None
             continue
-        made[name] = Server(name, int(env[f"TSM_{name.upper()}_PORT"]), password, bins[major], major,
-                            login=login if name.endswith("_target") else None)
+        made[name] = Server(
+            name,
+            int(env[f"TSM_{name.upper()}_PORT"]),
+            password,
+            bins[major],
+            major,
+            login=login if name.endswith("_target") else None,
+        )
     return Servers(**made)
 
 
@@ -209,15 +251,49 @@ def scratch_cluster(bin_dir: str, settings: dict[str, str] | None = None) -> Ite
     shutil.chown(data, "postgres", "postgres")
     port = _free_port()
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run([*as_postgres, f"{HOST_BIN}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust",
-                    "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
-    options = " ".join([f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data}",
-                        *(f"-c {key}={value}" for key, value in (settings or {}).items())])
-    subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-w", "-o", options, "-l",
-                    str(data / "server.log"), "start"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_postgres,
+            f"{HOST_BIN}/initdb",
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = " ".join(
+        [
+            f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data}",
+            *(f"-c {key}={value}" for key, value in (settings or {}).items()),
+        ]
+    )
+    subprocess.run(
+        [
+            *as_postgres,
+            f"{HOST_BIN}/pg_ctl",
+            "-D",
+            str(data),
+            "-w",
+            "-o",
+            options,
+            "-l",
+            str(data / "server.log"),
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield Server("scratch", port, "", bin_dir, 15)
     finally:
-        subprocess.run([*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       check=False, capture_output=True)
+        subprocess.run(
+            [*as_postgres, f"{HOST_BIN}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
         shutil.rmtree(data, ignore_errors=True)

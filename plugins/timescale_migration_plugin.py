@@ -27,10 +27,12 @@ class TimescaleMigrationPlugin(AirflowPlugin):
     fastapi_apps: list[dict[str, Any]] = [  # noqa: RUF012
         {"app": create_app(), "url_prefix": APP_PREFIX, "name": "Timescale migrations"},
     ]
-    external_views: list[dict[str, Any]] = [{  # noqa: RUF012
-        "name": "Migrations",
-        "href": APP_PREFIX.lstrip("/") + "/",  # relative: the UI's <base href> adds the api-server's base path
-        "url_route": URL_ROUTE,
-        "destination": "nav",
-        "icon": APP_PREFIX.lstrip("/") + "/icon.svg",
-    }]
+    external_views: list[dict[str, Any]] = [  # noqa: RUF012
+        {
+            "name": "Migrations",
+            "href": APP_PREFIX.lstrip("/") + "/",  # relative: the UI's <base href> adds the api-server's base path
+            "url_route": URL_ROUTE,
+            "destination": "nav",
+            "icon": APP_PREFIX.lstrip("/") + "/icon.svg",
+        }
+    ]

@@ -27,14 +27,38 @@ def main() -> int:
     print("preparing Airflow metadata DB in", HOME)
     migrate_metadata_db(HOME)
     demos = [
-        ("PostgreSQL 15 -> Timescale-like PostgreSQL 17 + TimescaleDB 2.19", servers.pg15, "shop",
-         "postgres_sample.sql", servers.tsdb_target, "shop_target"),
-        ("TimescaleDB 2.19 -> Timescale-like TimescaleDB 2.19", servers.tsdb_source, "metrics",
-         "timescaledb_sample.sql", servers.tsdb_target, "metrics_target"),
-        ("PostgreSQL 15 -> Timescale-like PostgreSQL 18 + the current TimescaleDB", servers.pg15, "shop",
-         "postgres_sample.sql", servers.tsdb18_target, "shop_target"),
-        ("TimescaleDB, current release -> Timescale-like, same release (PostgreSQL 18)", servers.tsdb18_source,
-         "metrics", "timescaledb_sample.sql", servers.tsdb18_target, "metrics_target"),
+        (
+            "PostgreSQL 15 -> Timescale-like PostgreSQL 17 + TimescaleDB 2.19",
+            servers.pg15,
+            "shop",
+            "postgres_sample.sql",
+            servers.tsdb_target,
+            "shop_target",
+        ),
+        (
+            "TimescaleDB 2.19 -> Timescale-like TimescaleDB 2.19",
+            servers.tsdb_source,
+            "metrics",
+            "timescaledb_sample.sql",
+            servers.tsdb_target,
+            "metrics_target",
+        ),
+        (
+            "PostgreSQL 15 -> Timescale-like PostgreSQL 18 + the current TimescaleDB",
+            servers.pg15,
+            "shop",
+            "postgres_sample.sql",
+            servers.tsdb18_target,
+            "shop_target",
+        ),
+        (
+            "TimescaleDB, current release -> Timescale-like, same release (PostgreSQL 18)",
+            servers.tsdb18_source,
+            "metrics",
+            "timescaledb_sample.sql",
+            servers.tsdb18_target,
+            "metrics_target",
+        ),
     ]
     failures = 0
     for title, source, src_db, sample, target, tgt_db in demos:
@@ -45,7 +69,8 @@ def main() -> int:
         bin_dir = servers.bin18_dir if max(source.major, target.major) >= 18 else servers.bin_dir
         started = time.monotonic()
         result = dags_test(
-            HOME, "migrate_database",
+            HOME,
+            "migrate_database",
             {"require_approval": False, "pg_bin_dir": bin_dir, "work_dir": str(HOME / "work")},
             {"migration_source": source.conn_json(src_db), "migration_target": target.login_conn_json(tgt_db)},
         )
@@ -61,8 +86,10 @@ def main() -> int:
             failures += 1
             print("MIGRATION FAILED; the end of its output:\n" + result.output[-3000:])
             continue
-        print(f"verification: {summary['tables']} tables, {summary['rows']} rows, {summary['sequences']} sequences "
-              f"identical on both sides; differences: {len(summary['differences'])}")
+        print(
+            f"verification: {summary['tables']} tables, {summary['rows']} rows, {summary['sequences']} sequences "
+            f"identical on both sides; differences: {len(summary['differences'])}"
+        )
         for line in verification_table(result.output):
             print("  " + line)
     print("\nall demo migrations verified" if not failures else f"\n{failures} demo migration(s) failed")
@@ -75,7 +102,7 @@ def verification_table(output: str) -> list[str]:
     for i, line in enumerate(lines):
         if "verification of" in line:
             table = []
-            for row in lines[i + 1:]:
+            for row in lines[i + 1 :]:
                 table.append(row.split(" [airflow.task")[0])
                 if "[airflow.task" in row:
                     break

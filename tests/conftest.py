@@ -43,7 +43,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if unmarked := unmarked_modules(items):
         raise pytest.UsageError(
             f"test module(s) without exactly one layer marker ({', '.join(LAYERS)}): {', '.join(unmarked)}; "
-            "add e.g. `pytestmark = pytest.mark.unit`")
+            "add e.g. `pytestmark = pytest.mark.unit`"
+        )
     wanted = {marker for marker in COMMUNITY_FLAGS if any(item.get_closest_marker(marker) for item in items)}
     if not wanted:
         return
@@ -70,7 +71,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         counts = ", ".join(f"{n} marked {m}" for m, n in sorted(left.items()))
         terminalreporter.write_line(
             f"left out {counts}: no TimescaleDB community build here (TSM_COMMUNITY_ROOT / TSM_COMMUNITY18_ROOT); "
-            "README, 'TimescaleDB's community build', says how to get them", yellow=True)
+            "README, 'TimescaleDB's community build', says how to get them",
+            yellow=True,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -46,10 +46,21 @@ RETRYABLE_SQLSTATES = ("08", "40001", "40P01", "55P03", "57P01", "57P02", "57P03
 server shut down or starting, too many connections: errors that can go away by themselves."""
 
 TRANSIENT_TOOL_OUTPUT = (
-    "could not connect to server", "connection to server", "server closed the connection",
-    "terminating connection", "no connection to the server", "connection refused", "connection reset",
-    "ssl syscall error", "the database system is", "too many clients", "deadlock detected",
-    "could not serialize access", "lock timeout", "could not obtain lock", "was killed by signal",
+    "could not connect to server",
+    "connection to server",
+    "server closed the connection",
+    "terminating connection",
+    "no connection to the server",
+    "connection refused",
+    "connection reset",
+    "ssl syscall error",
+    "the database system is",
+    "too many clients",
+    "deadlock detected",
+    "could not serialize access",
+    "lock timeout",
+    "could not obtain lock",
+    "was killed by signal",
 )
 """Words in a client tool's last output that mean a lost connection, a lock timeout or a serialization failure
 (or a tool killed from outside): the only tool failures a retry may cure."""

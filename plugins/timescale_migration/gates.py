@@ -41,8 +41,9 @@ def roles() -> dict[str, list[str]]:
         raise MigrationError(f"{path} is not valid JSON: {err}") from err
     found = data.get("roles", {}) if isinstance(data, dict) else None
     if not isinstance(found, dict) or not all(
-            isinstance(users, list) and all(isinstance(u, str) and u for u in users) for users in found.values()):
-        raise MigrationError(f"{path}: \"roles\" must map each role name to a list of Airflow user ids")
+        isinstance(users, list) and all(isinstance(u, str) and u for u in users) for users in found.values()
+    ):
+        raise MigrationError(f'{path}: "roles" must map each role name to a list of Airflow user ids')
     return found
 
 
@@ -53,10 +54,12 @@ def assigned_users(approvers: Sequence[str]) -> list[dict[str, str]]:
     users: list[str] = []
     for approver in approvers:
         if approver.startswith(ROLE_PREFIX):
-            name = approver[len(ROLE_PREFIX):]
+            name = approver[len(ROLE_PREFIX) :]
             if name not in known:
-                raise MigrationError(f"param approvers names role {name!r}, which {config_path()} does not define "
-                                     f"(roles there: {', '.join(sorted(known)) or 'none'}). Nothing was changed")
+                raise MigrationError(
+                    f"param approvers names role {name!r}, which {config_path()} does not define "
+                    f"(roles there: {', '.join(sorted(known)) or 'none'}). Nothing was changed"
+                )
             users += known[name]
         else:
             users.append(approver)
@@ -76,8 +79,9 @@ class GateEmail(SmtpNotifier):
         try:
             super().notify(context)
         except Exception as err:  # any SMTP or connection error: the question stays open in the UI
-            self.log.warning("could not send the gate's email to %s through connection %r: %s", self.to,
-                             self.smtp_conn_id, err)
+            self.log.warning(
+                "could not send the gate's email to %s through connection %r: %s", self.to, self.smtp_conn_id, err
+            )
         else:
             self.log.info("gate email sent to %s through connection %r", ", ".join(self.to), self.smtp_conn_id)
 
@@ -96,14 +100,23 @@ def email_notifiers(opts: MigrationOptions, subject: str, body: str, link: str |
     except AirflowNotFoundException as err:
         raise MigrationError(
             f"param notify asks for email, but the SMTP connection {opts.smtp_conn_id!r} is not defined in Airflow: "
-            f"add it (type smtp) or set smtp_conn_id, or empty notify. Nothing was changed") from err
+            f"add it (type smtp) or set smtp_conn_id, or empty notify. Nothing was changed"
+        ) from err
     if not smtp.extra_dejson.get("from_email"):
-        raise MigrationError(f"SMTP connection {opts.smtp_conn_id!r} has no from_email extra: set the sender "
-                             "address there. Nothing was changed")
+        raise MigrationError(
+            f"SMTP connection {opts.smtp_conn_id!r} has no from_email extra: set the sender "
+            "address there. Nothing was changed"
+        )
     content = rendering.render("gate_email.html", subject=subject, link=link, body=body)
     plain_subject = _no_template(subject.replace("\n", " "), ("(", ")"))
-    return [GateEmail(to=list(opts.notify), smtp_conn_id=opts.smtp_conn_id, subject=plain_subject,
-                      html_content=_no_template(content))]
+    return [
+        GateEmail(
+            to=list(opts.notify),
+            smtp_conn_id=opts.smtp_conn_id,
+            subject=plain_subject,
+            html_content=_no_template(content),
+        )
+    ]
 
 
 def answer_link(gate: Any, context: Context) -> str | None:

@@ -92,20 +92,31 @@ PHASES = (
     Phase(DUMP_DATA, "dump_data.DumpDataOperator", retries=2, scales_with_data=True),
     Phase(PRE_RESTORE, "restore_mode.PreRestoreOperator"),
     Phase(LOAD, "load.LoadOperator", retries=1, scales_with_data=True),
-    Phase(POST_RESTORE, "restore_mode.PostRestoreOperator", retries=3,
-          teardown=Teardown(PRE_RESTORE, POST_RESTORE, after=LOAD, before=ANALYZE)),
+    Phase(
+        POST_RESTORE,
+        "restore_mode.PostRestoreOperator",
+        retries=3,
+        teardown=Teardown(PRE_RESTORE, POST_RESTORE, after=LOAD, before=ANALYZE),
+    ),
     Phase(ANALYZE, "analyze.AnalyzeOperator", retries=2, scales_with_data=True),
     Phase(APPLY_PRIVILEGES, "apply_privileges.ApplyPrivilegesOperator", retries=2, scales_with_data=True),
     Phase(APPLY_SETTINGS, "apply_settings.ApplySettingsOperator", retries=2),
     Phase(VERIFY, "verify.VerifyOperator", retries=1, scales_with_data=True),
     Phase(SWITCH_APPS, "switch_apps.SwitchAppsOperator", retries=None),
-    Phase(RESUME_SOURCE_JOBS, "source_jobs.ResumeSourceJobsOperator", retries=3,
-          teardown=Teardown(PAUSE_SOURCE_JOBS, RESUME_SOURCE_JOBS, after=VERIFY)),
-    Phase(REMOVE_SECRETS, "remove_secrets.RemoveSecretsOperator", retries=2,
-          teardown=Teardown(DUMP_ROLES, REMOVE_SECRETS, after=VERIFY)),
+    Phase(
+        RESUME_SOURCE_JOBS,
+        "source_jobs.ResumeSourceJobsOperator",
+        retries=3,
+        teardown=Teardown(PAUSE_SOURCE_JOBS, RESUME_SOURCE_JOBS, after=VERIFY),
+    ),
+    Phase(
+        REMOVE_SECRETS,
+        "remove_secrets.RemoveSecretsOperator",
+        retries=2,
+        teardown=Teardown(DUMP_ROLES, REMOVE_SECRETS, after=VERIFY),
+    ),
     Phase(CUTOVER, "cutover.CutoverOperator"),
-    Phase(RELEASE_SOURCE, "release_source.ReleaseSourceOperator", retries=2,
-          arguments=(("forget_migration", True),)),
+    Phase(RELEASE_SOURCE, "release_source.ReleaseSourceOperator", retries=2, arguments=(("forget_migration", True),)),
 )
 """Every task of migrate_database and its facts, in the order the UI and the README list them; the DAG is built from
 it (dags/migrate_database.py), and tests/unit/test_phases.py holds the DAG, its docstring and the README's phase table
@@ -124,8 +135,7 @@ BRANCHES = (CUTOVER, RELEASE_SOURCE)
 TEARDOWNS = tuple(phase.teardown for phase in PHASES if phase.teardown)
 """Each teardown with its setup, the work it follows and the task that waits for it."""
 
-ORDER = tuple(p.task_id for p in PHASES
-              if p.task_id not in BRANCHES and not (p.teardown and p.teardown.before is None))
+ORDER = tuple(p.task_id for p in PHASES if p.task_id not in BRANCHES and not (p.teardown and p.teardown.before is None))
 """The guide's phases in order (the DAG's docstring lists them so): what a rehearsal times, phase by phase. A
 teardown another phase waits for (post_restore) is one of them; those that only close the run are not."""
 
@@ -143,7 +153,7 @@ every problem both found."""
 GATES = (STOP_APPS, SWITCH_APPS)
 """Where a person decides: the downtime starts after the first, the applications switch at the second."""
 
-DOWNTIME = ORDER[ORDER.index(STOP_APPS) + 1:ORDER.index(SWITCH_APPS)]
+DOWNTIME = ORDER[ORDER.index(STOP_APPS) + 1 : ORDER.index(SWITCH_APPS)]
 """The phases between the stop_apps approval and the end of verification: the downtime of a real run."""
 
 DATA_PHASES = tuple(p.task_id for p in PHASES if p.scales_with_data)

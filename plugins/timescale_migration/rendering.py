@@ -52,9 +52,13 @@ def count(value: Any) -> Any:
 @cache
 def environment() -> jinja2.Environment:
     """The environment: templates/ loaded, .html and .svg autoescaped, undefined names an error."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                             autoescape=jinja2.select_autoescape(("html", "svg")), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(("html", "svg")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(dash=dash, seconds=seconds, megabytes=megabytes, when=when, count=count)
     return env
 

@@ -55,11 +55,13 @@ def retention_days(value: Any = None) -> float:
     try:
         days = float(raw)
     except (TypeError, ValueError):
-        raise MigrationError(f"retention of {raw!r} days is not a number (param older_than_days or "
-                             f"${settings.RETENTION_DAYS.name})") from None
+        raise MigrationError(
+            f"retention of {raw!r} days is not a number (param older_than_days or ${settings.RETENTION_DAYS.name})"
+        ) from None
     if days < 0:
-        raise MigrationError(f"retention of {days} days is negative (param older_than_days or "
-                             f"${settings.RETENTION_DAYS.name})")
+        raise MigrationError(
+            f"retention of {days} days is negative (param older_than_days or ${settings.RETENTION_DAYS.name})"
+        )
     return days
 
 
@@ -75,8 +77,9 @@ def last_change(path: Path) -> float:
     return newest
 
 
-def removable(base: Path, older_than_days: float, state_of: StateOf, *, now: float | None = None,
-              log: Any = None) -> list[Removal]:
+def removable(
+    base: Path, older_than_days: float, state_of: StateOf, *, now: float | None = None, log: Any = None
+) -> list[Removal]:
     """Run directories idle for longer than the retention whose run is failed or gone, with what would go."""
     now = time.time() if now is None else now
     found: list[Removal] = []
@@ -97,14 +100,23 @@ def removable(base: Path, older_than_days: float, state_of: StateOf, *, now: flo
                 if log is not None:
                     log.info("keeping %s: its run %s is %s", run_dir, run_id, state)
                 continue
-            found.append(Removal(run_dir=str(run_dir), dag_id=dag_id, run_id=run_id, state=state,
-                                 idle_days=round(idle_days, 2), files=files,
-                                 bytes=sum(workdir.size_of(run_dir / name) for name in files)))
+            found.append(
+                Removal(
+                    run_dir=str(run_dir),
+                    dag_id=dag_id,
+                    run_id=run_id,
+                    state=state,
+                    idle_days=round(idle_days, 2),
+                    files=files,
+                    bytes=sum(workdir.size_of(run_dir / name) for name in files),
+                )
+            )
     return found
 
 
-def remove(listed: list[dict[str, Any]], older_than_days: float, *, now: float | None = None,
-           log: Any = None) -> list[str]:
+def remove(
+    listed: list[dict[str, Any]], older_than_days: float, *, now: float | None = None, log: Any = None
+) -> list[str]:
     """Remove exactly the listed files of the listed run directories, skipping a directory changed since it
     was listed (its run came back to life). Returns the paths removed."""
     now = time.time() if now is None else now
@@ -127,7 +139,11 @@ def remove(listed: list[dict[str, Any]], older_than_days: float, *, now: float |
 
 def describe(entries: list[Removal]) -> str:
     """One line per run directory: path, run, state, idle days, files and size."""
-    return "\n".join(
-        f"{e.run_dir} (run {e.run_id or 'unknown: made before run ids were indexed'}, {e.state}, idle "
-        f"{e.idle_days} days): {', '.join(e.files)} — {e.bytes / 1_048_576:.1f} MB" for e in entries
-    ) or "nothing"
+    return (
+        "\n".join(
+            f"{e.run_dir} (run {e.run_id or 'unknown: made before run ids were indexed'}, {e.state}, idle "
+            f"{e.idle_days} days): {', '.join(e.files)} — {e.bytes / 1_048_576:.1f} MB"
+            for e in entries
+        )
+        or "nothing"
+    )

@@ -31,22 +31,39 @@ class Setting:
         return os.environ.get(self.name) or None
 
 
-WORK_DIR = Setting("TSM_WORK_DIR", "$AIRFLOW_HOME/timescale-migration",
-                   "the base work directory when a run's work_dir param is empty (storage every worker sees)")
-PG_BIN_DIR = Setting("TSM_PG_BIN_DIR", "none",
-                     "directories (separated by :) searched for the client tools before /usr/lib/postgresql/*/bin "
-                     "and PATH")
-BLOCK_RECORD_DATABASE = Setting("TSM_BLOCK_RECORD_DATABASE", "postgres",
-                                "the database of each source server that holds the drain's block records")
-RETENTION_DAYS = Setting("TSM_RETENTION_DAYS", "14",
-                         "days after its last change that clean_migration_work removes a finished run's directory")
+WORK_DIR = Setting(
+    "TSM_WORK_DIR",
+    "$AIRFLOW_HOME/timescale-migration",
+    "the base work directory when a run's work_dir param is empty (storage every worker sees)",
+)
+PG_BIN_DIR = Setting(
+    "TSM_PG_BIN_DIR",
+    "none",
+    "directories (separated by :) searched for the client tools before /usr/lib/postgresql/*/bin and PATH",
+)
+BLOCK_RECORD_DATABASE = Setting(
+    "TSM_BLOCK_RECORD_DATABASE", "postgres", "the database of each source server that holds the drain's block records"
+)
+RETENTION_DAYS = Setting(
+    "TSM_RETENTION_DAYS",
+    "14",
+    "days after its last change that clean_migration_work removes a finished run's directory",
+)
 SQL_DIR = Setting("TSM_SQL_DIR", "include/sql", "where the SQL files are")
 FLEET_CONFIG = Setting("TSM_FLEET_CONFIG", "include/fleet.json", "migrate_fleet's config")
 REHEARSALS_CONFIG = Setting("TSM_REHEARSALS_CONFIG", "include/rehearsals.json", "rehearse_migrations' config")
 GATES_CONFIG = Setting("TSM_GATES_CONFIG", "include/gates.json", "the gates' roles (approvers role:<name>)")
 
-SETTINGS = (WORK_DIR, PG_BIN_DIR, BLOCK_RECORD_DATABASE, RETENTION_DAYS, SQL_DIR, FLEET_CONFIG, REHEARSALS_CONFIG,
-            GATES_CONFIG)
+SETTINGS = (
+    WORK_DIR,
+    PG_BIN_DIR,
+    BLOCK_RECORD_DATABASE,
+    RETENTION_DAYS,
+    SQL_DIR,
+    FLEET_CONFIG,
+    REHEARSALS_CONFIG,
+    GATES_CONFIG,
+)
 """Every TSM_* variable the package reads (the DAGs and the plugin through it)."""
 
 DEFAULT_BLOCK_RECORD_DATABASE = BLOCK_RECORD_DATABASE.default

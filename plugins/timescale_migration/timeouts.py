@@ -25,8 +25,14 @@ DATA_PHASES = phases.DATA_PHASES
 """Downtime phases whose time grows with the database's size (the phase table's scales_with_data)."""
 
 
-def phase_timeout(task_id: str, size_bytes: int, *, rehearsed_s: float | None = None,
-                  rehearsed_bytes: int | None = None, drain_timeout_s: int = 0) -> timedelta:
+def phase_timeout(
+    task_id: str,
+    size_bytes: int,
+    *,
+    rehearsed_s: float | None = None,
+    rehearsed_bytes: int | None = None,
+    drain_timeout_s: int = 0,
+) -> timedelta:
     """The execution_timeout of one downtime task."""
     if task_id == phases.DRAIN_SOURCE:  # waits up to drain_timeout for sessions by design, then a floor
         return FLOOR + timedelta(seconds=drain_timeout_s)
@@ -42,6 +48,9 @@ def phase_timeout(task_id: str, size_bytes: int, *, rehearsed_s: float | None = 
 
 def describe(task_id: str, timeout: timedelta, size_bytes: int, rehearsed_s: float | None) -> str:
     """Why this timeout, for the task log."""
-    basis = (f"the last rehearsal's {rehearsed_s:.1f} s x {REHEARSAL_MARGIN:g}, scaled to {size_bytes / 1e6:,.1f} MB"
-             if rehearsed_s is not None else f"{size_bytes / 1e6:,.1f} MB at {PESSIMISTIC_BYTES_PER_S / 1e6:.1f} MB/s")
+    basis = (
+        f"the last rehearsal's {rehearsed_s:.1f} s x {REHEARSAL_MARGIN:g}, scaled to {size_bytes / 1e6:,.1f} MB"
+        if rehearsed_s is not None
+        else f"{size_bytes / 1e6:,.1f} MB at {PESSIMISTIC_BYTES_PER_S / 1e6:.1f} MB/s"
+    )
     return f"{task_id} may run for {timeout} (execution_timeout: {basis}, at least {FLOOR})"

@@ -36,8 +36,10 @@ class _SessionWatch:
         if self._conn is None or self._conn.closed:
             self._context = self.endpoint.connect()
             self._conn = self._context.__enter__()
-        return [{key: session[key] for key in ("pid", "user_name", "application_name")}
-                for session in drain.other_sessions(self._conn)]
+        return [
+            {key: session[key] for key in ("pid", "user_name", "application_name")}
+            for session in drain.other_sessions(self._conn)
+        ]
 
     def close(self) -> None:
         if self._context is not None:
@@ -50,16 +52,29 @@ class SessionsClosedTrigger(BaseTrigger):
     "sessions": [...]} at `deadline` (epoch seconds) with those still open; either with `handback`, what the task
     needs when it resumes (in the event itself: `airflow dags test` hands a resumed task the event alone)."""
 
-    def __init__(self, conn_id: str, database: str | None, deadline: float, poll: float = POLL_S,
-                 handback: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        conn_id: str,
+        database: str | None,
+        deadline: float,
+        poll: float = POLL_S,
+        handback: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__()
         self.conn_id, self.database, self.deadline, self.poll = conn_id, database, deadline, poll
         self.handback = handback or {}
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (f"{type(self).__module__}.{type(self).__qualname__}",
-                {"conn_id": self.conn_id, "database": self.database, "deadline": self.deadline, "poll": self.poll,
-                 "handback": self.handback})
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "conn_id": self.conn_id,
+                "database": self.database,
+                "deadline": self.deadline,
+                "poll": self.poll,
+                "handback": self.handback,
+            },
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         watch = _SessionWatch(Endpoint("source", self.conn_id, self.database))

@@ -16,7 +16,8 @@ PUBLIC_OBJECTS = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::r
 def run(airflow_home, servers, source, src_db, target, tgt_db, work_dir, **conf):
     """One run with the given conf on top of the usual test settings."""
     return dags_test(
-        airflow_home, "migrate_database",
+        airflow_home,
+        "migrate_database",
         {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), **conf},
         {"migration_source": source.conn_json(src_db), "migration_target": target.conn_json(tgt_db)},
     )
@@ -25,10 +26,16 @@ def run(airflow_home, servers, source, src_db, target, tgt_db, work_dir, **conf)
 @pytest.mark.parametrize(
     ("case", "conf", "expected"),
     [
-        ("unknown connection", {"source_conn_id": "no_such_conn"},
-         "source connection 'no_such_conn' is not defined in Airflow"),
-        ("pg_bin_dir without the tools", {"pg_bin_dir": "/usr/share"},
-         "pg_bin_dir '/usr/share' lacks pg_dump, pg_dumpall, pg_restore, psql"),
+        (
+            "unknown connection",
+            {"source_conn_id": "no_such_conn"},
+            "source connection 'no_such_conn' is not defined in Airflow",
+        ),
+        (
+            "pg_bin_dir without the tools",
+            {"pg_bin_dir": "/usr/share"},
+            "pg_bin_dir '/usr/share' lacks pg_dump, pg_dumpall, pg_restore, psql",
+        ),
         ("jobs out of range", {"jobs": 0}, "Invalid input for param jobs: 0 is less than the minimum of 1"),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
@@ -68,13 +75,16 @@ def test_unknown_connection_extra_is_refused_first(airflow_home, servers, unique
     with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db):
         target = json.dumps({**servers.tsdb_target.conn_dict(tgt_db), "extra": {"sslmod": "require"}})
         result = dags_test(
-            airflow_home, "migrate_database",
+            airflow_home,
+            "migrate_database",
             {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir)},
             {"migration_source": servers.pg15.conn_json(src_db), "migration_target": target},
         )
         assert result.returncode != 0
-        assert "target connection 'migration_target' has extra 'sslmod', which neither libpq nor PostgresHook " \
-               "knows" in result.output, result.output[-3000:]
+        assert (
+            "target connection 'migration_target' has extra 'sslmod', which neither libpq nor PostgresHook "
+            "knows" in result.output
+        ), result.output[-3000:]
         states = result.task_states()
         assert states["check_extensions"] == "failed" and states.get("drain_source") in (None, "upstream_failed")
         with servers.tsdb_target.connect(tgt_db) as conn:

@@ -28,8 +28,17 @@ def test_drain_defers_until_the_application_leaves(airflow_home, servers, unique
             with servers.pg15.connect(src_db) as conn:
                 conn.execute("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 100) g")
                 conn.execute(sql.SQL("GRANT SELECT ON orders TO {}").format(sql.Identifier(role)))
-            app.append(psycopg.connect(host=servers.pg15.host, port=servers.pg15.port, user=role, password=password,
-                                       dbname=src_db, application_name="orders-api", autocommit=True))
+            app.append(
+                psycopg.connect(
+                    host=servers.pg15.host,
+                    port=servers.pg15.port,
+                    user=role,
+                    password=password,
+                    dbname=src_db,
+                    application_name="orders-api",
+                    autocommit=True,
+                )
+            )
             closer = threading.Timer(4.0, app[0].close)
             checked = [0.0]
 
@@ -38,18 +47,29 @@ def test_drain_defers_until_the_application_leaves(airflow_home, servers, unique
                     return
                 checked[0] = time.monotonic()
                 with servers.pg15.connect() as conn:
-                    blocked = conn.execute("SELECT to_regclass('timescale_migration.connect_blocks') IS NOT NULL "
-                                           "AND EXISTS (SELECT FROM timescale_migration.connect_blocks WHERE "
-                                           "database_name = %s AND released_at IS NULL)", [src_db]).fetchone()[0]
+                    blocked = conn.execute(
+                        "SELECT to_regclass('timescale_migration.connect_blocks') IS NOT NULL "
+                        "AND EXISTS (SELECT FROM timescale_migration.connect_blocks WHERE "
+                        "database_name = %s AND released_at IS NULL)",
+                        [src_db],
+                    ).fetchone()[0]
                 if blocked:
                     closer.start()
 
             result = dags_test(
-                airflow_home, "migrate_database",
-                {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir),
-                 "dump_format": "plain", "drain_timeout": 120},
-                {"migration_source": servers.pg15.conn_json(src_db),
-                 "migration_target": servers.tsdb_target.conn_json(tgt_db)},
+                airflow_home,
+                "migrate_database",
+                {
+                    "require_approval": False,
+                    "pg_bin_dir": servers.bin_dir,
+                    "work_dir": str(work_dir),
+                    "dump_format": "plain",
+                    "drain_timeout": 120,
+                },
+                {
+                    "migration_source": servers.pg15.conn_json(src_db),
+                    "migration_target": servers.tsdb_target.conn_json(tgt_db),
+                },
                 watch=close_once_blocked,
             )
             closer.cancel()

@@ -42,10 +42,12 @@ def target_database(target: Server, dbname: str, login: str) -> str:
     return target.login_conn_json(dbname)
 
 
-@pytest.mark.parametrize(("source_name", "target_name", "login", "dump_format"), [p[1:] for p in PAIRS],
-                         ids=[p[0] for p in PAIRS])
-def test_every_object_migrates_and_verifies(airflow_home, servers, unique, work_dir, source_name, target_name,
-                                            login, dump_format):
+@pytest.mark.parametrize(
+    ("source_name", "target_name", "login", "dump_format"), [p[1:] for p in PAIRS], ids=[p[0] for p in PAIRS]
+)
+def test_every_object_migrates_and_verifies(
+    airflow_home, servers, unique, work_dir, source_name, target_name, login, dump_format
+):
     """Every kind in every state arrives, verify finds no difference, and an independent check agrees."""
     source, target = getattr(servers, source_name), getattr(servers, target_name)
     src_db, tgt_db = f"Every Object ☕ {unique}", f"every 'object' target {unique}"
@@ -55,18 +57,27 @@ def test_every_object_migrates_and_verifies(airflow_home, servers, unique, work_
         source.psql_file(src_db, MAIN)
         if login == "superuser":
             source.psql_file(src_db, SUPERUSER)
-        conf = {"require_approval": False, "pg_bin_dir": servers.bin18_dir, "work_dir": str(work_dir),
-                "dump_format": dump_format}
-        result = dags_test(airflow_home, "migrate_database", conf,
-                           {"migration_source": source.conn_json(src_db), "migration_target": target_conn})
+        conf = {
+            "require_approval": False,
+            "pg_bin_dir": servers.bin18_dir,
+            "work_dir": str(work_dir),
+            "dump_format": dump_format,
+        }
+        result = dags_test(
+            airflow_home,
+            "migrate_database",
+            conf,
+            {"migration_source": source.conn_json(src_db), "migration_target": target_conn},
+        )
         assert result.returncode == 0, result.output[-5000:]
         assert result.task_states() == SUCCESS
         summary = result.xcom("verify")
         assert summary["differences"] == [] and summary["tables"] >= 25 and summary["rows"] > 6000, summary
         assert_same_content(source, src_db, target, tgt_db)
         with target.connect(tgt_db) as conn:
-            populated = dict(conn.execute("SELECT matviewname, ispopulated FROM pg_matviews "
-                                          "WHERE schemaname = 'harbor'").fetchall())
+            populated = dict(
+                conn.execute("SELECT matviewname, ispopulated FROM pg_matviews WHERE schemaname = 'harbor'").fetchall()
+            )
             flag = conn.execute("SELECT typnotnull FROM pg_type WHERE typname = 'flag'").fetchone()[0]
         assert populated == {"calls_per_port": True, "kinds_in_service": True, "monthly_fees": False}
         assert flag is True

@@ -43,12 +43,19 @@ ALTER TABLE daily OWNER TO tsm_ht_owner;
 GRANT SELECT ON "Readings" TO tsm_ht_reader;
 """
 TABLES = [
-    {"table": "Readings", "time_column": "recorded_at", "chunk_interval": "1 day", "hash_column": "device_id",
-     "hash_partitions": 2},
+    {
+        "table": "Readings",
+        "time_column": "recorded_at",
+        "chunk_interval": "1 day",
+        "hash_column": "device_id",
+        "hash_partitions": 2,
+    },
     {"table": "daily", "time_column": "day", "chunk_interval": "1 month"},
 ]
-DIMENSIONS = ("SELECT hypertable_name, column_name, dimension_type, time_interval::text, num_partitions "
-              "FROM timescaledb_information.dimensions ORDER BY 1, dimension_number")
+DIMENSIONS = (
+    "SELECT hypertable_name, column_name, dimension_type, time_interval::text, num_partitions "
+    "FROM timescaledb_information.dimensions ORDER BY 1, dimension_number"
+)
 
 
 def make_source(server: Server, dbname: str, sql: str = SOURCE_SQL) -> None:
@@ -58,8 +65,9 @@ def make_source(server: Server, dbname: str, sql: str = SOURCE_SQL) -> None:
 
 
 @pytest.mark.parametrize("dump_format", ["parallel", "directory"])
-def test_postgres_tables_arrive_as_hypertables(airflow_home: Path, servers: Servers, unique: str, work_dir: Path,
-                                               dump_format: str) -> None:
+def test_postgres_tables_arrive_as_hypertables(
+    airflow_home: Path, servers: Servers, unique: str, work_dir: Path, dump_format: str
+) -> None:
     """A PostgreSQL 15 table (time and hash dimensions, primary key, index, replica identity, foreign keys from
     and to it, a GRANT) and a small one (its time column nullable on the source, another owner) arrive as
     hypertables, their rows in chunks, their chunks with the table's owner and privileges, verified against the
@@ -67,8 +75,17 @@ def test_postgres_tables_arrive_as_hypertables(airflow_home: Path, servers: Serv
     src_db, tgt_db = f"ht_src_{unique}", f"ht_tgt_{unique}"
     with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db, extensions=("timescaledb",)):
         make_source(servers.pg15, src_db)
-        result = migrate(airflow_home, servers, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir,
-                         dump_format=dump_format, hypertables=TABLES)
+        result = migrate(
+            airflow_home,
+            servers,
+            servers.pg15,
+            src_db,
+            servers.tsdb_target,
+            tgt_db,
+            work_dir,
+            dump_format=dump_format,
+            hypertables=TABLES,
+        )
         assert result.returncode == 0, result.output[-6000:]
         assert result.task_states() == SUCCESS
         summary = result.xcom("verify")
@@ -81,42 +98,59 @@ def test_postgres_tables_arrive_as_hypertables(airflow_home: Path, servers: Serv
             assert tgt.execute(DIMENSIONS).fetchall() == [
                 ("Readings", "recorded_at", "Time", "1 day", None),
                 ("Readings", "device_id", "Space", None, 2),
-                ("daily", "day", "Time", "30 days", None)]  # TimescaleDB counts a month as 30 days
-            chunks = dict(tgt.execute("SELECT hypertable_name, count(*) FROM timescaledb_information.chunks "
-                                      "GROUP BY 1").fetchall())
+                ("daily", "day", "Time", "30 days", None),
+            ]  # TimescaleDB counts a month as 30 days
+            chunks = dict(
+                tgt.execute(
+                    "SELECT hypertable_name, count(*) FROM timescaledb_information.chunks GROUP BY 1"
+                ).fetchall()
+            )
             assert chunks["Readings"] >= 14 * 2 - 2 and chunks["daily"] >= 12
             only_root = tgt.execute('SELECT count(*) FROM ONLY "Readings"').fetchone()[0]
             assert only_root == 0, "every row is in a chunk, none in the root"
             chunk_indexes = tgt.execute(
                 "SELECT count(*) FROM pg_indexes i JOIN timescaledb_information.chunks c "
                 "ON c.chunk_schema = i.schemaname AND c.chunk_name = i.tablename "
-                "WHERE c.hypertable_name = 'Readings'").fetchone()[0]
+                "WHERE c.hypertable_name = 'Readings'"
+            ).fetchone()[0]
             assert chunk_indexes == 2 * chunks["Readings"], "the primary key and the index reach every chunk"
-            tgt.execute("INSERT INTO alerts SELECT id, recorded_at, device_id FROM \"Readings\" WHERE id = 1")
+            tgt.execute('INSERT INTO alerts SELECT id, recorded_at, device_id FROM "Readings" WHERE id = 1')
             owners = tgt.execute(
                 "SELECT DISTINCT c.hypertable_name, pg_get_userbyid(k.relowner), "
                 "has_table_privilege('tsm_ht_reader', k.oid, 'SELECT') FROM timescaledb_information.chunks c "
                 "JOIN pg_class k ON k.oid = format('%I.%I', c.chunk_schema, c.chunk_name)::regclass "
-                "ORDER BY 1").fetchall()
+                "ORDER BY 1"
+            ).fetchall()
             assert owners == [("Readings", "postgres", True), ("daily", "tsm_ht_owner", False)]
         report = next((work_dir / "migrate_database").iterdir()) / "verification.html"
         html = report.read_text(encoding="utf-8")
         assert "Tables converted to hypertables" in html and "hash device_id in 2 partition(s)" in html
 
 
-@pytest.mark.parametrize(("case", "sql", "conf", "expected"), [
-    ("primary key without the time column",
-     "CREATE TABLE readings (id bigint PRIMARY KEY, recorded_at timestamptz NOT NULL, value float8)",
-     {"hypertables": [{"table": "readings", "time_column": "recorded_at", "chunk_interval": "1 day"}]},
-     "primary key readings_pkey (id) does not include recorded_at"),
-    ("a format that cannot convert",
-     "CREATE TABLE readings (recorded_at timestamptz NOT NULL, value float8)",
-     {"dump_format": "plain",
-      "hypertables": [{"table": "readings", "time_column": "recorded_at", "chunk_interval": "1 day"}]},
-     "which only the parallel and directory formats do"),
-], ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "")
-def test_refused_before_anything_changes(airflow_home: Path, servers: Servers, unique: str, work_dir: Path,
-                                         case: str, sql: str, conf: dict, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "sql", "conf", "expected"),
+    [
+        (
+            "primary key without the time column",
+            "CREATE TABLE readings (id bigint PRIMARY KEY, recorded_at timestamptz NOT NULL, value float8)",
+            {"hypertables": [{"table": "readings", "time_column": "recorded_at", "chunk_interval": "1 day"}]},
+            "primary key readings_pkey (id) does not include recorded_at",
+        ),
+        (
+            "a format that cannot convert",
+            "CREATE TABLE readings (recorded_at timestamptz NOT NULL, value float8)",
+            {
+                "dump_format": "plain",
+                "hypertables": [{"table": "readings", "time_column": "recorded_at", "chunk_interval": "1 day"}],
+            },
+            "which only the parallel and directory formats do",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "",
+)
+def test_refused_before_anything_changes(
+    airflow_home: Path, servers: Servers, unique: str, work_dir: Path, case: str, sql: str, conf: dict, expected: str
+) -> None:
     """check_versions refuses naming the cause (the index and the column it must include; the formats that
     can); the target stays empty."""
     src_db, tgt_db = f"ht_bad_src_{unique}", f"ht_bad_tgt_{unique}"
@@ -128,5 +162,7 @@ def test_refused_before_anything_changes(airflow_home: Path, servers: Servers, u
         assert "nothing was changed" in result.output
         assert result.task_states()["check_versions"] == "failed"
         with servers.tsdb_target.connect(tgt_db) as conn:
-            assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-                                ).fetchone()[0] == 0
+            assert (
+                conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone()[0]
+                == 0
+            )

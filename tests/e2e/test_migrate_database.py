@@ -21,8 +21,18 @@ ALL_TASKS = list(phases.TASKS)
 SUCCESS = {**dict.fromkeys(ALL_TASKS, "success"), phases.RELEASE_SOURCE: "skipped"}
 
 
-def migrate(home: Path, servers: Servers, source: Server, src_db: str, target: Server, tgt_db: str,
-            work_dir: Path, *, login: bool = False, **conf: object):
+def migrate(
+    home: Path,
+    servers: Servers,
+    source: Server,
+    src_db: str,
+    target: Server,
+    tgt_db: str,
+    work_dir: Path,
+    *,
+    login: bool = False,
+    **conf: object,
+):
     """Run one migration through the Airflow CLI (`login`: connected to the target as its migration login,
     tsdbadmin, not superuser; client tools of the newer server's version)."""
     bin_dir = servers.bin18_dir if max(source.major, target.major) >= 18 else servers.bin_dir
@@ -30,8 +40,10 @@ def migrate(home: Path, servers: Servers, source: Server, src_db: str, target: S
         home,
         "migrate_database",
         {"require_approval": False, "pg_bin_dir": bin_dir, "work_dir": str(work_dir), **conf},
-        {"migration_source": source.conn_json(src_db),
-         "migration_target": target.login_conn_json(tgt_db) if login else target.conn_json(tgt_db)},
+        {
+            "migration_source": source.conn_json(src_db),
+            "migration_target": target.login_conn_json(tgt_db) if login else target.conn_json(tgt_db),
+        },
     )
 
 
@@ -69,15 +81,19 @@ def test_postgres_15_into_timescale_like_target(airflow_home, servers, unique, w
     run_dirs = list((work_dir / "migrate_database").iterdir())
     assert len(run_dirs) == 1 and stat.S_IMODE(run_dirs[0].stat().st_mode) == 0o700
     left = sorted(p.name for p in run_dirs[0].iterdir())
-    assert left == ["preflight.json", "verification.html", "verification.json"], \
+    assert left == ["preflight.json", "verification.html", "verification.json"], (
         "dump files are removed, the reports stay"
+    )
     page = (run_dirs[0] / "verification.html").read_text(encoding="utf-8")
     assert "<h2 id='preflight'>Preflight</h2>" in page
     assert json.loads((run_dirs[0] / "preflight.json").read_text(encoding="utf-8"))["refused"] is False
 
 
-@pytest.mark.parametrize("pair", [("tsdb_source", "tsdb_target", "2.19.3"),
-                                  ("tsdb18_source", "tsdb18_target", "2.31.0")], ids=["pg17-2.19", "pg18-current"])
+@pytest.mark.parametrize(
+    "pair",
+    [("tsdb_source", "tsdb_target", "2.19.3"), ("tsdb18_source", "tsdb18_target", "2.31.0")],
+    ids=["pg17-2.19", "pg18-current"],
+)
 def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, unique, work_dir, pair):
     """TimescaleDB -> TimescaleDB of the same version (2.19 on PostgreSQL 17, the current release on 18), into a
     Timescale-like database as tsdbadmin (no superuser), kept dump."""
@@ -93,22 +109,35 @@ def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, un
         assert result.task_states() == SUCCESS
         assert result.xcom("check_versions")["aligned"] is None
         assert_same_content(source, src_db, target, tgt_db)
-        dims = ("SELECT hypertable_schema, hypertable_name, column_name, dimension_type, time_interval, "
-                "integer_interval, num_partitions FROM timescaledb_information.dimensions ORDER BY 1, 2, 3")
-        chunks = ("SELECT hypertable_schema, hypertable_name, count(*) FROM timescaledb_information.chunks "
-                  "GROUP BY 1, 2 ORDER BY 1, 2")
+        dims = (
+            "SELECT hypertable_schema, hypertable_name, column_name, dimension_type, time_interval, "
+            "integer_interval, num_partitions FROM timescaledb_information.dimensions ORDER BY 1, 2, 3"
+        )
+        chunks = (
+            "SELECT hypertable_schema, hypertable_name, count(*) FROM timescaledb_information.chunks "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        )
         with source.connect(src_db) as src, target.connect(tgt_db) as tgt:
             assert tgt.execute(dims).fetchall() == src.execute(dims).fetchall()
             assert len(src.execute(dims).fetchall()) >= 3
             assert tgt.execute(chunks).fetchall() == src.execute(chunks).fetchall()
             restoring = tgt.execute("SELECT current_setting('timescaledb.restoring')").fetchone()[0]
             assert restoring == "off"
-            tgt.execute("INSERT INTO conditions (time, device_id, temperature) "
-                        "SELECT max(time) + interval '1 day', 1, 20 FROM conditions")
+            tgt.execute(
+                "INSERT INTO conditions (time, device_id, temperature) "
+                "SELECT max(time) + interval '1 day', 1, 20 FROM conditions"
+            )
     kept = sorted(p.name for p in next((work_dir / "migrate_database").iterdir()).iterdir())
     # paused_jobs.json: the jobs before the pause (no secret), kept as a record; preflight.json: the checks' findings
-    assert kept == ["paused_jobs.json", "preflight.json", "roles.sql", "skeleton.dump", "source_fingerprint.json",
-                    "verification.html", "verification.json"]
+    assert kept == [
+        "paused_jobs.json",
+        "preflight.json",
+        "roles.sql",
+        "skeleton.dump",
+        "source_fingerprint.json",
+        "verification.html",
+        "verification.json",
+    ]
     for name in kept:
         path = next((work_dir / "migrate_database").iterdir()) / name
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -22,10 +22,13 @@ def migrate(airflow_home, source, src_db, target, tgt_db, work_dir: Path, target
     """One run; `target_login`: (role, password) of the target's connection instead of postgres."""
     user, password = target_login or (None, None)
     return dags_test(
-        airflow_home, "migrate_database",
+        airflow_home,
+        "migrate_database",
         {"require_approval": False, "work_dir": str(work_dir), **conf},
-        {"migration_source": source.conn_json(src_db),
-         "migration_target": target.conn_json(tgt_db, user=user, password=password)},
+        {
+            "migration_source": source.conn_json(src_db),
+            "migration_target": target.conn_json(tgt_db, user=user, password=password),
+        },
     )
 
 
@@ -44,10 +47,13 @@ def test_three_problems_one_refusal(airflow_home, servers, unique, work_dir):
     with servers.pg15.database(src_db, extensions=("adminpack",)), servers.tsdb_target.database(tgt_db):
         with servers.pg15.connect(src_db) as conn:
             conn.execute("CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)")
-            conn.execute("INSERT INTO pg_extension (oid, extname, extowner, extnamespace, extrelocatable, extversion) "
-                         "VALUES (99999, 'timescaledb', 10, 'public'::regnamespace, false, '2.99.0')")
-        result = migrate(airflow_home, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir,
-                         pg_bin_dir=PG15_TOOLS)
+            conn.execute(
+                "INSERT INTO pg_extension (oid, extname, extowner, extnamespace, extrelocatable, extversion) "
+                "VALUES (99999, 'timescaledb', 10, 'public'::regnamespace, false, '2.99.0')"
+            )
+        result = migrate(
+            airflow_home, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir, pg_bin_dir=PG15_TOOLS
+        )
         assert result.returncode != 0
         states = result.task_states()
         assert (states[phases.CHECK_EXTENSIONS], states[phases.CHECK_VERSIONS]) == ("success", "failed")
@@ -56,9 +62,11 @@ def test_three_problems_one_refusal(airflow_home, servers, unique, work_dir):
         assert failure["task_id"] == phases.CHECK_VERSIONS
         message = failure["error"]
         assert "PreflightRefused: the preflight found 3 blocking problem(s) before the downtime" in message
-        expected = ["1. extensions: extension adminpack 2.1: installed in source",
-                    "2. versions: client tools: pg_dump 15.",
-                    "3. versions: TimescaleDB version: TimescaleDB differs: source 2.99.0, target not installed"]
+        expected = [
+            "1. extensions: extension adminpack 2.1: installed in source",
+            "2. versions: client tools: pg_dump 15.",
+            "3. versions: TimescaleDB version: TimescaleDB differs: source 2.99.0, target not installed",
+        ]
         for line in expected:
             assert line in message, message
             assert line in result.output
@@ -67,12 +75,14 @@ def test_three_problems_one_refusal(airflow_home, servers, unique, work_dir):
         assert report["refused"] is True and report["blocking"] == 3
         with servers.tsdb_target.connect(tgt_db) as conn:
             assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone() == (0,)
-            assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-                                ).fetchone() == (0,)
+            assert conn.execute(
+                "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            ).fetchone() == (0,)
         with servers.pg15.connect(src_db) as conn:
             assert conn.execute("SELECT count(*) FROM kept").fetchone() == (1,)
-            assert conn.execute("SELECT has_database_privilege('public', current_database(), 'CONNECT')").fetchone() \
-                == (True,)
+            assert conn.execute(
+                "SELECT has_database_privilege('public', current_database(), 'CONNECT')"
+            ).fetchone() == (True,)
 
 
 @pytest.fixture
@@ -80,8 +90,11 @@ def timescale_login(servers, unique):
     """A Timescale-like login on the target server: no superuser, CREATEROLE and CREATEDB."""
     role, password = f"tsdbadmin_{unique}", f"pw-{unique}-x"
     with servers.tsdb_target.connect() as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB PASSWORD {}").format(
-            sql.Identifier(role), sql.Literal(password)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(password)
+            )
+        )
     yield role, password
     with servers.tsdb_target.connect() as conn:
         conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
@@ -101,11 +114,21 @@ def test_an_event_trigger_is_refused_before_the_downtime(airflow_home, servers, 
             conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(role)))
         with servers.pg15.connect(src_db) as conn:
             conn.execute("CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 10) g")
-            conn.execute("CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql "
-                         "AS $$BEGIN RAISE NOTICE 'ddl'; END$$")
+            conn.execute(
+                "CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN RAISE NOTICE 'ddl'; END$$"
+            )
             conn.execute("CREATE EVENT TRIGGER log_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl()")
-        result = migrate(airflow_home, servers.pg15, src_db, servers.tsdb_target, tgt_db, work_dir,
-                         target_login=timescale_login, pg_bin_dir=servers.bin_dir, roles=False)
+        result = migrate(
+            airflow_home,
+            servers.pg15,
+            src_db,
+            servers.tsdb_target,
+            tgt_db,
+            work_dir,
+            target_login=timescale_login,
+            pg_bin_dir=servers.bin_dir,
+            roles=False,
+        )
         assert result.returncode != 0
         states = result.task_states()
         assert states[phases.CHECK_VERSIONS] == "failed" and states[phases.STOP_APPS] in NOT_RUN
@@ -113,5 +136,6 @@ def test_an_event_trigger_is_refused_before_the_downtime(airflow_home, servers, 
         assert "1. objects: 1 event trigger(s): log_ddl: only a superuser may create them" in message, message
         assert f"the target's login {role} is none" in message and "DROP EVENT TRIGGER" in message
         with servers.tsdb_target.connect(tgt_db) as conn:
-            assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-                                ).fetchone() == (0,)
+            assert conn.execute(
+                "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            ).fetchone() == (0,)

@@ -41,8 +41,11 @@ def migrator(servers):
     password = f"S3cret-{uuid.uuid4().hex}-pw"
     for server in (servers.pg15, servers.tsdb_target):
         with server.connect() as conn:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
-                sql.Identifier(name), sql.Literal(password)))
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                    sql.Identifier(name), sql.Literal(password)
+                )
+            )
     yield name, password
     for server in (servers.pg15, servers.tsdb_target):
         with server.connect() as conn:
@@ -65,17 +68,23 @@ def test_password_never_leaks(airflow_home, servers, unique, work_dir, migrator)
     with servers.pg15.database(src_db), servers.tsdb_target.database(tgt_db, extensions=("timescaledb",)):
         servers.pg15.psql_file(src_db, REPO / "include" / "samples" / "postgres_sample.sql")
         result = dags_test(
-            airflow_home, "migrate_database",
-            {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir),
-             "keep_dump": True},
-            {"migration_source": servers.pg15.conn_json(src_db, user=name, password=password),
-             "migration_target": servers.tsdb_target.conn_json(tgt_db, user=name, password=password)},
+            airflow_home,
+            "migrate_database",
+            {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "keep_dump": True},
+            {
+                "migration_source": servers.pg15.conn_json(src_db, user=name, password=password),
+                "migration_target": servers.tsdb_target.conn_json(tgt_db, user=name, password=password),
+            },
             watch=sample,
         )
         assert result.returncode == 0, result.output[-3000:]
         released = dags_test(  # the source as found; the release's own output and logs are searched too
-            airflow_home, "release_source", {"work_dir": str(work_dir)},
-            {"migration_source": servers.pg15.conn_json(src_db, user=name, password=password)}, watch=sample)
+            airflow_home,
+            "release_source",
+            {"work_dir": str(work_dir)},
+            {"migration_source": servers.pg15.conn_json(src_db, user=name, password=password)},
+            watch=sample,
+        )
         assert released.returncode == 0, released.output[-3000:]
     assert samples[0] > 50, "the run was sampled throughout"
     assert seen_in_argv == []
@@ -109,14 +118,25 @@ def test_role_password_hash_is_masked_in_the_task_log(airflow_home, servers, uni
             with servers.pg15.connect(src_db) as conn:
                 conn.execute("CREATE TABLE kept (id int PRIMARY KEY)")
             with servers.tsdb_target.connect() as conn:
-                conn.execute(sql.SQL("ALTER DATABASE {} SET session_preload_libraries = 'passwordcheck'").format(
-                    sql.Identifier(tgt_db)))
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} SET session_preload_libraries = 'passwordcheck'").format(
+                        sql.Identifier(tgt_db)
+                    )
+                )
             result = dags_test(
-                airflow_home, "migrate_database",
-                {"require_approval": False, "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir),
-                 "dump_format": "plain", "drain": False},
-                {"migration_source": servers.pg15.conn_json(src_db),
-                 "migration_target": servers.tsdb_target.conn_json(tgt_db)},
+                airflow_home,
+                "migrate_database",
+                {
+                    "require_approval": False,
+                    "pg_bin_dir": servers.bin_dir,
+                    "work_dir": str(work_dir),
+                    "dump_format": "plain",
+                    "drain": False,
+                },
+                {
+                    "migration_source": servers.pg15.conn_json(src_db),
+                    "migration_target": servers.tsdb_target.conn_json(tgt_db),
+                },
             )
     finally:
         for server in (servers.pg15, servers.tsdb_target):
@@ -125,7 +145,7 @@ def test_role_password_hash_is_masked_in_the_task_log(airflow_home, servers, uni
     assert result.returncode != 0
     assert result.task_states()["load"] == "failed"
     assert "password must not equal user name" in result.output, result.output[-3000:]
-    assert f"ALTER ROLE \"{role}\"" in result.output and "PASSWORD '***'" in result.output
+    assert f'ALTER ROLE "{role}"' in result.output and "PASSWORD '***'" in result.output
     assert stored not in result.output
     logs = airflow_home / "logs"
     assert not logs.exists() or files_containing(logs, stored.encode()) == []

@@ -62,13 +62,20 @@ class Migration:
 
 
 @pytest.fixture
-def make_migration(servers: Servers, monkeypatch: pytest.MonkeyPatch, work_dir: Path, unique: str
-                   ) -> Iterator[Any]:
+def make_migration(servers: Servers, monkeypatch: pytest.MonkeyPatch, work_dir: Path, unique: str) -> Iterator[Any]:
     """Factory: databases on two servers, connections in the environment, params for the run."""
     created: list[tuple[Server, str]] = []
 
-    def make(source: Server, target: Server, *, target_extensions: tuple[str, ...] = (), tgt_db: str | None = None,
-             login: bool = False, timescaledb: str | None = None, **params: Any) -> Migration:
+    def make(
+        source: Server,
+        target: Server,
+        *,
+        target_extensions: tuple[str, ...] = (),
+        tgt_db: str | None = None,
+        login: bool = False,
+        timescaledb: str | None = None,
+        **params: Any,
+    ) -> Migration:
         """`login`: the target connects as its migration login (tsdbadmin: CREATEDB CREATEROLE, no superuser), to
         a database it owns; with `timescaledb` (a version, or "default") made as on Timescale (the login created
         TimescaleDB, the platform's grants: devtools/timescale_like_grants.sql)."""
@@ -80,12 +87,22 @@ def make_migration(servers: Servers, monkeypatch: pytest.MonkeyPatch, work_dir: 
             target.create_database(tgt_db, extensions=target_extensions, owner=target.login if login else None)
         created.extend([(source, src_db), (target, tgt_db)])
         monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE", source.conn_json(src_db))
-        monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", target.login_conn_json(tgt_db) if login else
-                           target.conn_json(tgt_db))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_IT_TARGET", target.login_conn_json(tgt_db) if login else target.conn_json(tgt_db)
+        )
         bin_dir = servers.bin18_dir if max(source.major, target.major) >= 18 else servers.bin_dir
-        run_params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
-                      "pg_bin_dir": bin_dir, "work_dir": str(work_dir), "dump_format": "plain", "jobs": 2,
-                      "roles": True, "keep_dump": False, **params}
+        run_params = {
+            "source_conn_id": "it_source",
+            "target_conn_id": "it_target",
+            "require_approval": False,
+            "pg_bin_dir": bin_dir,
+            "work_dir": str(work_dir),
+            "dump_format": "plain",
+            "jobs": 2,
+            "roles": True,
+            "keep_dump": False,
+            **params,
+        }
         return Migration(run_params, FakeTI(), source, target, src_db, tgt_db)
 
     yield make

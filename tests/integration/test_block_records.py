@@ -21,8 +21,10 @@ from timescale_migration.operators import (
 )
 
 pytestmark = pytest.mark.integration
-RECORD = "SELECT revoked, granted, first_run, runs, released_at IS NOT NULL FROM timescale_migration.connect_blocks " \
-         "WHERE database_name = %s"
+RECORD = (
+    "SELECT revoked, granted, first_run, runs, released_at IS NOT NULL FROM timescale_migration.connect_blocks "
+    "WHERE database_name = %s"
+)
 
 
 @pytest.fixture
@@ -56,8 +58,9 @@ def record_row(server, db: str) -> tuple | None:
 def grant_report(server, db: str, names: dict[str, str]) -> None:
     """Give `report` CONNECT of its own."""
     with server.connect() as conn:
-        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(db),
-                                                                          sql.Identifier(names["report"])))
+        conn.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(db), sql.Identifier(names["report"]))
+        )
 
 
 def test_record_survives_the_loss_of_the_work_directory(make_migration, servers, roles, work_dir):
@@ -94,9 +97,10 @@ def test_two_connection_ids_to_one_database(make_migration, servers, roles, monk
         grant_report(servers.pg15, m.src_db, roles)
         before = acl_effect(servers.pg15, m.src_db, roles)
         first = m.run(DrainSourceOperator(task_id="drain_source"))
-        monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE_ALIAS", servers.pg15.conn_json(m.src_db, user=other,
-                                                                                  password="pw2").replace(
-            '"127.0.0.1"', '"localhost"'))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_IT_SOURCE_ALIAS",
+            servers.pg15.conn_json(m.src_db, user=other, password="pw2").replace('"127.0.0.1"', '"localhost"'),
+        )
         m.params["source_conn_id"] = "it_source_alias"
         m.ti.run_id = "manual__second_run"
         second = m.run(DrainSourceOperator(task_id="drain_source"))
@@ -124,8 +128,7 @@ def test_release_without_a_record_refuses(make_migration, servers, roles):
     assert record_row(servers.pg15, m.src_db) is None
 
 
-def test_owner_login_without_rights_on_the_records_revokes_nothing(make_migration, servers, roles, unique,
-                                                                   monkeypatch):
+def test_owner_login_without_rights_on_the_records_revokes_nothing(make_migration, servers, roles, unique, monkeypatch):
     """A database owner that is not a superuser may block its database, but not write the records kept by a
     superuser: the drain stops before revoking; once a DBA grants what the message says, drain and release work."""
     owner = f"owner_{unique}"
@@ -147,8 +150,11 @@ def test_owner_login_without_rights_on_the_records_revokes_nothing(make_migratio
         assert acl_effect(servers.pg15, m.src_db, roles) == before
         with servers.pg15.connect("postgres") as conn:
             conn.execute(sql.SQL("GRANT USAGE ON SCHEMA timescale_migration TO {}").format(sql.Identifier(owner)))
-            conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO {}").format(
-                sql.Identifier(owner)))
+            conn.execute(
+                sql.SQL("GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO {}").format(
+                    sql.Identifier(owner)
+                )
+            )
         m.run(CheckVersionsOperator(task_id="check_versions"))
         assert m.run(DrainSourceOperator(task_id="drain_source"))["granted"] == []
         assert acl_effect(servers.pg15, m.src_db, roles)["app"] is False
@@ -168,8 +174,9 @@ def test_release_after_a_role_was_dropped(make_migration, servers, roles, unique
     m = make_migration(servers.pg15, servers.tsdb_target, drain_timeout=0)
     with servers.pg15.connect() as conn:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(retired)))
-        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(m.src_db),
-                                                                          sql.Identifier(retired)))
+        conn.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(m.src_db), sql.Identifier(retired))
+        )
     assert retired in m.run(DrainSourceOperator(task_id="drain_source"))["revoked"]
     with servers.pg15.connect() as conn:
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(retired)))  # its CONNECT went with the block

@@ -71,8 +71,10 @@ def sides(servers: Servers, unique: str, monkeypatch: pytest.MonkeyPatch) -> Ite
                     tgt.execute(statement)
             for spec in SPECS.values():
                 convert_table(tgt, "public", spec)
-        yield (endpoint(monkeypatch, "source", servers.pg15.conn_json(src_db)),
-               endpoint(monkeypatch, "target", servers.tsdb_target.conn_json(tgt_db)))
+        yield (
+            endpoint(monkeypatch, "source", servers.pg15.conn_json(src_db)),
+            endpoint(monkeypatch, "target", servers.tsdb_target.conn_json(tgt_db)),
+        )
 
 
 def snapshot_of(source: Endpoint) -> Any:
@@ -90,14 +92,20 @@ def chunks(target: Endpoint, table: str) -> int:
 
 def columns(source: Endpoint, table: str) -> tuple[str, ...]:
     with source.connect() as conn:
-        return tuple(r[0] for r in conn.execute(
-            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
-            "ORDER BY attnum", [table]))
+        return tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+                "ORDER BY attnum",
+                [table],
+            )
+        )
 
 
 @pytest.mark.parametrize("table", ["readings", "ticks", "days"])
-def test_the_seed_creates_every_chunk_the_rows_need_and_leaves_no_row(sides: tuple[Endpoint, Endpoint],
-                                                                        table: str) -> None:
+def test_the_seed_creates_every_chunk_the_rows_need_and_leaves_no_row(
+    sides: tuple[Endpoint, Endpoint], table: str
+) -> None:
     """As many chunks as slices hold rows, the hypertable empty; copying all the rows afterwards (as the parts
     do) creates no further chunk, and every row arrives."""
     source, target = sides
@@ -129,13 +137,16 @@ def test_a_table_without_an_index_on_its_time_column_is_left_to_the_copy(sides: 
     try:
         log = RecordingLog()
         (seeded,) = ChunkSeed(source, target, snapshot, None, log).run(
-            [(SPECS["unindexed"], columns(source, "unindexed"))])
+            [(SPECS["unindexed"], columns(source, "unindexed"))]
+        )
     finally:
         holder.__exit__(None, None, None)
     assert seeded.chunks == 0 and "no B-tree index of the source leads with ts" in (seeded.skipped or "")
     assert chunks(target, "unindexed") == 0
-    assert any(level == "warning" and "not created ahead" in message and "public.unindexed" in message
-               for level, message in log.lines)
+    assert any(
+        level == "warning" and "not created ahead" in message and "public.unindexed" in message
+        for level, message in log.lines
+    )
 
 
 def test_a_hash_dimension_gets_more_seed_rows_per_slice(sides: tuple[Endpoint, Endpoint]) -> None:
@@ -149,8 +160,7 @@ def test_a_hash_dimension_gets_more_seed_rows_per_slice(sides: tuple[Endpoint, E
         convert_table(tgt, "public", spec)
     holder, snapshot = snapshot_of(source)
     try:
-        (seeded,) = ChunkSeed(source, target, snapshot, None, RecordingLog()).run(
-            [(spec, columns(source, "readings"))])
+        (seeded,) = ChunkSeed(source, target, snapshot, None, RecordingLog()).run([(spec, columns(source, "readings"))])
     finally:
         holder.__exit__(None, None, None)
     with source.connect() as src:

@@ -23,15 +23,21 @@ from timescale_migration.operators import VerifyOperator
 
 pytestmark = [pytest.mark.integration, pytest.mark.community]
 
-JOBS = ("SELECT id, proc_name, scheduled, timezone, initial_start, config::text, owner::text "
-        "FROM _timescaledb_config.bgw_job WHERE id >= 1000 ORDER BY id")
-CHUNKS = ("SELECT hypertable_schema, hypertable_name, chunk_name, is_compressed, range_start, range_end, "
-          "range_start_integer FROM timescaledb_information.chunks ORDER BY 1, 2, 3")
+JOBS = (
+    "SELECT id, proc_name, scheduled, timezone, initial_start, config::text, owner::text "
+    "FROM _timescaledb_config.bgw_job WHERE id >= 1000 ORDER BY id"
+)
+CHUNKS = (
+    "SELECT hypertable_schema, hypertable_name, chunk_name, is_compressed, range_start, range_end, "
+    "range_start_integer FROM timescaledb_information.chunks ORDER BY 1, 2, 3"
+)
 CHUNK_STATES = "SELECT status, count(*) FROM _timescaledb_catalog.chunk GROUP BY 1 ORDER BY 1"
-AGGREGATES = ("SELECT (SELECT json_agg(h ORDER BY bucket, device_id) FROM telemetry.readings_hourly h)::text, "
-              "(SELECT json_agg(d ORDER BY day, device_id) FROM telemetry.readings_daily d)::text, "
-              "(SELECT json_agg(w ORDER BY mat_hypertable_id) FROM _timescaledb_catalog.continuous_aggs_watermark w)"
-              "::text")
+AGGREGATES = (
+    "SELECT (SELECT json_agg(h ORDER BY bucket, device_id) FROM telemetry.readings_hourly h)::text, "
+    "(SELECT json_agg(d ORDER BY day, device_id) FROM telemetry.readings_daily d)::text, "
+    "(SELECT json_agg(w ORDER BY mat_hypertable_id) FROM _timescaledb_catalog.continuous_aggs_watermark w)"
+    "::text"
+)
 SCHEDULED = "SELECT count(*) FROM _timescaledb_config.bgw_job WHERE scheduled AND id >= 1000"
 READINGS = "SELECT count(*), sum(value::numeric), count(battery), count(note) FROM telemetry.readings"
 
@@ -55,8 +61,12 @@ def fresh_roles(servers: Servers, unique: str) -> Iterator[str]:
     for it before make_migration, so that its databases are dropped first)."""
     yield unique
     names = {role: f"{role}_{unique}" for role in samples.COMMUNITY_ROLES}
-    for server in (servers.community_source, servers.community_target, servers.community18_source,
-                   servers.community18_target):
+    for server in (
+        servers.community_source,
+        servers.community_target,
+        servers.community18_source,
+        servers.community18_target,
+    ):
         if server is not None:
             samples.drop_roles(server, names)
 
@@ -92,14 +102,21 @@ def test_community_database_arrives_whole(fresh_roles, make_migration, community
     assert read(target, m.tgt_db, JOBS) == renamed
     assert read(source, m.src_db, JOBS) == jobs_before  # resumed as it was: time zone, start, config
     with target.connect(m.tgt_db) as conn:
-        owners = dict(conn.execute("SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
-                                   "WHERE c.relnamespace = 'telemetry'::regnamespace AND c.relkind IN ('r', 'v')"))
-        schema_owner = conn.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace "
-                                    "WHERE nspname = 'telemetry'").fetchone()[0]
-        rights = conn.execute("SELECT has_table_privilege(%s, 'telemetry.readings', 'SELECT'), "
-                              "has_table_privilege(%s, 'telemetry.readings', 'INSERT'), "
-                              "has_table_privilege(%s, 'telemetry.readings_daily', 'SELECT')",
-                              [reader, owner, reader]).fetchone()
+        owners = dict(
+            conn.execute(
+                "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
+                "WHERE c.relnamespace = 'telemetry'::regnamespace AND c.relkind IN ('r', 'v')"
+            )
+        )
+        schema_owner = conn.execute(
+            "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'telemetry'"
+        ).fetchone()[0]
+        rights = conn.execute(
+            "SELECT has_table_privilege(%s, 'telemetry.readings', 'SELECT'), "
+            "has_table_privilege(%s, 'telemetry.readings', 'INSERT'), "
+            "has_table_privilege(%s, 'telemetry.readings_daily', 'SELECT')",
+            [reader, owner, reader],
+        ).fetchone()
     assert schema_owner == owner
     assert owners["readings"] == owners["events"] == owners["readings_hourly"] == "tsdbadmin"
     assert rights == (True, True, True)
@@ -122,8 +139,10 @@ def test_roles_another_administrator_made_stay_as_they_are(fresh_roles, make_mig
     found = {(f["check"], f["subject"]): f for f in m.ti.xcoms["check_versions"]["findings"]}
     assert found[("roles", f'role "{reader}"')]["expected"] == ["roles", reader]
     assert "permission denied to alter role" in found[("roles", f'role "{reader}"')]["message"]
-    assert found[(privileges.OWNER_CHECK, 'schema "telemetry"')]["expected"] == [privileges.SECTION,
-                                                                                 'schema "telemetry"']
+    assert found[(privileges.OWNER_CHECK, 'schema "telemetry"')]["expected"] == [
+        privileges.SECTION,
+        'schema "telemetry"',
+    ]
     paused = [f for f in found.values() if f["expected"] and f["expected"][0] == JOBS_BEFORE_PAUSE]
     assert len(paused) == 4  # the four the run paused: policies and the scheduled custom job
     summary = m.ti.xcoms["verify"]
@@ -155,8 +174,11 @@ def test_batches_null_in_every_row(make_migration, community, version):
         conn.execute(ALL_NULL_BATCH)
     if version == "2.19.3":
         m.run(phases()[0])
-        with pytest.raises(PreflightRefused, match=r"timescaledb#8893.*public\.sparse chunk "
-                                                   r"_timescaledb_internal\._hyper_\d+_\d+_chunk column never_set"):
+        with pytest.raises(
+            PreflightRefused,
+            match=r"timescaledb#8893.*public\.sparse chunk "
+            r"_timescaledb_internal\._hyper_\d+_\d+_chunk column never_set",
+        ):
             m.run(phases()[1])
         assert read(target, m.tgt_db, "SELECT count(*) FROM pg_class WHERE relname = 'sparse'") == [(0,)]
         return
@@ -172,8 +194,7 @@ def test_alignment_between_two_installed_versions(fresh_roles, make_migration, c
     2.19.3 (a new session: the checks' own had loaded 2.20.3's library) and the migration verifies."""
     source, target = community
     m = make_migration(source, target, target_extensions=("timescaledb",), dump_format="parallel")
-    assert read(target, m.tgt_db, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'") == [
-        ("2.20.3",)]
+    assert read(target, m.tgt_db, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'") == [("2.20.3",)]
     samples.load(source, m.src_db, samples.COMMUNITY, suffix=fresh_roles, timescaledb="2.19.3")
     for op in phases():
         m.run(op)
@@ -192,9 +213,12 @@ def test_alignment_by_a_login_that_cannot_restore_is_refused_before_the_gate(fre
         conn.execute("CREATE EXTENSION timescaledb VERSION '2.20.3'")
     target.grant_platform_privileges(m.tgt_db)
     m.run(phases()[0])
-    with pytest.raises(PreflightRefused, match=r"(?s)only TimescaleDB was changed \(2\.20\.3 -> 2\.19\.3 on the empty "
-                                               r"target\).*timescaledb_pre_restore\(\) on the target: the target's "
-                                               r"login tsdbadmin may not put the target in restore mode"):
+    with pytest.raises(
+        PreflightRefused,
+        match=r"(?s)only TimescaleDB was changed \(2\.20\.3 -> 2\.19\.3 on the empty "
+        r"target\).*timescaledb_pre_restore\(\) on the target: the target's "
+        r"login tsdbadmin may not put the target in restore mode",
+    ):
         m.run(phases()[1])
     tables = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
     assert read(target, m.tgt_db, tables) == [(0,)]
@@ -207,8 +231,11 @@ def test_apache_target_refuses_a_community_source(fresh_roles, make_migration, c
     m = make_migration(source, servers.tsdb_target, dump_format="parallel")
     samples.load(source, m.src_db, samples.COMMUNITY, suffix=fresh_roles, timescaledb="2.19.3")
     m.run(phases()[0])
-    with pytest.raises(PreflightRefused, match=r"community features \(5 user job\(s\), 9 compressed chunk\(s\), 2 "
-                                               r"continuous aggregate\(s\)\).*Apache-licensed build"):
+    with pytest.raises(
+        PreflightRefused,
+        match=r"community features \(5 user job\(s\), 9 compressed chunk\(s\), 2 "
+        r"continuous aggregate\(s\)\).*Apache-licensed build",
+    ):
         m.run(phases()[1])
 
 
@@ -216,16 +243,20 @@ def test_a_source_login_that_cannot_pause_the_jobs_is_refused(fresh_roles, make_
     """The source's login may read everything but not alter_job() the jobs of another role: the pause would fail
     after the gate, so the preflight refuses the run, naming the jobs and their owner."""
     source, target = community
-    m = community_migration(make_migration, source, target, fresh_roles, "2.19.3", dump_format="parallel",
-                            roles=False, privileges="none")
+    m = community_migration(
+        make_migration, source, target, fresh_roles, "2.19.3", dump_format="parallel", roles=False, privileges="none"
+    )
     reader = f"tsm_app_reader_{fresh_roles}"
     with source.connect() as conn:
         conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(reader), sql.Literal(source.password)))
         conn.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(sql.Identifier(reader)))
     monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE", source.conn_json(m.src_db, user=reader))
     m.run(phases()[0])
-    with pytest.raises(PreflightRefused, match=rf"4 job\(s\) on the source: job 1000 .*may not alter_job\(\) them "
-                                               rf"\(owned by tsm_ts_owner_{fresh_roles}\)"):
+    with pytest.raises(
+        PreflightRefused,
+        match=rf"4 job\(s\) on the source: job 1000 .*may not alter_job\(\) them "
+        rf"\(owned by tsm_ts_owner_{fresh_roles}\)",
+    ):
         m.run(phases()[1])
     assert read(source, m.src_db, SCHEDULED) == [(4,)]
 
@@ -234,8 +265,16 @@ def test_rehearsal_of_a_community_database(fresh_roles, make_migration, communit
     """A rehearsal into a scratch database: every phase but gates, drain and the jobs' pause; verified."""
     source, target = community
     scratch = f"tsm_rehearsal_{fresh_roles}"
-    m = make_migration(source, target, login=True, timescaledb="2.19.3", dump_format="parallel", rehearsal=True,
-                       tgt_db=scratch, target_database=scratch)
+    m = make_migration(
+        source,
+        target,
+        login=True,
+        timescaledb="2.19.3",
+        dump_format="parallel",
+        rehearsal=True,
+        tgt_db=scratch,
+        target_database=scratch,
+    )
     samples.load(source, m.src_db, samples.COMMUNITY, suffix=fresh_roles, timescaledb="2.19.3")
     for op in phases():
         m.run(op)
@@ -265,19 +304,29 @@ def test_verify_fails_on_a_compressed_chunk_changed_after_the_load(fresh_roles, 
     m = community_migration(make_migration, source, target, fresh_roles, "2.19.3", dump_format="parallel")
     run_until(m, "apply_settings")
     with target.connect(m.tgt_db) as conn:
-        chunk = conn.execute("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
-                             "WHERE is_compressed ORDER BY 1 LIMIT 1").fetchone()[0]
+        chunk = conn.execute(
+            "SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
+            "WHERE is_compressed ORDER BY 1 LIMIT 1"
+        ).fetchone()[0]
         conn.execute("SELECT public.decompress_chunk(%s::regclass)", [chunk])
     with pytest.raises(VerificationError, match=rf"chunk states {chunk}"):
         m.run(VerifyOperator(task_id="verify"))
 
 
-CONVERT = [{"table": "Readings", "time_column": "recorded_at", "chunk_interval": "1 day", "hash_column": "device_id",
-            "hash_partitions": 2,
-            "compression": {"segmentby": ["device_id"], "orderby": ["recorded_at DESC"], "compress_after": "7 days"},
-            "retention": {"drop_after": "100 years"}}]
-POLICIES = ("SELECT proc_name, scheduled, config::text FROM _timescaledb_config.bgw_job WHERE id >= 1000 "
-            "ORDER BY proc_name")
+CONVERT = [
+    {
+        "table": "Readings",
+        "time_column": "recorded_at",
+        "chunk_interval": "1 day",
+        "hash_column": "device_id",
+        "hash_partitions": 2,
+        "compression": {"segmentby": ["device_id"], "orderby": ["recorded_at DESC"], "compress_after": "7 days"},
+        "retention": {"drop_after": "100 years"},
+    }
+]
+POLICIES = (
+    "SELECT proc_name, scheduled, config::text FROM _timescaledb_config.bgw_job WHERE id >= 1000 ORDER BY proc_name"
+)
 
 
 @pytest.mark.parametrize("dump_format", ["parallel", "directory"])
@@ -287,24 +336,32 @@ def test_tables_converted_with_compression_and_policies(make_migration, communit
     makes is its own, not a difference), both policies paused until verification and scheduled after it; the
     compression policy then compresses the migrated chunks and the rows read the same."""
     from tests.e2e.test_hypertables import SOURCE_SQL
+
     _, target = community
-    m = make_migration(servers.pg15, target, login=True, timescaledb="default", dump_format=dump_format,
-                       hypertables=CONVERT)
+    m = make_migration(
+        servers.pg15, target, login=True, timescaledb="default", dump_format=dump_format, hypertables=CONVERT
+    )
     with servers.pg15.connect(m.src_db) as conn:
         conn.execute(SOURCE_SQL)
         conn.execute("DROP TABLE alerts")  # TimescaleDB cannot compress a chunk a foreign key points into
     run_until(m, "apply_settings")
-    assert [(p, s) for p, s, _ in read(target, m.tgt_db, POLICIES)] == [("policy_compression", False),
-                                                                         ("policy_retention", False)]
+    assert [(p, s) for p, s, _ in read(target, m.tgt_db, POLICIES)] == [
+        ("policy_compression", False),
+        ("policy_retention", False),
+    ]
     m.run(VerifyOperator(task_id="verify"))
     assert m.ti.xcoms["verify"]["differences"] == []
-    assert [(p, s) for p, s, _ in read(target, m.tgt_db, POLICIES)] == [("policy_compression", True),
-                                                                         ("policy_retention", True)]
+    assert [(p, s) for p, s, _ in read(target, m.tgt_db, POLICIES)] == [
+        ("policy_compression", True),
+        ("policy_retention", True),
+    ]
     rows = 'SELECT count(*), sum(value), count(note) FROM "Readings"'
     before = read(target, m.tgt_db, rows)
     assert before == read(servers.pg15, m.src_db, rows)
-    chunks = ("SELECT count(*) FILTER (WHERE is_compressed), count(*) FROM timescaledb_information.chunks "
-              "WHERE hypertable_name = 'Readings'")
+    chunks = (
+        "SELECT count(*) FILTER (WHERE is_compressed), count(*) FROM timescaledb_information.chunks "
+        "WHERE hypertable_name = 'Readings'"
+    )
     deadline = time.monotonic() + 120  # the scheduler runs the policy as soon as verify scheduled it
     while (done := read(target, m.tgt_db, chunks)[0])[0] < done[1] and time.monotonic() < deadline:
         time.sleep(1)

@@ -31,18 +31,30 @@ def define(monkeypatch: pytest.MonkeyPatch, servers: Servers, dbname: str, extra
 def psql_settings(servers: Servers, endpoint: Endpoint) -> dict[str, str]:
     """The settings a psql started on the endpoint's environment sees (no connection option in argv)."""
     query = "SELECT " + ", ".join(f"current_setting('{name}')" for name in SHOW)
-    out = subprocess.run([f"{servers.bin_dir}/psql", "-X", "-A", "-t", "-F", "|", "-c", query],
-                         env=endpoint.libpq_env(), capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [f"{servers.bin_dir}/psql", "-X", "-A", "-t", "-F", "|", "-c", query],
+        env=endpoint.libpq_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return dict(zip(SHOW, out.strip().split("|"), strict=True))
 
 
-def test_extras_act_the_same_in_sessions_and_tools(servers: Servers, monkeypatch: pytest.MonkeyPatch,
-                                                   unique: str) -> None:
+def test_extras_act_the_same_in_sessions_and_tools(
+    servers: Servers, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
     """options, client_encoding, keepalives and tcp_user_timeout reach psycopg and psql alike."""
     dbname = f"conn_same_{unique}"
-    extra = {"options": "-c statement_timeout=4321 -c lock_timeout=1234 -c search_path=tsm_here",
-             "client_encoding": "LATIN1", "keepalives": True, "keepalives_idle": 17, "tcp_user_timeout": 8000,
-             "connect_timeout": 9, "cursor": "dictcursor"}
+    extra = {
+        "options": "-c statement_timeout=4321 -c lock_timeout=1234 -c search_path=tsm_here",
+        "client_encoding": "LATIN1",
+        "keepalives": True,
+        "keepalives_idle": 17,
+        "tcp_user_timeout": 8000,
+        "connect_timeout": 9,
+        "cursor": "dictcursor",
+    }
     with servers.pg15.database(dbname):
         endpoint = Endpoint("source", define(monkeypatch, servers, dbname, extra))
         with endpoint.connect() as conn:
@@ -50,8 +62,13 @@ def test_extras_act_the_same_in_sessions_and_tools(servers: Servers, monkeypatch
             session = dict(zip(SHOW, row, strict=True))
         tool = psql_settings(servers, endpoint)
     assert session == tool
-    assert session == {"statement_timeout": "4321ms", "lock_timeout": "1234ms", "client_encoding": "LATIN1",
-                       "application_name": APPLICATION_NAME, "search_path": "tsm_here"}
+    assert session == {
+        "statement_timeout": "4321ms",
+        "lock_timeout": "1234ms",
+        "client_encoding": "LATIN1",
+        "application_name": APPLICATION_NAME,
+        "search_path": "tsm_here",
+    }
 
 
 def test_a_bad_value_fails_sessions_and_tools_alike(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,13 +77,15 @@ def test_a_bad_value_fails_sessions_and_tools_alike(servers: Servers, monkeypatc
     endpoint = Endpoint("source", define(monkeypatch, servers, "postgres", {"keepalives_idle": "soon"}))
     with pytest.raises(ConnectionConfigError, match="keepalives_idle"):
         endpoint.connect().__enter__()
-    tool = subprocess.run([f"{servers.bin_dir}/psql", "-X", "-c", "SELECT 1"], env=endpoint.libpq_env(),
-                          capture_output=True, text=True)
+    tool = subprocess.run(
+        [f"{servers.bin_dir}/psql", "-X", "-c", "SELECT 1"], env=endpoint.libpq_env(), capture_output=True, text=True
+    )
     assert tool.returncode != 0 and "keepalives_idle" in tool.stderr
 
 
-def test_pg_dump_runs_on_the_connection_without_password_in_argv(servers: Servers, monkeypatch: pytest.MonkeyPatch,
-                                                                 unique: str) -> None:
+def test_pg_dump_runs_on_the_connection_without_password_in_argv(
+    servers: Servers, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
     """pg_dump reaches the database through the environment alone; the password is in no argv and in no file
     the service file holds."""
     dbname = f"conn_dump_{unique}"

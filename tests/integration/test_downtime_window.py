@@ -37,8 +37,15 @@ def app_role(servers, unique):
 
 def app_connect(server, db: str, role: str, password: str) -> psycopg.Connection:
     """A session as the application would open it."""
-    return psycopg.connect(host=server.host, port=server.port, user=role, password=password, dbname=db,
-                           application_name="shop-api", autocommit=True)
+    return psycopg.connect(
+        host=server.host,
+        port=server.port,
+        user=role,
+        password=password,
+        dbname=db,
+        application_name="shop-api",
+        autocommit=True,
+    )
 
 
 def can_connect(privileges: psycopg.Connection, role: str, db: str) -> bool:
@@ -128,9 +135,15 @@ def test_second_load_into_the_same_target_is_refused(make_migration, servers):
     with servers.pg15.connect(m.src_db) as conn:
         conn.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 10) g")
     run_until(m, "pre_restore")
-    holder = psycopg.connect(host=servers.tsdb_target.host, port=servers.tsdb_target.port, user="postgres",
-                             password=servers.tsdb_target.password, dbname=m.tgt_db,
-                             application_name="timescale-migration", autocommit=True)
+    holder = psycopg.connect(
+        host=servers.tsdb_target.host,
+        port=servers.tsdb_target.port,
+        user="postgres",
+        password=servers.tsdb_target.password,
+        dbname=m.tgt_db,
+        application_name="timescale-migration",
+        autocommit=True,
+    )
     try:
         assert holder.execute(LOCK_SQL).fetchone() == (True,)
         with pytest.raises(MigrationError, match=r"another migration is loading into .*\(session pid \d+ of postgres"):
@@ -151,8 +164,9 @@ def test_too_little_room_for_the_dump_is_refused_before_the_gate(make_migration,
     with pytest.raises(MigrationError, match=r"not enough room for the dump in .*: 1\.0 MB free, about [5-9]\.\d MB"):
         m.run(CheckVersionsOperator(task_id="check_versions"))
     with servers.tsdb_target.connect(m.tgt_db) as conn:
-        assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone() \
-            == (0,)
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone() == (
+            0,
+        )
 
 
 def test_every_phase_is_safe_to_run_twice(make_migration, servers):

@@ -31,8 +31,10 @@ def big_template(servers: Servers) -> Iterator[str]:
     name = f"fault_template_{uuid.uuid4().hex[:6]}"
     servers.pg15.create_database(name)
     with servers.pg15.connect(name) as conn:
-        conn.execute(f"CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h, repeat('y', 300) AS pad "
-                     f"FROM generate_series(1, {ROWS}) g")
+        conn.execute(
+            f"CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h, repeat('y', 300) AS pad "
+            f"FROM generate_series(1, {ROWS}) g"
+        )
         conn.execute("ALTER TABLE big ADD PRIMARY KEY (id)")
         conn.execute("CREATE TABLE small AS SELECT g AS id FROM generate_series(1, 100) g")
     yield name
@@ -48,9 +50,16 @@ def fault_migration(servers, big_template, monkeypatch, work_dir) -> Iterator[Mi
     servers.tsdb_target.create_database(tgt_db, extensions=("timescaledb",))
     monkeypatch.setenv("AIRFLOW_CONN_IT_SOURCE", servers.pg15.conn_json(src_db))
     monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(tgt_db))
-    params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
-              "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "jobs": 2, "drain": False,
-              "dump_format": "plain"}
+    params = {
+        "source_conn_id": "it_source",
+        "target_conn_id": "it_target",
+        "require_approval": False,
+        "pg_bin_dir": servers.bin_dir,
+        "work_dir": str(work_dir),
+        "jobs": 2,
+        "drain": False,
+        "dump_format": "plain",
+    }
     yield Migration(params, FakeTI(), servers.pg15, servers.tsdb_target, src_db, tgt_db)
     start_servers()  # a test may have stopped one
     servers.pg15.drop_database(src_db)
@@ -101,12 +110,16 @@ def test_pg_dump_killed_mid_dump_then_retry_completes(fault_migration):
     m = fault_migration
     run_until(m, "dump_roles")
     op = DumpDataOperator(task_id="dump_data")
-    err = run_with_fault(m, op, lambda: partial_dump(m).exists() and partial_dump(m).stat().st_size > 5_000_000,
-                         lambda: os.kill(op.runner.pid, signal.SIGKILL))
+    err = run_with_fault(
+        m,
+        op,
+        lambda: partial_dump(m).exists() and partial_dump(m).stat().st_size > 5_000_000,
+        lambda: os.kill(op.runner.pid, signal.SIGKILL),
+    )
     assert isinstance(err, ClientToolFailed) and "killed by signal 9" in str(err)
     assert not partial_dump(m).exists()
     assert source_rows(m) == ROWS
-    for op in phases()[phases_index("dump_data"):]:
+    for op in phases()[phases_index("dump_data") :]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] == ROWS + 100
 
@@ -120,7 +133,7 @@ def test_load_killed_mid_way_fails_clearly_then_its_retry_completes(fault_migrat
     err = run_with_fault(m, op, lambda: loaded_rows(m), lambda: os.kill(op.runner.pid, signal.SIGKILL))
     assert isinstance(err, ClientToolFailed) and "killed by signal 9" in str(err)
     m.run(PostRestoreOperator(task_id="post_restore"))
-    for op in phases()[phases_index("load"):]:
+    for op in phases()[phases_index("load") :]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] == ROWS + 100
 
@@ -129,9 +142,12 @@ def _tools_of(work_dir: str) -> list[str]:
     """Command lines of running copy and restore processes of this migration (by their environment-free argv:
     the copy's psql carry their COPY command or their session's name, pg_restore the work directory)."""
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines()
-            if ("psql" in line and ("TO STDOUT" in line or "FROM STDIN" in line or "tsm_copy_session=" in line))
-            or ("pg_restore" in line and work_dir in line)]
+    return [
+        line
+        for line in out.splitlines()
+        if ("psql" in line and ("TO STDOUT" in line or "FROM STDIN" in line or "tsm_copy_session=" in line))
+        or ("pg_restore" in line and work_dir in line)
+    ]
 
 
 def test_parallel_load_killed_kills_every_pipeline(fault_migration, servers):
@@ -148,7 +164,7 @@ def test_parallel_load_killed_kills_every_pipeline(fault_migration, servers):
     assert not list(Path(m.params["work_dir"]).rglob("*.fifo"))
     m.run(PostRestoreOperator(task_id="post_restore"))
     servers.tsdb_target.create_database(m.tgt_db, extensions=("timescaledb",))
-    for op in phases()[phases_index("check_versions"):]:
+    for op in phases()[phases_index("check_versions") :]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["load"]["workers"] >= 1
 
@@ -157,13 +173,16 @@ def test_source_server_stopped_during_the_dump(fault_migration, servers):
     """The source crashes mid-dump: the dump fails clearly; after a restart the source is whole and a retry works."""
     m = fault_migration
     run_until(m, "dump_roles")
-    err = run_with_fault(m, DumpDataOperator(task_id="dump_data"),
-                         lambda: partial_dump(m).exists() and partial_dump(m).stat().st_size > 5_000_000,
-                         lambda: servers.pg15.stop("immediate"))
+    err = run_with_fault(
+        m,
+        DumpDataOperator(task_id="dump_data"),
+        lambda: partial_dump(m).exists() and partial_dump(m).stat().st_size > 5_000_000,
+        lambda: servers.pg15.stop("immediate"),
+    )
     assert isinstance(err, ClientToolFailed) and "dumping source 'it_source'" in str(err)
     start_servers()
     assert source_rows(m) == ROWS
-    for op in phases()[phases_index("dump_data"):]:
+    for op in phases()[phases_index("dump_data") :]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
 
@@ -173,13 +192,14 @@ def test_target_server_stopped_during_the_load(fault_migration, servers):
     migration completes; the source never changed."""
     m = fault_migration
     run_until(m, "pre_restore")
-    err = run_with_fault(m, LoadOperator(task_id="load"), lambda: loaded_rows(m),
-                         lambda: servers.tsdb_target.stop("immediate"))
+    err = run_with_fault(
+        m, LoadOperator(task_id="load"), lambda: loaded_rows(m), lambda: servers.tsdb_target.stop("immediate")
+    )
     assert isinstance(err, ClientToolFailed) and "loading into target 'it_target'" in str(err)
     start_servers()
     assert source_rows(m) == ROWS
     servers.tsdb_target.create_database(m.tgt_db, extensions=("timescaledb",))
-    for op in phases()[phases_index("check_versions"):]:
+    for op in phases()[phases_index("check_versions") :]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
 
@@ -200,7 +220,7 @@ def test_work_directory_full_during_the_dump(fault_migration, tmp_path):
             m.run(DumpDataOperator(task_id="dump_data"))
         assert not partial_dump(m).exists()
         filler.unlink()
-        for op in phases()[phases_index("dump_data"):]:
+        for op in phases()[phases_index("dump_data") :]:
             m.run(op)
         assert m.ti.xcoms["verify"]["differences"] == []
     finally:

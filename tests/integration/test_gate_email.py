@@ -10,7 +10,8 @@ import pytest
 
 from tests.support.smtpsink import SmtpSink
 from timescale_migration import gates
-from timescale_migration.options import MigrationOptions, migration_params
+from timescale_migration.options import MigrationOptions
+from timescale_migration.params import migration_params
 
 pytestmark = pytest.mark.integration
 
@@ -22,12 +23,16 @@ def test_gate_email_reaches_the_smtp_server(monkeypatch: pytest.MonkeyPatch) -> 
         conn_id = f"it_mail_{uuid.uuid4().hex[:6]}"
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(sink.connection()))
         params: dict[str, Any] = {k: p.value for k, p in migration_params().items()}
-        opts = MigrationOptions.from_params({**params, "notify": ["dba@example.com", "oncall@example.com"],
-                                             "smtp_conn_id": conn_id})
+        opts = MigrationOptions.from_params(
+            {**params, "notify": ["dba@example.com", "oncall@example.com"], "smtp_conn_id": conn_id}
+        )
         body = "| 4242 | app | billing-api |\n\n**2 other client session(s) on the source**"
-        [notifier] = gates.email_notifiers(opts, "Stop the applications (migrate_database, run r1)", body,
-                                           "http://localhost:8080/dags/migrate_database/runs/r1/tasks/stop_apps/"
-                                           "required_actions")
+        [notifier] = gates.email_notifiers(
+            opts,
+            "Stop the applications (migrate_database, run r1)",
+            body,
+            "http://localhost:8080/dags/migrate_database/runs/r1/tasks/stop_apps/required_actions",
+        )
         notifier({"ti": None})
     finally:
         sink.stop()

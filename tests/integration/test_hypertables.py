@@ -53,8 +53,7 @@ def sides(servers: Servers, unique: str) -> Iterator[tuple[Any, Any]]:
 
 def preflight(src: Any, tgt: Any, tables: list[dict[str, Any]], **params: Any) -> dict[str, list[str]]:
     """subject -> the messages of its findings, blocking ones marked."""
-    opts = MigrationOptions.from_params({"source_conn_id": "s", "target_conn_id": "t", "hypertables": tables,
-                                         **params})
+    opts = MigrationOptions.from_params({"source_conn_id": "s", "target_conn_id": "t", "hypertables": tables, **params})
     found: dict[str, list[str]] = {}
     for f in hypertables.preflight(opts, src, tgt):
         assert f.check == "hypertables" and f.severity in (BLOCKING, WARNING)
@@ -71,42 +70,59 @@ def test_a_convertible_table_gives_only_the_not_null_warning(sides: tuple[Any, A
     """A nullable time column without NULLs: a warning whose difference verify accepts (the column as the
     inventory names it); a hash column in the unique constraint is fine."""
     src, tgt = sides
-    opts = MigrationOptions.from_params({"source_conn_id": "s", "target_conn_id": "t", "hypertables": [
-        table("fine", hash_column="device", hash_partitions=2)]})
+    opts = MigrationOptions.from_params(
+        {
+            "source_conn_id": "s",
+            "target_conn_id": "t",
+            "hypertables": [table("fine", hash_column="device", hash_partitions=2)],
+        }
+    )
     (finding,) = hypertables.preflight(opts, src, tgt)
     assert finding.severity == WARNING and finding.subject == "public.fine"
     assert finding.expected == ("columns", "public.fine.ts")
     assert "makes it NOT NULL" in finding.message
 
 
-@pytest.mark.parametrize(("entry", "words"), [
-    (table("pk_without_time"), "primary key pk_without_time_pkey (id) does not include ts; every unique index of "
-                               "a hypertable must include its partitioning column(s) ts"),
-    (table("unique_without_hash", hash_column="device", hash_partitions=4),
-     "unique constraint unique_without_hash_ts_key (ts) does not include device"),
-    (table("by_range"), "is a partitioned table"),
-    (table("child"), "inherits from public.parent"),
-    (table("parent"), "has 1 inheritance child table(s)"),
-    (table("scratch"), "is unlogged; a hypertable must be logged"),
-    (table("ruled"), "has rule(s) ruled_notify"),
-    (table("audited"), "row trigger(s) with transition tables (audited_rows)"),
-    (table("with_nulls"), "time column ts holds NULL in some rows"),
-    (table("text_time"), "time column ts has type text"),
-    (table("generated_time"), "time column ts is a generated column"),
-    (table("no_such_table"), "no such table in the source database"),
-    (table("fine", time_column="at"), "has no column 'at' (time_column)"),
-    (table("fine", chunk_interval=3600), "chunk_interval=3600: the time column has type timestamp with time zone"),
-    (table("fine", chunk_interval="every day"), "chunk_interval='every day' is not an interval"),
-    (table("integer_time"), "chunk_interval='1 day': the time column has type bigint, so give an integer"),
-    (table("integer_time", chunk_interval=1000, hash_column="p", hash_partitions=2),
-     "hash column p has type point, which has no default hash operator class"),
-    (table("fine", compression={"segmentby": ["device"], "orderby": ["nope DESC"]}),
-     "compression need(s) TimescaleDB's community build, and the target runs the Apache build"),
-    (table("fine", compression={"segmentby": ["device"]}), "compression need(s) TimescaleDB's community build"),
-    (table("fine", retention={"drop_after": "1 year"}), "a retention policy need(s) TimescaleDB's community build"),
-], ids=lambda v: v["table"] if isinstance(v, dict) else "")
-def test_each_refusal_names_the_table_and_the_cause(sides: tuple[Any, Any], entry: dict[str, Any], words: str
-                                                   ) -> None:
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        (
+            table("pk_without_time"),
+            "primary key pk_without_time_pkey (id) does not include ts; every unique index of "
+            "a hypertable must include its partitioning column(s) ts",
+        ),
+        (
+            table("unique_without_hash", hash_column="device", hash_partitions=4),
+            "unique constraint unique_without_hash_ts_key (ts) does not include device",
+        ),
+        (table("by_range"), "is a partitioned table"),
+        (table("child"), "inherits from public.parent"),
+        (table("parent"), "has 1 inheritance child table(s)"),
+        (table("scratch"), "is unlogged; a hypertable must be logged"),
+        (table("ruled"), "has rule(s) ruled_notify"),
+        (table("audited"), "row trigger(s) with transition tables (audited_rows)"),
+        (table("with_nulls"), "time column ts holds NULL in some rows"),
+        (table("text_time"), "time column ts has type text"),
+        (table("generated_time"), "time column ts is a generated column"),
+        (table("no_such_table"), "no such table in the source database"),
+        (table("fine", time_column="at"), "has no column 'at' (time_column)"),
+        (table("fine", chunk_interval=3600), "chunk_interval=3600: the time column has type timestamp with time zone"),
+        (table("fine", chunk_interval="every day"), "chunk_interval='every day' is not an interval"),
+        (table("integer_time"), "chunk_interval='1 day': the time column has type bigint, so give an integer"),
+        (
+            table("integer_time", chunk_interval=1000, hash_column="p", hash_partitions=2),
+            "hash column p has type point, which has no default hash operator class",
+        ),
+        (
+            table("fine", compression={"segmentby": ["device"], "orderby": ["nope DESC"]}),
+            "compression need(s) TimescaleDB's community build, and the target runs the Apache build",
+        ),
+        (table("fine", compression={"segmentby": ["device"]}), "compression need(s) TimescaleDB's community build"),
+        (table("fine", retention={"drop_after": "1 year"}), "a retention policy need(s) TimescaleDB's community build"),
+    ],
+    ids=lambda v: v["table"] if isinstance(v, dict) else "",
+)
+def test_each_refusal_names_the_table_and_the_cause(sides: tuple[Any, Any], entry: dict[str, Any], words: str) -> None:
     """A blocking finding about the table, naming what create_hypertable (or the target's build) refuses."""
     found = preflight(*sides, [entry])
     messages = found[f"public.{entry['table']}"]
@@ -117,9 +133,13 @@ def test_a_foreign_key_between_two_converted_tables_is_refused(sides: tuple[Any,
     """TimescaleDB refuses a foreign key from a hypertable to a hypertable: named on the table that holds it; a
     foreign key from a plain table to a hypertable is fine (TimescaleDB 2.19 takes it)."""
     found = preflight(*sides, [table("parent_ts"), table("child_ts")])
-    assert found == {"public.child_ts": [
-        "BLOCKING foreign key(s) public.child_ts.child_ts_id_ts_fkey point at a table that is to become a hypertable "
-        "too, and TimescaleDB refuses foreign keys between hypertables: leave one of the two tables out"]}
+    assert found == {
+        "public.child_ts": [
+            "BLOCKING foreign key(s) public.child_ts.child_ts_id_ts_fkey point at a table that is to become a "
+            "hypertable "
+            "too, and TimescaleDB refuses foreign keys between hypertables: leave one of the two tables out"
+        ]
+    }
     assert preflight(*sides, [table("parent_ts")]) == {}
 
 
@@ -145,8 +165,12 @@ def test_target_without_timescaledb_and_timescaledb_source(servers: Servers, uni
     """A target database without TimescaleDB is refused (it can create it: the remedy says how); a TimescaleDB
     source is refused (its restore runs in restoring mode)."""
     src_db, tgt_db = f"ht_pre_ts_{unique}", f"ht_pre_plain_{unique}"
-    with (servers.tsdb_source.database(src_db, extensions=("timescaledb",)), servers.tsdb_target.database(tgt_db),
-          servers.tsdb_source.connect(src_db) as src, servers.tsdb_target.connect(tgt_db) as tgt):
+    with (
+        servers.tsdb_source.database(src_db, extensions=("timescaledb",)),
+        servers.tsdb_target.database(tgt_db),
+        servers.tsdb_source.connect(src_db) as src,
+        servers.tsdb_target.connect(tgt_db) as tgt,
+    ):
         src.execute("CREATE TABLE fine (ts timestamptz NOT NULL)")
         found = preflight(src, tgt, [table("fine")])
     assert any("run CREATE EXTENSION timescaledb in it first" in m for m in found["target database"])

@@ -32,8 +32,9 @@ def test_identity_names_the_server_and_the_database(servers: Servers, unique: st
     assert ledger.stale_because({"target_database": name, ledger.IDENTITY_KEY: first}, again) is not None
 
 
-def test_make_airflow_sets_aside_records_that_no_longer_describe_the_servers(servers: Servers, unique: str,
-                                                                            tmp_path: Path) -> None:
+def test_make_airflow_sets_aside_records_that_no_longer_describe_the_servers(
+    servers: Servers, unique: str, tmp_path: Path
+) -> None:
     """After the servers were wiped (here: a database dropped, a record of another incarnation), make airflow's
     start sets those records aside and keeps the true ones and those of connections it does not know."""
     work, name = tmp_path / "work", f"ledger_{unique}"
@@ -48,8 +49,17 @@ def test_make_airflow_sets_aside_records_that_no_longer_describe_the_servers(ser
             ("elsewhere", name): None,
         }
         for (conn_id, database), identity in records.items():
-            ledger.write(str(work), conn_id, database, {"target_conn_id": conn_id, "target_database": database,
-                                                         "run_id": f"run_{database}", ledger.IDENTITY_KEY: identity})
+            ledger.write(
+                str(work),
+                conn_id,
+                database,
+                {
+                    "target_conn_id": conn_id,
+                    "target_database": database,
+                    "run_id": f"run_{database}",
+                    ledger.IDENTITY_KEY: identity,
+                },
+            )
         notes = reconcile_ledger(work, servers)
         kept = sorted((r["target_conn_id"], r["target_database"]) for r in ledger.records(str(work)))
     assert kept == [("elsewhere", name), ("migration_target", name)]

@@ -176,7 +176,7 @@ def test_a_failed_load_is_emptied_and_loaded_again_by_the_same_run(make_migratio
     result = m.run(LoadOperator(task_id="load"))
     assert result["format"] == dump_format
     names = [op.task_id for op in phases()]
-    for op in phases()[names.index("post_restore"):names.index("verify") + 1]:
+    for op in phases()[names.index("post_restore") : names.index("verify") + 1]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
     with servers.tsdb_target.connect(m.tgt_db) as conn:
@@ -191,15 +191,17 @@ def test_verify_names_each_difference(make_migration, servers):
     servers.pg15.psql_file(m.src_db, SAMPLES / "postgres_sample.sql")
     run_until(m, "analyze")
     with servers.tsdb_target.connect(m.tgt_db) as conn:
-        conn.execute('DELETE FROM "Sales Data"."Order ""Items""" WHERE ctid IN '
-                     '(SELECT ctid FROM "Sales Data"."Order ""Items""" LIMIT 1)')
+        conn.execute(
+            'DELETE FROM "Sales Data"."Order ""Items""" WHERE ctid IN '
+            '(SELECT ctid FROM "Sales Data"."Order ""Items""" LIMIT 1)'
+        )
         conn.execute("SELECT setval('shop.invoice_number_seq', 10)")
         conn.execute("SELECT lo_unlink(424244)")
     with pytest.raises(VerificationError) as err:
         m.run(VerifyOperator(task_id="verify"))
     message = str(err.value)
     assert 'data "Sales Data"."Order ""Items""": source 1501 rows, target 1500 rows' in message
-    assert 'sequences shop.invoice_number_seq: source last_value=250000' in message
+    assert "sequences shop.invoice_number_seq: source last_value=250000" in message
     assert "large objects pg_largeobject: source 3 object(s), target 2" in message
     assert (m.ti.xcoms["dump_data"]["dump_file"]).endswith(DUMP_FILE)
 
@@ -288,16 +290,19 @@ def _as_nonsuper(m, servers, monkeypatch, role: str, password: str) -> None:
 
 
 @pytest.mark.parametrize("dump_format", ["plain", "parallel"])
-def test_non_superuser_target_gets_roles_and_data(make_migration, servers, monkeypatch, nonsuper_target, unique,
-                                                  dump_format):
+def test_non_superuser_target_gets_roles_and_data(
+    make_migration, servers, monkeypatch, nonsuper_target, unique, dump_format
+):
     """As on Timescale: the target login is no superuser; roles it creates and all rows arrive (parallel: the
     copy's TRUNCATE ONLY and COPY FREEZE run as that login)."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",), dump_format=dump_format)
     role, password = nonsuper_target
     with servers.pg15.connect(m.src_db) as conn:
-        conn.execute(f"DO $$BEGIN CREATE ROLE nsr_{unique}_app LOGIN PASSWORD 'x1'; "
-                     f"EXCEPTION WHEN duplicate_object THEN NULL; END$$")
+        conn.execute(
+            f"DO $$BEGIN CREATE ROLE nsr_{unique}_app LOGIN PASSWORD 'x1'; "
+            f"EXCEPTION WHEN duplicate_object THEN NULL; END$$"
+        )
         conn.execute(f"CREATE TABLE accounts (id serial PRIMARY KEY, owner_name text DEFAULT 'nsr_{unique}_app')")
         conn.execute("INSERT INTO accounts (owner_name) SELECT 'n' || g FROM generate_series(1, 50) g")
         conn.execute("ALTER TABLE accounts ENABLE ROW LEVEL SECURITY")
@@ -313,7 +318,7 @@ def test_non_superuser_target_gets_roles_and_data(make_migration, servers, monke
             assert policies == [(f"{{nsr_{unique}_app}}",)]
     finally:
         with servers.pg15.connect() as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS \"{m.src_db}\" WITH (FORCE)")
+            conn.execute(f'DROP DATABASE IF EXISTS "{m.src_db}" WITH (FORCE)')
             conn.execute(f"DROP ROLE IF EXISTS nsr_{unique}_app")
 
 
@@ -338,8 +343,9 @@ def test_parallel_analyze_by_a_login_without_superuser(make_migration, servers, 
     assert len(counts) >= 20 and {count for _, count in counts} == {1}, counts
 
 
-def test_rows_hidden_by_forced_row_security_are_read_by_their_owner(make_migration, servers, monkeypatch,
-                                                                    nonsuper_target):
+def test_rows_hidden_by_forced_row_security_are_read_by_their_owner(
+    make_migration, servers, monkeypatch, nonsuper_target
+):
     """FORCE ROW LEVEL SECURITY hides rows from a non-superuser owner (row_security = off makes that an error):
     verify reads them in a transaction that sets NO FORCE and is rolled back; the table stays forced."""
     m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",), roles=False)
@@ -367,8 +373,9 @@ def test_faster_formats_migrate_and_verify(make_migration, servers, dump_format,
     give a verified target for both samples."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     if kind == "postgres":
-        m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",),
-                           dump_format=dump_format, drain=False)
+        m = make_migration(
+            servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",), dump_format=dump_format, drain=False
+        )
         servers.pg15.psql_file(m.src_db, SAMPLES / "postgres_sample.sql")
     else:
         m = make_migration(servers.tsdb_source, servers.tsdb_target, dump_format=dump_format, drain=False)
@@ -407,8 +414,13 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
     whole verifies."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 0)
-    m = make_migration(servers.tsdb_source, servers.tsdb_target, target_extensions=("timescaledb",),
-                       dump_format="parallel", drain=False)
+    m = make_migration(
+        servers.tsdb_source,
+        servers.tsdb_target,
+        target_extensions=("timescaledb",),
+        dump_format="parallel",
+        drain=False,
+    )
     servers.tsdb_source.psql_file(m.src_db, SAMPLES / "postgres_sample.sql")
     with servers.tsdb_source.connect(m.src_db) as conn:
         conn.execute("CREATE TABLE big_parent (id bigint PRIMARY KEY, payload text)")
@@ -428,8 +440,10 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
     assert load["piped_copies"] == 1
     assert m.ti.xcoms["verify"]["differences"] == [] and m.ti.xcoms["verify"]["rows"] > 60000
     with servers.tsdb_target.connect(m.tgt_db) as conn:  # autovacuum was off during the load: reset, not lost
-        autovacuum_set = conn.execute("SELECT c.oid::regclass::text, c.reloptions FROM pg_class c "
-                                      "WHERE array_to_string(c.reloptions, ',') LIKE '%autovacuum%'").fetchall()
+        autovacuum_set = conn.execute(
+            "SELECT c.oid::regclass::text, c.reloptions FROM pg_class c "
+            "WHERE array_to_string(c.reloptions, ',') LIKE '%autovacuum%'"
+        ).fetchall()
         assert autovacuum_set == [("tuned", ["autovacuum_enabled=false", "fillfactor=80"])]
         assert conn.execute("SELECT count(*) FROM ONLY big_parent").fetchone() == (60000,)
         assert conn.execute("SELECT count(*) FROM big_parent").fetchone() == (60100,)
@@ -445,8 +459,11 @@ def test_latin1_source_into_utf8_target_verifies(make_migration, servers, unique
     m = make_migration(servers.pg15, servers.tsdb_target, drain=False, dump_format=dump_format)
     with servers.pg15.connect() as conn:
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(m.src_db)))
-        conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
-                     .format(sql.Identifier(m.src_db)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0").format(
+                sql.Identifier(m.src_db)
+            )
+        )
     with servers.pg15.connect(m.src_db) as conn:
         conn.execute("SET client_encoding = 'UTF8'")
         conn.execute("CREATE TABLE words (id int PRIMARY KEY, w text, n numeric)")
@@ -461,10 +478,10 @@ def test_latin1_source_into_utf8_target_verifies(make_migration, servers, unique
         m.run(VerifyOperator(task_id="verify"))
 
 
-
 @pytest.mark.parametrize(("by_chunk", "hole"), [(True, False), (False, False), (True, True)])
-def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(make_migration, servers, monkeypatch,
-                                                                            by_chunk, hole):
+def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(
+    make_migration, servers, monkeypatch, by_chunk, hole
+):
     """A PostgreSQL 15 table split into block ranges and loaded as a hypertable: its chunks exist before the rows
     load (none is created during the copy, which would make the copies wait for each other), each chunk is filled
     straight from its range on the source with its rows frozen, no seed row stays, and the whole verifies row for
@@ -481,15 +498,23 @@ def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(make_
             return [dataclasses.replace(s, ranges=s.ranges[:3] + s.ranges[4:]) for s in seed_run(self, specs)]
 
         monkeypatch.setattr(parallel.ChunkSeed, "run", without_a_middle_range)
-    m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",),
-                       dump_format="parallel", drain=False,
-                       hypertables=[{"table": "metrics", "time_column": "at", "chunk_interval": "6 hours"}])
+    m = make_migration(
+        servers.pg15,
+        servers.tsdb_target,
+        target_extensions=("timescaledb",),
+        dump_format="parallel",
+        drain=False,
+        hypertables=[{"table": "metrics", "time_column": "at", "chunk_interval": "6 hours"}],
+    )
     with servers.pg15.connect(m.src_db) as conn:
-        conn.execute("CREATE TABLE metrics (at timestamptz NOT NULL, sensor int NOT NULL, v float8, "
-                     "PRIMARY KEY (sensor, at))")
+        conn.execute(
+            "CREATE TABLE metrics (at timestamptz NOT NULL, sensor int NOT NULL, v float8, PRIMARY KEY (sensor, at))"
+        )
         conn.execute("CREATE INDEX metrics_at ON metrics (at)")
-        conn.execute("INSERT INTO metrics SELECT timestamptz '2026-05-01 00:00+00' + g * interval '1 minute', "
-                     "g % 13, g / 7.0 FROM generate_series(1, 40000) g")
+        conn.execute(
+            "INSERT INTO metrics SELECT timestamptz '2026-05-01 00:00+00' + g * interval '1 minute', "
+            "g % 13, g / 7.0 FROM generate_series(1, 40000) g"
+        )
         slices = conn.execute("SELECT count(DISTINCT floor(extract(epoch FROM at) / 21600)) FROM metrics").fetchone()[0]
     for op in phases():
         m.run(op)
@@ -501,6 +526,7 @@ def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(make_
         assert conn.execute("SELECT count(*) FROM show_chunks('metrics')").fetchone() == (slices,)
         assert conn.execute("SELECT count(*) FROM metrics").fetchone() == (40000,)
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_visibility")
-        frozen = conn.execute("SELECT bool_and(all_frozen) FROM show_chunks('metrics') AS c, "
-                              "pg_visibility_map(c) AS v").fetchone()[0]
+        frozen = conn.execute(
+            "SELECT bool_and(all_frozen) FROM show_chunks('metrics') AS c, pg_visibility_map(c) AS v"
+        ).fetchone()[0]
         assert frozen == (by_chunk and not hole), "frozen exactly when each chunk was copied into (COPY FREEZE)"

@@ -42,33 +42,37 @@ CREATE TABLE events_start PARTITION OF events FOR VALUES IN ('start');
 CREATE TABLE events_stop PARTITION OF events FOR VALUES IN ('stop');
 INSERT INTO events VALUES (now(), 'start'), (now(), 'stop');
 """
-BOUNDS = ("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), "
-          "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull || ' '"
-          " || coalesce(pg_get_expr(d.adbin, d.adrelid), '-') || ' ' || coalesce(col.collname, '-'), ', '"
-          " ORDER BY a.attnum) FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid"
-          " AND d.adnum = a.attnum LEFT JOIN pg_collation col ON col.oid = a.attcollation"
-          " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) "
-          "FROM pg_class c WHERE c.relispartition AND c.relkind IN ('r', 'p') ORDER BY 1")
+BOUNDS = (
+    "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), "
+    "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull || ' '"
+    " || coalesce(pg_get_expr(d.adbin, d.adrelid), '-') || ' ' || coalesce(col.collname, '-'), ', '"
+    " ORDER BY a.attnum) FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid"
+    " AND d.adnum = a.attnum LEFT JOIN pg_collation col ON col.oid = a.attcollation"
+    " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) "
+    "FROM pg_class c WHERE c.relispartition AND c.relkind IN ('r', 'p') ORDER BY 1"
+)
 
 
 @pytest.mark.parametrize(("target_name", "dump_format"), [("tsdb_target", "parallel"), ("tsdb18_target", "directory")])
-def test_partitions_arrive_with_their_bounds_and_columns(make_migration, servers, monkeypatch, capfd, target_name,
-                                                         dump_format):
+def test_partitions_arrive_with_their_bounds_and_columns(
+    make_migration, servers, monkeypatch, capfd, target_name, dump_format
+):
     """Every partition arrives with its bounds and columns (each column as the partition has it, whichever way it was
     created), rows and indexes verified; the load created the partitions that are exactly their parent's with
     PARTITION OF and attached the others."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
     target = getattr(servers, target_name)
-    m = make_migration(servers.pg15, target, dump_format=dump_format, login=True, timescaledb="default",
-                       drain=False)
+    m = make_migration(servers.pg15, target, dump_format=dump_format, login=True, timescaledb="default", drain=False)
     with servers.pg15.connect(m.src_db) as conn:
         conn.execute(SOURCE)
     for op in phases():
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
     # 120 + 2 (events) + the default + the sub-partitioned one's 2 as partitions; reordered, checked, sub attached
-    assert "pre-data: 125 partition(s) created as partitions (PARTITION OF), 3 attached as pg_dump wrote them" in \
-        capfd.readouterr().out
+    assert (
+        "pre-data: 125 partition(s) created as partitions (PARTITION OF), 3 attached as pg_dump wrote them"
+        in capfd.readouterr().out
+    )
     with servers.pg15.connect(m.src_db) as src, target.connect(m.tgt_db) as tgt:
         assert tgt.execute(BOUNDS).fetchall() == src.execute(BOUNDS).fetchall()
         assert len(src.execute(BOUNDS).fetchall()) == 128

@@ -30,8 +30,9 @@ def checks_on(m) -> Iterator[Preflight]:
     """A Preflight on the migration's two databases, as check_versions opens it."""
     op = CheckVersionsOperator(task_id="check_versions")
     source, target = op.endpoints(m.context)
-    with preflight.opened(op.migration_options(m.context), source, target, op.run_dir(m.context),
-                          RecordingLog()) as pre:
+    with preflight.opened(
+        op.migration_options(m.context), source, target, op.run_dir(m.context), RecordingLog()
+    ) as pre:
         yield pre
 
 
@@ -56,16 +57,21 @@ def target_login(servers, monkeypatch, unique):
     def make(m, *attributes: str, roles: tuple[str, ...] = ()) -> str:
         role, password = f"tsm_login_{unique}", f"pw-{unique}-x"
         with servers.tsdb_target.connect() as conn:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {}").format(
-                sql.Identifier(role), sql.SQL(" ".join(attributes)), sql.Literal(password)))
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {}").format(
+                    sql.Identifier(role), sql.SQL(" ".join(attributes)), sql.Literal(password)
+                )
+            )
             for granted in roles:
                 conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(granted), sql.Identifier(role)))
-            conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db),
-                                                                         sql.Identifier(role)))
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db), sql.Identifier(role))
+            )
         with servers.tsdb_target.connect(m.tgt_db) as conn:
             conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(role)))
-        monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=role,
-                                                                                   password=password))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=role, password=password)
+        )
         made.append((role, m.tgt_db))
         return role
 
@@ -90,8 +96,7 @@ SUPERUSER_ONLY = (
 )
 
 
-def test_objects_only_a_superuser_may_create_block_a_target_without_superuser(make_migration, servers,
-                                                                              target_login):
+def test_objects_only_a_superuser_may_create_block_a_target_without_superuser(make_migration, servers, target_login):
     """An event trigger, an internal and a C function, a binary cast between built-in types and an operator family:
     one blocking finding per kind, each naming its objects; the same source passes into a superuser target."""
     m = make_migration(servers.pg15, servers.tsdb_target)
@@ -101,10 +106,13 @@ def test_objects_only_a_superuser_may_create_block_a_target_without_superuser(ma
     found = run(m, objects.superuser_only)
     assert {f.severity for f in found} == {BLOCKING}
     subjects = sorted(f.subject for f in found)
-    assert subjects == ["1 cast(s): (text AS bytea)", "1 event trigger(s): log_ddl",
-                        "1 function in language c(s): my_handler()",
-                        "1 function in language internal(s): my_abs(integer)",
-                        "1 operator family(s): public.my_family"]
+    assert subjects == [
+        "1 cast(s): (text AS bytea)",
+        "1 event trigger(s): log_ddl",
+        "1 function in language c(s): my_handler()",
+        "1 function in language internal(s): my_abs(integer)",
+        "1 operator family(s): public.my_family",
+    ]
     trigger = next(f for f in found if "event trigger" in f.subject)
     assert "only a superuser may create them" in trigger.message and "DROP EVENT TRIGGER" in trigger.remedy
     assert "fine()" not in " ".join(f.describe() for f in found)
@@ -114,10 +122,14 @@ def test_a_clean_source_has_nothing_only_a_superuser_may_create(make_migration, 
     """Tables, plpgsql and sql functions, an aggregate (its pg_proc row says language internal), a trusted
     extension: nothing to report for a login without superuser."""
     m = make_migration(servers.pg15, servers.tsdb_target)
-    on_source(m, "CREATE TABLE t (id int PRIMARY KEY, v text)", "CREATE EXTENSION pg_trgm",
-              "CREATE AGGREGATE joined(text) (sfunc = textcat, stype = text)",
-              "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$",
-              "CREATE INDEX ON t USING gin (v gin_trgm_ops)")
+    on_source(
+        m,
+        "CREATE TABLE t (id int PRIMARY KEY, v text)",
+        "CREATE EXTENSION pg_trgm",
+        "CREATE AGGREGATE joined(text) (sfunc = textcat, stype = text)",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$",
+        "CREATE INDEX ON t USING gin (v gin_trgm_ops)",
+    )
     target_login(m, "CREATEROLE")
     assert run(m, objects.superuser_only, objects.subscriptions, extensions.creatable) == []
 
@@ -126,8 +138,11 @@ def test_foreign_servers_need_usage_on_their_wrapper(make_migration, servers, ta
     """postgres_fdw created in the target database by a superuser: a foreign server of the source blocks for a login
     without USAGE on the wrapper, and passes once it is granted."""
     m = make_migration(servers.pg15, servers.tsdb_target)
-    on_source(m, "CREATE EXTENSION postgres_fdw",
-              "CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'x')")
+    on_source(
+        m,
+        "CREATE EXTENSION postgres_fdw",
+        "CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'x')",
+    )
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         conn.execute("CREATE EXTENSION postgres_fdw")
     login = target_login(m, "CREATEROLE")
@@ -144,8 +159,11 @@ def test_subscriptions_need_a_login_that_may_create_them(make_migration, servers
     disabled) for one with it."""
     m = make_migration(servers.pg15, servers.tsdb_target)
     name = f"tsm_sub_{unique}"
-    on_source(m, f"CREATE SUBSCRIPTION {name} CONNECTION 'host=127.0.0.1 port=1 dbname=none' PUBLICATION p "
-                 "WITH (connect = false)")
+    on_source(
+        m,
+        f"CREATE SUBSCRIPTION {name} CONNECTION 'host=127.0.0.1 port=1 dbname=none' PUBLICATION p "
+        "WITH (connect = false)",
+    )
     try:
         target_login(m, "CREATEROLE")
         found = run(m, objects.subscriptions)
@@ -212,7 +230,9 @@ def test_extensions_missing_older_and_newer(make_migration, servers, target_logi
     on_source(m, "CREATE EXTENSION adminpack", "CREATE EXTENSION pageinspect")
     found = run(m, extensions.missing, extensions.versions)
     assert [(f.severity, f.subject) for f in found] == [
-        (BLOCKING, "extension adminpack 2.1"), (WARNING, "extension pageinspect: source 1.11, target 1.12")]
+        (BLOCKING, "extension adminpack 2.1"),
+        (WARNING, "extension pageinspect: source 1.11, target 1.12"),
+    ]
     assert found[1].expected == ("extensions", "pageinspect")
     with servers.tsdb_target.connect(m.tgt_db) as conn:
         conn.execute("CREATE EXTENSION pageinspect VERSION '1.8'")
@@ -247,11 +267,13 @@ def test_more_relations_than_max_locks_per_transaction(make_migration, servers):
     assert run(m, locks.lock_table) == []
     on_source(m, "DO $$BEGIN FOR i IN 21..300 LOOP EXECUTE format('CREATE TABLE t%s (id int)', i); END LOOP; END$$")
     found = run(m, locks.lock_table)
-    assert [(f.severity, f.subject) for f in found] == [(WARNING, f"lock table of source 'it_source' "
-                                                                  f"(127.0.0.1:{servers.pg15.port}/{m.src_db} as "
-                                                                  "postgres)")]
-    assert "pg_dump locks 320 relations in one transaction, more than max_locks_per_transaction 256" in \
-        found[0].message and "tried now: they fit" in found[0].message
+    assert [(f.severity, f.subject) for f in found] == [
+        (WARNING, f"lock table of source 'it_source' (127.0.0.1:{servers.pg15.port}/{m.src_db} as postgres)")
+    ]
+    assert (
+        "pg_dump locks 320 relations in one transaction, more than max_locks_per_transaction 256" in found[0].message
+        and "tried now: they fit" in found[0].message
+    )
     assert "max_locks_per_transaction = 4" in found[0].remedy  # 320 * 1.2 / 100, rounded up
 
 
@@ -276,13 +298,22 @@ def test_a_lock_table_too_small_when_tried_blocks(small_lock_table, make_migrati
     assert [f.severity for f in found] == [BLOCKING]
     assert "1,500 relations locked in 1 session(s)" in found[0].message
     assert "failed with 'out of shared memory'" in found[0].message
-    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(small_lock_table.port), "PGUSER": "postgres",
-           "PGDATABASE": m.src_db}
+    env = {
+        **os.environ,
+        "PGHOST": "127.0.0.1",
+        "PGPORT": str(small_lock_table.port),
+        "PGUSER": "postgres",
+        "PGDATABASE": m.src_db,
+    }
     dump = subprocess.run([f"{servers.bin_dir}/pg_dump", "--schema-only"], env=env, capture_output=True, text=True)
     assert dump.returncode != 0 and "out of shared memory" in dump.stderr  # what the check foresaw
     with small_lock_table.connect(m.src_db) as conn:
-        assert conn.execute("SELECT count(*) FROM pg_locks WHERE relation IS NOT NULL AND pid <> pg_backend_pid()"
-                            ).fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM pg_locks WHERE relation IS NOT NULL AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 # --- encoding, locale, collations, tablespaces ---------------------------------------------------------------------
@@ -302,8 +333,10 @@ def test_another_encoding_and_locale(make_migration, servers):
     recreate(servers.pg15, m.src_db, "ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'")
     found = run(m, locales.encoding_and_locale)
     assert [(f.severity, f.subject) for f in found] == [
-        (WARNING, "encoding: source LATIN1, target UTF8"), (WARNING, "LC_COLLATE: source C, target C.UTF-8"),
-        (WARNING, "LC_CTYPE: source C, target C.UTF-8")]
+        (WARNING, "encoding: source LATIN1, target UTF8"),
+        (WARNING, "LC_COLLATE: source C, target C.UTF-8"),
+        (WARNING, "LC_CTYPE: source C, target C.UTF-8"),
+    ]
     recreate(servers.pg15, m.src_db, "ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
     recreate(servers.tsdb_target, m.tgt_db, "ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'")
     found = run(m, locales.encoding_and_locale)
@@ -318,9 +351,11 @@ def test_an_icu_source_and_its_collations(make_migration, servers):
     recreate(servers.pg15, m.src_db, "LOCALE_PROVIDER icu ICU_LOCALE 'und' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
     found = run(m, locales.encoding_and_locale)
     assert [f.subject for f in found] == ["locale provider: source icu, target libc"]
-    on_source(m, 'CREATE COLLATION public.nocase (provider = icu, locale = \'und-u-ks-level2\', '
-                 'deterministic = false)',
-              'CREATE TABLE words (w text COLLATE public.nocase, g text COLLATE "de-x-icu")')
+    on_source(
+        m,
+        "CREATE COLLATION public.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+        'CREATE TABLE words (w text COLLATE public.nocase, g text COLLATE "de-x-icu")',
+    )
     found = run(m, locales.collations)
     assert [(f.severity, f.subject) for f in found] == [(WARNING, 'collation version(s) of pg_catalog."de-x-icu"')]
     on_source(m, 'ALTER TABLE words ADD COLUMN y text COLLATE "yi-001-x-icu"')
@@ -343,8 +378,7 @@ def test_tablespaces_in_use(make_migration, servers, unique, tmp_path):
     shutil.chown(where, "postgres", "postgres")
     name = f"tsm_space_{unique}"
     with servers.pg15.connect() as conn:
-        conn.execute(sql.SQL("CREATE TABLESPACE {} LOCATION {}").format(sql.Identifier(name),
-                                                                       sql.Literal(str(where))))
+        conn.execute(sql.SQL("CREATE TABLESPACE {} LOCATION {}").format(sql.Identifier(name), sql.Literal(str(where))))
     try:
         on_source(m, f"CREATE TABLE t (id int) TABLESPACE {name}")
         found = run(m, locales.tablespaces)
@@ -370,8 +404,10 @@ def test_replication_slots_and_publications(make_migration, servers, target_logi
         conn.execute("SELECT pg_create_physical_replication_slot(%s)", [slot])
     try:
         found = run(m, replication.slots_and_publications)
-        assert [(f.severity, f.subject) for f in found] == [(WARNING, f"replication slot {slot}"),
-                                                            (WARNING, "publication(s) one")]
+        assert [(f.severity, f.subject) for f in found] == [
+            (WARNING, f"replication slot {slot}"),
+            (WARNING, "publication(s) one"),
+        ]
         on_source(m, "CREATE PUBLICATION everything FOR ALL TABLES")
         target_login(m, "CREATEROLE")
         found = run(m, replication.slots_and_publications)
@@ -400,9 +436,11 @@ def test_a_check_that_cannot_read_its_catalog_is_a_finding(make_migration, serve
     try:
         found = run(m, replication.slots_and_publications)
         assert [(f.check, f.severity, f.subject) for f in found] == [
-            ("replication", BLOCKING, "replication slots and publications")]
-        assert found[0].message == ("the check could not run: permission denied for table pg_publication "
-                                    "(SQLSTATE 42501)")
+            ("replication", BLOCKING, "replication slots and publications")
+        ]
+        assert found[0].message == (
+            "the check could not run: permission denied for table pg_publication (SQLSTATE 42501)"
+        )
     finally:
         servers.pg15.drop_database(m.src_db)
         with servers.pg15.connect() as conn:
@@ -465,8 +503,9 @@ def test_both_checks_run_and_the_run_is_refused_once(make_migration, servers, ta
     report = json.loads((run_dir / PREFLIGHT_FILE).read_text())
     assert report["refused"] is True and report["blocking"] == 3
     with servers.tsdb_target.connect(m.tgt_db) as conn:
-        assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone() \
-            == (0,)
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone() == (
+            0,
+        )
 
 
 MORE_SUPERUSER_ONLY = (
@@ -494,7 +533,11 @@ def test_wrappers_mappings_access_methods_parsers_templates_languages_block(make
     found = run(m, objects.superuser_only)
     assert {f.severity for f in found} == {BLOCKING}
     assert sorted(f.subject for f in found) == [
-        "1 access method(s): my_am", "1 foreign-data wrapper(s): my_wrapper",
-        "1 function in language c(s): my_lang_handler()", "1 procedural language(s): my_lang",
-        "1 text search parser(s): public.my_parser", "1 text search template(s): public.my_template",
-        "1 user mapping(s): public for server my_server"]
+        "1 access method(s): my_am",
+        "1 foreign-data wrapper(s): my_wrapper",
+        "1 function in language c(s): my_lang_handler()",
+        "1 procedural language(s): my_lang",
+        "1 text search parser(s): public.my_parser",
+        "1 text search template(s): public.my_template",
+        "1 user mapping(s): public for server my_server",
+    ]

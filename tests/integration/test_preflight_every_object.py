@@ -25,8 +25,9 @@ SAMPLES = REPO / "include" / "samples"
 def as_tsdbadmin(m, monkeypatch) -> None:
     """The target database owned by the target server's login without superuser, which connects as it."""
     with m.target.connect() as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db),
-                                                                     sql.Identifier(m.target.login)))
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db), sql.Identifier(m.target.login))
+        )
     monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", m.target.login_conn_json(m.tgt_db))
 
 
@@ -36,8 +37,15 @@ def test_main_sample_has_nothing_only_a_superuser_may_create(make_migration, ser
     m = make_migration(servers.pg15, servers.tsdb_target)
     m.source.psql_file(m.src_db, SAMPLES / "every_object.sql")
     as_tsdbadmin(m, monkeypatch)
-    found = run(m, objects.superuser_only, objects.column_options, definitions.security_labels,
-                definitions.compression, definitions.dictionaries, definitions.c_libraries)
+    found = run(
+        m,
+        objects.superuser_only,
+        objects.column_options,
+        definitions.security_labels,
+        definitions.compression,
+        definitions.dictionaries,
+        definitions.c_libraries,
+    )
     assert found == []
 
 
@@ -52,10 +60,22 @@ def test_every_superuser_only_kind_is_refused_for_tsdbadmin(make_migration, serv
         found = run(m, objects.superuser_only)
         assert {f.severity for f in found} == {BLOCKING}
         kinds = {f.subject.split("(s):")[0].split(" ", 1)[1] for f in found}
-        assert kinds == {"access method", "base type", "cast", "event trigger", "foreign-data wrapper",
-                         "function in language c", "function in language internal", "leakproof function",
-                         "operator class", "operator family", "procedural language", "text search parser",
-                         "text search template", "user mapping"}
+        assert kinds == {
+            "access method",
+            "base type",
+            "cast",
+            "event trigger",
+            "foreign-data wrapper",
+            "function in language c",
+            "function in language internal",
+            "leakproof function",
+            "operator class",
+            "operator family",
+            "procedural language",
+            "text search parser",
+            "text search template",
+            "user mapping",
+        }
         text = " ".join(f.describe() for f in found)
         assert "engine.celsius" in text and "engine.same_text(text,text)" in text
         assert "harbor.tide_range(numeric,numeric)" not in text, "a range type's constructor is not the user's"
@@ -72,8 +92,7 @@ def test_a_server_own_column_option_the_target_refuses_is_left_out(make_migratio
         conn.execute("ALTER TABLE t ALTER COLUMN v SET (n_distinct = 5)")
     op = CheckVersionsOperator(task_id="check_versions")
     source, target = op.endpoints(m.context)
-    with preflight.opened(op.migration_options(m.context), source, target, op.run_dir(m.context),
-                          op.log) as pre:
+    with preflight.opened(op.migration_options(m.context), source, target, op.run_dir(m.context), op.log) as pre:
         found = preflight.run([objects.column_options], pre)
         assert pre.notes[objects.STRIPPED_OPTIONS] == ["pg_attver"]
     assert [(f.severity, f.subject) for f in found] == [(WARNING, "column option pg_attver on 2 column(s)")]
@@ -90,20 +109,25 @@ def test_definitions_the_target_server_cannot_create(make_migration, servers, mo
     m = make_migration(servers.pg15, servers.tsdb_target)
     with m.source.connect(m.src_db) as conn:
         conn.execute("CREATE TEXT SEARCH DICTIONARY fine_synonyms (TEMPLATE = synonym, SYNONYMS = synonym_sample)")
-        conn.execute("CREATE TEXT SEARCH DICTIONARY fine_stems (TEMPLATE = snowball, Language = english, "
-                     "StopWords = english)")
-        conn.execute("CREATE FUNCTION handler() RETURNS language_handler LANGUAGE c "
-                     "AS '$libdir/plpgsql', 'plpgsql_call_handler'")
+        conn.execute(
+            "CREATE TEXT SEARCH DICTIONARY fine_stems (TEMPLATE = snowball, Language = english, StopWords = english)"
+        )
+        conn.execute(
+            "CREATE FUNCTION handler() RETURNS language_handler LANGUAGE c AS '$libdir/plpgsql', 'plpgsql_call_handler'"
+        )
         conn.execute("CREATE TABLE t (v text COMPRESSION lz4)")
     assert run(m, definitions.dictionaries, definitions.c_libraries, definitions.compression) == []
     with m.source.connect(m.src_db) as conn:  # what the dump would carry from a server with other files and code
-        conn.execute("UPDATE pg_ts_dict SET dictinitoption = 'synonyms = ''only_on_the_source''' "
-                     "WHERE dictname = 'fine_synonyms'")
+        conn.execute(
+            "UPDATE pg_ts_dict SET dictinitoption = 'synonyms = ''only_on_the_source''' "
+            "WHERE dictname = 'fine_synonyms'"
+        )
         conn.execute("UPDATE pg_proc SET prosrc = 'only_on_the_source' WHERE proname = 'handler'")
     found = run(m, definitions.dictionaries, definitions.c_libraries)
     assert [(f.severity, f.subject) for f in found] == [
         (BLOCKING, "1 text search dictionary(ies): public.fine_synonyms"),
-        (BLOCKING, "1 C function(s): handler()")]
+        (BLOCKING, "1 C function(s): handler()"),
+    ]
     assert "only_on_the_source" in found[0].message and "could not find function" in found[1].message
 
 

@@ -20,8 +20,7 @@ pytestmark = pytest.mark.integration
 
 def login(server: Server, db: str, role: str, password: str) -> psycopg.Connection:
     """A session of an application's login."""
-    return psycopg.connect(host=server.host, port=server.port, user=role, password=password, dbname=db,
-                           autocommit=True)
+    return psycopg.connect(host=server.host, port=server.port, user=role, password=password, dbname=db, autocommit=True)
 
 
 def can(server: Server, db: str, role: str, password: str, statement: str) -> bool:
@@ -38,13 +37,19 @@ def can(server: Server, db: str, role: str, password: str, statement: str) -> bo
 @pytest.fixture
 def app(servers, unique) -> Iterator[dict[str, str]]:
     """Names of the application's roles (unique per test); dropped from every server afterwards."""
-    names = {"reader": f"App Reader {unique}", "writer": f"app_writer_{unique}", "owner": f"App Owner {unique}",
-             "password": f"pw-{unique}", "admin": f"tsm_admin_{unique}"}
+    names = {
+        "reader": f"App Reader {unique}",
+        "writer": f"app_writer_{unique}",
+        "owner": f"App Owner {unique}",
+        "password": f"pw-{unique}",
+        "admin": f"tsm_admin_{unique}",
+    }
     yield names
     for server in (servers.pg15, servers.tsdb_source, servers.tsdb_target):
         with server.connect() as conn:
-            for (db,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                                      [f"%{unique}"]).fetchall():
+            for (db,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"%{unique}"]
+            ).fetchall():
                 server.drop_database(db)
             for key in ("reader", "writer", "owner", "admin"):
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(names[key])))
@@ -83,7 +88,8 @@ def plant(server: Server, db: str, names: dict[str, str]) -> None:
         sql.SQL('ALTER TABLE "Sales Data".owned OWNER TO {}').format(o),
         sql.SQL('GRANT CREATE ON SCHEMA "Sales Data" TO {}').format(o),
         sql.SQL('ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA "Sales Data" GRANT SELECT ON TABLES TO {}').format(
-            o, r),
+            o, r
+        ),
     ]
     with server.connect(db) as conn:
         for statement in statements:
@@ -111,8 +117,9 @@ def rights(server: Server, db: str, names: dict[str, str]) -> dict[str, bool]:
 def owner_of(server: Server, db: str, table: str) -> str:
     """The owner of a table in "Sales Data"."""
     with server.connect(db) as conn:
-        return conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'Sales Data' AND tablename = %s",
-                            [table]).fetchone()[0]
+        return conn.execute(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = 'Sales Data' AND tablename = %s", [table]
+        ).fetchone()[0]
 
 
 def test_application_roles_can_exactly_what_they_could(make_migration, servers, app):
@@ -121,10 +128,19 @@ def test_application_roles_can_exactly_what_they_could(make_migration, servers, 
     m = make_migration(servers.pg15, servers.tsdb_target, target_extensions=("timescaledb",))
     plant(servers.pg15, m.src_db, app)
     on_source = rights(servers.pg15, m.src_db, app)
-    assert on_source == {"reader counts customers": True, "reader inserts": False, "reader reads private": False,
-                         "reader runs total": True, "writer runs total": False, "writer inserts": True,
-                         "writer reads name": True, "writer reads secret": False, "reader reads owned": False,
-                         "writer aggregates": True, "reader aggregates": False}
+    assert on_source == {
+        "reader counts customers": True,
+        "reader inserts": False,
+        "reader reads private": False,
+        "reader runs total": True,
+        "writer runs total": False,
+        "writer inserts": True,
+        "writer reads name": True,
+        "writer reads secret": False,
+        "reader reads owned": False,
+        "writer aggregates": True,
+        "reader aggregates": False,
+    }
     with login(servers.pg15, m.src_db, app["reader"], app["password"]) as conn:  # its policy shows it half
         seen_on_source = conn.execute('SELECT count(*) FROM "Sales Data"."Customers"').fetchone()[0]
     for op in phases():
@@ -159,8 +175,7 @@ def test_verify_fails_on_a_privilege_changed_after_apply(make_migration, servers
     plant(servers.pg15, m.src_db, app)
     run_until(m, "apply_privileges")
     with servers.tsdb_target.connect(m.tgt_db) as conn:
-        conn.execute(sql.SQL('REVOKE SELECT ON "Sales Data"."Customers" FROM {}').format(
-            sql.Identifier(app["reader"])))
+        conn.execute(sql.SQL('REVOKE SELECT ON "Sales Data"."Customers" FROM {}').format(sql.Identifier(app["reader"])))
     with pytest.raises(VerificationError, match=r'privileges table "Sales Data"."Customers": differs'):
         m.run(VerifyOperator(task_id="verify"))
 
@@ -176,14 +191,17 @@ def test_owner_the_login_cannot_become_is_shown_at_the_gate(make_migration, serv
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(app[key]), pw))
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(admin, pw))
         conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db), admin))
-    monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"],
-                                                                               password=app["password"]))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"], password=app["password"])
+    )
     run_until(m, "check_versions")
     gate = StopAppsOperator(task_id="stop_apps")
     m.run(gate)
-    assert f'| warning | owners | table "Sales Data"."owned" | the target\'s login {app["admin"]} cannot become ' \
-           f'role "{app["owner"]}"' in gate.body
-    for op in phases()[[p.task_id for p in phases()].index("drain_source"):]:
+    assert (
+        f'| warning | owners | table "Sales Data"."owned" | the target\'s login {app["admin"]} cannot become '
+        f'role "{app["owner"]}"' in gate.body
+    )
+    for op in phases()[[p.task_id for p in phases()].index("drain_source") :]:
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
     assert owner_of(servers.tsdb_target, m.tgt_db, "owned") == app["admin"]
@@ -198,11 +216,13 @@ def test_login_with_createrole_gives_objects_to_the_roles_it_created(make_migrat
     on_source = rights(servers.pg15, m.src_db, app)
     admin = sql.Identifier(app["admin"])
     with servers.tsdb_target.connect() as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB PASSWORD {}").format(
-            admin, sql.Literal(app["password"])))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB PASSWORD {}").format(admin, sql.Literal(app["password"]))
+        )
         conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(m.tgt_db), admin))
-    monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"],
-                                                                               password=app["password"]))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"], password=app["password"])
+    )
     for op in phases():
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
@@ -219,8 +239,9 @@ def test_login_with_createrole_gives_objects_to_the_roles_it_created(make_migrat
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(app["admin"] + "_new")))
 
 
-def test_what_the_target_refuses_on_its_own_public_schema_is_shown_at_the_gate(make_migration, servers, app,
-                                                                               monkeypatch):
+def test_what_the_target_refuses_on_its_own_public_schema_is_shown_at_the_gate(
+    make_migration, servers, app, monkeypatch
+):
     """The target's public schema exists before the load: giving it to "App Owner" as on the source, which the
     login may not (it does not own the schema), is tried before the gate, rolled back, and listed there. (This
     source's dump itself needs the schema's owner to load, a check of issue 14's: the run stops at the gate.)"""
@@ -234,16 +255,21 @@ def test_what_the_target_refuses_on_its_own_public_schema_is_shown_at_the_gate(m
         conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(owner))
         conn.execute(sql.SQL("GRANT {} TO {}").format(owner, admin))
         conn.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(m.tgt_db), admin))
-    monkeypatch.setenv("AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"],
-                                                                               password=app["password"]))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IT_TARGET", servers.tsdb_target.conn_json(m.tgt_db, user=app["admin"], password=app["password"])
+    )
     run_until(m, "check_versions")
     with servers.tsdb_target.connect(m.tgt_db) as conn:  # the trial was rolled back
-        assert conn.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'").fetchone()[
-            0] == "pg_database_owner"
+        assert (
+            conn.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'").fetchone()[0]
+            == "pg_database_owner"
+        )
     gate = StopAppsOperator(task_id="stop_apps")
     m.run(gate)
-    assert ('| warning | privileges | schema "public" | the target holds it already and refuses to make it as on the '
-            'source (owner of schema "public": must be owner of schema public)') in gate.body
+    assert (
+        '| warning | privileges | schema "public" | the target holds it already and refuses to make it as on the '
+        'source (owner of schema "public": must be owner of schema public)'
+    ) in gate.body
     assert f'cannot become role "{app["owner"]}"' not in gate.body  # it may: it is a member
 
 
@@ -254,18 +280,24 @@ def test_hypertable_grants_reach_chunks(make_migration, servers, app):
     plant(servers.tsdb_source, m.src_db, app)
     reader = sql.Identifier(app["reader"])
     with servers.tsdb_source.connect(m.src_db) as conn:
-        table = conn.execute("SELECT format('%I.%I', hypertable_schema, hypertable_name), hypertable_schema "
-                             "FROM timescaledb_information.hypertables ORDER BY 1 LIMIT 1").fetchone()
+        table = conn.execute(
+            "SELECT format('%I.%I', hypertable_schema, hypertable_name), hypertable_schema "
+            "FROM timescaledb_information.hypertables ORDER BY 1 LIMIT 1"
+        ).fetchone()
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(table[1]), reader))
         conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(table[0]), reader))
     for op in phases():
         m.run(op)
     assert m.ti.xcoms["verify"]["differences"] == []
     with servers.tsdb_target.connect(m.tgt_db) as conn:
-        chunks = conn.execute("SELECT format('%%I.%%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks"
-                              " WHERE format('%%I.%%I', hypertable_schema, hypertable_name) = %s",
-                              [table[0]]).fetchall()
+        chunks = conn.execute(
+            "SELECT format('%%I.%%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks"
+            " WHERE format('%%I.%%I', hypertable_schema, hypertable_name) = %s",
+            [table[0]],
+        ).fetchall()
         assert chunks
-        assert all(conn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", [app["reader"], c]).fetchone()[0]
-                   for (c,) in chunks)
+        assert all(
+            conn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", [app["reader"], c]).fetchone()[0]
+            for (c,) in chunks
+        )
     assert can(servers.tsdb_target, m.tgt_db, app["reader"], app["password"], f"SELECT count(*) FROM {table[0]}")

@@ -20,12 +20,15 @@ pytestmark = pytest.mark.integration
 VERSIONS = [
     pytest.param(("tsdb_source", None, samples.SAMPLES / "timescaledb_sample.sql"), id="2.19.3-apache-pg17"),
     pytest.param(("tsdb18_source", None, samples.SAMPLES / "timescaledb_sample.sql"), id="2.31-apache-pg18"),
-    pytest.param(("community_source", "2.19.3", samples.COMMUNITY), id="2.19.3-community-pg17",
-                 marks=pytest.mark.community),
-    pytest.param(("community_source", "2.20.3", samples.COMMUNITY), id="2.20.3-community-pg17",
-                 marks=pytest.mark.community),
-    pytest.param(("community18_source", "2.29.2", samples.COMMUNITY), id="2.29.2-community-pg18",
-                 marks=pytest.mark.community18),
+    pytest.param(
+        ("community_source", "2.19.3", samples.COMMUNITY), id="2.19.3-community-pg17", marks=pytest.mark.community
+    ),
+    pytest.param(
+        ("community_source", "2.20.3", samples.COMMUNITY), id="2.20.3-community-pg17", marks=pytest.mark.community
+    ),
+    pytest.param(
+        ("community18_source", "2.29.2", samples.COMMUNITY), id="2.29.2-community-pg18", marks=pytest.mark.community18
+    ),
 ]
 
 
@@ -83,11 +86,15 @@ def test_a_catalog_the_queries_do_not_know_refuses_naming_version_and_query(serv
             conn.execute("ALTER TABLE _timescaledb_config.bgw_job RENAME COLUMN proc_name TO procedure_name")
             found = checks.query_findings(conn, "source", "2.19.3")
         subjects = {f.subject for f in found}
-        assert {"source: catalog query timescaledb/jobs", "source: catalog query timescaledb/job_owners",
-                "source: catalog query timescaledb/user_jobs"} <= subjects
+        assert {
+            "source: catalog query timescaledb/jobs",
+            "source: catalog query timescaledb/job_owners",
+            "source: catalog query timescaledb/user_jobs",
+        } <= subjects
         assert all(f.severity == "blocking" for f in found)
-        assert 'column j.proc_name does not exist (SQLSTATE 42703)' in found[0].message or any(
-            "proc_name does not exist" in f.message for f in found)
+        assert "column j.proc_name does not exist (SQLSTATE 42703)" in found[0].message or any(
+            "proc_name does not exist" in f.message for f in found
+        )
         assert all("TimescaleDB 2.19.3 on the source" in f.message for f in found)
     finally:
         server.drop_database(db)

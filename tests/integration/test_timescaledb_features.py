@@ -52,15 +52,18 @@ def jobs_as_stored(server, dbname: str) -> list[tuple]:
         return conn.execute(
             "SELECT id, application_name, schedule_interval, max_runtime, max_retries, retry_period, proc_schema,"
             " proc_name, owner::text, scheduled, fixed_schedule, initial_start, hypertable_id, config, check_schema,"
-            " check_name, timezone FROM _timescaledb_config.bgw_job WHERE id >= 1000 ORDER BY id").fetchall()
+            " check_name, timezone FROM _timescaledb_config.bgw_job WHERE id >= 1000 ORDER BY id"
+        ).fetchall()
 
 
 def compression_as_stored(server, dbname: str) -> list[tuple]:
     """compression_settings with its regclass printed schema-qualified."""
     with server.connect(dbname) as conn:
         conn.execute("SET search_path = pg_catalog")
-        return conn.execute("SELECT relid::text, compress_relid::text, segmentby, orderby, orderby_desc,"
-                            " orderby_nullsfirst FROM _timescaledb_catalog.compression_settings ORDER BY 1").fetchall()
+        return conn.execute(
+            "SELECT relid::text, compress_relid::text, segmentby, orderby, orderby_desc,"
+            " orderby_nullsfirst FROM _timescaledb_catalog.compression_settings ORDER BY 1"
+        ).fetchall()
 
 
 @pytest.mark.parametrize("dump_format", ["plain", "directory", "stream", "parallel"])
@@ -77,15 +80,18 @@ def test_jobs_and_compression_settings_arrive_in_every_format(make_migration, se
         m.run(op)
     assert jobs_as_stored(servers.tsdb_target, m.tgt_db) == before
     assert jobs_as_stored(servers.tsdb_source, m.src_db) == before
-    assert compression_as_stored(servers.tsdb_target, m.tgt_db) == compression_as_stored(servers.tsdb_source,
-                                                                                          m.src_db)
+    assert compression_as_stored(servers.tsdb_target, m.tgt_db) == compression_as_stored(servers.tsdb_source, m.src_db)
     summary = m.ti.xcoms["verify"]
     assert summary["differences"] == []
     assert m.ti.xcoms["pause_source_jobs"]["paused"] == []  # the apache build cannot run them: nothing to pause
     report = json.loads(Path(summary["report_json"]).read_text(encoding="utf-8"))
     sections = {c["section"] for c in report["checks"]}
-    assert {"timescaledb jobs", "timescaledb jobs as before the pause", "timescaledb chunk states",
-            "timescaledb compression"} <= sections
+    assert {
+        "timescaledb jobs",
+        "timescaledb jobs as before the pause",
+        "timescaledb chunk states",
+        "timescaledb compression",
+    } <= sections
     [frozen] = [c for c in report["checks"] if c["section"] == "timescaledb chunk states"]
     assert frozen["ok"] and "status 4 frozen" in frozen["source"]
 
@@ -100,8 +106,10 @@ def test_verify_fails_on_a_job_changed_on_the_target(make_migration, servers):
             break
         m.run(op)
     with servers.tsdb_target.connect(m.tgt_db) as conn:
-        conn.execute("UPDATE _timescaledb_config.bgw_job SET config = config || '{\"drop_after\": 31}',"
-                     " timezone = 'UTC' WHERE scheduled")
+        conn.execute(
+            "UPDATE _timescaledb_config.bgw_job SET config = config || '{\"drop_after\": 31}',"
+            " timezone = 'UTC' WHERE scheduled"
+        )
         conn.execute("UPDATE _timescaledb_catalog.chunk SET status = 0 WHERE status = 4")
     with pytest.raises(VerificationError) as err:
         m.run(VerifyOperator(task_id="verify"))

@@ -53,26 +53,62 @@ FROM generate_series(1, 500) g;
 
 # column, a different value for row 1 of readings (hashed by value, not text)
 READING_CHANGES = [
-    ("i8", "1000004"), ("num", "0.142858"), ("f8", "0.5"), ("txt", "'R1'"), ("vc", "'v01'"), ("bt", "'\\x00'"),
-    ("b", "true"), ("ts", "'2024-01-01 00:01:00.000001+00'"), ("d", "'2024-01-03'"), ("iv", "'2 seconds'"),
-    ("u", "'c4ca4238-a0b9-3382-8dcc-509a6f75849c'"), ("jb", "'{\"g\": 2}'"), ("arr", "'{1,3}'"),
-    ("rng", "'[1,12)'"), ("ip", "'10.0.0.3'"), ("mac", "'08:00:2b:01:02:02'"),
+    ("i8", "1000004"),
+    ("num", "0.142858"),
+    ("f8", "0.5"),
+    ("txt", "'R1'"),
+    ("vc", "'v01'"),
+    ("bt", "'\\x00'"),
+    ("b", "true"),
+    ("ts", "'2024-01-01 00:01:00.000001+00'"),
+    ("d", "'2024-01-03'"),
+    ("iv", "'2 seconds'"),
+    ("u", "'c4ca4238-a0b9-3382-8dcc-509a6f75849c'"),
+    ("jb", "'{\"g\": 2}'"),
+    ("arr", "'{1,3}'"),
+    ("rng", "'[1,12)'"),
+    ("ip", "'10.0.0.3'"),
+    ("mac", "'08:00:2b:01:02:02'"),
 ]
 
 # column, a different value for row 1 (one per type family)
 CHANGES = [
-    ("i8", "9007199254740992"), ("num", "0"), ("f8", "'Infinity'"), ("f4", "2.5"),
-    ("txt", "'Grüsse ☕ 𝄞'"), ("vc", "'V'"), ("bt", "'\\x00ff11'"), ("b", "false"),
-    ("ts", "'2024-02-29 23:59:59.999998+05'"), ("d", "'2024-02-28'"), ("iv", "'1 year 2 mons -3 days 04:05:06.8'"),
-    ("u", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'"), ("j", "'{\"a\": [1, 2], \"b\": 1}'"),
-    ("jb", "'{\"b\": 1, \"a\": [1, 2.5]}'"), ("arr", "'{1,NULL,4}'"), ("rng", "'[1,11)'"), ("e", "'ok'"),
-    ("dom", "8"), ("ip", "'2001:db8::2/128'"), ("tc", "'Zurich'"), ("cp", "ROW(1, 'y')"),
-    ("tsr", "'[2024-01-01 00:00+00,2024-01-02 00:00+01)'"), ("f8z", "0"),
+    ("i8", "9007199254740992"),
+    ("num", "0"),
+    ("f8", "'Infinity'"),
+    ("f4", "2.5"),
+    ("txt", "'Grüsse ☕ 𝄞'"),
+    ("vc", "'V'"),
+    ("bt", "'\\x00ff11'"),
+    ("b", "false"),
+    ("ts", "'2024-02-29 23:59:59.999998+05'"),
+    ("d", "'2024-02-28'"),
+    ("iv", "'1 year 2 mons -3 days 04:05:06.8'"),
+    ("u", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'"),
+    ("j", '\'{"a": [1, 2], "b": 1}\''),
+    ("jb", '\'{"b": 1, "a": [1, 2.5]}\''),
+    ("arr", "'{1,NULL,4}'"),
+    ("rng", "'[1,11)'"),
+    ("e", "'ok'"),
+    ("dom", "8"),
+    ("ip", "'2001:db8::2/128'"),
+    ("tc", "'Zurich'"),
+    ("cp", "ROW(1, 'y')"),
+    ("tsr", "'[2024-01-01 00:00+00,2024-01-02 00:00+01)'"),
+    ("f8z", "0"),
 ]
 
 
-def migrate_once(servers: Servers, source: Server, target: Server, work_dir: Path, *,
-                 target_extensions: tuple[str, ...], prepare: str | None, sample: Path | None) -> Iterator[Migration]:
+def migrate_once(
+    servers: Servers,
+    source: Server,
+    target: Server,
+    work_dir: Path,
+    *,
+    target_extensions: tuple[str, ...],
+    prepare: str | None,
+    sample: Path | None,
+) -> Iterator[Migration]:
     """A migration run through every phase, for a whole module of planted differences."""
     unique = uuid.uuid4().hex[:8]
     src_db, tgt_db = f"planted src {unique}", f"planted tgt {unique}"
@@ -89,8 +125,15 @@ def migrate_once(servers: Servers, source: Server, target: Server, work_dir: Pat
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AIRFLOW_CONN_IT_SOURCE", source.conn_json(src_db))
         mp.setenv("AIRFLOW_CONN_IT_TARGET", target.conn_json(tgt_db))
-        params = {"source_conn_id": "it_source", "target_conn_id": "it_target", "require_approval": False,
-                  "pg_bin_dir": servers.bin_dir, "work_dir": str(work_dir), "jobs": 2, "keep_dump": True}
+        params = {
+            "source_conn_id": "it_source",
+            "target_conn_id": "it_target",
+            "require_approval": False,
+            "pg_bin_dir": servers.bin_dir,
+            "work_dir": str(work_dir),
+            "jobs": 2,
+            "keep_dump": True,
+        }
         m = Migration(params, FakeTI(), source, target, src_db, tgt_db)
         for op in phases():
             m.run(op)
@@ -115,15 +158,29 @@ def verify_message(m: Migration) -> str:
 @pytest.fixture(scope="module")
 def pg(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
     """PostgreSQL 15 with every type family, migrated into a Timescale-like PostgreSQL 17 target."""
-    yield from migrate_once(servers, servers.pg15, servers.tsdb_target, tmp_path_factory.mktemp("work"),
-                            target_extensions=("timescaledb",), prepare=FAMILIES, sample=None)
+    yield from migrate_once(
+        servers,
+        servers.pg15,
+        servers.tsdb_target,
+        tmp_path_factory.mktemp("work"),
+        target_extensions=("timescaledb",),
+        prepare=FAMILIES,
+        sample=None,
+    )
 
 
 @pytest.fixture(scope="module")
 def ts(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
     """The TimescaleDB sample migrated into TimescaleDB."""
-    yield from migrate_once(servers, servers.tsdb_source, servers.tsdb_target, tmp_path_factory.mktemp("work"),
-                            target_extensions=(), prepare=None, sample=SAMPLES / "timescaledb_sample.sql")
+    yield from migrate_once(
+        servers,
+        servers.tsdb_source,
+        servers.tsdb_target,
+        tmp_path_factory.mktemp("work"),
+        target_extensions=(),
+        prepare=None,
+        sample=SAMPLES / "timescaledb_sample.sql",
+    )
 
 
 def test_untouched_postgres_migration_passes(pg):
@@ -149,7 +206,7 @@ def verify_with_changed_value(m: Migration, table: str, column: str, value: str)
 def test_changed_value_of_each_type_family_is_named(pg, column, value):
     """One value changed on the target: same row count, different content, named by table."""
     message = verify_with_changed_value(pg, "families", column, value)
-    assert 'data public.families: same 2 rows but their contents differ' in message
+    assert "data public.families: same 2 rows but their contents differ" in message
 
 
 def test_each_table_is_hashed_by_the_right_method(pg):
@@ -163,24 +220,41 @@ def test_each_table_is_hashed_by_the_right_method(pg):
 def test_changed_value_hashed_by_value_is_named(pg, column, value):
     """One value changed in a table hashed by value: named by table."""
     message = verify_with_changed_value(pg, "readings", column, value)
-    assert 'data public.readings: same 500 rows but their contents differ' in message
+    assert "data public.readings: same 500 rows but their contents differ" in message
 
 
 PLANTS = [
-    ("deleted row", "DELETE FROM families WHERE id = 2", None,
-     'data public.families: source 2 rows, target 1 rows'),
-    ("narrowed column type", "ALTER TABLE families ALTER COLUMN vc TYPE varchar(20)",
-     "ALTER TABLE families ALTER COLUMN vc TYPE varchar(50)",
-     'columns public.families.vc: differs: source \'character varying(50)\', target \'character varying(20)\''),
-    ("missing index", "DROP INDEX families_txt_idx", "CREATE INDEX families_txt_idx ON families (txt)",
-     'indexes public.families_txt_idx: missing on the target'),
-    ("missing constraint", "ALTER TABLE families DROP CONSTRAINT families_i8_check",
-     "ALTER TABLE families ADD CONSTRAINT families_i8_check CHECK (i8 <> 0)",
-     'constraints public.families.families_i8_check: missing on the target'),
-    ("sequence behind", "SELECT setval('counter', 10)", "SELECT setval('counter', 42)",
-     'sequences public.counter: source last_value=42 is_called=true, target last_value=10'),
-    ("missing large object", "SELECT lo_unlink(777001)", "SELECT lo_from_bytea(777001, 'large object content')",
-     "large objects pg_largeobject: source 1 object(s), target 0"),
+    ("deleted row", "DELETE FROM families WHERE id = 2", None, "data public.families: source 2 rows, target 1 rows"),
+    (
+        "narrowed column type",
+        "ALTER TABLE families ALTER COLUMN vc TYPE varchar(20)",
+        "ALTER TABLE families ALTER COLUMN vc TYPE varchar(50)",
+        "columns public.families.vc: differs: source 'character varying(50)', target 'character varying(20)'",
+    ),
+    (
+        "missing index",
+        "DROP INDEX families_txt_idx",
+        "CREATE INDEX families_txt_idx ON families (txt)",
+        "indexes public.families_txt_idx: missing on the target",
+    ),
+    (
+        "missing constraint",
+        "ALTER TABLE families DROP CONSTRAINT families_i8_check",
+        "ALTER TABLE families ADD CONSTRAINT families_i8_check CHECK (i8 <> 0)",
+        "constraints public.families.families_i8_check: missing on the target",
+    ),
+    (
+        "sequence behind",
+        "SELECT setval('counter', 10)",
+        "SELECT setval('counter', 42)",
+        "sequences public.counter: source last_value=42 is_called=true, target last_value=10",
+    ),
+    (
+        "missing large object",
+        "SELECT lo_unlink(777001)",
+        "SELECT lo_from_bytea(777001, 'large object content')",
+        "large objects pg_largeobject: source 1 object(s), target 0",
+    ),
 ]
 
 
@@ -236,5 +310,5 @@ def test_missing_chunk_is_named(ts):
         dropped = conn.execute("SELECT drop_chunks('conditions', older_than => %s)", [cutoff]).fetchall()
     assert dropped
     message = verify_message(ts)
-    assert 'data public.conditions: source 1920 rows, target' in message
-    assert 'timescaledb chunks public.conditions: differs: source \'40 chunk(s)' in message
+    assert "data public.conditions: source 1920 rows, target" in message
+    assert "timescaledb chunks public.conditions: differs: source '40 chunk(s)" in message

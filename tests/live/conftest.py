@@ -51,14 +51,29 @@ def fleet_config(suffix: str, work_dir: Path) -> dict:
         "defaults": {"require_approval": True, "dump_format": "directory", "jobs": 2},
         "targets": {"live_target": {"max_parallel": 1}},
         "databases": [
-            {"name": "shop", "source_conn_id": "live_pg15", "source_database": f"fleet_shop_{suffix}",
-             "target_conn_id": "live_target", "target_database": f"fleet_shop_{suffix}",
-             "create_target_database": True},
-            {"name": "metrics", "source_conn_id": "live_tsdb", "source_database": f"fleet_metrics_{suffix}",
-             "target_conn_id": "live_target", "target_database": f"fleet_metrics_{suffix}",
-             "create_target_database": True},
-            {"name": "broken", "source_conn_id": "live_pg15", "source_database": f"fleet_broken_{suffix}",
-             "target_conn_id": "live_target", "target_database": f"fleet_broken_{suffix}"},
+            {
+                "name": "shop",
+                "source_conn_id": "live_pg15",
+                "source_database": f"fleet_shop_{suffix}",
+                "target_conn_id": "live_target",
+                "target_database": f"fleet_shop_{suffix}",
+                "create_target_database": True,
+            },
+            {
+                "name": "metrics",
+                "source_conn_id": "live_tsdb",
+                "source_database": f"fleet_metrics_{suffix}",
+                "target_conn_id": "live_target",
+                "target_database": f"fleet_metrics_{suffix}",
+                "create_target_database": True,
+            },
+            {
+                "name": "broken",
+                "source_conn_id": "live_pg15",
+                "source_database": f"fleet_broken_{suffix}",
+                "target_conn_id": "live_target",
+                "target_database": f"fleet_broken_{suffix}",
+            },
         ],
     }
 
@@ -71,26 +86,47 @@ def rehearsal_config(suffix: str, work_dir: Path) -> dict:
         "work_dir": str(work_dir),
         "defaults": {"dump_format": "directory", "jobs": 2},
         "databases": [
-            {"name": f"shop_{suffix}", "source_conn_id": "live_pg15", "source_database": f"rehearse_shop_{suffix}",
-             "target_conn_id": "live_target", "target_database": f"real_target_{suffix}"},
-            {"name": f"metrics_{suffix}", "source_conn_id": "live_tsdb",
-             "source_database": f"rehearse_metrics_{suffix}", "target_conn_id": "live_target",
-             "target_database": f"real_target_{suffix}"},
+            {
+                "name": f"shop_{suffix}",
+                "source_conn_id": "live_pg15",
+                "source_database": f"rehearse_shop_{suffix}",
+                "target_conn_id": "live_target",
+                "target_database": f"real_target_{suffix}",
+            },
+            {
+                "name": f"metrics_{suffix}",
+                "source_conn_id": "live_tsdb",
+                "source_database": f"rehearse_metrics_{suffix}",
+                "target_conn_id": "live_target",
+                "target_database": f"real_target_{suffix}",
+            },
         ],
     }
 
 
 def _prepare_databases(servers: Servers, suffix: str) -> None:
-    for name in (f"fleet_shop_{suffix}", f"fleet_broken_{suffix}", f"rehearse_shop_{suffix}",
-                 f"ui_shop_{suffix}", f"rest_shop_{suffix}", f"reject_shop_{suffix}", f"rollback_shop_{suffix}",
-                 f"page_shop_{suffix}"):
+    for name in (
+        f"fleet_shop_{suffix}",
+        f"fleet_broken_{suffix}",
+        f"rehearse_shop_{suffix}",
+        f"ui_shop_{suffix}",
+        f"rest_shop_{suffix}",
+        f"reject_shop_{suffix}",
+        f"rollback_shop_{suffix}",
+        f"page_shop_{suffix}",
+    ):
         servers.pg15.create_database(name)
         servers.pg15.psql_file(name, SAMPLES / "postgres_sample.sql")
     for name in (f"fleet_metrics_{suffix}", f"rehearse_metrics_{suffix}"):
         servers.tsdb_source.create_database(name)
         servers.tsdb_source.psql_file(name, SAMPLES / "timescaledb_sample.sql")
-    for name in (f"ui_target_{suffix}", f"rest_target_{suffix}", f"reject_target_{suffix}",
-                 f"rollback_target_{suffix}", f"page_target_{suffix}"):
+    for name in (
+        f"ui_target_{suffix}",
+        f"rest_target_{suffix}",
+        f"reject_target_{suffix}",
+        f"rollback_target_{suffix}",
+        f"page_target_{suffix}",
+    ):
         servers.tsdb_target.create_database(name, extensions=("timescaledb",))
     servers.tsdb_target.create_database(f"fleet_broken_{suffix}", extensions=("timescaledb",))
     with servers.tsdb_target.connect(f"fleet_broken_{suffix}") as conn:  # not empty: check_versions refuses it
@@ -105,8 +141,9 @@ def _drop_databases(servers: Servers, suffix: str) -> None:
     """Every database of this session on every server (each TimescaleDB database holds a scheduler worker)."""
     for server in (servers.pg15, servers.tsdb_source, servers.tsdb_target):
         with server.connect() as conn:
-            names = [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                                                    (f"%{suffix}",))]
+            names = [
+                row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (f"%{suffix}",))
+            ]
         for name in names:
             server.drop_database(name)
 
@@ -129,8 +166,7 @@ CELERY_ROUTES = {"dump_roles": CELERY_WORKERS[0], "dump_data": CELERY_WORKERS[0]
 loaded on the other, as two hosts sharing the work directory would."""
 
 
-def _deployment(servers: Servers, tmp_path_factory: pytest.TempPathFactory, *, celery: bool
-                ) -> Iterator[LiveAirflow]:
+def _deployment(servers: Servers, tmp_path_factory: pytest.TempPathFactory, *, celery: bool) -> Iterator[LiveAirflow]:
     """Airflow started on free ports in a temp home; stopped (every process group) afterwards."""
     suffix = uuid.uuid4().hex[:6]
     home = tmp_path_factory.mktemp("live-celery" if celery else "live-airflow")
@@ -138,22 +174,32 @@ def _deployment(servers: Servers, tmp_path_factory: pytest.TempPathFactory, *, c
     _prepare_databases(servers, suffix)
     (home / "fleet.json").write_text(json.dumps(fleet_config(suffix, work_dir)))
     (home / "rehearsals.json").write_text(json.dumps(rehearsal_config(suffix, work_dir)))
-    extra = {"TSM_PG_BIN_DIR": servers.bin_dir, "TSM_FLEET_CONFIG": str(home / "fleet.json"),
-             "TSM_REHEARSALS_CONFIG": str(home / "rehearsals.json"), "TSM_WORK_DIR": str(work_dir)}
+    extra = {
+        "TSM_PG_BIN_DIR": servers.bin_dir,
+        "TSM_FLEET_CONFIG": str(home / "fleet.json"),
+        "TSM_REHEARSALS_CONFIG": str(home / "rehearsals.json"),
+        "TSM_WORK_DIR": str(work_dir),
+    }
     distributed = None
     if celery:
         create_metadata_database(servers.pg15, f"airflow_{suffix}")
-        distributed = Distributed(metadata_url(servers.pg15, f"airflow_{suffix}"), free_port(),
-                                  worker_log_ports=tuple(free_port() for _ in CELERY_WORKERS))
+        distributed = Distributed(
+            metadata_url(servers.pg15, f"airflow_{suffix}"),
+            free_port(),
+            worker_log_ports=tuple(free_port() for _ in CELERY_WORKERS),
+        )
         (home / "config").mkdir(parents=True, exist_ok=True)
         (home / "config" / "airflow_local_settings.py").write_text(ROUTING_POLICY)
         extra["TSM_TEST_TASK_QUEUES"] = json.dumps(CELERY_ROUTES)
     airflow = LocalAirflow(home, free_port(), extra, log_ports=(free_port(), free_port()), distributed=distributed)
-    airflow.prepare({
-        "live_pg15": servers.pg15.conn_dict("postgres"),
-        "live_tsdb": servers.tsdb_source.conn_dict("postgres"),
-        "live_target": servers.tsdb_target.conn_dict("postgres"),
-    }, FleetConfig.load(home / "fleet.json"))
+    airflow.prepare(
+        {
+            "live_pg15": servers.pg15.conn_dict("postgres"),
+            "live_tsdb": servers.tsdb_source.conn_dict("postgres"),
+            "live_target": servers.tsdb_target.conn_dict("postgres"),
+        },
+        FleetConfig.load(home / "fleet.json"),
+    )
     airflow.start()
     try:
         password = airflow.password()

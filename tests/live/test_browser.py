@@ -18,8 +18,14 @@ from timescale_migration.operators.switch_apps import SWITCH
 pytestmark = pytest.mark.live
 DAG = "migrate_database"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 60_000  # the React UI is slow on two cores while Airflow's components run beside it
 
 
@@ -71,8 +77,11 @@ def trigger_via_form(page: Page, url: str, section: str, values: dict[str, str],
 
 def find_run(api: AirflowAPI, source_database: str) -> dict:
     """The one run of the DAG whose conf names this source database."""
-    runs = [run for run in api.get(f"/dags/{DAG}/dagRuns", limit=100)["dag_runs"]
-            if run["conf"].get("source_database") == source_database]
+    runs = [
+        run
+        for run in api.get(f"/dags/{DAG}/dagRuns", limit=100)["dag_runs"]
+        if run["conf"].get("source_database") == source_database
+    ]
     assert len(runs) == 1, f"expected one run for {source_database}, got {[r['dag_run_id'] for r in runs]}"
     return runs[0]
 
@@ -125,17 +134,26 @@ def test_migration_through_the_ui(live: LiveAirflow, servers: Servers, page: Pag
     """Trigger from the form, approve stop_apps and switch to the target in the UI: the run verifies and cuts over."""
     api, s = live.api, live.suffix
     source_db, target_db = f"ui_shop_{s}", f"ui_target_{s}"
-    shots = {step: artifacts / f"{step}.png"
-             for step in ("01-logged-in", "02-form-filled", "03-stop-apps-gate", "04-switch-apps-gate",
-                          "05-run-succeeded")}
+    shots = {
+        step: artifacts / f"{step}.png"
+        for step in ("01-logged-in", "02-form-filled", "03-stop-apps-gate", "04-switch-apps-gate", "05-run-succeeded")
+    }
 
     login(page, live.url, live.password)
     page.screenshot(path=shots["01-logged-in"])
 
-    trigger_via_form(page, live.url, "Databases", {
-        "Source connection": "live_pg15", "Source database": source_db,
-        "Target connection": "live_target", "Target database": target_db,
-    }, shots["02-form-filled"])
+    trigger_via_form(
+        page,
+        live.url,
+        "Databases",
+        {
+            "Source connection": "live_pg15",
+            "Source database": source_db,
+            "Target connection": "live_target",
+            "Target database": target_db,
+        },
+        shots["02-form-filled"],
+    )
     run = find_run(api, source_db)
     run_id = run["dag_run_id"]
     assert run["conf"]["target_database"] == target_db and run["conf"]["require_approval"] is True

@@ -31,9 +31,18 @@ def test_one_migration_spread_over_two_workers(live_celery: LiveAirflow, servers
     """A `directory` migration: pg_dump writes the dump on one worker, pg_restore reads it on the other (the shared
     work directory), every phase runs on one of the two workers, and the target is verified."""
     api, s = live_celery.api, live_celery.suffix
-    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": f"ui_shop_{s}",
-                               "target_conn_id": "live_target", "target_database": f"ui_target_{s}",
-                               "dump_format": "directory", "require_approval": False, "drain": False})
+    run_id = api.trigger(
+        DAG,
+        {
+            "source_conn_id": "live_pg15",
+            "source_database": f"ui_shop_{s}",
+            "target_conn_id": "live_target",
+            "target_database": f"ui_target_{s}",
+            "dump_format": "directory",
+            "require_approval": False,
+            "drain": False,
+        },
+    )
     assert api.wait_for_run(DAG, run_id, timeout=900) == "success", api.task_states(DAG, run_id)
     hosts = api.task_hosts(DAG, run_id)
     assert hosts["dump_data"] == CELERY_ROUTES["dump_data"] == CELERY_WORKERS[0]
@@ -59,9 +68,12 @@ def test_fleet_over_two_workers(live_celery: LiveAirflow, servers: Servers) -> N
         hosts = api.task_hosts(CHILD, run_id)
         assert (hosts["dump_data"], hosts["load"]) == (CELERY_WORKERS[0], CELERY_WORKERS[1]), hosts
     with servers.tsdb_target.connect() as conn:  # nothing of this deployment left in restoring mode
-        restoring = conn.execute("SELECT d.datname FROM pg_db_role_setting s JOIN pg_database d"
-                                 " ON d.oid = s.setdatabase WHERE d.datname LIKE %s"
-                                 " AND 'timescaledb.restoring=on' = ANY(s.setconfig)", (f"%{live_celery.suffix}",))
+        restoring = conn.execute(
+            "SELECT d.datname FROM pg_db_role_setting s JOIN pg_database d"
+            " ON d.oid = s.setdatabase WHERE d.datname LIKE %s"
+            " AND 'timescaledb.restoring=on' = ANY(s.setconfig)",
+            (f"%{live_celery.suffix}",),
+        )
         assert restoring.fetchall() == []
 
 
@@ -116,13 +128,24 @@ def test_a_worker_killed_in_the_middle_of_load(live_celery: LiveAirflow, servers
     src, tgt = f"kill_src_{s}", f"kill_tgt_{s}"
     servers.pg15.create_database(src)
     with servers.pg15.connect(src) as conn:
-        conn.execute("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h, repeat('y', 300) AS pad "
-                     "FROM generate_series(1, 400000) g")
+        conn.execute(
+            "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h, repeat('y', 300) AS pad "
+            "FROM generate_series(1, 400000) g"
+        )
         conn.execute("ALTER TABLE big ADD PRIMARY KEY (id)")
     servers.tsdb_target.create_database(tgt, extensions=("timescaledb",))
-    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": src,
-                               "target_conn_id": "live_target", "target_database": tgt,
-                               "dump_format": "directory", "require_approval": False, "drain": True})
+    run_id = api.trigger(
+        DAG,
+        {
+            "source_conn_id": "live_pg15",
+            "source_database": src,
+            "target_conn_id": "live_target",
+            "target_database": tgt,
+            "dump_format": "directory",
+            "require_approval": False,
+            "drain": True,
+        },
+    )
     deadline = time.monotonic() + 300
     while not (api.task_states(DAG, run_id).get("load") == "running" and _copying(servers.tsdb_target, tgt)):
         assert time.monotonic() < deadline, api.task_states(DAG, run_id)

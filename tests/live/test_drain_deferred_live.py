@@ -28,12 +28,28 @@ def test_drain_waits_in_the_triggerer(live: LiveAirflow, servers: Servers) -> No
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
     with servers.pg15.connect(src) as conn:
         conn.execute("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 50) g")
-    app = psycopg.connect(host=servers.pg15.host, port=servers.pg15.port, user=role, password=password, dbname=src,
-                          application_name="orders-api", autocommit=True)
+    app = psycopg.connect(
+        host=servers.pg15.host,
+        port=servers.pg15.port,
+        user=role,
+        password=password,
+        dbname=src,
+        application_name="orders-api",
+        autocommit=True,
+    )
     try:
-        run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": src,
-                                   "target_conn_id": "live_target", "target_database": tgt,
-                                   "require_approval": False, "dump_format": "plain", "drain_timeout": 300})
+        run_id = api.trigger(
+            DAG,
+            {
+                "source_conn_id": "live_pg15",
+                "source_database": src,
+                "target_conn_id": "live_target",
+                "target_database": tgt,
+                "require_approval": False,
+                "dump_format": "plain",
+                "drain_timeout": 300,
+            },
+        )
         deadline = time.monotonic() + 300
         while api.task_states(DAG, run_id).get("drain_source") != "deferred":
             assert time.monotonic() < deadline, api.task_states(DAG, run_id)

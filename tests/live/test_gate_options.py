@@ -51,14 +51,26 @@ def test_gate_emails_is_assigned_and_expires(live: LiveAirflow, servers: Servers
         with servers.pg15.connect(src) as conn:
             conn.execute("CREATE TABLE kept AS SELECT 1 AS id")
         servers.tsdb_target.create_database(tgt, extensions=("timescaledb",))
-    common = {"source_conn_id": "live_pg15", "target_conn_id": "live_target", "notify": ["dba@example.com"],
-              "smtp_conn_id": "live_smtp"}
+    common = {
+        "source_conn_id": "live_pg15",
+        "target_conn_id": "live_target",
+        "notify": ["dba@example.com"],
+        "smtp_conn_id": "live_smtp",
+    }
     try:
-        run_a = api.trigger(DAG, {**common, "source_database": names["a"][0], "target_database": names["a"][1],
-                                  "approvers": [APPROVER]})
+        run_a = api.trigger(
+            DAG, {**common, "source_database": names["a"][0], "target_database": names["a"][1], "approvers": [APPROVER]}
+        )
         started_b = time.monotonic()
-        run_b = api.trigger(DAG, {**common, "source_database": names["b"][0], "target_database": names["b"][1],
-                                  "stop_apps_timeout_hours": 0.01})  # 36 s
+        run_b = api.trigger(
+            DAG,
+            {
+                **common,
+                "source_database": names["b"][0],
+                "target_database": names["b"][1],
+                "stop_apps_timeout_hours": 0.01,
+            },
+        )  # 36 s
         gate_a = api.wait_for_gate(DAG, run_a, "stop_apps")
         assert [u["id"] for u in gate_a["assigned_users"]] == [APPROVER]
         with pytest.raises(httpx.HTTPStatusError) as refused:
@@ -78,8 +90,7 @@ def test_gate_emails_is_assigned_and_expires(live: LiveAirflow, servers: Servers
             assert states["dump_data"] in ("skipped", None) and states["load"] != "success"
             assert empty_target(servers, tgt)
         with servers.pg15.connect(names["b"][0]) as conn:  # never drained
-            assert conn.execute("SELECT has_database_privilege('public', current_database(), 'CONNECT')"
-                                ).fetchone()[0]
+            assert conn.execute("SELECT has_database_privilege('public', current_database(), 'CONNECT')").fetchone()[0]
     finally:
         for src, tgt in names.values():
             servers.pg15.drop_database(src)

@@ -25,8 +25,12 @@ def test_plugin_is_loaded_and_behind_the_login(live: LiveAirflow) -> None:
     [plugin] = [p for p in live.api.get("/plugins", limit=100)["plugins"] if p["name"] == "timescale_migration"]
     assert [app["url_prefix"] for app in plugin["fastapi_apps"]] == ["/migrations"]
     assert [view["name"] for view in plugin["external_views"]] == ["Migrations"]
-    for path in ("/migrations/", "/migrations/index.json", "/migrations/rehearsals/",
-                 "/migrations/runs/migrate_database/anything/verification.html"):
+    for path in (
+        "/migrations/",
+        "/migrations/index.json",
+        "/migrations/rehearsals/",
+        "/migrations/runs/migrate_database/anything/verification.html",
+    ):
         anonymous = httpx.get(f"{live.url}{path}", timeout=30)
         assert anonymous.status_code == 401, (path, anonymous.status_code)
     assert "Sign in to Airflow first" in httpx.get(f"{live.url}/migrations/", timeout=30).text
@@ -52,12 +56,20 @@ def test_migrations_page_in_the_browser(live: LiveAirflow, page: Page, artifacts
     page has the preflight report; its verification link shows every table compared; verify's extra link opens
     the same report inside the UI; the run's link to Airflow opens the UI's own run page (not inside the frame)."""
     api, s = live.api, live.suffix
-    shots = {step: artifacts / f"{step}.png"
-             for step in ("01-migrations", "02-run", "03-verification", "04-verify-extra-link",
-                          "05-run-in-airflow")}
-    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": f"page_shop_{s}",
-                               "target_conn_id": "live_target", "target_database": f"page_target_{s}",
-                               "require_approval": False})
+    shots = {
+        step: artifacts / f"{step}.png"
+        for step in ("01-migrations", "02-run", "03-verification", "04-verify-extra-link", "05-run-in-airflow")
+    }
+    run_id = api.trigger(
+        DAG,
+        {
+            "source_conn_id": "live_pg15",
+            "source_database": f"page_shop_{s}",
+            "target_conn_id": "live_target",
+            "target_database": f"page_target_{s}",
+            "require_approval": False,
+        },
+    )
     assert api.wait_for_run(DAG, run_id) == "success"
     relations = compared_relations(live, run_id)
     assert "shop.customers" in relations and len(relations) >= 10

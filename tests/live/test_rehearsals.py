@@ -45,16 +45,22 @@ def test_scheduled_rehearsals_record_history_and_trend(live: LiveAirflow, server
     assert api.wait_for_run(DAG, manual, timeout=600) == "success"
 
     # only the children of these two runs: a run crossing midnight also gets the next @daily run's children
-    ours = {child_run_id("rehearsal", f"{name}_{s}", parent) for name in ("shop", "metrics")
-            for parent in (scheduled, manual)}
+    ours = {
+        child_run_id("rehearsal", f"{name}_{s}", parent)
+        for name in ("shop", "metrics")
+        for parent in (scheduled, manual)
+    }
     children = api.get("/dags/migrate_database/dagRuns", run_id_pattern="rehearsal__", limit=100)["dag_runs"]
     mine = [c for c in children if c["dag_run_id"] in ours]
     assert len(mine) == 4 and all(c["conf"]["rehearsal"] is True for c in mine)
     assert {c["conf"]["target_database"] for c in mine} == {f"tsm_rehearsal_shop_{s}", f"tsm_rehearsal_metrics_{s}"}
 
     folder = live.work_dir / "rehearsals"
-    records = [record for line in (folder / "history.jsonl").read_text().splitlines()
-               if (record := json.loads(line))["run_id"] in {scheduled, manual}]
+    records = [
+        record
+        for line in (folder / "history.jsonl").read_text().splitlines()
+        if (record := json.loads(line))["run_id"] in {scheduled, manual}
+    ]
     assert sorted(r["name"] for r in records) == sorted([f"shop_{s}", f"metrics_{s}"] * 2)
     for record in records:
         assert record["verified"] is True, record
@@ -71,8 +77,10 @@ def test_scheduled_rehearsals_record_history_and_trend(live: LiveAirflow, server
     assert not {f"tsm_rehearsal_shop_{s}", f"tsm_rehearsal_metrics_{s}"} & left
     with servers.tsdb_target.connect(f"real_target_{s}") as conn:
         assert conn.execute("SELECT note FROM production_marker").fetchall() == [("untouched",)]
-        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
-                              "('pg_catalog', 'information_schema', '_timescaledb_catalog', '_timescaledb_config',"
-                              " '_timescaledb_internal', '_timescaledb_cache', 'timescaledb_information',"
-                              " 'timescaledb_experimental', '_timescaledb_functions')").fetchone()[0]
+        tables = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
+            "('pg_catalog', 'information_schema', '_timescaledb_catalog', '_timescaledb_config',"
+            " '_timescaledb_internal', '_timescaledb_cache', 'timescaledb_information',"
+            " 'timescaledb_experimental', '_timescaledb_functions')"
+        ).fetchone()[0]
     assert tables == 1

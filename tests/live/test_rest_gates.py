@@ -24,8 +24,15 @@ def _count(server, dbname: str, schema: str, table: str) -> int:
 def test_gates_answered_through_rest(live: LiveAirflow, servers: Servers) -> None:
     """Approve stop_apps and switch_apps by PATCHing hitlDetails: the run verifies, cuts over, emits the asset."""
     api, s = live.api, live.suffix
-    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": f"rest_shop_{s}",
-                               "target_conn_id": "live_target", "target_database": f"rest_target_{s}"})
+    run_id = api.trigger(
+        DAG,
+        {
+            "source_conn_id": "live_pg15",
+            "source_database": f"rest_shop_{s}",
+            "target_conn_id": "live_target",
+            "target_database": f"rest_target_{s}",
+        },
+    )
     gate = api.wait_for_gate(DAG, run_id, "stop_apps")
     assert gate["options"] == ["Approve", "Reject"]
     assert "other client session" in gate["body"] and f"rest_shop_{s}" in gate["body"]
@@ -40,8 +47,9 @@ def test_gates_answered_through_rest(live: LiveAirflow, servers: Servers) -> Non
     states = api.task_states(DAG, run_id)
     assert states["verify"] == "success" and states["cutover"] == "success"
     assert states["release_source"] == "skipped"
-    assert _count(servers.tsdb_target, f"rest_target_{s}", "shop", "customers") == \
-        _count(servers.pg15, f"rest_shop_{s}", "shop", "customers")
+    assert _count(servers.tsdb_target, f"rest_target_{s}", "shop", "customers") == _count(
+        servers.pg15, f"rest_shop_{s}", "shop", "customers"
+    )
     events = api.asset_events(target_asset("live_target", f"rest_target_{s}").uri)
     assert [(e["source_run_id"], e["source_task_id"]) for e in events] == [(run_id, "cutover")]
     extra = events[0]["extra"]
@@ -53,8 +61,15 @@ def test_gates_answered_through_rest(live: LiveAirflow, servers: Servers) -> Non
 def test_reject_at_stop_apps_changes_nothing(live: LiveAirflow, servers: Servers) -> None:
     """Reject at the first gate: the run ends without dumping, the target stays empty, no asset event."""
     api, s = live.api, live.suffix
-    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": f"reject_shop_{s}",
-                               "target_conn_id": "live_target", "target_database": f"reject_target_{s}"})
+    run_id = api.trigger(
+        DAG,
+        {
+            "source_conn_id": "live_pg15",
+            "source_database": f"reject_shop_{s}",
+            "target_conn_id": "live_target",
+            "target_database": f"reject_target_{s}",
+        },
+    )
     api.wait_for_gate(DAG, run_id, "stop_apps")
     api.answer(DAG, run_id, "stop_apps", "Reject")
     api.wait_for_run(DAG, run_id)
@@ -72,8 +87,15 @@ def test_rollback_at_switch_apps_emits_no_asset_event(live: LiveAirflow, servers
     downstream DAG is told that the target is the data's new home (no asset event)."""
     api, s = live.api, live.suffix
     source_db, target_db = f"rollback_shop_{s}", f"rollback_target_{s}"
-    run_id = api.trigger(DAG, {"source_conn_id": "live_pg15", "source_database": source_db,
-                               "target_conn_id": "live_target", "target_database": target_db})
+    run_id = api.trigger(
+        DAG,
+        {
+            "source_conn_id": "live_pg15",
+            "source_database": source_db,
+            "target_conn_id": "live_target",
+            "target_database": target_db,
+        },
+    )
     api.wait_for_gate(DAG, run_id, "stop_apps")
     api.answer(DAG, run_id, "stop_apps", "Approve")
     api.wait_for_gate(DAG, run_id, "switch_apps")

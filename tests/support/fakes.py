@@ -31,8 +31,9 @@ class FakeTI:
     others: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
     pushed: dict[str, Any] = field(default_factory=dict)
 
-    def xcom_pull(self, task_ids: str, *, dag_id: str | None = None, run_id: str | None = None,
-                  key: str = RETURN_KEY) -> Any:
+    def xcom_pull(
+        self, task_ids: str, *, dag_id: str | None = None, run_id: str | None = None, key: str = RETURN_KEY
+    ) -> Any:
         """What one task pushed under key (its return value by default), in this run unless told another."""
         where = (dag_id or self.dag_id, run_id or self.run_id)
         if where == (self.dag_id, self.run_id) and key == RETURN_KEY:
@@ -91,16 +92,24 @@ class RecordingLog:
         return [text for lvl, text in self.lines if lvl == level]
 
 
-def fake_tools(bin_dir: Path, version: str = "17.12", tools: tuple[str, ...] = CLIENT_TOOLS, *,
-               scripts: dict[str, str] | None = None, version_exit: int = 0) -> Path:
+def fake_tools(
+    bin_dir: Path,
+    version: str = "17.12",
+    tools: tuple[str, ...] = CLIENT_TOOLS,
+    *,
+    scripts: dict[str, str] | None = None,
+    version_exit: int = 0,
+) -> Path:
     """A directory of fake client tools: `--version` prints `<tool> (PostgreSQL) <version>` and exits with
     version_exit; any other call runs the tool's script body from `scripts` (default: exit 0)."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     for tool in tools:
         body = (scripts or {}).get(tool, "exit 0")
         path = bin_dir / tool
-        path.write_text(f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo "{tool} (PostgreSQL) {version}"; '
-                        f"exit {version_exit}; fi\n{body}\n")
+        path.write_text(
+            f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo "{tool} (PostgreSQL) {version}"; '
+            f"exit {version_exit}; fi\n{body}\n"
+        )
         path.chmod(0o755)
     return bin_dir
 
@@ -125,8 +134,14 @@ class FakeClock:
 
 def client_session(pid: int, user: str = "app", application: str | None = "billing-api") -> dict[str, Any]:
     """One client session as catalog.client_sessions() gives it."""
-    return {"pid": pid, "user_name": user, "application_name": application, "client_addr": "10.0.0.7",
-            "state": "idle", "backend_start": "2026-11-26T11:00:00+00:00"}
+    return {
+        "pid": pid,
+        "user_name": user,
+        "application_name": application,
+        "client_addr": "10.0.0.7",
+        "state": "idle",
+        "backend_start": "2026-11-26T11:00:00+00:00",
+    }
 
 
 def statement_text(statement: Any) -> str:

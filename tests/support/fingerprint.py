@@ -47,21 +47,21 @@ def objects(conn: psycopg.Connection) -> dict[str, list[str]]:
     """Names of views, functions, triggers, policies, indexes and comments, for structural comparison."""
     queries = {
         "views": "SELECT format('%I.%I', schemaname, viewname) FROM pg_views "
-                 "WHERE schemaname NOT IN ('pg_catalog','information_schema') "
-                 "AND schemaname NOT LIKE 'timescaledb\\_%' AND schemaname NOT LIKE '\\_timescaledb%' ORDER BY 1",
+        "WHERE schemaname NOT IN ('pg_catalog','information_schema') "
+        "AND schemaname NOT LIKE 'timescaledb\\_%' AND schemaname NOT LIKE '\\_timescaledb%' ORDER BY 1",
         "matviews": "SELECT format('%I.%I %s', schemaname, matviewname, ispopulated) FROM pg_matviews ORDER BY 1",
         "policies": "SELECT format('%I.%I %s %s', schemaname, tablename, policyname, roles::text) "
-                    "FROM pg_policies ORDER BY 1",
+        "FROM pg_policies ORDER BY 1",
         "triggers": "SELECT format('%s %I', tgrelid::regclass, tgname) FROM pg_trigger t JOIN pg_class c "
-                    "ON c.oid = t.tgrelid WHERE NOT tgisinternal AND tgname NOT LIKE 'ts\\_%' "
-                    "AND c.relnamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1",
+        "ON c.oid = t.tgrelid WHERE NOT tgisinternal AND tgname NOT LIKE 'ts\\_%' "
+        "AND c.relnamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1",
         "indexes": "SELECT format('%I.%I', schemaname, indexname) FROM pg_indexes "
-                   "WHERE schemaname NOT IN ('pg_catalog') AND schemaname NOT LIKE '\\_timescaledb%' ORDER BY 1",
+        "WHERE schemaname NOT IN ('pg_catalog') AND schemaname NOT LIKE '\\_timescaledb%' ORDER BY 1",
         "functions": "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                     "WHERE n.nspname NOT IN ('pg_catalog','information_schema') AND NOT EXISTS (SELECT 1 FROM "
-                     "pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1",
+        "WHERE n.nspname NOT IN ('pg_catalog','information_schema') AND NOT EXISTS (SELECT 1 FROM "
+        "pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1",
         "comments": "SELECT format('%s %s', classoid::regclass, description) FROM pg_description d "
-                    "WHERE NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = d.objoid AND e.deptype = 'e') "
-                    "AND d.objoid >= 16384 AND d.classoid <> 'pg_extension'::regclass ORDER BY 1",
+        "WHERE NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = d.objoid AND e.deptype = 'e') "
+        "AND d.objoid >= 16384 AND d.classoid <> 'pg_extension'::regclass ORDER BY 1",
     }
     return {key: [row[0] for row in conn.execute(q).fetchall()] for key, q in queries.items()}

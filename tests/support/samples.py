@@ -17,8 +17,15 @@ COMMUNITY_ROLES = ("tsm_ts_owner", "tsm_app_reader")
 """The roles the community sample creates (cluster-wide)."""
 
 
-def load(server: Server, dbname: str, sample: Path, *, suffix: str = "", roles: tuple[str, ...] = COMMUNITY_ROLES,
-         timescaledb: str | None = None) -> dict[str, str]:
+def load(
+    server: Server,
+    dbname: str,
+    sample: Path,
+    *,
+    suffix: str = "",
+    roles: tuple[str, ...] = COMMUNITY_ROLES,
+    timescaledb: str | None = None,
+) -> dict[str, str]:
     """Load `sample` into `dbname` (TimescaleDB created first at `timescaledb`, a version, when given); with a
     `suffix`, each of `roles` is renamed role + "_" + suffix. Returns the original name -> the name used."""
     names = {role: f"{role}_{suffix}" if suffix else role for role in roles}
@@ -27,8 +34,9 @@ def load(server: Server, dbname: str, sample: Path, *, suffix: str = "", roles: 
         text = re.sub(rf"\b{re.escape(role)}\b", name, text)
     if timescaledb:
         with server.connect(dbname) as conn:
-            conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS timescaledb VERSION {}").format(
-                sql.Literal(timescaledb)))
+            conn.execute(
+                sql.SQL("CREATE EXTENSION IF NOT EXISTS timescaledb VERSION {}").format(sql.Literal(timescaledb))
+            )
     with tempfile.NamedTemporaryFile("w", suffix=".sql", encoding="utf-8") as script:
         script.write(text)
         script.flush()

@@ -97,6 +97,15 @@ class SmtpSink:
 
     def connection(self, from_email: str = "airflow@tsm.test") -> dict[str, object]:
         """An Airflow SMTP connection to this sink (plain SMTP, no TLS, no login)."""
-        return {"conn_type": "smtp", "host": self.host, "port": self.port,
-                "extra": {"from_email": from_email, "disable_tls": True, "disable_ssl": True, "retry_limit": 0,
-                          "timeout": 10}}
+        return {
+            "conn_type": "smtp",
+            "host": self.host,
+            "port": self.port,
+            "extra": {
+                "from_email": from_email,
+                "disable_tls": True,
+                "disable_ssl": True,
+                "retry_limit": 0,
+                "timeout": 10,
+            },
+        }

@@ -40,9 +40,15 @@ def test_dump_formats_are_the_enum_strings() -> None:
     assert constants.DumpFormat.PARALLEL == "parallel" and f"{constants.DumpFormat.STREAM}" == "stream"
 
 
-@pytest.mark.parametrize(("dump_format", "streamed", "dump_name"), [
-    ("plain", False, "dump.sql"), ("directory", False, "dump.dir"), ("stream", True, "dump.sql"),
-    ("parallel", True, "dump.sql")])
+@pytest.mark.parametrize(
+    ("dump_format", "streamed", "dump_name"),
+    [
+        ("plain", False, "dump.sql"),
+        ("directory", False, "dump.dir"),
+        ("stream", True, "dump.sql"),
+        ("parallel", True, "dump.sql"),
+    ],
+)
 def test_dump_format_properties(dump_format: str, streamed: bool, dump_name: str) -> None:
     """Which formats write no dump file (load reads the source), and the dump's name in the work directory."""
     fmt = constants.DumpFormat(dump_format)

@@ -44,22 +44,32 @@ def test_messages_are_kept() -> None:
     assert str(exceptions.VersionCheckError("target too old")) == "target too old"
 
 
-@pytest.mark.parametrize(("error", "retried"), [
-    (psycopg.errors.SerializationFailure("could not serialize access"), True),
-    (psycopg.errors.DeadlockDetected("deadlock detected"), True),
-    (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), True),
-    (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), True),
-    (psycopg.OperationalError("connection to server at 127.0.0.1 failed: Connection refused"), True),
-    (psycopg.errors.FeatureNotSupported('function "alter_job" is not supported under the current "apache" license'),
-     False),
-    (psycopg.errors.InsufficientPrivilege("permission denied for table t"), False),
-    (psycopg.errors.UndefinedTable('relation "x" does not exist'), False),
-    (ClientToolFailed("pg_dump exited with code 1; its last output:\nserver closed the connection unexpectedly"), True),
-    (ClientToolFailed("psql was killed by signal 9 after 3.0s; its last output:\n(no output)"), True),
-    (ClientToolFailed('psql exited with code 3; its last output:\nERROR:  relation "x" already exists'), False),
-    (MigrationError("a refused check"), False),
-    (OSError("no space left on device"), True),
-])
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (psycopg.errors.SerializationFailure("could not serialize access"), True),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), True),
+        (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), True),
+        (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), True),
+        (psycopg.OperationalError("connection to server at 127.0.0.1 failed: Connection refused"), True),
+        (
+            psycopg.errors.FeatureNotSupported(
+                'function "alter_job" is not supported under the current "apache" license'
+            ),
+            False,
+        ),
+        (psycopg.errors.InsufficientPrivilege("permission denied for table t"), False),
+        (psycopg.errors.UndefinedTable('relation "x" does not exist'), False),
+        (
+            ClientToolFailed("pg_dump exited with code 1; its last output:\nserver closed the connection unexpectedly"),
+            True,
+        ),
+        (ClientToolFailed("psql was killed by signal 9 after 3.0s; its last output:\n(no output)"), True),
+        (ClientToolFailed('psql exited with code 3; its last output:\nERROR:  relation "x" already exists'), False),
+        (MigrationError("a refused check"), False),
+        (OSError("no space left on device"), True),
+    ],
+)
 def test_only_connection_losses_lock_timeouts_and_serialization_failures_are_retried(error, retried) -> None:
     """What a retry can cure passes unchanged; anything else becomes a PermanentError that Airflow fails at once."""
     assert retryable(error) is retried

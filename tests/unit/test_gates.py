@@ -15,7 +15,8 @@ from timescale_migration import gates, settings
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.stop_apps import StopAppsOperator
 from timescale_migration.operators.switch_apps import SwitchAppsOperator
-from timescale_migration.options import MigrationOptions, migration_params
+from timescale_migration.options import MigrationOptions
+from timescale_migration.params import migration_params
 
 pytestmark = pytest.mark.unit
 
@@ -38,9 +39,17 @@ def roles_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def smtp_conn(monkeypatch: pytest.MonkeyPatch) -> str:
     """An SMTP connection with a sender address."""
     conn_id = f"mail_{uuid.uuid4().hex[:6]}"
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(
-        {"conn_type": "smtp", "host": "127.0.0.1", "port": 2525,
-         "extra": {"from_email": "af@example.com", "retry_limit": 0}}))
+    monkeypatch.setenv(
+        f"AIRFLOW_CONN_{conn_id.upper()}",
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": 2525,
+                "extra": {"from_email": "af@example.com", "retry_limit": 0},
+            }
+        ),
+    )
     return conn_id
 
 
@@ -96,8 +105,12 @@ def test_email_needs_a_sender(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_email_content_is_escaped_and_not_a_template(smtp_conn: str) -> None:
     """The body (session names, labels: not ours) is HTML-escaped and holds no brace Jinja would render."""
     body = "| 42 | app | {{ conf.secret }} | <script> |"
-    [notifier] = gates.email_notifiers(options(notify=["dba@example.com"], smtp_conn_id=smtp_conn),
-                                       "Stop {{x}}", body, "http://airflow/dags/x/required_actions")
+    [notifier] = gates.email_notifiers(
+        options(notify=["dba@example.com"], smtp_conn_id=smtp_conn),
+        "Stop {{x}}",
+        body,
+        "http://airflow/dags/x/required_actions",
+    )
     assert isinstance(notifier, gates.SmtpNotifier)
     assert notifier.to == ["dba@example.com"] and notifier.smtp_conn_id == smtp_conn
     assert "{" not in notifier.html_content and "{" not in notifier.subject
@@ -123,8 +136,12 @@ def test_prepare_stop_apps(roles_file: Path, smtp_conn: str) -> None:
     """stop_apps: assigned to the expanded users, one email notifier, Reject after the timeout."""
     gate = StopAppsOperator(task_id="stop_apps")
     gate.body = "gate text"
-    gates.prepare(gate, context(), options(approvers=["role:dba"], notify=["dba@example.com"], smtp_conn_id=smtp_conn,
-                                           stop_apps_timeout_hours=2), expires=True)
+    gates.prepare(
+        gate,
+        context(),
+        options(approvers=["role:dba"], notify=["dba@example.com"], smtp_conn_id=smtp_conn, stop_apps_timeout_hours=2),
+        expires=True,
+    )
     assert [u["id"] for u in gate.assigned_users] == ["alice", "bob"]
     assert len(gate.notifiers) == 1 and "manual__1" in gate.notifiers[0].subject
     assert gate.response_timeout == timedelta(hours=2)

@@ -15,7 +15,7 @@ PACKAGE = REPO / "plugins" / "timescale_migration"
 
 LAYERS = (
     {"timescale_migration", "constants", "exceptions", "masking", "settings", "phases", "rendering"},
-    {"workdir", "options"},
+    {"workdir", "params", "options"},
     {"tools"},
     {"db"},
     {"checks"},
@@ -28,11 +28,11 @@ LAYERS = (
     {"preload"},
 )
 """Lowest first, each a set of top-level modules or sub-packages of timescale_migration: names, settings and the HTML
-templates' environment; the params and the work directory; client tools; sessions and catalogs; the checks before
-the downtime; copying; verification; many databases (fleet, rehearsals, ledger); the gates, timeouts, the drain's
-trigger, retention; the Migrations page (below the operators only because their extra links and gate texts name its
-pages: ui/links.py); one operator per phase; preload.py, which imports everything. A module may import its own unit
-and lower layers."""
+templates' environment; the params, their typed view and the work directory; client tools; sessions and catalogs;
+the checks before the downtime; copying; verification; many databases (fleet, rehearsals, ledger); the gates,
+timeouts, the drain's trigger, retention; the Migrations page (below the operators only because their extra links
+and gate texts name its pages: ui/links.py); one operator per phase; preload.py, which imports everything. A module
+may import its own unit and lower layers."""
 
 KNOWN_UPWARD = {
     # The preflight checks of owners and privileges and of the database's settings still live beside what they check
@@ -86,8 +86,9 @@ def layer(module: str) -> int:
 
 def upward(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
     """Every arrow from a module to one of a higher layer."""
-    return {(source, target) for source, targets in graph.items() for target in targets
-            if layer(target) > layer(source)}
+    return {
+        (source, target) for source, targets in graph.items() for target in targets if layer(target) > layer(source)
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -127,7 +128,8 @@ def test_every_module_has_a_layer() -> None:
     units = [unit for units in LAYERS for unit in units]
     assert len(units) == len(set(units))
     on_disk = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__"} | {
-        path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+        path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()
+    }
     assert on_disk | {PACKAGE.name} == set(units)
 
 
@@ -145,15 +147,21 @@ def test_no_import_cycle() -> None:
 
 def test_the_checks_find_what_they_look_for() -> None:
     """An upward arrow and a cycle planted in a small graph are found."""
-    graph = {"timescale_migration.db.a": {"timescale_migration.ui.b"},
-             "timescale_migration.ui.b": {"timescale_migration.db.a"}, "timescale_migration.phases": set()}
+    graph = {
+        "timescale_migration.db.a": {"timescale_migration.ui.b"},
+        "timescale_migration.ui.b": {"timescale_migration.db.a"},
+        "timescale_migration.phases": set(),
+    }
     assert upward(graph) == {("timescale_migration.db.a", "timescale_migration.ui.b")}
     assert cycles(graph) == [["timescale_migration.db.a", "timescale_migration.ui.b"]]
 
 
 def test_modules_stay_small() -> None:
     """No module is longer than MAX_LINES lines, but the known ones (which still are)."""
-    large = {str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
-             if len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES}
+    large = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES
+    }
     assert large - KNOWN_LARGE == set()
     assert large >= KNOWN_LARGE, "a known large module got small: remove it from KNOWN_LARGE"

@@ -25,10 +25,12 @@ class FakeItem:
 
 def test_a_module_without_a_layer_marker_is_named() -> None:
     """A test with no layer marker, or with two, names its module; a marked one does not."""
-    items = [FakeItem(REPO / "tests/unit/a.py", ("unit",)),
-             FakeItem(REPO / "tests/unit/b.py", ("parametrize",)),
-             FakeItem(REPO / "tests/unit/c.py", ("unit", "live")),
-             FakeItem(REPO / "tests/integration/d.py", ("integration", "community"))]
+    items = [
+        FakeItem(REPO / "tests/unit/a.py", ("unit",)),
+        FakeItem(REPO / "tests/unit/b.py", ("parametrize",)),
+        FakeItem(REPO / "tests/unit/c.py", ("unit", "live")),
+        FakeItem(REPO / "tests/integration/d.py", ("integration", "community")),
+    ]
     assert unmarked_modules(items) == ["tests/unit/b.py", "tests/unit/c.py"]
 
 

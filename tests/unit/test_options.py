@@ -12,17 +12,14 @@ from airflow.sdk.exceptions import ParamValidationError
 from timescale_migration.constants import MAX_JOBS, DumpFormat
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.options import (
-    DEFAULTS,
-    HYPERTABLE_EXAMPLE,
-    HYPERTABLE_SCHEMA,
     Compression,
     HypertableSpec,
     MigrationOptions,
     OrderBy,
     hypertable_specs,
-    migration_params,
     param_problems,
 )
+from timescale_migration.params import DEFAULTS, HYPERTABLE_EXAMPLE, HYPERTABLE_SCHEMA, migration_params
 
 pytestmark = pytest.mark.unit
 
@@ -97,7 +94,8 @@ def test_privileges_param_form_and_validation() -> None:
     assert migration_params()["privileges"].schema["enum"] == ["as_source", "none"]
     assert MigrationOptions.from_params(with_(privileges="none")).privileges == "none"
     assert MigrationOptions.from_params({k: v for k, v in defaults().items() if k != "privileges"}).privileges == (
-        "as_source")
+        "as_source"
+    )
     with pytest.raises(MigrationError, match=r"param privileges='all': 'all' is not one of \['as_source', 'none'\]"):
         MigrationOptions.from_params(with_(privileges="all"))
 
@@ -177,33 +175,44 @@ def test_from_params_empty_strings_become_none() -> None:
 
 def test_from_params_keeps_given_values() -> None:
     """Given databases, directories and jobs are kept; a whole number given as 8.0 is the integer 8."""
-    opts = MigrationOptions.from_params(with_(source_database="app", target_database="tsdb", jobs=MAX_JOBS,
-                                              pg_bin_dir="/usr/lib/postgresql/17/bin", work_dir="/data/w"))
+    opts = MigrationOptions.from_params(
+        with_(
+            source_database="app",
+            target_database="tsdb",
+            jobs=MAX_JOBS,
+            pg_bin_dir="/usr/lib/postgresql/17/bin",
+            work_dir="/data/w",
+        )
+    )
     assert (opts.source_database, opts.target_database, opts.jobs) == ("app", "tsdb", MAX_JOBS)
     assert (opts.pg_bin_dir, opts.work_dir) == ("/usr/lib/postgresql/17/bin", "/data/w")
     assert type(MigrationOptions.from_params(with_(jobs=8.0, drain_timeout=5.0)).jobs) is int
 
 
-@pytest.mark.parametrize(("key", "value", "why"), [
-    ("jobs", 0, "0 is less than the minimum of 1"),
-    ("jobs", MAX_JOBS + 1, f"{MAX_JOBS + 1} is greater than the maximum of {MAX_JOBS}"),
-    ("jobs", True, "True is not of type 'integer'"),
-    ("jobs", "2", "'2' is not of type 'integer'"),
-    ("jobs", 2.5, "2.5 is not of type 'integer'"),
-    ("jobs", None, "None is not of type 'integer'"),
-    ("drain_timeout", -1, "-1 is less than the minimum of 0"),
-    ("drain_timeout", 86401, "86401 is greater than the maximum of 86400"),
-    ("dump_format", "custom", "'custom' is not one of ['plain', 'directory', 'stream', 'parallel']"),
-    ("dump_format", "PLAIN", "is not one of"),
-    ("source_conn_id", "", "''"),
-    ("target_conn_id", None, "None is not of type 'string'"),
-    ("require_approval", "true", "'true' is not of type 'boolean'"),
-    ("stop_apps_timeout_hours", -1, "-1 is less than the minimum of 0"),
-    ("stop_apps_timeout_hours", True, "True is not of type 'number'"),
-    ("approvers", ["alice", " "], "approvers[1]=' ': not allowed: give a user id or role:<name>"),
-    ("notify", [3], "notify[0]=3: 3 is not of type 'string'"),
-    ("notify", "dba@example.com", "'dba@example.com' is not of type 'array'"),
-], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "")
+@pytest.mark.parametrize(
+    ("key", "value", "why"),
+    [
+        ("jobs", 0, "0 is less than the minimum of 1"),
+        ("jobs", MAX_JOBS + 1, f"{MAX_JOBS + 1} is greater than the maximum of {MAX_JOBS}"),
+        ("jobs", True, "True is not of type 'integer'"),
+        ("jobs", "2", "'2' is not of type 'integer'"),
+        ("jobs", 2.5, "2.5 is not of type 'integer'"),
+        ("jobs", None, "None is not of type 'integer'"),
+        ("drain_timeout", -1, "-1 is less than the minimum of 0"),
+        ("drain_timeout", 86401, "86401 is greater than the maximum of 86400"),
+        ("dump_format", "custom", "'custom' is not one of ['plain', 'directory', 'stream', 'parallel']"),
+        ("dump_format", "PLAIN", "is not one of"),
+        ("source_conn_id", "", "''"),
+        ("target_conn_id", None, "None is not of type 'string'"),
+        ("require_approval", "true", "'true' is not of type 'boolean'"),
+        ("stop_apps_timeout_hours", -1, "-1 is less than the minimum of 0"),
+        ("stop_apps_timeout_hours", True, "True is not of type 'number'"),
+        ("approvers", ["alice", " "], "approvers[1]=' ': not allowed: give a user id or role:<name>"),
+        ("notify", [3], "notify[0]=3: 3 is not of type 'string'"),
+        ("notify", "dba@example.com", "'dba@example.com' is not of type 'array'"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "",
+)
 def test_from_params_refuses_what_the_schema_refuses(key: str, value: Any, why: str) -> None:
     """A value the param's schema refuses is named with its value and the schema's reason, as Airflow refuses it
     when a run is triggered."""
@@ -217,10 +226,12 @@ def test_from_params_refuses_what_the_schema_refuses(key: str, value: Any, why: 
 def test_every_bad_param_is_named_at_once() -> None:
     """Several bad values: one error naming each."""
     problems = param_problems({"jobs": 999, "dump_format": "bogus", "drain_timeout": -5, "unknown": 1})
-    assert problems == ["jobs=999: 999 is greater than the maximum of 64",
-                        "dump_format='bogus': 'bogus' is not one of ['plain', 'directory', 'stream', 'parallel']",
-                        "drain_timeout=-5: -5 is less than the minimum of 0",
-                        "unknown is not a param of migrate_database"]
+    assert problems == [
+        "jobs=999: 999 is greater than the maximum of 64",
+        "dump_format='bogus': 'bogus' is not one of ['plain', 'directory', 'stream', 'parallel']",
+        "drain_timeout=-5: -5 is less than the minimum of 0",
+        "unknown is not a param of migrate_database",
+    ]
     with pytest.raises(MigrationError, match=r"param dump_format='bogus': .*; param jobs=999: .*; param drain_timeout"):
         MigrationOptions.from_params(with_(jobs=999, dump_format="bogus", drain_timeout=-5))
 
@@ -237,8 +248,15 @@ def test_options_are_frozen() -> None:
 
 def test_rehearsal_turns_off_gates_drain_and_termination() -> None:
     """rehearsal=true: no approval, no drain, no ended sessions, whatever the other params say."""
-    opts = MigrationOptions.from_params(with_(rehearsal=True, target_database="tsm_rehearsal_shop",
-                                              require_approval=True, drain=True, terminate_sessions=True))
+    opts = MigrationOptions.from_params(
+        with_(
+            rehearsal=True,
+            target_database="tsm_rehearsal_shop",
+            require_approval=True,
+            drain=True,
+            terminate_sessions=True,
+        )
+    )
     assert opts.rehearsal is True
     assert (opts.require_approval, opts.drain, opts.terminate_sessions) == (False, False, False)
 
@@ -255,8 +273,14 @@ def test_rehearsal_refuses_a_real_target_database(target_database: str | None) -
 
 def test_gate_params_parsed() -> None:
     """notify and approvers as tuples, hours as a float."""
-    opts = MigrationOptions.from_params(with_(notify=["dba@example.com"], approvers=["alice", "role:dba"],
-                                              stop_apps_timeout_hours=0.5, smtp_conn_id="mail"))
+    opts = MigrationOptions.from_params(
+        with_(
+            notify=["dba@example.com"],
+            approvers=["alice", "role:dba"],
+            stop_apps_timeout_hours=0.5,
+            smtp_conn_id="mail",
+        )
+    )
     assert opts.notify == ("dba@example.com",)
     assert opts.approvers == ("alice", "role:dba")
     assert opts.stop_apps_timeout_hours == 0.5 and opts.smtp_conn_id == "mail"
@@ -282,13 +306,22 @@ def test_hypertables_param_form_explains_with_an_example() -> None:
 def test_hypertables_example_parses_into_every_part() -> None:
     """Time dimension, hash dimension, compression with its policy and a retention policy."""
     (spec,) = MigrationOptions.from_params(with_(hypertables=HYPERTABLE_EXAMPLE)).hypertables
-    assert spec == HypertableSpec("public", "conditions", "time", "1 day", "device_id", 4,
-                                  Compression(("device_id",), (OrderBy("time", descending=True),), "7 days"),
-                                  "1 year")
+    assert spec == HypertableSpec(
+        "public",
+        "conditions",
+        "time",
+        "1 day",
+        "device_id",
+        4,
+        Compression(("device_id",), (OrderBy("time", descending=True),), "7 days"),
+        "1 year",
+    )
     assert spec.partitioning_columns == ("time", "device_id")
     assert spec.community and spec.policies
-    assert spec.describe() == ("public.conditions (time time every 1 day, hash device_id in 4, compression after "
-                               "7 days, retention after 1 year)")
+    assert spec.describe() == (
+        "public.conditions (time time every 1 day, hash device_id in 4, compression after "
+        "7 days, retention after 1 year)"
+    )
 
 
 def test_hypertables_minimal() -> None:
@@ -298,53 +331,85 @@ def test_hypertables_minimal() -> None:
     assert (spec.schema, spec.table, spec.time_column, spec.chunk_interval) == ("Sales", "Readings 2", "At", 3600)
     assert not spec.community and not spec.policies and spec.hash_column is None
     assert MigrationOptions.from_params(with_(hypertables=[])).hypertables == ()
-    assert hypertable_specs([{"table": "t", "time_column": "ts", "chunk_interval": " 1 week "}])[0] == \
-        HypertableSpec("public", "t", "ts", "1 week")
+    assert hypertable_specs([{"table": "t", "time_column": "ts", "chunk_interval": " 1 week "}])[0] == HypertableSpec(
+        "public", "t", "ts", "1 week"
+    )
 
 
 def test_orderby_directions_and_nulls() -> None:
-    """"column [ASC|DESC] [NULLS FIRST|LAST]", keywords in any case; NULLS defaults as PostgreSQL's."""
-    (spec,) = hypertable_specs([{"table": "t", "time_column": "ts", "chunk_interval": "1 day", "compression": {
-        "segmentby": [], "orderby": ["ts desc NULLS last", "my col", "b DESC"]}}])
+    """ "column [ASC|DESC] [NULLS FIRST|LAST]", keywords in any case; NULLS defaults as PostgreSQL's."""
+    (spec,) = hypertable_specs(
+        [
+            {
+                "table": "t",
+                "time_column": "ts",
+                "chunk_interval": "1 day",
+                "compression": {"segmentby": [], "orderby": ["ts desc NULLS last", "my col", "b DESC"]},
+            }
+        ]
+    )
     assert spec.compression is not None
     assert [o.describe() for o in spec.compression.orderby] == [
-        "ts desc nulls last", "my col asc nulls last", "b desc nulls first"]
+        "ts desc nulls last",
+        "my col asc nulls last",
+        "b desc nulls first",
+    ]
     assert spec.compression.compress_after is None and not spec.policies and spec.community
 
 
 T = {"table": "t", "time_column": "ts", "chunk_interval": "1 day"}
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ({"table": "t"}, "hypertables: {'table': 't'} is not of type 'array'"),
-    ("[{", "hypertables='[{': '[{' is not of type 'array'"),
-    ([{"table": "t"}], "hypertables[0]: 'time_column' is a required property"),
-    ([{"table": "t", "time_column": "ts"}], "hypertables[0]: 'chunk_interval' is a required property"),
-    ([{**T, "chunk_interval": 0}], "hypertables[0].chunk_interval=0: 0 is less than the minimum of 1: give an "
-                                   "interval such as"),
-    ([{**T, "chunk_interval": True}], "hypertables[0].chunk_interval=True: True is not of type 'string', 'integer'"),
-    ([{**T, "chunk_interval": " "}], "hypertables[0].chunk_interval=' ': not allowed: give an interval"),
-    ([{**T, "hash_column": "d"}], "hypertables[0]: 'hash_partitions' is a dependency of 'hash_column'"),
-    ([{**T, "hash_column": "d", "hash_partitions": 0}], "hypertables[0].hash_partitions=0: 0 is less than the "
-                                                       "minimum of 1"),
-    ([{**T, "hash_column": "d", "hash_partitions": 32768}], "32768 is greater than the maximum of 32767"),
-    ([{**T, "hash_column": "ts", "hash_partitions": 2}],
-     "hypertables[0] (public.t): hash_column must be another column than time_column 'ts'"),
-    ([{**T, "partitions": 2}], "Additional properties are not allowed ('partitions' was unexpected)"),
-    ([{**T, "table": ""}], "hypertables[0].table='': '' "),
-    ([{**T, "table": "x" * 64}], "is too long: give a name as the catalog spells it (1-63 bytes, case as is)"),
-    ([{**T, "table": "é" * 32}], "is longer than 63 bytes"),
-    ([{**T, "table": "a\x00b"}], "hypertables[0].table='a\\x00b': not allowed: give a name as the catalog spells it"),
-    ([{**T, "retention": "1 year"}], "hypertables[0].retention='1 year': '1 year' is not of type 'object'"),
-    ([{**T, "retention": {}}], "hypertables[0].retention: 'drop_after' is a required property"),
-    ([{**T, "compression": {"segmentby": "d"}}], "hypertables[0].compression.segmentby='d': 'd' is not of type "
-                                                 "'array'"),
-    ([{**T, "compression": {"segmentby": ["d"], "orderby": ["d"]}}], "d cannot be in both segmentby and orderby"),
-    ([{**T, "compression": {"level": 9}}], "hypertables[0].compression: Additional properties are not allowed"),
-    ([{**T, "compression": {"orderby": [""]}}], "hypertables[0].compression.orderby[0]='': not allowed: give "
-                                                "column [ASC|DESC] [NULLS FIRST|LAST]"),
-    ([T, {**T, "schema": "public", "chunk_interval": "2 days"}], "hypertables names public.t more than once"),
-], ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "")
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ({"table": "t"}, "hypertables: {'table': 't'} is not of type 'array'"),
+        ("[{", "hypertables='[{': '[{' is not of type 'array'"),
+        ([{"table": "t"}], "hypertables[0]: 'time_column' is a required property"),
+        ([{"table": "t", "time_column": "ts"}], "hypertables[0]: 'chunk_interval' is a required property"),
+        (
+            [{**T, "chunk_interval": 0}],
+            "hypertables[0].chunk_interval=0: 0 is less than the minimum of 1: give an interval such as",
+        ),
+        (
+            [{**T, "chunk_interval": True}],
+            "hypertables[0].chunk_interval=True: True is not of type 'string', 'integer'",
+        ),
+        ([{**T, "chunk_interval": " "}], "hypertables[0].chunk_interval=' ': not allowed: give an interval"),
+        ([{**T, "hash_column": "d"}], "hypertables[0]: 'hash_partitions' is a dependency of 'hash_column'"),
+        (
+            [{**T, "hash_column": "d", "hash_partitions": 0}],
+            "hypertables[0].hash_partitions=0: 0 is less than the minimum of 1",
+        ),
+        ([{**T, "hash_column": "d", "hash_partitions": 32768}], "32768 is greater than the maximum of 32767"),
+        (
+            [{**T, "hash_column": "ts", "hash_partitions": 2}],
+            "hypertables[0] (public.t): hash_column must be another column than time_column 'ts'",
+        ),
+        ([{**T, "partitions": 2}], "Additional properties are not allowed ('partitions' was unexpected)"),
+        ([{**T, "table": ""}], "hypertables[0].table='': '' "),
+        ([{**T, "table": "x" * 64}], "is too long: give a name as the catalog spells it (1-63 bytes, case as is)"),
+        ([{**T, "table": "é" * 32}], "is longer than 63 bytes"),
+        (
+            [{**T, "table": "a\x00b"}],
+            "hypertables[0].table='a\\x00b': not allowed: give a name as the catalog spells it",
+        ),
+        ([{**T, "retention": "1 year"}], "hypertables[0].retention='1 year': '1 year' is not of type 'object'"),
+        ([{**T, "retention": {}}], "hypertables[0].retention: 'drop_after' is a required property"),
+        (
+            [{**T, "compression": {"segmentby": "d"}}],
+            "hypertables[0].compression.segmentby='d': 'd' is not of type 'array'",
+        ),
+        ([{**T, "compression": {"segmentby": ["d"], "orderby": ["d"]}}], "d cannot be in both segmentby and orderby"),
+        ([{**T, "compression": {"level": 9}}], "hypertables[0].compression: Additional properties are not allowed"),
+        (
+            [{**T, "compression": {"orderby": [""]}}],
+            "hypertables[0].compression.orderby[0]='': not allowed: give column [ASC|DESC] [NULLS FIRST|LAST]",
+        ),
+        ([T, {**T, "schema": "public", "chunk_interval": "2 days"}], "hypertables names public.t more than once"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "",
+)
 def test_bad_hypertables_are_refused_naming_the_place(value: Any, words: str) -> None:
     """Each malformed entry is refused before anything runs, naming the param, the entry, the key and what to
     give."""

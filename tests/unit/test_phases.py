@@ -15,8 +15,12 @@ from timescale_migration import phases
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-OTHER_MODULE = {phases.PRE_RESTORE: "restore_mode", phases.POST_RESTORE: "restore_mode",
-                phases.PAUSE_SOURCE_JOBS: "source_jobs", phases.RESUME_SOURCE_JOBS: "source_jobs"}
+OTHER_MODULE = {
+    phases.PRE_RESTORE: "restore_mode",
+    phases.POST_RESTORE: "restore_mode",
+    phases.PAUSE_SOURCE_JOBS: "source_jobs",
+    phases.RESUME_SOURCE_JOBS: "source_jobs",
+}
 """The tasks whose operator module is not named after the task id (phases.py's docstring and the README say so)."""
 
 
@@ -31,8 +35,15 @@ def dag():
 def test_task_ids_are_unique_and_complete() -> None:
     """Every name appears once in TASKS, and each part of the registry names only tasks of it."""
     assert len(set(phases.TASKS)) == len(phases.TASKS) == 19
-    named = {*phases.ORDER, *phases.PREFLIGHT, *phases.GATES, *phases.DOWNTIME, *phases.BRANCHES, phases.PLAN_TASK,
-             *phases.WORK_CHAIN}
+    named = {
+        *phases.ORDER,
+        *phases.PREFLIGHT,
+        *phases.GATES,
+        *phases.DOWNTIME,
+        *phases.BRANCHES,
+        phases.PLAN_TASK,
+        *phases.WORK_CHAIN,
+    }
     for t in phases.TEARDOWNS:
         named |= {t.setup, t.teardown, t.after} | ({t.before} if t.before else set())
     assert named <= set(phases.TASKS)
@@ -131,8 +142,9 @@ def test_readme_phase_table_is_the_phase_table() -> None:
     """README's "The phases": one row per task in the table's order, with its retries; a row says "teardown of
     `<setup>`" exactly for the teardowns, and names a trigger rule exactly where the task has another than
     all_success."""
-    rows = re.findall(r"^\| `(\w+)` \| (.*) \| [^|]* \| (\w+) \|$", _readme_section("## The phases"),
-                      flags=re.MULTILINE)
+    rows = re.findall(
+        r"^\| `(\w+)` \| (.*) \| [^|]* \| (\w+) \|$", _readme_section("## The phases"), flags=re.MULTILINE
+    )
     assert [task for task, _, _ in rows] == list(phases.TASKS)
     for task, what, retries in rows:
         phase = phases.BY_ID[task]
@@ -152,6 +164,9 @@ def test_readme_timeouts_name_the_phases_that_scale_with_the_data() -> None:
 
 def test_operator_docstrings_carry_no_phase_numbers() -> None:
     """The order lives in the registry alone: no "Phase 7:" in the operators' documentation."""
-    numbered = [path.name for path in (REPO / "plugins" / "timescale_migration" / "operators").glob("*.py")
-                if re.search(r"\bPhases? \d", path.read_text(encoding="utf-8"))]
+    numbered = [
+        path.name
+        for path in (REPO / "plugins" / "timescale_migration" / "operators").glob("*.py")
+        if re.search(r"\bPhases? \d", path.read_text(encoding="utf-8"))
+    ]
     assert numbered == []

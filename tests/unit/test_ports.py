@@ -36,7 +36,9 @@ def test_log_ports_reach_every_component(tmp_path: Path) -> None:
     """The worker and triggerer log ports a deployment is given are the ones its components serve logs on."""
     airflow = LocalAirflow(tmp_path, 9999, log_ports=(9793, 9794))
     env = airflow.env()
-    assert (env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"], env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]) == \
-        ("9793", "9794")
+    assert (env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"], env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]) == (
+        "9793",
+        "9794",
+    )
     assert airflow.worker_env("worker-a", 9803)["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] == "9803"
     assert local_airflow.CELERY_LOG_PORT.default == 8803

@@ -31,19 +31,27 @@ def test_every_module_but_the_ui_is_listed() -> None:
     assert "timescale_migration.copy.parallel" in names and "timescale_migration.operators.load" in names
     assert "timescale_migration.verify.verification" in names and "timescale_migration.checks.hypertables" in names
     assert not any(name.startswith(SKIPPED) for name in names)
-    on_disk = {path.relative_to(REPO / "plugins").with_suffix("").as_posix().replace("/", ".")
-               for path in (REPO / "plugins" / "timescale_migration").rglob("*.py")}
+    on_disk = {
+        path.relative_to(REPO / "plugins").with_suffix("").as_posix().replace("/", ".")
+        for path in (REPO / "plugins" / "timescale_migration").rglob("*.py")
+    }
     on_disk = {name.removesuffix(".__init__") for name in on_disk if not name.startswith(SKIPPED)}
     assert set(names) == on_disk - {"timescale_migration"}
 
 
 def loaded_modules(lazy: str, tmp_path) -> list[str]:
     """The package's modules a fresh Airflow process holds once its plugins are loaded."""
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-           "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": lazy, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "plugins")])}
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True,
-                         timeout=120).stdout
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": lazy,
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "plugins")]),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

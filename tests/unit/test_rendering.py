@@ -39,14 +39,20 @@ def test_every_value_is_escaped() -> None:
 def test_the_pages_embed_the_one_stylesheet() -> None:
     """verification.html, the rehearsals' report and the Migrations page carry templates/style.css, whole."""
     css = (PACKAGE / "templates" / "style.css").read_text(encoding="utf-8").strip()
-    pages = [report.render_html(VerifyReport([]), {}), rehearsal.render_report([]),
-             rendering.render("migrations/message.html", root="/m", title="t", refresh=None, message="m")]
+    pages = [
+        report.render_html(VerifyReport([]), {}),
+        rehearsal.render_report([]),
+        rendering.render("migrations/message.html", root="/m", title="t", refresh=None, message="m"),
+    ]
     for page in pages:
         assert css in page
 
 
 def test_no_module_escapes_html_by_hand() -> None:
     """HTML is the templates' alone: no module of the package calls html.escape or builds pages with it."""
-    escaping = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
-                if re.search(r"\bhtml\.escape\(|^import html$", path.read_text(encoding="utf-8"), re.MULTILINE)]
+    escaping = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if re.search(r"\bhtml\.escape\(|^import html$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    ]
     assert escaping == []

@@ -42,8 +42,9 @@ def states(**by_run: str):
 
 def test_lists_failed_and_missing_runs_idle_long_enough(tmp_path: Path) -> None:
     """A failed run's and a forgotten run's dumps are listed with their sizes; the reports are not."""
-    failed = make_run(tmp_path, "manual__failed", {"dump.sql": "x" * 100, "roles.sql": "r",
-                                                   "verification.json": "{}"}, age_days=20)
+    failed = make_run(
+        tmp_path, "manual__failed", {"dump.sql": "x" * 100, "roles.sql": "r", "verification.json": "{}"}, age_days=20
+    )
     gone = make_run(tmp_path, "manual__gone", {"dump.dir/": "y" * 50}, age_days=30)
     found = retention.removable(tmp_path, 14, states(manual__failed="failed"))
     assert [(e.run_dir, e.run_id, e.state, e.files) for e in found] == [
@@ -60,8 +61,11 @@ def test_keeps_running_successful_and_recent_runs(tmp_path: Path) -> None:
     make_run(tmp_path, "manual__queued", {"dump.sql": "x"}, age_days=40)
     make_run(tmp_path, "manual__kept", {"dump.sql": "x"}, age_days=40)
     make_run(tmp_path, "manual__recent", {"dump.sql": "x"}, age_days=3)
-    found = retention.removable(tmp_path, 14, states(manual__running="running", manual__queued="queued",
-                                                     manual__kept="success", manual__recent="failed"))
+    found = retention.removable(
+        tmp_path,
+        14,
+        states(manual__running="running", manual__queued="queued", manual__kept="success", manual__recent="failed"),
+    )
     assert found == []
 
 
@@ -96,8 +100,12 @@ def test_records_and_reports_are_never_listed(tmp_path: Path) -> None:
 
 def test_remove_takes_exactly_what_was_listed(tmp_path: Path) -> None:
     """Only the listed files go; the reports and a file that appeared after the listing stay."""
-    path = make_run(tmp_path, "manual__failed", {"dump.sql": "x", "roles.sql": "r", "skeleton.dump": "s",
-                                                 "verification.html": "<html>"}, age_days=20)
+    path = make_run(
+        tmp_path,
+        "manual__failed",
+        {"dump.sql": "x", "roles.sql": "r", "skeleton.dump": "s", "verification.html": "<html>"},
+        age_days=20,
+    )
     listed = [e.to_dict() for e in retention.removable(tmp_path, 14, states(manual__failed="failed"))]
     listed[0]["files"] = ["dump.sql", "roles.sql"]  # as if skeleton.dump had not been listed
     removed = retention.remove(listed, 14)

@@ -25,8 +25,12 @@ def test_readme_lists_every_setting_with_its_default() -> None:
 
 def test_no_other_module_reads_a_tsm_variable() -> None:
     """The plugin's modules and the DAG files name a TSM_* variable only through settings.py."""
-    readers = [path.relative_to(REPO) for folder in ("plugins", "dags") for path in (REPO / folder).rglob("*.py")
-               if path.name != "settings.py" and re.search(r"[\"']TSM_\w+[\"']", path.read_text(encoding="utf-8"))]
+    readers = [
+        path.relative_to(REPO)
+        for folder in ("plugins", "dags")
+        for path in (REPO / folder).rglob("*.py")
+        if path.name != "settings.py" and re.search(r"[\"']TSM_\w+[\"']", path.read_text(encoding="utf-8"))
+    ]
     assert readers == []
 
 

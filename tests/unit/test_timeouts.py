@@ -10,13 +10,14 @@ from timescale_migration import phases, timeouts
 from timescale_migration.timeouts import FLOOR, phase_timeout
 
 pytestmark = pytest.mark.unit
-GB = 1024 ** 3
+GB = 1024**3
 
 
 def test_small_database_gets_the_floor() -> None:
     """A few MB: every downtime task may run at least half an hour."""
-    assert {task: phase_timeout(task, 20 * 1024 ** 2) for task in phases.DOWNTIME if task != phases.DRAIN_SOURCE} \
-        == dict.fromkeys([t for t in phases.DOWNTIME if t != phases.DRAIN_SOURCE], FLOOR)
+    assert {
+        task: phase_timeout(task, 20 * 1024**2) for task in phases.DOWNTIME if task != phases.DRAIN_SOURCE
+    } == dict.fromkeys([t for t in phases.DOWNTIME if t != phases.DRAIN_SOURCE], FLOOR)
 
 
 def test_size_alone_at_a_pessimistic_rate() -> None:
@@ -31,8 +32,9 @@ def test_rehearsal_scaled_to_todays_size_with_margin() -> None:
     assert phase_timeout(phases.LOAD, 20 * GB, rehearsed_s=3000, rehearsed_bytes=10 * GB) == timedelta(seconds=24000)
     assert phase_timeout(phases.LOAD, 5 * GB, rehearsed_s=3000, rehearsed_bytes=10 * GB) == timedelta(seconds=12000)
     assert phase_timeout(phases.LOAD, 5 * GB, rehearsed_s=10, rehearsed_bytes=5 * GB) == FLOOR
-    assert phase_timeout(phases.APPLY_SETTINGS, 5 * GB, rehearsed_s=900, rehearsed_bytes=None) == \
-        timedelta(seconds=3600)
+    assert phase_timeout(phases.APPLY_SETTINGS, 5 * GB, rehearsed_s=900, rehearsed_bytes=None) == timedelta(
+        seconds=3600
+    )
 
 
 def test_drain_gets_its_own_wait_plus_the_floor() -> None:

@@ -18,8 +18,12 @@ EXPLAINED = re.compile(r"#\s*type:\s*ignore\[[\w-]+(,\s*[\w-]+)*\]\s+#\s*\S")
 
 def test_every_type_ignore_has_a_code_and_a_reason() -> None:
     """`# type: ignore[code]  # why`, never a bare or silent one."""
-    silent = [f"{path.relative_to(REPO)}:{number}" for folder in ("plugins", "dags")
-              for path in sorted((REPO / folder).rglob("*.py")) if str(path.relative_to(REPO)) not in CHANGED_ELSEWHERE
-              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-              if "type: ignore" in line and not EXPLAINED.search(line)]
+    silent = [
+        f"{path.relative_to(REPO)}:{number}"
+        for folder in ("plugins", "dags")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        if str(path.relative_to(REPO)) not in CHANGED_ELSEWHERE
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "type: ignore" in line and not EXPLAINED.search(line)
+    ]
     assert silent == []

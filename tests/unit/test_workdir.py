@@ -174,10 +174,12 @@ def test_write_atomically_replaces_privately(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
 
 
-@pytest.mark.parametrize(("suffix", "partial"), [(None, "roles.partial"), (".tmp", "roles.tmp"),
-                                                  (".123.tmp", "roles.123.tmp")])
-def test_write_atomically_crash_leaves_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str | None,
-                                                partial: str) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "partial"), [(None, "roles.partial"), (".tmp", "roles.tmp"), (".123.tmp", "roles.123.tmp")]
+)
+def test_write_atomically_crash_leaves_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str | None, partial: str
+) -> None:
     """A crash before the rename leaves the old file whole, and the new text in the private partial file named
     by the suffix (remove_secrets knows roles.partial)."""
     path = tmp_path / "roles.sql"

@@ -28,16 +28,23 @@ def security_labels(pre: Preflight) -> list[Finding]:
     """Each label provider of the source's security labels that the target does not take."""
     found = []
     for row in catalog.rows(pre.src, "checks/security_label_providers"):
-        probe = sqlfiles.compose("checks/security_label_probe", provider=row["provider"],
-                                 label=pgsql.Literal(row["label"]))
+        probe = sqlfiles.compose(
+            "checks/security_label_probe", provider=row["provider"], label=pgsql.Literal(row["label"])
+        )
         err = preflight.refused(pre.tgt, probe)
         if err is not None:
-            found.append(Finding(
-                CHECK, BLOCKING, f"security labels of provider {row['provider']} on {row['objects']} object(s)",
-                f"the target refuses them ({preflight.server_message(err)}): the load would stop at the dump's "
-                f"SECURITY LABEL statements, the first on {row['example']}",
-                remedy="load the provider's module on the target (shared_preload_libraries; the provider's help on a "
-                       "managed service), or remove the labels from the source (SECURITY LABEL ... IS NULL)"))
+            found.append(
+                Finding(
+                    CHECK,
+                    BLOCKING,
+                    f"security labels of provider {row['provider']} on {row['objects']} object(s)",
+                    f"the target refuses them ({preflight.server_message(err)}): the load would stop at the dump's "
+                    f"SECURITY LABEL statements, the first on {row['example']}",
+                    remedy="load the provider's module on the target (shared_preload_libraries; the provider's help "
+                    "on a "
+                    "managed service), or remove the labels from the source (SECURITY LABEL ... IS NULL)",
+                )
+            )
     return found
 
 
@@ -46,16 +53,22 @@ def compression(pre: Preflight) -> list[Finding]:
     """Each compression method of the source's columns that the target's server does not have."""
     found = []
     for row in catalog.rows(pre.src, "checks/column_compression"):
-        err = preflight.refused(pre.tgt, sqlfiles.compose("checks/compression_probe",
-                                                          method=pgsql.Literal(row["method"])))
+        err = preflight.refused(
+            pre.tgt, sqlfiles.compose("checks/compression_probe", method=pgsql.Literal(row["method"]))
+        )
         if err is not None:
-            found.append(Finding(
-                CHECK, BLOCKING, f"column compression {row['method']} on {row['columns']} column(s)",
-                f"the target's server does not have it ({preflight.server_message(err)}): the load would stop at "
-                f"the dump's SET COMPRESSION, the first for {row['example']}",
-                remedy=f"set the columns to pglz on the source (ALTER TABLE ... ALTER COLUMN ... SET COMPRESSION "
-                       f"pglz; rows keep their compression until rewritten), or choose a target built with "
-                       f"{row['method']}"))
+            found.append(
+                Finding(
+                    CHECK,
+                    BLOCKING,
+                    f"column compression {row['method']} on {row['columns']} column(s)",
+                    f"the target's server does not have it ({preflight.server_message(err)}): the load would stop at "
+                    f"the dump's SET COMPRESSION, the first for {row['example']}",
+                    remedy=f"set the columns to pglz on the source (ALTER TABLE ... ALTER COLUMN ... SET COMPRESSION "
+                    f"pglz; rows keep their compression until rewritten), or choose a target built with "
+                    f"{row['method']}",
+                )
+            )
     return found
 
 
@@ -72,11 +85,17 @@ def dictionaries(pre: Preflight) -> list[Finding]:
             refused.append((row["name"], preflight.server_message(err)))
     if not refused:
         return []
-    return [Finding(CHECK, BLOCKING, f"{len(refused)} text search dictionary(ies): {preflight.names(refused, 10)}",
-                    f"the target cannot create them: the load would stop at the dump's CREATE TEXT SEARCH DICTIONARY; "
-                    f"{preflight.described(refused, 10)}",
-                    remedy="put the files they read into the target server's tsearch_data directory (the provider's "
-                           "help on a managed service), or drop the dictionaries (and what uses them) from the source")]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            f"{len(refused)} text search dictionary(ies): {preflight.names(refused, 10)}",
+            f"the target cannot create them: the load would stop at the dump's CREATE TEXT SEARCH DICTIONARY; "
+            f"{preflight.described(refused, 10)}",
+            remedy="put the files they read into the target server's tsearch_data directory (the provider's "
+            "help on a managed service), or drop the dictionaries (and what uses them) from the source",
+        )
+    ]
 
 
 @check(CHECK, "libraries of C functions")
@@ -87,15 +106,22 @@ def c_libraries(pre: Preflight) -> list[Finding]:
         return []
     refused = []
     for row in catalog.rows(pre.src, "checks/c_function_libraries"):
-        probe = sqlfiles.compose("checks/c_function_probe", library=pgsql.Literal(row["library"]),
-                                 symbol=pgsql.Literal(row["symbol"]))
+        probe = sqlfiles.compose(
+            "checks/c_function_probe", library=pgsql.Literal(row["library"]), symbol=pgsql.Literal(row["symbol"])
+        )
         err = preflight.refused(pre.tgt, probe)
         if err is not None:
             refused.append((row["example"], preflight.server_message(err)))
     if not refused:
         return []
-    return [Finding(CHECK, BLOCKING, f"{len(refused)} C function(s): {preflight.names(refused, 10)}",
-                    f"the target's server lacks their code: the load would stop at the dump's CREATE FUNCTION; "
-                    f"{preflight.described(refused, 10)}",
-                    remedy="install the library on the target's server (the same version), or drop the functions "
-                           "(and what uses them) from the source")]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            f"{len(refused)} C function(s): {preflight.names(refused, 10)}",
+            f"the target's server lacks their code: the load would stop at the dump's CREATE FUNCTION; "
+            f"{preflight.described(refused, 10)}",
+            remedy="install the library on the target's server (the same version), or drop the functions "
+            "(and what uses them) from the source",
+        )
+    ]

@@ -21,7 +21,10 @@ def block_records(pre: Preflight) -> list[Finding]:
     with pre.source.connect(records) as conn:
         present, writable = drain.can_keep_records(conn)
     if not writable:
-        raise MigrationError(drain.unwritable_message(where, pre.source_info.user_name, present=present).replace(
-            "Nothing was revoked", "Nothing was changed"))
+        raise MigrationError(
+            drain.unwritable_message(where, pre.source_info.user_name, present=present).replace(
+                "Nothing was revoked", "Nothing was changed"
+            )
+        )
     pre.log.info("the drain can keep its block record in %s", where)
     return []

@@ -28,14 +28,22 @@ BUILT_IN = frozenset({"plpgsql"})
 @check(CHECK, "extensions the target offers")
 def missing(pre: Preflight) -> list[Finding]:
     """Each source extension the target server does not offer at all: the load's CREATE EXTENSION fails."""
-    pre.log.info("source extensions: %s", ", ".join(f"{n} {i['version']}" for n, i in
-                                                     pre.source_extensions.items()) or "none")
-    return [Finding(CHECK, BLOCKING, f"extension {name} {info['version']}",
-                    f"installed in {pre.source.label} but not available on {pre.target.label}: the load's "
-                    f"CREATE EXTENSION {name} would fail",
-                    remedy=f"drop it from the source database (DROP EXTENSION {name}) if nothing uses it, or choose "
-                           "a target that offers it")
-            for name, info in sorted(pre.source_extensions.items()) if name not in pre.target_available]
+    pre.log.info(
+        "source extensions: %s", ", ".join(f"{n} {i['version']}" for n, i in pre.source_extensions.items()) or "none"
+    )
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            f"extension {name} {info['version']}",
+            f"installed in {pre.source.label} but not available on {pre.target.label}: the load's "
+            f"CREATE EXTENSION {name} would fail",
+            remedy=f"drop it from the source database (DROP EXTENSION {name}) if nothing uses it, or choose "
+            "a target that offers it",
+        )
+        for name, info in sorted(pre.source_extensions.items())
+        if name not in pre.target_available
+    ]
 
 
 def version_key(version: str) -> tuple[int, ...] | None:
@@ -70,24 +78,35 @@ def versions(pre: Preflight) -> list[Finding]:
         subject = f"extension {name}: source {info['version']}, target {target}"
         order = compare_versions(info["version"], target)
         if order == 1:
-            found.append(Finding(
-                CHECK, WARNING, subject,
-                f"the target will have {name} {target} ({how}; the dump names no version): the newer version's "
-                "functions and behaviour, which extensions keep compatible; verify accepts this difference",
-                (SECTION, quote_ident(name)),
-                remedy="none needed; test the application against the newer version if it relies on the extension's "
-                       "details"))
+            found.append(
+                Finding(
+                    CHECK,
+                    WARNING,
+                    subject,
+                    f"the target will have {name} {target} ({how}; the dump names no version): the newer version's "
+                    "functions and behaviour, which extensions keep compatible; verify accepts this difference",
+                    (SECTION, quote_ident(name)),
+                    remedy="none needed; test the application against the newer version if it relies on the "
+                    "extension's "
+                    "details",
+                )
+            )
         else:
             older = "older than" if order == -1 else "not comparable with"
-            found.append(Finding(
-                CHECK, BLOCKING, subject,
-                f"the target would have {name} {target} ({how}; the dump names no version), {older} the source's "
-                f"{info['version']}: objects that use what the source's version has may fail to load or behave "
-                "differently, and verify would find the version different after the downtime",
-                remedy=f"create it on the target database at the source's version beforehand "
-                       f"(CREATE EXTENSION {name} VERSION '{info['version']}'; an empty target may hold extensions) "
-                       f"if the target offers it, or update it on the target (ALTER EXTENSION {name} UPDATE), or "
-                       "choose a target that offers that version"))
+            found.append(
+                Finding(
+                    CHECK,
+                    BLOCKING,
+                    subject,
+                    f"the target would have {name} {target} ({how}; the dump names no version), {older} the source's "
+                    f"{info['version']}: objects that use what the source's version has may fail to load or behave "
+                    "differently, and verify would find the version different after the downtime",
+                    remedy=f"create it on the target database at the source's version beforehand "
+                    f"(CREATE EXTENSION {name} VERSION '{info['version']}'; an empty target may hold extensions) "
+                    f"if the target offers it, or update it on the target (ALTER EXTENSION {name} UPDATE), or "
+                    "choose a target that offers that version",
+                )
+            )
     return found
 
 
@@ -98,9 +117,15 @@ def creatable(pre: Preflight) -> list[Finding]:
     if pre.target_superuser:
         return []
     trusted = {(r["name"], r["version"]): r["trusted"] for r in catalog.rows(pre.tgt, "checks/extension_versions")}
-    todo = [name for name in sorted(pre.source_extensions)
-            if name not in pre.target_extensions and name in pre.target_available and name not in BUILT_IN
-            and name != TIMESCALEDB and not trusted.get((name, pre.target_available[name]), False)]
+    todo = [
+        name
+        for name in sorted(pre.source_extensions)
+        if name not in pre.target_extensions
+        and name in pre.target_available
+        and name not in BUILT_IN
+        and name != TIMESCALEDB
+        and not trusted.get((name, pre.target_available[name]), False)
+    ]
     refused: list[tuple[str, str]] = []
     untried: list[tuple[str, str]] = []
     for name in todo:
@@ -110,15 +135,27 @@ def creatable(pre: Preflight) -> list[Finding]:
             (refused if denied else untried).append((name, preflight.server_message(err)))
     found = []
     if refused:
-        found.append(Finding(CHECK, BLOCKING, f"extension(s) {preflight.names(refused)}",
-                             f"the target's login {pre.target_info.user_name} may not create them (not trusted, no "
-                             f"superuser): {preflight.described(refused, 5)}; the load's CREATE EXTENSION would fail",
-                             remedy="have the provider or a superuser create them in the target database beforehand "
-                                    "(an empty target may hold extensions), or drop them from the source"))
+        found.append(
+            Finding(
+                CHECK,
+                BLOCKING,
+                f"extension(s) {preflight.names(refused)}",
+                f"the target's login {pre.target_info.user_name} may not create them (not trusted, no "
+                f"superuser): {preflight.described(refused, 5)}; the load's CREATE EXTENSION would fail",
+                remedy="have the provider or a superuser create them in the target database beforehand "
+                "(an empty target may hold extensions), or drop them from the source",
+            )
+        )
     if untried:
-        found.append(Finding(CHECK, WARNING, f"extension(s) {preflight.names(untried)}",
-                             f"not trusted on the target and creating them in a rolled-back transaction failed for "
-                             f"another reason: {preflight.described(untried, 5)}; the load may fail at their "
-                             "CREATE EXTENSION",
-                             remedy="create them in the target database beforehand, or make sure the load can"))
+        found.append(
+            Finding(
+                CHECK,
+                WARNING,
+                f"extension(s) {preflight.names(untried)}",
+                f"not trusted on the target and creating them in a rolled-back transaction failed for "
+                f"another reason: {preflight.described(untried, 5)}; the load may fail at their "
+                "CREATE EXTENSION",
+                remedy="create them in the target database beforehand, or make sure the load can",
+            )
+        )
     return found

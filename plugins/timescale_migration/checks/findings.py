@@ -56,8 +56,14 @@ class Finding:
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         """Rebuild from to_dict()."""
         expected = data.get("expected")
-        return cls(data["check"], data["severity"], data["subject"], data["message"],
-                   tuple(expected) if expected else None, data.get("remedy") or "")
+        return cls(
+            data["check"],
+            data["severity"],
+            data["subject"],
+            data["message"],
+            tuple(expected) if expected else None,
+            data.get("remedy") or "",
+        )
 
 
 def collect(ti: Any, tasks: Iterable[str] = phases.PREFLIGHT) -> list[Finding]:
@@ -79,9 +85,15 @@ def unfinished(ti: Any, tasks: Iterable[str] = phases.PREFLIGHT) -> list[Finding
             continue
         failure = ti.xcom_pull(task_ids=task, key=phases.FAILURE_KEY)
         why = f" ({failure['error']})" if isinstance(failure, dict) and failure.get("error") else ""
-        found.append(Finding(task, BLOCKING, "the check did not finish",
-                             f"{task} left no result{why}, so what it checks is unknown",
-                             remedy=f"read {task}'s log, fix what stopped it, and trigger the run again"))
+        found.append(
+            Finding(
+                task,
+                BLOCKING,
+                "the check did not finish",
+                f"{task} left no result{why}, so what it checks is unknown",
+                remedy=f"read {task}'s log, fix what stopped it, and trigger the run again",
+            )
+        )
     return found
 
 
@@ -94,10 +106,12 @@ def refusal(findings: list[Finding], where: str, changed: str = "nothing was cha
     """The message of a refused run: every blocking finding, numbered, each with its cause and what to do."""
     stop = blocking(findings)
     warnings = len(findings) - len(stop)
-    lines = [f"{where} found {len(stop)} blocking problem(s) before the downtime; {changed} and the "
-             f"stop_apps gate was not opened. Fix every one, then trigger the run again"
-             + (f" ({warnings} warning(s) besides, listed in the log and in {PREFLIGHT_FILE})" if warnings else "")
-             + ":"]
+    lines = [
+        f"{where} found {len(stop)} blocking problem(s) before the downtime; {changed} and the "
+        f"stop_apps gate was not opened. Fix every one, then trigger the run again"
+        + (f" ({warnings} warning(s) besides, listed in the log and in {PREFLIGHT_FILE})" if warnings else "")
+        + ":"
+    ]
     lines += [f"{number}. {finding.describe()}" for number, finding in enumerate(stop, 1)]
     return "\n".join(lines)
 
@@ -118,13 +132,20 @@ def gate_lines(findings: list[Finding]) -> list[str]:
     """Markdown lines for the stop_apps gate: each finding with its severity, or nothing when there is none."""
     if not findings:
         return []
-    lines = ["", f"**{len(findings)} preflight finding(s)** — read them before approving:", "",
-             "| severity | check | about | what it means |", "| --- | --- | --- | --- |"]
+    lines = [
+        "",
+        f"**{len(findings)} preflight finding(s)** — read them before approving:",
+        "",
+        "| severity | check | about | what it means |",
+        "| --- | --- | --- | --- |",
+    ]
     shown = sorted(findings, key=lambda f: f.severity != BLOCKING)[:GATE_ROWS]
     lines += [f"| {f.severity} | {_cell(f.check)} | {_cell(f.subject)} | {_cell(f.explain())} |" for f in shown]
     if len(findings) > GATE_ROWS:
-        lines += ["", f"... and {len(findings) - GATE_ROWS} more (every one is in check_versions' log and in "
-                  f"{PREFLIGHT_FILE})."]
+        lines += [
+            "",
+            f"... and {len(findings) - GATE_ROWS} more (every one is in check_versions' log and in {PREFLIGHT_FILE}).",
+        ]
     return lines
 
 

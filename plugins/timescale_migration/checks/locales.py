@@ -25,11 +25,19 @@ def database_locale(conn: psycopg.Connection) -> dict[str, Any]:
     database (keys missing on older servers are None)."""
     row = catalog.rows(conn, "checks/database_locale")[0]
     d = row["row"]
-    version = (catalog.rows(conn, "checks/database_collation_version")[0]["version"]
-               if conn.info.server_version >= 150000 else None)
-    return {"encoding": row["encoding"], "provider": PROVIDERS.get(d.get("datlocprovider") or "c", "libc"),
-            "collate": d.get("datcollate"), "ctype": d.get("datctype"),
-            "locale": d.get("datlocale") or d.get("daticulocale"), "version": version}
+    version = (
+        catalog.rows(conn, "checks/database_collation_version")[0]["version"]
+        if conn.info.server_version >= 150000
+        else None
+    )
+    return {
+        "encoding": row["encoding"],
+        "provider": PROVIDERS.get(d.get("datlocprovider") or "c", "libc"),
+        "collate": d.get("datcollate"),
+        "ctype": d.get("datctype"),
+        "locale": d.get("datlocale") or d.get("daticulocale"),
+        "version": version,
+    }
 
 
 def encoding_findings(source: dict[str, Any], target: dict[str, Any]) -> list[Finding]:
@@ -39,40 +47,73 @@ def encoding_findings(source: dict[str, Any], target: dict[str, Any]) -> list[Fi
         return []
     subject = f"encoding: source {src}, target {tgt}"
     if tgt == "UTF8":
-        return [Finding(CHECK, WARNING, subject,
-                        f"the load converts the source's {src} text into UTF8: the same characters arrive, in more "
-                        "bytes where they are not ASCII" + ("; the source's SQL_ASCII holds bytes of no declared "
-                                                            "encoding, and any that are not valid UTF-8 fail the load"
-                                                            if src == "SQL_ASCII" else ""),
-                        remedy="none needed if the application's client_encoding is set; otherwise it gets UTF8")]
-    return [Finding(CHECK, BLOCKING, subject,
-                    f"the target database's {tgt} cannot hold every character {src} can: the first one it cannot "
-                    "hold fails the load after the downtime began",
-                    remedy=f"create the target database with ENCODING '{src}' (or 'UTF8') and the locale to match")]
+        return [
+            Finding(
+                CHECK,
+                WARNING,
+                subject,
+                f"the load converts the source's {src} text into UTF8: the same characters arrive, in more "
+                "bytes where they are not ASCII"
+                + (
+                    "; the source's SQL_ASCII holds bytes of no declared "
+                    "encoding, and any that are not valid UTF-8 fail the load"
+                    if src == "SQL_ASCII"
+                    else ""
+                ),
+                remedy="none needed if the application's client_encoding is set; otherwise it gets UTF8",
+            )
+        ]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            subject,
+            f"the target database's {tgt} cannot hold every character {src} can: the first one it cannot "
+            "hold fails the load after the downtime began",
+            remedy=f"create the target database with ENCODING '{src}' (or 'UTF8') and the locale to match",
+        )
+    ]
 
 
 def locale_findings(source: dict[str, Any], target: dict[str, Any]) -> list[Finding]:
     """Another locale provider, LC_COLLATE, LC_CTYPE or ICU/builtin locale, or another collation library version:
     warnings (indexes are built anew on the target, so none is corrupt, but text may sort differently)."""
-    remedy = ("create the target database with the source's locale (CREATE DATABASE ... LOCALE_PROVIDER ... "
-              "LC_COLLATE ... LC_CTYPE ...) if the application depends on the order of text")
+    remedy = (
+        "create the target database with the source's locale (CREATE DATABASE ... LOCALE_PROVIDER ... "
+        "LC_COLLATE ... LC_CTYPE ...) if the application depends on the order of text"
+    )
     found = []
     for key, what, effect in (
         ("provider", "locale provider", "text sorts and compares by another library's rules"),
         ("collate", "LC_COLLATE", "ORDER BY, comparisons and indexes on text sort differently"),
-        ("ctype", "LC_CTYPE", "upper(), lower(), character classes in regular expressions and ILIKE behave "
-                              "differently"),
+        (
+            "ctype",
+            "LC_CTYPE",
+            "upper(), lower(), character classes in regular expressions and ILIKE behave differently",
+        ),
         ("locale", "locale of the provider", "text sorts and compares differently"),
     ):
         if source[key] != target[key] and (key != "locale" or source["provider"] == target["provider"]):
-            found.append(Finding(CHECK, WARNING, f"{what}: source {source[key]}, target {target[key]}",
-                                 f"{effect} on the target", remedy=remedy))
+            found.append(
+                Finding(
+                    CHECK,
+                    WARNING,
+                    f"{what}: source {source[key]}, target {target[key]}",
+                    f"{effect} on the target",
+                    remedy=remedy,
+                )
+            )
     if source["version"] and target["version"] and source["version"] != target["version"] and not found:
-        found.append(Finding(CHECK, WARNING, f"collation version: source {source['version']}, target "
-                                             f"{target['version']}",
-                             "the target's collation library is another version: some strings may sort differently "
-                             "(indexes are built anew by the load, so none is corrupt)",
-                             remedy="none needed unless the application depends on the exact order of rare strings"))
+        found.append(
+            Finding(
+                CHECK,
+                WARNING,
+                f"collation version: source {source['version']}, target {target['version']}",
+                "the target's collation library is another version: some strings may sort differently "
+                "(indexes are built anew by the load, so none is corrupt)",
+                remedy="none needed unless the application depends on the exact order of rare strings",
+            )
+        )
     return found
 
 
@@ -94,8 +135,9 @@ def _probe_statement(row: dict[str, Any]) -> pgsql.Composed:
         options.append(("locale", row.get("colllocale") or row.get("colliculocale") or row.get("collcollate")))
     if row.get("collisdeterministic") is False:
         options.append(("deterministic", "false"))
-    body = pgsql.SQL(", ").join(pgsql.SQL("{} = {}").format(pgsql.SQL(key), pgsql.Literal(value or ""))
-                                for key, value in options)
+    body = pgsql.SQL(", ").join(
+        pgsql.SQL("{} = {}").format(pgsql.SQL(key), pgsql.Literal(value or "")) for key, value in options
+    )
     return pgsql.SQL("CREATE COLLATION pg_temp.tsm_preflight_probe ({})").format(body)
 
 
@@ -124,24 +166,42 @@ def collations(pre: Preflight) -> list[Finding]:
                 uncreatable.append((name, preflight.server_message(err)))
     found = []
     if missing:
-        found.append(Finding(CHECK, BLOCKING, f"collation(s) {listed(missing, 10)}",
-                             "columns or indexes of the source use them and the target has no collation of that "
-                             "name: the load would fail at the first of them after the downtime began",
-                             remedy="change those columns to a collation the target has (ALTER TABLE ... ALTER "
-                                    "COLUMN ... TYPE ... COLLATE ...) before the migration, or choose a target whose "
-                                    "collation library offers them"))
+        found.append(
+            Finding(
+                CHECK,
+                BLOCKING,
+                f"collation(s) {listed(missing, 10)}",
+                "columns or indexes of the source use them and the target has no collation of that "
+                "name: the load would fail at the first of them after the downtime began",
+                remedy="change those columns to a collation the target has (ALTER TABLE ... ALTER "
+                "COLUMN ... TYPE ... COLLATE ...) before the migration, or choose a target whose "
+                "collation library offers them",
+            )
+        )
     if uncreatable:
-        found.append(Finding(CHECK, BLOCKING, f"collation(s) {preflight.names(uncreatable, 10)}",
-                             "the target cannot create them as the source defines them: "
-                             f"{preflight.described(uncreatable, 5)}; the dump's CREATE COLLATION would fail the load",
-                             remedy="define them with a locale the target's operating system or ICU has, or choose "
-                                    "a target that has the locale"))
+        found.append(
+            Finding(
+                CHECK,
+                BLOCKING,
+                f"collation(s) {preflight.names(uncreatable, 10)}",
+                "the target cannot create them as the source defines them: "
+                f"{preflight.described(uncreatable, 5)}; the dump's CREATE COLLATION would fail the load",
+                remedy="define them with a locale the target's operating system or ICU has, or choose "
+                "a target that has the locale",
+            )
+        )
     if versions:
-        found.append(Finding(CHECK, WARNING, f"collation version(s) of {preflight.names(versions)}",
-                             f"the target's library has other versions of collations the source uses: "
-                             f"{preflight.described(versions, 10)}; some strings may sort differently (indexes are "
-                             "built anew)",
-                             remedy="none needed unless the application depends on the exact order of rare strings"))
+        found.append(
+            Finding(
+                CHECK,
+                WARNING,
+                f"collation version(s) of {preflight.names(versions)}",
+                f"the target's library has other versions of collations the source uses: "
+                f"{preflight.described(versions, 10)}; some strings may sort differently (indexes are "
+                "built anew)",
+                remedy="none needed unless the application depends on the exact order of rare strings",
+            )
+        )
     return found
 
 
@@ -152,10 +212,18 @@ def tablespaces(pre: Preflight) -> list[Finding]:
     used = catalog.rows(pre.src, "checks/tablespaces")
     if not used:
         return []
-    names = [f"{r['name']} (" + ("the database default" if r["database_default"] else f"{r['relations']} relation(s)")
-             + ")" for r in used]
-    return [Finding(TABLESPACES_CHECK, WARNING, f"tablespace(s) {listed([r['name'] for r in used], 10)}",
-                    f"the source keeps data in {listed(names, 10)}; the dump is taken with --no-tablespaces, so "
-                    "everything lands in the target database's default tablespace (Timescale has no other)",
-                    remedy="none needed unless the target must split storage; then move relations with ALTER TABLE "
-                           "... SET TABLESPACE after the migration")]
+    names = [
+        f"{r['name']} (" + ("the database default" if r["database_default"] else f"{r['relations']} relation(s)") + ")"
+        for r in used
+    ]
+    return [
+        Finding(
+            TABLESPACES_CHECK,
+            WARNING,
+            f"tablespace(s) {listed([r['name'] for r in used], 10)}",
+            f"the source keeps data in {listed(names, 10)}; the dump is taken with --no-tablespaces, so "
+            "everything lands in the target database's default tablespace (Timescale has no other)",
+            remedy="none needed unless the target must split storage; then move relations with ALTER TABLE "
+            "... SET TABLESPACE after the migration",
+        )
+    ]

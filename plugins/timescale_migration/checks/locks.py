@@ -48,13 +48,17 @@ def lock_sessions(dump_format: str) -> int:
 
 
 def _settings(row: dict[str, Any]) -> str:
-    return (f"max_locks_per_transaction {row['max_locks_per_transaction']} × (max_connections "
-            f"{row['max_connections']} + max_prepared_transactions {row['max_prepared_transactions']})")
+    return (
+        f"max_locks_per_transaction {row['max_locks_per_transaction']} × (max_connections "
+        f"{row['max_connections']} + max_prepared_transactions {row['max_prepared_transactions']})"
+    )
 
 
 def _remedy(side: str, raise_to: int) -> str:
-    return (f"raise max_locks_per_transaction on the {side} to at least {raise_to} (ALTER SYSTEM SET "
-            f"max_locks_per_transaction = {raise_to}, then restart it; on a managed service, in its settings)")
+    return (
+        f"raise max_locks_per_transaction on the {side} to at least {raise_to} (ALTER SYSTEM SET "
+        f"max_locks_per_transaction = {raise_to}, then restart it; on a managed service, in its settings)"
+    )
 
 
 def try_locks(source: Endpoint, sessions: int) -> str | None:
@@ -83,28 +87,58 @@ def source_findings(pre: Preflight, row: dict[str, Any]) -> list[Finding]:
     sessions = lock_sessions(pre.opts.dump_format)
     label = f"lock table of {pre.source.label}"
     raise_to = needed_setting(relations, row, sessions)
-    numbers = (f"{relations:,} relations locked in {sessions} session(s) at once (format {pre.opts.dump_format}); "
-               f"the lock table holds {total:,} by its settings ({_settings(row)})")
+    numbers = (
+        f"{relations:,} relations locked in {sessions} session(s) at once (format {pre.opts.dump_format}); "
+        f"the lock table holds {total:,} by its settings ({_settings(row)})"
+    )
     outcome = try_locks(pre.source, sessions)
-    pre.log.info("locking every relation on the source in %d session(s), rolled back: %s", sessions,
-                 outcome or "they fit")
+    pre.log.info(
+        "locking every relation on the source in %d session(s), rolled back: %s", sessions, outcome or "they fit"
+    )
     if outcome is None:
         if relations * sessions <= total:
-            return [Finding(CHECK, WARNING, label,
-                            f"pg_dump locks {relations:,} relations in one transaction, more than "
-                            f"max_locks_per_transaction {per}: it works only while the other sessions leave room in "
-                            f"the lock table ({numbers}); tried now: they fit", remedy=_remedy("source", raise_to))]
-        return [Finding(CHECK, WARNING, label,
-                        f"{numbers}, fewer than the dump needs, but tried now they fit (the lock table has room beyond "
-                        "its nominal size): other sessions on the source could take that room during the dump",
-                        remedy=_remedy("source", raise_to))]
+            return [
+                Finding(
+                    CHECK,
+                    WARNING,
+                    label,
+                    f"pg_dump locks {relations:,} relations in one transaction, more than "
+                    f"max_locks_per_transaction {per}: it works only while the other sessions leave room in "
+                    f"the lock table ({numbers}); tried now: they fit",
+                    remedy=_remedy("source", raise_to),
+                )
+            ]
+        return [
+            Finding(
+                CHECK,
+                WARNING,
+                label,
+                f"{numbers}, fewer than the dump needs, but tried now they fit (the lock table has room beyond "
+                "its nominal size): other sessions on the source could take that room during the dump",
+                remedy=_remedy("source", raise_to),
+            )
+        ]
     if outcome.startswith("untried: "):
-        return [Finding(CHECK, WARNING, label,
-                        f"{numbers}; trying to lock them all could not finish ({outcome.removeprefix('untried: ')}), "
-                        "so whether the dump fits is not known", remedy=_remedy("source", raise_to))]
-    return [Finding(CHECK, BLOCKING, label,
-                    f"{numbers}; tried now (in a transaction rolled back), locking them failed with '{outcome}': "
-                    "pg_dump would fail the same way after the downtime began", remedy=_remedy("source", raise_to))]
+        return [
+            Finding(
+                CHECK,
+                WARNING,
+                label,
+                f"{numbers}; trying to lock them all could not finish ({outcome.removeprefix('untried: ')}), "
+                "so whether the dump fits is not known",
+                remedy=_remedy("source", raise_to),
+            )
+        ]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            label,
+            f"{numbers}; tried now (in a transaction rolled back), locking them failed with '{outcome}': "
+            "pg_dump would fail the same way after the downtime began",
+            remedy=_remedy("source", raise_to),
+        )
+    ]
 
 
 def target_findings(pre: Preflight, relations: int, row: dict[str, Any]) -> list[Finding]:
@@ -112,11 +146,17 @@ def target_findings(pre: Preflight, relations: int, row: dict[str, Any]) -> list
     total = capacity(row)
     if relations <= total:
         return []
-    return [Finding(CHECK, WARNING, f"lock table of {pre.target.label}",
-                    f"the database has {relations:,} relations and the target's lock table holds {total:,} by its "
-                    f"settings ({_settings(row)}); the load and verify lock one relation per statement, so this is "
-                    "a warning only: a session that locks many at once there (yours, after the cutover) may not fit",
-                    remedy=_remedy("target", needed_setting(relations, row)))]
+    return [
+        Finding(
+            CHECK,
+            WARNING,
+            f"lock table of {pre.target.label}",
+            f"the database has {relations:,} relations and the target's lock table holds {total:,} by its "
+            f"settings ({_settings(row)}); the load and verify lock one relation per statement, so this is "
+            "a warning only: a session that locks many at once there (yours, after the cutover) may not fit",
+            remedy=_remedy("target", needed_setting(relations, row)),
+        )
+    ]
 
 
 @check(CHECK, "lock table sizes")
@@ -125,6 +165,10 @@ def lock_table(pre: Preflight) -> list[Finding]:
     source = catalog.rows(pre.src, "checks/lock_capacity")[0]
     target = catalog.rows(pre.tgt, "checks/lock_capacity")[0]
     relations = source["relations"]
-    pre.log.info("%d relation(s) to lock; lock tables by their settings: source %d, target %d", relations,
-                 capacity(source), capacity(target))
+    pre.log.info(
+        "%d relation(s) to lock; lock tables by their settings: source %d, target %d",
+        relations,
+        capacity(source),
+        capacity(target),
+    )
     return source_findings(pre, source) + target_findings(pre, relations, target)

@@ -113,8 +113,7 @@ class Preflight:
 
 
 @contextmanager
-def opened(opts: MigrationOptions, source: Endpoint, target: Endpoint, run_dir: Path, log: Any
-           ) -> Iterator[Preflight]:
+def opened(opts: MigrationOptions, source: Endpoint, target: Endpoint, run_dir: Path, log: Any) -> Iterator[Preflight]:
     """A Preflight with one session on each side, closed afterwards."""
     with ExitStack() as stack:
         src = stack.enter_context(source.connect())
@@ -129,8 +128,12 @@ def check_name(fn: CheckFn) -> str:
 
 def _lost(pre: Preflight, err: psycopg.Error) -> bool:
     """Whether `err` lost a session (then the task fails: a check cannot answer without its server)."""
-    return pre.src.broken or pre.tgt.broken or (err.sqlstate or "").startswith("08") or (
-        not err.sqlstate and isinstance(err, psycopg.OperationalError))
+    return (
+        pre.src.broken
+        or pre.tgt.broken
+        or (err.sqlstate or "").startswith("08")
+        or (not err.sqlstate and isinstance(err, psycopg.OperationalError))
+    )
 
 
 def run(checks: Iterable[CheckFn], pre: Preflight) -> list[Finding]:
@@ -146,15 +149,26 @@ def run(checks: Iterable[CheckFn], pre: Preflight) -> list[Finding]:
         except psycopg.Error as err:
             if _lost(pre, err):
                 raise
-            got = [Finding(name, BLOCKING, about, f"the check could not run: {_server_message(err)}",
-                           remedy="give the migration's login the privilege the server names (e.g. "
-                                  "pg_read_all_settings or pg_read_all_stats, or SELECT on that catalog), or run the "
-                                  "migration as a login that has it")]
+            got = [
+                Finding(
+                    name,
+                    BLOCKING,
+                    about,
+                    f"the check could not run: {_server_message(err)}",
+                    remedy="give the migration's login the privilege the server names (e.g. "
+                    "pg_read_all_settings or pg_read_all_stats, or SELECT on that catalog), or run the "
+                    "migration as a login that has it",
+                )
+            ]
         for finding in got:
             level = pre.log.error if finding.severity == BLOCKING else pre.log.warning
             level("preflight %s: %s", finding.severity, finding.describe())
-        pre.log.info("check %s (%s): %s", name, about,
-                     f"{len(got)} finding(s), {len(blocking(got))} blocking" if got else "passed")
+        pre.log.info(
+            "check %s (%s): %s",
+            name,
+            about,
+            f"{len(got)} finding(s), {len(blocking(got))} blocking" if got else "passed",
+        )
         found += got
     return found
 
@@ -168,8 +182,13 @@ def _server_message(err: psycopg.Error) -> str:
 def write_report(run_dir: Path, found: list[Finding], context: dict[str, Any]) -> Path:
     """preflight.json in the run's work directory: every finding of both check tasks and whether the run was
     refused (0600, written at once)."""
-    data = {**context, "refused": bool(blocking(found)), "blocking": len(blocking(found)),
-            "warnings": len(found) - len(blocking(found)), "findings": [f.to_dict() for f in found]}
+    data = {
+        **context,
+        "refused": bool(blocking(found)),
+        "blocking": len(blocking(found)),
+        "warnings": len(found) - len(blocking(found)),
+        "findings": [f.to_dict() for f in found],
+    }
     return workdir.write_json(run_dir / PREFLIGHT_FILE, data)
 
 

@@ -21,5 +21,6 @@ def owners_and_privileges(pre: Preflight) -> list[Finding]:
     """Each owner the target's login cannot become, grantee that will not exist, or privilege the target refuses."""
     if pre.opts.privileges != "as_source":
         return []
-    return privileges.preflight(pre.src, pre.tgt, pre.reserved, pre.target_info.user_name,
-                                roles_migrated=pre.opts.roles)
+    return privileges.preflight(
+        pre.src, pre.tgt, pre.reserved, pre.target_info.user_name, roles_migrated=pre.opts.roles
+    )

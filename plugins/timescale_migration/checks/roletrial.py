@@ -36,8 +36,9 @@ def roles_script(pre: Preflight) -> str:
     directory that is removed straight away."""
     raw = workdir.private_file(pre.run_dir / f"{ROLES_FILE}.preflight")
     try:
-        argv = pg_dumpall_roles_argv(pre.client_tools, pre.source.database, str(raw),
-                                     passwords=pre.source_info.can_read_passwords)
+        argv = pg_dumpall_roles_argv(
+            pre.client_tools, pre.source.database, str(raw), passwords=pre.source_info.can_read_passwords
+        )
         ToolRunner(pre.log).run(argv, pre.source.libpq_env())
         text = raw.read_text(encoding="utf-8")
         mask_password_hashes(text)
@@ -46,8 +47,9 @@ def roles_script(pre: Preflight) -> str:
         workdir.remove(raw)
 
 
-def trial(conn: psycopg.Connection, statements: list[tuple[str, str, str]], about: set[str]
-          ) -> tuple[dict[str, list[str]], dict[str, str]]:
+def trial(
+    conn: psycopg.Connection, statements: list[tuple[str, str, str]], about: set[str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
     """roles.sql's statements, in order, each in a savepoint of one transaction that is rolled back (a role it
     creates exists for the statements after it, as in the load): (role of `about` -> what the target refused about
     it, role of `about` -> how the roles inventory shows it once roles.sql ran)."""
@@ -95,11 +97,20 @@ def role_statements(pre: Preflight) -> list[Finding]:
         if after.get(role) == source[role] and not passwords:
             continue
         why = "; ".join(refused.get(role, [])) or "roles.sql never takes away what only the target gave it"
-        differs = (f" and will differ from the source's after roles.sql (source: {source[role]}; target: "
-                   f"{after.get(role)})" if after.get(role) != source[role] else "")
-        found.append(Finding(CHECK, WARNING, f'role "{role}"',
-                             f"it exists on the target already{differs}: {why}. It stays as the target has it",
-                             (ROLES_SECTION, role),
-                             remedy=f"have the target's superuser (or the role's administrator) make it as on the "
-                                    f"source, or grant {login} ADMIN OPTION on it, before the run"))
+        differs = (
+            f" and will differ from the source's after roles.sql (source: {source[role]}; target: {after.get(role)})"
+            if after.get(role) != source[role]
+            else ""
+        )
+        found.append(
+            Finding(
+                CHECK,
+                WARNING,
+                f'role "{role}"',
+                f"it exists on the target already{differs}: {why}. It stays as the target has it",
+                (ROLES_SECTION, role),
+                remedy=f"have the target's superuser (or the role's administrator) make it as on the "
+                f"source, or grant {login} ADMIN OPTION on it, before the run",
+            )
+        )
     return found

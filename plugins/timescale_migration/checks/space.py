@@ -37,15 +37,26 @@ def work_dir(pre: Preflight) -> list[Finding]:
     data, what = dump_bytes(pre)
     needed = int(data * DUMP_SIZE_MARGIN)
     free = shutil.disk_usage(pre.run_dir).free
-    pre.log.info("work directory %s: %.1f MB free, the dump needs about %.1f MB (%s)", pre.run_dir, free / 1e6,
-                 needed / 1e6, what)
+    pre.log.info(
+        "work directory %s: %.1f MB free, the dump needs about %.1f MB (%s)",
+        pre.run_dir,
+        free / 1e6,
+        needed / 1e6,
+        what,
+    )
     if free >= needed:
         return []
-    return [Finding(CHECK, BLOCKING, f"room for the dump in {pre.run_dir}",
-                    f"not enough room for the dump in {pre.run_dir}: {free / 1e6:,.1f} MB free, about "
-                    f"{needed / 1e6:,.1f} MB needed ({what}, plus 20%)",
-                    remedy="free space there, set work_dir elsewhere, or choose dump_format stream or parallel, "
-                           "which write no (or a small) dump file")]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            f"room for the dump in {pre.run_dir}",
+            f"not enough room for the dump in {pre.run_dir}: {free / 1e6:,.1f} MB free, about "
+            f"{needed / 1e6:,.1f} MB needed ({what}, plus 20%)",
+            remedy="free space there, set work_dir elsewhere, or choose dump_format stream or parallel, "
+            "which write no (or a small) dump file",
+        )
+    ]
 
 
 def target_free_bytes(pre: Preflight) -> int | None:
@@ -82,15 +93,23 @@ def target(pre: Preflight) -> list[Finding]:
     needed = int(pre.source_info.database_bytes * TARGET_SIZE_MARGIN)
     free = target_free_bytes(pre)
     if free is None:
-        pre.log.info("the target's free space is not known to its login (no superuser, no "
-                     "pg_execute_server_program): it needs about %.1f MB (the source database plus 10%%)",
-                     needed / 1e6)
+        pre.log.info(
+            "the target's free space is not known to its login (no superuser, no "
+            "pg_execute_server_program): it needs about %.1f MB (the source database plus 10%%)",
+            needed / 1e6,
+        )
         return []
     pre.log.info("target: %.1f MB free, the migrated database needs about %.1f MB", free / 1e6, needed / 1e6)
     if free >= needed:
         return []
-    return [Finding(CHECK, BLOCKING, f"room on {pre.target.label}",
-                    f"the target's data directory has {free / 1e6:,.1f} MB free; the source database takes "
-                    f"{pre.source_info.database_bytes / 1e6:,.1f} MB (about {needed / 1e6:,.1f} MB needed with 10% "
-                    "for what the load adds): the load would fail when the disk is full",
-                    remedy="give the target more storage, or free space on it, before the migration")]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            f"room on {pre.target.label}",
+            f"the target's data directory has {free / 1e6:,.1f} MB free; the source database takes "
+            f"{pre.source_info.database_bytes / 1e6:,.1f} MB (about {needed / 1e6:,.1f} MB needed with 10% "
+            "for what the load adds): the load would fail when the disk is full",
+            remedy="give the target more storage, or free space on it, before the migration",
+        )
+    ]

@@ -16,6 +16,12 @@ def empty(pre: Preflight) -> list[Finding]:
     objects = catalog.user_objects(pre.tgt)
     if not objects:
         return []
-    return [Finding(CHECK, BLOCKING, f"{pre.target.label} is not empty",
-                    f"it holds {', '.join(objects[:10])}{' and more' if len(objects) > 10 else ''}",
-                    remedy="migrate into an empty database (drop and recreate it, or set target_database)")]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            f"{pre.target.label} is not empty",
+            f"it holds {', '.join(objects[:10])}{' and more' if len(objects) > 10 else ''}",
+            remedy="migrate into an empty database (drop and recreate it, or set target_database)",
+        )
+    ]

@@ -31,15 +31,30 @@ VERSIONS_CHECK = "versions"
 """The check of the builds' refusal (checks/versions.py), repeated here once the target's build is known."""
 NO_TABLE = {"schema": "public", "table": ""}
 CATALOG_QUERIES: dict[str, dict[str, Any]] = {
-    "timescaledb/license": {}, "timescaledb/features": {}, "timescaledb/state": {},
-    "timescaledb/user_jobs": {}, "timescaledb/job_owners": {}, "timescaledb/may_set_job_owner": {},
-    "timescaledb/jobs": {}, "timescaledb/hypertables": {}, "timescaledb/dimensions": {}, "timescaledb/chunks": {},
-    "timescaledb/chunk_states": {}, "timescaledb/compression": {}, "timescaledb/continuous_aggregates": {},
-    "timescaledb/managed_relations": {}, "timescaledb/all_chunks": {}, "timescaledb/chunk_tables": {},
-    "timescaledb/chunk_units": {}, "timescaledb/hypertable_roots": {}, "timescaledb/hypertable_chunk_counts": {},
-    "timescaledb/materializations": {}, "timescaledb/compressed_columns": {},
+    "timescaledb/license": {},
+    "timescaledb/features": {},
+    "timescaledb/state": {},
+    "timescaledb/user_jobs": {},
+    "timescaledb/job_owners": {},
+    "timescaledb/may_set_job_owner": {},
+    "timescaledb/jobs": {},
+    "timescaledb/hypertables": {},
+    "timescaledb/dimensions": {},
+    "timescaledb/chunks": {},
+    "timescaledb/chunk_states": {},
+    "timescaledb/compression": {},
+    "timescaledb/continuous_aggregates": {},
+    "timescaledb/managed_relations": {},
+    "timescaledb/all_chunks": {},
+    "timescaledb/chunk_tables": {},
+    "timescaledb/chunk_units": {},
+    "timescaledb/hypertable_roots": {},
+    "timescaledb/hypertable_chunk_counts": {},
+    "timescaledb/materializations": {},
+    "timescaledb/compressed_columns": {},
     "timescaledb/restart_workers_function": {},
-    "timescaledb/chunk_ranges": NO_TABLE, "timescaledb/time_dimension": NO_TABLE,
+    "timescaledb/chunk_ranges": NO_TABLE,
+    "timescaledb/time_dimension": NO_TABLE,
 }
 """include/sql/timescaledb queries that read TimescaleDB's catalog, with parameters that make them ask about
 nothing in particular (the statements that change something, and all_null_batches, composed from
@@ -63,12 +78,17 @@ def failing_queries(conn: psycopg.Connection) -> dict[str, str]:
 
 def query_findings(conn: psycopg.Connection, side: str, version: str) -> list[Finding]:
     """A blocking finding for each catalog query this side's TimescaleDB does not answer."""
-    return [Finding(CHECK, BLOCKING, f"{side}: catalog query {name}",
-                    f"TimescaleDB {version} on the {side} does not answer it: {why}; the run or its verification "
-                    "needs it",
-                    remedy=f"this TimescaleDB version is not supported yet: report it with the query's name, or move "
-                           f"the {side} to a version the project supports (2.13 to 2.31)")
-            for name, why in failing_queries(conn).items()]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            f"{side}: catalog query {name}",
+            f"TimescaleDB {version} on the {side} does not answer it: {why}; the run or its verification needs it",
+            remedy=f"this TimescaleDB version is not supported yet: report it with the query's name, or move "
+            f"the {side} to a version the project supports (2.13 to 2.31)",
+        )
+        for name, why in failing_queries(conn).items()
+    ]
 
 
 def restore_mode_refusal(target: Endpoint, schema: str) -> str | None:
@@ -93,14 +113,20 @@ def restore_mode_finding(target: Endpoint, schema: str, login: str) -> list[Find
     why = restore_mode_refusal(target, schema)
     if why is None:
         return []
-    return [Finding(CHECK, BLOCKING, "timescaledb_pre_restore() on the target",
-                    f"the target's login {login} may not put the target in restore mode ({why}): the load of a "
-                    "TimescaleDB dump needs it (without it: 'invalid INSERT on the root table of hypertable'). "
-                    "A self-hosted TimescaleDB allows it only to a superuser (timescaledb#2686)",
-                    remedy="migrate with a superuser login on the target, or have its superuser make "
-                           "timescaledb_pre_restore() and timescaledb_post_restore() callable by the login (SECURITY "
-                           "DEFINER, EXECUTE granted) and the catalog writable, as Timescale's services do for "
-                           "tsdbadmin")]
+    return [
+        Finding(
+            CHECK,
+            BLOCKING,
+            "timescaledb_pre_restore() on the target",
+            f"the target's login {login} may not put the target in restore mode ({why}): the load of a "
+            "TimescaleDB dump needs it (without it: 'invalid INSERT on the root table of hypertable'). "
+            "A self-hosted TimescaleDB allows it only to a superuser (timescaledb#2686)",
+            remedy="migrate with a superuser login on the target, or have its superuser make "
+            "timescaledb_pre_restore() and timescaledb_post_restore() callable by the login (SECURITY "
+            "DEFINER, EXECUTE granted) and the catalog writable, as Timescale's services do for "
+            "tsdbadmin",
+        )
+    ]
 
 
 def applies(pre: Preflight) -> bool:
@@ -137,8 +163,9 @@ def restore_mode(pre: Preflight) -> list[Finding]:
     return restore_mode_finding(pre.target, schema, pre.target_info.user_name)
 
 
-def after_alignment(target: Endpoint, version: str, schema: str, login: str, superuser: bool,
-                    source_used: timescale_features.Features) -> list[Finding]:
+def after_alignment(
+    target: Endpoint, version: str, schema: str, login: str, superuser: bool, source_used: timescale_features.Features
+) -> list[Finding]:
     """The target's side of these checks and of the builds' (checks/versions.py), once TimescaleDB was aligned on
     it (in new sessions; an empty database without TimescaleDB does not tell its build)."""
     with target.connect() as conn:
@@ -168,12 +195,17 @@ def jobs(pre: Preflight) -> list[Finding]:
     refused = [j for j in source_jobs if j["scheduled"] and not j["may_alter"]] if paused else []
     if refused:
         owners = sorted({j["owner"] for j in refused})
-        found.append(Finding(
-            CHECK, BLOCKING, f"{len(refused)} job(s) on the source: " + ", ".join(j["name"] for j in refused[:10]),
-            f"the source's login {pre.source_info.user_name} may not alter_job() them (owned by "
-            f"{', '.join(owners)}), so the run could not pause them before the dump nor resume them after",
-            remedy=f"grant {', '.join(owners)} to {pre.source_info.user_name} on the source, or migrate with a "
-                   "superuser login on the source"))
+        found.append(
+            Finding(
+                CHECK,
+                BLOCKING,
+                f"{len(refused)} job(s) on the source: " + ", ".join(j["name"] for j in refused[:10]),
+                f"the source's login {pre.source_info.user_name} may not alter_job() them (owned by "
+                f"{', '.join(owners)}), so the run could not pause them before the dump nor resume them after",
+                remedy=f"grant {', '.join(owners)} to {pre.source_info.user_name} on the source, or migrate with a "
+                "superuser login on the source",
+            )
+        )
     found += _target_jobs(pre, source_jobs, paused)
     return found
 
@@ -183,8 +215,9 @@ def _target_jobs(pre: Preflight, source_jobs: list[dict[str, Any]], paused: bool
     login = pre.target_info.user_name
     rename = privileges.renamer(pre.reserved, login)
     rights = privileges.LoginRights.read(pre.tgt)
-    may_update = rights.superuser or (target_ready(pre) and bool(
-        catalog.rows(pre.tgt, "timescaledb/may_set_job_owner")[0]["may_update"]))
+    may_update = rights.superuser or (
+        target_ready(pre) and bool(catalog.rows(pre.tgt, "timescaledb/may_set_job_owner")[0]["may_update"])
+    )
     found = []
     for job in source_jobs:
         owner, wanted = job["owner"], rename(job["owner"])
@@ -193,21 +226,31 @@ def _target_jobs(pre: Preflight, source_jobs: list[dict[str, Any]], paused: bool
             if may_update:
                 final = wanted
             else:
-                found.append(Finding(
-                    CHECK, WARNING, job["name"],
-                    f'it belongs to "{owner}" on the source, which stands for the target\'s login {login} there, '
-                    f"but the login may not change a job's owner in TimescaleDB's catalog (UPDATE on "
-                    f'_timescaledb_config.bgw_job): it arrives owned by "{owner}" and runs as that role',
-                    (JOBS_SECTION, job["name"]),
-                    remedy=f'have the target\'s superuser run UPDATE _timescaledb_config.bgw_job SET owner = '
-                           f"'{login}' WHERE id = {job['id']} after the cutover, or give the job to another owner on "
-                           "the source first"))
+                found.append(
+                    Finding(
+                        CHECK,
+                        WARNING,
+                        job["name"],
+                        f'it belongs to "{owner}" on the source, which stands for the target\'s login {login} there, '
+                        f"but the login may not change a job's owner in TimescaleDB's catalog (UPDATE on "
+                        f'_timescaledb_config.bgw_job): it arrives owned by "{owner}" and runs as that role',
+                        (JOBS_SECTION, job["name"]),
+                        remedy=f"have the target's superuser run UPDATE _timescaledb_config.bgw_job SET owner = "
+                        f"'{login}' WHERE id = {job['id']} after the cutover, or give the job to another owner on "
+                        "the source first",
+                    )
+                )
         if paused and job["scheduled"] and not rights.can_act_as(final, roles_migrated=pre.opts.roles):
-            found.append(Finding(
-                CHECK, WARNING, job["name"],
-                f"the run pauses it for the dump and the target's login {login} may not act as its owner "
-                f'"{final}" there to schedule it again after verification: it stays paused on the target',
-                (JOBS_BEFORE_PAUSE, job["name"]),
-                remedy=f'have "{final}" or a superuser run SELECT alter_job({job["id"]}, scheduled => true) on the '
-                       "target after the cutover"))
+            found.append(
+                Finding(
+                    CHECK,
+                    WARNING,
+                    job["name"],
+                    f"the run pauses it for the dump and the target's login {login} may not act as its owner "
+                    f'"{final}" there to schedule it again after verification: it stays paused on the target',
+                    (JOBS_BEFORE_PAUSE, job["name"]),
+                    remedy=f'have "{final}" or a superuser run SELECT alter_job({job["id"]}, scheduled => true) on the '
+                    "target after the cutover",
+                )
+            )
     return found

@@ -62,8 +62,9 @@ def timescaledb(pre: Preflight) -> list[Finding]:
         return []
     target_version = pre.target_extensions.get(TIMESCALEDB, {}).get("version")
     pre.log.info("TimescaleDB: source %s, target %s", version, target_version or "not installed")
-    pre.notes["timescaledb_action"] = timescaledb_action(version, target_version,
-                                                         catalog.available_versions(pre.tgt, TIMESCALEDB))
+    pre.notes["timescaledb_action"] = timescaledb_action(
+        version, target_version, catalog.available_versions(pre.tgt, TIMESCALEDB)
+    )
     return []
 
 
@@ -79,13 +80,20 @@ def timescaledb_features(pre: Preflight) -> list[Finding]:
         return []
     used = timescale_features.features(pre.src)
     target_license = catalog.rows(pre.tgt, "timescaledb/license")[0]["license"]
-    pre.log.info("TimescaleDB builds: source %s, target %s; the source uses %s", used.license,
-                 target_license or "not known until TimescaleDB is created there (checked then, before the gate)",
-                 ", ".join(used.used()) or "no community feature")
+    pre.log.info(
+        "TimescaleDB builds: source %s, target %s; the source uses %s",
+        used.license,
+        target_license or "not known until TimescaleDB is created there (checked then, before the gate)",
+        ", ".join(used.used()) or "no community feature",
+    )
     timescale_features.check_builds(used, target_license)
     if used.compressed_chunks and used.community and timescale_features.loads_all_null_batches(version):
-        pre.log.info("checking %d compressed chunk(s) for batches TimescaleDB %s cannot load (%s)",
-                     used.compressed_chunks, version, timescale_features.ALL_NULL_BATCH_ISSUE)
+        pre.log.info(
+            "checking %d compressed chunk(s) for batches TimescaleDB %s cannot load (%s)",
+            used.compressed_chunks,
+            version,
+            timescale_features.ALL_NULL_BATCH_ISSUE,
+        )
         found = timescale_features.all_null_batches(pre.src)
         timescale_features.refuse_all_null_batches(found, version, version)
     return []

@@ -86,8 +86,11 @@ class CopyFormat:
         if private_file:
             workdir.private_file(partial)
         try:
-            seconds = job.runner.run(argv_for(str(partial)), job.source.libpq_env(),
-                                     progress=written_progress(partial, job.plan.source.get("table_bytes", 0)))
+            seconds = job.runner.run(
+                argv_for(str(partial)),
+                job.source.libpq_env(),
+                progress=written_progress(partial, job.plan.source.get("table_bytes", 0)),
+            )
         except ClientToolFailed as err:
             workdir.remove(partial)
             raise ClientToolFailed(f"dumping {job.source.label} failed: {err}") from err

@@ -68,8 +68,9 @@ def _bound(column_type: str, value: str | int) -> pgsql.Composable:
 
 
 def _between(column: str, column_type: str, start: str | int, end: str | int) -> pgsql.Composable:
-    return _fragment("copy/in_chunk_range", column=column, start=_bound(column_type, start),
-                     end=_bound(column_type, end))
+    return _fragment(
+        "copy/in_chunk_range", column=column, start=_bound(column_type, start), end=_bound(column_type, end)
+    )
 
 
 def chunk_predicate(column: str, seeded: Seeded, chunk: ChunkRange) -> pgsql.Composable:
@@ -100,25 +101,31 @@ def rows_per_slice(spec: HypertableSpec) -> int:
 def seed_query(spec: HypertableSpec, columns: tuple[str, ...], dimension: dict[str, Any]) -> pgsql.Composed | None:
     """The source's COPY of the seed rows, or None for a time column of a type the walk cannot step through."""
     kind = dimension["column_type"]
-    values: dict[str, Any] = {"table": (spec.schema, spec.table), "column": spec.time_column,
-              "columns": pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns),
-              "per_slice": pgsql.Literal(rows_per_slice(spec))}
+    values: dict[str, Any] = {
+        "table": (spec.schema, spec.table),
+        "column": spec.time_column,
+        "columns": pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns),
+        "per_slice": pgsql.Literal(rows_per_slice(spec)),
+    }
     if kind in TIME_TYPES and dimension["time_interval"]:
         stride = pgsql.SQL("{}::interval").format(pgsql.Literal(dimension["time_interval"]))
-        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_fragment("copy/next_time_slice", stride=stride),
-                                **values)
+        return sqlfiles.compose(
+            "copy/chunk_seed_rows", next_slice=_fragment("copy/next_time_slice", stride=stride), **values
+        )
     if kind in INTEGER_TYPES and dimension["integer_interval"]:
         stride = pgsql.SQL("{}::bigint").format(pgsql.Literal(int(dimension["integer_interval"])))
-        return sqlfiles.compose("copy/chunk_seed_rows", next_slice=_fragment("copy/next_integer_slice", stride=stride),
-                                **values)
+        return sqlfiles.compose(
+            "copy/chunk_seed_rows", next_slice=_fragment("copy/next_integer_slice", stride=stride), **values
+        )
     return None
 
 
 class ChunkSeed:
     """Seeds the chunks of the split hypertables of one load, reading the source in the copy's snapshot."""
 
-    def __init__(self, source: Endpoint, target: Endpoint, snapshot: str, client_encoding: str | None,
-                 log: Any) -> None:
+    def __init__(
+        self, source: Endpoint, target: Endpoint, snapshot: str, client_encoding: str | None, log: Any
+    ) -> None:
         self.source, self.target, self.snapshot = source, target, snapshot
         self.encoding, self.log = client_encoding, log
 
@@ -134,11 +141,20 @@ class ChunkSeed:
                 except psycopg.Error as err:  # rolled back: no chunk, no row; the copy creates the chunks itself
                     seeded = Seeded(spec.label, skipped=f"the seed failed: {err.diag.message_primary or err}")
                 if seeded.skipped:
-                    self.log.warning("chunks of %s not created ahead (%s): they are created during the copy, and its "
-                                     "parts wait for each other", seeded.label, seeded.skipped)
+                    self.log.warning(
+                        "chunks of %s not created ahead (%s): they are created during the copy, and its "
+                        "parts wait for each other",
+                        seeded.label,
+                        seeded.skipped,
+                    )
                 else:
-                    self.log.info("chunks of %s created ahead of its parts: %d chunk(s) from %d seed row(s) in %.2fs",
-                                  seeded.label, seeded.chunks, seeded.rows, seeded.seconds)
+                    self.log.info(
+                        "chunks of %s created ahead of its parts: %d chunk(s) from %d seed row(s) in %.2fs",
+                        seeded.label,
+                        seeded.chunks,
+                        seeded.rows,
+                        seeded.seconds,
+                    )
                 results.append(seeded)
             source.execute("ROLLBACK")
         return results
@@ -152,12 +168,14 @@ class ChunkSeed:
         if self.encoding:
             conn.execute(pgsql.SQL("SET client_encoding = {}").format(pgsql.Literal(self.encoding)))
 
-    def _seed(self, source: psycopg.Connection, target: psycopg.Connection, spec: HypertableSpec,
-              columns: tuple[str, ...]) -> Seeded:
+    def _seed(
+        self, source: psycopg.Connection, target: psycopg.Connection, spec: HypertableSpec, columns: tuple[str, ...]
+    ) -> Seeded:
         started = time.monotonic()
         relation = pgsql.Identifier(spec.schema, spec.table).as_string(None)
-        if not catalog.rows(source, "copy/index_leads_with_column",
-                            {"relation": relation, "column": spec.time_column})[0]["present"]:
+        if not catalog.rows(source, "copy/index_leads_with_column", {"relation": relation, "column": spec.time_column})[
+            0
+        ]["present"]:
             return Seeded(spec.label, skipped=f"no B-tree index of the source leads with {spec.time_column}")
         found = catalog.rows(target, "timescaledb/time_dimension", {"schema": spec.schema, "table": spec.table})
         query = seed_query(spec, columns, found[0]) if found else None
@@ -165,17 +183,32 @@ class ChunkSeed:
             return Seeded(spec.label, skipped="its time dimension is not one the seed can step through")
         column_list = pgsql.SQL(" ({})").format(pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns))
         with target.transaction():
-            with source.cursor().copy(query) as rows_out, \
-                    target.cursor().copy(sqlfiles.compose("copy/chunk_seed_rows_in", table=(spec.schema, spec.table),
-                                                          columns=column_list)) as rows_in:
+            with (
+                source.cursor().copy(query) as rows_out,
+                target.cursor().copy(
+                    sqlfiles.compose("copy/chunk_seed_rows_in", table=(spec.schema, spec.table), columns=column_list)
+                ) as rows_in,
+            ):
                 for data in rows_out:
                     rows_in.write(data)
             deleted = target.execute(sqlfiles.compose("copy/chunk_seed_delete", table=(spec.schema, spec.table)))
             count = deleted.rowcount
         chunks = catalog.rows(target, "timescaledb/chunk_ranges", {"schema": spec.schema, "table": spec.table})
         integer = found[0]["column_type"] in INTEGER_TYPES
-        ranges = tuple(ChunkRange(r["chunk_schema"], r["chunk_name"],
-                                  r["range_start_integer"] if integer else r["range_start"],
-                                  r["range_end_integer"] if integer else r["range_end"]) for r in chunks)
-        return Seeded(spec.label, len(chunks), count, round(time.monotonic() - started, 3),
-                      column_type=found[0]["column_type"], ranges=() if spec.hash_column else ranges)
+        ranges = tuple(
+            ChunkRange(
+                r["chunk_schema"],
+                r["chunk_name"],
+                r["range_start_integer"] if integer else r["range_start"],
+                r["range_end_integer"] if integer else r["range_end"],
+            )
+            for r in chunks
+        )
+        return Seeded(
+            spec.label,
+            len(chunks),
+            count,
+            round(time.monotonic() - started, 3),
+            column_type=found[0]["column_type"],
+            ranges=() if spec.hash_column else ranges,
+        )

@@ -75,13 +75,22 @@ class SessionCopy:
 class _Psql:
     """One psql reading its commands from a pipe; what it prints is logged, and each DONE marker is queued."""
 
-    def __init__(self, side: str, argv: list[str], env: dict[str, str], events: queue.Queue[tuple[str, str | None]],
-                 log: Any) -> None:
+    def __init__(
+        self, side: str, argv: list[str], env: dict[str, str], events: queue.Queue[tuple[str, str | None]], log: Any
+    ) -> None:
         self.side, self.log = side, log
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self.proc = subprocess.Popen(dies_with_parent(argv), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            dies_with_parent(argv),
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
+        )
         self._drain = threading.Thread(target=self._read, args=(events,), name=f"copy-{side}", daemon=True)
         self._drain.start()
 
@@ -90,7 +99,7 @@ class _Psql:
         for raw in self.proc.stdout:
             line = raw.rstrip("\n")
             if line.startswith(DONE + " "):
-                events.put((self.side, line[len(DONE) + 1:]))
+                events.put((self.side, line[len(DONE) + 1 :]))
                 continue
             self.tail.append(line)
             self.log.info("psql (%s): %s", self.side, line)
@@ -130,8 +139,12 @@ class _Psql:
 class CopySessions:
     """The source and target psql of one worker, started at its first table; kill() ends both at once."""
 
-    def __init__(self, reader: tuple[list[str], dict[str, str], tuple[str, ...]],
-                 writer: tuple[list[str], dict[str, str], tuple[str, ...]], log: Any) -> None:
+    def __init__(
+        self,
+        reader: tuple[list[str], dict[str, str], tuple[str, ...]],
+        writer: tuple[list[str], dict[str, str], tuple[str, ...]],
+        log: Any,
+    ) -> None:
         self._specs = {"source": reader, "target": writer}
         self.log = log
         self._events: queue.Queue[tuple[str, str | None]] = queue.Queue()

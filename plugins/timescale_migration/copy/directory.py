@@ -35,18 +35,29 @@ class DirectoryFormat(CopyFormat):
         if (conversion := job.conversion()) is not None:
             return seconds + self._restore_converting(conversion, progress)
         seconds += self._pre_data()  # partitions as partitions, options left out (copy/dumpfilter.py), then the rest
-        rest = pg_restore_argv(job.plan.client_tools, job.target.database, str(self.dump_path), jobs=job.jobs,
-                               section=("data", "post-data"))
-        return seconds + rowsecurity.restore_last(job.runner.run, job.plan.client_tools, rest, job.target.libpq_env(),
-                                                  job.run_dir, progress=progress)
+        rest = pg_restore_argv(
+            job.plan.client_tools,
+            job.target.database,
+            str(self.dump_path),
+            jobs=job.jobs,
+            section=("data", "post-data"),
+        )
+        return seconds + rowsecurity.restore_last(
+            job.runner.run, job.plan.client_tools, rest, job.target.libpq_env(), job.run_dir, progress=progress
+        )
 
     def _pre_data(self) -> float:
         """The pre-data section: partitions created as partitions, through sed where the plan names column options to
         leave out (copy/dumpfilter.py)."""
         job = self.job
-        return dumpfilter.restore_pre_data(job.runner, job.plan.client_tools, job.target.database,
-                                           str(self.dump_path), job.target.libpq_env(),
-                                           job.plan.stripped_column_options)
+        return dumpfilter.restore_pre_data(
+            job.runner,
+            job.plan.client_tools,
+            job.target.database,
+            str(self.dump_path),
+            job.target.libpq_env(),
+            job.plan.stripped_column_options,
+        )
 
     def _restore_converting(self, conversion: Conversion, progress: Any) -> float:
         """The definitions, then the tables to load as hypertables converted while empty, then the rows with
@@ -56,8 +67,9 @@ class DirectoryFormat(CopyFormat):
         env = job.target.libpq_env()
         seconds = self._pre_data()
         seconds += conversion.convert()
-        seconds += job.runner.run(pg_restore_argv(tools, database, dump, jobs=job.jobs, section="data"), env,
-                                  progress=progress)
+        seconds += job.runner.run(
+            pg_restore_argv(tools, database, dump, jobs=job.jobs, section="data"), env, progress=progress
+        )
         return seconds + conversion.post_data(job.runner.run, self.dump_path, job.jobs)
 
     def _restore_timescaledb(self, progress: Any) -> float:
@@ -66,11 +78,16 @@ class DirectoryFormat(CopyFormat):
         job = self.job
         tools, database, dump = job.plan.client_tools, job.target.database, str(self.dump_path)
         env = job.target.libpq_env()
-        job.log.info("restoring the definitions, then %s's rows alone and serially, then the rest with %d jobs",
-                     TIMESCALEDB_CATALOG, job.jobs)
+        job.log.info(
+            "restoring the definitions, then %s's rows alone and serially, then the rest with %d jobs",
+            TIMESCALEDB_CATALOG,
+            job.jobs,
+        )
         seconds = self._pre_data()
-        seconds += job.runner.run(pg_restore_argv(tools, database, dump, section="data", schema=TIMESCALEDB_CATALOG),
-                                  env)
-        rest = pg_restore_argv(tools, database, dump, jobs=job.jobs, exclude_schema=TIMESCALEDB_CATALOG,
-                               section=("data", "post-data"))
+        seconds += job.runner.run(
+            pg_restore_argv(tools, database, dump, section="data", schema=TIMESCALEDB_CATALOG), env
+        )
+        rest = pg_restore_argv(
+            tools, database, dump, jobs=job.jobs, exclude_schema=TIMESCALEDB_CATALOG, section=("data", "post-data")
+        )
         return seconds + rowsecurity.restore_last(job.runner.run, tools, rest, env, job.run_dir, progress=progress)

@@ -33,14 +33,16 @@ def sed_script(options: list[str]) -> str:
         if not OPTION_NAME.fullmatch(name):
             raise ValueError(f"not a column option name: {name!r}")
     names = "|".join(options)
-    return "\n".join([
-        r"/^COPY .* FROM stdin;$/,/^\\\.$/b",
-        r"/^ALTER (FOREIGN )?TABLE ONLY .* ALTER COLUMN .* SET \(.*\);$/{",
-        rf"  s/, ({names})=[^,)]*//g",
-        rf"  s/\(({names})=[^,)]*, /(/g",
-        rf"  /SET \(({names})=[^,)]*\);$/d",
-        "}",
-    ])
+    return "\n".join(
+        [
+            r"/^COPY .* FROM stdin;$/,/^\\\.$/b",
+            r"/^ALTER (FOREIGN )?TABLE ONLY .* ALTER COLUMN .* SET \(.*\);$/{",
+            rf"  s/, ({names})=[^,)]*//g",
+            rf"  s/\(({names})=[^,)]*, /(/g",
+            rf"  /SET \(({names})=[^,)]*\);$/d",
+            "}",
+        ]
+    )
 
 
 def filtered(argv: list[str], options: list[str]) -> list[str]:
@@ -59,8 +61,9 @@ def pre_data_script_argv(tools: ClientTools, archive: str) -> list[str]:
     return [tools.path("pg_restore"), "--section=pre-data", *flags, "--file=-", archive]
 
 
-def restore_pre_data(runner: ToolRunner, tools: ClientTools, database: str, archive: str, env: dict[str, str],
-                     options: list[str]) -> float:
+def restore_pre_data(
+    runner: ToolRunner, tools: ClientTools, database: str, archive: str, env: dict[str, str], options: list[str]
+) -> float:
     """`pg_restore --section=pre-data` of `archive` into `database`; where the section attaches partitions, its SQL
     with those partitions created as partitions (copy/partitions.py), through psql; with `options` to leave out,
     the SQL through sed into psql. Seconds taken."""
@@ -69,8 +72,9 @@ def restore_pre_data(runner: ToolRunner, tools: ClientTools, database: str, arch
         return seconds + _restore_rewritten(runner, tools, archive, env, options)
     if not options:
         return seconds + runner.run(pg_restore_argv(tools, database, archive, section="pre-data"), env)
-    return seconds + runner.run_pipeline(filtered(pre_data_script_argv(tools, archive), options), env,
-                                         psql_load_argv(tools, []), env)
+    return seconds + runner.run_pipeline(
+        filtered(pre_data_script_argv(tools, archive), options), env, psql_load_argv(tools, []), env
+    )
 
 
 def _attaches(runner: ToolRunner, tools: ClientTools, archive: str, env: dict[str, str]) -> tuple[float, int]:
@@ -78,28 +82,35 @@ def _attaches(runner: ToolRunner, tools: ClientTools, archive: str, env: dict[st
     listing = workdir.private_file(Path(archive).with_name(f"{Path(archive).name}.toc"))
     try:
         seconds = runner.run([tools.path("pg_restore"), "--list", f"--file={listing}", archive], env)
-        return seconds, sum(1 for line in listing.read_text(encoding="utf-8").splitlines()
-                            if " TABLE ATTACH " in line and not line.startswith(";"))
+        return seconds, sum(
+            1
+            for line in listing.read_text(encoding="utf-8").splitlines()
+            if " TABLE ATTACH " in line and not line.startswith(";")
+        )
     finally:
         workdir.remove(listing)
 
 
-def _restore_rewritten(runner: ToolRunner, tools: ClientTools, archive: str, env: dict[str, str],
-                       options: list[str]) -> float:
+def _restore_rewritten(
+    runner: ToolRunner, tools: ClientTools, archive: str, env: dict[str, str], options: list[str]
+) -> float:
     """The pre-data section as SQL (definitions only), partitions rewritten, loaded by psql (through sed when
     `options` are to be left out)."""
     script = workdir.private_file(Path(archive).with_name(f"{Path(archive).name}.pre-data.sql"))
     try:
         flags = [flag for flag in GUIDE_DUMP_FLAGS if flag != "--quote-all-identifiers"]
-        seconds = runner.run([tools.path("pg_restore"), "--section=pre-data", *flags, f"--file={script}", archive],
-                             env)
+        seconds = runner.run([tools.path("pg_restore"), "--section=pre-data", *flags, f"--file={script}", archive], env)
         result = partitions.rewrite(script.read_text(encoding="utf-8"))
         workdir.write_atomically(script, result.sql)
-        runner.log.info("pre-data: %d partition(s) created as partitions (PARTITION OF), %d attached as pg_dump "
-                        "wrote them", result.partitions, result.kept)
+        runner.log.info(
+            "pre-data: %d partition(s) created as partitions (PARTITION OF), %d attached as pg_dump wrote them",
+            result.partitions,
+            result.kept,
+        )
         if options:
-            return seconds + runner.run_pipeline(sed_file_argv(options, str(script)), env,
-                                                 psql_load_argv(tools, []), env)
+            return seconds + runner.run_pipeline(
+                sed_file_argv(options, str(script)), env, psql_load_argv(tools, []), env
+            )
         return seconds + runner.run(psql_load_argv(tools, [str(script)]), env)
     finally:
         workdir.remove(script)

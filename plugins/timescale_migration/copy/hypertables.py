@@ -95,34 +95,61 @@ def compression_statement(spec: HypertableSpec) -> pgsql.Composed:
     assert spec.compression is not None
     orderby: pgsql.Composable = pgsql.SQL("")
     if spec.compression.orderby:
-        text = ", ".join(pgsql.Identifier(o.column).as_string(None) + (" DESC" if o.descending else " ASC")
-                         + ("" if o.nulls_first is None else " NULLS FIRST" if o.nulls_first else " NULLS LAST")
-                         for o in spec.compression.orderby)
+        text = ", ".join(
+            pgsql.Identifier(o.column).as_string(None)
+            + (" DESC" if o.descending else " ASC")
+            + ("" if o.nulls_first is None else " NULLS FIRST" if o.nulls_first else " NULLS LAST")
+            for o in spec.compression.orderby
+        )
         orderby = pgsql.SQL(", timescaledb.compress_orderby = {}").format(pgsql.Literal(text))
-    return sqlfiles.compose("timescaledb/enable_compression", table=(spec.schema, spec.table),
-                            segmentby=pgsql.Literal(_columns(spec.compression.segmentby)), orderby=orderby)
+    return sqlfiles.compose(
+        "timescaledb/enable_compression",
+        table=(spec.schema, spec.table),
+        segmentby=pgsql.Literal(_columns(spec.compression.segmentby)),
+        orderby=orderby,
+    )
 
 
 def convert_table(conn: psycopg.Connection, schema: str, spec: HypertableSpec) -> Converted:
     """One empty table into a hypertable, in one transaction: dimensions, compression, paused policies."""
     relation = {"relation": _relation(spec)}
     with conn.transaction():
-        created = catalog.run(conn, sqlfiles.compose("timescaledb/create_hypertable", schema=schema,
-                                                     interval=_interval(spec.chunk_interval)),
-                              {**relation, "column": spec.time_column})[0][0]
+        created = catalog.run(
+            conn,
+            sqlfiles.compose("timescaledb/create_hypertable", schema=schema, interval=_interval(spec.chunk_interval)),
+            {**relation, "column": spec.time_column},
+        )[0][0]
         if spec.hash_column is not None:
-            catalog.run(conn, sqlfiles.compose("timescaledb/add_hash_dimension", schema=schema),
-                        {**relation, "column": spec.hash_column, "partitions": spec.hash_partitions})
+            catalog.run(
+                conn,
+                sqlfiles.compose("timescaledb/add_hash_dimension", schema=schema),
+                {**relation, "column": spec.hash_column, "partitions": spec.hash_partitions},
+            )
         jobs: dict[str, int] = {}
         if spec.compression is not None:
             catalog.run(conn, compression_statement(spec))
             if spec.compression.compress_after is not None:
-                jobs["compression"] = int(catalog.run(conn, sqlfiles.compose(
-                    "timescaledb/add_compression_policy", schema=schema,
-                    after=_interval(spec.compression.compress_after)), relation)[0][0])
+                jobs["compression"] = int(
+                    catalog.run(
+                        conn,
+                        sqlfiles.compose(
+                            "timescaledb/add_compression_policy",
+                            schema=schema,
+                            after=_interval(spec.compression.compress_after),
+                        ),
+                        relation,
+                    )[0][0]
+                )
         if spec.drop_after is not None:
-            jobs["retention"] = int(catalog.run(conn, sqlfiles.compose(
-                "timescaledb/add_retention_policy", schema=schema, after=_interval(spec.drop_after)), relation)[0][0])
+            jobs["retention"] = int(
+                catalog.run(
+                    conn,
+                    sqlfiles.compose(
+                        "timescaledb/add_retention_policy", schema=schema, after=_interval(spec.drop_after)
+                    ),
+                    relation,
+                )[0][0]
+            )
         if jobs:
             timescale_features.alter_jobs(conn, schema, sorted(jobs.values()), scheduled=False)
     return Converted(spec.schema, spec.table, _hypertable_id(created), jobs)
@@ -145,21 +172,29 @@ def convert(connect: Callable[[], Any], specs: Iterable[HypertableSpec], record:
     with connect() as conn:
         installed = catalog.installed_extensions(conn).get(TIMESCALEDB)
         if installed is None:
-            raise MigrationError("TimescaleDB is not installed in the target database: no table can become a "
-                                 "hypertable (check_versions should have refused this run)")
+            raise MigrationError(
+                "TimescaleDB is not installed in the target database: no table can become a "
+                "hypertable (check_versions should have refused this run)"
+            )
         schema = installed["schema"]
         for spec in specs:
             began = time.monotonic()
             try:
                 converted = convert_table(conn, schema, spec)
             except psycopg.Error as err:
-                raise MigrationError(f"converting {spec.label} into a hypertable failed: "
-                                     f"{err.diag.message_primary or err}") from err
+                raise MigrationError(
+                    f"converting {spec.label} into a hypertable failed: {err.diag.message_primary or err}"
+                ) from err
             result.tables.append(converted)
-            log.info("converted into hypertable %d in %.2fs: %s%s", converted.hypertable_id,
-                     time.monotonic() - began, spec.describe(),
-                     f"; policy job(s) {', '.join(map(str, converted.jobs.values()))} paused until verified"
-                     if converted.jobs else "")
+            log.info(
+                "converted into hypertable %d in %.2fs: %s%s",
+                converted.hypertable_id,
+                time.monotonic() - began,
+                spec.describe(),
+                f"; policy job(s) {', '.join(map(str, converted.jobs.values()))} paused until verified"
+                if converted.jobs
+                else "",
+            )
     result.seconds = round(time.monotonic() - started, 3)
     result.write(record)
     return result
@@ -193,22 +228,39 @@ def without_only(text: str, specs: Iterable[HypertableSpec]) -> str:
 class PostData:
     """The post-data section of a dump (`archive`) restored into the target around the converted tables."""
 
-    def __init__(self, tools: ClientTools, archive: Path, database: str, specs: tuple[HypertableSpec, ...],
-                 entries: dict[tuple[int, int], bool], work: Path, log: Any) -> None:
+    def __init__(
+        self,
+        tools: ClientTools,
+        archive: Path,
+        database: str,
+        specs: tuple[HypertableSpec, ...],
+        entries: dict[tuple[int, int], bool],
+        work: Path,
+        log: Any,
+    ) -> None:
         self.tools, self.archive, self.database, self.specs = tools, archive, database, specs
         self.entries, self.work, self.log = entries, work, log
 
     @classmethod
-    def for_source(cls, source: psycopg.Connection, tools: ClientTools, archive: Path, database: str,
-                   specs: tuple[HypertableSpec, ...], work: Path, log: Any) -> PostData:
+    def for_source(
+        cls,
+        source: psycopg.Connection,
+        tools: ClientTools,
+        archive: Path,
+        database: str,
+        specs: tuple[HypertableSpec, ...],
+        work: Path,
+        log: Any,
+    ) -> PostData:
         """The entries to restore apart, read from the source (its oids are the dump's)."""
         names = {"schemas": [s.schema for s in specs], "tables": [s.table for s in specs]}
         rows = catalog.rows(source, "copy/hypertable_restore_entries", names)
         entries = {(r["classid"], r["objid"]): r["early"] for r in rows}
         return cls(tools, archive, database, specs, entries, work, log)
 
-    def restore(self, run: Run, env: dict[str, str], jobs: int, progress: Callable[[], str | None] | None = None
-                ) -> float:
+    def restore(
+        self, run: Run, env: dict[str, str], jobs: int, progress: Callable[[], str | None] | None = None
+    ) -> float:
         """Early entries (ONLY removed), the rest with `jobs` in parallel, the foreign keys; seconds taken. The
         lists and scripts live in a private directory of the work directory, removed when all went well."""
         workdir.remove(self.work)
@@ -228,8 +280,13 @@ class PostData:
             argv[-1:-1] = [f"--use-list={last_list}"]
             seconds += run(argv, env)
         workdir.remove(self.work)
-        self.log.info("post-data restored around %d hypertable(s): %d of their entries without ONLY first, %d "
-                      "foreign key(s) last", len(self.specs), len(early), len(late))
+        self.log.info(
+            "post-data restored around %d hypertable(s): %d of their entries without ONLY first, %d "
+            "foreign key(s) last",
+            len(self.specs),
+            len(early),
+            len(late),
+        )
         return seconds
 
     def _restore_entries(self, name: str, lines: list[str], run: Run, env: dict[str, str]) -> float:
@@ -237,8 +294,18 @@ class PostData:
         if not lines:
             return 0.0
         listed = workdir.write_atomically(self.work / f"{name}.list", "\n".join(lines) + "\n")
-        seconds, text = self._printed([self.tools.path("pg_restore"), f"--use-list={listed}", "--no-owner",
-                                       "--no-privileges", "--no-tablespaces"], f"{name}.pg_restore", run, env)
+        seconds, text = self._printed(
+            [
+                self.tools.path("pg_restore"),
+                f"--use-list={listed}",
+                "--no-owner",
+                "--no-privileges",
+                "--no-tablespaces",
+            ],
+            f"{name}.pg_restore",
+            run,
+            env,
+        )
         script = workdir.write_atomically(self.work / f"{name}.sql", without_only(text, self.specs))
         return seconds + run(psql_load_argv(self.tools, [str(script)]), env)
 
@@ -254,8 +321,15 @@ class Conversion:
     """The hypertables of one load, for a format that loads definitions, rows and post-data apart (parallel,
     directory): `convert` between the first two, `post_data` for the third."""
 
-    def __init__(self, specs: tuple[HypertableSpec, ...], tools: ClientTools, source: Endpoint, target: Endpoint,
-                 run_dir: Path, log: Any) -> None:
+    def __init__(
+        self,
+        specs: tuple[HypertableSpec, ...],
+        tools: ClientTools,
+        source: Endpoint,
+        target: Endpoint,
+        run_dir: Path,
+        log: Any,
+    ) -> None:
         self.specs, self.tools, self.source, self.target = specs, tools, source, target
         self.run_dir, self.log = run_dir, log
 
@@ -268,10 +342,10 @@ class Conversion:
         """Convert the just defined, still empty tables; seconds taken (also kept in the record for verify)."""
         return convert(self.target.connect, self.specs, self.run_dir / RECORD_FILE, self.log).seconds
 
-    def post_data(self, run: Run, archive: Path, jobs: int, progress: Callable[[], str | None] | None = None
-                  ) -> float:
+    def post_data(self, run: Run, archive: Path, jobs: int, progress: Callable[[], str | None] | None = None) -> float:
         """The archive's post-data section around the converted tables (PostData); seconds taken."""
         with self.source.connect() as conn:
-            post = PostData.for_source(conn, self.tools, archive, self.target.database, self.specs,
-                                       self.run_dir / "post-data", self.log)
+            post = PostData.for_source(
+                conn, self.tools, archive, self.target.database, self.specs, self.run_dir / "post-data", self.log
+            )
         return post.restore(run, self.target.libpq_env(), jobs, progress)

@@ -52,19 +52,24 @@ def prepare(conn: psycopg.Connection, run: str, label: str, log: Any, connect: C
     present = catalog.user_objects(conn)
     owners = [c["run"] for c in claims(conn)]
     if present and owners != [run]:
-        whose = (f"; the load of run {', '.join(owners)} left them" if owners else
-                 "; no load of this run created them")
+        whose = f"; the load of run {', '.join(owners)} left them" if owners else "; no load of this run created them"
         raise TargetNotEmptyError(
             f"{label} already holds {', '.join(present[:10])}{whose}. Loading again would duplicate or fail: "
             "drop and recreate the target database, then clear the check_versions task to run the migration again"
         )
     if present:
-        log.warning("%s holds what an earlier attempt of this run's load left (%s%s): emptying it to load again",
-                    label, ", ".join(present[:10]), " and more" if len(present) > 10 else "")
+        log.warning(
+            "%s holds what an earlier attempt of this run's load left (%s%s): emptying it to load again",
+            label,
+            ", ".join(present[:10]),
+            " and more" if len(present) > 10 else "",
+        )
         empty(conn, log, connect)
         if left := catalog.user_objects(conn):
-            raise MigrationError(f"{label} could not be emptied for a new load attempt; still there: "
-                                 f"{', '.join(left[:10])}. Drop and recreate the target database")
+            raise MigrationError(
+                f"{label} could not be emptied for a new load attempt; still there: "
+                f"{', '.join(left[:10])}. Drop and recreate the target database"
+            )
         return True
     release(conn)  # a claim without objects (an attempt that failed before its first object) is stale
     claim(conn, run)
@@ -81,8 +86,15 @@ def empty(conn: psycopg.Connection, log: Any, connect: Connect) -> None:
     catalog.run(conn, sqlfiles.query("databases/empty_loaded_database"))
     if timescale is not None:
         with connect() as fresh:
-            catalog.run(fresh, sqlfiles.compose("extensions/create_extension_in_schema", extension=TIMESCALEDB,
-                                           schema=timescale["schema"], version=pgsql.Literal(timescale["version"])))
+            catalog.run(
+                fresh,
+                sqlfiles.compose(
+                    "extensions/create_extension_in_schema",
+                    extension=TIMESCALEDB,
+                    schema=timescale["schema"],
+                    version=pgsql.Literal(timescale["version"]),
+                ),
+            )
         log.info("TimescaleDB %s created again in schema %s", timescale["version"], timescale["schema"])
 
 

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 ENTRY_HEADER = re.compile(r"^--\n-- Name: .*?; Type: (?P<type>[A-Z ]+); Schema: .*?; Owner: .*\n--\n", re.MULTILINE)
 """The comment block pg_restore writes before every entry of an archive it prints as SQL."""
 CREATE = re.compile(r"^CREATE TABLE (?P<table>\S+) \(\n(?P<body>(?:.*\n)*?)\)(?P<rest>[^;]*);\n", re.MULTILINE)
-ATTACH = re.compile(r"^ALTER TABLE ONLY (?P<parent>\S+) ATTACH PARTITION (?P<child>\S+) (?P<bound>.*);\n",
-                    re.MULTILINE)
+ATTACH = re.compile(r"^ALTER TABLE ONLY (?P<parent>\S+) ATTACH PARTITION (?P<child>\S+) (?P<bound>.*);\n", re.MULTILINE)
 GROUP = 500
 """Partitions created in one transaction: fewer commits, while a transaction locks at most this many relations
 (a server's lock table has room for max_locks_per_transaction × connections)."""
@@ -62,16 +61,21 @@ def rewrite(sql: str) -> Rewritten:
     if not headers:
         return Rewritten(sql, 0, 0)
     ends = [h.start() for h in headers[1:]] + [len(sql)]
-    entries = [(h["type"], sql[h.start():end]) for h, end in zip(headers, ends, strict=True)]
+    entries = [(h["type"], sql[h.start() : end]) for h, end in zip(headers, ends, strict=True)]
     tables = {m["table"]: _table(m) for kind, text in entries if kind == "TABLE" and (m := CREATE.search(text))}
     attaches = [m for kind, text in entries if kind == "TABLE ATTACH" and (m := ATTACH.search(text))]
     rewritten = {}
     for attach in attaches:
         child, parent = tables.get(attach["child"]), tables.get(attach["parent"])
-        if (child is not None and parent is not None and not child.constraints and not child.clauses
-                and child.columns == parent.columns):
+        if (
+            child is not None
+            and parent is not None
+            and not child.constraints
+            and not child.clauses
+            and child.columns == parent.columns
+        ):
             rewritten[attach["child"]] = attach
-    out = [sql[:headers[0].start()]]
+    out = [sql[: headers[0].start()]]
     created = 0
     for kind, text in entries:
         if kind == "TABLE ATTACH" and (left := ATTACH.search(text)) and left["child"] in rewritten:
@@ -79,8 +83,9 @@ def rewrite(sql: str) -> Rewritten:
         if kind == "TABLE" and (match := CREATE.search(text)) and match["table"] in rewritten:
             into = rewritten[match["table"]]
             statement = f"CREATE TABLE {into['child']} PARTITION OF {into['parent']} {into['bound']};\n"
-            text = ("BEGIN;\n" if created % GROUP == 0 else "") + text[:match.start()] + statement + \
-                text[match.end():]
+            text = (
+                ("BEGIN;\n" if created % GROUP == 0 else "") + text[: match.start()] + statement + text[match.end() :]
+            )
             created += 1
             if created % GROUP == 0:
                 text += "COMMIT;\n"

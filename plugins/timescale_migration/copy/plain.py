@@ -18,14 +18,20 @@ class PlainFormat(CopyFormat):
     format = DumpFormat.PLAIN
 
     def dump(self) -> dict[str, Any]:
-        return self.dump_into_file(lambda path: pg_dump_plain_argv(self.job.plan.client_tools, path),
-                                   private_file=True)
+        return self.dump_into_file(lambda path: pg_dump_plain_argv(self.job.plan.client_tools, path), private_file=True)
 
     def load(self, roles: Path) -> float:
         roles_file = [str(roles)] if roles.is_file() else []
         runner, tools, env = self.job.runner, self.job.plan.client_tools, self.job.target.libpq_env()
         if options := self.job.plan.stripped_column_options:  # the dump read through sed (copy/dumpfilter.py)
-            return runner.run_pipeline(dumpfilter.sed_file_argv(options, str(self.dump_path)), env,
-                                       psql_load_argv(tools, [*roles_file, "-"]), env)
-        return runner.run(psql_load_argv(tools, [*roles_file, str(self.dump_path)]), env,
-                          progress=file_read_progress(runner, self.dump_path))
+            return runner.run_pipeline(
+                dumpfilter.sed_file_argv(options, str(self.dump_path)),
+                env,
+                psql_load_argv(tools, [*roles_file, "-"]),
+                env,
+            )
+        return runner.run(
+            psql_load_argv(tools, [*roles_file, str(self.dump_path)]),
+            env,
+            progress=file_read_progress(runner, self.dump_path),
+        )

@@ -48,8 +48,9 @@ def index_progress(target: Endpoint) -> Callable[[], str]:
             builds = catalog.rows(conn, "copy/create_index_progress")
         parts = []
         for b in builds:
-            total, done = (b["blocks_total"], b["blocks_done"]) if b["blocks_total"] else (b["tuples_total"],
-                                                                                         b["tuples_done"])
+            total, done = (
+                (b["blocks_total"], b["blocks_done"]) if b["blocks_total"] else (b["tuples_total"], b["tuples_done"])
+            )
             share = f" {100 * done / total:.0f}%" if total else ""
             parts.append(f"{b['index_name']} on {b['table_name']} ({b['phase']}{share})")
         return f"{len(builds)} index build(s) running: {', '.join(parts)}" if builds else "no index build running"

@@ -47,8 +47,15 @@ def split(toc: str) -> tuple[str, str]:
     return "\n".join(rest) + "\n", "\n".join(last) + ("\n" if last else "")
 
 
-def restore_last(run: Run, tools: ClientTools, argv: list[str], env: dict[str, str], work: Path, *,
-                 progress: Callable[[], str | None] | None = None) -> float:
+def restore_last(
+    run: Run,
+    tools: ClientTools,
+    argv: list[str],
+    env: dict[str, str],
+    work: Path,
+    *,
+    progress: Callable[[], str | None] | None = None,
+) -> float:
     """The pg_restore `argv` (its last argument the archive) without the archive's ROW SECURITY entries, then the
     same pg_restore for those entries alone; `argv` as it is where the archive has none. The two lists are written
     into `work` (private) and removed afterwards. Seconds taken."""

@@ -24,5 +24,6 @@ class StreamFormat(StreamedFormat):
         dump = pg_dump_plain_argv(tools, None)
         if options := job.plan.stripped_column_options:  # through sed (copy/dumpfilter.py)
             dump = dumpfilter.filtered(dump, options)
-        return seconds + job.runner.run_pipeline(dump, job.source.libpq_env(),
-                                                 psql_load_argv(tools, []), job.target.libpq_env(), progress=progress)
+        return seconds + job.runner.run_pipeline(
+            dump, job.source.libpq_env(), psql_load_argv(tools, []), job.target.libpq_env(), progress=progress
+        )

@@ -56,19 +56,26 @@ class ParallelAnalyze:
             sizes = {(r["schema_name"], r["table_name"]): int(r["bytes"]) for r in relations}
             items = self._statements(names, sizes)
             with report_every(lambda: self._progress(len(names)), self.log, "analyze"):
-                errors = work_through(items, sessions, self._analyze_one, stopped=self._stopped, stop=self.cancel,
-                                      name="analyze")
+                errors = work_through(
+                    items, sessions, self._analyze_one, stopped=self._stopped, stop=self.cancel, name="analyze"
+                )
         if errors:
             raise errors[0]
         if self._stopped.is_set():
             raise RuntimeError("ANALYZE was stopped (on_kill) before every relation was analyzed")
         seconds = round(time.monotonic() - started, 1)
-        self.log.info("analyzed %d relations in %d statement(s) in %.1fs over %d session(s)", len(names), len(items),
-                      seconds, len(sessions))
+        self.log.info(
+            "analyzed %d relations in %d statement(s) in %.1fs over %d session(s)",
+            len(names),
+            len(items),
+            seconds,
+            len(sessions),
+        )
         return {"relations": len(names), "statements": len(items), "sessions": len(sessions), "seconds": seconds}
 
-    def _statements(self, names: list[tuple[str, str]], sizes: dict[tuple[str, str], int]
-                    ) -> list[tuple[tuple[str, str], ...]]:
+    def _statements(
+        self, names: list[tuple[str, str]], sizes: dict[tuple[str, str], int]
+    ) -> list[tuple[tuple[str, str], ...]]:
         """The relations (largest first) as ANALYZE statements: a large one, or a hypertable's root, alone; the
         small ones BATCH at a time (thousands of tiny chunks or partitions: a round trip each would dominate)."""
         items: list[tuple[tuple[str, str], ...]] = []
@@ -78,7 +85,7 @@ class ParallelAnalyze:
                 items.append((name,))
             else:
                 small.append(name)
-        items += [tuple(small[i:i + BATCH]) for i in range(0, len(small), BATCH)]
+        items += [tuple(small[i : i + BATCH]) for i in range(0, len(small), BATCH)]
         return items
 
     def cancel(self) -> None:
@@ -145,8 +152,11 @@ class ParallelAnalyze:
 
     def _whole_database(self, conn: psycopg.Connection, unreachable: list[str], started: float) -> dict[str, Any]:
         """One database-wide ANALYZE: some relation can only be analyzed without being named."""
-        self.log.info("%s has no USAGE on the schema of %s: one ANALYZE of the whole database instead",
-                      conn.info.user, ", ".join(unreachable[:5]))
+        self.log.info(
+            "%s has no USAGE on the schema of %s: one ANALYZE of the whole database instead",
+            conn.info.user,
+            ", ".join(unreachable[:5]),
+        )
         with report_every(lambda: "ANALYZE of the whole database running", self.log, "analyze"):
             catalog.run(conn, sqlfiles.query("analyze/analyze_database"))
         seconds = round(time.monotonic() - started, 1)
@@ -165,8 +175,12 @@ class ParallelAnalyze:
             return names
         except psycopg.errors.InsufficientPrivilege:
             chunks = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "timescaledb/all_chunks")}
-            self.log.info("%s may not set timescaledb.restoring: each of %d hypertable(s) is analyzed with its "
-                          "chunks in one statement", conn.info.user, len(self.roots))
+            self.log.info(
+                "%s may not set timescaledb.restoring: each of %d hypertable(s) is analyzed with its "
+                "chunks in one statement",
+                conn.info.user,
+                len(self.roots),
+            )
             return [name for name in names if name not in chunks]
 
     def _analyze(self, conn: psycopg.Connection, name: tuple[str, str]) -> None:
@@ -179,8 +193,9 @@ class ParallelAnalyze:
                     catalog.run(conn, statement)
                 return
             except psycopg.Error as err:
-                self.log.warning("ANALYZE of hypertable %s alone failed (%s): analyzing it with its chunks",
-                                 ".".join(name), err)
+                self.log.warning(
+                    "ANALYZE of hypertable %s alone failed (%s): analyzing it with its chunks", ".".join(name), err
+                )
         catalog.run(conn, statement)
 
     def _progress(self, total: int) -> str:

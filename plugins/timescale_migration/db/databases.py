@@ -36,8 +36,9 @@ def create(server: Endpoint, database: str, log: Any) -> bool:
 def drop_scratch(server: Endpoint, database: str, log: Any) -> bool:
     """Drop a rehearsal's scratch database (refused for any other name); False if it was not there."""
     if not database.startswith(REHEARSAL_DATABASE_PREFIX):
-        raise MigrationError(f"refusing to drop {database!r}: only scratch databases named "
-                             f"{REHEARSAL_DATABASE_PREFIX}* are dropped")
+        raise MigrationError(
+            f"refusing to drop {database!r}: only scratch databases named {REHEARSAL_DATABASE_PREFIX}* are dropped"
+        )
     if database == server.database:
         raise MigrationError(f"refusing to drop {database!r}: it is the database of connection {server.conn_id!r}")
     if not exists(server, database):

@@ -25,8 +25,16 @@ COMMENT_KEY = "comment on the database"
 CHECK = "database settings"
 MIGRATION_OWN = frozenset({"timescaledb.restoring"})
 """Settings the migration itself sets on the target database (pre_restore): never read, copied or compared."""
-GUC_LIST_QUOTE = frozenset({"local_preload_libraries", "search_path", "session_preload_libraries",
-                            "shared_preload_libraries", "temp_tablespaces", "unix_socket_directories"})
+GUC_LIST_QUOTE = frozenset(
+    {
+        "local_preload_libraries",
+        "search_path",
+        "session_preload_libraries",
+        "shared_preload_libraries",
+        "temp_tablespaces",
+        "unix_socket_directories",
+    }
+)
 """Parameters whose stored value is a list of quoted names; each element is given on its own, as pg_dump does."""
 
 
@@ -73,9 +81,11 @@ class DatabaseSettings:
 
 def read(conn: psycopg.Connection) -> DatabaseSettings:
     """The settings stored for the connected database (the migration's own left out) and its comment."""
-    settings = [Setting(r["role_name"], r["parameter"], r["value"])
-                for r in catalog.rows(conn, "settings/database_settings")
-                if r["parameter"].lower() not in MIGRATION_OWN]
+    settings = [
+        Setting(r["role_name"], r["parameter"], r["value"])
+        for r in catalog.rows(conn, "settings/database_settings")
+        if r["parameter"].lower() not in MIGRATION_OWN
+    ]
     return DatabaseSettings(settings, catalog.rows(conn, "settings/database_comment")[0]["comment"])
 
 
@@ -116,8 +126,13 @@ def set_statement(database: str, setting: Setting, role: pgsql.Composable | None
     value = pgsql.SQL(", ").join(pgsql.Literal(item) for item in value_items(setting.parameter, setting.value))
     if setting.role is None and role is None:
         return sqlfiles.compose("settings/alter_database_set", database=database, parameter=parameter, value=value)
-    return sqlfiles.compose("settings/alter_role_in_database_set", role=role or pgsql.Identifier(setting.role or ""),
-                       database=database, parameter=parameter, value=value)
+    return sqlfiles.compose(
+        "settings/alter_role_in_database_set",
+        role=role or pgsql.Identifier(setting.role or ""),
+        database=database,
+        parameter=parameter,
+        value=value,
+    )
 
 
 def comment_statement(database: str, comment: str) -> pgsql.Composed:
@@ -129,8 +144,10 @@ def _refusal(conn: psycopg.Connection, parameter: str | None, err: psycopg.Error
     """Why the target refused a setting, and what to do about it."""
     message = err.diag.message_primary or str(err)
     if parameter is None:
-        return (f"the target refuses to set the database's comment ({message}): the target login must own the "
-                "database; set it there yourself")
+        return (
+            f"the target refuses to set the database's comment ({message}): the target login must own the "
+            "database; set it there yourself"
+        )
     context = catalog.rows(conn, "server/parameter_context", {"name": parameter})
     if not context:
         why = "the target does not know this parameter (is the extension that defines it missing or not loaded?)"
@@ -138,12 +155,15 @@ def _refusal(conn: psycopg.Connection, parameter: str | None, err: psycopg.Error
         why = "only a superuser, or a role granted SET on it, may set it there"
     else:
         why = f"a {context[0]['context']}-level parameter"
-    return (f"the target refuses it ({message}): {why}. It will not be set on the target: applications get the "
-            "target's default; set it there by other means (e.g. the provider's support) or accept that")
+    return (
+        f"the target refuses it ({message}): {why}. It will not be set on the target: applications get the "
+        "target's default; set it there by other means (e.g. the provider's support) or accept that"
+    )
 
 
-def probe(conn: psycopg.Connection, database: str, settings: Iterable[Setting], comment: str | None,
-          existing_roles: set[str]) -> list[tuple[str, str]]:
+def probe(
+    conn: psycopg.Connection, database: str, settings: Iterable[Setting], comment: str | None, existing_roles: set[str]
+) -> list[tuple[str, str]]:
     """Try every setting (and the comment) on the target in a transaction that is rolled back: (key, why) of
     each one it refuses. A role not created yet is tried as the login's own setting: same parameter checks."""
     refused: list[tuple[str, str]] = []
@@ -168,8 +188,9 @@ def probe(conn: psycopg.Connection, database: str, settings: Iterable[Setting], 
     return refused
 
 
-def preflight(source: psycopg.Connection, target: psycopg.Connection, database: str, reserved: set[str], *,
-              roles_migrated: bool) -> list[Finding]:
+def preflight(
+    source: psycopg.Connection, target: psycopg.Connection, database: str, reserved: set[str], *, roles_migrated: bool
+) -> list[Finding]:
     """What of the source's settings the target will not get (and what the target has on its own), as warnings
     whose differences verify accepts. Nothing changes on either side."""
     src, tgt = read(source), read(target)
@@ -182,8 +203,11 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, database: 
     applicable = []
     for s in src.settings:
         if s.role is not None and (s.role in reserved or s.role.startswith("pg_")):
-            warn(s.key, s.describe(), f'not applied: role "{s.role}" is reserved on the target (the migration '
-                 "does not create or alter it)")
+            warn(
+                s.key,
+                s.describe(),
+                f'not applied: role "{s.role}" is reserved on the target (the migration does not create or alter it)',
+            )
         elif s.role is not None and not roles_migrated and s.role not in target_roles:
             warn(s.key, s.describe(), f'not applied: roles=false and role "{s.role}" does not exist on the target')
         else:
@@ -194,8 +218,12 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, database: 
     src_items = src.inventory()
     for key, value in tgt.inventory().items():
         if key not in src_items:
-            warn(key, f"{key} = {value} (target only)", "the target database already has it and the source does "
-                 "not: it is kept, so sessions on the target get it")
+            warn(
+                key,
+                f"{key} = {value} (target only)",
+                "the target database already has it and the source does "
+                "not: it is kept, so sessions on the target get it",
+            )
     return findings
 
 

@@ -65,8 +65,10 @@ class BlockRecord:
         """The record in words a DBA can act on."""
         when = datetime.fromtimestamp(self.at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if self.at else "?"
         given = f" and given to {', '.join(self.granted)}" if self.granted else ""
-        text = (f"CONNECT on database {self.database!r} was taken from {', '.join(self.revoked) or 'nobody'}{given}"
-                f" by run {self.run_id} at {when}")
+        text = (
+            f"CONNECT on database {self.database!r} was taken from {', '.join(self.revoked) or 'nobody'}{given}"
+            f" by run {self.run_id} at {when}"
+        )
         if len(self.runs) > 1:
             text += f" (re-applied by {len(self.runs) - 1} later run(s): {', '.join(self.runs[1:])})"
         return text
@@ -115,14 +117,18 @@ def unwritable_message(where: str, login: str, *, present: bool) -> str:
     records = record_database()
     user = pgsql.Identifier(login).as_string(None)
     if present:
-        return (f"cannot keep the block record in {where}: login {login} may not write that table. Nothing was "
-                f"revoked. A superuser can allow it (in database {records!r}): GRANT USAGE ON SCHEMA "
-                f"timescale_migration TO {user}; GRANT SELECT, INSERT, UPDATE ON {BLOCK_RECORD_TABLE} TO {user}; "
-                "or set drain=false")
-    return (f"cannot keep the block record in {where}: login {login} may not create schema timescale_migration "
-            f"there. Nothing was revoked. A superuser can prepare it once (in database {records!r}): CREATE SCHEMA "
-            f"timescale_migration AUTHORIZATION {user}; or set {settings.BLOCK_RECORD_DATABASE.name} to a database of "
-            "that server where the login may create a schema; or set drain=false")
+        return (
+            f"cannot keep the block record in {where}: login {login} may not write that table. Nothing was "
+            f"revoked. A superuser can allow it (in database {records!r}): GRANT USAGE ON SCHEMA "
+            f"timescale_migration TO {user}; GRANT SELECT, INSERT, UPDATE ON {BLOCK_RECORD_TABLE} TO {user}; "
+            "or set drain=false"
+        )
+    return (
+        f"cannot keep the block record in {where}: login {login} may not create schema timescale_migration "
+        f"there. Nothing was revoked. A superuser can prepare it once (in database {records!r}): CREATE SCHEMA "
+        f"timescale_migration AUTHORIZATION {user}; or set {settings.BLOCK_RECORD_DATABASE.name} to a database of "
+        "that server where the login may create a schema; or set drain=false"
+    )
 
 
 def can_keep_records(conn: psycopg.Connection) -> tuple[bool, bool]:
@@ -134,11 +140,16 @@ def can_keep_records(conn: psycopg.Connection) -> tuple[bool, bool]:
 def restore_sql(record: BlockRecord) -> str:
     """The statements that undo the block, as a DBA would type them."""
     return "\n".join(_command(record, "grant", role) for role in record.revoked) + "".join(
-        "\n" + _command(record, "revoke", role) for role in record.granted)
+        "\n" + _command(record, "revoke", role) for role in record.granted
+    )
 
 
-CONNECT_COMMANDS = {("grant", True): "drain/grant_connect_public", ("grant", False): "drain/grant_connect",
-                    ("revoke", True): "drain/revoke_connect_public", ("revoke", False): "drain/revoke_connect"}
+CONNECT_COMMANDS = {
+    ("grant", True): "drain/grant_connect_public",
+    ("grant", False): "drain/grant_connect",
+    ("revoke", True): "drain/revoke_connect_public",
+    ("revoke", False): "drain/revoke_connect",
+}
 """(verb, to PUBLIC?) -> the file of the GRANT/REVOKE CONNECT statement."""
 
 
@@ -147,8 +158,9 @@ def _command(record: BlockRecord, verb: str, role: str) -> str:
     return sqlfiles.command(CONNECT_COMMANDS[verb, role == PUBLIC], **values)
 
 
-def plan_block(grantees: list[dict[str, Any]], database: str, oid: int, migrator: str, *, superuser: bool,
-               run_id: str) -> BlockRecord:
+def plan_block(
+    grantees: list[dict[str, Any]], database: str, oid: int, migrator: str, *, superuser: bool, run_id: str
+) -> BlockRecord:
     """Who holds CONNECT now, and what a new block will revoke and grant."""
     names = [g["grantee"] for g in grantees]
     record = BlockRecord(
@@ -166,21 +178,29 @@ def plan_block(grantees: list[dict[str, Any]], database: str, oid: int, migrator
     return record
 
 
-def extend_block(record: BlockRecord, grantees: list[dict[str, Any]], migrator: str, *, superuser: bool,
-                 run_id: str) -> tuple[BlockRecord, list[str]]:
+def extend_block(
+    record: BlockRecord, grantees: list[dict[str, Any]], migrator: str, *, superuser: bool, run_id: str
+) -> tuple[BlockRecord, list[str]]:
     """The earlier record kept, plus roles holding CONNECT now that it does not name (granted since), so that
     they are blocked too and get it back at release. Returns the record and the roles added."""
     names = [g["grantee"] for g in grantees]
     kept_in = {migrator, record.migrator}  # the logins of this and of the first run keep CONNECT, as then
     added = [n for n in names if n not in record.revoked and n not in record.granted and n not in kept_in]
-    grant_me = not superuser and migrator not in names and migrator not in record.revoked \
-        and migrator not in record.granted
+    grant_me = (
+        not superuser and migrator not in names and migrator not in record.revoked and migrator not in record.granted
+    )
     extended = replace(
         record,
         revoked=[*record.revoked, *added],
         granted=[*record.granted, *([migrator] if grant_me else [])],
-        superusers=[*record.superusers, *(g["grantee"] for g in grantees if g["is_superuser"]
-                                          and g["grantee"] not in record.superusers and g["grantee"] != migrator)],
+        superusers=[
+            *record.superusers,
+            *(
+                g["grantee"]
+                for g in grantees
+                if g["is_superuser"] and g["grantee"] not in record.superusers and g["grantee"] != migrator
+            ),
+        ],
         runs=record.runs if run_id in record.runs else [*record.runs, run_id],
     )
     extended.restore_sql = restore_sql(extended)
@@ -212,11 +232,20 @@ def read_record(conn: psycopg.Connection, database: str) -> BlockRecord | None:
     if not found:
         return None
     row = found[0]
-    return BlockRecord(database=row["database_name"], migrator=row["migrator"], revoked=list(row["revoked"]),
-                       granted=list(row["granted"]), superusers=list(row["superusers"]), run_id=row["first_run"],
-                       at=row["blocked_at"], database_oid=row["database_oid"], runs=list(row["runs"]),
-                       restore_sql=row["restore_sql"], released_at=row["released_at"],
-                       released_by=row["released_by"])
+    return BlockRecord(
+        database=row["database_name"],
+        migrator=row["migrator"],
+        revoked=list(row["revoked"]),
+        granted=list(row["granted"]),
+        superusers=list(row["superusers"]),
+        run_id=row["first_run"],
+        at=row["blocked_at"],
+        database_oid=row["database_oid"],
+        runs=list(row["runs"]),
+        restore_sql=row["restore_sql"],
+        released_at=row["released_at"],
+        released_by=row["released_by"],
+    )
 
 
 def database_oid(conn: psycopg.Connection, database: str) -> int | None:
@@ -226,11 +255,22 @@ def database_oid(conn: psycopg.Connection, database: str) -> int | None:
 
 
 def _save(conn: psycopg.Connection, record: BlockRecord) -> None:
-    catalog.run(conn, sqlfiles.query("drain/save_block_record"), {
-        "database_name": record.database, "database_oid": record.database_oid, "revoked": record.revoked,
-        "granted": record.granted, "superusers": record.superusers, "migrator": record.migrator,
-        "first_run": record.run_id, "runs": record.runs, "blocked_at": record.at, "restore_sql": record.restore_sql,
-    })
+    catalog.run(
+        conn,
+        sqlfiles.query("drain/save_block_record"),
+        {
+            "database_name": record.database,
+            "database_oid": record.database_oid,
+            "revoked": record.revoked,
+            "granted": record.granted,
+            "superusers": record.superusers,
+            "migrator": record.migrator,
+            "first_run": record.run_id,
+            "runs": record.runs,
+            "blocked_at": record.at,
+            "restore_sql": record.restore_sql,
+        },
+    )
 
 
 def block(conn: psycopg.Connection, database: str, run_id: str) -> BlockOutcome:
@@ -350,5 +390,6 @@ def wait_for_sessions(conn: psycopg.Connection, timeout: float, *, terminate: bo
 
 def describe(sessions: list[dict[str, Any]]) -> str:
     """pid, user and application of each session, for logs and errors."""
-    return ", ".join(f"pid {s['pid']} {s['user_name']} ({s['application_name'] or 'no application'})"
-                     for s in sessions[:20])
+    return ", ".join(
+        f"pid {s['pid']} {s['user_name']} ({s['application_name'] or 'no application'})" for s in sessions[:20]
+    )

@@ -46,7 +46,7 @@ over the field in PostgresHook)."""
 
 REFUSED_EXTRAS = {
     "application_name": f"the migration names its sessions {APPLICATION_NAME!r}: the drain tells them from the "
-                        "applications' sessions by it",
+    "applications' sessions by it",
     "fallback_application_name": f"the migration names its sessions {APPLICATION_NAME!r}",
     "replication": "a replication session cannot run the migration's SQL",
     "scram_client_key": "a libpq debugging option",
@@ -65,8 +65,10 @@ PYTHON_ONLY = ("row_factory", "cursor_factory")
 @cache
 def libpq_keywords() -> dict[str, str | None]:
     """Every connection keyword the linked libpq knows -> its environment variable (None: it has none)."""
-    return {opt.keyword.decode(): (opt.envvar.decode() if opt.envvar else None)
-            for opt in psycopg.pq.Conninfo.get_defaults()}
+    return {
+        opt.keyword.decode(): (opt.envvar.decode() if opt.envvar else None)
+        for opt in psycopg.pq.Conninfo.get_defaults()
+    }
 
 
 def check_extras(side: str, conn_id: str, extra: Mapping[str, Any]) -> None:
@@ -77,17 +79,21 @@ def check_extras(side: str, conn_id: str, extra: Mapping[str, Any]) -> None:
         if key in HOOK_EXTRAS:
             continue
         if key in IN_FIELDS:
-            raise ConnectionConfigError(f"{where} has extra {key!r}: set the connection's {IN_FIELDS[key]} field "
-                                        "instead (an extra would silently override it)")
+            raise ConnectionConfigError(
+                f"{where} has extra {key!r}: set the connection's {IN_FIELDS[key]} field "
+                "instead (an extra would silently override it)"
+            )
         if key in REFUSED_EXTRAS:
-            raise ConnectionConfigError(f"{where} has extra {key!r}, which a migration does not accept: "
-                                        f"{REFUSED_EXTRAS[key]}. Remove it")
+            raise ConnectionConfigError(
+                f"{where} has extra {key!r}, which a migration does not accept: {REFUSED_EXTRAS[key]}. Remove it"
+            )
         if key not in keywords:
             known = sorted({*keywords, *HOOK_EXTRAS} - set(REFUSED_EXTRAS) - set(IN_FIELDS))
             close = difflib.get_close_matches(key, known, n=1)
             raise ConnectionConfigError(
                 f"{where} has extra {key!r}, which neither libpq nor PostgresHook knows: remove it or correct its "
-                f"name{f' (did you mean {close[0]!r}?)' if close else ''}; the extras understood: {', '.join(known)}")
+                f"name{f' (did you mean {close[0]!r}?)' if close else ''}; the extras understood: {', '.join(known)}"
+            )
         if "\n" in _text(value) or "\r" in _text(value):
             raise ConnectionConfigError(f"{where} has extra {key!r} with a line break: libpq cannot take it")
     unenv = sorted(key for key in extra if key in keywords and keywords[key] is None)
@@ -95,7 +101,8 @@ def check_extras(side: str, conn_id: str, extra: Mapping[str, Any]) -> None:
         raise ConnectionConfigError(
             f"{where} has extra 'service' and {', '.join(map(repr, unenv))}: the client tools get "
             f"{', '.join(unenv)} through a service file of the migration's own, so the two cannot be combined; "
-            "move those settings into your service or leave 'service' out")
+            "move those settings into your service or leave 'service' out"
+        )
 
 
 def _text(value: Any) -> str:
@@ -202,8 +209,9 @@ class Endpoint:
         """The libpq keyword parameters of this side (or of `database` on the same server), as PostgresHook
         resolves the connection, with the migration's application_name; the password among them."""
         check_extras(self.side, self.conn_id, self.connection.extra_dejson)
-        hook = _ParamsHook(postgres_conn_id=self.conn_id, database=database or self.database,
-                           connection=self.connection)  # looked up once; an IAM token is asked for per session
+        hook = _ParamsHook(
+            postgres_conn_id=self.conn_id, database=database or self.database, connection=self.connection
+        )  # looked up once; an IAM token is asked for per session
         try:
             # _ParamsHook's "connection" is the keyword parameters it resolved (typed as the hook's connection)
             resolved = cast("dict[str, Any]", hook.get_conn())
@@ -211,8 +219,11 @@ class Endpoint:
             raise
         except Exception as err:  # an IAM token that cannot be had, a provider missing for it
             raise ConnectionConfigError(f"cannot resolve {self.label} through PostgresHook: {err}") from err
-        params = {key: _text(value) for key, value in resolved.items()
-                  if value is not None and value != "" and key not in PYTHON_ONLY}
+        params = {
+            key: _text(value)
+            for key, value in resolved.items()
+            if value is not None and value != "" and key not in PYTHON_ONLY
+        }
         params["application_name"] = APPLICATION_NAME
         return params
 

@@ -34,17 +34,47 @@ CHECK = "privileges"
 CONTINUOUS_AGGREGATE = "continuous aggregate"
 MANAGED = ("chunk", "internal")
 """Roles of managed_relations.sql whose owner and privileges TimescaleDB derives (no statement names them)."""
-PRIVILEGE_WORDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
-                             "MAINTAIN", "USAGE", "CREATE", "EXECUTE"})
+PRIVILEGE_WORDS = frozenset(
+    {
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "TRUNCATE",
+        "REFERENCES",
+        "TRIGGER",
+        "MAINTAIN",
+        "USAGE",
+        "CREATE",
+        "EXECUTE",
+    }
+)
 NEWER_PRIVILEGES = {"MAINTAIN": 17}
 """Privileges a server knows from this major version on: left out of comparisons with an older source."""
-OWNER_KEYWORDS = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW",
-                  CONTINUOUS_AGGREGATE: "MATERIALIZED VIEW", "sequence": "SEQUENCE", "foreign table": "FOREIGN TABLE",
-                  "function": "FUNCTION",
-                  "procedure": "PROCEDURE", "aggregate": "AGGREGATE", "type": "TYPE", "domain": "DOMAIN",
-                  "large object": "LARGE OBJECT"}
-GRANT_KEYWORDS = {**OWNER_KEYWORDS, "view": "TABLE", "materialized view": "TABLE", CONTINUOUS_AGGREGATE: "TABLE",
-                  "foreign table": "TABLE", "column": "TABLE", "aggregate": "FUNCTION"}
+OWNER_KEYWORDS = {
+    "schema": "SCHEMA",
+    "table": "TABLE",
+    "view": "VIEW",
+    "materialized view": "MATERIALIZED VIEW",
+    CONTINUOUS_AGGREGATE: "MATERIALIZED VIEW",
+    "sequence": "SEQUENCE",
+    "foreign table": "FOREIGN TABLE",
+    "function": "FUNCTION",
+    "procedure": "PROCEDURE",
+    "aggregate": "AGGREGATE",
+    "type": "TYPE",
+    "domain": "DOMAIN",
+    "large object": "LARGE OBJECT",
+}
+GRANT_KEYWORDS = {
+    **OWNER_KEYWORDS,
+    "view": "TABLE",
+    "materialized view": "TABLE",
+    CONTINUOUS_AGGREGATE: "TABLE",
+    "foreign table": "TABLE",
+    "column": "TABLE",
+    "aggregate": "FUNCTION",
+}
 RELATION_KINDS = frozenset({"table", "view", "materialized view", "sequence", "foreign table", "column"})
 ROUTINES = ("function", "procedure", "aggregate")
 DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}
@@ -132,8 +162,9 @@ def timescaledb_relations(conn: psycopg.Connection) -> dict[tuple[str, str], dic
 def _parent_key(row: dict[str, Any]) -> str | None:
     if not row["parent_name"]:
         return None
-    return ObjectPrivileges(row["parent_kind"], row["parent_schema"], row["parent_name"], None, "", False,
-                            frozenset()).key
+    return ObjectPrivileges(
+        row["parent_kind"], row["parent_schema"], row["parent_name"], None, "", False, frozenset()
+    ).key
 
 
 def read_objects(conn: psycopg.Connection) -> list[ObjectPrivileges]:
@@ -145,15 +176,28 @@ def read_objects(conn: psycopg.Connection) -> list[ObjectPrivileges]:
         role = ts["role"] if ts else None
         kind = CONTINUOUS_AGGREGATE if role == CONTINUOUS_AGGREGATE and r["kind"] == "view" else r["kind"]
         managed = role in MANAGED
-        found.append(ObjectPrivileges(kind, r["schema_name"], r["object_name"], r["sub_name"], r["owner"], r["linked"],
-                                      _acl(r["acl"]), managed, _parent_key(ts) if ts and managed else None))
+        found.append(
+            ObjectPrivileges(
+                kind,
+                r["schema_name"],
+                r["object_name"],
+                r["sub_name"],
+                r["owner"],
+                r["linked"],
+                _acl(r["acl"]),
+                managed,
+                _parent_key(ts) if ts and managed else None,
+            )
+        )
     return found
 
 
 def read_defaults(conn: psycopg.Connection) -> list[DefaultPrivileges]:
     """The database's ALTER DEFAULT PRIVILEGES entries."""
-    return [DefaultPrivileges(r["role_name"], r["schema_name"], r["objtype"], _acl(r["acl"]))
-            for r in catalog.rows(conn, "privileges/defaults")]
+    return [
+        DefaultPrivileges(r["role_name"], r["schema_name"], r["objtype"], _acl(r["acl"]))
+        for r in catalog.rows(conn, "privileges/defaults")
+    ]
 
 
 def inventory(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
@@ -162,8 +206,9 @@ def inventory(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     items: dict[str, dict[str, str]] = {SECTION: {}, MANAGED_SECTION: {}}
     for o in read_objects(conn):
         parent = {"parent": o.parent} if o.parent else {}
-        items[MANAGED_SECTION if o.managed else SECTION][o.key] = json.dumps({"owner": o.owner, "acl": sorted(o.acl),
-                                                                              **parent})
+        items[MANAGED_SECTION if o.managed else SECTION][o.key] = json.dumps(
+            {"owner": o.owner, "acl": sorted(o.acl), **parent}
+        )
     items[SECTION].update({d.key: json.dumps({"acl": sorted(d.acl)}) for d in read_defaults(conn)})
     return items
 
@@ -185,8 +230,13 @@ def normalize(items: dict[str, str], rename: Callable[[str], str], drop: set[str
     for key, detail in items.items():
         data = json.loads(detail)
         acl = sorted({(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in data["acl"] if p not in drop})
-        out[key] = json.dumps({**({"owner": rename(data["owner"])} if "owner" in data else {}), "acl": acl,
-                               **({"parent": data["parent"]} if "parent" in data else {})})
+        out[key] = json.dumps(
+            {
+                **({"owner": rename(data["owner"])} if "owner" in data else {}),
+                "acl": acl,
+                **({"parent": data["parent"]} if "parent" in data else {}),
+            }
+        )
     return out
 
 
@@ -201,8 +251,13 @@ def derived_expectations(managed: dict[str, str], expected: dict[tuple[str, str]
     return derived
 
 
-def _entry_statements(names: tuple[str, str], values: dict[str, pgsql.Composable], want: set[Entry],
-                      have: set[Entry], column: pgsql.Composable | None = None) -> list[pgsql.Composed]:
+def _entry_statements(
+    names: tuple[str, str],
+    values: dict[str, pgsql.Composable],
+    want: set[Entry],
+    have: set[Entry],
+    column: pgsql.Composable | None = None,
+) -> list[pgsql.Composed]:
     """GRANTs and REVOKEs (from the two SQL files `names`, filled with `values`) that turn `have` into `want`
     (`column`: a column's privileges)."""
     statements = []
@@ -210,17 +265,27 @@ def _entry_statements(names: tuple[str, str], values: dict[str, pgsql.Composable
     held = {(g, p): o for g, p, o in have}
     for (grantee, privilege), option in sorted(wanted.items()):
         if held.get((grantee, privilege)) is None or (option and not held[(grantee, privilege)]):
-            statements.append(sqlfiles.compose(names[0], privilege=_privilege(privilege, column),
-                                               grantee=_grantee(grantee),
-                                               grant_option=pgsql.SQL(" WITH GRANT OPTION" if option else ""),
-                                               **values))
+            statements.append(
+                sqlfiles.compose(
+                    names[0],
+                    privilege=_privilege(privilege, column),
+                    grantee=_grantee(grantee),
+                    grant_option=pgsql.SQL(" WITH GRANT OPTION" if option else ""),
+                    **values,
+                )
+            )
     for (grantee, privilege), option in sorted(held.items()):
         if (grantee, privilege) not in wanted or (option and not wanted[(grantee, privilege)]):
             only_option = (grantee, privilege) in wanted
-            statements.append(sqlfiles.compose(names[1], privilege=_privilege(privilege, column),
-                                               grantee=_grantee(grantee),
-                                               grant_option_for=pgsql.SQL("GRANT OPTION FOR " if only_option else ""),
-                                               **values))
+            statements.append(
+                sqlfiles.compose(
+                    names[1],
+                    privilege=_privilege(privilege, column),
+                    grantee=_grantee(grantee),
+                    grant_option_for=pgsql.SQL("GRANT OPTION FOR " if only_option else ""),
+                    **values,
+                )
+            )
     return statements
 
 
@@ -238,8 +303,9 @@ def grant_statements(obj: ObjectPrivileges, want: set[Entry], have: set[Entry]) 
     """The GRANTs and REVOKEs that give one object on the target the wanted privileges."""
     target = pgsql.SQL("{} {}").format(pgsql.SQL(GRANT_KEYWORDS[obj.kind]), obj.target())
     column = pgsql.Identifier(obj.sub or "") if obj.kind == "column" else None
-    return _entry_statements(("privileges/grant_privilege", "privileges/revoke_privilege"), {"object": target},
-                             want, have, column)
+    return _entry_statements(
+        ("privileges/grant_privilege", "privileges/revoke_privilege"), {"object": target}, want, have, column
+    )
 
 
 def owner_statement(obj: ObjectPrivileges, owner: str, *, lend_create: bool = False) -> pgsql.Composed:
@@ -247,17 +313,21 @@ def owner_statement(obj: ObjectPrivileges, owner: str, *, lend_create: bool = Fa
     object's schema to the new owner (which a login without superuser needs it to have)."""
     name = "privileges/alter_owner_with_schema_create" if lend_create else "privileges/alter_owner"
     extra = {"schema": pgsql.Identifier(obj.schema)} if lend_create and obj.schema else {}
-    return sqlfiles.compose(name, kind=pgsql.SQL(OWNER_KEYWORDS[obj.kind]), object=obj.target(),
-                            owner=pgsql.Identifier(owner), **extra)
+    return sqlfiles.compose(
+        name, kind=pgsql.SQL(OWNER_KEYWORDS[obj.kind]), object=obj.target(), owner=pgsql.Identifier(owner), **extra
+    )
 
 
-def default_statements(entry: DefaultPrivileges, role: str, want: set[Entry], have: set[Entry]
-                       ) -> list[pgsql.Composed]:
+def default_statements(entry: DefaultPrivileges, role: str, want: set[Entry], have: set[Entry]) -> list[pgsql.Composed]:
     """ALTER DEFAULT PRIVILEGES statements that give `role` the wanted default privileges."""
-    in_schema = (pgsql.SQL(" IN SCHEMA {}").format(pgsql.Identifier(entry.schema)) if entry.schema is not None
-                 else pgsql.SQL(""))
-    values = {"role": pgsql.Identifier(role), "in_schema": in_schema,
-              "object": pgsql.SQL(DEFAULT_OBJECTS[entry.objtype])}
+    in_schema = (
+        pgsql.SQL(" IN SCHEMA {}").format(pgsql.Identifier(entry.schema)) if entry.schema is not None else pgsql.SQL("")
+    )
+    values = {
+        "role": pgsql.Identifier(role),
+        "in_schema": in_schema,
+        "object": pgsql.SQL(DEFAULT_OBJECTS[entry.objtype]),
+    }
     names = ("privileges/alter_default_privileges_grant", "privileges/alter_default_privileges_revoke")
     return _entry_statements(names, values, want, have)
 
@@ -323,24 +393,34 @@ class LoginRights:
         """The connected login's rights."""
         attributes = catalog.rows(conn, "server/login_attributes")[0]
         membership = catalog.rows(conn, "roles/role_membership")
-        return cls(bool(attributes["superuser"]), bool(attributes["createrole"]),
-                   frozenset(r["name"] for r in membership if r["member"] or r["admin"]),
-                   frozenset(r["name"] for r in catalog.rows(conn, "roles/role_names")))
+        return cls(
+            bool(attributes["superuser"]),
+            bool(attributes["createrole"]),
+            frozenset(r["name"] for r in membership if r["member"] or r["admin"]),
+            frozenset(r["name"] for r in catalog.rows(conn, "roles/role_names")),
+        )
 
     def can_act_as(self, role: str, *, roles_migrated: bool) -> bool:
         """Superuser, a member of `role`, or about to create it (roles.sql, with CREATEROLE: it gets ADMIN)."""
-        return self.superuser or role in self.members or (
-            role not in self.roles and roles_migrated and self.createrole)
+        return self.superuser or role in self.members or (role not in self.roles and roles_migrated and self.createrole)
 
 
-def probe_existing(conn: psycopg.Connection, objects: list[ObjectPrivileges], rename: Callable[[str], str],
-                   drop: set[str], target_roles: set[str]) -> dict[str, str]:
+def probe_existing(
+    conn: psycopg.Connection,
+    objects: list[ObjectPrivileges],
+    rename: Callable[[str], str],
+    drop: set[str],
+    target_roles: set[str],
+) -> dict[str, str]:
     """Try, in a transaction that is rolled back, the owners and privileges of the objects the empty target holds
     already (its public schema) whose roles exist there: key -> why the target refused."""
     present = {o.key for o in read_objects(conn)}
     known = target_roles | {"PUBLIC"}
-    subset = [o for o in objects if o.key in present and rename(o.owner) in known
-              and all(rename(g) in known for g, _, _ in o.acl)]
+    subset = [
+        o
+        for o in objects
+        if o.key in present and rename(o.owner) in known and all(rename(g) in known for g, _, _ in o.acl)
+    ]
     runner = StatementRunner(conn)
     with conn.transaction(force_rollback=True):
         _apply_objects(subset, conn, rename, drop, set(), runner, runner.become, {"owners": 0, "grants": 0})
@@ -350,8 +430,9 @@ def probe_existing(conn: psycopg.Connection, objects: list[ObjectPrivileges], re
     return refused
 
 
-def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: set[str], login: str, *,
-              roles_migrated: bool) -> list[Finding]:
+def preflight(
+    source: psycopg.Connection, target: psycopg.Connection, reserved: set[str], login: str, *, roles_migrated: bool
+) -> list[Finding]:
     """Owners the target's login cannot become, grantees that will not exist there and what the target refuses on
     objects it holds already, per object (verify accepts those); objects of reserved roles in one line each."""
     objects, defaults = read_objects(source), read_defaults(source)
@@ -373,52 +454,103 @@ def preflight(source: psycopg.Connection, target: psycopg.Connection, reserved: 
         if isinstance(item, ObjectPrivileges) and item.kind == "column":
             owner = login  # a column's grants need no owner change of their own
         if not can_become(owner) and isinstance(item, DefaultPrivileges):
-            findings.append(Finding(CHECK, WARNING, item.key, f"the target's login {login} cannot become role "
-                                    f'"{owner}" (no superuser, not a member, will not create it): its default '
-                                    "privileges stay as the target has them", (SECTION, item.key)))
+            findings.append(
+                Finding(
+                    CHECK,
+                    WARNING,
+                    item.key,
+                    f"the target's login {login} cannot become role "
+                    f'"{owner}" (no superuser, not a member, will not create it): its default '
+                    "privileges stay as the target has them",
+                    (SECTION, item.key),
+                )
+            )
         elif not can_become(owner):
-            findings.append(Finding(OWNER_CHECK, WARNING, item.key, f"the target's login {login} cannot become role "
-                                    f'"{owner}" (no superuser, not a member, will not create it): the owner stays '
-                                    f"{login}; the other privileges are granted as on the source, \"{owner}\"'s "
-                                    "own rights too where it exists", (SECTION, item.key)))
+            findings.append(
+                Finding(
+                    OWNER_CHECK,
+                    WARNING,
+                    item.key,
+                    f"the target's login {login} cannot become role "
+                    f'"{owner}" (no superuser, not a member, will not create it): the owner stays '
+                    f'{login}; the other privileges are granted as on the source, "{owner}"\'s '
+                    "own rights too where it exists",
+                    (SECTION, item.key),
+                )
+            )
         elif item.key in no_create:
             schemas = ", ".join(no_create[item.key])
-            findings.append(Finding(
-                OWNER_CHECK, WARNING, item.key,
-                f'role "{owner}" may not create in schema(s) {schemas} on the target, where TimescaleDB keeps what '
-                "it derives from this object (chunks, materialization, compressed chunks): changing its owner "
-                f"changes theirs too, which PostgreSQL allows a login without superuser ({login}) only for a new "
-                f"owner with CREATE there. The owner stays {login}; the other privileges are granted as on the source, "
-                f"\"{owner}\"'s own rights too", (SECTION, item.key),
-                remedy=f'to keep the source\'s owner, have the target\'s superuser GRANT CREATE ON SCHEMA {schemas} '
-                       f'TO "{owner}" before the run'))
+            findings.append(
+                Finding(
+                    OWNER_CHECK,
+                    WARNING,
+                    item.key,
+                    f'role "{owner}" may not create in schema(s) {schemas} on the target, where TimescaleDB keeps what '
+                    "it derives from this object (chunks, materialization, compressed chunks): changing its owner "
+                    f"changes theirs too, which PostgreSQL allows a login without superuser ({login}) only for a new "
+                    f"owner with CREATE there. The owner stays {login}; the other privileges are granted as on the "
+                    f"source, "
+                    f'"{owner}"\'s own rights too',
+                    (SECTION, item.key),
+                    remedy=f"to keep the source's owner, have the target's superuser GRANT CREATE ON SCHEMA {schemas} "
+                    f'TO "{owner}" before the run',
+                )
+            )
         elif missing:
-            findings.append(Finding(CHECK, WARNING, item.key, f"role(s) {', '.join(missing)} will not exist on the "
-                                    "target (roles=false): their privileges are not granted", (SECTION, item.key)))
+            findings.append(
+                Finding(
+                    CHECK,
+                    WARNING,
+                    item.key,
+                    f"role(s) {', '.join(missing)} will not exist on the "
+                    "target (roles=false): their privileges are not granted",
+                    (SECTION, item.key),
+                )
+            )
     probed = probe_existing(target, objects, rename, dropped(catalog.server_info(source).major), target_roles)
     flagged = {f.expected[1] for f in findings if f.expected}
     for key, why in sorted(probed.items()):
         if key in flagged:
             continue
-        findings.append(Finding(CHECK, WARNING, key, f"the target holds it already and refuses to make it as on the "
-                                f"source ({why}): it stays as the target has it", (SECTION, key)))
+        findings.append(
+            Finding(
+                CHECK,
+                WARNING,
+                key,
+                f"the target holds it already and refuses to make it as on the "
+                f"source ({why}): it stays as the target has it",
+                (SECTION, key),
+            )
+        )
     for role in sorted(set(reserved) - {login}):
         owned = [o.key for o in objects if o.owner == role and o.kind != "column"]
         owned_keys = set(owned)
-        granted = [o.key for o in [*objects, *defaults]
-                   if o.key not in owned_keys and any(g == role for g, _, _ in o.acl)
-                   and not (isinstance(o, DefaultPrivileges) and o.role == role)]
+        granted = [
+            o.key
+            for o in [*objects, *defaults]
+            if o.key not in owned_keys
+            and any(g == role for g, _, _ in o.acl)
+            and not (isinstance(o, DefaultPrivileges) and o.role == role)
+        ]
         if owned or granted:
             listed = owned + granted
-            findings.append(Finding(CHECK, WARNING, f'role "{role}" (reserved on the target)',
-                                    f"{len(owned)} object(s) owned by it and {len(granted)} with privileges of it on "
-                                    f"the source belong to the target's login {login} there: "
-                                    + ", ".join(listed[:10]) + (" ..." if len(listed) > 10 else "")))
+            findings.append(
+                Finding(
+                    CHECK,
+                    WARNING,
+                    f'role "{role}" (reserved on the target)',
+                    f"{len(owned)} object(s) owned by it and {len(granted)} with privileges of it on "
+                    f"the source belong to the target's login {login} there: "
+                    + ", ".join(listed[:10])
+                    + (" ..." if len(listed) > 10 else ""),
+                )
+            )
     return findings
 
 
-def derived_schemas_refused(target: psycopg.Connection, objects: list[ObjectPrivileges],
-                            rename: Callable[[str], str], login: str) -> dict[str, list[str]]:
+def derived_schemas_refused(
+    target: psycopg.Connection, objects: list[ObjectPrivileges], rename: Callable[[str], str], login: str
+) -> dict[str, list[str]]:
     """Key of each hypertable or continuous aggregate whose owner on the target may not CREATE in a schema where
     TimescaleDB keeps what it derives from it (an owner change reaches those too) -> those schemas."""
     schemas: dict[str, set[str]] = {}
@@ -429,8 +561,12 @@ def derived_schemas_refused(target: psycopg.Connection, objects: list[ObjectPriv
     if not owners:
         return {}
     every_schema = sorted(set().union(*schemas.values()))
-    allowed = {(r["role_name"], r["schema_name"]): r["allowed"] for r in catalog.rows(
-        target, "checks/schema_create_privilege", {"roles": sorted(set(owners.values())), "schemas": every_schema})}
+    allowed = {
+        (r["role_name"], r["schema_name"]): r["allowed"]
+        for r in catalog.rows(
+            target, "checks/schema_create_privilege", {"roles": sorted(set(owners.values())), "schemas": every_schema}
+        )
+    }
     refused = {}
     for key, owner in owners.items():
         denied = sorted(s for s in schemas[key] if allowed.get((owner, s)) is False)
@@ -445,15 +581,25 @@ def _lacking_create(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> s
     if not pairs or catalog.rows(conn, "server/login_attributes")[0]["superuser"]:
         return set()
     roles, schemas = sorted({r for r, _ in pairs}), sorted({s for _, s in pairs})
-    allowed = {(r["role_name"], r["schema_name"]): r["allowed"]
-               for r in catalog.rows(conn, "checks/schema_create_privilege", {"roles": roles, "schemas": schemas})}
+    allowed = {
+        (r["role_name"], r["schema_name"]): r["allowed"]
+        for r in catalog.rows(conn, "checks/schema_create_privilege", {"roles": roles, "schemas": schemas})
+    }
     return {pair for pair in pairs if allowed.get(pair) is False}
 
 
-def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, rename: Callable[[str], str],
-                   drop: set[str], skip: set[str], run: Callable[..., bool],
-                   become: Callable[[str], None], done: dict[str, int], keep_owner: set[str] | None = None,
-                   roles: set[str] | None = None) -> None:
+def _apply_objects(
+    objects: list[ObjectPrivileges],
+    conn: psycopg.Connection,
+    rename: Callable[[str], str],
+    drop: set[str],
+    skip: set[str],
+    run: Callable[..., bool],
+    become: Callable[[str], None],
+    done: dict[str, int],
+    keep_owner: set[str] | None = None,
+    roles: set[str] | None = None,
+) -> None:
     """Owners (but those in `keep_owner`; schemas first: a new owner needs CREATE on its object's schema), then
     privileges, of these objects where the target differs; nothing for those in `skip`. The target is read once
     before the owners and once after (not per object: thousands of chunks and partitions). Where the owner stays
@@ -462,14 +608,22 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
     keep_owner = keep_owner or set()
     target = {o.key: o for o in read_objects(conn)}
     for part in ([o for o in objects if o.kind == "schema"], [o for o in objects if o.kind != "schema"]):
-        changes = [(obj, rename(obj.owner)) for obj in part
-                   if obj.key not in skip and obj.key not in keep_owner and obj.kind != "column" and not obj.linked
-                   and obj.key in target and target[obj.key].owner != rename(obj.owner)]
+        changes = [
+            (obj, rename(obj.owner))
+            for obj in part
+            if obj.key not in skip
+            and obj.key not in keep_owner
+            and obj.kind != "column"
+            and not obj.linked
+            and obj.key in target
+            and target[obj.key].owner != rename(obj.owner)
+        ]
         lacking = _lacking_create(conn, [(owner, obj.schema) for obj, owner in changes if obj.schema])
         for obj, owner in changes:
             become(owner)
-            if run(owner_statement(obj, owner, lend_create=(owner, obj.schema) in lacking), f"owner of {obj.key}",
-                   obj.key):
+            if run(
+                owner_statement(obj, owner, lend_create=(owner, obj.schema) in lacking), f"owner of {obj.key}", obj.key
+            ):
                 done["owners"] += 1
     if done["owners"]:
         target = {o.key: o for o in read_objects(conn)}
@@ -484,8 +638,9 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
         if obj.kind != "column" and mine.owner != rename(obj.owner):
             # the owner stays another: it keeps its own rights; the source's owner gets its rights by GRANT where
             # it exists, so that the application that owned the object can still use it
-            drop_grantees = {mine.owner} | (set() if roles is not None and rename(obj.owner) in roles
-                                            else {rename(obj.owner)})
+            drop_grantees = {mine.owner} | (
+                set() if roles is not None and rename(obj.owner) in roles else {rename(obj.owner)}
+            )
             want = {e for e in want if e[0] not in drop_grantees}
             have = {e for e in have if e[0] != mine.owner}
         for statement in grant_statements(obj, want, have):
@@ -493,9 +648,16 @@ def _apply_objects(objects: list[ObjectPrivileges], conn: psycopg.Connection, re
                 done["grants"] += 1
 
 
-def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], source_defaults: list[DefaultPrivileges],
-          rename: Callable[[str], str], drop: set[str], skip: set[str], log: Any,
-          keep_owner: set[str] | None = None) -> dict[str, Any]:
+def apply(
+    conn: psycopg.Connection,
+    source_objects: list[ObjectPrivileges],
+    source_defaults: list[DefaultPrivileges],
+    rename: Callable[[str], str],
+    drop: set[str],
+    skip: set[str],
+    log: Any,
+    keep_owner: set[str] | None = None,
+) -> dict[str, Any]:
     """Owners first (but those in `keep_owner`), then privileges and default privileges, each statement on its own
     (a refusal is collected, the rest goes on; nothing for the keys in `skip`); returns counts and the refusals."""
     done = {"owners": 0, "grants": 0, "defaults": 0}
@@ -506,8 +668,11 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
         before = run.memberships
         run.become(role)
         if run.memberships > before:
-            log.info('the target\'s login %s is now a member of "%s" (it created it), so it may make it an owner',
-                     me.user_name, role)
+            log.info(
+                'the target\'s login %s is now a member of "%s" (it created it), so it may make it an owner',
+                me.user_name,
+                role,
+            )
 
     roles = {r["name"] for r in catalog.rows(conn, "roles/role_names")}
     _apply_objects(source_objects, conn, rename, drop, skip, run, become, done, keep_owner, roles)
@@ -519,8 +684,13 @@ def apply(conn: psycopg.Connection, source_objects: list[ObjectPrivileges], sour
         if entry.key in current:
             have = set(current[entry.key].acl)
         elif entry.schema is None:
-            have = set(_acl(catalog.rows(conn, "privileges/default_baseline",
-                                         {"objtype": entry.objtype, "role": role})[0]["acl"]))
+            have = set(
+                _acl(
+                    catalog.rows(conn, "privileges/default_baseline", {"objtype": entry.objtype, "role": role})[0][
+                        "acl"
+                    ]
+                )
+            )
         else:
             have = set()
         want = {(rename(g) if g != "PUBLIC" else g, p, o) for g, p, o in entry.acl if p not in drop}

@@ -119,7 +119,7 @@ def _grantees(parts: list[str], words: list[str]) -> list[str]:
     if "TO" not in words:
         return []
     found = []
-    for part, word in zip(parts[words.index("TO") + 1:], words[words.index("TO") + 1:], strict=True):
+    for part, word in zip(parts[words.index("TO") + 1 :], words[words.index("TO") + 1 :], strict=True):
         if word in ("WITH", ";"):
             break
         if part != ",":

@@ -46,16 +46,20 @@ class Features:
 
     def used(self) -> list[str]:
         """The community features the database uses, as words."""
-        counts = (("user job(s)", self.user_jobs), ("compressed chunk(s)", self.compressed_chunks),
-                  ("continuous aggregate(s)", self.continuous_aggregates))
+        counts = (
+            ("user job(s)", self.user_jobs),
+            ("compressed chunk(s)", self.compressed_chunks),
+            ("continuous aggregate(s)", self.continuous_aggregates),
+        )
         return [f"{count} {what}" for what, count in counts if count]
 
 
 def features(conn: psycopg.Connection) -> Features:
     """License and use of the community features in the connected database (TimescaleDB installed)."""
     row = catalog.rows(conn, "timescaledb/features")[0]
-    return Features(row["license"], int(row["user_jobs"]), int(row["compressed_chunks"]),
-                    int(row["continuous_aggregates"]))
+    return Features(
+        row["license"], int(row["user_jobs"]), int(row["compressed_chunks"]), int(row["continuous_aggregates"])
+    )
 
 
 def check_builds(source: Features, target_license: str | None) -> None:
@@ -78,12 +82,19 @@ def all_null_batches(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Compressed columns holding batches that are NULL in every row: {hypertable, chunk, column, batches}."""
     found = []
     for col in catalog.rows(conn, "timescaledb/compressed_columns"):
-        statement = sqlfiles.compose("timescaledb/all_null_batches", twin=(col["twin_schema"], col["twin_name"]),
-                                column=col["column_name"])
+        statement = sqlfiles.compose(
+            "timescaledb/all_null_batches", twin=(col["twin_schema"], col["twin_name"]), column=col["column_name"]
+        )
         batches = int(catalog.run(conn, statement)[0][0])
         if batches:
-            found.append({"hypertable": col["hypertable"], "chunk": col["chunk"], "column": col["column_name"],
-                          "batches": batches})
+            found.append(
+                {
+                    "hypertable": col["hypertable"],
+                    "chunk": col["chunk"],
+                    "column": col["column_name"],
+                    "batches": batches,
+                }
+            )
     return found
 
 
@@ -91,8 +102,9 @@ def refuse_all_null_batches(found: list[dict[str, Any]], source_version: str, ta
     """Raise naming every hypertable, chunk and column whose batches the target could not load."""
     if not found:
         return
-    places = "; ".join(f"{f['hypertable']} chunk {f['chunk']} column {f['column']} ({f['batches']} batch(es))"
-                       for f in found[:20])
+    places = "; ".join(
+        f"{f['hypertable']} chunk {f['chunk']} column {f['column']} ({f['batches']} batch(es))" for f in found[:20]
+    )
     more = f" and {len(found) - 20} more" if len(found) > 20 else ""
     raise VersionCheckError(
         f"the source holds compressed batches whose column is NULL in every row, which TimescaleDB "
@@ -129,8 +141,9 @@ def schedule_jobs(conn: psycopg.Connection, schema: str, ids: list[int]) -> dict
     return refused
 
 
-def set_job_owners(conn: psycopg.Connection, source_jobs: list[dict[str, Any]], rename: Callable[[str], str],
-                   skip: set[str]) -> list[str]:
+def set_job_owners(
+    conn: psycopg.Connection, source_jobs: list[dict[str, Any]], rename: Callable[[str], str], skip: set[str]
+) -> list[str]:
     """Give each job the owner it has on the source as the target names it (a reserved role is the login), but
     those named in `skip` (the gate said the login may not); the jobs changed, as "<name> -> <owner>"."""
     changed = []
@@ -148,6 +161,7 @@ _OWNER = re.compile(r'(?<= owner )("(?:[^"]|"")*"|\S+)')
 
 def jobs_renamed(section: dict[str, str], rename: Callable[[str], str]) -> dict[str, str]:
     """A jobs section (jobs.sql) with each job's owner as the target names it."""
+
     def swap(match: re.Match[str]) -> str:
         token = match.group(1)
         name = token[1:-1].replace('""', '"') if token.startswith('"') else token
@@ -155,6 +169,7 @@ def jobs_renamed(section: dict[str, str], rename: Callable[[str], str]) -> dict[
         if renamed == name:
             return token
         return renamed if re.fullmatch(r"[a-z_][a-z0-9_$]*", renamed) else '"' + renamed.replace('"', '""') + '"'
+
     return {key: _OWNER.sub(swap, detail, count=1) for key, detail in section.items()}
 
 
@@ -178,5 +193,6 @@ class PauseRecord:
             return None
         if isinstance(data, list):
             return cls(paused=[int(i) for i in data])
-        return cls(paused=[int(i) for i in data["paused"]], before=data.get("before", {}),
-                   reason=data.get("reason", ""))
+        return cls(
+            paused=[int(i) for i in data["paused"]], before=data.get("before", {}), reason=data.get("reason", "")
+        )

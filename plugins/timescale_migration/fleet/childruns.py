@@ -30,8 +30,15 @@ def target_key(conn_id: str) -> str:
 
 def trigger_children(task_id: str, **kwargs: Any) -> Any:
     """A TriggerDagRunOperator.partial that starts migrate_database runs and waits (deferred) for each."""
-    return TriggerDagRunOperator.partial(task_id=task_id, trigger_dag_id=CHILD_DAG_ID, wait_for_completion=True,
-                                         deferrable=True, poke_interval=10, fail_when_dag_is_paused=True, **kwargs)
+    return TriggerDagRunOperator.partial(
+        task_id=task_id,
+        trigger_dag_id=CHILD_DAG_ID,
+        wait_for_completion=True,
+        deferrable=True,
+        poke_interval=10,
+        fail_when_dag_is_paused=True,
+        **kwargs,
+    )
 
 
 def child_run_id(kind: str, name: str, parent_run_id: str) -> str:
@@ -44,6 +51,7 @@ def child_run_id(kind: str, name: str, parent_run_id: str) -> str:
 
 def child_outcome(ti: Any, run_id: str) -> dict[str, Any]:
     """Phases, plan, verification summary, first failure and the stop_apps answer of one migrate_database run."""
+
     def pull(task_id: str, key: str = "return_value") -> Any:
         return ti.xcom_pull(dag_id=CHILD_DAG_ID, run_id=run_id, task_ids=task_id, key=key)
 
@@ -89,16 +97,34 @@ def plan_rehearsal_runs(config: RehearsalConfig, parent_run_id: str) -> list[dic
         scratch_conn_id = entry.scratch_conn_id or entry.target_conn_id
         real = Endpoint("target", entry.target_conn_id, entry.target_database)
         if entry.scratch_database == real.database:
-            raise MigrationError(f"rehearsal of {entry.name!r}: scratch database {entry.scratch_database!r} is the "
-                                 f"real target database of {entry.target_conn_id!r}; rename the entry")
+            raise MigrationError(
+                f"rehearsal of {entry.name!r}: scratch database {entry.scratch_database!r} is the "
+                f"real target database of {entry.target_conn_id!r}; rename the entry"
+            )
         run_id = child_run_id("rehearsal", entry.name, parent_run_id)
-        conf = entry.run_conf(config.work_dir, target_conn_id=scratch_conn_id,
-                              target_database=entry.scratch_database, rehearsal=True)
-        entries.append({"name": entry.name, "source_conn_id": entry.source_conn_id, "scratch_conn_id": scratch_conn_id,
-                        "scratch_database": entry.scratch_database, "run_id": run_id,
-                        "dump_format": conf.get("dump_format", DEFAULT_DUMP_FORMAT), "conf": conf})
-        log.info("rehearsal %s: %s -> %s/%s (real target %s stays untouched), run %s", entry.name,
-                 entry.source_conn_id, scratch_conn_id, entry.scratch_database, real.label, run_id)
+        conf = entry.run_conf(
+            config.work_dir, target_conn_id=scratch_conn_id, target_database=entry.scratch_database, rehearsal=True
+        )
+        entries.append(
+            {
+                "name": entry.name,
+                "source_conn_id": entry.source_conn_id,
+                "scratch_conn_id": scratch_conn_id,
+                "scratch_database": entry.scratch_database,
+                "run_id": run_id,
+                "dump_format": conf.get("dump_format", DEFAULT_DUMP_FORMAT),
+                "conf": conf,
+            }
+        )
+        log.info(
+            "rehearsal %s: %s -> %s/%s (real target %s stays untouched), run %s",
+            entry.name,
+            entry.source_conn_id,
+            scratch_conn_id,
+            entry.scratch_database,
+            real.label,
+            run_id,
+        )
     return entries
 
 
@@ -130,16 +156,23 @@ def record_rehearsal_runs(config: RehearsalConfig, entries: list[dict[str, Any]]
         outcome = child_outcome(ti, entry["run_id"])
         status, error = _status(outcome)
         plan = outcome["plan"] or {}
-        records.append(RehearsalRecord(
-            name=entry["name"], rehearsed_at=now, run_id=ti.run_id, child_run_id=entry["run_id"],
-            source=entry["source_conn_id"],
-            scratch_database=entry["scratch_database"], dump_format=entry["dump_format"],
-            size_bytes=(plan.get("source") or {}).get("database_bytes"),
-            phases=rehearsal.phase_seconds(outcome["spans"]),
-            predicted_downtime_s=downtime_seconds(outcome["spans"]),
-            verified=status == "migrated", error=error,
-            source_database=(plan.get("source") or {}).get("database_name"),
-        ))
+        records.append(
+            RehearsalRecord(
+                name=entry["name"],
+                rehearsed_at=now,
+                run_id=ti.run_id,
+                child_run_id=entry["run_id"],
+                source=entry["source_conn_id"],
+                scratch_database=entry["scratch_database"],
+                dump_format=entry["dump_format"],
+                size_bytes=(plan.get("source") or {}).get("database_bytes"),
+                phases=rehearsal.phase_seconds(outcome["spans"]),
+                predicted_downtime_s=downtime_seconds(outcome["spans"]),
+                verified=status == "migrated",
+                error=error,
+                source_database=(plan.get("source") or {}).get("database_name"),
+            )
+        )
     history_path = rehearsal.append_history(config.work_dir, records)
     report_path = rehearsal.write_report(config.work_dir, rehearsal.read_history(config.work_dir))
     lines = [f"{'database':<24} {'size MB':>9} {'downtime s':>11}  verified"]
@@ -147,24 +180,35 @@ def record_rehearsal_runs(config: RehearsalConfig, entries: list[dict[str, Any]]
         size = f"{r.size_bytes / 1_048_576:.1f}" if r.size_bytes is not None else "-"
         downtime = f"{r.predicted_downtime_s:.1f}" if r.predicted_downtime_s is not None else "-"
         lines.append(f"{r.name:<24} {size:>9} {downtime:>11}  {'yes' if r.verified else 'NO: ' + (r.error or '')}")
-    log.info("rehearsals of run %s:\n%s\nhistory: %s\nreport: %s", ti.run_id, "\n".join(lines), history_path,
-             report_path)
-    return [{"name": r.name, "predicted_downtime_s": r.predicted_downtime_s, "verified": r.verified,
-             "report": str(report_path)} for r in records]
+    log.info(
+        "rehearsals of run %s:\n%s\nhistory: %s\nreport: %s", ti.run_id, "\n".join(lines), history_path, report_path
+    )
+    return [
+        {
+            "name": r.name,
+            "predicted_downtime_s": r.predicted_downtime_s,
+            "verified": r.verified,
+            "report": str(report_path),
+        }
+        for r in records
+    ]
 
 
 # --- migrate_fleet ----------------------------------------------------------------------------------------------------
 
 
-def plan_fleet_runs(config: FleetConfig, only: list[str], parent_run_id: str,
-                    expected_targets: list[str]) -> list[dict[str, Any]]:
+def plan_fleet_runs(
+    config: FleetConfig, only: list[str], parent_run_id: str, expected_targets: list[str]
+) -> list[dict[str, Any]]:
     """Every selected database with its status: planned (with its run's id and conf) or skipped."""
     names = {entry.name for entry in config.databases}
     if unknown := sorted(set(only) - names):
         raise MigrationError(f"param only names database(s) not in {config.path}: {', '.join(unknown)}")
     if missing := sorted(set(config.targets) - set(expected_targets)):
-        raise MigrationError(f"target connection(s) {', '.join(missing)} were added to {config.path} after the DAG "
-                             "was parsed: wait for the dag-processor to re-parse migrate_fleet, then trigger again")
+        raise MigrationError(
+            f"target connection(s) {', '.join(missing)} were added to {config.path} after the DAG "
+            "was parsed: wait for the dag-processor to re-parse migrate_fleet, then trigger again"
+        )
     entries = []
     for entry in config.databases:
         if only and entry.name not in only:
@@ -173,18 +217,30 @@ def plan_fleet_runs(config: FleetConfig, only: list[str], parent_run_id: str,
         done = ledger.read(config.work_dir, entry.target_conn_id, target_database)
         if done and not still_true(config, entry.target_conn_id, target_database, done):
             done = None
-        item = {"name": entry.name, "target_conn_id": entry.target_conn_id, "target_database": target_database,
-                "create_target_database": entry.create_target_database}
+        item = {
+            "name": entry.name,
+            "target_conn_id": entry.target_conn_id,
+            "target_database": target_database,
+            "create_target_database": entry.create_target_database,
+        }
         if done:
-            item.update(status="skipped", reason=f"already migrated and verified by run {done.get('run_id')} "
-                                                 f"at {done.get('verified_at')}")
+            item.update(
+                status="skipped",
+                reason=f"already migrated and verified by run {done.get('run_id')} at {done.get('verified_at')}",
+            )
             log.info("%s: skipped, %s", entry.name, item["reason"])
         else:
             run_id = child_run_id("fleet", entry.name, parent_run_id)
             conf = entry.run_conf(config.work_dir, target_database=target_database)
             item.update(status="planned", run_id=run_id, conf=conf)
-            log.info("%s: %s -> %s/%s as run %s", entry.name, entry.source_conn_id, entry.target_conn_id,
-                     target_database, run_id)
+            log.info(
+                "%s: %s -> %s/%s as run %s",
+                entry.name,
+                entry.source_conn_id,
+                entry.target_conn_id,
+                target_database,
+                run_id,
+            )
         entries.append(item)
     return entries
 
@@ -199,14 +255,20 @@ def still_true(config: FleetConfig, conn_id: str, database: str, record: dict[st
         with Endpoint("target", conn_id).connect() as conn:
             now = catalog.database_identity(conn, database)
     except Exception as err:
-        log.warning("%s/%s: the ledger record could not be checked against the target (%s): trusted", conn_id,
-                    database, err)
+        log.warning(
+            "%s/%s: the ledger record could not be checked against the target (%s): trusted", conn_id, database, err
+        )
         return True
     why = ledger.stale_because(record, now)
     if why:
-        log.warning("%s/%s: the ledger record of run %s no longer describes the target (%s): set aside as %s, "
-                    "migrated again", conn_id, database, record.get("run_id"), why,
-                    ledger.set_aside(config.work_dir, conn_id, database, why))
+        log.warning(
+            "%s/%s: the ledger record of run %s no longer describes the target (%s): set aside as %s, migrated again",
+            conn_id,
+            database,
+            record.get("run_id"),
+            why,
+            ledger.set_aside(config.work_dir, conn_id, database, why),
+        )
     return why is None
 
 
@@ -230,8 +292,12 @@ def summarize_fleet_runs(config: FleetConfig, entries: list[dict[str, Any]], ti:
         else:
             outcome = child_outcome(ti, item["run_id"])
             status, reason = _status(outcome)
-            result.update(status=status, reason=reason, downtime_s=downtime_seconds(outcome["spans"]),
-                          rows=(outcome["verify"] or {}).get("rows"))
+            result.update(
+                status=status,
+                reason=reason,
+                downtime_s=downtime_seconds(outcome["spans"]),
+                rows=(outcome["verify"] or {}).get("rows"),
+            )
         results.append(result)
     folder = workdir.base_dir(config.work_dir) / FLEET_DIR
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -244,7 +310,9 @@ def summarize_fleet_runs(config: FleetConfig, entries: list[dict[str, Any]], ti:
     log.info("fleet run %s:\n%s\nsummary: %s", ti.run_id, "\n".join(lines), path)
     failed = [r for r in results if r["status"] == "failed"]
     if failed:
-        raise MigrationError(f"{len(failed)} of {len(results)} database(s) failed: "
-                             + "; ".join(f"{r['name']} ({r['reason']})" for r in failed))
+        raise MigrationError(
+            f"{len(failed)} of {len(results)} database(s) failed: "
+            + "; ".join(f"{r['name']} ({r['reason']})" for r in failed)
+        )
     counts = {status: sum(r["status"] == status for r in results) for status in ("migrated", "skipped", "rejected")}
     return {"results": results, "summary_file": str(path), **counts}

@@ -3,7 +3,7 @@
 Both list databases the same way (a name, source and target connections and databases, and any
 migrate_database param to override); fleet.json adds the target servers' concurrency limits, rehearsals.json the
 schedule and the scratch connection. $TSM_FLEET_CONFIG / $TSM_REHEARSALS_CONFIG point elsewhere. Every param a
-config sets is validated when it loads, with migrate_database's own Params (options.py), naming the file, the entry
+config sets is validated when it loads, with migrate_database's own Params (params.py), naming the file, the entry
 and the key.
 """
 
@@ -23,9 +23,22 @@ from timescale_migration.options import param_problems
 from timescale_migration.workdir import safe_name
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
-RUN_PARAMS = ("require_approval", "drain", "drain_timeout", "terminate_sessions", "pg_bin_dir", "dump_format",
-              "jobs", "roles", "keep_dump", "hypertables", "notify", "smtp_conn_id", "approvers",
-              "stop_apps_timeout_hours")
+RUN_PARAMS = (
+    "require_approval",
+    "drain",
+    "drain_timeout",
+    "terminate_sessions",
+    "pg_bin_dir",
+    "dump_format",
+    "jobs",
+    "roles",
+    "keep_dump",
+    "hypertables",
+    "notify",
+    "smtp_conn_id",
+    "approvers",
+    "stop_apps_timeout_hours",
+)
 """migrate_database params a config may set per database or in "defaults"."""
 ENTRY_PARAMS = ("source_conn_id", "target_conn_id", "source_database", "target_database")
 """migrate_database params an entry sets for its own database only."""
@@ -81,26 +94,38 @@ class DatabaseEntry:
         if not isinstance(raw.get("scratch_conn_id") or "", str):
             problems.append(f"scratch_conn_id={raw['scratch_conn_id']!r}: give an Airflow connection id")
         _refuse(f"{where}: database {name!r}", problems)
-        params = {**{k: v for k, v in defaults.items() if k in RUN_PARAMS},
-                  **{k: v for k, v in raw.items() if k in RUN_PARAMS}}
+        params = {
+            **{k: v for k, v in defaults.items() if k in RUN_PARAMS},
+            **{k: v for k, v in raw.items() if k in RUN_PARAMS},
+        }
         return cls(
-            name=name, source_conn_id=raw["source_conn_id"], target_conn_id=raw["target_conn_id"],
-            source_database=raw.get("source_database") or None, target_database=raw.get("target_database") or None,
+            name=name,
+            source_conn_id=raw["source_conn_id"],
+            target_conn_id=raw["target_conn_id"],
+            source_database=raw.get("source_database") or None,
+            target_database=raw.get("target_database") or None,
             create_target_database=bool(raw.get("create_target_database", False)),
-            scratch_conn_id=raw.get("scratch_conn_id") or None, params=params,
+            scratch_conn_id=raw.get("scratch_conn_id") or None,
+            params=params,
         )
 
     def run_conf(self, work_dir: str | None, **overrides: Any) -> dict[str, Any]:
         """The conf of this database's migrate_database run."""
-        conf = {"source_conn_id": self.source_conn_id, "target_conn_id": self.target_conn_id,
-                "source_database": self.source_database, "target_database": self.target_database,
-                "work_dir": work_dir, **self.params, **overrides}
+        conf = {
+            "source_conn_id": self.source_conn_id,
+            "target_conn_id": self.target_conn_id,
+            "source_database": self.source_database,
+            "target_database": self.target_database,
+            "work_dir": work_dir,
+            **self.params,
+            **overrides,
+        }
         return {key: value for key, value in conf.items() if value is not None}
 
     @property
     def scratch_database(self) -> str:
         """The scratch database a rehearsal of this entry loads into."""
-        return REHEARSAL_DATABASE_PREFIX + safe_name(self.name).lower()[:63 - len(REHEARSAL_DATABASE_PREFIX)]
+        return REHEARSAL_DATABASE_PREFIX + safe_name(self.name).lower()[: 63 - len(REHEARSAL_DATABASE_PREFIX)]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -118,16 +143,19 @@ def _read(path: Path) -> dict[str, Any]:
 def _entries(data: Mapping[str, Any], where: str) -> list[DatabaseEntry]:
     raw = data.get("databases")
     if not isinstance(raw, list):
-        raise MigrationError(f"{where}: \"databases\" must be a list")
+        raise MigrationError(f'{where}: "databases" must be a list')
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
-        raise MigrationError(f"{where}: \"defaults\" must be an object")
+        raise MigrationError(f'{where}: "defaults" must be an object')
     if unknown := sorted(set(defaults) - set(RUN_PARAMS)):
         raise MigrationError(f"{where}: defaults has unknown key(s) {', '.join(unknown)}")
     _refuse(f"{where}: defaults", param_problems(defaults))
     entries = [DatabaseEntry.parse(item, defaults, where) for item in raw]
-    for label, key in (("name", lambda e: e.name), ("name once made file-safe", lambda e: safe_name(e.name)),
-                       ("scratch database", lambda e: e.scratch_database)):
+    for label, key in (
+        ("name", lambda e: e.name),
+        ("name once made file-safe", lambda e: safe_name(e.name)),
+        ("scratch database", lambda e: e.scratch_database),
+    ):
         keys = [key(entry) for entry in entries]
         if dupes := sorted({k for k in keys if keys.count(k) > 1}):
             raise MigrationError(f"{where}: database entries share the {label} {', '.join(dupes)}: rename them")
@@ -151,7 +179,7 @@ class FleetConfig:
         entries = _entries(data, str(path))
         raw_targets = data.get("targets") or {}
         if not isinstance(raw_targets, dict) or not all(isinstance(v, dict) for v in raw_targets.values()):
-            raise MigrationError(f"{path}: \"targets\" must be an object of {{conn_id: {{\"max_parallel\": N}}}}")
+            raise MigrationError(f'{path}: "targets" must be an object of {{conn_id: {{"max_parallel": N}}}}')
         targets: dict[str, int] = {}
         for entry in entries:
             limit = (raw_targets.get(entry.target_conn_id) or {}).get("max_parallel", 1)
@@ -183,17 +211,28 @@ class RehearsalConfig:
         max_parallel = data.get("max_parallel", 1)
         if not _at_least_one(max_parallel):
             raise MigrationError(f"{path}: max_parallel must be an integer >= 1")
-        return cls(path=path, databases=_entries(data, str(path)), schedule=data.get("schedule", "@weekly"),
-                   max_parallel=max_parallel, work_dir=data.get("work_dir") or None)
+        return cls(
+            path=path,
+            databases=_entries(data, str(path)),
+            schedule=data.get("schedule", "@weekly"),
+            max_parallel=max_parallel,
+            work_dir=data.get("work_dir") or None,
+        )
 
 
 def pools_json(config: FleetConfig) -> str:
     """The fleet's pools in the form `airflow pools import` reads (deferred runs hold their slot)."""
-    return json.dumps({
-        name: {"slots": slots, "description": "migrate_fleet: migrations at once into one target server",
-               "include_deferred": True}
-        for name, slots in config.pools().items()
-    }, indent=2)
+    return json.dumps(
+        {
+            name: {
+                "slots": slots,
+                "description": "migrate_fleet: migrations at once into one target server",
+                "include_deferred": True,
+            }
+            for name, slots in config.pools().items()
+        },
+        indent=2,
+    )
 
 
 if __name__ == "__main__":  # python -m timescale_migration.fleet.fleetconfig pools > pools.json

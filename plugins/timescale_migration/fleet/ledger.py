@@ -58,8 +58,11 @@ def stale_because(record: dict[str, Any], now: dict[str, Any]) -> str | None:
     database = record.get("target_database")
     if now.get("database_oid") is None:
         return f"database {database!r} no longer exists on that server"
-    if was.get("system_identifier") and now.get("system_identifier") \
-            and str(was["system_identifier"]) != str(now["system_identifier"]):
+    if (
+        was.get("system_identifier")
+        and now.get("system_identifier")
+        and str(was["system_identifier"]) != str(now["system_identifier"])
+    ):
         return f"the server of {database!r} is another one now (system identifier {now['system_identifier']})"
     if was.get("database_oid") is not None and was["database_oid"] != now["database_oid"]:
         return f"database {database!r} was dropped and created again since it was verified"

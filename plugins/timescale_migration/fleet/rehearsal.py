@@ -65,8 +65,11 @@ def downtime_seconds(spans: Mapping[str, Mapping[str, float] | None]) -> float |
 
 def last_rehearsal(work_dir: str | None, source_conn_id: str, source_database: str) -> RehearsalRecord | None:
     """The latest verified rehearsal of this source database (by connection and database name), if any."""
-    found = [r for r in read_history(work_dir) if r.verified and r.source == source_conn_id
-             and r.source_database == source_database]
+    found = [
+        r
+        for r in read_history(work_dir)
+        if r.verified and r.source == source_conn_id and r.source_database == source_database
+    ]
     return found[-1] if found else None
 
 
@@ -131,16 +134,41 @@ def _chart(history: list[RehearsalRecord], width: int, height: int) -> dict[str,
     for i, name in enumerate(sorted({r.name for r in history})):
         color = COLORS[i % len(COLORS)]
         mine = [r for r in points if r.name == name]
-        marks = [{"cx": f"{x_of[r.rehearsed_at]:.0f}", "cy": f"{y(r.predicted_downtime_s or 0):.0f}",
-                  "fill": color if r.verified else FAILED_COLOR, "verified": r.verified,
-                  "seconds": rendering.seconds(r.predicted_downtime_s, "-", hours=False)} for r in mine]
-        series.append({"name": name, "color": color, "points": " ".join(f"{m['cx']},{m['cy']}" for m in marks),
-                       "marks": marks, "legend_y": pad_t + 14 * (i + 1)})
-    ticks = [(f"{y(top / 1.15 * frac) + 4:.0f}", rendering.seconds(top / 1.15 * frac, "-", hours=False))
-             for frac in (0.5, 1.0)]
-    return {"width": width, "height": height, "left": pad_l, "right": width - pad_r, "top": pad_t,
-            "bottom": f"{y(0):.0f}", "ticks": ticks, "first": times[0][:16],
-            "last": times[-1][:16] if len(times) > 1 else None, "series": series}
+        marks = [
+            {
+                "cx": f"{x_of[r.rehearsed_at]:.0f}",
+                "cy": f"{y(r.predicted_downtime_s or 0):.0f}",
+                "fill": color if r.verified else FAILED_COLOR,
+                "verified": r.verified,
+                "seconds": rendering.seconds(r.predicted_downtime_s, "-", hours=False),
+            }
+            for r in mine
+        ]
+        series.append(
+            {
+                "name": name,
+                "color": color,
+                "points": " ".join(f"{m['cx']},{m['cy']}" for m in marks),
+                "marks": marks,
+                "legend_y": pad_t + 14 * (i + 1),
+            }
+        )
+    ticks = [
+        (f"{y(top / 1.15 * frac) + 4:.0f}", rendering.seconds(top / 1.15 * frac, "-", hours=False))
+        for frac in (0.5, 1.0)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": pad_l,
+        "right": width - pad_r,
+        "top": pad_t,
+        "bottom": f"{y(0):.0f}",
+        "ticks": ticks,
+        "first": times[0][:16],
+        "last": times[-1][:16] if len(times) > 1 else None,
+        "series": series,
+    }
 
 
 def trend_svg(history: list[RehearsalRecord], width: int = 760, height: int = 280) -> Markup:
@@ -156,6 +184,12 @@ def render_report(history: list[RehearsalRecord]) -> str:
     for record in history:
         latest[record.name] = record
     return rendering.render(
-        "rehearsals.html", title="Migration rehearsals", refresh=None, latest=list(latest.values()),
-        timed=[p for p in phases.ORDER if any(p in r.phases for r in latest.values())], trend=trend_svg(history),
-        history=list(reversed(history)), generated=datetime.now(UTC).isoformat(timespec="seconds"))
+        "rehearsals.html",
+        title="Migration rehearsals",
+        refresh=None,
+        latest=list(latest.values()),
+        timed=[p for p in phases.ORDER if any(p in r.phases for r in latest.values())],
+        trend=trend_svg(history),
+        history=list(reversed(history)),
+        generated=datetime.now(UTC).isoformat(timespec="seconds"),
+    )

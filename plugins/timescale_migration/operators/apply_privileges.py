@@ -30,8 +30,10 @@ class ApplyPrivilegesOperator(MigrationOperator):
         gate = findings.collect(context["ti"])
         jobs = self._job_owners(plan, source, target, gate)
         if opts.privileges == "none":
-            self.log.info("privileges=none: owners and privileges left as the load made them (the target's login "
-                          "owns everything; no GRANT was applied)")
+            self.log.info(
+                "privileges=none: owners and privileges left as the load made them (the target's login "
+                "owns everything; no GRANT was applied)"
+            )
             return {"privileges": "none", **jobs}
         announced = [(f.check, f.expected[1]) for f in gate if f.expected and f.expected[0] == privileges.SECTION]
         keep_owner = {key for check, key in announced if check == privileges.OWNER_CHECK}
@@ -41,15 +43,32 @@ class ApplyPrivilegesOperator(MigrationOperator):
         login = plan.target["user_name"]
         rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
         with target.connect() as conn:
-            done = privileges.apply(conn, objects, defaults, rename, privileges.dropped(plan.source["major"]), skip,
-                                    self.log, keep_owner=keep_owner)
-        self.log.info("on %s: %d owner(s) set, %d GRANT/REVOKE, %d default privilege statement(s), %d membership(s) "
-                      "the login took; %d object(s) left as the gate listed, %d kept the login as owner", target.label,
-                      done["owners"], done["grants"], done["defaults"], done["memberships"], len(skip), len(keep_owner))
+            done = privileges.apply(
+                conn,
+                objects,
+                defaults,
+                rename,
+                privileges.dropped(plan.source["major"]),
+                skip,
+                self.log,
+                keep_owner=keep_owner,
+            )
+        self.log.info(
+            "on %s: %d owner(s) set, %d GRANT/REVOKE, %d default privilege statement(s), %d membership(s) "
+            "the login took; %d object(s) left as the gate listed, %d kept the login as owner",
+            target.label,
+            done["owners"],
+            done["grants"],
+            done["defaults"],
+            done["memberships"],
+            len(skip),
+            len(keep_owner),
+        )
         if done["failed"]:
             raise MigrationError(
                 f"{len(done['failed'])} owner/privilege statement(s) were refused on {target.label}, which the check "
-                "before the downtime did not foresee (the rest was applied): " + "; ".join(done["failed"][:20])
+                "before the downtime did not foresee (the rest was applied): "
+                + "; ".join(done["failed"][:20])
                 + ". Apply them yourself (or fix the cause and clear this task), then clear verify"
             )
         return {"privileges": "as_source", **jobs, **{k: v for k, v in done.items() if k != "failed"}}
@@ -68,6 +87,7 @@ class ApplyPrivilegesOperator(MigrationOperator):
         with target.connect() as conn:
             changed = timescale_features.set_job_owners(conn, jobs, rename, skip)
         if changed:
-            self.log.info("job owners set on the target as the source's (reserved roles are the login): %s",
-                          "; ".join(changed))
+            self.log.info(
+                "job owners set on the target as the source's (reserved roles are the login): %s", "; ".join(changed)
+            )
         return {"job_owners": len(changed)}

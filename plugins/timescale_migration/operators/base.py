@@ -35,6 +35,7 @@ def record_failure(context: Context) -> None:
 
 def failing_at_once(execute: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap an operator's execute: an error a retry cannot cure fails the task at once (exceptions.retryable)."""
+
     @functools.wraps(execute)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -89,9 +90,13 @@ class MigrationMixin(_Operator):
         source, _ = self.endpoints(context)
         last = rehearsal.last_rehearsal(opts.work_dir, opts.source_conn_id, source.database)
         rehearsed = last.phases.get(self.task_id) if last else None
-        limit = timeouts.phase_timeout(self.task_id, size, rehearsed_s=rehearsed,
-                                       rehearsed_bytes=last.size_bytes if last else None,
-                                       drain_timeout_s=opts.drain_timeout)
+        limit = timeouts.phase_timeout(
+            self.task_id,
+            size,
+            rehearsed_s=rehearsed,
+            rehearsed_bytes=last.size_bytes if last else None,
+            drain_timeout_s=opts.drain_timeout,
+        )
         self.log.info("%s", timeouts.describe(self.task_id, limit, size, rehearsed))
         return limit
 
@@ -100,10 +105,14 @@ class MigrationMixin(_Operator):
         if self._phase_started is None:
             return
         finished = time.time()
-        context["ti"].xcom_push(key=phases.PHASE_KEY, value={
-            "started": round(self._phase_started, 3), "finished": round(finished, 3),
-            "seconds": round(finished - self._phase_started, 2),
-        })
+        context["ti"].xcom_push(
+            key=phases.PHASE_KEY,
+            value={
+                "started": round(self._phase_started, 3),
+                "finished": round(finished, 3),
+                "seconds": round(finished - self._phase_started, 2),
+            },
+        )
 
     def migration_options(self, context: Context) -> MigrationOptions:
         """The run's params, validated."""

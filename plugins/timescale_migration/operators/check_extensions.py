@@ -26,8 +26,9 @@ class CheckExtensionsOperator(MigrationOperator):
             installed = pre.source_extensions
         stop = blocking(found)
         if stop:
-            self.log.error("%d blocking finding(s): %s refuses the run, naming them with its own", len(stop),
-                           "check_versions")
+            self.log.error(
+                "%d blocking finding(s): %s refuses the run, naming them with its own", len(stop), "check_versions"
+            )
         else:
             self.log.info("all %d source extensions are available on the target", len(installed))
         return {"source_extensions": installed, "findings": [f.to_dict() for f in found]}

@@ -38,7 +38,9 @@ class CheckVersionsOperator(MigrationOperator):
             own = preflight.run(registry.CHECKS, pre)
             everything = findings.collect(ti, EARLIER) + findings.unfinished(ti, EARLIER) + own
             context_info = {
-                "run": ti.run_id, "source": source.label, "target": target.label,
+                "run": ti.run_id,
+                "source": source.label,
+                "target": target.label,
                 "checks": [preflight.check_name(fn) for fn in (*registry.EXTENSION_CHECKS, *registry.CHECKS)],
             }
             report = preflight.write_report(run_dir, everything, context_info)
@@ -47,20 +49,31 @@ class CheckVersionsOperator(MigrationOperator):
             findings.refuse_if_blocking(everything, "the preflight")
             timescale, aligned = self._timescaledb(pre)
             if aligned and timescale is not None:
-                late = timescaledb_checks.after_alignment(target, timescale.version, timescale.target_schema,
-                                                          pre.target_info.user_name, pre.target_superuser,
-                                                          timescale_features.features(pre.src))
+                late = timescaledb_checks.after_alignment(
+                    target,
+                    timescale.version,
+                    timescale.target_schema,
+                    pre.target_info.user_name,
+                    pre.target_superuser,
+                    timescale_features.features(pre.src),
+                )
                 for finding in late:
                     self.log.error("preflight %s: %s", finding.severity, finding.describe())
                 own, everything = own + late, everything + late
                 preflight.write_report(run_dir, everything, context_info)
-                findings.refuse_if_blocking(everything, "the preflight, once TimescaleDB was aligned on the target,",
-                                            f"only TimescaleDB was changed ({aligned} on the empty target)")
+                findings.refuse_if_blocking(
+                    everything,
+                    "the preflight, once TimescaleDB was aligned on the target,",
+                    f"only TimescaleDB was changed ({aligned} on the empty target)",
+                )
             table_bytes = int(catalog.rows(pre.src, "copy/table_data_bytes")[0]["bytes"])
             role_passwords = pre.source_info.can_read_passwords
             if opts.roles and not role_passwords:
-                self.log.warning("source user %s cannot read pg_authid: roles are dumped with --no-role-passwords; "
-                                 "set their passwords on the target afterwards", pre.source_info.user_name)
+                self.log.warning(
+                    "source user %s cannot read pg_authid: roles are dumped with --no-role-passwords; "
+                    "set their passwords on the target afterwards",
+                    pre.source_info.user_name,
+                )
             plan = MigrationPlan(
                 source={**pre.source_info.as_dict(), "table_bytes": table_bytes},
                 target=pre.target_info.as_dict(),
@@ -90,8 +103,9 @@ class CheckVersionsOperator(MigrationOperator):
             # cannot use the extension at another version ("already loaded with a different version")
             with pre.target.connect() as conn:
                 target_extensions = catalog.installed_extensions(conn)
-        return TimescaleInfo(version, pre.source_extensions[TIMESCALEDB]["schema"],
-                             target_extensions[TIMESCALEDB]["schema"]), aligned
+        return TimescaleInfo(
+            version, pre.source_extensions[TIMESCALEDB]["schema"], target_extensions[TIMESCALEDB]["schema"]
+        ), aligned
 
     def _align(self, target: Endpoint, version: str, *, replace: bool) -> None:
         """Install TimescaleDB `version` on the (checked empty) target, each statement in its own session."""
@@ -101,5 +115,9 @@ class CheckVersionsOperator(MigrationOperator):
                 catalog.run(conn, sqlfiles.compose("extensions/drop_extension", extension=TIMESCALEDB))
         self.log.info("creating extension timescaledb version %s on the target", version)
         with target.connect() as conn:
-            catalog.run(conn, sqlfiles.compose("extensions/create_extension_version", extension=TIMESCALEDB,
-                                               version=pgsql.Literal(version)))
+            catalog.run(
+                conn,
+                sqlfiles.compose(
+                    "extensions/create_extension_version", extension=TIMESCALEDB, version=pgsql.Literal(version)
+                ),
+            )

@@ -41,10 +41,15 @@ class CutoverOperator(MigrationOperator):
             return {"target": target.label, "source_blocked": blocked}
         verification = ti.xcom_pull(task_ids=phases.VERIFY) or {}
         asset = target_asset(opts.target_conn_id, target.database)
-        context["outlet_events"][targets_alias()].add(asset, extra={
-            "source": source.label, "target": target.label, "run_id": ti.run_id,
-            **{key: verification.get(key) for key in SUMMARY_KEYS},
-            "report": run_page_url(ti.dag_id, ti.run_id),
-        })
+        context["outlet_events"][targets_alias()].add(
+            asset,
+            extra={
+                "source": source.label,
+                "target": target.label,
+                "run_id": ti.run_id,
+                **{key: verification.get(key) for key in SUMMARY_KEYS},
+                "report": run_page_url(ti.dag_id, ti.run_id),
+            },
+        )
         self.log.info("asset event for %s emitted", asset.uri)
         return {"target": target.label, "source_blocked": blocked, "asset": asset.uri}

@@ -63,17 +63,32 @@ class DrainSourceOperator(MigrationOperator):
         self._log_outcome(outcome, where)
         if record.superusers:
             self.log.warning("superusers connect whatever the block says: %s", ", ".join(record.superusers))
-        result = {"drained": True, "record": where, "action": outcome.action, "blocked_by_run": record.run_id,
-                  "revoked": record.revoked, "granted": record.granted, "restore_sql": record.restore_sql}
+        result = {
+            "drained": True,
+            "record": where,
+            "action": outcome.action,
+            "blocked_by_run": record.run_id,
+            "revoked": record.revoked,
+            "granted": record.granted,
+            "restore_sql": record.restore_sql,
+        }
         with source.connect() as conn:
             sessions = drain.other_sessions(conn)
         if sessions and opts.drain_timeout > 0:
-            self.log.info("waiting up to %ds for %d session(s) to close, deferred (no worker held): %s",
-                          opts.drain_timeout, len(sessions), drain.describe(sessions))
+            self.log.info(
+                "waiting up to %ds for %d session(s) to close, deferred (no worker held): %s",
+                opts.drain_timeout,
+                len(sessions),
+                drain.describe(sessions),
+            )
             handback = {"result": result, "started": self._phase_started}
-            self.defer(trigger=SessionsClosedTrigger(source.conn_id, source.database_override,
-                                                     time.time() + opts.drain_timeout, handback=handback),
-                       method_name="finish_drain", timeout=timedelta(seconds=opts.drain_timeout + DEFER_MARGIN_S))
+            self.defer(
+                trigger=SessionsClosedTrigger(
+                    source.conn_id, source.database_override, time.time() + opts.drain_timeout, handback=handback
+                ),
+                method_name="finish_drain",
+                timeout=timedelta(seconds=opts.drain_timeout + DEFER_MARGIN_S),
+            )
         return self._end_sessions(context, result, waited=bool(sessions))
 
     def finish_drain(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
@@ -104,13 +119,23 @@ class DrainSourceOperator(MigrationOperator):
         if outcome.action == "kept":
             self.log.info("the source was already blocked by an earlier run: that record is kept as it was")
         elif outcome.action == "extended":
-            self.log.warning("the source was already blocked by an earlier run: that record is kept, and these "
-                             "roles, which hold CONNECT again since, are blocked and added to it: %s",
-                             ", ".join(outcome.added))
+            self.log.warning(
+                "the source was already blocked by an earlier run: that record is kept, and these "
+                "roles, which hold CONNECT again since, are blocked and added to it: %s",
+                ", ".join(outcome.added),
+            )
         elif outcome.action == "replaced" and outcome.stale is not None:
-            self.log.warning("an unreleased record described a database of that name that was dropped since "
-                             "(oid %s); it is replaced: %s", outcome.stale.database_oid, outcome.stale.describe())
-        self.log.info("new sessions blocked: %s. Record: %s. The release_source DAG gives it back. By hand: run "
-                      "these statements in any database of that server\n%s\nthen, in the records database:\n%s",
-                      record.describe(), where, record.restore_sql or "(nothing to restore)",
-                      drain.mark_released_by_hand(record.database))
+            self.log.warning(
+                "an unreleased record described a database of that name that was dropped since "
+                "(oid %s); it is replaced: %s",
+                outcome.stale.database_oid,
+                outcome.stale.describe(),
+            )
+        self.log.info(
+            "new sessions blocked: %s. Record: %s. The release_source DAG gives it back. By hand: run "
+            "these statements in any database of that server\n%s\nthen, in the records database:\n%s",
+            record.describe(),
+            where,
+            record.restore_sql or "(nothing to restore)",
+            drain.mark_released_by_hand(record.database),
+        )

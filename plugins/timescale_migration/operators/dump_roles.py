@@ -44,6 +44,10 @@ class DumpRolesOperator(MigrationOperator):
             self.log.info("dropped %s", line)
         for line in result.changed:
             self.log.info("changed %s", line)
-        self.log.info("%d role(s) to load: %s (%d password hash(es), masked in the logs)", len(result.roles),
-                      ", ".join(result.roles) or "none", masked)
+        self.log.info(
+            "%d role(s) to load: %s (%d password hash(es), masked in the logs)",
+            len(result.roles),
+            ", ".join(result.roles) or "none",
+            masked,
+        )
         return {"roles_file": str(out), "roles": result.roles}

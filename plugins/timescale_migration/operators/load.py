@@ -34,8 +34,9 @@ class LoadOperator(MigrationOperator):
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
         roles = run_dir / ROLES_FILE
-        fmt = copy_format(opts.dump_format, CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log,
-                                                     opts.hypertables))
+        fmt = copy_format(
+            opts.dump_format, CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log, opts.hypertables)
+        )
         needed = fmt.files_to_load() + ([roles] if opts.roles else [])
         if missing := [str(path) for path in needed if not path.exists()]:
             raise MigrationError(
@@ -58,5 +59,9 @@ class LoadOperator(MigrationOperator):
             raise ClientToolFailed(f"loading into {target.label} failed: the target went away: {err}") from err
         finally:
             beside.finish()
-        return {"format": opts.dump_format.value, "seconds": round(seconds, 1), "source_side_seconds": beside.seconds,
-                **fmt.stats}
+        return {
+            "format": opts.dump_format.value,
+            "seconds": round(seconds, 1),
+            "source_side_seconds": beside.seconds,
+            **fmt.stats,
+        }

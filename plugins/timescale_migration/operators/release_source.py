@@ -25,19 +25,28 @@ class ReleaseSourceOperator(MigrationOperator):
         opts = self.migration_options(context)
         source, target = self.endpoints(context)
         if self.forget_migration and ledger.remove(opts.work_dir, opts.target_conn_id, target.database):
-            self.log.info("rolled back: %s is no longer recorded as migrated (migrate_fleet would redo it)",
-                          target.label)
+            self.log.info(
+                "rolled back: %s is no longer recorded as migrated (migrate_fleet would redo it)", target.label
+            )
         if self.forget_migration and not opts.drain:
             self.log.info("this run did not drain the source (drain=false or a rehearsal): nothing to release")
             return {"released": False}
         records, where = drain.records_place(source.label)
         run = self.run_key(context)
-        first = (context["ti"].xcom_pull(task_ids=phases.DRAIN_SOURCE) or {}).get("blocked_by_run") \
-            if self.forget_migration else None
+        first = (
+            (context["ti"].xcom_pull(task_ids=phases.DRAIN_SOURCE) or {}).get("blocked_by_run")
+            if self.forget_migration
+            else None
+        )
         if first and first != run:
-            self.log.warning("rolled back, but %s was already blocked before this run, by %s (record in %s): it "
-                             "stays blocked as it was. Trigger the release_source DAG to give it back to its "
-                             "applications", source.label, first, where)
+            self.log.warning(
+                "rolled back, but %s was already blocked before this run, by %s (record in %s): it "
+                "stays blocked as it was. Trigger the release_source DAG to give it back to its "
+                "applications",
+                source.label,
+                first,
+                where,
+            )
             return {"released": False, "blocked_by_run": first}
         try:
             with source.connect(records) as conn:
@@ -50,14 +59,23 @@ class ReleaseSourceOperator(MigrationOperator):
                 f"({settings.BLOCK_RECORD_DATABASE.name} names another): the login must be able to connect to it"
             ) from err
         if not released:
-            self.log.info("%s was already released by %s (%s): CONNECT is as that record found it; nothing to do",
-                          source.label, record.released_by, record.describe())
+            self.log.info(
+                "%s was already released by %s (%s): CONNECT is as that record found it; nothing to do",
+                source.label,
+                record.released_by,
+                record.describe(),
+            )
             return {"released": False, "released_by": record.released_by, "revoked_by_run": record.run_id}
         if gone:
             self.log.warning("roles dropped since the block, nothing to give back to them: %s", ", ".join(gone))
-        self.log.info("released %s from the record in %s: %s. CONNECT granted back to %s%s", source.label, where,
-                      record.describe(), ", ".join(record.revoked) or "nobody",
-                      f", revoked from {', '.join(record.granted)}" if record.granted else "")
+        self.log.info(
+            "released %s from the record in %s: %s. CONNECT granted back to %s%s",
+            source.label,
+            where,
+            record.describe(),
+            ", ".join(record.revoked) or "nobody",
+            f", revoked from {', '.join(record.granted)}" if record.granted else "",
+        )
         return {"released": True, "revoked_by_run": record.run_id, "restored": record.revoked}
 
     def _release_legacy(self, conn: Any, opts: Any, source: Any, where: str) -> dict[str, Any]:
@@ -74,6 +92,10 @@ class ReleaseSourceOperator(MigrationOperator):
             )
         drain.apply_release(conn, record)
         workdir.remove(path)
-        self.log.info("released %s from an older version's record %s: CONNECT granted back to %s", source.label,
-                      path, ", ".join(record.revoked) or "nobody")
+        self.log.info(
+            "released %s from an older version's record %s: CONNECT granted back to %s",
+            source.label,
+            path,
+            ", ".join(record.revoked) or "nobody",
+        )
         return {"released": True, "revoked_by_run": record.run_id, "restored": record.revoked}

@@ -32,8 +32,9 @@ class _RestoreModeOperator(MigrationOperator):
         """Call the function on the target; returns the database's timescaledb.restoring afterwards."""
         ts = self.plan(context).timescaledb
         if ts is None:
-            self.log.info("SKIPPED: the source is plain PostgreSQL, %s() is not needed; target untouched",
-                          self.function)
+            self.log.info(
+                "SKIPPED: the source is plain PostgreSQL, %s() is not needed; target untouched", self.function
+            )
             return NOT_NEEDED
         _, target = self.endpoints(context)
         with target.connect() as conn:
@@ -92,8 +93,10 @@ class PostRestoreOperator(_RestoreModeOperator):
             return schedulers
         rows = catalog.rows(conn, "timescaledb/restart_workers_function")
         if not rows:
-            self.log.warning("no TimescaleDB scheduler runs for the target database and restart_background_workers()"
-                             " was not found: background jobs will not run until the server restarts")
+            self.log.warning(
+                "no TimescaleDB scheduler runs for the target database and restart_background_workers()"
+                " was not found: background jobs will not run until the server restarts"
+            )
             return 0
         self.log.warning("no TimescaleDB scheduler started after post_restore: restarting background workers")
         try:
@@ -104,4 +107,3 @@ class PostRestoreOperator(_RestoreModeOperator):
         schedulers = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S)["schedulers"]
         self.log.info("TimescaleDB schedulers for the target database after the restart: %d", schedulers)
         return schedulers
-

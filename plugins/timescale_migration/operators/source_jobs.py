@@ -41,8 +41,12 @@ class PauseSourceJobsOperator(MigrationOperator):
             timescale_features.alter_jobs(conn, ts.source_schema, record.paused, scheduled=False)
         if record.reason:
             self.log.info("%d user job(s) on the source, none paused: %s", len(jobs), record.reason)
-        self.log.info("paused %d of %d user job(s) on the source: %s", len(record.paused), len(jobs),
-                      ", ".join(f"{j['id']} {j['proc']}" for j in jobs if j["id"] in record.paused) or "none")
+        self.log.info(
+            "paused %d of %d user job(s) on the source: %s",
+            len(record.paused),
+            len(jobs),
+            ", ".join(f"{j['id']} {j['proc']}" for j in jobs if j["id"] in record.paused) or "none",
+        )
         return {"paused": record.paused, "jobs": len(record.before)}
 
     def _record(self, conn: Any) -> PauseRecord:
@@ -50,9 +54,13 @@ class PauseSourceJobsOperator(MigrationOperator):
         before = timescale_features.jobs_section(conn)
         build = timescale_features.features(conn)
         if not build.community:
-            return PauseRecord([], before, f"the source runs the {build.license or 'unknown'} build of "
-                               "TimescaleDB, which runs no policy or custom job (they cannot lock the dump), "
-                               "and has no alter_job to pause them with")
+            return PauseRecord(
+                [],
+                before,
+                f"the source runs the {build.license or 'unknown'} build of "
+                "TimescaleDB, which runs no policy or custom job (they cannot lock the dump), "
+                "and has no alter_job to pause them with",
+            )
         paused = [job["id"] for job in catalog.rows(conn, "timescaledb/user_jobs") if job["scheduled"]]
         return PauseRecord(paused, before)
 
@@ -69,7 +77,5 @@ class ResumeSourceJobsOperator(MigrationOperator):
         source, _ = self.endpoints(context)
         with source.connect() as conn:
             timescale_features.alter_jobs(conn, ts.source_schema, record.paused, scheduled=True)
-        self.log.info("resumed %d job(s) on the source: %s", len(record.paused),
-                      ", ".join(map(str, record.paused)))
+        self.log.info("resumed %d job(s) on the source: %s", len(record.paused), ", ".join(map(str, record.paused)))
         return {"resumed": record.paused}
-

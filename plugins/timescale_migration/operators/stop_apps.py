@@ -25,8 +25,14 @@ def _cell(value: object) -> str:
     return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def gate_body(plan: MigrationPlan, source_label: str, target_label: str, sessions: list[dict[str, Any]],
-              found: list[findings.Finding] | None = None, converting: tuple[HypertableSpec, ...] = ()) -> str:
+def gate_body(
+    plan: MigrationPlan,
+    source_label: str,
+    target_label: str,
+    sessions: list[dict[str, Any]],
+    found: list[findings.Finding] | None = None,
+    converting: tuple[HypertableSpec, ...] = (),
+) -> str:
     """Markdown shown at the gate: what the checks found and who is still connected to the source."""
     ts = plan.timescaledb
     extensions = ", ".join(f"{name} {info['version']}" for name, info in plan.source_extensions.items())
@@ -46,8 +52,10 @@ def gate_body(plan: MigrationPlan, source_label: str, target_label: str, session
     if plan.aligned:
         lines.append(f"TimescaleDB on the target was aligned ({plan.aligned}).")
     if converting:
-        lines.append(f"Loaded as hypertables (converted before their rows arrive): "
-                     f"{'; '.join(_cell(spec.describe()) for spec in converting)}.")
+        lines.append(
+            f"Loaded as hypertables (converted before their rows arrive): "
+            f"{'; '.join(_cell(spec.describe()) for spec in converting)}."
+        )
     lines += findings.gate_lines(found or [])
     lines += ["", f"**{len(sessions)} other client session(s) on the source**" + (":" if sessions else ".")]
     if sessions:
@@ -90,6 +98,8 @@ class StopAppsOperator(MigrationMixin, ApprovalOperator):
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         """Say so when nobody answered in time (the scheduler chose Reject): nothing changed, the run ends."""
         if event.get("timedout"):
-            self.log.warning("nobody answered stop_apps in time: rejected by itself (stop_apps_timeout_hours); "
-                             "nothing was changed, trigger a new run to migrate")
+            self.log.warning(
+                "nobody answered stop_apps in time: rejected by itself (stop_apps_timeout_hours); "
+                "nothing was changed, trigger a new run to migrate"
+            )
         return super().execute_complete(context, event)

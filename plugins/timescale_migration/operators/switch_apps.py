@@ -16,22 +16,29 @@ SWITCH = "Applications now use the target"
 ROLL_BACK = "Roll back: give the source back to the applications"
 
 
-def switch_body(summary: dict[str, Any] | None, target_label: str, dag_id: str | None = None,
-                run_id: str | None = None) -> str:
+def switch_body(
+    summary: dict[str, Any] | None, target_label: str, dag_id: str | None = None, run_id: str | None = None
+) -> str:
     """Markdown shown at the gate: what verification proved, and links to its report and the run's page in the
     Airflow UI (the Migrations page)."""
     if not summary:
         return f"Verification left no summary. Check the verify task's log before switching to {target_label}."
-    return "\n".join([
-        f"Verification passed: **{summary['tables']} relations, {summary['rows']:,} rows, "
-        f"{summary['sequences']} sequences and {summary['structure_items']} structure items** are identical.",
-        "",
-        (f"Report: [verification report]({verification_url(dag_id, run_id)}) · "
-         f"[the migration's page]({run_page_url(dag_id, run_id)})" if dag_id and run_id else "Report: -"),
-        "",
-        f"Point the applications at {target_label}, then choose *{SWITCH}*. The source stays blocked.",
-        f"Or choose *{ROLL_BACK}*: the source's connection privileges are restored as they were.",
-    ])
+    return "\n".join(
+        [
+            f"Verification passed: **{summary['tables']} relations, {summary['rows']:,} rows, "
+            f"{summary['sequences']} sequences and {summary['structure_items']} structure items** are identical.",
+            "",
+            (
+                f"Report: [verification report]({verification_url(dag_id, run_id)}) · "
+                f"[the migration's page]({run_page_url(dag_id, run_id)})"
+                if dag_id and run_id
+                else "Report: -"
+            ),
+            "",
+            f"Point the applications at {target_label}, then choose *{SWITCH}*. The source stays blocked.",
+            f"Or choose *{ROLL_BACK}*: the source's connection privileges are restored as they were.",
+        ]
+    )
 
 
 class SwitchAppsOperator(MigrationMixin, HITLBranchOperator):

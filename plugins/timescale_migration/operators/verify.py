@@ -47,15 +47,31 @@ class VerifyOperator(MigrationOperator):
         roles = (context["ti"].xcom_pull(task_ids=phases.DUMP_ROLES) or {}).get("roles") if opts.roles else None
         preflight = findings.collect(context["ti"])
         result, target_seconds = verification.verify_target(
-            side, plan, target, run_dir, jobs=opts.jobs, compare_privileges=opts.privileges != "none", roles=roles,
-            expected=findings.expected_differences(preflight), log=self.log, converted=opts.hypertables)
+            side,
+            plan,
+            target,
+            run_dir,
+            jobs=opts.jobs,
+            compare_privileges=opts.privileges != "none",
+            roles=roles,
+            expected=findings.expected_differences(preflight),
+            log=self.log,
+            converted=opts.hypertables,
+        )
         result.timings = self._timings(context, side["seconds"], target_seconds)
         conversion = ConversionRecord.read(run_dir / CONVERSION_RECORD) if opts.hypertables else None
         if conversion is not None:
             result.timings["load: conversion to hypertables seconds"] = conversion.seconds
-        json_path, html_path = report.write(result, run_dir, {
-            "source": source.label, "target": target.label, "run": context["ti"].run_id,
-        }, preflight)
+        json_path, html_path = report.write(
+            result,
+            run_dir,
+            {
+                "source": source.label,
+                "target": target.label,
+                "run": context["ti"].run_id,
+            },
+            preflight,
+        )
         self.log.info("verification of %s against %s:\n%s", target.label, source.label, format_table(result))
         self.log.info("verification report: %s and %s", html_path, json_path)
         summary = result.summary()
@@ -64,8 +80,13 @@ class VerifyOperator(MigrationOperator):
                 f"the target differs from the source in {len(result.differences)} place(s) (report: {html_path}): "
                 + "; ".join(summary["differences"][:50])
             )
-        self.log.info("verified: %d relations, %d rows, %d sequences, %d structure items identical",
-                      summary["tables"], summary["rows"], summary["sequences"], summary["structure_items"])
+        self.log.info(
+            "verified: %d relations, %d rows, %d sequences, %d structure items identical",
+            summary["tables"],
+            summary["rows"],
+            summary["sequences"],
+            summary["structure_items"],
+        )
         if conversion is not None:
             with target.connect() as conn:
                 hypertables.schedule_policies(conn, conversion, self.log)
@@ -85,9 +106,17 @@ class VerifyOperator(MigrationOperator):
     def _record(self, context: Context, opts: Any, source_label: str, database: str, summary: dict[str, Any]) -> None:
         """Record the verified migration in the ledger (the asset event waits for cutover: the applications may
         still roll back at switch_apps)."""
-        entry = {"source": source_label, "source_conn_id": opts.source_conn_id, "target_conn_id": opts.target_conn_id,
-                 "target_database": database, "dag_id": context["ti"].dag_id, "run_id": context["ti"].run_id,
-                 "tables": summary["tables"], "rows": summary["rows"], ledger.IDENTITY_KEY: self._identity(context)}
+        entry = {
+            "source": source_label,
+            "source_conn_id": opts.source_conn_id,
+            "target_conn_id": opts.target_conn_id,
+            "target_database": database,
+            "dag_id": context["ti"].dag_id,
+            "run_id": context["ti"].run_id,
+            "tables": summary["tables"],
+            "rows": summary["rows"],
+            ledger.IDENTITY_KEY: self._identity(context),
+        }
         path = ledger.write(opts.work_dir, opts.target_conn_id, database, entry)
         self.log.info("ledger record %s written", path)
 

@@ -131,8 +131,14 @@ def pg_dump_plain_argv(tools: ClientTools, out_file: str | None) -> list[str]:
 def pg_dump_directory_argv(tools: ClientTools, out_dir: str, jobs: int) -> list[str]:
     """A parallel, uncompressed directory-format dump with the guide's flags (compression is what makes a
     directory dump slow on few cores)."""
-    return [tools.path("pg_dump"), "--format=directory", f"--jobs={jobs}", "--compress=0", *GUIDE_DUMP_FLAGS,
-            f"--file={out_dir}"]
+    return [
+        tools.path("pg_dump"),
+        "--format=directory",
+        f"--jobs={jobs}",
+        "--compress=0",
+        *GUIDE_DUMP_FLAGS,
+        f"--file={out_dir}",
+    ]
 
 
 def dump_pattern(schema: str, table: str) -> str:
@@ -144,18 +150,38 @@ def dump_pattern(schema: str, table: str) -> str:
 def pg_dump_skeleton_argv(tools: ClientTools, out_file: str, snapshot: str, bulk: list[str]) -> list[str]:
     """Everything but the rows of the `bulk` tables (patterns), in custom format, from the exported snapshot."""
     excluded = [f"--exclude-table-data={pattern}" for pattern in bulk]
-    return [tools.path("pg_dump"), "--format=custom", "--compress=0", *GUIDE_DUMP_FLAGS, f"--snapshot={snapshot}",
-            *excluded, f"--file={out_file}"]
+    return [
+        tools.path("pg_dump"),
+        "--format=custom",
+        "--compress=0",
+        *GUIDE_DUMP_FLAGS,
+        f"--snapshot={snapshot}",
+        *excluded,
+        f"--file={out_file}",
+    ]
 
 
 def pg_restore_argv(
-    tools: ClientTools, database: str, dump_dir: str, *, jobs: int = 1, schema: str | None = None,
-    exclude_schema: str | None = None, section: str | tuple[str, ...] | None = None,
+    tools: ClientTools,
+    database: str,
+    dump_dir: str,
+    *,
+    jobs: int = 1,
+    schema: str | None = None,
+    exclude_schema: str | None = None,
+    section: str | tuple[str, ...] | None = None,
 ) -> list[str]:
     """pg_restore of a directory dump into `database` (a quoted conninfo; host, user and password from the
     environment), stopping at the first error; `section`: one section or several."""
-    argv = [tools.path("pg_restore"), f"--dbname={conninfo_dbname(database)}", "--exit-on-error", "--no-owner",
-            "--no-privileges", "--no-tablespaces", f"--jobs={jobs}"]
+    argv = [
+        tools.path("pg_restore"),
+        f"--dbname={conninfo_dbname(database)}",
+        "--exit-on-error",
+        "--no-owner",
+        "--no-privileges",
+        "--no-tablespaces",
+        f"--jobs={jobs}",
+    ]
     if schema:
         argv.append(f"--schema={schema}")
     if exclude_schema:

@@ -13,7 +13,7 @@ from timescale_migration import workdir
 
 
 def time_left(done: float, total: float, elapsed: float) -> str:
-    """", about N s left" at the rate so far, once something is done and something is left; else ""."""
+    """ ", about N s left" at the rate so far, once something is done and something is left; else ""."""
     if not 0 < done < total or elapsed <= 0:
         return ""
     return f", about {(total - done) * elapsed / done:,.0f}s left"

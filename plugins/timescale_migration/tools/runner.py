@@ -103,12 +103,24 @@ class ToolRunner:
         started = time.monotonic()
         tails: tuple[deque[str], deque[str]] = (deque(maxlen=TAIL_LINES), deque(maxlen=TAIL_LINES))
         with self._lock:
-            first = subprocess.Popen(dies_with_parent(producer), env=producer_env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     process_group=0)  # a group of its own, joined next
-            second = subprocess.Popen(dies_with_parent(consumer), env=consumer_env, stdin=first.stdout,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                                      process_group=first.pid)
+            first = subprocess.Popen(
+                dies_with_parent(producer),
+                env=producer_env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                process_group=0,
+            )  # a group of its own, joined next
+            second = subprocess.Popen(
+                dies_with_parent(consumer),
+                env=consumer_env,
+                stdin=first.stdout,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                process_group=first.pid,
+            )
             assert first.stdout is not None
             first.stdout.close()  # the producer gets SIGPIPE if the consumer stops
             self._proc, self._pgid = second, first.pid
@@ -164,8 +176,9 @@ class ToolRunner:
 
 
 @contextmanager
-def report_every(progress: Callable[[], str | None] | None, log: logging.Logger, tool: str,
-                 interval: float = PROGRESS_INTERVAL_S) -> Iterator[None]:
+def report_every(
+    progress: Callable[[], str | None] | None, log: logging.Logger, tool: str, interval: float = PROGRESS_INTERVAL_S
+) -> Iterator[None]:
     """While the block runs, log `progress()` every `interval` seconds (best effort: a failing progress is
     logged, never raised); no progress: nothing."""
     if progress is None:

@@ -12,8 +12,15 @@ Item = TypeVar("Item")
 Worker = TypeVar("Worker")
 
 
-def work_through(items: Iterable[Item], workers: Sequence[Worker], do: Callable[[Worker, Item], None], *,
-                 stopped: threading.Event, stop: Callable[[], None], name: str) -> list[BaseException]:
+def work_through(
+    items: Iterable[Item],
+    workers: Sequence[Worker],
+    do: Callable[[Worker, Item], None],
+    *,
+    stopped: threading.Event,
+    stop: Callable[[], None],
+    name: str,
+) -> list[BaseException]:
     """Run do(worker, item) for every item, one thread per worker, until the items run out or `stopped` is set;
     the first exception calls stop() (which should set `stopped` and end what the others run). The exceptions,
     in the order they happened."""

@@ -60,8 +60,12 @@ def may_read(user: Any, dag_id: str) -> bool:
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 
     manager = get_auth_manager()
-    return all(manager.is_authorized_dag(method="GET", access_entity=DagAccessEntity[entity],
-                                         details=DagDetails(id=dag_id), user=user) for entity in READ_ACCESS)
+    return all(
+        manager.is_authorized_dag(
+            method="GET", access_entity=DagAccessEntity[entity], details=DagDetails(id=dag_id), user=user
+        )
+        for entity in READ_ACCESS
+    )
 
 
 async def reader(request: Request, user: Annotated[Any, Depends(current_user)]) -> Any:
@@ -186,11 +190,19 @@ def _not_found(request: Request, what: str) -> Response:
 def _summary(m: model.Migration, root: str) -> dict[str, Any]:
     """One migration as index.json lists it."""
     return {
-        "dag_id": m.dag_id, "run_id": m.run_id, "kind": m.kind, "state": m.run.state,
-        "outcome": m.outcome.label, "source": m.source, "target": m.target,
-        "started": m.run.start.isoformat() if m.run.start else None, "downtime_s": m.downtime_s,
-        "verification": m.verification_text.label, "verified": (m.verification or {}).get("ok"),
+        "dag_id": m.dag_id,
+        "run_id": m.run_id,
+        "kind": m.kind,
+        "state": m.run.state,
+        "outcome": m.outcome.label,
+        "source": m.source,
+        "target": m.target,
+        "started": m.run.start.isoformat() if m.run.start else None,
+        "downtime_s": m.downtime_s,
+        "verification": m.verification_text.label,
+        "verified": (m.verification or {}).get("ok"),
         "page": run_path(m.dag_id, m.run_id, prefix=root),
-        "verification_report": (run_path(m.dag_id, m.run_id, prefix=root) + "verification.html"
-                                if m.has_verification_report else None),
+        "verification_report": (
+            run_path(m.dag_id, m.run_id, prefix=root) + "verification.html" if m.has_verification_report else None
+        ),
     }

@@ -17,7 +17,7 @@ from timescale_migration import phases, workdir
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, Finding
 from timescale_migration.fleet import rehearsal
 from timescale_migration.fleet.rehearsal import RehearsalRecord
-from timescale_migration.options import DEFAULTS
+from timescale_migration.params import DEFAULTS
 from timescale_migration.ui.store import RunRow, RunStore, TaskRow, base_dirs, ledger_records, rehearsal_history
 from timescale_migration.verify.report import HTML_NAME, JSON_NAME
 
@@ -26,8 +26,10 @@ RUN_LIMIT = 200
 XCOM_KEYS = ("return_value", phases.PHASE_KEY, phases.FAILURE_KEY)
 """The XComs of a run the page reads: what each task returned, each phase's span, the failure recorded."""
 WAITING = "awaiting_input"
-BRANCH_ANSWERS = {phases.CUTOVER: "switch the applications to the target (cutover)",
-                  phases.RELEASE_SOURCE: "roll back (release_source)"}
+BRANCH_ANSWERS = {
+    phases.CUTOVER: "switch the applications to the target (cutover)",
+    phases.RELEASE_SOURCE: "roll back (release_source)",
+}
 ACTIVE = ("running", "queued", "scheduled", "deferred", "up_for_retry", "up_for_reschedule", "restarting")
 SIDES = ("source", "target")
 UNKNOWN_DATABASE = "the connection's database"
@@ -221,8 +223,9 @@ class Migration:
                 return Outcome("comparing…", "running")
             return Outcome("—", "neutral")
         if summary.get("ok"):
-            return Outcome(f"passed: {summary.get('tables', 0)} relations, {summary.get('rows', 0):,} rows identical",
-                           "ok")
+            return Outcome(
+                f"passed: {summary.get('tables', 0)} relations, {summary.get('rows', 0):,} rows identical", "ok"
+            )
         return Outcome(f"{len(summary.get('differences') or [])} difference(s)", "bad")
 
     @property
@@ -264,8 +267,10 @@ class Migration:
     def preflight(self) -> list[tuple[str, str | None, str | None]]:
         """(check, state, why it failed) of each preflight check."""
         failure = self.failure or {}
-        return [(task, self.state(task), failure.get("error") if failure.get("task_id") == task else None)
-                for task in phases.PREFLIGHT]
+        return [
+            (task, self.state(task), failure.get("error") if failure.get("task_id") == task else None)
+            for task in phases.PREFLIGHT
+        ]
 
     @property
     def task_rows(self) -> list[TaskRow]:

@@ -97,13 +97,20 @@ class AirflowStore:
         if not run_ids:
             return found
         with create_session() as session:
-            query = select(TaskInstance.run_id, TaskInstance.task_id, TaskInstance.state, TaskInstance.start_date,
-                           TaskInstance.end_date).where(TaskInstance.dag_id == dag_id,
-                                                        TaskInstance.run_id.in_(list(run_ids)),
-                                                        TaskInstance.map_index == -1)
+            query = select(
+                TaskInstance.run_id,
+                TaskInstance.task_id,
+                TaskInstance.state,
+                TaskInstance.start_date,
+                TaskInstance.end_date,
+            ).where(TaskInstance.dag_id == dag_id, TaskInstance.run_id.in_(list(run_ids)), TaskInstance.map_index == -1)
             for run_id, task_id, state, start, end in session.execute(query):
-                found[run_id][task_id] = TaskRow(task_id, str(state.value if hasattr(state, "value") else state)
-                                                 if state is not None else None, start, end)
+                found[run_id][task_id] = TaskRow(
+                    task_id,
+                    str(state.value if hasattr(state, "value") else state) if state is not None else None,
+                    start,
+                    end,
+                )
         return found
 
     def xcoms(self, dag_id: str, run_ids: Sequence[str], keys: Sequence[str]) -> dict[str, dict[tuple[str, str], Any]]:
@@ -115,12 +122,15 @@ class AirflowStore:
         if not run_ids:
             return found
         with create_session() as session:
-            query = select(XComModel).where(XComModel.dag_id == dag_id, XComModel.run_id.in_(list(run_ids)),
-                                            XComModel.map_index == -1, XComModel.key.in_(list(keys)))
+            query = select(XComModel).where(
+                XComModel.dag_id == dag_id,
+                XComModel.run_id.in_(list(run_ids)),
+                XComModel.map_index == -1,
+                XComModel.key.in_(list(keys)),
+            )
             for row in session.scalars(query):
                 found[row.run_id][(row.task_id, row.key)] = XComModel.deserialize_value(row)
         return found
-
 
     def connection_database(self, conn_id: str) -> str | None:
         from airflow.models.connection import Connection
@@ -134,8 +144,16 @@ class AirflowStore:
 def _run_row(run: Any) -> RunRow:
     state = run.state.value if hasattr(run.state, "value") else run.state
     run_type = run.run_type.value if hasattr(run.run_type, "value") else run.run_type
-    return RunRow(dag_id=run.dag_id, run_id=run.run_id, state=state, run_type=run_type, conf=dict(run.conf or {}),
-                  start=run.start_date, end=run.end_date, queued=run.queued_at)
+    return RunRow(
+        dag_id=run.dag_id,
+        run_id=run.run_id,
+        state=state,
+        run_type=run_type,
+        conf=dict(run.conf or {}),
+        start=run.start_date,
+        end=run.end_date,
+        queued=run.queued_at,
+    )
 
 
 # --- the work directories ---------------------------------------------------------------------------------------------

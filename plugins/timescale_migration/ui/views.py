@@ -20,8 +20,15 @@ from timescale_migration.ui.model import Migration, Overview
 
 
 def _render(name: str, root: str, title: str, refresh: int | None = None, **context: Any) -> str:
-    return rendering.render(f"migrations/{name}", root=root, title=title, refresh=refresh, run_path=run_path,
-                            dag_id=phases.DAG_ID, **context)
+    return rendering.render(
+        f"migrations/{name}",
+        root=root,
+        title=title,
+        refresh=refresh,
+        run_path=run_path,
+        dag_id=phases.DAG_ID,
+        **context,
+    )
 
 
 def airflow_run_url(airflow_root: str, dag_id: str, run_id: str) -> str:
@@ -35,18 +42,34 @@ def overview_page(data: Overview, root: str) -> str:
     latest: dict[str, RehearsalRecord] = {}
     for record in data.rehearsals:
         latest[record.name] = record
-    return _render("overview.html", root, "Timescale migrations", 30 if active else None,
-                   migrations=data.migrations, rehearsals=data.rehearsals, latest_rehearsals=list(latest.values()),
-                   trend=rehearsal.trend_svg(data.rehearsals) if data.rehearsals else "", ledger=data.ledger,
-                   work_dirs=data.work_dirs)
+    return _render(
+        "overview.html",
+        root,
+        "Timescale migrations",
+        30 if active else None,
+        migrations=data.migrations,
+        rehearsals=data.rehearsals,
+        latest_rehearsals=list(latest.values()),
+        trend=rehearsal.trend_svg(data.rehearsals) if data.rehearsals else "",
+        ledger=data.ledger,
+        work_dirs=data.work_dirs,
+    )
 
 
 def run_page(m: Migration, root: str, airflow_root: str) -> str:
     """One run: where it is, its preflight report, its gates, its verification, every phase."""
     extensions = ", ".join(f"{name} {info.get('version', '')}" for name, info in sorted(m.extensions.items()))
     refresh = 15 if m.outcome.tone in ("running", "wait") else None
-    return _render("run.html", root, f"Migration {m.run_id}", refresh, m=m, gates=phases.GATES,
-                   extensions=extensions, airflow_run=airflow_run_url(airflow_root, m.dag_id, m.run_id))
+    return _render(
+        "run.html",
+        root,
+        f"Migration {m.run_id}",
+        refresh,
+        m=m,
+        gates=phases.GATES,
+        extensions=extensions,
+        airflow_run=airflow_run_url(airflow_root, m.dag_id, m.run_id),
+    )
 
 
 def framed_report(report_html: str, back: str, title: str) -> str:
@@ -66,10 +89,12 @@ def not_found_page(root: str, what: str) -> str:
 
 
 def unauthenticated_page(login_url: str) -> str:
-    return rendering.render("migrations/plain.html", title="Sign in", heading="Sign in to Airflow first",
-                            login_url=login_url)
+    return rendering.render(
+        "migrations/plain.html", title="Sign in", heading="Sign in to Airflow first", login_url=login_url
+    )
 
 
 def forbidden_page() -> str:
-    return rendering.render("migrations/plain.html", title="Forbidden", heading="Not allowed", login_url=None,
-                            dag_id=phases.DAG_ID)
+    return rendering.render(
+        "migrations/plain.html", title="Forbidden", heading="Not allowed", login_url=None, dag_id=phases.DAG_ID
+    )

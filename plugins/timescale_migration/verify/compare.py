@@ -74,24 +74,44 @@ def compare_data(source: Fingerprint, target: Fingerprint) -> list[Check]:
         src, tgt = source.tables.get(name), target.tables.get(name)
         either = src or tgt
         assert either is not None  # the name came from one side's tables
-        extra = {"kind": either.kind, "source_seconds": src.seconds if src else None,
-                 "target_seconds": tgt.seconds if tgt else None,
-                 "checksum_match": bool(src and tgt and src.checksum and src.checksum == tgt.checksum),
-                 "method": either.method}
+        extra = {
+            "kind": either.kind,
+            "source_seconds": src.seconds if src else None,
+            "target_seconds": tgt.seconds if tgt else None,
+            "checksum_match": bool(src and tgt and src.checksum and src.checksum == tgt.checksum),
+            "method": either.method,
+        }
         problem = _data_problem(src, tgt)
-        checks.append(Check("data", name, src.rows if src else None, tgt.rows if tgt else None, not problem,
-                            problem, extra))
+        checks.append(
+            Check("data", name, src.rows if src else None, tgt.rows if tgt else None, not problem, problem, extra)
+        )
     for name in sorted(source.sequences.keys() | target.sequences.keys()):
         src_state, tgt_state = source.sequences.get(name), target.sequences.get(name)
         ok = src_state == tgt_state
-        checks.append(Check("sequences", name, src_state, tgt_state, ok,
-                            "" if ok else f"source {src_state or 'missing'}, target {tgt_state or 'missing'}"))
+        checks.append(
+            Check(
+                "sequences",
+                name,
+                src_state,
+                tgt_state,
+                ok,
+                "" if ok else f"source {src_state or 'missing'}, target {tgt_state or 'missing'}",
+            )
+        )
     src_lo, tgt_lo = source.large_objects, target.large_objects
     same = (src_lo["objects"], src_lo["hash_high"], src_lo["hash_low"]) == (
-        tgt_lo["objects"], tgt_lo["hash_high"], tgt_lo["hash_low"])
-    problem = "" if same else (
-        f"source {src_lo['objects']} object(s), target {tgt_lo['objects']}"
-        + ("" if src_lo["objects"] != tgt_lo["objects"] else ", contents differ"))
+        tgt_lo["objects"],
+        tgt_lo["hash_high"],
+        tgt_lo["hash_low"],
+    )
+    problem = (
+        ""
+        if same
+        else (
+            f"source {src_lo['objects']} object(s), target {tgt_lo['objects']}"
+            + ("" if src_lo["objects"] != tgt_lo["objects"] else ", contents differ")
+        )
+    )
     checks.append(Check("large objects", "pg_largeobject", src_lo["objects"], tgt_lo["objects"], same, problem))
     return checks
 
@@ -104,8 +124,10 @@ def _data_problem(src: Any, tgt: Any) -> str:
     if src.error or tgt.error:
         return f"source: {src.error or 'ok'}; target: {tgt.error or 'ok'}"
     if src.method != tgt.method:
-        return (f"hashed differently (source by {src.method}, target by {tgt.method}: the target lacks a binary "
-                "hash for a column type); compare this table by hand")
+        return (
+            f"hashed differently (source by {src.method}, target by {tgt.method}: the target lacks a binary "
+            "hash for a column type); compare this table by hand"
+        )
     if src.rows != tgt.rows:
         return f"source {src.rows} rows, target {tgt.rows} rows"
     if src.checksum != tgt.checksum:
@@ -114,7 +136,10 @@ def _data_problem(src: Any, tgt: Any) -> str:
 
 
 def compare_structure(
-    source: dict[str, dict[str, str]], target: dict[str, dict[str, str]], *, roles: list[str] | None,
+    source: dict[str, dict[str, str]],
+    target: dict[str, dict[str, str]],
+    *,
+    roles: list[str] | None,
     expected: dict[tuple[str, str], Finding] | None = None,
 ) -> list[Check]:
     """Every inventoried object: missing on the target, different, or (where that matters) extra; a difference
@@ -135,8 +160,16 @@ def compare_structure(
             if s == t:
                 checks.append(Check(section, name, s, t, True))
             elif (section, name) in expected:
-                checks.append(Check(section, name, s, t, True, "expected, shown at the stop_apps gate: "
-                                    + expected[(section, name)].message))
+                checks.append(
+                    Check(
+                        section,
+                        name,
+                        s,
+                        t,
+                        True,
+                        "expected, shown at the stop_apps gate: " + expected[(section, name)].message,
+                    )
+                )
             elif t is None:
                 checks.append(Check(section, name, s, t, False, "missing on the target"))
             elif s is None:
@@ -152,12 +185,30 @@ def check_timescale_state(state: dict[str, Any]) -> list[Check]:
     database = state["database_restoring"]
     schedulers = state["schedulers"]
     return [
-        Check("timescaledb state", "timescaledb.restoring (new session)", "off", session, session == "off",
-              "" if session == "off" else f"is {session}: run timescaledb_post_restore() on the target"),
-        Check("timescaledb state", "timescaledb.restoring (database setting)", None, database, database != "on",
-              "" if database != "on" else "still set on the database: run timescaledb_post_restore()"),
-        Check("timescaledb state", "background worker scheduler", ">= 1", schedulers, schedulers >= 1,
-              "" if schedulers >= 1 else "no TimescaleDB scheduler runs for the target database: jobs will not run"),
+        Check(
+            "timescaledb state",
+            "timescaledb.restoring (new session)",
+            "off",
+            session,
+            session == "off",
+            "" if session == "off" else f"is {session}: run timescaledb_post_restore() on the target",
+        ),
+        Check(
+            "timescaledb state",
+            "timescaledb.restoring (database setting)",
+            None,
+            database,
+            database != "on",
+            "" if database != "on" else "still set on the database: run timescaledb_post_restore()",
+        ),
+        Check(
+            "timescaledb state",
+            "background worker scheduler",
+            ">= 1",
+            schedulers,
+            schedulers >= 1,
+            "" if schedulers >= 1 else "no TimescaleDB scheduler runs for the target database: jobs will not run",
+        ),
     ]
 
 
@@ -165,8 +216,16 @@ def format_table(report: VerifyReport) -> str:
     """A readable table of the data checks, then every difference, for the task log."""
     rows = [("relation", "kind", "source rows", "target rows", "checksum", "result")]
     for c in report.section("data"):
-        rows.append((c.name, c.extra.get("kind", ""), _show(c.source), _show(c.target),
-                     "match" if c.extra.get("checksum_match") else "-", "ok" if c.ok else "DIFFERS"))
+        rows.append(
+            (
+                c.name,
+                c.extra.get("kind", ""),
+                _show(c.source),
+                _show(c.target),
+                "match" if c.extra.get("checksum_match") else "-",
+                "ok" if c.ok else "DIFFERS",
+            )
+        )
     widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
     w0, w1, w2, w3, w4 = widths
     lines = [f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>{w2}}  {r[3]:>{w3}}  {r[4]:<{w4}}  {r[5]}" for r in rows]

@@ -105,8 +105,11 @@ def relations(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
         (schema, name, "hypertable" if (schema, name) in hypertables else kind, shown)
         for schema, name, kind, shown in catalog.user_tables(conn)
         if (schema, name) not in chunks
-    ] + ([(schema, name, MATERIALIZATION, shown) for schema, name, shown in catalog.materializations(conn)]
-         if hypertables else [])
+    ] + (
+        [(schema, name, MATERIALIZATION, shown) for schema, name, shown in catalog.materializations(conn)]
+        if hypertables
+        else []
+    )
 
 
 def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> list[Unit]:
@@ -159,16 +162,20 @@ def _query(unit: Unit, method: str, utf8: bool, columns: tuple[str, ...] | None)
     return query_name, values
 
 
-def checksum_many(conn: psycopg.Connection, batch: list[tuple[Unit, str, tuple[str, ...] | None]], *,
-                  utf8: bool) -> list[TableSum]:
+def checksum_many(
+    conn: psycopg.Connection, batch: list[tuple[Unit, str, tuple[str, ...] | None]], *, utf8: bool
+) -> list[TableSum]:
     """Count and checksum several small units in one query (their UNION ALL, one row each): a round trip per batch
     instead of per unit (thousands of tiny chunks or partitions). Any error: each unit on its own instead."""
     started = time.monotonic()
     parts = []
     for i, (unit, method, columns) in enumerate(batch):
         name, values = _query(unit, method, utf8, columns)
-        parts.append(pgsql.SQL("SELECT {} AS unit, s.* FROM ({}) AS s").format(
-            pgsql.Literal(i), sqlfiles.subquery(name, **values)))
+        parts.append(
+            pgsql.SQL("SELECT {} AS unit, s.* FROM ({}) AS s").format(
+                pgsql.Literal(i), sqlfiles.subquery(name, **values)
+            )
+        )
     try:
         rows = catalog.run(conn, pgsql.SQL(" UNION ALL ").join(parts))
     except psycopg.Error:
@@ -177,12 +184,15 @@ def checksum_many(conn: psycopg.Connection, batch: list[tuple[Unit, str, tuple[s
         return [checksum(conn, unit, method, utf8=utf8, columns=columns) for unit, method, columns in batch]
     each = (time.monotonic() - started) / len(batch)
     found = {int(i): (int(n), int(total)) for i, n, total in rows}
-    return [TableSum(unit.kind, found[i][0], shown_sum(found[i][1]), each, method=method)
-            for i, (unit, method, _) in enumerate(batch)]
+    return [
+        TableSum(unit.kind, found[i][0], shown_sum(found[i][1]), each, method=method)
+        for i, (unit, method, _) in enumerate(batch)
+    ]
 
 
-def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool,
-             columns: tuple[str, ...] | None = None) -> TableSum:
+def checksum(
+    conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool, columns: tuple[str, ...] | None = None
+) -> TableSum:
     """Count and checksum one unit's rows (`columns`: the unit's columns, for the fast method); a type without
     a binary hash falls back to hashing text."""
     started = time.monotonic()
@@ -195,11 +205,18 @@ def checksum(conn: psycopg.Connection, unit: Unit, method: str, *, utf8: bool,
             raise
         return checksum(conn, unit, "text", utf8=utf8)
     except psycopg.errors.InsufficientPrivilege as err:
-        past = (_past_row_security(conn, unit, query)
-                if "row-level security" in (err.diag.message_primary or "") else None)
+        past = (
+            _past_row_security(conn, unit, query) if "row-level security" in (err.diag.message_primary or "") else None
+        )
         if past is None:
-            return TableSum(unit.kind, None, None, time.monotonic() - started,
-                            f"unreadable by {conn.info.user}: {err.diag.message_primary}", method)
+            return TableSum(
+                unit.kind,
+                None,
+                None,
+                time.monotonic() - started,
+                f"unreadable by {conn.info.user}: {err.diag.message_primary}",
+                method,
+            )
         rows, total = past
     return TableSum(unit.kind, int(rows), shown_sum(int(total)), time.monotonic() - started, method=method)
 
@@ -245,8 +262,9 @@ def add_partitioned(conn: psycopg.Connection, tables: dict[str, TableSum]) -> No
             tables[parent] = combine("partitioned", [tables[n] for n in names if n in tables])
 
 
-def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | None = None,
-         log: Any = None) -> Fingerprint:
+def take(
+    connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | None = None, log: Any = None
+) -> Fingerprint:
     """The fingerprint of one side over `jobs` parallel sessions. The source chooses each relation's hashing
     method; the target is given the source's `methods` so that both sides hash alike."""
     started = time.monotonic()
@@ -257,11 +275,16 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
             rels = relations(conn)
             work = units(conn, rels)
             sizes = {(s, n): b for s, n, b in _sizes(conn)}
-            columns = {(r["schema_name"], r["table_name"]): tuple(r["columns"])
-                       for r in catalog.rows(conn, "copy/relation_columns")}
+            columns = {
+                (r["schema_name"], r["table_name"]): tuple(r["columns"])
+                for r in catalog.rows(conn, "copy/relation_columns")
+            }
             fast_ok = not utf8 and catalog.server_info(conn).version_num >= FAST_HASH_MIN_VERSION
-            text_only = {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "verify/text_hashed_tables")
-                         } if fast_ok else set()
+            text_only = (
+                {(r["schema_name"], r["table_name"]) for r in catalog.rows(conn, "verify/text_hashed_tables")}
+                if fast_ok
+                else set()
+            )
             sequences = {shown: _seq(conn, s, n) for s, n, shown in catalog.user_sequences(conn)}
             large_objects = catalog.rows(conn, "verify/large_object_checksums")[0]
         finally:
@@ -276,8 +299,18 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
             conn = pool.get()
             try:
                 if len(batch) == 1:
-                    return [(batch[0], checksum(conn, batch[0], chosen[batch[0].relation], utf8=utf8,
-                                                columns=columns.get((batch[0].schema, batch[0].name))))]
+                    return [
+                        (
+                            batch[0],
+                            checksum(
+                                conn,
+                                batch[0],
+                                chosen[batch[0].relation],
+                                utf8=utf8,
+                                columns=columns.get((batch[0].schema, batch[0].name)),
+                            ),
+                        )
+                    ]
                 asked = [(u, chosen[u.relation], columns.get((u.schema, u.name))) for u in batch]
                 return list(zip(batch, checksum_many(conn, asked, utf8=utf8), strict=True))
             finally:
@@ -292,13 +325,24 @@ def take(connect: Connect, *, jobs: int, utf8: bool, methods: dict[str, str] | N
         conn = pool.get()
         add_partitioned(conn, tables)
         pool.put(conn)
-    fingerprint = Fingerprint(encoding, dict(sorted(tables.items())), sequences, dict(large_objects),
-                              round(time.monotonic() - started, 2))
+    fingerprint = Fingerprint(
+        encoding, dict(sorted(tables.items())), sequences, dict(large_objects), round(time.monotonic() - started, 2)
+    )
     if log is not None:
         fast = sum(1 for t in tables.values() if t.method == "fast")
-        log.info("fingerprint: %d relations (%d hashed by value, %d by text) in %d queries (%d parts), %d "
-                 "sequences, %d large objects in %.1fs with %d session(s)", len(tables), fast, len(tables) - fast,
-                 len(batches), len(work), len(sequences), large_objects["objects"], fingerprint.seconds, jobs)
+        log.info(
+            "fingerprint: %d relations (%d hashed by value, %d by text) in %d queries (%d parts), %d "
+            "sequences, %d large objects in %.1fs with %d session(s)",
+            len(tables),
+            fast,
+            len(tables) - fast,
+            len(batches),
+            len(work),
+            len(sequences),
+            large_objects["objects"],
+            fingerprint.seconds,
+            jobs,
+        )
     return fingerprint
 
 

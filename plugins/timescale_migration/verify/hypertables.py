@@ -26,8 +26,10 @@ from timescale_migration.verify.compare import Check
 SECTION = "hypertables (converted)"
 CONVERTED_KIND = "table → hypertable"
 """The kind the data section shows for a converted table."""
-POLICY_PROCS = {"policy_compression": ("compression", "compress_after"),
-                "policy_retention": ("retention", "drop_after")}
+POLICY_PROCS = {
+    "policy_compression": ("compression", "compress_after"),
+    "policy_retention": ("retention", "drop_after"),
+}
 """A policy job's procedure -> (what it is, the config key holding its interval)."""
 
 
@@ -61,15 +63,26 @@ def table_key(schema: str, name: str) -> str:
 def read(conn: psycopg.Connection, specs: Iterable[HypertableSpec]) -> list[OnTarget]:
     """Every converted table found on the target (a spec the target lacks is missing from the list)."""
     specs = list(specs)
-    rows = catalog.rows(conn, "verify/hypertable_conversions", {"schemas": [s.schema for s in specs],
-                                                         "tables": [s.table for s in specs]})
+    rows = catalog.rows(
+        conn,
+        "verify/hypertable_conversions",
+        {"schemas": [s.schema for s in specs], "tables": [s.table for s in specs]},
+    )
     by_name = {(r["schema_name"], r["table_name"]): r for r in rows}
     found = []
     for spec in specs:
         row = by_name.get((spec.schema, spec.table))
         if row is not None:
-            found.append(OnTarget(spec, row["display_name"], _json(row["dimensions"]) or [],
-                                   _json(row["chunks"]) or {}, _json(row["compression"]), _json(row["jobs"]) or []))
+            found.append(
+                OnTarget(
+                    spec,
+                    row["display_name"],
+                    _json(row["dimensions"]) or [],
+                    _json(row["chunks"]) or {},
+                    _json(row["compression"]),
+                    _json(row["jobs"]) or [],
+                )
+            )
     return found
 
 
@@ -97,10 +110,15 @@ def asked_dimensions(conn: psycopg.Connection, spec: HypertableSpec) -> str:
 
 def described_dimensions(conn: psycopg.Connection, dimensions: list[dict[str, Any]]) -> str:
     """The target's dimensions, in order."""
-    return "; ".join(
-        f"time {d['column']} every {interval_text(conn, d['interval'] or d['integer_interval'])}"
-        if d["type"] == "Time" else
-        f"hash {d['column']} in {d['partitions']} partition(s)" for d in dimensions) or "none"
+    return (
+        "; ".join(
+            f"time {d['column']} every {interval_text(conn, d['interval'] or d['integer_interval'])}"
+            if d["type"] == "Time"
+            else f"hash {d['column']} in {d['partitions']} partition(s)"
+            for d in dimensions
+        )
+        or "none"
+    )
 
 
 def asked_compression(spec: HypertableSpec) -> str:
@@ -115,17 +133,23 @@ def described_compression(settings: dict[str, Any] | None) -> str:
     """The target's compression settings of the hypertable."""
     if not settings:
         return "none"
-    order = [f"{column} {'desc' if desc else 'asc'} nulls {'first' if first else 'last'}"
-             for column, desc, first in zip(settings["orderby"], settings["orderby_desc"],
-                                            settings["orderby_nullsfirst"], strict=False)]
+    order = [
+        f"{column} {'desc' if desc else 'asc'} nulls {'first' if first else 'last'}"
+        for column, desc, first in zip(
+            settings["orderby"], settings["orderby_desc"], settings["orderby_nullsfirst"], strict=False
+        )
+    ]
     return f"segmentby {','.join(settings['segmentby']) or '-'} orderby {','.join(order) or '-'}"
 
 
 def asked_policies(conn: psycopg.Connection, spec: HypertableSpec) -> str:
     """The policies the param asks for."""
     after = spec.compression.compress_after if spec.compression else None
-    parts = [f"{what} after {interval_text(conn, value)}"
-             for what, value in (("compression", after), ("retention", spec.drop_after)) if value is not None]
+    parts = [
+        f"{what} after {interval_text(conn, value)}"
+        for what, value in (("compression", after), ("retention", spec.drop_after))
+        if value is not None
+    ]
     return "; ".join(parts) or "none"
 
 
@@ -139,8 +163,13 @@ def described_policies(conn: psycopg.Connection, jobs: list[dict[str, Any]]) -> 
     return "; ".join(sorted(parts)) or "none"
 
 
-def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: list[OnTarget],
-           target_privileges: dict[str, str] | None, data: dict[str, Check]) -> list[Check]:
+def checks(
+    conn: psycopg.Connection,
+    specs: Iterable[HypertableSpec],
+    found: list[OnTarget],
+    target_privileges: dict[str, str] | None,
+    data: dict[str, Check],
+) -> list[Check]:
     """Per converted table: the hypertable exists, its dimensions, chunks, compression, policies and chunks'
     privileges as asked."""
     result = []
@@ -148,8 +177,17 @@ def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: lis
     for spec in specs:
         table = by_spec.get((spec.schema, spec.table))
         if table is None:
-            result.append(Check(SECTION, f"{spec.label} hypertable", "hypertable", None, False,
-                                "is not a hypertable on the target (was it converted?)", {"table": spec.label}))
+            result.append(
+                Check(
+                    SECTION,
+                    f"{spec.label} hypertable",
+                    "hypertable",
+                    None,
+                    False,
+                    "is not a hypertable on the target (was it converted?)",
+                    {"table": spec.label},
+                )
+            )
             continue
         extra = {"table": table.name}
         rows = data.get(table.name)
@@ -157,21 +195,57 @@ def checks(conn: psycopg.Connection, specs: Iterable[HypertableSpec], found: lis
             rows.extra["kind"] = CONVERTED_KIND
         asked = asked_dimensions(conn, spec)
         shown = described_dimensions(conn, table.dimensions)
-        result.append(Check(SECTION, f"{table.name} dimensions", asked, shown, asked == shown,
-                            "" if asked == shown else f"asked {asked}, the target has {shown}", extra))
+        result.append(
+            Check(
+                SECTION,
+                f"{table.name} dimensions",
+                asked,
+                shown,
+                asked == shown,
+                "" if asked == shown else f"asked {asked}, the target has {shown}",
+                extra,
+            )
+        )
         count = int(table.chunks.get("count") or 0)
         source_rows = rows.source if rows is not None else None
         chunks_ok = count > 0 or not source_rows
         span = f"{count} chunk(s)" + (f" from {table.chunks['first']} to {table.chunks['last']}" if count else "")
-        result.append(Check(SECTION, f"{table.name} chunks", f"{source_rows} row(s)", span, chunks_ok,
-                            "" if chunks_ok else "the source's rows are in no chunk", {**extra, "chunks": count}))
+        result.append(
+            Check(
+                SECTION,
+                f"{table.name} chunks",
+                f"{source_rows} row(s)",
+                span,
+                chunks_ok,
+                "" if chunks_ok else "the source's rows are in no chunk",
+                {**extra, "chunks": count},
+            )
+        )
         asked = asked_compression(spec)
         shown = described_compression(table.compression)
-        result.append(Check(SECTION, f"{table.name} compression", asked, shown, asked == shown,
-                            "" if asked == shown else f"asked {asked}, the target has {shown}", extra))
+        result.append(
+            Check(
+                SECTION,
+                f"{table.name} compression",
+                asked,
+                shown,
+                asked == shown,
+                "" if asked == shown else f"asked {asked}, the target has {shown}",
+                extra,
+            )
+        )
         asked, shown = asked_policies(conn, spec), described_policies(conn, table.jobs)
-        result.append(Check(SECTION, f"{table.name} policies", asked, shown, asked == shown,
-                            "" if asked == shown else f"asked {asked}, the target has {shown}", extra))
+        result.append(
+            Check(
+                SECTION,
+                f"{table.name} policies",
+                asked,
+                shown,
+                asked == shown,
+                "" if asked == shown else f"asked {asked}, the target has {shown}",
+                extra,
+            )
+        )
         if target_privileges is not None:
             result.append(_chunk_privileges(table, target_privileges, extra))
     return result
@@ -185,8 +259,15 @@ def _chunk_privileges(table: OnTarget, items: dict[str, str], extra: dict[str, A
     name = f"{table.name} chunks' owner and privileges"
     count = len(table.chunk_keys)
     if differing:
-        return Check(SECTION, name, own, items.get(differing[0]), False,
-                     f"{len(differing)} of {count} chunk(s) differ from the hypertable, e.g. {differing[0]}", extra)
+        return Check(
+            SECTION,
+            name,
+            own,
+            items.get(differing[0]),
+            False,
+            f"{len(differing)} of {count} chunk(s) differ from the hypertable, e.g. {differing[0]}",
+            extra,
+        )
     return Check(SECTION, name, own, f"{count} chunk(s) alike", True, "", extra)
 
 
@@ -198,15 +279,17 @@ def _rights(item: str | None) -> str | None:
     return json.dumps({"owner": data.get("owner"), "acl": data.get("acl")})
 
 
-def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, dict[str, str]],
-                      found: list[OnTarget]) -> dict[str, dict[str, str]]:
+def without_converted(
+    inventory: dict[str, dict[str, str]], source: dict[str, dict[str, str]], found: list[OnTarget]
+) -> dict[str, dict[str, str]]:
     """The target's inventory without what only the conversion made (and the source cannot have): its
     TimescaleDB items about the converted tables and their chunks' privileges, checked by `checks` instead, and
     the clones on each chunk of a foreign key that points at a converted table (TimescaleDB 2.16+ makes them;
     the key itself is compared)."""
     chunk_keys = {key for table in found for key in table.chunk_keys}
-    chunk_references = tuple(f"REFERENCES {schema}.{name}(" for table in found
-                             for schema, name in table.chunks.get("names") or [])
+    chunk_references = tuple(
+        f"REFERENCES {schema}.{name}(" for table in found for schema, name in table.chunks.get("names") or []
+    )
     result = {}
     for section, items in inventory.items():
         theirs = source.get(section, {})
@@ -217,9 +300,15 @@ def without_converted(inventory: dict[str, dict[str, str]], source: dict[str, di
         elif section == "constraints":  # a foreign key to a hypertable is cloned onto each chunk it references;
             # the time column's NOT NULL the conversion adds is a constraint row on PostgreSQL 18 (the columns
             # section compares it, as the preflight announced)
-            items = {k: v for k, v in items.items() if k in theirs or not (
-                any(r in v for r in chunk_references)
-                or (normalize.not_null_kind(v) == "column" and any(k.startswith(t.name + ".") for t in found)))}
+            items = {
+                k: v
+                for k, v in items.items()
+                if k in theirs
+                or not (
+                    any(r in v for r in chunk_references)
+                    or (normalize.not_null_kind(v) == "column" and any(k.startswith(t.name + ".") for t in found))
+                )
+            }
         result[section] = items
     return result
 
@@ -230,6 +319,7 @@ def schedule_policies(conn: psycopg.Connection, record: ConversionRecord, log: A
     if jobs:
         schema = catalog.installed_extensions(conn)[TIMESCALEDB]["schema"]
         timescale_features.alter_jobs(conn, schema, jobs, scheduled=True)
-        log.info("scheduled the %d policy job(s) of the converted hypertables: %s", len(jobs),
-                 ", ".join(map(str, jobs)))
+        log.info(
+            "scheduled the %d policy job(s) of the converted hypertables: %s", len(jobs), ", ".join(map(str, jobs))
+        )
     return jobs

@@ -13,26 +13,47 @@ from timescale_migration.db import catalog, dbsettings, privileges, sqlfiles
 from timescale_migration.verify import normalize
 
 SECTIONS = {
-    "schemas": "inventory/schemas", "tables": "inventory/tables", "columns": "inventory/columns",
-    "view definitions": "inventory/view_definitions", "indexes": "inventory/indexes",
-    "constraints": "inventory/constraints", "types": "inventory/types", "functions": "inventory/functions",
-    "aggregates": "inventory/aggregates", "operators": "inventory/operators",
-    "operator classes": "inventory/operator_classes", "operator families": "inventory/operator_families",
-    "casts": "inventory/casts", "collations": "inventory/collations", "conversions": "inventory/conversions",
-    "text search": "inventory/text_search", "statistics": "inventory/statistics", "triggers": "inventory/triggers",
-    "rules": "inventory/rules", "policies": "inventory/policies", "comments": "inventory/comments",
-    "security labels": "inventory/security_labels", "sequence definitions": "inventory/sequences",
-    "foreign data": "inventory/foreign_data", "publications": "inventory/publications",
-    "subscriptions": "inventory/subscriptions", "event triggers": "inventory/event_triggers",
+    "schemas": "inventory/schemas",
+    "tables": "inventory/tables",
+    "columns": "inventory/columns",
+    "view definitions": "inventory/view_definitions",
+    "indexes": "inventory/indexes",
+    "constraints": "inventory/constraints",
+    "types": "inventory/types",
+    "functions": "inventory/functions",
+    "aggregates": "inventory/aggregates",
+    "operators": "inventory/operators",
+    "operator classes": "inventory/operator_classes",
+    "operator families": "inventory/operator_families",
+    "casts": "inventory/casts",
+    "collations": "inventory/collations",
+    "conversions": "inventory/conversions",
+    "text search": "inventory/text_search",
+    "statistics": "inventory/statistics",
+    "triggers": "inventory/triggers",
+    "rules": "inventory/rules",
+    "policies": "inventory/policies",
+    "comments": "inventory/comments",
+    "security labels": "inventory/security_labels",
+    "sequence definitions": "inventory/sequences",
+    "foreign data": "inventory/foreign_data",
+    "publications": "inventory/publications",
+    "subscriptions": "inventory/subscriptions",
+    "event triggers": "inventory/event_triggers",
     "languages, access methods, transforms": "inventory/languages",
-    "extensions": "inventory/extensions", "roles": "inventory/roles",
+    "extensions": "inventory/extensions",
+    "roles": "inventory/roles",
 }
 """Section name -> the include/sql file that lists its objects, each in what it means and the state it is in (sequence
 values, rows and large objects are data, not structure: fingerprint.py)."""
 TIMESCALE_SECTIONS = {
-    "hypertables": "timescaledb/hypertables", "dimensions": "timescaledb/dimensions", "chunks": "timescaledb/chunks",
-    "chunk states": "timescaledb/chunk_states", "compression": "timescaledb/compression",
-    "continuous aggregates": "timescaledb/continuous_aggregates", "jobs": "timescaledb/jobs",
+    "hypertables": "timescaledb/hypertables",
+    "dimensions": "timescaledb/dimensions",
+    "chunks": "timescaledb/chunks",
+    "chunk states": "timescaledb/chunk_states",
+    "compression": "timescaledb/compression",
+    "continuous aggregates": "timescaledb/continuous_aggregates",
+    "jobs": "timescaledb/jobs",
 }
 """TimescaleDB's sections (as "timescaledb <section>") -> the include/sql file listing them."""
 
@@ -48,5 +69,3 @@ def take(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
         for name, query in TIMESCALE_SECTIONS.items():
             result[f"timescaledb {name}"] = catalog.section(conn, query)
     return result
-
-

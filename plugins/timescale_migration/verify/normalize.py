@@ -43,7 +43,7 @@ QUERY = " query "
 
 
 def not_null_kind(detail: str) -> str | None:
-    """"domain" or "column" for a NOT NULL constraint row of the constraints section, None for any other."""
+    """ "domain" or "column" for a NOT NULL constraint row of the constraints section, None for any other."""
     parts = detail.split(" ", 2)
     return parts[1] if len(parts) > 1 and parts[0] == "n" and parts[1] in NOT_NULL_ROWS else None
 
@@ -53,8 +53,11 @@ def without_not_null_rows(inventory: Inventory, older_major: int) -> Inventory:
     items = inventory.get("constraints")
     if items is None:
         return inventory
-    kept = {name: detail for name, detail in items.items()
-            if (kind := not_null_kind(detail)) is None or older_major >= NOT_NULL_ROWS[kind]}
+    kept = {
+        name: detail
+        for name, detail in items.items()
+        if (kind := not_null_kind(detail)) is None or older_major >= NOT_NULL_ROWS[kind]
+    }
     return {**inventory, "constraints": kept}
 
 
@@ -65,12 +68,20 @@ def visible(inventory: Inventory) -> Inventory:
 
 def hidden(conn: psycopg.Connection) -> Inventory:
     """The hidden sections of the connected side (texts for redeparse)."""
-    return {section: {row["name"]: row["detail"] or "" for row in catalog.rows(conn, query)}
-            for section, query in HIDDEN_SECTIONS.items()}
+    return {
+        section: {row["name"]: row["detail"] or "" for row in catalog.rows(conn, query)}
+        for section, query in HIDDEN_SECTIONS.items()
+    }
 
 
-def normalized(source: Inventory, target: Inventory, source_major: int, target_major: int,
-               conn: psycopg.Connection | None, log: Any = None) -> tuple[Inventory, Inventory]:
+def normalized(
+    source: Inventory,
+    target: Inventory,
+    source_major: int,
+    target_major: int,
+    conn: psycopg.Connection | None,
+    log: Any = None,
+) -> tuple[Inventory, Inventory]:
     """Both inventories as compared: NOT NULL rows only where both versions keep them, deparsed queries compared
     through the target's deparser when the versions differ (`conn`: a session on the target; None skips that)."""
     older = min(source_major, target_major)
@@ -87,29 +98,56 @@ def redeparsed(conn: psycopg.Connection, source: Inventory, target: Inventory, l
     views = _differing(source, target, "view definitions", QUERY)
     if views:
         texts = source.get(VIEW_TEXTS, {})
-        result["view definitions"] = _settled(conn, source["view definitions"], target["view definitions"], views,
-                                              lambda name: _view_text_matches(conn, texts.get(name), name), QUERY)
+        result["view definitions"] = _settled(
+            conn,
+            source["view definitions"],
+            target["view definitions"],
+            views,
+            lambda name: _view_text_matches(conn, texts.get(name), name),
+            QUERY,
+        )
     functions = _differing(source, target, "functions", DEFINITION)
     if functions:
         texts = source.get(FUNCTION_TEXTS, {})
-        result["functions"] = _settled(conn, source["functions"], target["functions"], functions,
-                                       lambda name: _function_text_matches(conn, texts.get(name), name), DEFINITION)
+        result["functions"] = _settled(
+            conn,
+            source["functions"],
+            target["functions"],
+            functions,
+            lambda name: _function_text_matches(conn, texts.get(name), name),
+            DEFINITION,
+        )
     if log is not None and (views or functions):
-        log.info("deparsed again on the target: %d view queries and %d function definitions that print differently "
-                 "on the source's PostgreSQL version", len(views), len(functions))
+        log.info(
+            "deparsed again on the target: %d view queries and %d function definitions that print differently "
+            "on the source's PostgreSQL version",
+            len(views),
+            len(functions),
+        )
     return result
 
 
 def _differing(source: Inventory, target: Inventory, section: str, marker: str) -> list[str]:
     """Names in `section` on both sides whose details differ only after `marker` (the hashed text)."""
     src, tgt = source.get(section, {}), target.get(section, {})
-    return sorted(name for name in src.keys() & tgt.keys()
-                  if src[name] != tgt[name] and marker in src[name] and marker in tgt[name]
-                  and src[name].split(marker)[0] == tgt[name].split(marker)[0])
+    return sorted(
+        name
+        for name in src.keys() & tgt.keys()
+        if src[name] != tgt[name]
+        and marker in src[name]
+        and marker in tgt[name]
+        and src[name].split(marker)[0] == tgt[name].split(marker)[0]
+    )
 
 
-def _settled(conn: psycopg.Connection, src: dict[str, str], tgt: dict[str, str], names: list[str],
-             same: Callable[[str], bool], marker: str) -> dict[str, str]:
+def _settled(
+    conn: psycopg.Connection,
+    src: dict[str, str],
+    tgt: dict[str, str],
+    names: list[str],
+    same: Callable[[str], bool],
+    marker: str,
+) -> dict[str, str]:
     result = dict(src)
     for name in names:
         if same(name):
@@ -124,8 +162,9 @@ def _view_text_matches(conn: psycopg.Connection, text: str | None, name: str) ->
     try:
         with conn.transaction(force_rollback=True):
             catalog.run(conn, sqlfiles.query("verify/redeparse_session"))
-            catalog.run(conn, pgsql.SQL("CREATE TEMPORARY VIEW tsm_redeparse AS {}").format(
-                pgsql.SQL(text.strip().rstrip(";"))))
+            catalog.run(
+                conn, pgsql.SQL("CREATE TEMPORARY VIEW tsm_redeparse AS {}").format(pgsql.SQL(text.strip().rstrip(";")))
+            )
             row = catalog.rows(conn, "verify/redeparse_view", {"view": name})[0]
     except psycopg.Error:
         if conn.broken:

@@ -20,9 +20,9 @@ JSON_NAME = "verification.json"
 HTML_NAME = "verification.html"
 
 
-
-def write(report: VerifyReport, run_dir: Path, context: dict[str, Any],
-          preflight: list[Finding] | None = None) -> tuple[Path, Path]:
+def write(
+    report: VerifyReport, run_dir: Path, context: dict[str, Any], preflight: list[Finding] | None = None
+) -> tuple[Path, Path]:
     """Write both files (mode 0600) and return their paths; `preflight`: the findings of the checks before the
     downtime (shown at the stop_apps gate), kept beside the verification."""
     data = {"context": context, **report.to_dict(), "preflight": [f.to_dict() for f in preflight or []]}
@@ -55,8 +55,7 @@ def _converted(report: VerifyReport) -> list[dict[str, Any]]:
     for table, aspects in sorted(tables.items()):
         found = data.get(table)
         bad = [c for c in aspects.values() if not c.ok] + ([found] if found and not found.ok else [])
-        rows.append({"table": table, "rows": found, "aspects": [aspects.get(a) for a in CONVERTED_ASPECTS],
-                     "bad": bad})
+        rows.append({"table": table, "rows": found, "aspects": [aspects.get(a) for a in CONVERTED_ASPECTS], "bad": bad})
     return rows
 
 
@@ -67,11 +66,13 @@ def _groups(report: VerifyReport) -> list[tuple[str, list[tuple[str, list[Check]
         if c.section not in ("data", CONVERTED_SECTION):
             sections.setdefault(c.section, []).append(c)
     own = (*DATA_SECTIONS, SETTINGS_SECTION, PRIVILEGES_SECTION)
-    groups = (("Sequences and large objects", lambda k: k in DATA_SECTIONS),
-              ("Structure", lambda k: not k.startswith("timescaledb") and k not in own),
-              ("Session defaults: database and role-in-database settings", lambda k: k == SETTINGS_SECTION),
-              ("Owners and privileges", lambda k: k == PRIVILEGES_SECTION),
-              ("TimescaleDB", lambda k: k.startswith("timescaledb")))
+    groups = (
+        ("Sequences and large objects", lambda k: k in DATA_SECTIONS),
+        ("Structure", lambda k: not k.startswith("timescaledb") and k not in own),
+        ("Session defaults: database and role-in-database settings", lambda k: k == SETTINGS_SECTION),
+        ("Owners and privileges", lambda k: k == PRIVILEGES_SECTION),
+        ("TimescaleDB", lambda k: k.startswith("timescaledb")),
+    )
     found = [(title, sorted((k, v) for k, v in sections.items() if belongs(k))) for title, belongs in groups]
     return [(title, group) for title, group in found if group]
 
@@ -79,7 +80,17 @@ def _groups(report: VerifyReport) -> list[tuple[str, list[tuple[str, list[Check]
 def render_html(report: VerifyReport, context: dict[str, Any], preflight: list[Finding] | None = None) -> str:
     """A self-contained page (templates/verification.html): summary first, then data, the converted tables,
     structure, TimescaleDB and preflight sections."""
-    return rendering.render("verification.html", title="Migration verification", refresh=None, context=context,
-                            summary=report.summary(), data=report.section("data"), converted=_converted(report),
-                            aspects=CONVERTED_ASPECTS, groups=_groups(report), open_section=SETTINGS_SECTION,
-                            preflight=preflight or [], blocking=BLOCKING)
+    return rendering.render(
+        "verification.html",
+        title="Migration verification",
+        refresh=None,
+        context=context,
+        summary=report.summary(),
+        data=report.section("data"),
+        converted=_converted(report),
+        aspects=CONVERTED_ASPECTS,
+        groups=_groups(report),
+        open_section=SETTINGS_SECTION,
+        preflight=preflight or [],
+        blocking=BLOCKING,
+    )

@@ -41,19 +41,35 @@ def source_side(path: Path, source: Endpoint, plan: MigrationPlan, jobs: int, lo
     return take_source_side(source, plan, jobs, log)
 
 
-def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, run_dir: Path, *, jobs: int,
-                  compare_privileges: bool, roles: list[str] | None, expected: dict[Any, Any], log: Any,
-                  converted: tuple[HypertableSpec, ...] = ()) -> tuple[VerifyReport, float]:
+def verify_target(
+    side: dict[str, Any],
+    plan: MigrationPlan,
+    target: Endpoint,
+    run_dir: Path,
+    *,
+    jobs: int,
+    compare_privileges: bool,
+    roles: list[str] | None,
+    expected: dict[Any, Any],
+    log: Any,
+    converted: tuple[HypertableSpec, ...] = (),
+) -> tuple[VerifyReport, float]:
     """Every check of the target against the source's side (the tables the load `converted` into hypertables
     also against what was asked); with the seconds the target's side took."""
     source_fp = fingerprint.Fingerprint.from_dict(side["fingerprint"])
     started = time.monotonic()
-    target_fp = fingerprint.take(target.connect, jobs=jobs, methods=source_fp.methods,
-                                 utf8=plan.source["encoding"] != plan.target["encoding"], log=log)
+    target_fp = fingerprint.take(
+        target.connect,
+        jobs=jobs,
+        methods=source_fp.methods,
+        utf8=plan.source["encoding"] != plan.target["encoding"],
+        log=log,
+    )
     with target.connect() as conn:
         target_inv = inventory.take(conn)
-        source_inv, target_inv = normalize.normalized(side["inventory"], target_inv, plan.source["major"],
-                                                      plan.target["major"], conn, log)
+        source_inv, target_inv = normalize.normalized(
+            side["inventory"], target_inv, plan.source["major"], plan.target["major"], conn, log
+        )
         state = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
     target_seconds = time.monotonic() - started
     result = VerifyReport()
@@ -62,10 +78,11 @@ def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, r
         target_inv = converted_tables(converted, target, source_inv, target_inv, compare_privileges, result)
     source_inv, target_inv = privileges_as_compared(compare_privileges, plan, source_inv, target_inv, log)
     if JOBS_SECTION in source_inv:
-        source_inv = {**source_inv, JOBS_SECTION: timescale_features.jobs_renamed(source_inv[JOBS_SECTION],
-                                                                                  target_names(plan))}
-    expected = {**expected, **privileges.derived_expectations(target_inv.get(privileges.MANAGED_SECTION, {}),
-                                                               expected)}
+        source_inv = {
+            **source_inv,
+            JOBS_SECTION: timescale_features.jobs_renamed(source_inv[JOBS_SECTION], target_names(plan)),
+        }
+    expected = {**expected, **privileges.derived_expectations(target_inv.get(privileges.MANAGED_SECTION, {}), expected)}
     result.checks += compare_structure(source_inv, target_inv, roles=roles, expected=expected)
     if state is not None:
         result.checks += check_timescale_state(state)
@@ -73,35 +90,50 @@ def verify_target(side: dict[str, Any], plan: MigrationPlan, target: Endpoint, r
     return result, target_seconds
 
 
-def converted_tables(converted: tuple[HypertableSpec, ...], target: Endpoint, source_inv: dict[str, Any],
-                     target_inv: dict[str, Any], compare_privileges: bool, result: VerifyReport) -> dict[str, Any]:
+def converted_tables(
+    converted: tuple[HypertableSpec, ...],
+    target: Endpoint,
+    source_inv: dict[str, Any],
+    target_inv: dict[str, Any],
+    compare_privileges: bool,
+    result: VerifyReport,
+) -> dict[str, Any]:
     """The tables the load converted into hypertables checked against what was asked (their rows are in the data
     section already); the target's inventory returned without what only the conversion made."""
     with target.connect() as conn:
         catalog.run(conn, sqlfiles.query("verify/verify_session"))
         found = hypertables.read(conn, converted)
         data = {c.name: c for c in result.section("data")}
-        rights = ({**target_inv.get(privileges.SECTION, {}), **target_inv.get(privileges.MANAGED_SECTION, {})}
-                  if compare_privileges else None)
+        rights = (
+            {**target_inv.get(privileges.SECTION, {}), **target_inv.get(privileges.MANAGED_SECTION, {})}
+            if compare_privileges
+            else None
+        )
         result.checks += hypertables.checks(conn, converted, found, rights, data)
     return hypertables.without_converted(target_inv, source_inv, found)
 
 
-def privileges_as_compared(compare_privileges: bool, plan: MigrationPlan, source_inv: dict[str, Any],
-                           target_inv: dict[str, Any], log: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def privileges_as_compared(
+    compare_privileges: bool, plan: MigrationPlan, source_inv: dict[str, Any], target_inv: dict[str, Any], log: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both inventories with owners and privileges as compared: source roles by their target names (reserved
     ones are the target's login), privileges the source's server lacks left out; none at all for privileges=none."""
     sections = (privileges.SECTION, privileges.MANAGED_SECTION)
     if not compare_privileges:
-        log.info("privileges=none: owners and privileges are not compared (the guide's --no-owner "
-                 "--no-privileges: everything belongs to the target's login)")
-        return ({k: v for k, v in source_inv.items() if k not in sections},
-                {k: v for k, v in target_inv.items() if k not in sections})
+        log.info(
+            "privileges=none: owners and privileges are not compared (the guide's --no-owner "
+            "--no-privileges: everything belongs to the target's login)"
+        )
+        return (
+            {k: v for k, v in source_inv.items() if k not in sections},
+            {k: v for k, v in target_inv.items() if k not in sections},
+        )
     rename = target_names(plan)
     drop = privileges.dropped(plan.source["major"])
-    return ({**source_inv, **{s: privileges.normalize(source_inv.get(s, {}), rename, drop) for s in sections}},
-            {**target_inv, **{s: privileges.normalize(target_inv.get(s, {}), lambda role: role, drop)
-                              for s in sections}})
+    return (
+        {**source_inv, **{s: privileges.normalize(source_inv.get(s, {}), rename, drop) for s in sections}},
+        {**target_inv, **{s: privileges.normalize(target_inv.get(s, {}), lambda role: role, drop) for s in sections}},
+    )
 
 
 def target_names(plan: MigrationPlan) -> Callable[[str], str]:
@@ -110,31 +142,46 @@ def target_names(plan: MigrationPlan) -> Callable[[str], str]:
     return privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
 
 
-def jobs_as_before_the_pause(run_dir: Path, plan: MigrationPlan, target: Endpoint, result: VerifyReport, log: Any,
-                             expected: dict[Any, Any] | None = None) -> list[Check]:
+def jobs_as_before_the_pause(
+    run_dir: Path,
+    plan: MigrationPlan,
+    target: Endpoint,
+    result: VerifyReport,
+    log: Any,
+    expected: dict[Any, Any] | None = None,
+) -> list[Check]:
     """On a target proven identical, schedule again the jobs the run paused on the source (the dump carried the
     pause), then compare every job with the source's jobs as they were before the pause."""
     record = PauseRecord.read(run_dir / PAUSE_RECORD)
     if record is None:
         return []
     if result.differences:
-        log.warning("the %d job(s) paused on the source stay paused on the target: verification found differences",
-                    len(record.paused))
+        log.warning(
+            "the %d job(s) paused on the source stay paused on the target: verification found differences",
+            len(record.paused),
+        )
         return []
     ts = plan.timescaledb
     with target.connect() as conn:
         if record.paused and ts is not None:
             # alter_job needs the owner's privileges: the login takes those of a role it created (ADMIN OPTION)
-            others = [job["owner"] for job in catalog.rows(conn, "timescaledb/job_owners")
-                      if job["id"] in record.paused and not job["may_alter"]]
+            others = [
+                job["owner"]
+                for job in catalog.rows(conn, "timescaledb/job_owners")
+                if job["id"] in record.paused and not job["may_alter"]
+            ]
             if others:
                 runner = privileges.StatementRunner(conn)
                 for owner in sorted(set(others)):
                     runner.become(owner)
             refused = timescale_features.schedule_jobs(conn, ts.target_schema, record.paused)
             scheduled = [job for job in record.paused if job not in refused]
-            log.info("scheduled again on the target %d of the %d job(s) the run paused: %s", len(scheduled),
-                     len(record.paused), ", ".join(map(str, scheduled)) or "none")
+            log.info(
+                "scheduled again on the target %d of the %d job(s) the run paused: %s",
+                len(scheduled),
+                len(record.paused),
+                ", ".join(map(str, scheduled)) or "none",
+            )
             for job, why in refused.items():
                 log.warning("job %d stays paused on the target: %s", job, why)
         after = timescale_features.jobs_section(conn)

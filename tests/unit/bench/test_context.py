@@ -12,8 +12,9 @@ pytestmark = pytest.mark.unit
 
 
 def test_steps_seconds_leaves_out_setup_and_skipped_steps() -> None:
-    result = MethodResult("documented", 1, steps={SETUP_STEP: 5.0, "pg_dumpall --roles-only": 0.5,
-                                                  "pg_dump": 10.25, "psql load": 20.0})
+    result = MethodResult(
+        "documented", 1, steps={SETUP_STEP: 5.0, "pg_dumpall --roles-only": 0.5, "pg_dump": 10.25, "psql load": 20.0}
+    )
     assert result.steps_seconds() == 30.75
     assert result.steps_seconds(skip=("pg_dumpall",)) == 30.25
 

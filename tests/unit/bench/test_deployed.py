@@ -16,8 +16,12 @@ T0 = dt.datetime(2026, 12, 1, 23, 0, tzinfo=dt.UTC)
 
 def ti(task: str, start: float, end: float, map_index: int = -1) -> dict:
     """A task instance as the REST API lists it, times in seconds after T0."""
-    return {"task_id": task, "map_index": map_index, "start_date": (T0 + dt.timedelta(seconds=start)).isoformat(),
-            "end_date": (T0 + dt.timedelta(seconds=end)).isoformat()}
+    return {
+        "task_id": task,
+        "map_index": map_index,
+        "start_date": (T0 + dt.timedelta(seconds=start)).isoformat(),
+        "end_date": (T0 + dt.timedelta(seconds=end)).isoformat(),
+    }
 
 
 def test_downtime_figures_follow_the_registrys_downtime_in_order() -> None:

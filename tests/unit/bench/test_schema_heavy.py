@@ -33,11 +33,21 @@ def test_the_table_compares_each_method_with_the_documented_commands(tmp_path: P
     log = tmp_path / "dag.log"
     log.write_text(LOG)
     info = SourceInfo("bench_sh_partitions_7000", 0, bytes=30 * 1048576, chunks=7000)
-    results = [MethodResult("documented", 1, ok=True, wall_seconds=100.0, span_seconds=99.0),
-               MethodResult("dag parallel", 1, ok=True, wall_seconds=120.0, span_seconds=101.5, steps_log=str(log),
-                            task_times={"load": {"duration": 98.04}}, downtime_seconds=110.0,
-                            task_durations={"drain_source": 0.1, "load": 98.04, "verify": 3.0}),
-               MethodResult("pgcopydb clone", 1, ok=False, wall_seconds=5.0)]
+    results = [
+        MethodResult("documented", 1, ok=True, wall_seconds=100.0, span_seconds=99.0),
+        MethodResult(
+            "dag parallel",
+            1,
+            ok=True,
+            wall_seconds=120.0,
+            span_seconds=101.5,
+            steps_log=str(log),
+            task_times={"load": {"duration": 98.04}},
+            downtime_seconds=110.0,
+            task_durations={"drain_source": 0.1, "load": 98.04, "verify": 3.0},
+        ),
+        MethodResult("pgcopydb clone", 1, ok=False, wall_seconds=5.0),
+    ]
     lines = table("partitions", info, results)
     assert lines[0] == "### partitions: `bench_sh_partitions_7000`, 7,000 child tables, 30 MB"
     # the documented commands' downtime is their whole wall; the DAG's runs from drain_source to verify's end

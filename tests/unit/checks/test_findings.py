@@ -22,8 +22,13 @@ from timescale_migration.exceptions import PermanentError, PreflightRefused
 
 pytestmark = pytest.mark.unit
 
-SETTING = Finding("database settings", WARNING, "lc_messages = C (database-wide)", "only a superuser may set it",
-                  ("database settings", "database lc_messages"))
+SETTING = Finding(
+    "database settings",
+    WARNING,
+    "lc_messages = C (database-wide)",
+    "only a superuser may set it",
+    ("database settings", "database lc_messages"),
+)
 BLOCKER = Finding("objects", BLOCKING, 'event trigger "log_ddl"', "only a superuser may create it")
 
 
@@ -42,9 +47,13 @@ def test_unknown_severity_is_refused() -> None:
 
 def test_collect_reads_every_preflight_task_in_order() -> None:
     """Findings come from check_extensions and check_versions (other tasks and missing XComs are ignored)."""
-    ti = FakeTI({"check_extensions": {"findings": [BLOCKER.to_dict()]},
-                 "check_versions": {"source": {}, "findings": [SETTING.to_dict()]},
-                 "load": {"findings": [BLOCKER.to_dict()]}})
+    ti = FakeTI(
+        {
+            "check_extensions": {"findings": [BLOCKER.to_dict()]},
+            "check_versions": {"source": {}, "findings": [SETTING.to_dict()]},
+            "load": {"findings": [BLOCKER.to_dict()]},
+        }
+    )
     assert collect(ti) == [BLOCKER, SETTING]
     assert collect(FakeTI({"check_versions": {"source": {}}})) == []
 
@@ -53,17 +62,23 @@ def test_refuse_if_blocking_names_each_blocking_finding() -> None:
     """Warnings pass; any blocking finding refuses the run once (not retried), numbering all of them with their
     cause and remedy, and counting the warnings."""
     refuse_if_blocking([SETTING], "the preflight")
-    other = Finding("versions", BLOCKING, "client tools", "pg_dump 15 is older than PostgreSQL 17",
-                    remedy="install postgresql-client-17")
+    other = Finding(
+        "versions",
+        BLOCKING,
+        "client tools",
+        "pg_dump 15 is older than PostgreSQL 17",
+        remedy="install postgresql-client-17",
+    )
     with pytest.raises(PreflightRefused) as err:
         refuse_if_blocking([SETTING, BLOCKER, other], "the preflight")
     assert isinstance(err.value, PermanentError)
     lines = str(err.value).splitlines()
     assert lines[0].startswith("the preflight found 2 blocking problem(s) before the downtime; nothing was changed")
     assert "(1 warning(s) besides, listed in the log and in preflight.json)" in lines[0]
-    assert lines[1:] == ['1. objects: event trigger "log_ddl": only a superuser may create it',
-                         "2. versions: client tools: pg_dump 15 is older than PostgreSQL 17. What to do: install "
-                         "postgresql-client-17"]
+    assert lines[1:] == [
+        '1. objects: event trigger "log_ddl": only a superuser may create it',
+        "2. versions: client tools: pg_dump 15 is older than PostgreSQL 17. What to do: install postgresql-client-17",
+    ]
     assert "lc_messages" not in str(err.value)
 
 
@@ -71,8 +86,10 @@ def test_unfinished_checks_are_blocking() -> None:
     """A check task without a result (it failed) is a blocking finding naming its failure; one with a result is
     not."""
     ti = FakeTI({"check_versions": {"source": {}}})
-    ti.others[(ti.dag_id, ti.run_id, "check_extensions", "failure")] = {"task_id": "check_extensions",
-                                                                        "error": "ConnectionConfigError: x"}
+    ti.others[(ti.dag_id, ti.run_id, "check_extensions", "failure")] = {
+        "task_id": "check_extensions",
+        "error": "ConnectionConfigError: x",
+    }
     found = unfinished(ti)
     assert [(f.check, f.severity) for f in found] == [("check_extensions", BLOCKING)]
     assert "(ConnectionConfigError: x)" in found[0].message and "log" in found[0].remedy

@@ -10,15 +10,19 @@ import pytest
 from timescale_migration.checks import hypertables
 from timescale_migration.checks.findings import Finding
 from timescale_migration.db import catalog
-from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
+from timescale_migration.options import hypertable_specs
+from timescale_migration.params import HYPERTABLE_EXAMPLE
 
 pytestmark = pytest.mark.unit
 
 
 def target(monkeypatch: pytest.MonkeyPatch, version: str | None, license_: str) -> None:
     """The target database's TimescaleDB (None: not installed, but offered) and build."""
-    monkeypatch.setattr(catalog, "installed_extensions", lambda conn: {} if version is None else {
-        "timescaledb": {"version": version, "schema": "public"}})
+    monkeypatch.setattr(
+        catalog,
+        "installed_extensions",
+        lambda conn: {} if version is None else {"timescaledb": {"version": version, "schema": "public"}},
+    )
     monkeypatch.setattr(catalog, "available_extensions", lambda conn: {"timescaledb": "2.19.3"})
     monkeypatch.setattr(catalog, "rows", lambda conn, name, params=None: [{"license": license_}])
 
@@ -52,8 +56,9 @@ def test_old_or_missing_timescaledb(monkeypatch: pytest.MonkeyPatch) -> None:
     assert info is None and "run CREATE EXTENSION timescaledb in it first" in finding.message
 
 
-@pytest.mark.parametrize(("text", "parts"), [("2.19.3", (2, 19, 3)), ("2.16.0-dev", (2, 16, 0)), ("2.9", (2, 9)),
-                                             ("x", ())])
+@pytest.mark.parametrize(
+    ("text", "parts"), [("2.19.3", (2, 19, 3)), ("2.16.0-dev", (2, 16, 0)), ("2.9", (2, 9)), ("x", ())]
+)
 def test_version_tuple(text: str, parts: tuple[int, ...]) -> None:
     """Versions compare as numbers; a suffix is ignored."""
     assert hypertables.version_tuple(text) == parts

@@ -18,10 +18,16 @@ from timescale_migration.exceptions import ConnectionConfigError, VersionCheckEr
 
 pytestmark = pytest.mark.unit
 
-WARNED = Finding("locale", WARNING, "LC_COLLATE: source C, target en_US.UTF-8", "text sorts differently",
-                 remedy="create the target with LC_COLLATE C")
-BLOCKED = Finding("objects", BLOCKING, 'event trigger "log_ddl"', "only a superuser may create it",
-                  remedy="drop it from the source")
+WARNED = Finding(
+    "locale",
+    WARNING,
+    "LC_COLLATE: source C, target en_US.UTF-8",
+    "text sorts differently",
+    remedy="create the target with LC_COLLATE C",
+)
+BLOCKED = Finding(
+    "objects", BLOCKING, 'event trigger "log_ddl"', "only a superuser may create it", remedy="drop it from the source"
+)
 
 
 class Session:
@@ -80,13 +86,16 @@ def test_every_check_runs_whatever_the_others_found() -> None:
     log = RecordingLog()
     found = preflight.run([blocks, refuses, denied, warns], pre(log))
     assert found[0] == BLOCKED and found[-1] == WARNED
-    assert found[1] == Finding("versions", BLOCKING, "PostgreSQL versions",
-                               "target PostgreSQL 15 is older than source PostgreSQL 17")
+    assert found[1] == Finding(
+        "versions", BLOCKING, "PostgreSQL versions", "target PostgreSQL 15 is older than source PostgreSQL 17"
+    )
     cannot = found[2]
-    assert (cannot.check, cannot.severity, cannot.subject) == ("replication", BLOCKING,
-                                                               "replication slots and publications")
-    assert cannot.message == ("the check could not run: permission denied for table pg_subscription "
-                              "(SQLSTATE 42501)")
+    assert (cannot.check, cannot.severity, cannot.subject) == (
+        "replication",
+        BLOCKING,
+        "replication slots and publications",
+    )
+    assert cannot.message == ("the check could not run: permission denied for table pg_subscription (SQLSTATE 42501)")
     assert "privilege" in cannot.remedy
     assert "check locale (encoding and locale): 1 finding(s), 0 blocking" in log.levels("info")
     assert any("preflight warning: locale: LC_COLLATE" in line for line in log.levels("warning"))
@@ -95,6 +104,7 @@ def test_every_check_runs_whatever_the_others_found() -> None:
 
 def test_a_lost_connection_ends_the_task() -> None:
     """A check cannot answer without its server: the error goes up (the task fails, naming it)."""
+
     @check("locks", "lock table sizes")
     def lost(_pre) -> list[Finding]:
         raise Lost("server closed the connection unexpectedly")
@@ -105,6 +115,7 @@ def test_a_lost_connection_ends_the_task() -> None:
 
 def test_an_endpoint_that_cannot_connect_is_a_finding() -> None:
     """A check that opens a session of its own (the drain's record database) and cannot: a blocking finding."""
+
     @check("drain", "the drain's block record")
     def record(_pre) -> list[Finding]:
         raise ConnectionConfigError("cannot connect to source 'src' database postgres: no such database")
@@ -114,6 +125,7 @@ def test_an_endpoint_that_cannot_connect_is_a_finding() -> None:
 
 def test_unmarked_functions_are_named_after_themselves() -> None:
     """A check without @check still runs; its findings say what they are, and its name is the function's."""
+
     def plain(_pre) -> list[Finding]:
         return []
 

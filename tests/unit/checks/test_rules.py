@@ -18,9 +18,16 @@ from timescale_migration.exceptions import VersionCheckError
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.parametrize(("source", "target", "order"), [
-    ("1.6", "1.6", 0), ("1.6", "1.10", 1), ("1.10", "1.9", -1), ("3.5.2", "3.5.2.1", 1), ("1.0", "unpackaged", None),
-])
+@pytest.mark.parametrize(
+    ("source", "target", "order"),
+    [
+        ("1.6", "1.6", 0),
+        ("1.6", "1.10", 1),
+        ("1.10", "1.9", -1),
+        ("3.5.2", "3.5.2.1", 1),
+        ("1.0", "unpackaged", None),
+    ],
+)
 def test_extension_version_order(source: str, target: str, order: int | None) -> None:
     """Versions compare by their numbers ("1.10" is newer than "1.9"); a version without numbers has no order."""
     assert extensions.compare_versions(source, target) == order
@@ -39,9 +46,14 @@ def test_check_majors() -> None:
         versions.check_majors(17, 15, "17.2", "15.8")
 
 
-@pytest.mark.parametrize(("target", "installable", "action"), [
-    ("2.19.3", [], "ok"), (None, ["2.19.3"], "create"), ("2.20.0", ["2.19.3", "2.20.0"], "replace"),
-])
+@pytest.mark.parametrize(
+    ("target", "installable", "action"),
+    [
+        ("2.19.3", [], "ok"),
+        (None, ["2.19.3"], "create"),
+        ("2.20.0", ["2.19.3", "2.20.0"], "replace"),
+    ],
+)
 def test_timescaledb_action(target: str | None, installable: list[str], action: str) -> None:
     """Identical: nothing; installable: create or replace on the empty target."""
     assert versions.timescaledb_action("2.19.3", target, installable) == action
@@ -60,8 +72,12 @@ SETTINGS = {"max_locks_per_transaction": 64, "max_connections": 100, "max_prepar
 
 def lock_pre(dump_format: str = "plain") -> Any:
     """What the lock check reads of a Preflight."""
-    return SimpleNamespace(opts=SimpleNamespace(dump_format=dump_format), source=SimpleNamespace(label="src"),
-                           target=SimpleNamespace(label="tgt"), log=RecordingLog())
+    return SimpleNamespace(
+        opts=SimpleNamespace(dump_format=dump_format),
+        source=SimpleNamespace(label="src"),
+        target=SimpleNamespace(label="tgt"),
+        log=RecordingLog(),
+    )
 
 
 def tried(monkeypatch: pytest.MonkeyPatch, outcome: str | None) -> list[int]:
@@ -121,8 +137,14 @@ def test_target_lock_table_is_an_estimate_only() -> None:
 
 
 def side(**changes) -> dict:
-    values = {"encoding": "UTF8", "provider": "libc", "collate": "C.UTF-8", "ctype": "C.UTF-8", "locale": None,
-              "version": None}
+    values = {
+        "encoding": "UTF8",
+        "provider": "libc",
+        "collate": "C.UTF-8",
+        "ctype": "C.UTF-8",
+        "locale": None,
+        "version": None,
+    }
     return {**values, **changes}
 
 
@@ -144,24 +166,28 @@ def test_locale_differences_are_warnings() -> None:
     found = locales.locale_findings(side(collate="C", ctype="C"), side())
     assert [f.subject for f in found] == ["LC_COLLATE: source C, target C.UTF-8", "LC_CTYPE: source C, target C.UTF-8"]
     assert {f.severity for f in found} == {WARNING}
-    icu = locales.locale_findings(side(provider="icu", locale="und", version="153.120"),
-                                 side(provider="icu", locale="und", version="153.128"))
+    icu = locales.locale_findings(
+        side(provider="icu", locale="und", version="153.120"), side(provider="icu", locale="und", version="153.128")
+    )
     assert [f.subject for f in icu] == ["collation version: source 153.120, target 153.128"]
 
 
 def test_collation_probe_statements() -> None:
     """The probe creates the source's collation as the dump would, in pg_temp."""
     libc = locales._probe_statement({"collprovider": "c", "collcollate": "de_DE.utf8", "collctype": "de_DE.utf8"})
-    assert statement_text(libc) == ("CREATE COLLATION pg_temp.tsm_preflight_probe (provider = 'libc', lc_collate = "
-                                    "'de_DE.utf8', lc_ctype = 'de_DE.utf8')")
-    icu = locales._probe_statement({"collprovider": "i", "colllocale": "und-u-ks-level2",
-                                   "collisdeterministic": False})
+    assert statement_text(libc) == (
+        "CREATE COLLATION pg_temp.tsm_preflight_probe (provider = 'libc', lc_collate = "
+        "'de_DE.utf8', lc_ctype = 'de_DE.utf8')"
+    )
+    icu = locales._probe_statement({"collprovider": "i", "colllocale": "und-u-ks-level2", "collisdeterministic": False})
     assert "provider = 'icu', locale = 'und-u-ks-level2', deterministic = 'false'" in statement_text(icu)
 
 
 def test_df_output() -> None:
     """Free bytes from `df -Pk`; nothing usable: None."""
-    lines = ["Filesystem     1024-blocks      Used Available Capacity Mounted on",
-             "/dev/vda        263174148  27000000  79000000      26% /"]
+    lines = [
+        "Filesystem     1024-blocks      Used Available Capacity Mounted on",
+        "/dev/vda        263174148  27000000  79000000      26% /",
+    ]
     assert space.parse_df(lines) == 79_000_000 * 1024
     assert space.parse_df(lines[:1]) is None

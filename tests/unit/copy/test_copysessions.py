@@ -17,7 +17,7 @@ from timescale_migration.exceptions import ClientToolFailed
 pytestmark = pytest.mark.unit
 LOG = logging.getLogger("test")
 
-FAKE_PSQL = r'''
+FAKE_PSQL = r"""
 import re, sys, time
 record = open(sys.argv[1], "a")
 for line in sys.stdin:
@@ -38,7 +38,7 @@ for line in sys.stdin:
         time.sleep(60)
     elif line.startswith("QUIT"):
         sys.exit(0)
-'''
+"""
 
 
 @pytest.fixture
@@ -46,8 +46,11 @@ def sessions(tmp_path: Path) -> CopySessions:
     """A pair of stand-in psql sessions recording what they are sent into source.log and target.log."""
     fake = tmp_path / "fake_psql.py"
     fake.write_text(FAKE_PSQL)
-    return CopySessions(([sys.executable, str(fake), str(tmp_path / "source.log")], {}, ("SETUP source;",)),
-                        ([sys.executable, str(fake), str(tmp_path / "target.log")], {}, ("SETUP target;",)), LOG)
+    return CopySessions(
+        ([sys.executable, str(fake), str(tmp_path / "source.log")], {}, ("SETUP source;",)),
+        ([sys.executable, str(fake), str(tmp_path / "target.log")], {}, ("SETUP target;",)),
+        LOG,
+    )
 
 
 def table(tmp_path: Path, name: str, *, writer_first: tuple[str, ...] = ()) -> SessionCopy:
@@ -69,8 +72,9 @@ def test_tables_pass_through_their_fifos_after_the_setup(sessions: CopySessions,
     assert not list(tmp_path.glob("*.fifo"))
 
 
-def test_a_failing_target_session_ends_the_source_session_and_names_itself(sessions: CopySessions,
-                                                                           tmp_path: Path) -> None:
+def test_a_failing_target_session_ends_the_source_session_and_names_itself(
+    sessions: CopySessions, tmp_path: Path
+) -> None:
     """The target fails before it opens the FIFO (the source would wait on it forever): both end, the error
     names the target, its exit code and its last output."""
     sessions.copy(table(tmp_path, "a"))

@@ -14,7 +14,8 @@ from timescale_migration.copy import hypertables
 from timescale_migration.copy.hypertables import ConversionRecord, Converted, split_listing, without_only
 from timescale_migration.db import catalog
 from timescale_migration.exceptions import MigrationError
-from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
+from timescale_migration.options import hypertable_specs
+from timescale_migration.params import HYPERTABLE_EXAMPLE
 
 pytestmark = pytest.mark.unit
 
@@ -70,17 +71,22 @@ def test_convert_every_part_in_one_transaction(conn: FakeConn, tmp_path: Path) -
     record = hypertables.convert(connect, specs, tmp_path / "hypertables.json", log=log)
     texts = [text for text, _ in conn.statements]
     assert texts[0] == "BEGIN" and texts[-1] == "COMMIT"
-    assert texts[1].startswith('SELECT "ts".create_hypertable(%(relation)s::regclass, "ts".by_range(%(column)s, '
-                               "'1 day'::interval),")
+    assert texts[1].startswith(
+        'SELECT "ts".create_hypertable(%(relation)s::regclass, "ts".by_range(%(column)s, \'1 day\'::interval),'
+    )
     assert "create_default_indexes => false" in texts[1]
     assert conn.statements[1][1] == {"relation": '"public"."conditions"', "column": "time"}
     assert texts[2].startswith('SELECT "ts".add_dimension(') and conn.statements[2][1]["partitions"] == 4
-    assert texts[3] == ('ALTER TABLE "public"."conditions" SET (timescaledb.compress, timescaledb.compress_segmentby '
-                        "= '\"device_id\"', timescaledb.compress_orderby = '\"time\" DESC')")
+    assert texts[3] == (
+        'ALTER TABLE "public"."conditions" SET (timescaledb.compress, timescaledb.compress_segmentby '
+        "= '\"device_id\"', timescaledb.compress_orderby = '\"time\" DESC')"
+    )
     assert "add_compression_policy" in texts[4] and "compress_after => '7 days'::interval" in texts[4]
     assert "add_retention_policy" in texts[5] and "drop_after => '1 year'::interval" in texts[5]
-    assert [p for t, p in conn.statements if "alter_job" in t] == [{"id": 1001, "scheduled": False},
-                                                                     {"id": 1002, "scheduled": False}]
+    assert [p for t, p in conn.statements if "alter_job" in t] == [
+        {"id": 1001, "scheduled": False},
+        {"id": 1002, "scheduled": False},
+    ]
     assert record.tables == [Converted("public", "conditions", 7, {"compression": 1001, "retention": 1002})]
     assert ConversionRecord.read(tmp_path / "hypertables.json") == record
     assert record.paused_jobs == [1001, 1002]
@@ -89,14 +95,24 @@ def test_convert_every_part_in_one_transaction(conn: FakeConn, tmp_path: Path) -
 
 def test_integer_time_and_plain_segmentby(conn: FakeConn) -> None:
     """An integer chunk interval stays an integer; no orderby leaves TimescaleDB's default; no policy, no pause."""
-    (spec,) = hypertable_specs([{"schema": "S x", "table": 'T"1', "time_column": "t", "chunk_interval": 3600,
-                                  "compression": {"segmentby": ["a", "B c"]}}])
+    (spec,) = hypertable_specs(
+        [
+            {
+                "schema": "S x",
+                "table": 'T"1',
+                "time_column": "t",
+                "chunk_interval": 3600,
+                "compression": {"segmentby": ["a", "B c"]},
+            }
+        ]
+    )
     converted = hypertables.convert_table(conn, "public", spec)  # type: ignore[arg-type]
     texts = [t for t, _ in conn.statements]
     assert '"public".by_range(%(column)s, 3600)' in texts[1]
     assert conn.statements[1][1]["relation"] == '"S x"."T""1"'
-    assert texts[2] == ('ALTER TABLE "S x"."T""1" SET (timescaledb.compress, timescaledb.compress_segmentby = '
-                        "'\"a\", \"B c\"')")
+    assert texts[2] == (
+        'ALTER TABLE "S x"."T""1" SET (timescaledb.compress, timescaledb.compress_segmentby = \'"a", "B c"\')'
+    )
     assert not any("alter_job" in t for t in texts) and converted.jobs == {}
 
 
@@ -105,7 +121,7 @@ def test_failure_names_the_table(monkeypatch: pytest.MonkeyPatch, conn: FakeConn
     import psycopg
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise psycopg.errors.FeatureNotSupported("functionality not supported under the current \"apache\" license")
+        raise psycopg.errors.FeatureNotSupported('functionality not supported under the current "apache" license')
 
     monkeypatch.setattr(hypertables, "convert_table", refuse)
 
@@ -134,8 +150,7 @@ LISTING = """;
 def test_split_listing_by_catalog_and_object_oid() -> None:
     """The converted tables' constraints and replica identity index first, their foreign keys last, the rest
     (other tables' entries and an index whose oid equals a constraint's) stays in the parallel list."""
-    entries = {(2606, 16395): True, (2606, 16405): True, (1259, 16394): True, (2606, 16400): False,
-               (1259, 16500): True}
+    entries = {(2606, 16395): True, (2606, 16405): True, (1259, 16394): True, (2606, 16400): False, (1259, 16500): True}
     rest, early, late = split_listing(LISTING, entries)
     assert [line.split(";")[0] for line in early] == ["3205", "3202", "3207"]
     assert [line.split(";")[0] for line in late] == ["3206"]
@@ -147,12 +162,15 @@ def test_without_only_touches_only_the_converted_tables() -> None:
     """ALTER TABLE ONLY of a converted table (quoted as pg_dump --quote-all-identifiers does) loses ONLY; any
     other table's, and ONLY inside a string, stay."""
     (spec,) = hypertable_specs([{"schema": "public", "table": 'M "t"', "time_column": "ts", "chunk_interval": 1}])
-    text = ('ALTER TABLE ONLY "public"."M ""t"""\n    ADD CONSTRAINT "pk" PRIMARY KEY ("id", "ts");\n'
-            'ALTER TABLE ONLY "public"."M ""t""" REPLICA IDENTITY USING INDEX "pk";\n'
-            'ALTER TABLE ONLY "public"."other"\n    ADD CONSTRAINT "o" PRIMARY KEY ("id");\n'
-            "COMMENT ON CONSTRAINT \"pk\" IS 'ALTER TABLE ONLY \"public\".\"M \"\"t\"\"\" x';\n")
+    text = (
+        'ALTER TABLE ONLY "public"."M ""t"""\n    ADD CONSTRAINT "pk" PRIMARY KEY ("id", "ts");\n'
+        'ALTER TABLE ONLY "public"."M ""t""" REPLICA IDENTITY USING INDEX "pk";\n'
+        'ALTER TABLE ONLY "public"."other"\n    ADD CONSTRAINT "o" PRIMARY KEY ("id");\n'
+        'COMMENT ON CONSTRAINT "pk" IS \'ALTER TABLE ONLY "public"."M ""t""" x\';\n'
+    )
     assert without_only(text, [spec]) == (
         'ALTER TABLE "public"."M ""t"""\n    ADD CONSTRAINT "pk" PRIMARY KEY ("id", "ts");\n'
         'ALTER TABLE "public"."M ""t""" REPLICA IDENTITY USING INDEX "pk";\n'
         'ALTER TABLE ONLY "public"."other"\n    ADD CONSTRAINT "o" PRIMARY KEY ("id");\n'
-        "COMMENT ON CONSTRAINT \"pk\" IS 'ALTER TABLE ONLY \"public\".\"M \"\"t\"\"\" x';\n")
+        'COMMENT ON CONSTRAINT "pk" IS \'ALTER TABLE ONLY "public"."M ""t""" x\';\n'
+    )

@@ -35,12 +35,15 @@ pytestmark = pytest.mark.unit
 TOOLS = ClientTools(bin_dir="/opt/pg/bin", major=17, version="17.12")
 
 
-@pytest.mark.parametrize(("schema", "table", "pattern"), [
-    ("public", "orders", '"public"."orders"'),
-    ("Sales Data", 'Order "Items"', '"Sales Data"."Order ""Items"""'),
-    ("s", "a.b*c?$", '"s"."a.b*c?$"'),
-    ("_timescaledb_internal", "_hyper_1_1_chunk", '"_timescaledb_internal"."_hyper_1_1_chunk"'),
-])
+@pytest.mark.parametrize(
+    ("schema", "table", "pattern"),
+    [
+        ("public", "orders", '"public"."orders"'),
+        ("Sales Data", 'Order "Items"', '"Sales Data"."Order ""Items"""'),
+        ("s", "a.b*c?$", '"s"."a.b*c?$"'),
+        ("_timescaledb_internal", "_hyper_1_1_chunk", '"_timescaledb_internal"."_hyper_1_1_chunk"'),
+    ],
+)
 def test_dump_pattern_quotes_both_parts(schema: str, table: str, pattern: str) -> None:
     """Both parts double-quoted (quotes doubled), so dots, stars and question marks are taken literally."""
     assert dump_pattern(schema, table) == pattern
@@ -50,10 +53,20 @@ def test_skeleton_argv_excludes_rows_of_bulk_tables_only() -> None:
     """Custom format, uncompressed, the guide's flags, the snapshot, one --exclude-table-data per table."""
     argv = pg_dump_skeleton_argv(TOOLS, "/w/skeleton.dump", "00000004-000000C4-1", ['"s"."a"', '"s"."b"'])
     assert argv[0] == "/opt/pg/bin/pg_dump"
-    assert {"--format=custom", "--compress=0", "--no-owner", "--no-privileges", "--no-tablespaces",
-            "--quote-all-identifiers", "--snapshot=00000004-000000C4-1", "--file=/w/skeleton.dump"} <= set(argv)
+    assert {
+        "--format=custom",
+        "--compress=0",
+        "--no-owner",
+        "--no-privileges",
+        "--no-tablespaces",
+        "--quote-all-identifiers",
+        "--snapshot=00000004-000000C4-1",
+        "--file=/w/skeleton.dump",
+    } <= set(argv)
     assert [a for a in argv if a.startswith("--exclude-table-data=")] == [
-        '--exclude-table-data="s"."a"', '--exclude-table-data="s"."b"']
+        '--exclude-table-data="s"."a"',
+        '--exclude-table-data="s"."b"',
+    ]
     assert not any(a.startswith("--table") for a in argv)
 
 
@@ -83,8 +96,10 @@ def test_copy_commands_writer_truncates_only_and_freezes_in_one_transaction() ->
     copy = copy_commands(TOOLS, table(), "s-1", binary=False)
     assert "--single-transaction" in copy.writer
     commands = [copy.writer[i + 1] for i, a in enumerate(copy.writer) if a == "-c"]
-    assert commands[1:] == ['TRUNCATE ONLY "Sales ""Data"""."Café ☕"',
-                            'COPY "Sales ""Data"""."Café ☕" ("id", "Ts Col") FROM STDIN (FREEZE)']
+    assert commands[1:] == [
+        'TRUNCATE ONLY "Sales ""Data"""."Café ☕"',
+        'COPY "Sales ""Data"""."Café ☕" ("id", "Ts Col") FROM STDIN (FREEZE)',
+    ]
     reader = [copy.reader[i + 1] for i, a in enumerate(copy.reader) if a == "-c"]
     assert reader[-1].endswith("TO STDOUT") and not copy.binary
 
@@ -92,12 +107,22 @@ def test_copy_commands_writer_truncates_only_and_freezes_in_one_transaction() ->
 def test_copy_commands_empty_a_converted_hypertable_without_only(tmp_path: Path) -> None:
     """A table converted into a hypertable on the target is emptied with TRUNCATE (TimescaleDB refuses TRUNCATE
     ONLY of a hypertable), in the psql command lines and in the sessions' script alike; other tables keep ONLY."""
-    copies = plan_copies(TOOLS, [table(), BulkTable("public", "other", 4_000_000, ("id",), True)], "s-1",
-                         binary=True, jobs=2, split=False, fifo_dir=tmp_path, hypertables={('Sales "Data"', "Café ☕")})
+    copies = plan_copies(
+        TOOLS,
+        [table(), BulkTable("public", "other", 4_000_000, ("id",), True)],
+        "s-1",
+        binary=True,
+        jobs=2,
+        split=False,
+        fifo_dir=tmp_path,
+        hypertables={('Sales "Data"', "Café ☕")},
+    )
     hyper, other = copies
     commands = [hyper.writer[i + 1] for i, a in enumerate(hyper.writer) if a == "-c"]
-    assert commands[1:] == ['TRUNCATE "Sales ""Data"""."Café ☕"',
-                            'COPY "Sales ""Data"""."Café ☕" ("id", "Ts Col") FROM STDIN (FORMAT binary, FREEZE)']
+    assert commands[1:] == [
+        'TRUNCATE "Sales ""Data"""."Café ☕"',
+        'COPY "Sales ""Data"""."Café ☕" ("id", "Ts Col") FROM STDIN (FORMAT binary, FREEZE)',
+    ]
     assert hyper.session is not None and hyper.session.writer[1] == 'TRUNCATE "Sales ""Data"""."Café ☕";'
     assert any(c == 'TRUNCATE ONLY "public"."other"' for c in other.writer)
 
@@ -110,8 +135,19 @@ def test_copy_commands_snapshot_is_a_literal() -> None:
 
 def test_bulk_tables_from_rows() -> None:
     """Rows of bulk_data_tables become BulkTable with their exact pg_dump pattern."""
-    [bulk] = bulk_tables([{"schema_name": "s", "table_name": "a.b", "bytes": 7, "columns": ["x"],
-                           "builtin_types": False, "blocks": 3, "autovacuum_set": True}])
+    [bulk] = bulk_tables(
+        [
+            {
+                "schema_name": "s",
+                "table_name": "a.b",
+                "bytes": 7,
+                "columns": ["x"],
+                "builtin_types": False,
+                "blocks": 3,
+                "autovacuum_set": True,
+            }
+        ]
+    )
     assert bulk == BulkTable("s", "a.b", 7, ("x",), False, 3, autovacuum_set=True)
     assert bulk.pattern == '"s"."a.b"' and bulk.label == "s.a.b"
 
@@ -153,16 +189,23 @@ def test_split_parts_only_for_a_table_above_its_workers_share() -> None:
 def test_plan_copies_splits_the_dominant_table_and_sorts_by_bytes() -> None:
     """The dominant table's parts come first and load without TRUNCATE or FREEZE (they load the same table at
     once); the others keep TRUNCATE ONLY + FREEZE; text for a table of non-built-in types."""
-    copies = plan_copies(TOOLS, [big("huge", 2048), big("mid", 300, builtin=False)], "snap", binary=True,
-                         jobs=2, split=True)
+    copies = plan_copies(
+        TOOLS, [big("huge", 2048), big("mid", 300, builtin=False)], "snap", binary=True, jobs=2, split=True
+    )
     assert [(c.label, c.binary) for c in copies] == [
-        ("public.huge (part 1 of 2)", True), ("public.huge (part 2 of 2)", True), ("public.mid", False)]
+        ("public.huge (part 1 of 2)", True),
+        ("public.huge (part 2 of 2)", True),
+        ("public.mid", False),
+    ]
     first = [copies[0].reader[i + 1] for i, a in enumerate(copies[0].reader) if a == "-c"][-1]
     last = [copies[1].reader[i + 1] for i, a in enumerate(copies[1].reader) if a == "-c"][-1]
-    assert first == ('COPY (SELECT "id" FROM ONLY "public"."huge" WHERE ctid >= \'(0,0)\'::tid '
-                     'AND ctid < \'(131072,0)\'::tid) TO STDOUT (FORMAT binary)')
-    assert last == ('COPY (SELECT "id" FROM ONLY "public"."huge" WHERE ctid >= \'(131072,0)\'::tid) '
-                    'TO STDOUT (FORMAT binary)')
+    assert first == (
+        'COPY (SELECT "id" FROM ONLY "public"."huge" WHERE ctid >= \'(0,0)\'::tid '
+        "AND ctid < '(131072,0)'::tid) TO STDOUT (FORMAT binary)"
+    )
+    assert last == (
+        'COPY (SELECT "id" FROM ONLY "public"."huge" WHERE ctid >= \'(131072,0)\'::tid) TO STDOUT (FORMAT binary)'
+    )
     writer = [copies[0].writer[i + 1] for i, a in enumerate(copies[0].writer) if a == "-c"]
     assert writer[1:] == ['COPY "public"."huge" ("id") FROM STDIN (FORMAT binary)']
     mid = [copies[2].writer[i + 1] for i, a in enumerate(copies[2].writer) if a == "-c"]
@@ -186,15 +229,33 @@ class _Target:
 
 def test_index_progress_names_each_build_and_its_share(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks when the phase counts blocks, tuples otherwise; nothing running said so."""
-    builds = [{"index_name": "orders_pkey", "table_name": "orders", "phase": "building index: scanning table",
-               "blocks_done": 25, "blocks_total": 100, "tuples_done": 0, "tuples_total": 0},
-              {"index_name": "e_idx", "table_name": "events", "phase": "building index: loading tuples in tree",
-               "blocks_done": 0, "blocks_total": 0, "tuples_done": 3, "tuples_total": 4}]
+    builds = [
+        {
+            "index_name": "orders_pkey",
+            "table_name": "orders",
+            "phase": "building index: scanning table",
+            "blocks_done": 25,
+            "blocks_total": 100,
+            "tuples_done": 0,
+            "tuples_total": 0,
+        },
+        {
+            "index_name": "e_idx",
+            "table_name": "events",
+            "phase": "building index: loading tuples in tree",
+            "blocks_done": 0,
+            "blocks_total": 0,
+            "tuples_done": 3,
+            "tuples_total": 4,
+        },
+    ]
     answers = [builds, []]
     monkeypatch.setattr(catalog, "rows", lambda conn, name: answers.pop(0))
     report = index_progress(_Target())  # type: ignore[arg-type]
-    assert report() == ("2 index build(s) running: orders_pkey on orders (building index: scanning table 25%), "
-                        "e_idx on events (building index: loading tuples in tree 75%)")
+    assert report() == (
+        "2 index build(s) running: orders_pkey on orders (building index: scanning table 25%), "
+        "e_idx on events (building index: loading tuples in tree 75%)"
+    )
     assert report() == "no index build running"
 
 
@@ -213,8 +274,11 @@ def altered(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     state: dict[str, list[str]] = {"statements": [], "refuse": []}
 
     def run(conn: object, statement: object, params: object = None) -> list[tuple[object, ...]]:
-        text = " ".join(line for line in statement.as_string().splitlines()  # type: ignore[attr-defined]
-                        if not line.startswith("--"))
+        text = " ".join(
+            line
+            for line in statement.as_string().splitlines()  # type: ignore[attr-defined]
+            if not line.startswith("--")
+        )
         if any(f'"{name}"' in text for name in state["refuse"]):
             raise psycopg.errors.InsufficientPrivilege("must be owner of table")
         state["statements"].append(text)
@@ -241,16 +305,18 @@ def test_autovacuum_paused_reset_after_a_failure_keeps_the_error(altered: dict[s
     paused = autovacuum_paused(_Target(), PAUSED, logging.getLogger("t"))  # type: ignore[arg-type]
     with pytest.raises(ClientToolFailed, match="copy broke"), paused:
         raise ClientToolFailed("copy broke")
-    assert [t for t in altered["statements"] if RESET in t] == [f'ALTER TABLE "public"."a" {RESET}',
-                                                                 f'ALTER TABLE "public"."Odd b" {RESET}']
+    assert [t for t in altered["statements"] if RESET in t] == [
+        f'ALTER TABLE "public"."a" {RESET}',
+        f'ALTER TABLE "public"."Odd b" {RESET}',
+    ]
 
 
-def test_autovacuum_paused_table_that_refuses_is_loaded_as_it_is(altered: dict[str, list[str]],
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_autovacuum_paused_table_that_refuses_is_loaded_as_it_is(
+    altered: dict[str, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
     """A table whose ALTER is refused keeps autovacuum on (a warning), and is not reset."""
     altered["refuse"] = ["a"]
-    with caplog.at_level(logging.WARNING, logger="t"), autovacuum_paused(
-            _Target(), PAUSED, logging.getLogger("t")):  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="t"), autovacuum_paused(_Target(), PAUSED, logging.getLogger("t")):  # type: ignore[arg-type]
         altered["refuse"] = []
     assert "autovacuum stays on for public.a" in caplog.text
     assert altered["statements"] == [f'ALTER TABLE "public"."Odd b" {OFF}', f'ALTER TABLE "public"."Odd b" {RESET}']
@@ -269,21 +335,26 @@ def test_session_commands_of_a_whole_table_meet_at_its_fifo() -> None:
     copy = copy_commands(TOOLS, table(), "s-1", binary=True, fifo=Path("/w/fifos/3.fifo"))
     assert copy.session is not None and copy.session.fifo == Path("/w/fifos/3.fifo")
     assert copy.session.reader == (
-        '\\copy "Sales ""Data"""."Café ☕" ("id", "Ts Col") to \'/w/fifos/3.fifo\' (FORMAT binary)',)
+        '\\copy "Sales ""Data"""."Café ☕" ("id", "Ts Col") to \'/w/fifos/3.fifo\' (FORMAT binary)',
+    )
     assert copy.session.writer == (
-        "BEGIN;", 'TRUNCATE ONLY "Sales ""Data"""."Café ☕";',
+        "BEGIN;",
+        'TRUNCATE ONLY "Sales ""Data"""."Café ☕";',
         '\\copy "Sales ""Data"""."Café ☕" ("id", "Ts Col") from \'/w/fifos/3.fifo\' (FORMAT binary, FREEZE)',
-        "COMMIT;")
+        "COMMIT;",
+    )
 
 
 def test_session_commands_of_a_part_copy_its_block_range_without_freeze() -> None:
     """A part of a split table: its TID range into the FIFO, loaded without TRUNCATE or FREEZE; text format."""
-    copy = copy_commands(TOOLS, big("huge", 1024), "s-1", binary=False, part=Part(1, 2, 10, None),
-                         fifo=Path("/w/f/0.fifo"))
+    copy = copy_commands(
+        TOOLS, big("huge", 1024), "s-1", binary=False, part=Part(1, 2, 10, None), fifo=Path("/w/f/0.fifo")
+    )
     assert copy.session is not None
-    assert copy.session.reader == ("\\copy (SELECT \"id\" FROM ONLY \"public\".\"huge\" WHERE ctid >= '(10,0)'::tid) "
-                                   "to '/w/f/0.fifo'",)
-    assert copy.session.writer == ("\\copy \"public\".\"huge\" (\"id\") from '/w/f/0.fifo'",)
+    assert copy.session.reader == (
+        '\\copy (SELECT "id" FROM ONLY "public"."huge" WHERE ctid >= \'(10,0)\'::tid) to \'/w/f/0.fifo\'',
+    )
+    assert copy.session.writer == ('\\copy "public"."huge" ("id") from \'/w/f/0.fifo\'',)
 
 
 @pytest.mark.parametrize("name", ["two\nlines", "back\\slash", "cr\rname"])
@@ -296,13 +367,15 @@ def test_a_name_psql_cannot_read_on_one_line_keeps_a_pipeline_of_its_own(name: s
 
 def test_plan_copies_gives_every_copy_a_fifo_of_its_own() -> None:
     """One FIFO per copy (a part included): a FIFO reused at once could join two tables' rows."""
-    copies = plan_copies(TOOLS, [big("huge", 2048), big("mid", 300)], "snap", binary=True, jobs=2, split=True,
-                         fifo_dir=Path("/w/fifos"))
+    copies = plan_copies(
+        TOOLS, [big("huge", 2048), big("mid", 300)], "snap", binary=True, jobs=2, split=True, fifo_dir=Path("/w/fifos")
+    )
     fifos = [c.session.fifo for c in copies if c.session]
     assert len(fifos) == len(copies) == 3 and len(set(fifos)) == 3
     assert all(f.parent == Path("/w/fifos") for f in fifos)
-    assert all(c.session is None for c in plan_copies(TOOLS, [big("mid", 300)], "snap", binary=True, jobs=2,
-                                                       split=True))
+    assert all(
+        c.session is None for c in plan_copies(TOOLS, [big("mid", 300)], "snap", binary=True, jobs=2, split=True)
+    )
 
 
 def test_session_setup_holds_the_snapshot_for_every_table() -> None:
@@ -310,6 +383,8 @@ def test_session_setup_holds_the_snapshot_for_every_table() -> None:
     the target session: settings only (each table opens its own transaction)."""
     reader, writer = session_setup("x'; DROP TABLE t; --")
     assert reader[0].startswith("SET datestyle = ISO;") and reader[0].endswith(";")
-    assert reader[1:] == ("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
-                          "SET TRANSACTION SNAPSHOT 'x''; DROP TABLE t; --';")
+    assert reader[1:] == (
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
+        "SET TRANSACTION SNAPSHOT 'x''; DROP TABLE t; --';",
+    )
     assert writer == (reader[0],)

@@ -14,14 +14,20 @@ def entry(name: str, kind: str, body: str) -> str:
     return f"--\n-- Name: {name}; Type: {kind}; Schema: public; Owner: -\n--\n\n{body}\n\n"
 
 
-PARENT = ('CREATE TABLE "public"."p" (\n    "id" integer NOT NULL,\n    "v" "text" DEFAULT \'x\'::"text"\n)\n'
-          'PARTITION BY RANGE ("id");\n')
+PARENT = (
+    'CREATE TABLE "public"."p" (\n    "id" integer NOT NULL,\n    "v" "text" DEFAULT \'x\'::"text"\n)\n'
+    'PARTITION BY RANGE ("id");\n'
+)
 SAME = 'CREATE TABLE "public"."{name}" (\n    "id" integer NOT NULL,\n    "v" "text" DEFAULT \'x\'::"text"\n);\n'
 ORDER = 'CREATE TABLE "public"."o" (\n    "v" "text" DEFAULT \'x\'::"text",\n    "id" integer NOT NULL\n);\n'
-CHECKED = ('CREATE TABLE "public"."k" (\n    "id" integer NOT NULL,\n    "v" "text" DEFAULT \'x\'::"text",\n'
-           '    CONSTRAINT "k_v" CHECK (("v" <> \'\'::"text"))\n);\n')
-SUB = ('CREATE TABLE "public"."s" (\n    "id" integer NOT NULL,\n    "v" "text" DEFAULT \'x\'::"text"\n)\n'
-       'PARTITION BY LIST ("v");\n')
+CHECKED = (
+    'CREATE TABLE "public"."k" (\n    "id" integer NOT NULL,\n    "v" "text" DEFAULT \'x\'::"text",\n'
+    '    CONSTRAINT "k_v" CHECK (("v" <> \'\'::"text"))\n);\n'
+)
+SUB = (
+    'CREATE TABLE "public"."s" (\n    "id" integer NOT NULL,\n    "v" "text" DEFAULT \'x\'::"text"\n)\n'
+    'PARTITION BY LIST ("v");\n'
+)
 
 
 def attach(child: str, bound: str) -> str:
@@ -33,7 +39,7 @@ def section(*children: tuple[str, str]) -> str:
     text = "SET statement_timeout = 0;\n\n" + entry("p", "TABLE", PARENT)
     for name, body in children:
         text += entry(name, "TABLE", body)
-    text += entry("TABLE \"a\"", "COMMENT", 'COMMENT ON TABLE "public"."a" IS \'first\';\n')
+    text += entry('TABLE "a"', "COMMENT", 'COMMENT ON TABLE "public"."a" IS \'first\';\n')
     for i, (name, _) in enumerate(children):
         text += entry(name, "TABLE ATTACH", attach(name, f"FOR VALUES FROM ({i * 10}) TO ({i * 10 + 10})"))
     return text
@@ -43,8 +49,7 @@ def test_partitions_with_the_parents_columns_are_created_as_partitions_in_place(
     """A partition whose columns are exactly the parent's is created in its own entry's place with PARTITION OF and
     its ATTACH is left out; one of another column order, with a constraint of its own or a clause (sub-partitioned)
     stays as pg_dump wrote it, ATTACH included; every other statement stays."""
-    sql = section(("a", SAME.format(name="a")), ("b", SAME.format(name="b")), ("o", ORDER), ("k", CHECKED),
-                  ("s", SUB))
+    sql = section(("a", SAME.format(name="a")), ("b", SAME.format(name="b")), ("o", ORDER), ("k", CHECKED), ("s", SUB))
     result = partitions.rewrite(sql)
     assert (result.partitions, result.kept) == (2, 3)
     text = result.sql

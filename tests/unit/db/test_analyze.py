@@ -22,8 +22,14 @@ def one_relation_a_statement(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fakes here answer one relation's ANALYZE: statements of one (batches run on the real servers)."""
     monkeypatch.setattr(analyze, "BATCH", 1)
 
-RELATIONS = [("public", "big", 900), ("_timescaledb_internal", "_hyper_1_1_chunk", 500), ("public", "Odd \"t\"", 10),
-             ("pg_catalog", "pg_class", 5), ("public", "h", 0)]
+
+RELATIONS = [
+    ("public", "big", 900),
+    ("_timescaledb_internal", "_hyper_1_1_chunk", 500),
+    ("public", 'Odd "t"', 10),
+    ("pg_catalog", "pg_class", 5),
+    ("public", "h", 0),
+]
 
 
 class Session:
@@ -60,8 +66,15 @@ class Session:
 def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Sessions opened by connect() (recorded, closed on exit); catalog.rows answers analyzable_relations;
     catalog.run records each ANALYZE with its session and raises state["fail"][name] if set."""
-    state: dict[str, Any] = {"sessions": [], "closed": [], "analyzed": [], "fail": {}, "asked": [],
-                             "extensions": [], "roots": []}
+    state: dict[str, Any] = {
+        "sessions": [],
+        "closed": [],
+        "analyzed": [],
+        "fail": {},
+        "asked": [],
+        "extensions": [],
+        "roots": [],
+    }
     lock = threading.Lock()
 
     @contextmanager
@@ -74,10 +87,13 @@ def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def rows(conn: Any, name: str, params: Any = None) -> list[dict[str, Any]]:
         state["asked"].append(name)
         return {
-            "analyze/analyzable_relations": [{"schema_name": s, "table_name": t, "bytes": b,
-                                      "reachable": s != state.get("hidden")} for s, t, b in RELATIONS],
-            "extensions/installed_extensions": [{"name": e, "version": "2.19.3", "schema_name": "public"}
-                                     for e in state["extensions"]],
+            "analyze/analyzable_relations": [
+                {"schema_name": s, "table_name": t, "bytes": b, "reachable": s != state.get("hidden")}
+                for s, t, b in RELATIONS
+            ],
+            "extensions/installed_extensions": [
+                {"name": e, "version": "2.19.3", "schema_name": "public"} for e in state["extensions"]
+            ],
             "timescaledb/hypertable_roots": [{"schema_name": s, "table_name": t} for s, t in state["roots"]],
             "timescaledb/all_chunks": [{"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"}],
         }[name]
@@ -110,8 +126,13 @@ def server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 LOG = logging.getLogger("test")
-QUOTED = ['"public"."big"', '"_timescaledb_internal"."_hyper_1_1_chunk"', '"public"."Odd ""t"""',
-          '"pg_catalog"."pg_class"', '"public"."h"']
+QUOTED = [
+    '"public"."big"',
+    '"_timescaledb_internal"."_hyper_1_1_chunk"',
+    '"public"."Odd ""t"""',
+    '"pg_catalog"."pg_class"',
+    '"public"."h"',
+]
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
@@ -168,8 +189,8 @@ def root_statements(server: dict[str, Any]) -> list[str]:
     """What the session that analyzed public.h executed for it, from its BEGIN (or its ANALYZE) on."""
     [session] = [s for s in server["sessions"] if 'ANALYZE "public"."h"' in s.executed]
     end = session.executed.index('ANALYZE "public"."h"')
-    start = end - 2 if session.executed[end - 2:end - 1] == ["BEGIN"] else end
-    return session.executed[start:end + 2]
+    start = end - 2 if session.executed[end - 2 : end - 1] == ["BEGIN"] else end
+    return session.executed[start : end + 2]
 
 
 def test_hypertable_root_analyzed_alone(server: dict[str, Any]) -> None:
@@ -178,35 +199,47 @@ def test_hypertable_root_analyzed_alone(server: dict[str, Any]) -> None:
     server["extensions"], server["roots"] = ["timescaledb"], [("public", "h")]
     analyze.ParallelAnalyze(server["connect"], 2, LOG).run()
     assert "timescaledb/hypertable_roots" in server["asked"]
-    assert root_statements(server) == ["BEGIN", "SET LOCAL timescaledb.restoring = on;", 'ANALYZE "public"."h"',
-                                       "COMMIT"]
+    assert root_statements(server) == [
+        "BEGIN",
+        "SET LOCAL timescaledb.restoring = on;",
+        'ANALYZE "public"."h"',
+        "COMMIT",
+    ]
     assert sorted(name for _, name in server["analyzed"]) == sorted(QUOTED)
 
 
 def test_login_that_may_not_step_aside_analyzes_hypertables_with_their_chunks(
-        server: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    server: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     """A login refused timescaledb.restoring (no superuser, as on Timescale) names each root alone, whose
     ANALYZE covers its chunks, and does not analyze those chunks again."""
     server["extensions"], server["roots"], server["native"] = ["timescaledb"], [("public", "h")], "refused"
     with caplog.at_level(logging.INFO, logger="test"):
         result = analyze.ParallelAnalyze(server["connect"], 2, LOG).run()
     assert sorted(name for _, name in server["analyzed"]) == sorted(
-        q for q in QUOTED if q != '"_timescaledb_internal"."_hyper_1_1_chunk"')
+        q for q in QUOTED if q != '"_timescaledb_internal"."_hyper_1_1_chunk"'
+    )
     assert root_statements(server)[0] == 'ANALYZE "public"."h"'
     assert result["relations"] == len(RELATIONS) - 1
     assert "tsdbadmin may not set timescaledb.restoring" in caplog.text
 
 
-def test_hypertable_root_falls_back_to_timescaledb_analyze(server: dict[str, Any],
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_hypertable_root_falls_back_to_timescaledb_analyze(
+    server: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     """If analyzing the root alone fails all the same, it is analyzed the ordinary way, with a warning."""
     server["extensions"], server["roots"], server["native"] = ["timescaledb"], [("public", "h")], "broken"
     with caplog.at_level(logging.WARNING, logger="test"):
         analyze.ParallelAnalyze(server["connect"], 1, LOG).run()
     [session] = server["sessions"]
     start = session.executed.index('ANALYZE "public"."h"') - 2
-    assert session.executed[start:start + 5] == ["BEGIN", "SET LOCAL timescaledb.restoring = on;",
-                                                 'ANALYZE "public"."h"', "ROLLBACK", 'ANALYZE "public"."h"']
+    assert session.executed[start : start + 5] == [
+        "BEGIN",
+        "SET LOCAL timescaledb.restoring = on;",
+        'ANALYZE "public"."h"',
+        "ROLLBACK",
+        'ANALYZE "public"."h"',
+    ]
     assert "ANALYZE of hypertable public.h alone failed" in caplog.text
 
 
@@ -219,8 +252,9 @@ def test_a_relation_the_login_cannot_name_means_one_whole_database_analyze(serve
     assert (result["relations"], result["sessions"]) == (None, 1)
 
 
-def test_timescaledb_loader_race_on_its_own_table_is_tried_once_more(server: dict[str, Any],
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_timescaledb_loader_race_on_its_own_table_is_tried_once_more(
+    server: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     """An internal error of TimescaleDB's loader on one of its own tables (a cache proxy, seen once in CI):
     logged, and that relation analyzed once more; every relation ends up analyzed."""
     loader = psycopg.errors.InternalError("tried calling catalog_get when extension isn't loaded")
@@ -247,5 +281,4 @@ def test_small_relations_share_statements_large_ones_and_roots_alone(monkeypatch
     job.roots = {("s", "root")}
     names = [("s", "big"), ("s", "root"), ("s", "a"), ("s", "b"), ("s", "c")]
     sizes = {("s", "big"): analyze.BATCH_BYTES, ("s", "root"): 0, ("s", "a"): 10, ("s", "b"): 5, ("s", "c"): 1}
-    assert job._statements(names, sizes) == [(("s", "big"),), (("s", "root"),), (("s", "a"), ("s", "b")),
-                                              (("s", "c"),)]
+    assert job._statements(names, sizes) == [(("s", "big"),), (("s", "root"),), (("s", "a"), ("s", "b")), (("s", "c"),)]

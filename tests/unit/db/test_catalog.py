@@ -56,9 +56,16 @@ class FakeConn:
         return FakeCursor(self, row_factory)
 
 
-SERVER_ROW = {"version_num": 170002, "version": "17.2 (Debian 17.2-1)", "user_name": "tsdbadmin",
-              "database_name": "tsdb", "is_superuser": False, "can_read_passwords": False, "database_bytes": 8_000_000,
-              "encoding": "UTF8"}
+SERVER_ROW = {
+    "version_num": 170002,
+    "version": "17.2 (Debian 17.2-1)",
+    "user_name": "tsdbadmin",
+    "database_name": "tsdb",
+    "is_superuser": False,
+    "can_read_passwords": False,
+    "database_bytes": 8_000_000,
+    "encoding": "UTF8",
+}
 """What server_info.sql returns."""
 
 
@@ -92,10 +99,14 @@ def test_server_info_sql_returns_every_field() -> None:
 
 def test_installed_extensions() -> None:
     """Installed extensions map name to version and schema."""
-    conn = FakeConn({"extensions/installed_extensions": [
-        {"name": "timescaledb", "version": "2.19.3", "schema_name": "public"},
-        {"name": "plpgsql", "version": "1.0", "schema_name": "pg_catalog"},
-    ]})
+    conn = FakeConn(
+        {
+            "extensions/installed_extensions": [
+                {"name": "timescaledb", "version": "2.19.3", "schema_name": "public"},
+                {"name": "plpgsql", "version": "1.0", "schema_name": "pg_catalog"},
+            ]
+        }
+    )
     assert catalog.installed_extensions(conn) == {  # type: ignore[arg-type]
         "timescaledb": {"version": "2.19.3", "schema": "public"},
         "plpgsql": {"version": "1.0", "schema": "pg_catalog"},
@@ -104,8 +115,14 @@ def test_installed_extensions() -> None:
 
 def test_available_extensions() -> None:
     """Available extensions map name to default version (None allowed)."""
-    conn = FakeConn({"extensions/available_extensions": [{"name": "pg_trgm", "default_version": "1.6"},
-                                              {"name": "odd", "default_version": None}]})
+    conn = FakeConn(
+        {
+            "extensions/available_extensions": [
+                {"name": "pg_trgm", "default_version": "1.6"},
+                {"name": "odd", "default_version": None},
+            ]
+        }
+    )
     assert catalog.available_extensions(conn) == {"pg_trgm": "1.6", "odd": None}  # type: ignore[arg-type]
 
 
@@ -118,56 +135,82 @@ def test_available_versions_passes_name() -> None:
 
 def test_user_objects() -> None:
     """User objects read "kind name"."""
-    conn = FakeConn({"databases/user_objects": [{"kind": "table", "name": "public.x"},
-                                                {"kind": "schema", "name": "app"}]})
+    conn = FakeConn(
+        {"databases/user_objects": [{"kind": "table", "name": "public.x"}, {"kind": "schema", "name": "app"}]}
+    )
     assert catalog.user_objects(conn) == ["table public.x", "schema app"]  # type: ignore[arg-type]
 
 
 def test_client_sessions_isoformat() -> None:
     """backend_start becomes an ISO string (JSON-friendly for XCom)."""
     start = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
-    conn = FakeConn({"drain/client_sessions": [{"pid": 7, "user_name": "app", "application_name": "web",
-                                          "client_addr": "10.0.0.5", "state": "idle", "backend_start": start}]})
+    conn = FakeConn(
+        {
+            "drain/client_sessions": [
+                {
+                    "pid": 7,
+                    "user_name": "app",
+                    "application_name": "web",
+                    "client_addr": "10.0.0.5",
+                    "state": "idle",
+                    "backend_start": start,
+                }
+            ]
+        }
+    )
     assert catalog.client_sessions(conn)[0]["backend_start"] == "2026-11-26T12:00:00+00:00"  # type: ignore[arg-type]
 
 
 def test_hypertables_without_timescaledb() -> None:
     """Without the extension there are no hypertables and the hypertables query is not run."""
-    conn = FakeConn({"extensions/installed_extensions": [{"name": "plpgsql", "version": "1.0",
-                                                          "schema_name": "pg_catalog"}]})
+    conn = FakeConn(
+        {"extensions/installed_extensions": [{"name": "plpgsql", "version": "1.0", "schema_name": "pg_catalog"}]}
+    )
     assert catalog.hypertables(conn) == {}  # type: ignore[arg-type]
     assert len(conn.executed) == 1
 
 
 def test_hypertables_with_timescaledb() -> None:
     """Hypertables are keyed by (schema, table)."""
-    conn = FakeConn({
-        "extensions/installed_extensions": [{"name": "timescaledb", "version": "2.19.3", "schema_name": "public"}],
-        "timescaledb/hypertable_chunk_counts": [{"schema_name": "m", "table_name": "c", "num_dimensions": 1,
-                                                 "num_chunks": 12}],
-    })
+    conn = FakeConn(
+        {
+            "extensions/installed_extensions": [{"name": "timescaledb", "version": "2.19.3", "schema_name": "public"}],
+            "timescaledb/hypertable_chunk_counts": [
+                {"schema_name": "m", "table_name": "c", "num_dimensions": 1, "num_chunks": 12}
+            ],
+        }
+    )
     assert catalog.hypertables(conn) == {("m", "c"): {"num_dimensions": 1, "num_chunks": 12}}  # type: ignore[arg-type]
 
 
 def test_chunk_tables() -> None:
     """Chunks are a set of (schema, table)."""
-    conn = FakeConn({"timescaledb/chunk_tables": [
-        {"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"},
-        {"schema_name": "m", "table_name": "_hyper_1_2_chunk"},
-    ]})
+    conn = FakeConn(
+        {
+            "timescaledb/chunk_tables": [
+                {"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk"},
+                {"schema_name": "m", "table_name": "_hyper_1_2_chunk"},
+            ]
+        }
+    )
     assert catalog.chunk_tables(conn) == {  # type: ignore[arg-type]
-        ("_timescaledb_internal", "_hyper_1_1_chunk"), ("m", "_hyper_1_2_chunk")}
+        ("_timescaledb_internal", "_hyper_1_1_chunk"),
+        ("m", "_hyper_1_2_chunk"),
+    }
 
 
 def test_user_tables_and_sequences() -> None:
     """Tables and sequences come back as tuples."""
-    conn = FakeConn({
-        "verify/user_tables": [{"schema_name": "public", "table_name": "t", "kind": "table",
-                                "display_name": '"public"."t"'}],
-        "verify/user_sequences": [
-            {"schema_name": "public", "sequence_name": "t_id_seq", "display_name": '"public"."t_id_seq"'},
-        ],
-    })
+    conn = FakeConn(
+        {
+            "verify/user_tables": [
+                {"schema_name": "public", "table_name": "t", "kind": "table", "display_name": '"public"."t"'}
+            ],
+            "verify/user_sequences": [
+                {"schema_name": "public", "sequence_name": "t_id_seq", "display_name": '"public"."t_id_seq"'},
+            ],
+        }
+    )
     assert [row[:3] for row in catalog.user_tables(conn)] == [("public", "t", "table")]  # type: ignore[arg-type]
     assert [row[:2] for row in catalog.user_sequences(conn)] == [("public", "t_id_seq")]  # type: ignore[arg-type]
 
@@ -179,9 +222,6 @@ def test_sequence_state_types() -> None:
     assert '"public"."s"' in conn.executed[0][0]
 
 
-
-
-
 def test_run_without_result_rows() -> None:
     """run() returns [] for a statement that returns no rows."""
     conn = FakeConn({"extensions/drop_extension": None}, composed={"extensions/drop_extension": "DROP EXTENSION"})  # type: ignore[dict-item]
@@ -191,7 +231,10 @@ def test_run_without_result_rows() -> None:
 
 def test_describe_copies() -> None:
     """Each running COPY as "relation N rows" (thousands separated); none: empty, for the caller to word."""
-    assert catalog.describe_copies([{"relation": "orders", "rows_done": 1234567, "bytes_done": 9},
-                                    {"relation": '"Café"', "rows_done": 0, "bytes_done": 0}]) == (
-        'orders 1,234,567 rows, "Café" 0 rows')
+    assert catalog.describe_copies(
+        [
+            {"relation": "orders", "rows_done": 1234567, "bytes_done": 9},
+            {"relation": '"Café"', "rows_done": 0, "bytes_done": 0},
+        ]
+    ) == ('orders 1,234,567 rows, "Café" 0 rows')
     assert catalog.describe_copies([]) == ""

@@ -25,16 +25,19 @@ def test_setting_key_quotes_role_names() -> None:
     assert setting_key('Cfg "User"', "statement_timeout") == 'role "Cfg ""User""" statement_timeout'
 
 
-@pytest.mark.parametrize(("parameter", "value", "items"), [
-    ("search_path", "app, public", ["app", "public"]),
-    ("search_path", '"$user", public', ["$user", "public"]),
-    ("search_path", 'app, """My S""", "x,y"', ["app", '"My S"', "x,y"]),
-    ("search_path", '""', [""]),
-    ("SEARCH_PATH", "a", ["a"]),
-    ("temp_tablespaces", "t1,t2", ["t1", "t2"]),
-    ("DateStyle", "ISO, MDY", ["ISO, MDY"]),
-    ("TimeZone", "America/New_York", ["America/New_York"]),
-])
+@pytest.mark.parametrize(
+    ("parameter", "value", "items"),
+    [
+        ("search_path", "app, public", ["app", "public"]),
+        ("search_path", '"$user", public', ["$user", "public"]),
+        ("search_path", 'app, """My S""", "x,y"', ["app", '"My S"', "x,y"]),
+        ("search_path", '""', [""]),
+        ("SEARCH_PATH", "a", ["a"]),
+        ("temp_tablespaces", "t1,t2", ["t1", "t2"]),
+        ("DateStyle", "ISO, MDY", ["ISO, MDY"]),
+        ("TimeZone", "America/New_York", ["America/New_York"]),
+    ],
+)
 def test_value_items_split_only_name_lists(parameter: str, value: str, items: list[str]) -> None:
     """Lists of names are split (quotes removed, "" unescaped) as pg_dump does; any other value stays whole."""
     assert value_items(parameter, value) == items
@@ -43,11 +46,14 @@ def test_value_items_split_only_name_lists(parameter: str, value: str, items: li
 def test_set_statements_quote_everything() -> None:
     """Database, role and parameter are identifiers (dotted names in parts); values are literals."""
     assert text(dbsettings.set_statement("my db", Setting(None, "search_path", 'app, "o\'k"'))) == (
-        "ALTER DATABASE \"my db\" SET \"search_path\" TO 'app', 'o''k'")
+        "ALTER DATABASE \"my db\" SET \"search_path\" TO 'app', 'o''k'"
+    )
     assert text(dbsettings.set_statement("db", Setting("Cfg User", "statement_timeout", "5s"))) == (
-        "ALTER ROLE \"Cfg User\" IN DATABASE \"db\" SET \"statement_timeout\" TO '5s'")
+        'ALTER ROLE "Cfg User" IN DATABASE "db" SET "statement_timeout" TO \'5s\''
+    )
     assert text(dbsettings.set_statement("db", Setting(None, "app.tenant", "7"))) == (
-        "ALTER DATABASE \"db\" SET \"app\".\"tenant\" TO '7'")
+        'ALTER DATABASE "db" SET "app"."tenant" TO \'7\''
+    )
     assert text(dbsettings.comment_statement("db", "it's ours")) == "COMMENT ON DATABASE \"db\" IS 'it''s ours'"
 
 
@@ -61,8 +67,10 @@ def test_inventory_holds_settings_and_comment() -> None:
 def test_read_leaves_out_the_migrations_own_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     """timescaledb.restoring (set by pre_restore) is never read, so never copied or compared."""
     answers = {
-        "settings/database_settings": [{"role_name": None, "parameter": "timescaledb.restoring", "value": "on"},
-                              {"role_name": None, "parameter": "TimeZone", "value": "UTC"}],
+        "settings/database_settings": [
+            {"role_name": None, "parameter": "timescaledb.restoring", "value": "on"},
+            {"role_name": None, "parameter": "TimeZone", "value": "UTC"},
+        ],
         "settings/database_comment": [{"comment": None}],
     }
     monkeypatch.setattr(catalog, "rows", lambda conn, name, params=None: answers[name])
@@ -91,7 +99,7 @@ def test_apply_skips_findings_and_sets_the_rest(monkeypatch: pytest.MonkeyPatch)
     settings = DatabaseSettings([Setting(None, "TimeZone", "UTC"), Setting("postgres", "work_mem", "1GB")], "c")
     done = dbsettings.apply(conn, "db", settings, {'role "postgres" work_mem'})  # type: ignore[arg-type]
     assert done == ["TimeZone = UTC (database-wide)", "the database's comment"]
-    assert conn.statements == ["ALTER DATABASE \"db\" SET \"TimeZone\" TO 'UTC'", "COMMENT ON DATABASE \"db\" IS 'c'"]
+    assert conn.statements == ['ALTER DATABASE "db" SET "TimeZone" TO \'UTC\'', "COMMENT ON DATABASE \"db\" IS 'c'"]
     assert conn.transactions == 1
 
 

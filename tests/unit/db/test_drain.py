@@ -57,19 +57,25 @@ def test_plan_block_superuser_migrator_needs_no_grant() -> None:
 
 def test_plan_block_lists_superusers_but_not_the_migrator() -> None:
     """Other superusers are listed (they cannot be blocked); a superuser migrator is not."""
-    record = plan([grantee("admin", superuser=True), grantee("postgres", superuser=True), grantee("app")],
-                  "postgres", superuser=True)
+    record = plan(
+        [grantee("admin", superuser=True), grantee("postgres", superuser=True), grantee("app")],
+        "postgres",
+        superuser=True,
+    )
     assert record.superusers == ["admin"]
     assert record.revoked == ["admin", "app"]
 
 
 def test_plan_block_writes_the_statements_that_undo_it() -> None:
     """restore_sql is what a DBA would type: grant back, then revoke what the block granted; names quoted."""
-    record = drain.plan_block([grantee(PUBLIC), grantee('we"ird')], "app db", 1, "migrator", superuser=False,
-                              run_id="r")
-    assert record.restore_sql == ('GRANT CONNECT ON DATABASE "app db" TO PUBLIC;\n'
-                                  'GRANT CONNECT ON DATABASE "app db" TO "we""ird";\n'
-                                  'REVOKE CONNECT ON DATABASE "app db" FROM "migrator";')
+    record = drain.plan_block(
+        [grantee(PUBLIC), grantee('we"ird')], "app db", 1, "migrator", superuser=False, run_id="r"
+    )
+    assert record.restore_sql == (
+        'GRANT CONNECT ON DATABASE "app db" TO PUBLIC;\n'
+        'GRANT CONNECT ON DATABASE "app db" TO "we""ird";\n'
+        'REVOKE CONNECT ON DATABASE "app db" FROM "migrator";'
+    )
 
 
 # --- extend_block -----------------------------------------------------------------------------------------------------
@@ -106,10 +112,19 @@ def test_extend_through_another_login() -> None:
 
 def test_describe_names_roles_runs_and_time() -> None:
     """The record in words: database, roles, first run and later runs."""
-    record = BlockRecord(database="appdb", migrator="m", revoked=[PUBLIC, "app"], granted=["m"], run_id="r1",
-                         at=1_800_000_000.0, runs=["r1", "r2"])
-    assert record.describe() == ("CONNECT on database 'appdb' was taken from PUBLIC, app and given to m by run r1 "
-                                 "at 2027-01-15 08:00:00 UTC (re-applied by 1 later run(s): r2)")
+    record = BlockRecord(
+        database="appdb",
+        migrator="m",
+        revoked=[PUBLIC, "app"],
+        granted=["m"],
+        run_id="r1",
+        at=1_800_000_000.0,
+        runs=["r1", "r2"],
+    )
+    assert record.describe() == (
+        "CONNECT on database 'appdb' was taken from PUBLIC, app and given to m by run r1 "
+        "at 2027-01-15 08:00:00 UTC (re-applied by 1 later run(s): r2)"
+    )
 
 
 def test_record_database_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,7 +139,9 @@ def test_records_place_names_the_table_the_database_and_the_server(monkeypatch: 
     """Messages name where the records are: the table, its database and the source server."""
     monkeypatch.setenv(BLOCK_RECORD_DATABASE.name, "dba")
     assert drain.records_place("source 'src' (db.example:5432/appdb)") == (
-        "dba", "timescale_migration.connect_blocks in database 'dba' of source 'src' (db.example:5432/appdb)")
+        "dba",
+        "timescale_migration.connect_blocks in database 'dba' of source 'src' (db.example:5432/appdb)",
+    )
 
 
 def test_legacy_record_path_under_blocks(tmp_path: Path) -> None:
@@ -145,8 +162,14 @@ OWN = client_session(1, "postgres", APPLICATION_NAME)
 def sessions(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Open sessions stubbed: `open` is what the server shows now (our own session always among them);
     `end_after` polls (if set) end them; terminate_session ends the named pid."""
-    state: dict[str, Any] = {"open": [], "polls": 0, "end_after": None, "terminated": [], "clock": FakeClock(),
-                             "log": RecordingLog()}
+    state: dict[str, Any] = {
+        "open": [],
+        "polls": 0,
+        "end_after": None,
+        "terminated": [],
+        "clock": FakeClock(),
+        "log": RecordingLog(),
+    }
 
     def client_sessions(conn: Any) -> list[dict[str, Any]]:
         state["polls"] += 1

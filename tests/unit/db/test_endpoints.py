@@ -20,8 +20,14 @@ PASSWORD = "s3cr=t 'pa\"ss' \\ wörd"
 
 def conn_json(**fields: Any) -> str:
     """An Airflow connection as AIRFLOW_CONN_* JSON, like devtools/servers.py builds it."""
-    conn = {"conn_type": "postgres", "host": "db.example.internal", "port": 6543, "login": "migrator",
-            "password": PASSWORD, "schema": "appdb"}
+    conn = {
+        "conn_type": "postgres",
+        "host": "db.example.internal",
+        "port": 6543,
+        "login": "migrator",
+        "password": PASSWORD,
+        "schema": "appdb",
+    }
     conn.update(fields)
     return json.dumps({key: value for key, value in conn.items() if value is not None})
 
@@ -68,8 +74,16 @@ def test_libpq_env_database_argument_wins(conn_id: str) -> None:
 
 def test_libpq_env_sslmode_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     """Connection extras libpq understands become their PG* variables."""
-    conn_id = define(monkeypatch, extra={"sslmode": "verify-full", "sslrootcert": "/etc/ca.pem", "connect_timeout": 7,
-                                         "client_encoding": "LATIN1", "target_session_attrs": "read-write"})
+    conn_id = define(
+        monkeypatch,
+        extra={
+            "sslmode": "verify-full",
+            "sslrootcert": "/etc/ca.pem",
+            "connect_timeout": 7,
+            "client_encoding": "LATIN1",
+            "target_session_attrs": "read-write",
+        },
+    )
     env = Endpoint("source", conn_id).libpq_env()
     assert env["PGSSLMODE"] == "verify-full"
     assert env["PGSSLROOTCERT"] == "/etc/ca.pem"
@@ -86,25 +100,33 @@ def test_libpq_env_keepalives_in_private_service_file(monkeypatch: pytest.Monkey
     env = Endpoint("source", conn_id).libpq_env()
     path = Path(env["PGSERVICEFILE"])
     assert env["PGSERVICE"] == SERVICE_NAME
-    assert path.read_text().splitlines() == [f"[{SERVICE_NAME}]", "keepalives=1", "keepalives_idle=30",
-                                             "tcp_user_timeout=9000"]
+    assert path.read_text().splitlines() == [
+        f"[{SERVICE_NAME}]",
+        "keepalives=1",
+        "keepalives_idle=30",
+        "tcp_user_timeout=9000",
+    ]
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o077 == 0
     assert PASSWORD not in path.read_text() and env["PGPASSWORD"] == PASSWORD
     params = Endpoint("source", conn_id).libpq_params()
     assert params["keepalives"] == "1" and params["keepalives_idle"] == "30"
 
 
-@pytest.mark.parametrize(("extra", "words"), [
-    ({"sslmod": "require"}, ["'sslmod'", "neither libpq nor PostgresHook knows", "did you mean 'sslmode'?"]),
-    ({"application_name": "app"}, ["'application_name'", "drain tells them"]),
-    ({"dbname": "other"}, ["'dbname'", "schema field"]),
-    ({"password": "x"}, ["'password'", "password field"]),
-    ({"replication": "database"}, ["'replication'"]),
-    ({"service": "prod", "keepalives": 1}, ["'service'", "'keepalives'", "cannot be combined"]),
-    ({"options": "-c a=1\n-c b=2"}, ["'options'", "line break"]),
-])
-def test_unsupported_extra_names_connection_and_key(monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any],
-                                                    words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"sslmod": "require"}, ["'sslmod'", "neither libpq nor PostgresHook knows", "did you mean 'sslmode'?"]),
+        ({"application_name": "app"}, ["'application_name'", "drain tells them"]),
+        ({"dbname": "other"}, ["'dbname'", "schema field"]),
+        ({"password": "x"}, ["'password'", "password field"]),
+        ({"replication": "database"}, ["'replication'"]),
+        ({"service": "prod", "keepalives": 1}, ["'service'", "'keepalives'", "cannot be combined"]),
+        ({"options": "-c a=1\n-c b=2"}, ["'options'", "line break"]),
+    ],
+)
+def test_unsupported_extra_names_connection_and_key(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any], words: list[str]
+) -> None:
     """An extra that would not act the same for sessions and tools fails, naming the connection and the key,
     before any session is opened."""
     conn_id = define(monkeypatch, extra=extra)
@@ -156,7 +178,12 @@ def test_libpq_env_excludes_parent_secrets(conn_id: str, monkeypatch: pytest.Mon
     assert not [key for key in env if key.startswith("AIRFLOW")]
     assert "other-secret" not in "".join(env.values())
     assert {key for key in env if key.startswith("PG")} == {
-        "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGAPPNAME",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "PGAPPNAME",
     }
     assert env["PGHOST"] == "db.example.internal"
     assert "AWS_SECRET_ACCESS_KEY" not in env
@@ -243,8 +270,15 @@ def test_libpq_params(monkeypatch: pytest.MonkeyPatch) -> None:
     """Sessions get the password as a keyword and the extras; None values are left out; all are strings."""
     conn_id = define(monkeypatch, host=None, extra={"sslmode": "require", "keepalives_idle": 5})
     params = Endpoint("source", conn_id).libpq_params()
-    assert params == {"port": "6543", "user": "migrator", "password": PASSWORD, "dbname": "appdb",
-                      "application_name": APPLICATION_NAME, "sslmode": "require", "keepalives_idle": "5"}
+    assert params == {
+        "port": "6543",
+        "user": "migrator",
+        "password": PASSWORD,
+        "dbname": "appdb",
+        "application_name": APPLICATION_NAME,
+        "sslmode": "require",
+        "keepalives_idle": "5",
+    }
 
 
 def test_libpq_params_database_argument(conn_id: str) -> None:

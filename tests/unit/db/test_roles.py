@@ -27,9 +27,7 @@ APP_PASSWORD = "'SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0$c3RvcmVka2V5c3RvcmVka2V5:c2
 POSTGRES_PASSWORD = "'SCRAM-SHA-256$4096:cG9zdGdyZXNzYWx0$cG9zdGdyZXNrZXk=:cG9zdGdyZXNzZXJ2ZXI='"
 AWKWARD = '"Grüße ""Team"" Ω"'
 MULTILINE_COMMENT = (
-    "COMMENT ON ROLE \"app_owner\" IS 'Owns the application''s schema;\n"
-    'second line "quoted";\n'
-    "last line';\n"
+    "COMMENT ON ROLE \"app_owner\" IS 'Owns the application''s schema;\nsecond line \"quoted\";\nlast line';\n"
 )
 
 # What pg_dumpall 17 --roles-only --quote-all-identifiers prints (roles and memberships of a small cluster).
@@ -301,7 +299,7 @@ def test_alter_with_only_refused_attributes_dropped() -> None:
 
 def test_alter_without_with_untouched() -> None:
     """ALTER ROLE ... SET statements are not rewritten."""
-    statement = "ALTER ROLE \"r\" SET \"work_mem\" TO '64MB';"
+    statement = 'ALTER ROLE "r" SET "work_mem" TO \'64MB\';'
     assert statements(filter_roles(statement + "\n", ()).text) == [statement]
 
 
@@ -312,7 +310,7 @@ def test_refused_words_inside_literals_untouched() -> None:
 
 
 def test_reserved_names_compare_exactly() -> None:
-    """"Postgres" (another role) is not the reserved postgres."""
+    """ "Postgres" (another role) is not the reserved postgres."""
     filtered = filter_roles('CREATE ROLE "Postgres";\n', TARGET_RESERVED_ROLES)
     assert filtered.roles == ["Postgres"]
 
@@ -425,9 +423,20 @@ def test_scan_quotes(line: str, open_at_start: str | None, open_at_end: str | No
 
 def test_tokens_keep_quoted_parts_whole() -> None:
     """Quoted identifiers and literals are single tokens, punctuation separate."""
-    statement = "GRANT \"a \"\"b\"\"\" TO \"c\", \"d\" WITH ADMIN OPTION PASSWORD 'x y;z';"
+    statement = 'GRANT "a ""b""" TO "c", "d" WITH ADMIN OPTION PASSWORD \'x y;z\';'
     assert tokens(statement) == [
-        "GRANT", '"a ""b"""', "TO", '"c"', ",", '"d"', "WITH", "ADMIN", "OPTION", "PASSWORD", "'x y;z'", ";",
+        "GRANT",
+        '"a ""b"""',
+        "TO",
+        '"c"',
+        ",",
+        '"d"',
+        "WITH",
+        "ADMIN",
+        "OPTION",
+        "PASSWORD",
+        "'x y;z'",
+        ";",
     ]
 
 
@@ -447,8 +456,10 @@ SCRAM = "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy"
 
 def test_password_hashes_found_and_unquoted() -> None:
     """Every PASSWORD literal of a roles dump, whatever the case and quoting, and nothing else."""
-    script = (f"CREATE ROLE app;\nALTER ROLE app WITH LOGIN PASSWORD '{SCRAM}';\n"
-              "ALTER ROLE \"o'k\" WITH password 'md5abc''def0123';\nCOMMENT ON ROLE app IS 'PASSWORD';\n")
+    script = (
+        f"CREATE ROLE app;\nALTER ROLE app WITH LOGIN PASSWORD '{SCRAM}';\n"
+        "ALTER ROLE \"o'k\" WITH password 'md5abc''def0123';\nCOMMENT ON ROLE app IS 'PASSWORD';\n"
+    )
     assert password_hashes(script) == sorted([SCRAM, "md5abc'def0123"])
 
 

@@ -23,14 +23,18 @@ REFERENCE = re.compile(r"""["']((?:""" + "|".join(FOLDERS) + r""")/\w+)["']""")
 
 def referenced_names() -> set[str]:
     """Every "<folder>/<name>" string literal of the package's code."""
-    return {match.group(1) for path in PACKAGE.rglob("*.py")
-            for match in REFERENCE.finditer(path.read_text(encoding="utf-8"))}
+    return {
+        match.group(1)
+        for path in PACKAGE.rglob("*.py")
+        for match in REFERENCE.finditer(path.read_text(encoding="utf-8"))
+    }
 
 
 def sql_files() -> set[str]:
     """Every query file as "<folder>/<name>" (fragments are included by other files, never run alone)."""
-    return {str(p.relative_to(SQL_DIR).with_suffix("")) for p in SQL_DIR.glob("*/*.sql")
-            if p.parent.name != "fragments"}
+    return {
+        str(p.relative_to(SQL_DIR).with_suffix("")) for p in SQL_DIR.glob("*/*.sql") if p.parent.name != "fragments"
+    }
 
 
 def test_sql_dir_is_include_sql(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,15 +102,18 @@ def test_compose_string_is_identifier() -> None:
 
 def test_compose_tuple_is_qualified_name() -> None:
     """A tuple becomes schema.name, each part quoted."""
-    assert 'FROM ONLY "my schema"."T" AS t' in sqlfiles.compose(
-        "verify/table_checksum", only=pgsql.SQL("ONLY"), table=("my schema", "T")).as_string()
+    assert (
+        'FROM ONLY "my schema"."T" AS t'
+        in sqlfiles.compose("verify/table_checksum", only=pgsql.SQL("ONLY"), table=("my schema", "T")).as_string()
+    )
 
 
 def test_compose_passes_composables_through() -> None:
     """A Composable (a literal version) is used as given."""
-    composed = sqlfiles.compose("extensions/create_extension_version", extension="timescaledb",
-                                version=pgsql.Literal("2.19.3"))
-    assert 'CREATE EXTENSION "timescaledb" VERSION \'2.19.3\';' in composed.as_string()
+    composed = sqlfiles.compose(
+        "extensions/create_extension_version", extension="timescaledb", version=pgsql.Literal("2.19.3")
+    )
+    assert "CREATE EXTENSION \"timescaledb\" VERSION '2.19.3';" in composed.as_string()
 
 
 @pytest.mark.parametrize("name", ["timescaledb/pre_restore", "timescaledb/post_restore"])

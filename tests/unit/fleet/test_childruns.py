@@ -28,8 +28,16 @@ PARENT_RUN_ID = RUN_ID
 class ParentTI(FakeTI):
     """A parent run's TaskInstance (migrate_fleet, rehearse_migrations), with what its child runs left."""
 
-    def child(self, run_id: str, *, spans: dict[str, Any] | None = None, plan: Any = None, verify: Any = None,
-              failures: dict[str, str] | None = None, stop_apps: Any = None) -> None:
+    def child(
+        self,
+        run_id: str,
+        *,
+        spans: dict[str, Any] | None = None,
+        plan: Any = None,
+        verify: Any = None,
+        failures: dict[str, str] | None = None,
+        stop_apps: Any = None,
+    ) -> None:
         """Set what one child run left: phase spans, the plan, verify's result, failures, the gate's answer."""
         for task, value in (spans or {}).items():
             self.others[(childruns.CHILD_DAG_ID, run_id, task, phases.PHASE_KEY)] = value
@@ -39,14 +47,29 @@ class ParentTI(FakeTI):
             if value is not None:
                 self.others[(childruns.CHILD_DAG_ID, run_id, task, RETURN_KEY)] = value
 
-    def migrated(self, run_id: str, *, start: float = 100.0, end: float = 250.0, rows: int = 42,
-                 database_bytes: int = 2 * 1_048_576) -> None:
+    def migrated(
+        self,
+        run_id: str,
+        *,
+        start: float = 100.0,
+        end: float = 250.0,
+        rows: int = 42,
+        database_bytes: int = 2 * 1_048_576,
+    ) -> None:
         """A child run that went through every phase and verified."""
-        self.child(run_id, spans={"check_versions": span(0, 5), "stop_apps": span(5, start),
-                                  "dump_data": span(start, start + 10), "load": span(start + 10, end - 10),
-                                  "verify": span(end - 10, end)},
-                   plan={"source": {"database_bytes": database_bytes}}, verify={"rows": rows, "tables": 3},
-                   stop_apps={"chosen_options": ["Approve"]})
+        self.child(
+            run_id,
+            spans={
+                "check_versions": span(0, 5),
+                "stop_apps": span(5, start),
+                "dump_data": span(start, start + 10),
+                "load": span(start + 10, end - 10),
+                "verify": span(end - 10, end),
+            },
+            plan={"source": {"database_bytes": database_bytes}},
+            verify={"rows": rows, "tables": 3},
+            stop_apps={"chosen_options": ["Approve"]},
+        )
 
 
 @dataclass
@@ -104,13 +127,20 @@ def entry(name: str, target_conn_id: str = "tgt", **extra: Any) -> dict[str, Any
 @pytest.fixture
 def fleet(tmp_path: Path) -> FleetConfig:
     """A fleet of three databases over two targets, with explicit target databases."""
-    return FleetConfig.load(write_config(tmp_path, {
-        "defaults": {"dump_format": "directory", "jobs": 2},
-        "targets": {"tgt": {"max_parallel": 2}},
-        "databases": [entry("shop", target_database="shop_db", create_target_database=True),
-                      entry("metrics", target_database="metrics_db", jobs=4),
-                      entry("logs", "tgt2", target_database="logs_db")],
-    }))
+    return FleetConfig.load(
+        write_config(
+            tmp_path,
+            {
+                "defaults": {"dump_format": "directory", "jobs": 2},
+                "targets": {"tgt": {"max_parallel": 2}},
+                "databases": [
+                    entry("shop", target_database="shop_db", create_target_database=True),
+                    entry("metrics", target_database="metrics_db", jobs=4),
+                    entry("logs", "tgt2", target_database="logs_db"),
+                ],
+            },
+        )
+    )
 
 
 # --- child_outcome and _status ----------------------------------------------------------------------------------------
@@ -132,7 +162,11 @@ def test_child_outcome_reads_one_child_run() -> None:
 def test_child_outcome_of_unknown_run_is_empty() -> None:
     """A run that left nothing has no spans and None everywhere else."""
     assert childruns.child_outcome(ParentTI(), "never-ran") == {
-        "spans": {}, "plan": None, "verify": None, "failure": None, "stop_apps": None
+        "spans": {},
+        "plan": None,
+        "verify": None,
+        "failure": None,
+        "stop_apps": None,
     }
 
 
@@ -193,8 +227,13 @@ def test_status_ended_without_verification(stop_apps: Any) -> None:
 
 def test_downtime_seconds_first_downtime_start_to_verify_end() -> None:
     """From the earliest downtime phase's start to verify's end; the gate and checks do not count."""
-    spans = {"check_versions": span(0, 5), "stop_apps": span(5, 100), "drain_source": span(100.04, 110),
-             "load": span(110, 200), "verify": span(200, 250.1)}
+    spans = {
+        "check_versions": span(0, 5),
+        "stop_apps": span(5, 100),
+        "drain_source": span(100.04, 110),
+        "load": span(110, 200),
+        "verify": span(200, 250.1),
+    }
     assert childruns.downtime_seconds(spans) == 150.1
 
 
@@ -209,8 +248,10 @@ def test_downtime_seconds_none_without_verify() -> None:
 
 def test_trigger_of() -> None:
     """A planned entry becomes the TriggerDagRunOperator's run id and conf."""
-    assert childruns.trigger_of({"run_id": "r", "conf": {"a": 1}, "name": "x"}) == {"trigger_run_id": "r",
-                                                                               "conf": {"a": 1}}
+    assert childruns.trigger_of({"run_id": "r", "conf": {"a": 1}, "name": "x"}) == {
+        "trigger_run_id": "r",
+        "conf": {"a": 1},
+    }
 
 
 def test_trigger_kwargs_planned_entries_of_one_target() -> None:
@@ -221,15 +262,18 @@ def test_trigger_kwargs_planned_entries_of_one_target() -> None:
         {"status": "planned", "target_conn_id": "tgt2", "run_id": "r3", "conf": {"n": 3}},
         {"status": "planned", "target_conn_id": "tgt", "run_id": "r4", "conf": {"n": 4}},
     ]
-    assert childruns.trigger_kwargs(entries, "tgt") == [{"trigger_run_id": "r1", "conf": {"n": 1}},
-                                                   {"trigger_run_id": "r4", "conf": {"n": 4}}]
+    assert childruns.trigger_kwargs(entries, "tgt") == [
+        {"trigger_run_id": "r1", "conf": {"n": 1}},
+        {"trigger_run_id": "r4", "conf": {"n": 4}},
+    ]
     assert childruns.trigger_kwargs(entries, "nobody") == []
 
 
 def test_child_run_id_and_target_key() -> None:
     """Child run ids and target keys are built from file-system-safe names."""
     assert childruns.child_run_id("fleet", "shop", PARENT_RUN_ID) == (
-        "fleet__shop__manual__2026-11-26T12_35_16.079090_00_00")
+        "fleet__shop__manual__2026-11-26T12_35_16.079090_00_00"
+    )
     assert childruns.target_key("my target") == "target_my_target"
 
 
@@ -239,15 +283,24 @@ def test_child_run_id_and_target_key() -> None:
 def test_plan_fleet_all_planned(fleet: FleetConfig, no_endpoints: None) -> None:
     """Without ledger records every database is planned with its run id and conf."""
     planned = childruns.plan_fleet_runs(fleet, [], PARENT_RUN_ID, ["tgt", "tgt2"])
-    assert [(p["name"], p["status"]) for p in planned] == [("shop", "planned"), ("metrics", "planned"),
-                                                          ("logs", "planned")]
+    assert [(p["name"], p["status"]) for p in planned] == [
+        ("shop", "planned"),
+        ("metrics", "planned"),
+        ("logs", "planned"),
+    ]
     shop = planned[0]
     assert shop["run_id"] == childruns.child_run_id("fleet", "shop", PARENT_RUN_ID)
     assert shop["target_conn_id"] == "tgt"
     assert shop["target_database"] == "shop_db"
     assert shop["create_target_database"] is True
-    assert shop["conf"] == {"source_conn_id": "src", "target_conn_id": "tgt", "target_database": "shop_db",
-                            "work_dir": fleet.work_dir, "dump_format": "directory", "jobs": 2}
+    assert shop["conf"] == {
+        "source_conn_id": "src",
+        "target_conn_id": "tgt",
+        "target_database": "shop_db",
+        "work_dir": fleet.work_dir,
+        "dump_format": "directory",
+        "jobs": 2,
+    }
     assert planned[1]["conf"]["jobs"] == 4
 
 
@@ -274,18 +327,30 @@ class AskedTarget:
         yield self.conn_id
 
 
-@pytest.mark.parametrize(("now", "status"), [
-    ({"system_identifier": "7001", "database_oid": 16500}, "skipped"),
-    ({"system_identifier": "7001", "database_oid": None}, "planned"),
-    ({"system_identifier": "9002", "database_oid": 16500}, "planned"),
-], ids=["still true", "database gone", "server re-created"])
-def test_plan_fleet_checks_a_record_against_its_target(fleet: FleetConfig, monkeypatch: pytest.MonkeyPatch,
-                                                       now: dict[str, Any], status: str) -> None:
+@pytest.mark.parametrize(
+    ("now", "status"),
+    [
+        ({"system_identifier": "7001", "database_oid": 16500}, "skipped"),
+        ({"system_identifier": "7001", "database_oid": None}, "planned"),
+        ({"system_identifier": "9002", "database_oid": 16500}, "planned"),
+    ],
+    ids=["still true", "database gone", "server re-created"],
+)
+def test_plan_fleet_checks_a_record_against_its_target(
+    fleet: FleetConfig, monkeypatch: pytest.MonkeyPatch, now: dict[str, Any], status: str
+) -> None:
     """A record that names its server is checked against the target before it skips a database: one that no
     longer describes it is set aside (kept as .stale) and the database is migrated again."""
-    ledger.write(fleet.work_dir, "tgt", "metrics_db",
-                 {"run_id": "earlier", "target_database": "metrics_db",
-                  ledger.IDENTITY_KEY: {"system_identifier": "7001", "database_oid": 16500}})
+    ledger.write(
+        fleet.work_dir,
+        "tgt",
+        "metrics_db",
+        {
+            "run_id": "earlier",
+            "target_database": "metrics_db",
+            ledger.IDENTITY_KEY: {"system_identifier": "7001", "database_oid": 16500},
+        },
+    )
     asked: list[tuple[str, str]] = []
     monkeypatch.setattr(childruns, "Endpoint", AskedTarget)
     monkeypatch.setattr(childruns.catalog, "database_identity", lambda conn, db: asked.append((conn, db)) or now)
@@ -361,14 +426,26 @@ def rehearsal_config(tmp_path: Path, *entries: dict[str, Any], **settings: Any) 
 
 def test_plan_rehearsal_conf(tmp_path: Path, endpoints: dict[str, str]) -> None:
     """A rehearsal loads into tsm_rehearsal_<name> on the target's server, with rehearsal=True."""
-    config = rehearsal_config(tmp_path, entry("Shop", target_database="shop", source_database="shop_src"),
-                              defaults={"jobs": 3})
+    config = rehearsal_config(
+        tmp_path, entry("Shop", target_database="shop", source_database="shop_src"), defaults={"jobs": 3}
+    )
     [planned] = childruns.plan_rehearsal_runs(config, PARENT_RUN_ID)
     assert planned == {
-        "name": "Shop", "source_conn_id": "src", "scratch_conn_id": "tgt", "scratch_database": "tsm_rehearsal_shop",
-        "run_id": childruns.child_run_id("rehearsal", "Shop", PARENT_RUN_ID), "dump_format": "parallel",
-        "conf": {"source_conn_id": "src", "target_conn_id": "tgt", "source_database": "shop_src",
-                 "target_database": "tsm_rehearsal_shop", "work_dir": config.work_dir, "jobs": 3, "rehearsal": True},
+        "name": "Shop",
+        "source_conn_id": "src",
+        "scratch_conn_id": "tgt",
+        "scratch_database": "tsm_rehearsal_shop",
+        "run_id": childruns.child_run_id("rehearsal", "Shop", PARENT_RUN_ID),
+        "dump_format": "parallel",
+        "conf": {
+            "source_conn_id": "src",
+            "target_conn_id": "tgt",
+            "source_database": "shop_src",
+            "target_database": "tsm_rehearsal_shop",
+            "work_dir": config.work_dir,
+            "jobs": 3,
+            "rehearsal": True,
+        },
     }
 
 
@@ -393,8 +470,7 @@ def test_plan_rehearsal_refuses_scratch_equal_to_target_database(tmp_path: Path,
     assert "'tgt'" in str(caught.value)
 
 
-def test_plan_rehearsal_refuses_scratch_equal_to_connection_database(tmp_path: Path,
-                                                                       endpoints: dict[str, str]) -> None:
+def test_plan_rehearsal_refuses_scratch_equal_to_connection_database(tmp_path: Path, endpoints: dict[str, str]) -> None:
     """An entry whose scratch name is the target connection's own database is refused."""
     endpoints["tgt"] = "tsm_rehearsal_shop"
     config = rehearsal_config(tmp_path, entry("ok", target_database="ok_db"), entry("shop"))
@@ -423,9 +499,16 @@ def test_summarize_counts_when_none_failed(fleet: FleetConfig, no_endpoints: Non
     by_name = {r["name"]: r for r in result["results"]}
     assert by_name["shop"]["status"] == "skipped"
     assert by_name["shop"]["downtime_s"] is None
-    assert by_name["metrics"] == {"name": "metrics", "target_conn_id": "tgt", "target_database": "metrics_db",
-                                  "run_id": entries[1]["run_id"], "status": "migrated", "reason": None,
-                                  "downtime_s": 60.0, "rows": 7}
+    assert by_name["metrics"] == {
+        "name": "metrics",
+        "target_conn_id": "tgt",
+        "target_database": "metrics_db",
+        "run_id": entries[1]["run_id"],
+        "status": "migrated",
+        "reason": None,
+        "downtime_s": 60.0,
+        "rows": 7,
+    }
     assert json.loads(summary_path(fleet).read_text(encoding="utf-8")) == result["results"]
 
 
@@ -462,8 +545,11 @@ def test_summarize_raises_naming_each_failed_database(fleet: FleetConfig, no_end
 
 def test_record_rehearsal_runs_history_and_report(tmp_path: Path, endpoints: dict[str, str]) -> None:
     """Each rehearsed database becomes a history record; report.html is written; a summary per database returned."""
-    config = rehearsal_config(tmp_path, entry("shop", target_database="shop"),
-                              entry("metrics", target_database="metrics", dump_format="directory"))
+    config = rehearsal_config(
+        tmp_path,
+        entry("shop", target_database="shop"),
+        entry("metrics", target_database="metrics", dump_format="directory"),
+    )
     entries = childruns.plan_rehearsal_runs(config, PARENT_RUN_ID)
     ti = ParentTI()
     ti.migrated(entries[0]["run_id"], start=100, end=190.5, database_bytes=3 * 1_048_576)
@@ -476,8 +562,11 @@ def test_record_rehearsal_runs_history_and_report(tmp_path: Path, endpoints: dic
     ]
     shop, metrics = rehearsal.read_history(config.work_dir)
     assert (shop.run_id, shop.child_run_id, shop.source) == (PARENT_RUN_ID, entries[0]["run_id"], "src")
-    assert (shop.scratch_database, shop.dump_format, shop.size_bytes) == ("tsm_rehearsal_shop", "parallel",
-                                                                          3 * 1_048_576)
+    assert (shop.scratch_database, shop.dump_format, shop.size_bytes) == (
+        "tsm_rehearsal_shop",
+        "parallel",
+        3 * 1_048_576,
+    )
     assert list(shop.phases) == ["check_versions", "stop_apps", "dump_data", "load", "verify"]
     assert shop.error is None
     assert (metrics.verified, metrics.error, metrics.size_bytes) == (False, "load: ToolError: boom", None)
@@ -502,8 +591,15 @@ def test_record_rehearsal_runs_appends(tmp_path: Path, endpoints: dict[str, str]
 def test_plan_rehearsal_converts_the_same_tables(tmp_path: Path, endpoints: dict[str, str]) -> None:
     """A rehearsal's run gets the entry's hypertables: it converts them as the real migration will, and its
     predicted downtime includes the conversion."""
-    tables = [{"table": "readings", "time_column": "ts", "chunk_interval": "1 day", "hash_column": "device_id",
-               "hash_partitions": 2}]
+    tables = [
+        {
+            "table": "readings",
+            "time_column": "ts",
+            "chunk_interval": "1 day",
+            "hash_column": "device_id",
+            "hash_partitions": 2,
+        }
+    ]
     endpoints["tgt"] = "tsdb"
     config = rehearsal_config(tmp_path, entry("shop", hypertables=tables))
     [planned] = childruns.plan_rehearsal_runs(config, PARENT_RUN_ID)

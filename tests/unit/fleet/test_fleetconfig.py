@@ -46,22 +46,41 @@ def no_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_fleet_load_reads_every_field(tmp_path: Path) -> None:
     """An entry's connections, databases and create flag are read; work_dir and the path are kept."""
-    path = write(tmp_path, {"work_dir": "/srv/tsm", "databases": [
-        db(source_database="shop_src", target_database="shop_tgt", create_target_database=True),
-    ]})
+    path = write(
+        tmp_path,
+        {
+            "work_dir": "/srv/tsm",
+            "databases": [
+                db(source_database="shop_src", target_database="shop_tgt", create_target_database=True),
+            ],
+        },
+    )
     config = FleetConfig.load(path)
     assert config.path == path
     assert config.work_dir == "/srv/tsm"
-    assert config.databases == [DatabaseEntry(name="shop", source_conn_id="src", target_conn_id="tgt",
-                                              source_database="shop_src", target_database="shop_tgt",
-                                              create_target_database=True)]
+    assert config.databases == [
+        DatabaseEntry(
+            name="shop",
+            source_conn_id="src",
+            target_conn_id="tgt",
+            source_database="shop_src",
+            target_database="shop_tgt",
+            create_target_database=True,
+        )
+    ]
 
 
 def test_fleet_load_empty_optional_fields_are_none(tmp_path: Path) -> None:
     """Empty database names, scratch connection and work_dir become None; create_target_database is False."""
-    path = write(tmp_path, {"work_dir": "", "databases": [
-        db(source_database="", target_database="", scratch_conn_id=""),
-    ]})
+    path = write(
+        tmp_path,
+        {
+            "work_dir": "",
+            "databases": [
+                db(source_database="", target_database="", scratch_conn_id=""),
+            ],
+        },
+    )
     config = FleetConfig.load(path)
     entry = config.databases[0]
     assert (entry.source_database, entry.target_database, entry.scratch_conn_id) == (None, None, None)
@@ -71,10 +90,13 @@ def test_fleet_load_empty_optional_fields_are_none(tmp_path: Path) -> None:
 
 def test_fleet_load_merges_defaults_under_entry_params(tmp_path: Path) -> None:
     """Each entry gets the defaults, and its own run params win over them."""
-    path = write(tmp_path, {
-        "defaults": {"dump_format": "directory", "jobs": 2, "require_approval": True},
-        "databases": [db("shop", jobs=8, keep_dump=True), db("metrics")],
-    })
+    path = write(
+        tmp_path,
+        {
+            "defaults": {"dump_format": "directory", "jobs": 2, "require_approval": True},
+            "databases": [db("shop", jobs=8, keep_dump=True), db("metrics")],
+        },
+    )
     shop, metrics = FleetConfig.load(path).databases
     assert shop.params == {"dump_format": "directory", "jobs": 8, "require_approval": True, "keep_dump": True}
     assert metrics.params == {"dump_format": "directory", "jobs": 2, "require_approval": True}
@@ -104,9 +126,17 @@ def test_fleet_load_path_wins_over_env_var(tmp_path: Path, monkeypatch: pytest.M
 
 def test_fleet_targets_default_to_one_per_target(tmp_path: Path) -> None:
     """A target connection without a "targets" entry (or without max_parallel) takes one migration at once."""
-    path = write(tmp_path, {"targets": {"t1": {"max_parallel": 3}, "t2": {}}, "databases": [
-        {**db("a"), "target_conn_id": "t1"}, {**db("b"), "target_conn_id": "t2"}, {**db("c"), "target_conn_id": "t3"},
-    ]})
+    path = write(
+        tmp_path,
+        {
+            "targets": {"t1": {"max_parallel": 3}, "t2": {}},
+            "databases": [
+                {**db("a"), "target_conn_id": "t1"},
+                {**db("b"), "target_conn_id": "t2"},
+                {**db("c"), "target_conn_id": "t3"},
+            ],
+        },
+    )
     assert FleetConfig.load(path).targets == {"t1": 3, "t2": 1, "t3": 1}
 
 
@@ -118,17 +148,32 @@ def test_fleet_targets_ignore_unused_connections(tmp_path: Path) -> None:
 
 def test_fleet_pools_one_per_target(tmp_path: Path) -> None:
     """pools() maps each target connection's pool name to its max_parallel."""
-    path = write(tmp_path, {"targets": {"t1": {"max_parallel": 2}}, "databases": [
-        {**db("a"), "target_conn_id": "t1"}, {**db("b"), "target_conn_id": "t1"}, {**db("c"), "target_conn_id": "t2"},
-    ]})
+    path = write(
+        tmp_path,
+        {
+            "targets": {"t1": {"max_parallel": 2}},
+            "databases": [
+                {**db("a"), "target_conn_id": "t1"},
+                {**db("b"), "target_conn_id": "t1"},
+                {**db("c"), "target_conn_id": "t2"},
+            ],
+        },
+    )
     assert FleetConfig.load(path).pools() == {f"{TARGET_POOL_PREFIX}t1": 2, f"{TARGET_POOL_PREFIX}t2": 1}
 
 
 def test_pools_json_for_airflow_pools_import(tmp_path: Path) -> None:
     """pools_json gives each pool its slots and include_deferred, as `airflow pools import` reads it."""
-    path = write(tmp_path, {"targets": {"t1": {"max_parallel": 2}}, "databases": [
-        {**db("a"), "target_conn_id": "t1"}, {**db("b"), "target_conn_id": "t2"},
-    ]})
+    path = write(
+        tmp_path,
+        {
+            "targets": {"t1": {"max_parallel": 2}},
+            "databases": [
+                {**db("a"), "target_conn_id": "t1"},
+                {**db("b"), "target_conn_id": "t2"},
+            ],
+        },
+    )
     pools = json.loads(pools_json(FleetConfig.load(path)))
     assert sorted(pools) == [f"{TARGET_POOL_PREFIX}t1", f"{TARGET_POOL_PREFIX}t2"]
     assert pools[f"{TARGET_POOL_PREFIX}t1"]["slots"] == 2
@@ -292,8 +337,11 @@ def test_name_with_trailing_newline_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{"defaults": ["jobs"], "databases": [db()]}, {"targets": {"tgt": 2}, "databases": [db()]},
-     {"targets": ["tgt"], "databases": [db()]}],
+    [
+        {"defaults": ["jobs"], "databases": [db()]},
+        {"targets": {"tgt": 2}, "databases": [db()]},
+        {"targets": ["tgt"], "databases": [db()]},
+    ],
     ids=["defaults-list", "target-int", "targets-list"],
 )
 def test_non_object_defaults_or_targets_named(tmp_path: Path, data: dict[str, Any]) -> None:
@@ -324,8 +372,16 @@ def test_rehearsal_load_defaults(tmp_path: Path) -> None:
 
 def test_rehearsal_load_reads_settings(tmp_path: Path) -> None:
     """schedule, max_parallel, work_dir and the entries (defaults merged) are read."""
-    path = write(tmp_path, {"schedule": "0 3 * * 6", "max_parallel": 3, "work_dir": "/srv/tsm",
-                            "defaults": {"jobs": 4}, "databases": [db("shop", scratch_conn_id="scratch")]})
+    path = write(
+        tmp_path,
+        {
+            "schedule": "0 3 * * 6",
+            "max_parallel": 3,
+            "work_dir": "/srv/tsm",
+            "defaults": {"jobs": 4},
+            "databases": [db("shop", scratch_conn_id="scratch")],
+        },
+    )
     config = RehearsalConfig.load(path)
     assert (config.schedule, config.max_parallel, config.work_dir) == ("0 3 * * 6", 3, "/srv/tsm")
     assert config.databases[0].scratch_conn_id == "scratch"
@@ -333,7 +389,7 @@ def test_rehearsal_load_reads_settings(tmp_path: Path) -> None:
 
 
 def test_rehearsal_null_schedule_means_manual(tmp_path: Path) -> None:
-    """"schedule": null turns the schedule off (None), it does not fall back to @weekly."""
+    """ "schedule": null turns the schedule off (None), it does not fall back to @weekly."""
     assert RehearsalConfig.load(write(tmp_path, {"schedule": None, "databases": [db()]})).schedule is None
 
 
@@ -376,11 +432,24 @@ def test_run_conf_drops_none_values() -> None:
 
 def test_run_conf_keeps_false_and_applies_overrides() -> None:
     """Overrides win over the entry and its params; False is kept; an override of None removes the key."""
-    entry = DatabaseEntry(name="shop", source_conn_id="src", target_conn_id="tgt", source_database="shop",
-                          target_database="tsdb", params={"jobs": 2, "require_approval": False})
+    entry = DatabaseEntry(
+        name="shop",
+        source_conn_id="src",
+        target_conn_id="tgt",
+        source_database="shop",
+        target_database="tsdb",
+        params={"jobs": 2, "require_approval": False},
+    )
     conf = entry.run_conf("/srv/tsm", target_conn_id="scratch", jobs=4, rehearsal=True, source_database=None)
-    assert conf == {"source_conn_id": "src", "target_conn_id": "scratch", "target_database": "tsdb",
-                    "work_dir": "/srv/tsm", "jobs": 4, "require_approval": False, "rehearsal": True}
+    assert conf == {
+        "source_conn_id": "src",
+        "target_conn_id": "scratch",
+        "target_database": "tsdb",
+        "work_dir": "/srv/tsm",
+        "jobs": 4,
+        "require_approval": False,
+        "rehearsal": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -406,20 +475,21 @@ TABLES = [{"table": "readings", "time_column": "ts", "chunk_interval": "1 day"}]
 
 
 @pytest.mark.parametrize("loader", [FleetConfig, RehearsalConfig])
-def test_hypertables_in_defaults_or_per_database(tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]
-                                                 ) -> None:
+def test_hypertables_in_defaults_or_per_database(
+    tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]
+) -> None:
     """hypertables is a run param like the others: from defaults, overridden per database, passed to the run."""
     other = [{"table": "events", "time_column": "at", "chunk_interval": 86400}]
-    path = write(tmp_path, {"defaults": {"hypertables": TABLES},
-                            "databases": [db("shop"), db("metrics", hypertables=other)]})
+    path = write(
+        tmp_path, {"defaults": {"hypertables": TABLES}, "databases": [db("shop"), db("metrics", hypertables=other)]}
+    )
     shop, metrics = loader.load(path).databases
     assert shop.run_conf(None)["hypertables"] == TABLES
     assert metrics.run_conf(None)["hypertables"] == other
 
 
 @pytest.mark.parametrize("loader", [FleetConfig, RehearsalConfig])
-def test_bad_hypertables_in_a_config_named(tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]
-                                           ) -> None:
+def test_bad_hypertables_in_a_config_named(tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]) -> None:
     """A malformed hypertables value fails the config's load, naming the file, the database and the entry."""
     path = write(tmp_path, {"databases": [db("shop", hypertables=[{"table": "readings", "time_column": "ts"}])]})
     message = load_error(path, loader)
@@ -432,11 +502,11 @@ def test_bad_hypertables_in_a_config_named(tmp_path: Path, loader: type[FleetCon
 
 @pytest.mark.parametrize("loader", [FleetConfig, RehearsalConfig])
 def test_bad_params_fail_the_load_naming_file_entry_and_each_key(
-        tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]) -> None:
+    tmp_path: Path, loader: type[FleetConfig] | type[RehearsalConfig]
+) -> None:
     """jobs 999, dump_format bogus and drain_timeout -5 in one entry: the load fails naming the file, the entry
     and all three keys with their values and why (the Params' own schema)."""
-    path = write(tmp_path, {"databases": [db("metrics"), db("shop", jobs=999, dump_format="bogus",
-                                                             drain_timeout=-5)]})
+    path = write(tmp_path, {"databases": [db("metrics"), db("shop", jobs=999, dump_format="bogus", drain_timeout=-5)]})
     message = load_error(path, loader)
     assert message.startswith(f"{path}: database 'shop': ")
     assert "jobs=999: 999 is greater than the maximum of 64" in message
@@ -444,13 +514,17 @@ def test_bad_params_fail_the_load_naming_file_entry_and_each_key(
     assert "drain_timeout=-5: -5 is less than the minimum of 0" in message
 
 
-@pytest.mark.parametrize(("entry", "words"), [
-    ({"require_approval": "yes"}, "require_approval='yes': 'yes' is not of type 'boolean'"),
-    ({"notify": ["not-an-address"]}, "notify[0]='not-an-address': 'not-an-address' is not a 'email'"),
-    ({"source_database": 5}, "source_database=5: 5 is not of type 'null', 'string'"),
-    ({"create_target_database": "yes"}, "create_target_database='yes': give true or false"),
-    ({"scratch_conn_id": 3}, "scratch_conn_id=3: give an Airflow connection id"),
-], ids=lambda v: next(iter(v)) if isinstance(v, dict) else "")
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ({"require_approval": "yes"}, "require_approval='yes': 'yes' is not of type 'boolean'"),
+        ({"notify": ["not-an-address"]}, "notify[0]='not-an-address': 'not-an-address' is not a 'email'"),
+        ({"source_database": 5}, "source_database=5: 5 is not of type 'null', 'string'"),
+        ({"create_target_database": "yes"}, "create_target_database='yes': give true or false"),
+        ({"scratch_conn_id": 3}, "scratch_conn_id=3: give an Airflow connection id"),
+    ],
+    ids=lambda v: next(iter(v)) if isinstance(v, dict) else "",
+)
 def test_each_entry_key_is_checked(tmp_path: Path, entry: dict[str, Any], words: str) -> None:
     """Run params, the entry's own connection and database params, and the entry's other keys."""
     message = load_error(write(tmp_path, {"databases": [db("shop", **entry)]}), FleetConfig)

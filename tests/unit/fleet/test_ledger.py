@@ -119,8 +119,11 @@ def test_odd_names_stay_inside_ledger(base: str, database: str) -> None:
     assert (ledger.read(base, "tgt", database) or {})["run_id"] == "r1"
 
 
-@pytest.mark.parametrize(("migrated", "other"), [("my db", "my_db"), ("a/b", "a_b"), (".x", "x"), ("Shop", "shop")],
-                         ids=["space", "slash", "leading-dot", "case"])
+@pytest.mark.parametrize(
+    ("migrated", "other"),
+    [("my db", "my_db"), ("a/b", "a_b"), (".x", "x"), ("Shop", "shop")],
+    ids=["space", "slash", "leading-dot", "case"],
+)
 def test_odd_names_kept_apart(base: str, migrated: str, other: str) -> None:
     """Two database names that safe_name would merge still have separate records."""
     ledger.write(base, "tgt", migrated, {"run_id": "r1"})
@@ -166,13 +169,17 @@ def test_remove_leaves_other_records(base: str) -> None:
 WAS = {"system_identifier": "7001", "database_oid": 16500}
 
 
-@pytest.mark.parametrize(("now", "why"), [
-    ({"system_identifier": "7001", "database_oid": 16500}, None),
-    ({"system_identifier": None, "database_oid": 16500}, None),
-    ({"system_identifier": "7001", "database_oid": None}, "database 'shop' no longer exists on that server"),
-    ({"system_identifier": "9002", "database_oid": 16500}, "the server of 'shop' is another one now"),
-    ({"system_identifier": "7001", "database_oid": 16999}, "database 'shop' was dropped and created again"),
-], ids=["same", "identifier unreadable", "gone", "other server", "created again"])
+@pytest.mark.parametrize(
+    ("now", "why"),
+    [
+        ({"system_identifier": "7001", "database_oid": 16500}, None),
+        ({"system_identifier": None, "database_oid": 16500}, None),
+        ({"system_identifier": "7001", "database_oid": None}, "database 'shop' no longer exists on that server"),
+        ({"system_identifier": "9002", "database_oid": 16500}, "the server of 'shop' is another one now"),
+        ({"system_identifier": "7001", "database_oid": 16999}, "database 'shop' was dropped and created again"),
+    ],
+    ids=["same", "identifier unreadable", "gone", "other server", "created again"],
+)
 def test_stale_because(now: dict, why: str | None) -> None:
     """A record describes its target while the database exists, on the same server incarnation, as the same
     database; what the target cannot tell (an unreadable system identifier) does not make it stale."""

@@ -24,14 +24,23 @@ T2 = "2026-11-08T03:00:00+00:00"
 T3 = "2026-11-15T03:00:00+00:00"
 
 
-def record(name: str = "shop", at: str = T1, downtime: float | None = 90.0, *, verified: bool = True,
-           **changes: Any) -> RehearsalRecord:
+def record(
+    name: str = "shop", at: str = T1, downtime: float | None = 90.0, *, verified: bool = True, **changes: Any
+) -> RehearsalRecord:
     """One rehearsal record."""
     values: dict[str, Any] = {
-        "name": name, "rehearsed_at": at, "run_id": f"scheduled__{at}", "child_run_id": f"rehearsal__{name}__{at}",
-        "source": "migration_source", "scratch_database": f"tsm_rehearsal_{name}", "dump_format": "directory",
-        "size_bytes": 20 * 1_048_576, "phases": {"dump_data": 30.0, "load": 40.0}, "predicted_downtime_s": downtime,
-        "verified": verified, "error": None if verified else "verify: VerificationError: rows differ",
+        "name": name,
+        "rehearsed_at": at,
+        "run_id": f"scheduled__{at}",
+        "child_run_id": f"rehearsal__{name}__{at}",
+        "source": "migration_source",
+        "scratch_database": f"tsm_rehearsal_{name}",
+        "dump_format": "directory",
+        "size_bytes": 20 * 1_048_576,
+        "phases": {"dump_data": 30.0, "load": 40.0},
+        "predicted_downtime_s": downtime,
+        "verified": verified,
+        "error": None if verified else "verify: VerificationError: rows differ",
     }
     values.update(changes)
     return RehearsalRecord(**values)
@@ -83,8 +92,14 @@ def test_downtime_seconds_from_first_downtime_start_to_verify_end() -> None:
 
 def test_downtime_seconds_ignores_checks_and_gate() -> None:
     """check_extensions, check_versions, stop_apps and switch_apps spans do not stretch the downtime."""
-    spans = {"check_extensions": span(0, 1), "check_versions": span(1, 5), "stop_apps": span(5, 100),
-             "drain_source": span(100, 110), "verify": span(150, 160), "switch_apps": span(160, 500)}
+    spans = {
+        "check_extensions": span(0, 1),
+        "check_versions": span(1, 5),
+        "stop_apps": span(5, 100),
+        "drain_source": span(100, 110),
+        "verify": span(150, 160),
+        "switch_apps": span(160, 500),
+    }
     assert rehearsal.downtime_seconds(spans) == 60.0
 
 
@@ -172,9 +187,11 @@ def test_write_report_replaces_earlier_report(tmp_path: Path) -> None:
 def test_render_report_escapes_html() -> None:
     """Names, errors, formats and run ids are HTML-escaped everywhere, the chart included."""
     evil = "<script>alert(1)</script>"
-    page = rehearsal.render_report([
-        record(evil, verified=False, error=f"load: {evil}", dump_format=evil, child_run_id=evil),
-    ])
+    page = rehearsal.render_report(
+        [
+            record(evil, verified=False, error=f"load: {evil}", dump_format=evil, child_run_id=evil),
+        ]
+    )
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "FAILED: load: &lt;script&gt;" in page
@@ -182,9 +199,13 @@ def test_render_report_escapes_html() -> None:
 
 def test_render_report_latest_record_per_database() -> None:
     """The latest table shows each database's last rehearsal; the history shows all, newest first."""
-    page = rehearsal.render_report([
-        record("shop", T1, 60.0), record("metrics", T1, 30.0), record("shop", T2, None, verified=False, error="boom"),
-    ])
+    page = rehearsal.render_report(
+        [
+            record("shop", T1, 60.0),
+            record("metrics", T1, 30.0),
+            record("shop", T2, None, verified=False, error="boom"),
+        ]
+    )
     latest = section(page, "Latest rehearsal of each database")
     assert latest.count("<tr class=") == 2
     assert T2 in latest
@@ -214,8 +235,12 @@ def test_render_report_truncates_long_errors() -> None:
 
 def test_render_report_formats_sizes_and_durations() -> None:
     """Sizes in MB; durations over a minute as minutes and seconds, shorter ones in seconds; unknown as '-'."""
-    page = rehearsal.render_report([record("a", downtime=125.0, size_bytes=3 * 1_048_576),
-                                    record("b", downtime=None, size_bytes=None, phases={"load": 7.25})])
+    page = rehearsal.render_report(
+        [
+            record("a", downtime=125.0, size_bytes=3 * 1_048_576),
+            record("b", downtime=None, size_bytes=None, phases={"load": 7.25}),
+        ]
+    )
     assert "<td>3.0 MB</td>" in page
     assert "<b>2 min 05 s</b>" in page
     assert "<b>-</b>" in page
@@ -234,8 +259,15 @@ def test_render_report_phase_columns_in_dag_order() -> None:
 
 def test_trend_svg_polyline_per_database() -> None:
     """Each database with a predicted downtime gets its own line through its rehearsals."""
-    svg = rehearsal.trend_svg([record("shop", T1, 60), record("metrics", T1, 30), record("shop", T2, 70),
-                               record("metrics", T2, 35), record("shop", T3, 65)])
+    svg = rehearsal.trend_svg(
+        [
+            record("shop", T1, 60),
+            record("metrics", T1, 30),
+            record("shop", T2, 70),
+            record("metrics", T2, 35),
+            record("shop", T3, 65),
+        ]
+    )
     lines = re.findall(r'<polyline[^>]*points="([^"]+)"', svg)
     assert sorted(len(points.split()) for points in lines) == [2, 3]
     assert len(set(re.findall(r'<polyline[^>]*stroke="([^"]+)"', svg))) == 2
@@ -282,12 +314,31 @@ def test_trend_svg_verified_markers_never_red() -> None:
 
 def test_last_rehearsal_of_a_source_database(tmp_path) -> None:
     """The latest verified record of the same connection and database; unverified and other ones do not count."""
+
     def record(run: str, *, source: str = "src", database: str | None = "shop", verified: bool = True):
-        return rehearsal.RehearsalRecord(name="shop", rehearsed_at=run, run_id=run, child_run_id=run, source=source,
-                                         scratch_database="tsm_rehearsal_shop", dump_format="parallel",
-                                         size_bytes=10, phases={"load": float(len(run))}, verified=verified,
-                                         source_database=database)
-    rehearsal.append_history(str(tmp_path), [record("a"), record("bb"), record("ccc", verified=False),
-                                             record("dddd", source="other"), record("eeeee", database="else")])
+        return rehearsal.RehearsalRecord(
+            name="shop",
+            rehearsed_at=run,
+            run_id=run,
+            child_run_id=run,
+            source=source,
+            scratch_database="tsm_rehearsal_shop",
+            dump_format="parallel",
+            size_bytes=10,
+            phases={"load": float(len(run))},
+            verified=verified,
+            source_database=database,
+        )
+
+    rehearsal.append_history(
+        str(tmp_path),
+        [
+            record("a"),
+            record("bb"),
+            record("ccc", verified=False),
+            record("dddd", source="other"),
+            record("eeeee", database="else"),
+        ],
+    )
     assert rehearsal.last_rehearsal(str(tmp_path), "src", "shop").run_id == "bb"
     assert rehearsal.last_rehearsal(str(tmp_path), "src", "nothing") is None

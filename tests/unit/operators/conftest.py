@@ -38,10 +38,19 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     }
     for key, conn_id in ids.items():
         host, schema, login, password = specs[key]
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps({
-            "conn_type": "postgres", "host": host, "port": 5432, "login": login, "password": password,
-            "schema": schema,
-        }))
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_{conn_id.upper()}",
+            json.dumps(
+                {
+                    "conn_type": "postgres",
+                    "host": host,
+                    "port": 5432,
+                    "login": login,
+                    "password": password,
+                    "schema": schema,
+                }
+            ),
+        )
     return ids
 
 
@@ -70,10 +79,20 @@ def make_plan(tools: ClientTools, *, timescaledb: bool | TimescaleInfo = True, *
     if timescaledb is True:
         timescaledb = TimescaleInfo("2.19.3", "public", "public")
     values: dict[str, Any] = {
-        "source": {"version": "17.2", "major": 17, "database_bytes": 20 * 1_048_576, "user_name": "postgres",
-                   "encoding": "UTF8"},
-        "target": {"version": "17.4", "major": 17, "database_bytes": 8 * 1_048_576, "user_name": "tsdbadmin",
-                   "encoding": "UTF8"},
+        "source": {
+            "version": "17.2",
+            "major": 17,
+            "database_bytes": 20 * 1_048_576,
+            "user_name": "postgres",
+            "encoding": "UTF8",
+        },
+        "target": {
+            "version": "17.4",
+            "major": 17,
+            "database_bytes": 8 * 1_048_576,
+            "user_name": "tsdbadmin",
+            "encoding": "UTF8",
+        },
         "client_tools": tools,
         "timescaledb": timescaledb or None,
         "source_extensions": {"timescaledb": {"version": "2.19.3", "schema": "public"}} if timescaledb else {},
@@ -91,8 +110,11 @@ def make_context(connections: dict[str, str], work_dir: Path) -> Callable[..., d
     def build(plan: MigrationPlan | None = None, **params: Any) -> dict[str, Any]:
         xcoms = {phases.PLAN_TASK: plan.to_xcom()} if plan is not None else {}
         params = {"dump_format": "plain", **params}  # the guide's commands unless a test says otherwise
-        return {"params": {**connections, "work_dir": str(work_dir), **params}, "ti": FakeTI(xcoms),
-                "outlet_events": FakeOutletEvents()}
+        return {
+            "params": {**connections, "work_dir": str(work_dir), **params},
+            "ti": FakeTI(xcoms),
+            "outlet_events": FakeOutletEvents(),
+        }
 
     return build
 
@@ -119,10 +141,24 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     is not writable for the login when state["refuse_write"]; roles named in state["dropped"] do not exist). A
     transaction that raises rolls the records and statements back; drain's clock is a FakeClock.
     """
-    state: dict[str, Any] = {"user": "postgres", "superuser": True, "grantees": [], "open": [], "opened": [],
-                             "asked": [], "statements": [], "terminated": [], "refuse": False, "clock": FakeClock(),
-                             "oids": {}, "records": {}, "table": False, "refuse_create": False,
-                             "refuse_write": False, "dropped": set()}
+    state: dict[str, Any] = {
+        "user": "postgres",
+        "superuser": True,
+        "grantees": [],
+        "open": [],
+        "opened": [],
+        "asked": [],
+        "statements": [],
+        "terminated": [],
+        "refuse": False,
+        "clock": FakeClock(),
+        "oids": {},
+        "records": {},
+        "table": False,
+        "refuse_create": False,
+        "refuse_write": False,
+        "dropped": set(),
+    }
 
     @contextmanager
     def transaction() -> Iterator[None]:
@@ -173,9 +209,24 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         elif text.startswith("INSERT INTO timescale_migration.connect_blocks"):
             assert params is not None
             state["records"][params["database_name"]] = {
-                **{key: params[key] for key in ("database_name", "database_oid", "revoked", "granted", "superusers",
-                                                "migrator", "first_run", "runs", "blocked_at", "restore_sql")},
-                "released_at": None, "released_by": None}
+                **{
+                    key: params[key]
+                    for key in (
+                        "database_name",
+                        "database_oid",
+                        "revoked",
+                        "granted",
+                        "superusers",
+                        "migrator",
+                        "first_run",
+                        "runs",
+                        "blocked_at",
+                        "restore_sql",
+                    )
+                },
+                "released_at": None,
+                "released_by": None,
+            }
         elif text.startswith("UPDATE timescale_migration.connect_blocks"):
             assert params is not None
             state["records"][params["database"]].update(released_at=state["clock"].time(), released_by=params["run"])
@@ -186,9 +237,16 @@ def source_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return []
 
     def server_info(conn: Any) -> ServerInfo:
-        return ServerInfo(version_num=170002, version="17.2", user_name=state["user"], database_name="appdb",
-                          is_superuser=state["superuser"], can_read_passwords=state["superuser"],
-                          database_bytes=1000, encoding="UTF8")
+        return ServerInfo(
+            version_num=170002,
+            version="17.2",
+            user_name=state["user"],
+            database_name="appdb",
+            is_superuser=state["superuser"],
+            can_read_passwords=state["superuser"],
+            database_bytes=1000,
+            encoding="UTF8",
+        )
 
     own = client_session(1, state["user"], APPLICATION_NAME)
     monkeypatch.setattr(Endpoint, "connect", connect)

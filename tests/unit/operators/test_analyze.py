@@ -25,11 +25,20 @@ def one_relation_a_statement(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_analyze_runs_psql_on_target(tmp_path: Path, make_context) -> None:
     """ANALYZE runs through psql -c on the target database."""
     record = tmp_path / "call.txt"
-    tools = write_tools(tmp_path / "bin", scripts={
-        "psql": f'printf "%s\\n" "$@" "db=$PGDATABASE" "host=$PGHOST" > "{record}"'})
+    tools = write_tools(
+        tmp_path / "bin", scripts={"psql": f'printf "%s\\n" "$@" "db=$PGDATABASE" "host=$PGHOST" > "{record}"'}
+    )
     result = AnalyzeOperator(task_id="analyze").execute(make_context(make_plan(tools)))
-    assert record.read_text().splitlines() == ["-X", "-v", "ON_ERROR_STOP=1", "--echo-errors", "-c", "ANALYZE;",
-                                               "db=tsdb", "host=target.example"]
+    assert record.read_text().splitlines() == [
+        "-X",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--echo-errors",
+        "-c",
+        "ANALYZE;",
+        "db=tsdb",
+        "host=target.example",
+    ]
     assert result["seconds"] >= 0
 
 
@@ -44,10 +53,13 @@ def test_analyze_failure_is_retryable(tmp_path: Path, make_context) -> None:
         AnalyzeOperator(task_id="analyze").execute(make_context(make_plan(tools)))
 
 
-@pytest.mark.parametrize(("dump_format", "jobs", "parallel"), [("plain", 4, False), ("parallel", 1, False),
-                                                               ("parallel", 2, True), ("directory", 3, True)])
-def test_analyze_parallel_unless_plain_or_one_job(tmp_path: Path, make_context, monkeypatch: pytest.MonkeyPatch,
-                                                  dump_format: str, jobs: int, parallel: bool) -> None:
+@pytest.mark.parametrize(
+    ("dump_format", "jobs", "parallel"),
+    [("plain", 4, False), ("parallel", 1, False), ("parallel", 2, True), ("directory", 3, True)],
+)
+def test_analyze_parallel_unless_plain_or_one_job(
+    tmp_path: Path, make_context, monkeypatch: pytest.MonkeyPatch, dump_format: str, jobs: int, parallel: bool
+) -> None:
     """`plain` (the guide's commands) and jobs=1 run psql -c ANALYZE; other formats analyze over `jobs` sessions."""
     record = tmp_path / "call.txt"
     tools = write_tools(tmp_path / "bin", scripts={"psql": f'echo psql > "{record}"'})

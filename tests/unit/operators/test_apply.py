@@ -16,15 +16,17 @@ from timescale_migration.operators import ApplyPrivilegesOperator, ApplySettings
 pytestmark = pytest.mark.unit
 
 
-def test_apply_settings_skips_what_the_gate_listed(monkeypatch: pytest.MonkeyPatch, opened, make_context,
-                                                   tmp_path) -> None:
+def test_apply_settings_skips_what_the_gate_listed(
+    monkeypatch: pytest.MonkeyPatch, opened, make_context, tmp_path
+) -> None:
     """Read on the source, applied on the target without the keys the gate's findings named."""
     read = DatabaseSettings([Setting(None, "TimeZone", "UTC"), Setting(None, "lc_messages", "C")])
     calls: list[tuple[Any, str, set[str]]] = []
     monkeypatch.setattr(dbsettings, "read", lambda conn: read)
     monkeypatch.setattr(dbsettings, "apply", lambda conn, db, s, skip: calls.append((conn, db, skip)) or ["x"])
-    finding = Finding("database settings", WARNING, "lc_messages", "superuser only",
-                      ("database settings", "database lc_messages"))
+    finding = Finding(
+        "database settings", WARNING, "lc_messages", "superuser only", ("database settings", "database lc_messages")
+    )
     other = Finding("privileges", WARNING, "t", "no", ("privileges", "database lc_messages"))
     plan = make_plan(write_tools(tmp_path / "bin"), findings=[finding.to_dict(), other.to_dict()])
     result = ApplySettingsOperator(task_id="apply_settings").execute(make_context(plan))
@@ -40,18 +42,32 @@ def test_apply_privileges_none_touches_nothing(opened, make_context, tmp_path) -
     assert result == {"privileges": "none"} and opened == []
 
 
-def test_apply_privileges_fails_naming_refused_statements(monkeypatch: pytest.MonkeyPatch, opened, make_context,
-                                                          tmp_path) -> None:
+def test_apply_privileges_fails_naming_refused_statements(
+    monkeypatch: pytest.MonkeyPatch, opened, make_context, tmp_path
+) -> None:
     """Refusals the gate did not list fail the task, naming them; reserved roles map to the target's login."""
     monkeypatch.setattr(privileges, "read_objects", lambda conn: [])
     monkeypatch.setattr(privileges, "read_defaults", lambda conn: [])
     seen: dict[str, Any] = {}
 
-    def apply(conn: Any, objects: Any, defaults: Any, rename: Any, drop: set[str], skip: set[str], log: Any,
-              keep_owner: set[str] | None = None) -> dict:
+    def apply(
+        conn: Any,
+        objects: Any,
+        defaults: Any,
+        rename: Any,
+        drop: set[str],
+        skip: set[str],
+        log: Any,
+        keep_owner: set[str] | None = None,
+    ) -> dict:
         seen.update(rename=rename("postgres"), drop=drop)
-        return {"owners": 1, "grants": 2, "defaults": 0, "memberships": 0,
-                "failed": ['owner of table "s"."t": permission denied']}
+        return {
+            "owners": 1,
+            "grants": 2,
+            "defaults": 0,
+            "memberships": 0,
+            "failed": ['owner of table "s"."t": permission denied'],
+        }
 
     monkeypatch.setattr(privileges, "apply", apply)
     plan = make_plan(write_tools(tmp_path / "bin"), timescaledb=False)

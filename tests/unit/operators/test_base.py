@@ -100,17 +100,23 @@ def test_on_kill_stops_what_was_registered(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_only_the_base_defines_on_kill() -> None:
     """One on_kill for every phase: no operator of the package overrides it (they register with stop_on_kill)."""
-    overriding = {cls.__name__ for name in operators.__all__ for cls in getattr(operators, name).__mro__
-                  if cls.__module__.startswith("timescale_migration.") and cls is not MigrationMixin
-                  and "on_kill" in vars(cls)}
+    overriding = {
+        cls.__name__
+        for name in operators.__all__
+        for cls in getattr(operators, name).__mro__
+        if cls.__module__.startswith("timescale_migration.") and cls is not MigrationMixin and "on_kill" in vars(cls)
+    }
     assert overriding == set()
 
 
 def test_no_operator_sets_its_own_retries() -> None:
     """Retries are the phase table's (phases.PHASES): no operator class of the package declares any."""
-    declaring = {name for name in operators.__all__ for cls in getattr(operators, name).__mro__
-                 if cls.__module__.startswith("timescale_migration.")
-                 and {"default_retries", "retries"} & set(vars(cls))}
+    declaring = {
+        name
+        for name in operators.__all__
+        for cls in getattr(operators, name).__mro__
+        if cls.__module__.startswith("timescale_migration.") and {"default_retries", "retries"} & set(vars(cls))
+    }
     assert declaring == set()
 
 
@@ -146,14 +152,36 @@ def test_downtime_timeout_from_the_last_rehearsal(make_context, connections, wor
 
     from timescale_migration.fleet import rehearsal
 
-    plan = make_plan(TOOLS, source={"version": "17.2", "major": 17, "database_bytes": 40 * 1_048_576,
-                                    "user_name": "postgres", "encoding": "UTF8"})
+    plan = make_plan(
+        TOOLS,
+        source={
+            "version": "17.2",
+            "major": 17,
+            "database_bytes": 40 * 1_048_576,
+            "user_name": "postgres",
+            "encoding": "UTF8",
+        },
+    )
     context = make_context(plan)
     database = Probe(task_id="load").endpoints(context)[0].database
-    rehearsal.append_history(str(work_dir), [rehearsal.RehearsalRecord(
-        name="x", rehearsed_at="t", run_id="r", child_run_id="c", source=connections["source_conn_id"],
-        scratch_database="tsm_rehearsal_x", dump_format="plain", size_bytes=20 * 1_048_576,
-        phases={"load": 600.0}, verified=True, source_database=database)])
+    rehearsal.append_history(
+        str(work_dir),
+        [
+            rehearsal.RehearsalRecord(
+                name="x",
+                rehearsed_at="t",
+                run_id="r",
+                child_run_id="c",
+                source=connections["source_conn_id"],
+                scratch_database="tsm_rehearsal_x",
+                dump_format="plain",
+                size_bytes=20 * 1_048_576,
+                phases={"load": 600.0},
+                verified=True,
+                source_database=database,
+            )
+        ],
+    )
     probe = Probe(task_id="load")
     probe.pre_execute(context)
     assert probe.execution_timeout == timedelta(seconds=600 * 2 * 4)

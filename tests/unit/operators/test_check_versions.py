@@ -26,17 +26,26 @@ from timescale_migration.operators.check_versions import CheckVersionsOperator
 
 pytestmark = pytest.mark.unit
 
-MISSING = Finding("extensions", BLOCKING, "extension postgis 3.5.2", "not available on the target",
-                  remedy="drop it from the source")
-TRIGGER = Finding("objects", BLOCKING, "1 event trigger(s): log_ddl", "only a superuser may create them",
-                  remedy="drop it")
+MISSING = Finding(
+    "extensions", BLOCKING, "extension postgis 3.5.2", "not available on the target", remedy="drop it from the source"
+)
+TRIGGER = Finding(
+    "objects", BLOCKING, "1 event trigger(s): log_ddl", "only a superuser may create them", remedy="drop it"
+)
 COLLATE = Finding("locale", WARNING, "LC_COLLATE: source C, target C.UTF-8", "text sorts differently")
 
 
 def server(version_num: int, user: str) -> ServerInfo:
-    values = {"version_num": version_num, "version": f"{version_num // 10000}.{version_num % 100}",
-              "user_name": user, "database_name": "db", "is_superuser": user == "postgres",
-              "can_read_passwords": user == "postgres", "database_bytes": 1000, "encoding": "UTF8"}
+    values = {
+        "version_num": version_num,
+        "version": f"{version_num // 10000}.{version_num % 100}",
+        "user_name": user,
+        "database_name": "db",
+        "is_superuser": user == "postgres",
+        "can_read_passwords": user == "postgres",
+        "database_bytes": 1000,
+        "encoding": "UTF8",
+    }
     return ServerInfo(**{f.name: values[f.name] for f in dataclasses.fields(ServerInfo)})
 
 
@@ -46,9 +55,14 @@ def stubbed(monkeypatch: pytest.MonkeyPatch, opened, tmp_path: Path) -> dict[str
     state["extension_checks"]); `aligned` records each TimescaleDB alignment."""
     state: dict[str, Any] = {
         "info": {"source": server(170002, "postgres"), "target": server(170004, "tsdbadmin")},
-        "extensions": {"source": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}},
-                       "target": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}}},
-        "tools": write_tools(tmp_path / "bin"), "aligned": [], "checks": [], "extension_checks": [],
+        "extensions": {
+            "source": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}},
+            "target": {"plpgsql": {"version": "1.0", "schema": "pg_catalog"}},
+        },
+        "tools": write_tools(tmp_path / "bin"),
+        "aligned": [],
+        "checks": [],
+        "extension_checks": [],
     }
     monkeypatch.setattr(catalog, "server_info", lambda conn: state["info"][conn])
     monkeypatch.setattr(catalog, "installed_extensions", lambda conn: state["extensions"][conn])
@@ -106,18 +120,26 @@ def test_one_refusal_names_every_blocking_finding_of_both_checks(stubbed, make_c
     check_versions: one PreflightRefused naming all three with their remedies, the warning counted;
     preflight.json has all four; TimescaleDB is not aligned."""
     stubbed["extensions"]["source"] = {"timescaledb": {"version": "2.99.0", "schema": "public"}}
-    stubbed["checks"] += [returning(TRIGGER, COLLATE),
-                          raising(VersionCheckError("pg_dump 15.8 in '/usr/lib/postgresql/15/bin' is older than the "
-                                                    "newest server involved (PostgreSQL 17): install "
-                                                    "postgresql-client-17"))]
+    stubbed["checks"] += [
+        returning(TRIGGER, COLLATE),
+        raising(
+            VersionCheckError(
+                "pg_dump 15.8 in '/usr/lib/postgresql/15/bin' is older than the "
+                "newest server involved (PostgreSQL 17): install "
+                "postgresql-client-17"
+            )
+        ),
+    ]
     context = make_context()
     context["ti"].xcoms["check_extensions"] = {"source_extensions": {}, "findings": [MISSING.to_dict()]}
     with pytest.raises(PreflightRefused) as err:
         CheckVersionsOperator(task_id="check_versions").execute(context)
     lines = str(err.value).splitlines()
     assert "found 3 blocking problem(s) before the downtime" in lines[0] and "1 warning(s) besides" in lines[0]
-    assert lines[1] == "1. extensions: extension postgis 3.5.2: not available on the target. What to do: drop it " \
-                       "from the source"
+    assert (
+        lines[1] == "1. extensions: extension postgis 3.5.2: not available on the target. What to do: drop it "
+        "from the source"
+    )
     assert lines[2].startswith("2. objects: 1 event trigger(s): log_ddl")
     assert lines[3].startswith("3. versions: client tools: pg_dump 15.8") and "postgresql-client-17" in lines[3]
     assert stubbed["aligned"] == []
@@ -131,10 +153,15 @@ def test_a_check_extensions_that_failed_refuses_the_run(stubbed, make_context) -
     stubbed["checks"] += [returning(COLLATE)]
     context = make_context()
     ti = context["ti"]
-    ti.others[(ti.dag_id, ti.run_id, "check_extensions", "failure")] = {"task_id": "check_extensions",
-                                                       "error": "ConnectionConfigError: cannot connect"}
-    with pytest.raises(PreflightRefused, match=r"check_extensions: the check did not finish: check_extensions left "
-                                               r"no result \(ConnectionConfigError: cannot connect\)"):
+    ti.others[(ti.dag_id, ti.run_id, "check_extensions", "failure")] = {
+        "task_id": "check_extensions",
+        "error": "ConnectionConfigError: cannot connect",
+    }
+    with pytest.raises(
+        PreflightRefused,
+        match=r"check_extensions: the check did not finish: check_extensions left "
+        r"no result \(ConnectionConfigError: cannot connect\)",
+    ):
         CheckVersionsOperator(task_id="check_versions").execute(context)
 
 
@@ -177,10 +204,13 @@ def test_a_check_after_alignment_refuses_the_run(stubbed, make_context) -> None:
     stubbed["checks"] += [decide]
     context = make_context()
     context["ti"].xcoms["check_extensions"] = {"source_extensions": {}, "findings": []}
-    with pytest.raises(PreflightRefused, match=r"(?s)once TimescaleDB was aligned on the target, found 1 blocking "
-                                               r"problem\(s\) before the downtime; only TimescaleDB was changed "
-                                               r"\(none -> 2.19.3 on the empty target\).*timescaledb_pre_restore"
-                                               r"\(\) on the target: not allowed"):
+    with pytest.raises(
+        PreflightRefused,
+        match=r"(?s)once TimescaleDB was aligned on the target, found 1 blocking "
+        r"problem\(s\) before the downtime; only TimescaleDB was changed "
+        r"\(none -> 2.19.3 on the empty target\).*timescaledb_pre_restore"
+        r"\(\) on the target: not allowed",
+    ):
         CheckVersionsOperator(task_id="check_versions").execute(context)
     report = json.loads((run_dir(make_context, context) / PREFLIGHT_FILE).read_text())
     assert report["refused"] is True and report["findings"][-1]["subject"] == "timescaledb_pre_restore() on the target"

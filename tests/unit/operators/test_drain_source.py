@@ -43,12 +43,15 @@ def test_drain_blocks_records_and_returns(source_db: dict[str, Any], make_contex
     record on the source server (database postgres) says exactly what was revoked, for which run."""
     source_db["grantees"] = [grantee(PUBLIC), grantee("app"), grantee("postgres", superuser=True)]
     result = execute(make_context())
-    assert source_db["statements"] == ['REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
-                                       'REVOKE CONNECT ON DATABASE "appdb" FROM "app";']
+    assert source_db["statements"] == [
+        'REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
+        'REVOKE CONNECT ON DATABASE "appdb" FROM "app";',
+    ]
     assert result["drained"] is True and result["action"] == "new"
     assert result["revoked"] == [PUBLIC, "app"] and result["granted"] == []
-    assert result["restore_sql"] == ('GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;\n'
-                                     'GRANT CONNECT ON DATABASE "appdb" TO "app";')
+    assert result["restore_sql"] == (
+        'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;\nGRANT CONNECT ON DATABASE "appdb" TO "app";'
+    )
     assert "connect_blocks in database 'postgres'" in result["record"]
     row = source_db["records"]["appdb"]
     assert (row["migrator"], row["first_run"], row["runs"]) == ("postgres", RUN, [RUN])
@@ -56,8 +59,9 @@ def test_drain_blocks_records_and_returns(source_db: dict[str, Any], make_contex
     assert source_db["opened"] == [("source", "postgres"), ("source", None)]
 
 
-def test_drain_log_says_what_to_do_by_hand(source_db: dict[str, Any], make_context,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drain_log_says_what_to_do_by_hand(
+    source_db: dict[str, Any], make_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The log names the roles, the run, where the record is, the statements that undo it and how to mark it."""
     log = RecordingLog()
     monkeypatch.setattr(DrainSourceOperator, "log", log)
@@ -67,8 +71,10 @@ def test_drain_log_says_what_to_do_by_hand(source_db: dict[str, Any], make_conte
     assert f"CONNECT on database 'appdb' was taken from PUBLIC, app by run {RUN} at " in text
     assert "Record: timescale_migration.connect_blocks in database 'postgres' of source " in text
     assert 'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;\nGRANT CONNECT ON DATABASE "appdb" TO "app";' in text
-    assert ("UPDATE timescale_migration.connect_blocks SET released_at = now(), released_by = 'by hand'\n"
-            "WHERE database_name = 'appdb';") in text
+    assert (
+        "UPDATE timescale_migration.connect_blocks SET released_at = now(), released_by = 'by hand'\n"
+        "WHERE database_name = 'appdb';"
+    ) in text
 
 
 def test_drain_grants_a_plain_login_first(source_db: dict[str, Any], make_context) -> None:
@@ -76,9 +82,11 @@ def test_drain_grants_a_plain_login_first(source_db: dict[str, Any], make_contex
     source_db["user"], source_db["superuser"] = "migrator", False
     source_db["grantees"] = [grantee(PUBLIC), grantee("owner")]
     result = execute(make_context())
-    assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO "migrator";',
-                                       'REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
-                                       'REVOKE CONNECT ON DATABASE "appdb" FROM "owner";']
+    assert source_db["statements"] == [
+        'GRANT CONNECT ON DATABASE "appdb" TO "migrator";',
+        'REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
+        'REVOKE CONNECT ON DATABASE "appdb" FROM "owner";',
+    ]
     assert result["granted"] == ["migrator"]
 
 
@@ -96,8 +104,10 @@ def test_drain_again_keeps_the_earliest_record(source_db: dict[str, Any], make_c
     assert second["revoked"] == first["revoked"] == [PUBLIC, "old_app"]
     assert second["blocked_by_run"] == RUN
     assert source_db["records"]["appdb"]["runs"] == [RUN, "migrate_database/manual__second"]
-    assert source_db["statements"] == ['REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
-                                       'REVOKE CONNECT ON DATABASE "appdb" FROM "old_app";']
+    assert source_db["statements"] == [
+        'REVOKE CONNECT ON DATABASE "appdb" FROM PUBLIC;',
+        'REVOKE CONNECT ON DATABASE "appdb" FROM "old_app";',
+    ]
 
 
 def test_drain_again_adds_roles_granted_since(source_db: dict[str, Any], make_context) -> None:
@@ -146,7 +156,7 @@ def test_drain_refused_record_revokes_nothing(source_db: dict[str, Any], make_co
     message = str(err.value)
     assert "cannot keep the block record in timescale_migration.connect_blocks in database 'postgres'" in message
     assert "Nothing was revoked" in message
-    assert "CREATE SCHEMA timescale_migration AUTHORIZATION \"postgres\"" in message
+    assert 'CREATE SCHEMA timescale_migration AUTHORIZATION "postgres"' in message
     assert source_db["statements"] == []
 
 
@@ -157,12 +167,13 @@ def test_drain_without_rights_on_the_records_revokes_nothing(source_db: dict[str
     with pytest.raises(MigrationError) as err:
         execute(make_context())
     assert "login postgres may not write that table. Nothing was revoked" in str(err.value)
-    assert "GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO \"postgres\"" in str(err.value)
+    assert 'GRANT SELECT, INSERT, UPDATE ON timescale_migration.connect_blocks TO "postgres"' in str(err.value)
     assert source_db["statements"] == [] and source_db["records"] == {}
 
 
-def test_drain_of_the_record_database_itself_is_refused(source_db: dict[str, Any], make_context,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drain_of_the_record_database_itself_is_refused(
+    source_db: dict[str, Any], make_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Migrating the database that holds the records would carry them to the target: refused before connecting."""
     monkeypatch.setenv(BLOCK_RECORD_DATABASE.name, "appdb")
     with pytest.raises(MigrationError, match=rf"set {BLOCK_RECORD_DATABASE.name} on every worker"):
@@ -170,8 +181,9 @@ def test_drain_of_the_record_database_itself_is_refused(source_db: dict[str, Any
     assert source_db["opened"] == []
 
 
-def test_drain_keeps_records_where_the_env_says(source_db: dict[str, Any], make_context,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drain_keeps_records_where_the_env_says(
+    source_db: dict[str, Any], make_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """$TSM_BLOCK_RECORD_DATABASE names the database of the records."""
     monkeypatch.setenv(BLOCK_RECORD_DATABASE.name, "dba_tools")
     source_db["grantees"] = [grantee(PUBLIC)]

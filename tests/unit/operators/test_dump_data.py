@@ -40,8 +40,7 @@ def test_execute_writes_private_dump(tmp_path: Path, make_context, work_dir: Pat
 
 
 @pytest.mark.parametrize("dump_format", ["stream", "parallel"])
-def test_execute_streamed_formats_write_nothing(tmp_path: Path, make_context, work_dir: Path,
-                                               dump_format: str) -> None:
+def test_execute_streamed_formats_write_nothing(tmp_path: Path, make_context, work_dir: Path, dump_format: str) -> None:
     """stream and parallel: no pg_dump here (load reads the source itself); the XCom says so in plain strings."""
     tools = write_tools(tmp_path, scripts={"pg_dump": "exit 7"})  # never run
     result = DumpDataOperator(task_id="dump_data").execute(make_context(make_plan(tools), dump_format=dump_format))

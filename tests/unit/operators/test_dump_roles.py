@@ -93,7 +93,9 @@ def test_execute_failure(tmp_path: Path, make_context) -> None:
     """A failing pg_dumpall raises naming the source, and leaves no raw dump behind."""
     tools = write_tools(tmp_path / "bin", scripts={"pg_dumpall": 'echo "permission denied for pg_authid"; exit 1'})
     context = make_context(make_plan(tools))
-    with pytest.raises(AirflowFailException,  # a refused privilege cannot go away by itself: not retried
-                       match=r"(?s)^dumping roles from source .*permission denied for pg_authid.*not retried"):
+    with pytest.raises(
+        AirflowFailException,  # a refused privilege cannot go away by itself: not retried
+        match=r"(?s)^dumping roles from source .*permission denied for pg_authid.*not retried",
+    ):
         DumpRolesOperator(task_id="dump_roles").execute(context)
     assert list(DumpRolesOperator(task_id="dump_roles").run_dir(context).iterdir()) == []

@@ -83,8 +83,10 @@ def target_db(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 @pytest.fixture
 def operator_context(tmp_path: Path, record: Path, make_context, target_db, opened):
     """A context whose plan's psql records its call, with an empty, unlocked target and a dump in the run directory."""
-    body = (f'printf "%s\\n" "$@" > "{record}"\n'
-            f'printf "ENV %s\\n" "PGHOST=$PGHOST" "PGDATABASE=$PGDATABASE" "PGPASSWORD=$PGPASSWORD" >> "{record}"')
+    body = (
+        f'printf "%s\\n" "$@" > "{record}"\n'
+        f'printf "ENV %s\\n" "PGHOST=$PGHOST" "PGDATABASE=$PGDATABASE" "PGPASSWORD=$PGPASSWORD" >> "{record}"'
+    )
     tools = write_tools(tmp_path / "bin", scripts={"psql": body})
     context = make_context(make_plan(tools), roles=False)
     run_dir = LoadOperator(task_id="load").run_dir(context)
@@ -100,16 +102,26 @@ def test_execute_loads_roles_then_dump(operator_context, record: Path, target_db
     result = LoadOperator(task_id="load").execute(operator_context)
     lines = record.read_text().splitlines()
     args = [line for line in lines if not line.startswith("ENV ")]
-    assert args == ["-X", "-v", "ON_ERROR_STOP=1", "--echo-errors", "-f", str(run_dir / "roles.sql"),
-                    "-f", str(run_dir / "dump.sql")]
+    assert args == [
+        "-X",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--echo-errors",
+        "-f",
+        str(run_dir / "roles.sql"),
+        "-f",
+        str(run_dir / "dump.sql"),
+    ]
     assert "ENV PGHOST=target.example" in lines
     assert "ENV PGDATABASE=tsdb" in lines
     assert f"ENV PGPASSWORD={TARGET_PASSWORD}" in lines
     assert result["format"] == "plain" and result["seconds"] >= 0
     assert type(result["format"]) is str  # XCom holds the param's string, not the enum
-    assert target_db["asked"][:3] == [("target", "databases/advisory_lock_target"),
-                                      ("target", "databases/user_objects"),
-                                      ("target", "copy/load_claim_present")]
+    assert target_db["asked"][:3] == [
+        ("target", "databases/advisory_lock_target"),
+        ("target", "databases/user_objects"),
+        ("target", "copy/load_claim_present"),
+    ]
     assert opened == [("target", None)]
 
 
@@ -174,8 +186,9 @@ def test_execute_refuses_non_empty_target(operator_context, target_db, record: P
     assert not any("DROP" in text for text in target_db["ran"])
 
 
-def test_execute_claims_the_target_before_loading_and_releases_it_after(operator_context, target_db,
-                                                                        record: Path) -> None:
+def test_execute_claims_the_target_before_loading_and_releases_it_after(
+    operator_context, target_db, record: Path
+) -> None:
     """The claim (this run's id) is written before psql runs and dropped after the load succeeded."""
     order: list[str] = []
     original = catalog.run
@@ -208,8 +221,9 @@ def test_a_retry_empties_what_its_own_earlier_attempt_left(operator_context, tar
 def test_execute_refuses_locked_target_naming_holder(operator_context, target_db, record: Path) -> None:
     """Another run holding the target's load lock is named; neither emptiness nor psql is tried."""
     target_db["locked"] = False
-    target_db["holder"] = [{"pid": 4711, "user_name": "tsdbadmin", "client_addr": "10.0.0.9",
-                            "backend_start": "2026-11-26T12:00:00+00:00"}]
+    target_db["holder"] = [
+        {"pid": 4711, "user_name": "tsdbadmin", "client_addr": "10.0.0.9", "backend_start": "2026-11-26T12:00:00+00:00"}
+    ]
     with pytest.raises(MigrationError) as err:
         LoadOperator(task_id="load").execute(operator_context)
     message = str(err.value)
@@ -235,6 +249,7 @@ def test_execute_refuses_locked_target_without_holder(operator_context, target_d
 
 def test_execute_target_went_away(operator_context, monkeypatch: pytest.MonkeyPatch, record: Path) -> None:
     """A lost target session during the load fails as a client tool failure saying the target went away."""
+
     def gone(conn: str) -> list[str]:
         raise psycopg.OperationalError("server closed the connection unexpectedly")
 
@@ -250,8 +265,12 @@ def test_execute_target_went_away(operator_context, monkeypatch: pytest.MonkeyPa
 
 def test_execute_psql_failure(tmp_path: Path, operator_context) -> None:
     """A psql error fails the task naming the target and psql's output."""
-    operator_context["ti"].xcoms["check_versions"] = make_plan(write_tools(tmp_path / "bad", scripts={
-        "psql": 'echo "psql:dump.sql:12: ERROR:  relation \\"x\\" already exists"; exit 3'})).to_xcom()
+    operator_context["ti"].xcoms["check_versions"] = make_plan(
+        write_tools(
+            tmp_path / "bad",
+            scripts={"psql": 'echo "psql:dump.sql:12: ERROR:  relation \\"x\\" already exists"; exit 3'},
+        )
+    ).to_xcom()
     with pytest.raises(AirflowFailException) as err:  # an SQL error: not retried
         LoadOperator(task_id="load").execute(operator_context)
     message = str(err.value)

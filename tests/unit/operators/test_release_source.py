@@ -48,9 +48,11 @@ def test_release_grants_back_and_marks_released(source_db: dict[str, Any], make_
     context = make_context()
     drain_now(source_db, context, PUBLIC, "app")
     result = release(context)
-    assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;',
-                                       'GRANT CONNECT ON DATABASE "appdb" TO "app";',
-                                       'REVOKE CONNECT ON DATABASE "appdb" FROM "migrator";']
+    assert source_db["statements"] == [
+        'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;',
+        'GRANT CONNECT ON DATABASE "appdb" TO "app";',
+        'REVOKE CONNECT ON DATABASE "appdb" FROM "migrator";',
+    ]
     assert result["released"] is True and result["restored"] == [PUBLIC, "app"]
     assert source_db["records"]["appdb"]["released_by"].startswith("migrate_database/")
     source_db["statements"].clear()
@@ -78,8 +80,10 @@ def test_release_after_two_runs_restores_the_first_grants(source_db: dict[str, A
     drain_now(source_db, context, PUBLIC, "app")
     drain_now(source_db, context, "postgres")  # the ACL the first block left, seen by the second run
     release(context)
-    assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;',
-                                       'GRANT CONNECT ON DATABASE "appdb" TO "app";']
+    assert source_db["statements"] == [
+        'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;',
+        'GRANT CONNECT ON DATABASE "appdb" TO "app";',
+    ]
 
 
 def test_release_skips_roles_dropped_since(source_db: dict[str, Any], make_context) -> None:
@@ -88,8 +92,10 @@ def test_release_skips_roles_dropped_since(source_db: dict[str, Any], make_conte
     drain_now(source_db, context, PUBLIC, "app", "retired")
     source_db["dropped"] = {"retired"}
     assert release(context)["released"] is True
-    assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;',
-                                       'GRANT CONNECT ON DATABASE "appdb" TO "app";']
+    assert source_db["statements"] == [
+        'GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;',
+        'GRANT CONNECT ON DATABASE "appdb" TO "app";',
+    ]
 
 
 def test_release_refuses_a_record_of_a_dropped_database(source_db: dict[str, Any], make_context) -> None:
@@ -148,8 +154,9 @@ def test_release_reads_an_older_versions_file_record(source_db: dict[str, Any], 
     params = context["params"]
     path = drain.legacy_record_path(params["work_dir"], params["source_conn_id"], "appdb")
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(BlockRecord(database="appdb", migrator="postgres", revoked=[PUBLIC],
-                                           run_id="old").to_dict()))
+    path.write_text(
+        json.dumps(BlockRecord(database="appdb", migrator="postgres", revoked=[PUBLIC], run_id="old").to_dict())
+    )
     assert release(context)["restored"] == [PUBLIC]
     assert source_db["statements"] == ['GRANT CONNECT ON DATABASE "appdb" TO PUBLIC;']
     assert not path.exists()

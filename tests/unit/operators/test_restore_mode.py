@@ -27,9 +27,14 @@ def executed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """catalog.run and the state query stubbed; records the statements run."""
     state: dict[str, Any] = {"statements": [], "setting": "on", "schedulers": [1]}
     monkeypatch.setattr(catalog, "run", lambda conn, statement: state["statements"].append(statement.as_string()))
-    monkeypatch.setattr(timescale_state, "timescale_state", lambda conn: {
-        "database_restoring": state["setting"],
-        "schedulers": state["schedulers"].pop(0) if len(state["schedulers"]) > 1 else state["schedulers"][0]})
+    monkeypatch.setattr(
+        timescale_state,
+        "timescale_state",
+        lambda conn: {
+            "database_restoring": state["setting"],
+            "schedulers": state["schedulers"].pop(0) if len(state["schedulers"]) > 1 else state["schedulers"][0],
+        },
+    )
     monkeypatch.setattr(timescale_state.time, "sleep", lambda seconds: None)
     return state
 
@@ -84,6 +89,7 @@ def test_post_restore_fails_if_still_restoring(opened, make_context, executed) -
 
 def test_permission_refusal_explained(opened, make_context, monkeypatch: pytest.MonkeyPatch) -> None:
     """A target user who may not call the function gets a message saying who may."""
+
     def refuse(conn, statement):
         raise psycopg.errors.InsufficientPrivilege("permission denied for function timescaledb_pre_restore")
 
@@ -106,8 +112,15 @@ class Refused(psycopg.errors.InsufficientPrivilege):
 @pytest.fixture
 def scheduler(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The target's answers stubbed: scheduler counts polled in turn, the restart function's schema; no waiting."""
-    state: dict[str, Any] = {"counts": [0], "function": [{"schema_name": "_timescaledb_functions"}],
-                             "asked": [], "statements": [], "sleeps": [], "refuse": False, "log": RecordingLog()}
+    state: dict[str, Any] = {
+        "counts": [0],
+        "function": [{"schema_name": "_timescaledb_functions"}],
+        "asked": [],
+        "statements": [],
+        "sleeps": [],
+        "refuse": False,
+        "log": RecordingLog(),
+    }
 
     def rows(conn: Any, name: str) -> list[dict[str, Any]]:
         state["asked"].append(name)
@@ -197,5 +210,6 @@ def test_ensure_scheduler_permission_refused(scheduler: dict[str, Any]) -> None:
     assert ensure() == 0
     assert len(scheduler["statements"]) == 1
     assert scheduler["log"].levels("warning")[-1] == (
-        "cannot restart background workers: must be superuser to restart background workers")
+        "cannot restart background workers: must be superuser to restart background workers"
+    )
     assert scheduler["asked"].count("timescaledb/state") == 1

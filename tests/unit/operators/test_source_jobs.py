@@ -29,9 +29,13 @@ ALTER = statement_text(sqlfiles.compose("timescaledb/alter_job", schema="ts src"
 
 def job_details(state: dict[str, Any]) -> list[dict[str, str]]:
     """The jobs section as timescaledb_jobs.sql lists it, from the fake catalog."""
-    return [{"name": f"job {j['id']} {j['proc']} on -",
-             "detail": f"every 1 day scheduled {str(j['scheduled']).lower()} config {j.get('config', '-')}"}
-            for j in state["jobs"]]
+    return [
+        {
+            "name": f"job {j['id']} {j['proc']} on -",
+            "detail": f"every 1 day scheduled {str(j['scheduled']).lower()} config {j.get('config', '-')}",
+        }
+        for j in state["jobs"]
+    ]
 
 
 @pytest.fixture
@@ -39,9 +43,11 @@ def jobs(monkeypatch: pytest.MonkeyPatch, opened) -> dict[str, Any]:
     """The source's user jobs on a community build, stubbed; alter_job calls change them and are recorded as
     (statement, params)."""
     state: dict[str, Any] = {
-        "jobs": [{"id": 1000, "scheduled": True, "proc": "_timescaledb_functions.policy_compression"},
-                 {"id": 1001, "scheduled": False, "proc": "_timescaledb_functions.policy_retention"},
-                 {"id": 1002, "scheduled": True, "proc": "public.custom_job"}],
+        "jobs": [
+            {"id": 1000, "scheduled": True, "proc": "_timescaledb_functions.policy_compression"},
+            {"id": 1001, "scheduled": False, "proc": "_timescaledb_functions.policy_retention"},
+            {"id": 1002, "scheduled": True, "proc": "public.custom_job"},
+        ],
         "altered": [],
         "license": "timescale",
         "sides": [],
@@ -54,11 +60,18 @@ def jobs(monkeypatch: pytest.MonkeyPatch, opened) -> dict[str, Any]:
         if name == "timescaledb/jobs":
             return job_details(state)
         if name == "timescaledb/job_owners":
-            return [{"id": j["id"], "owner": "tsm", "scheduled": j["scheduled"], "may_alter": True}
-                    for j in state["jobs"]]
+            return [
+                {"id": j["id"], "owner": "tsm", "scheduled": j["scheduled"], "may_alter": True} for j in state["jobs"]
+            ]
         if name == "timescaledb/features":
-            return [{"license": state["license"], "user_jobs": len(state["jobs"]), "compressed_chunks": 0,
-                     "continuous_aggregates": 0}]
+            return [
+                {
+                    "license": state["license"],
+                    "user_jobs": len(state["jobs"]),
+                    "compressed_chunks": 0,
+                    "continuous_aggregates": 0,
+                }
+            ]
         raise AssertionError(f"unexpected query {name}")
 
     def run(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -122,8 +135,7 @@ def test_pause_only_scheduled_jobs_and_record_them(jobs: dict[str, Any], context
     assert stat.S_IMODE(record.stat().st_mode) == 0o600
 
 
-def test_apache_build_pauses_nothing_and_keeps_the_jobs_settings(jobs: dict[str, Any], context: dict[str, Any]
-                                                                  ) -> None:
+def test_apache_build_pauses_nothing_and_keeps_the_jobs_settings(jobs: dict[str, Any], context: dict[str, Any]) -> None:
     """The Apache build has no alter_job and runs no user job: nothing is paused (no error, no retry), and the
     record still keeps the jobs as they are for verify."""
     jobs["license"] = "apache"
@@ -168,9 +180,11 @@ def test_resume_without_record(jobs: dict[str, Any], context: dict[str, Any], op
 
 def test_a_license_error_fails_at_once(jobs: dict[str, Any], context: dict[str, Any], monkeypatch) -> None:
     """An error that cannot go away (alter_job refused under the apache license) is not retried."""
+
     def refuse(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        raise psycopg.errors.FeatureNotSupported('function "alter_job" is not supported under the current '
-                                                 '"apache" license')
+        raise psycopg.errors.FeatureNotSupported(
+            'function "alter_job" is not supported under the current "apache" license'
+        )
 
     monkeypatch.setattr(catalog, "run", refuse)
     with pytest.raises(AirflowFailException, match=r"apache.*not retried"):
@@ -179,6 +193,7 @@ def test_a_license_error_fails_at_once(jobs: dict[str, Any], context: dict[str, 
 
 def test_a_lost_connection_is_retried(jobs: dict[str, Any], context: dict[str, Any], monkeypatch) -> None:
     """A lost connection raises as it is, so that Airflow retries the task."""
+
     def lost(conn: str, statement: Any, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         raise psycopg.OperationalError("server closed the connection unexpectedly")
 
@@ -194,8 +209,9 @@ def jobs_as_before_the_pause(context: dict[str, Any], result: VerifyReport) -> l
     return verification.jobs_as_before_the_pause(op.run_dir(context), op.plan(context), target, result, op.log)
 
 
-def test_verify_schedules_the_paused_jobs_again_on_a_proven_target(jobs: dict[str, Any], context: dict[str, Any]
-                                                                   ) -> None:
+def test_verify_schedules_the_paused_jobs_again_on_a_proven_target(
+    jobs: dict[str, Any], context: dict[str, Any]
+) -> None:
     """On a target without differences verify schedules again, on the target, exactly the jobs the run paused
     (the dump carried the pause), then compares every job with the record of the source before the pause."""
     pause(context)
@@ -203,13 +219,14 @@ def test_verify_schedules_the_paused_jobs_again_on_a_proven_target(jobs: dict[st
     jobs["sides"].clear()
     checks = jobs_as_before_the_pause(context, VerifyReport())
     assert jobs["sides"] == ["target", "target"]
-    assert jobs["altered"] == [(ALTER.replace('"ts src"', '"public"'), {"id": 1000, "scheduled": True}),
-                               (ALTER.replace('"ts src"', '"public"'), {"id": 1002, "scheduled": True})]
+    assert jobs["altered"] == [
+        (ALTER.replace('"ts src"', '"public"'), {"id": 1000, "scheduled": True}),
+        (ALTER.replace('"ts src"', '"public"'), {"id": 1002, "scheduled": True}),
+    ]
     assert [c.section for c in checks] == [JOBS_BEFORE_PAUSE] * 3 and all(c.ok for c in checks)
 
 
-def test_verify_fails_a_job_that_differs_from_before_the_pause(jobs: dict[str, Any], context: dict[str, Any]
-                                                               ) -> None:
+def test_verify_fails_a_job_that_differs_from_before_the_pause(jobs: dict[str, Any], context: dict[str, Any]) -> None:
     """A job whose settings on the target differ from the source's before the pause is a difference."""
     pause(context)
     jobs["jobs"][2]["config"] = '{"changed": true}'
@@ -218,8 +235,9 @@ def test_verify_fails_a_job_that_differs_from_before_the_pause(jobs: dict[str, A
     assert bad.name == "job 1002 public.custom_job on -" and "changed" in bad.problem
 
 
-def test_verify_leaves_the_target_paused_when_it_found_differences(jobs: dict[str, Any], context: dict[str, Any]
-                                                                   ) -> None:
+def test_verify_leaves_the_target_paused_when_it_found_differences(
+    jobs: dict[str, Any], context: dict[str, Any]
+) -> None:
     """No job is scheduled on a target that verification did not prove (a retention policy would run there)."""
     pause(context)
     jobs["altered"].clear()

@@ -13,17 +13,30 @@ from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
 from timescale_migration.db import catalog
 from timescale_migration.exceptions import PreflightRefused
 from timescale_migration.operators.stop_apps import StopAppsOperator, gate_body
-from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
+from timescale_migration.options import hypertable_specs
+from timescale_migration.params import HYPERTABLE_EXAMPLE
 from timescale_migration.tools.clienttools import ClientTools
 
 pytestmark = pytest.mark.unit
 
 TOOLS = ClientTools(bin_dir="/usr/lib/postgresql/17/bin", major=17, version="17.12")
 SESSIONS: list[dict[str, Any]] = [
-    {"pid": 4242, "user_name": "app", "application_name": "billing-api", "client_addr": "10.0.0.7",
-     "state": "idle", "backend_start": "2026-11-26T11:00:00+00:00"},
-    {"pid": 4343, "user_name": "report", "application_name": None, "client_addr": "local",
-     "state": None, "backend_start": "2026-11-26T11:30:00+00:00"},
+    {
+        "pid": 4242,
+        "user_name": "app",
+        "application_name": "billing-api",
+        "client_addr": "10.0.0.7",
+        "state": "idle",
+        "backend_start": "2026-11-26T11:00:00+00:00",
+    },
+    {
+        "pid": 4343,
+        "user_name": "report",
+        "application_name": None,
+        "client_addr": "local",
+        "state": None,
+        "backend_start": "2026-11-26T11:30:00+00:00",
+    },
 ]
 SOURCE = "source 'migration_source' (source.example:5432/appdb as postgres)"
 TARGET = "target 'migration_target' (target.example:5432/tsdb as tsdbadmin)"
@@ -70,9 +83,10 @@ def test_gate_body_lists_the_tables_to_load_as_hypertables() -> None:
     """The person approving sees which tables become hypertables, and how (a | in a name cannot break the table)."""
     specs = hypertable_specs([*HYPERTABLE_EXAMPLE, {"table": "a|b", "time_column": "t", "chunk_interval": 60}])
     body = gate_body(make_plan(TOOLS), SOURCE, TARGET, [], converting=specs)
-    assert ("Loaded as hypertables (converted before their rows arrive): public.conditions (time time every 1 day, "
-            "hash device_id in 4, compression after 7 days, retention after 1 year); public.a\\|b (time t every 60).") \
-        in body
+    assert (
+        "Loaded as hypertables (converted before their rows arrive): public.conditions (time time every 1 day, "
+        "hash device_id in 4, compression after 7 days, retention after 1 year); public.a\\|b (time t every 60)."
+    ) in body
     assert "Loaded as hypertables" not in gate_body(make_plan(TOOLS), SOURCE, TARGET, [])
 
 
@@ -108,8 +122,9 @@ def test_operator_default_subject() -> None:
     assert StopAppsOperator(task_id="stop_apps").subject.startswith("Stop the applications")
 
 
-def test_operator_passes_without_approval(monkeypatch: pytest.MonkeyPatch, opened, make_context,
-                                          tmp_path: Path) -> None:
+def test_operator_passes_without_approval(
+    monkeypatch: pytest.MonkeyPatch, opened, make_context, tmp_path: Path
+) -> None:
     """require_approval=false approves by itself after writing the summary (which holds no password)."""
     monkeypatch.setattr(catalog, "client_sessions", lambda conn: SESSIONS)
     operator = StopAppsOperator(task_id="stop_apps")
@@ -147,11 +162,14 @@ def test_operator_shows_findings_of_the_checks(monkeypatch: pytest.MonkeyPatch, 
     assert "| warning | database settings | lc_messages = C (database-wide) | superuser only |" in operator.body
 
 
-@pytest.mark.parametrize("extensions", [None, {"findings": [Finding("extensions", BLOCKING, "extension postgis 3.5",
-                                                                     "not available").to_dict()]}],
-                         ids=["check_extensions without a result", "a blocking finding"])
-def test_the_gate_never_opens_on_a_blocking_finding(monkeypatch: pytest.MonkeyPatch, opened, make_context,
-                                                     extensions) -> None:
+@pytest.mark.parametrize(
+    "extensions",
+    [None, {"findings": [Finding("extensions", BLOCKING, "extension postgis 3.5", "not available").to_dict()]}],
+    ids=["check_extensions without a result", "a blocking finding"],
+)
+def test_the_gate_never_opens_on_a_blocking_finding(
+    monkeypatch: pytest.MonkeyPatch, opened, make_context, extensions
+) -> None:
     """Whatever reached the gate (the DAG does not let it), a check without a result or a blocking finding refuses
     the run before the gate is shown or the source is asked anything."""
     context = make_context(make_plan(TOOLS), require_approval=False)

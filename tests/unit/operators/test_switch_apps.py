@@ -23,8 +23,13 @@ from timescale_migration.phases import CUTOVER, RELEASE_SOURCE
 pytestmark = pytest.mark.unit
 
 TARGET = "target 'migration_target' (target.example:5432/tsdb as tsdbadmin)"
-SUMMARY = {"tables": 12, "rows": 1_234_567, "sequences": 3, "structure_items": 240,
-           "report_html": "/work/run/verification.html"}
+SUMMARY = {
+    "tables": 12,
+    "rows": 1_234_567,
+    "sequences": 3,
+    "structure_items": 240,
+    "report_html": "/work/run/verification.html",
+}
 
 
 def test_switch_body_states_what_was_verified(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,10 +37,13 @@ def test_switch_body_states_what_was_verified(monkeypatch: pytest.MonkeyPatch) -
     on a worker's disk), and says what each choice does."""
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.com")
     lines = switch_body(SUMMARY, TARGET, "migrate_database", "manual__2026-12-01T10:00:00+00:00").splitlines()
-    assert lines[0] == ("Verification passed: **12 relations, 1,234,567 rows, 3 sequences and 240 structure items** "
-                        "are identical.")
-    page = ("https://airflow.example.com/plugin/migrations/migrations/runs/migrate_database/"
-            "manual__2026-12-01T10%3A00%3A00%2B00%3A00/")
+    assert lines[0] == (
+        "Verification passed: **12 relations, 1,234,567 rows, 3 sequences and 240 structure items** are identical."
+    )
+    page = (
+        "https://airflow.example.com/plugin/migrations/migrations/runs/migrate_database/"
+        "manual__2026-12-01T10%3A00%3A00%2B00%3A00/"
+    )
     assert f"Report: [verification report]({page}verification.html) · [the migration's page]({page})" in lines
     assert not any("/work/run" in line for line in lines)
     assert f"Point the applications at {TARGET}, then choose *{SWITCH}*. The source stays blocked." in lines
@@ -57,7 +65,8 @@ def test_operator_links_to_the_run_page() -> None:
 def test_switch_body_without_summary(summary: dict[str, Any] | None) -> None:
     """Without verify's summary it says to check the verify log first."""
     assert switch_body(summary, TARGET) == (
-        f"Verification left no summary. Check the verify task's log before switching to {TARGET}.")
+        f"Verification left no summary. Check the verify task's log before switching to {TARGET}."
+    )
 
 
 def test_operator_options_map_to_tasks() -> None:

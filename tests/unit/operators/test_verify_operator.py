@@ -34,9 +34,11 @@ def side_fingerprint(rows: int = 5, checksum: str = "1:2") -> Fingerprint:
     one large object."""
     return Fingerprint(
         "UTF8",
-        {"public.t": TableSum("table", rows, checksum, 0.1, method="fast"),
-         "public.p": TableSum("partitioned", 7, "5:6"),
-         "public.p1": TableSum("partition", 7, "5:6", 0.2)},
+        {
+            "public.t": TableSum("table", rows, checksum, 0.1, method="fast"),
+            "public.p": TableSum("partitioned", 7, "5:6"),
+            "public.p1": TableSum("partition", 7, "5:6", 0.2),
+        },
         {"public.t_id_seq": "last_value=5 is_called=true"},
         dict(LO),
     )
@@ -44,8 +46,12 @@ def side_fingerprint(rows: int = 5, checksum: str = "1:2") -> Fingerprint:
 
 def side_inventory() -> dict[str, dict[str, str]]:
     """One side's structure."""
-    return {"tables": {"public.t": "owner app"}, "indexes": {"public.t_pkey": "btree (id)"},
-            "roles": {"app": "LOGIN"}, "extensions": {"plpgsql": "1.0"}}
+    return {
+        "tables": {"public.t": "owner app"},
+        "indexes": {"public.t_pkey": "btree (id)"},
+        "roles": {"app": "LOGIN"},
+        "extensions": {"plpgsql": "1.0"},
+    }
 
 
 @pytest.fixture
@@ -56,11 +62,17 @@ def sides(monkeypatch: pytest.MonkeyPatch, opened: list[Any]) -> dict[str, Any]:
         "fingerprint": {"source": side_fingerprint(), "target": side_fingerprint()},
         "inventory": {"source": side_inventory(), "target": side_inventory()},
         "timescale": [{"session_restoring": "off", "database_restoring": None, "schedulers": 1}],
-        "takes": [], "methods": [], "inventories": [], "timescale_polls": 0, "sleeps": [], "log": RecordingLog(),
+        "takes": [],
+        "methods": [],
+        "inventories": [],
+        "timescale_polls": 0,
+        "sleeps": [],
+        "log": RecordingLog(),
     }
 
-    def take(connect: Any, *, jobs: int, utf8: bool, methods: dict[str, str] | None = None,
-             log: Any = None) -> Fingerprint:
+    def take(
+        connect: Any, *, jobs: int, utf8: bool, methods: dict[str, str] | None = None, log: Any = None
+    ) -> Fingerprint:
         side = connect.__self__.side
         state["takes"].append((side, jobs, utf8))
         state["methods"].append((side, methods))
@@ -155,8 +167,9 @@ def test_target_hashed_as_source_file_says(sides: dict[str, Any], run_dir: Path,
     sides["fingerprint"]["target"] = Fingerprint.from_dict(source.to_dict())
     write_source_side(run_dir, source, side_inventory())
     verify(make_context(make_plan(TOOLS)))
-    assert sides["methods"] == [("target", {"public.t": "fast", "public.p": "text", "public.p1": "fast",
-                                            "public.x": "text"})]
+    assert sides["methods"] == [
+        ("target", {"public.t": "fast", "public.p": "text", "public.p1": "fast", "public.x": "text"})
+    ]
 
 
 def test_target_hashed_as_live_source(sides: dict[str, Any], run_dir: Path, make_context) -> None:
@@ -166,25 +179,39 @@ def test_target_hashed_as_live_source(sides: dict[str, Any], run_dir: Path, make
     sides["fingerprint"]["source"].tables["public.p"].method = "fast"
     with pytest.raises(VerificationError, match=r"data public\.p: hashed differently \(source by fast, target by text"):
         verify(make_context(make_plan(TOOLS)))
-    assert sides["methods"] == [("source", None),
-                                ("target", {"public.t": "fast", "public.p": "fast", "public.p1": "text"})]
+    assert sides["methods"] == [
+        ("source", None),
+        ("target", {"public.t": "fast", "public.p": "fast", "public.p1": "text"}),
+    ]
 
 
 def test_data_checks_carry_method(sides: dict[str, Any], run_dir: Path, make_context) -> None:
     """The report's data checks say how each relation's rows were hashed."""
     write_source_side(run_dir, side_fingerprint(), side_inventory())
     verify(make_context(make_plan(TOOLS)))
-    methods = {check["name"]: check["extra"]["method"] for check in report_json(run_dir)["checks"]
-               if check["section"] == "data"}
+    methods = {
+        check["name"]: check["extra"]["method"]
+        for check in report_json(run_dir)["checks"]
+        if check["section"] == "data"
+    }
     assert methods == {"public.t": "fast", "public.p": "text", "public.p1": "text"}
 
 
 @pytest.mark.parametrize(("source_encoding", "utf8"), [("UTF8", False), ("LATIN1", True)])
-def test_utf8_checksums_when_encodings_differ(sides: dict[str, Any], run_dir: Path, make_context,
-                                              source_encoding: str, utf8: bool) -> None:
+def test_utf8_checksums_when_encodings_differ(
+    sides: dict[str, Any], run_dir: Path, make_context, source_encoding: str, utf8: bool
+) -> None:
     """Both sides use UTF8 checksums exactly when the servers' encodings differ."""
-    plan = make_plan(TOOLS, source={"version": "17.2", "major": 17, "database_bytes": 1, "user_name": "postgres",
-                                    "encoding": source_encoding})
+    plan = make_plan(
+        TOOLS,
+        source={
+            "version": "17.2",
+            "major": 17,
+            "database_bytes": 1,
+            "user_name": "postgres",
+            "encoding": source_encoding,
+        },
+    )
     verify(make_context(plan))
     assert [flag for _, _, flag in sides["takes"]] == [utf8, utf8]
 
@@ -222,8 +249,7 @@ def test_report_written(sides: dict[str, Any], run_dir: Path, make_context) -> N
     assert "target.example" in data["context"]["target"]
     assert "The target holds what the source held." in (run_dir / HTML_NAME).read_text(encoding="utf-8")
     sections = {check["section"] for check in data["checks"]}
-    assert sections == {"data", "sequences", "large objects", "tables", "indexes", "extensions",
-                        "timescaledb state"}
+    assert sections == {"data", "sequences", "large objects", "tables", "indexes", "extensions", "timescaledb state"}
 
 
 def test_timings_from_earlier_phases(sides: dict[str, Any], run_dir: Path, make_context) -> None:
@@ -295,16 +321,19 @@ def test_plain_postgresql_skips_timescale_state(sides: dict[str, Any], run_dir: 
 
 def test_waits_for_scheduler(sides: dict[str, Any], run_dir: Path, make_context) -> None:
     """A scheduler that starts a moment after post_restore is waited for."""
-    sides["timescale"] = [{"session_restoring": "off", "database_restoring": None, "schedulers": 0},
-                          {"session_restoring": "off", "database_restoring": None, "schedulers": 0},
-                          {"session_restoring": "off", "database_restoring": None, "schedulers": 1}]
+    sides["timescale"] = [
+        {"session_restoring": "off", "database_restoring": None, "schedulers": 0},
+        {"session_restoring": "off", "database_restoring": None, "schedulers": 0},
+        {"session_restoring": "off", "database_restoring": None, "schedulers": 1},
+    ]
     assert verify(make_context(make_plan(TOOLS)))["ok"] is True
     assert sides["timescale_polls"] == 3
     assert sides["sleeps"] == [0.5, 0.5]
 
 
-def test_no_scheduler_fails(sides: dict[str, Any], run_dir: Path, make_context,
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_scheduler_fails(
+    sides: dict[str, Any], run_dir: Path, make_context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No scheduler within the wait fails the run naming the check."""
     monkeypatch.setattr(verification, "SCHEDULER_WAIT_S", 0.0)
     sides["timescale"] = [{"session_restoring": "off", "database_restoring": "on", "schedulers": 0}]
@@ -319,8 +348,9 @@ def test_no_scheduler_fails(sides: dict[str, Any], run_dir: Path, make_context,
 # --- ledger and asset event ------------------------------------------------------------------------------------------
 
 
-def test_verified_migration_recorded_not_announced(sides: dict[str, Any], run_dir: Path, make_context,
-                                                   work_dir: Path) -> None:
+def test_verified_migration_recorded_not_announced(
+    sides: dict[str, Any], run_dir: Path, make_context, work_dir: Path
+) -> None:
     """Success writes the target's ledger record; the asset event waits for cutover (the applications may still
     roll back at switch_apps)."""
     write_source_side(run_dir, side_fingerprint(rows=9), side_inventory())
@@ -336,8 +366,9 @@ def test_verified_migration_recorded_not_announced(sides: dict[str, Any], run_di
     assert [link.name for link in VerifyOperator.operator_extra_links] == ["Migration report", "Verification report"]
 
 
-def test_rehearsal_leaves_no_ledger_record_nor_asset_event(sides: dict[str, Any], run_dir: Path, make_context,
-                                                           work_dir: Path) -> None:
+def test_rehearsal_leaves_no_ledger_record_nor_asset_event(
+    sides: dict[str, Any], run_dir: Path, make_context, work_dir: Path
+) -> None:
     """A verified rehearsal into a scratch database is not a migration: nothing recorded, nothing emitted."""
     write_source_side(run_dir, side_fingerprint(rows=9), side_inventory())
     sides["fingerprint"]["target"] = side_fingerprint(rows=9)
@@ -347,8 +378,9 @@ def test_rehearsal_leaves_no_ledger_record_nor_asset_event(sides: dict[str, Any]
     assert context["outlet_events"][targets_alias()].added == []
 
 
-def test_failed_verification_records_nothing(sides: dict[str, Any], run_dir: Path, make_context,
-                                             work_dir: Path) -> None:
+def test_failed_verification_records_nothing(
+    sides: dict[str, Any], run_dir: Path, make_context, work_dir: Path
+) -> None:
     """A difference fails the run before any ledger record or asset event."""
     write_source_side(run_dir, side_fingerprint(rows=9), side_inventory())
     sides["fingerprint"]["target"] = side_fingerprint(rows=8)

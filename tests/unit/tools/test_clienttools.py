@@ -106,8 +106,15 @@ def test_psql_load_argv_flags_and_files_in_order() -> None:
     """psql loads with -X -v ON_ERROR_STOP=1 --echo-errors and one -f per file, in the given order."""
     argv = psql_load_argv(TOOLS, ["/w/roles.sql", "/w/dump.sql"])
     assert argv == [
-        "/opt/pg/17/bin/psql", "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors",
-        "-f", "/w/roles.sql", "-f", "/w/dump.sql",
+        "/opt/pg/17/bin/psql",
+        "-X",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--echo-errors",
+        "-f",
+        "/w/roles.sql",
+        "-f",
+        "/w/dump.sql",
     ]
 
 
@@ -348,9 +355,17 @@ def test_directory_dump_is_parallel_uncompressed_with_the_guides_flags(tmp_path:
     """pg_dump -Fd -j N -Z0 plus the guide's four flags; no connection details in argv."""
     tools = ClientTools(bin_dir="/opt/pg/bin", major=17, version="17.12")
     argv = clienttools.pg_dump_directory_argv(tools, "/w/dump.dir", 3)
-    assert argv == ["/opt/pg/bin/pg_dump", "--format=directory", "--jobs=3", "--compress=0",
-                    "--quote-all-identifiers", "--no-tablespaces", "--no-owner", "--no-privileges",
-                    "--file=/w/dump.dir"]
+    assert argv == [
+        "/opt/pg/bin/pg_dump",
+        "--format=directory",
+        "--jobs=3",
+        "--compress=0",
+        "--quote-all-identifiers",
+        "--no-tablespaces",
+        "--no-owner",
+        "--no-privileges",
+        "--file=/w/dump.dir",
+    ]
 
 
 def test_pg_restore_names_the_database_as_quoted_conninfo() -> None:

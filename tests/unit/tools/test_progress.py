@@ -14,14 +14,17 @@ from timescale_migration.tools.progress import file_read_progress, read_position
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.parametrize(("done", "total", "elapsed", "expected"), [
-    (25, 100, 10.0, ", about 30s left"),
-    (0, 100, 10.0, ""),
-    (100, 100, 10.0, ""),
-    (150, 100, 10.0, ""),
-    (50, 100, 0.0, ""),
-    (1, 10_000, 2.0, ", about 19,998s left"),
-])
+@pytest.mark.parametrize(
+    ("done", "total", "elapsed", "expected"),
+    [
+        (25, 100, 10.0, ", about 30s left"),
+        (0, 100, 10.0, ""),
+        (100, 100, 10.0, ""),
+        (150, 100, 10.0, ""),
+        (50, 100, 0.0, ""),
+        (1, 10_000, 2.0, ", about 19,998s left"),
+    ],
+)
 def test_time_left(done: float, total: float, elapsed: float, expected: str) -> None:
     """The rate so far carried to the end; nothing before the first byte, after the last, or at no time."""
     assert time_left(done, total, elapsed) == expected

@@ -90,8 +90,9 @@ def test_run_passes_exactly_the_given_env(runner: ToolRunner, monkeypatch: pytes
     """The child sees the env given, not the parent's."""
     monkeypatch.setenv("TSM_UNIT_PARENT_ONLY", "leak")
     with pytest.raises(ClientToolFailed) as err:
-        runner.run(["sh", "-c", 'echo "given=$TSM_GIVEN parent=$TSM_UNIT_PARENT_ONLY"; exit 1'],
-                   {**env(), "TSM_GIVEN": "yes"})
+        runner.run(
+            ["sh", "-c", 'echo "given=$TSM_GIVEN parent=$TSM_UNIT_PARENT_ONLY"; exit 1'], {**env(), "TSM_GIVEN": "yes"}
+        )
     assert "given=yes parent=\n" in str(err.value) + "\n"
 
 
@@ -224,8 +225,9 @@ def test_kill_escalates_to_sigkill(runner: ToolRunner) -> None:
 def test_pipeline_passes_data_and_logs_both_tools() -> None:
     """producer | consumer: the consumer's output reaches the log; both must exit 0."""
     runner, lines = _pipeline_runner()
-    runner.run_pipeline(["sh", "-c", "printf 'a\\nb\\nc\\n'; echo note >&2"], dict(os.environ),
-                        ["wc", "-l"], dict(os.environ))
+    runner.run_pipeline(
+        ["sh", "-c", "printf 'a\\nb\\nc\\n'; echo note >&2"], dict(os.environ), ["wc", "-l"], dict(os.environ)
+    )
     assert any(line.endswith(": 3") for line in lines), lines
     assert any("sh: note" in line for line in lines), lines
 
@@ -235,8 +237,7 @@ def test_pipeline_failure_names_the_failing_side() -> None:
     runner, _ = _pipeline_runner()
     started = time.monotonic()
     with pytest.raises(ClientToolFailed, match=r"^sh exited with code 3"):
-        runner.run_pipeline(["yes"], dict(os.environ), ["sh", "-c", "head -c 10 >/dev/null; exit 3"],
-                            dict(os.environ))
+        runner.run_pipeline(["yes"], dict(os.environ), ["sh", "-c", "head -c 10 >/dev/null; exit 3"], dict(os.environ))
     assert time.monotonic() - started < 10
 
 
@@ -279,7 +280,8 @@ def test_a_tool_dies_with_the_task_process_that_started_it(tmp_path: Path) -> No
         f"sys.path.insert(0, {str(Path(timescale_migration.__file__).parents[1])!r})\n"
         "from timescale_migration.tools.runner import ToolRunner\n"
         f"ToolRunner(logging.getLogger('t')).run(['sh', '-c', 'echo $$ > {pidfile}; exec sleep 60'],"
-        " {'PATH': '/usr/bin:/bin'})\n")
+        " {'PATH': '/usr/bin:/bin'})\n"
+    )
     parent = subprocess.Popen([sys.executable, str(script)])
     deadline = time.monotonic() + 20
     while not (pidfile.exists() and pidfile.read_text().strip()):

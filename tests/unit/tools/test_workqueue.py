@@ -22,8 +22,7 @@ def test_every_item_once_each_by_some_worker(workers: int) -> None:
             done.append((worker, item))
 
     stopped = threading.Event()
-    errors = work_through(range(20), [f"w{i}" for i in range(workers)], do, stopped=stopped, stop=stopped.set,
-                          name="t")
+    errors = work_through(range(20), [f"w{i}" for i in range(workers)], do, stopped=stopped, stop=stopped.set, name="t")
     assert errors == []
     assert sorted(item for _, item in done) == list(range(20))
     assert {worker for worker, _ in done} <= {f"w{i}" for i in range(workers)}
@@ -56,6 +55,8 @@ def test_nothing_runs_once_stopped() -> None:
     stopped = threading.Event()
     stopped.set()
     ran: list[int] = []
-    assert work_through(range(5), ["a", "b"], lambda w, i: ran.append(i), stopped=stopped, stop=stopped.set,
-                        name="t") == []
+    assert (
+        work_through(range(5), ["a", "b"], lambda w, i: ran.append(i), stopped=stopped, stop=stopped.set, name="t")
+        == []
+    )
     assert ran == []

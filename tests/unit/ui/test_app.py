@@ -26,8 +26,10 @@ def mounted(store: FakeStore, *, user: Any = "admin", allowed: bool = True) -> T
     """The app under /migrations of an api-server whose base path is /airflow; `user` None: nobody signed in."""
     sub = ui_app.create_app(store, lambda who, dag_id: allowed)
     if user is not None:
+
         async def signed_in() -> Any:
             return user
+
         sub.dependency_overrides[ui_app.current_user] = signed_in
     root = FastAPI(root_path="/airflow")
     root.mount("/migrations", sub)
@@ -37,14 +39,34 @@ def mounted(store: FakeStore, *, user: Any = "admin", allowed: bool = True) -> T
 @pytest.fixture
 def client(store: FakeStore, base: Path) -> Iterator[TestClient]:
     """A cut-over run with its verification report, a rehearsal and a ledger record."""
-    store.add(RUN, conf={"source_conn_id": "src", "source_database": "shop", "target_conn_id": "tgt",
-                         "target_database": "shop_new"}, tasks=ALL_DONE, xcoms=cut_over_xcoms())
+    store.add(
+        RUN,
+        conf={
+            "source_conn_id": "src",
+            "source_database": "shop",
+            "target_conn_id": "tgt",
+            "target_database": "shop_new",
+        },
+        tasks=ALL_DONE,
+        xcoms=cut_over_xcoms(),
+    )
     write_verification(base, RUN, tables=("shop.orders", "shop.customers"))
     (base / "rehearsals").mkdir()
     (base / "rehearsals" / "history.jsonl").write_text(history_line())
-    ledger.write(None, "tgt", "shop_new", {"source": "source 'src'", "target_conn_id": "tgt",
-                                           "target_database": "shop_new", "dag_id": phases.DAG_ID, "run_id": RUN,
-                                           "tables": 12, "rows": 4321})
+    ledger.write(
+        None,
+        "tgt",
+        "shop_new",
+        {
+            "source": "source 'src'",
+            "target_conn_id": "tgt",
+            "target_database": "shop_new",
+            "dag_id": phases.DAG_ID,
+            "run_id": RUN,
+            "tables": 12,
+            "rows": 4321,
+        },
+    )
     with mounted(store) as test_client:
         yield test_client
 
@@ -125,9 +147,17 @@ def test_missing_report(store: FakeStore, base: Path) -> None:
         assert client.get(page + "verification.json").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/", "/index.json", "/runs/migrate_database/manual__x/",
-                                  "/runs/migrate_database/manual__x/verification.html",
-                                  "/runs/migrate_database/manual__x/verification.json", "/rehearsals/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/index.json",
+        "/runs/migrate_database/manual__x/",
+        "/runs/migrate_database/manual__x/verification.html",
+        "/runs/migrate_database/manual__x/verification.json",
+        "/rehearsals/",
+    ],
+)
 def test_anonymous_is_refused(store: FakeStore, base: Path, path: str) -> None:
     """Without Airflow's login cookie or a bearer token every page is 401 (the real api-server dependency)."""
     store.add("manual__x")

@@ -26,12 +26,21 @@ def test_run_path_quotes_both_ids() -> None:
     assert run_path("a/b", "c d", prefix="/x/migrations") == "/x/migrations/runs/a%2Fb/c%20d/"
 
 
-@pytest.mark.parametrize(("base", "expected"), [
-    ("", f"/plugin/migrations/migrations/runs/migrate_database/{QUOTED}/"),
-    ("http://localhost:8080", f"http://localhost:8080/plugin/migrations/migrations/runs/migrate_database/{QUOTED}/"),
-    ("https://example.com/airflow/",
-     f"https://example.com/airflow/plugin/migrations/airflow/migrations/runs/migrate_database/{QUOTED}/"),
-], ids=["no-base-url", "base-url", "base-url-with-path"])
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("", f"/plugin/migrations/migrations/runs/migrate_database/{QUOTED}/"),
+        (
+            "http://localhost:8080",
+            f"http://localhost:8080/plugin/migrations/migrations/runs/migrate_database/{QUOTED}/",
+        ),
+        (
+            "https://example.com/airflow/",
+            f"https://example.com/airflow/plugin/migrations/airflow/migrations/runs/migrate_database/{QUOTED}/",
+        ),
+    ],
+    ids=["no-base-url", "base-url", "base-url-with-path"],
+)
 def test_run_page_url_opens_the_app_inside_the_ui(base: str, expected: str) -> None:
     """<base>/plugin/migrations then the app's path from the server's root (the UI's frame opens that path)."""
     assert run_page_url("migrate_database", RUN, base) == expected

@@ -26,8 +26,12 @@ def one(store: FakeStore, run_id: str) -> model.Migration:
 def test_cut_over_run(store: FakeStore, base: Path) -> None:
     """A run that cut over: its outcome, downtime (drain to verify's end), verification from verify's XCom,
     preflight plan and findings, and the answers at both gates."""
-    store.add("manual__1", conf={"source_conn_id": "src", "source_database": "shop", "target_conn_id": "tgt"},
-              tasks=ALL_DONE, xcoms=cut_over_xcoms())
+    store.add(
+        "manual__1",
+        conf={"source_conn_id": "src", "source_database": "shop", "target_conn_id": "tgt"},
+        tasks=ALL_DONE,
+        xcoms=cut_over_xcoms(),
+    )
     m = one(store, "manual__1")
     assert m.outcome == model.Outcome("cut over: the applications use the target", "ok")
     assert m.downtime_s == 40.0
@@ -44,8 +48,11 @@ def test_cut_over_run(store: FakeStore, base: Path) -> None:
 
 def test_rolled_back_run(store: FakeStore, base: Path) -> None:
     """release_source ran: the run rolled back, and says so."""
-    store.add("manual__2", tasks={**ALL_DONE, phases.CUTOVER: "skipped", phases.RELEASE_SOURCE: "success"},
-              xcoms=cut_over_xcoms())
+    store.add(
+        "manual__2",
+        tasks={**ALL_DONE, phases.CUTOVER: "skipped", phases.RELEASE_SOURCE: "success"},
+        xcoms=cut_over_xcoms(),
+    )
     m = one(store, "manual__2")
     assert m.outcome.label == "rolled back at switch_apps: the source is the applications' again"
     assert m.chosen(phases.SWITCH_APPS) == ["roll back (release_source)"]
@@ -53,9 +60,16 @@ def test_rolled_back_run(store: FakeStore, base: Path) -> None:
 
 def test_rejected_run(store: FakeStore, base: Path) -> None:
     """Reject at stop_apps: nothing changed."""
-    store.add("manual__3", tasks={phases.CHECK_EXTENSIONS: "success", phases.CHECK_VERSIONS: "success",
-                                  phases.STOP_APPS: "success", phases.DRAIN_SOURCE: "skipped"},
-              xcoms={(phases.STOP_APPS, "return_value"): {"chosen_options": ["Reject"]}})
+    store.add(
+        "manual__3",
+        tasks={
+            phases.CHECK_EXTENSIONS: "success",
+            phases.CHECK_VERSIONS: "success",
+            phases.STOP_APPS: "success",
+            phases.DRAIN_SOURCE: "skipped",
+        },
+        xcoms={(phases.STOP_APPS, "return_value"): {"chosen_options": ["Reject"]}},
+    )
     m = one(store, "manual__3")
     assert m.outcome == model.Outcome("rejected at stop_apps: nothing was changed", "neutral")
     assert m.downtime_s is None and m.verification_text.label == "—"
@@ -64,9 +78,12 @@ def test_rejected_run(store: FakeStore, base: Path) -> None:
 def test_refused_by_a_check(store: FakeStore, base: Path) -> None:
     """A check that refused: the run failed there, with the check's reason in the preflight report."""
     error = "MigrationError: target database tsdb is not empty"
-    store.add("manual__4", state="failed",
-              tasks={phases.CHECK_EXTENSIONS: "success", phases.CHECK_VERSIONS: "failed"},
-              xcoms={(phases.CHECK_VERSIONS, phases.FAILURE_KEY): {"task_id": phases.CHECK_VERSIONS, "error": error}})
+    store.add(
+        "manual__4",
+        state="failed",
+        tasks={phases.CHECK_EXTENSIONS: "success", phases.CHECK_VERSIONS: "failed"},
+        xcoms={(phases.CHECK_VERSIONS, phases.FAILURE_KEY): {"task_id": phases.CHECK_VERSIONS, "error": error}},
+    )
     m = one(store, "manual__4")
     assert m.outcome == model.Outcome("failed at check_versions", "bad")
     assert m.preflight[1] == (phases.CHECK_VERSIONS, "failed", error)
@@ -86,9 +103,15 @@ def test_failed_verification_read_from_its_report(store: FakeStore, base: Path) 
     from tests.unit.ui.conftest import write_verification
 
     write_verification(base, "manual__7", ok=False)
-    store.add("manual__7", state="failed", tasks={phases.VERIFY: "failed"},
-              xcoms={(phases.VERIFY, phases.FAILURE_KEY): {"task_id": phases.VERIFY, "error": "VerificationError"},
-                     **spans()})
+    store.add(
+        "manual__7",
+        state="failed",
+        tasks={phases.VERIFY: "failed"},
+        xcoms={
+            (phases.VERIFY, phases.FAILURE_KEY): {"task_id": phases.VERIFY, "error": "VerificationError"},
+            **spans(),
+        },
+    )
     m = one(store, "manual__7")
     assert m.outcome.label == "failed at verify"
     assert m.verification_text == model.Outcome("1 difference(s)", "bad")
@@ -98,9 +121,12 @@ def test_failed_verification_read_from_its_report(store: FakeStore, base: Path) 
 
 def test_rehearsal_run(store: FakeStore, base: Path) -> None:
     """A rehearsal child run: its kind, and verified into the scratch database."""
-    store.add("rehearsal__shop__scheduled__1", conf={"rehearsal": True, "target_database": "tsm_rehearsal_shop"},
-              tasks={**ALL_DONE, phases.CUTOVER: "skipped", phases.RELEASE_SOURCE: "skipped"},
-              xcoms={(phases.VERIFY, "return_value"): SUMMARY})
+    store.add(
+        "rehearsal__shop__scheduled__1",
+        conf={"rehearsal": True, "target_database": "tsm_rehearsal_shop"},
+        tasks={**ALL_DONE, phases.CUTOVER: "skipped", phases.RELEASE_SOURCE: "skipped"},
+        xcoms={(phases.VERIFY, "return_value"): SUMMARY},
+    )
     m = one(store, "rehearsal__shop__scheduled__1")
     assert m.kind == "rehearsal"
     assert m.outcome == model.Outcome("rehearsal verified (scratch database)", "ok")
@@ -109,17 +135,26 @@ def test_rehearsal_run(store: FakeStore, base: Path) -> None:
 def test_real_database_names(store: FakeStore, base: Path) -> None:
     """Each side names its real database: the run's param, else the one its checks connected to (the plan), else
     the one its Airflow connection names (asked once per connection for all runs, and only when needed)."""
-    plan = {**PLAN, "source": {**PLAN["source"], "database_name": "shop"},
-            "target": {**PLAN["target"], "database_name": "tsdb"}}
+    plan = {
+        **PLAN,
+        "source": {**PLAN["source"], "database_name": "shop"},
+        "target": {**PLAN["target"], "database_name": "tsdb"},
+    }
     store.connections_ = {"migration_source": "shop", "migration_target": "tsdb"}
-    store.add("manual__1", tasks=ALL_DONE, xcoms={**cut_over_xcoms(), (phases.CHECK_VERSIONS, "return_value"): plan},
-              conf={"source_conn_id": "src", "target_conn_id": "tgt"})
+    store.add(
+        "manual__1",
+        tasks=ALL_DONE,
+        xcoms={**cut_over_xcoms(), (phases.CHECK_VERSIONS, "return_value"): plan},
+        conf={"source_conn_id": "src", "target_conn_id": "tgt"},
+    )
     store.add("manual__2", conf={"source_database": "app"}, state="queued")
     store.add("manual__3", state="queued")
     found = {m.run_id: m for m in model.migrations(store)}
     assert (found["manual__1"].source, found["manual__1"].target) == ("src / shop", "tgt / tsdb")
-    assert (found["manual__2"].source, found["manual__2"].target) == ("migration_source / app",
-                                                                      "migration_target / tsdb")
+    assert (found["manual__2"].source, found["manual__2"].target) == (
+        "migration_source / app",
+        "migration_target / tsdb",
+    )
     assert found["manual__3"].source == "migration_source / shop"
     assert store.asked == ["migration_source", "migration_target"]
     store.connections_ = {}
@@ -130,8 +165,9 @@ def test_unknown_run(store: FakeStore) -> None:
     assert model.migration(store, DAG, "nope") is None
 
 
-def test_work_dirs_history_and_ledger(store: FakeStore, base: Path, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_work_dirs_history_and_ledger(
+    store: FakeStore, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The default work directory, the rehearsal config's and a run's own work_dir are each read once; the
     history and ledger of all of them are merged."""
     elsewhere, rehearsals_dir = tmp_path / "elsewhere", tmp_path / "rehearsals-work"
@@ -142,8 +178,10 @@ def test_work_dirs_history_and_ledger(store: FakeStore, base: Path, tmp_path: Pa
     store.add("manual__9")
     ledger.write(str(elsewhere), "tgt", "shop", {"run_id": "fleet__shop__manual__1", "rows": 5})
     ledger.write(None, "tgt", "metrics", {"run_id": "manual__9", "rows": 7})
-    for folder, line in ((rehearsals_dir, history_line()),
-                         (base, history_line(name="metrics", rehearsed_at="2026-11-29T10:00:00+00:00"))):
+    for folder, line in (
+        (rehearsals_dir, history_line()),
+        (base, history_line(name="metrics", rehearsed_at="2026-11-29T10:00:00+00:00")),
+    ):
         (folder / "rehearsals").mkdir(parents=True)
         (folder / "rehearsals" / "history.jsonl").write_text(line + "not json\n")
     found = model.overview(store)
@@ -166,12 +204,28 @@ def test_a_refused_run_shows_every_finding_of_its_preflight_json(store: FakeStor
     store.add("manual__9", state="failed", tasks={phases.CHECK_EXTENSIONS: "success", phases.CHECK_VERSIONS: "failed"})
     run_dir = base / DAG / "manual__9"
     run_dir.mkdir(parents=True)
-    found = [{"check": "locale", "severity": "warning", "subject": "LC_COLLATE: source C, target C.UTF-8",
-              "message": "text sorts differently", "expected": None, "remedy": ""},
-             {"check": "extensions", "severity": "blocking", "subject": "extension adminpack 2.1",
-              "message": "not available on the target", "expected": None, "remedy": "drop it from the source"}]
+    found = [
+        {
+            "check": "locale",
+            "severity": "warning",
+            "subject": "LC_COLLATE: source C, target C.UTF-8",
+            "message": "text sorts differently",
+            "expected": None,
+            "remedy": "",
+        },
+        {
+            "check": "extensions",
+            "severity": "blocking",
+            "subject": "extension adminpack 2.1",
+            "message": "not available on the target",
+            "expected": None,
+            "remedy": "drop it from the source",
+        },
+    ]
     (run_dir / "preflight.json").write_text(json.dumps({"refused": True, "findings": found}))
     m = one(store, "manual__9")
-    assert [(f.severity, f.subject) for f in m.findings] == [("blocking", "extension adminpack 2.1"),
-                                                             ("warning", "LC_COLLATE: source C, target C.UTF-8")]
+    assert [(f.severity, f.subject) for f in m.findings] == [
+        ("blocking", "extension adminpack 2.1"),
+        ("warning", "LC_COLLATE: source C, target C.UTF-8"),
+    ]
     assert m.findings[0].explain() == "not available on the target. What to do: drop it from the source"

@@ -23,8 +23,9 @@ def test_only_the_registration_file_is_loaded(loaded: tuple[list, dict]) -> None
     """One plugin, no import error; the loader does not import the package's modules under their bare names."""
     plugins, errors = loaded
     assert errors == {}
-    assert [(p.name, str(p.source)) for p in plugins] == [("timescale_migration",
-                                                           "$PLUGINS_FOLDER/timescale_migration_plugin.py")]
+    assert [(p.name, str(p.source)) for p in plugins] == [
+        ("timescale_migration", "$PLUGINS_FOLDER/timescale_migration_plugin.py")
+    ]
 
 
 def test_app_and_view(loaded: tuple[list, dict]) -> None:
@@ -39,6 +40,10 @@ def test_app_and_view(loaded: tuple[list, dict]) -> None:
     assert not any(app["url_prefix"].startswith(prefix) for prefix in RESERVED_URL_PREFIXES)
     [view] = plugin.external_views
     parsed = ExternalViewResponse(**view)
-    assert (parsed.name, parsed.url_route, parsed.destination, parsed.category) == ("Migrations", "migrations", "nav",
-                                                                                  None)
+    assert (parsed.name, parsed.url_route, parsed.destination, parsed.category) == (
+        "Migrations",
+        "migrations",
+        "nav",
+        None,
+    )
     assert parsed.href == "migrations/" and not parsed.href.startswith("/")

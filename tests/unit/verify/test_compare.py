@@ -32,20 +32,24 @@ def data(name: str, source: Any, target: Any, kind: str = "table", match: bool =
 
 def sample_report() -> VerifyReport:
     """Agreeing and differing relations, a partitioned parent, sequences, structure and large objects."""
-    return VerifyReport([
-        data('"public"."orders"', 1200, 1200),
-        data('"metrics"."conditions"', 52_000, 51_999, kind="hypertable"),
-        data('"public"."only_source"', 3, None),
-        data('"public"."events"', 10, 10, kind="partitioned"),
-        Check("sequences", '"public"."orders_id_seq"', "1200 true", "1200 true", True),
-        Check("sequences", '"public"."s2"', "5 true", "1 false", False, "source 5 true, target 1 false"),
-        Check("indexes", '"public"."orders_pkey"', "def", "def", True),
-        Check("large objects", "pg_largeobject", 2, 2, True),
-    ], timings={"load seconds": 1.5})
+    return VerifyReport(
+        [
+            data('"public"."orders"', 1200, 1200),
+            data('"metrics"."conditions"', 52_000, 51_999, kind="hypertable"),
+            data('"public"."only_source"', 3, None),
+            data('"public"."events"', 10, 10, kind="partitioned"),
+            Check("sequences", '"public"."orders_id_seq"', "1200 true", "1200 true", True),
+            Check("sequences", '"public"."s2"', "5 true", "1 false", False, "source 5 true, target 1 false"),
+            Check("indexes", '"public"."orders_pkey"', "def", "def", True),
+            Check("large objects", "pg_largeobject", 2, 2, True),
+        ],
+        timings={"load seconds": 1.5},
+    )
 
 
-def fingerprint(tables: dict[str, TableSum], sequences: dict[str, str] | None = None,
-                large_objects: dict[str, int] | None = None) -> Fingerprint:
+def fingerprint(
+    tables: dict[str, TableSum], sequences: dict[str, str] | None = None, large_objects: dict[str, int] | None = None
+) -> Fingerprint:
     """One side's data as the fingerprint step would report it."""
     return Fingerprint("UTF8", tables, sequences or {}, large_objects or dict(LO_NONE))
 
@@ -151,8 +155,11 @@ def test_format_table_sections_and_differences() -> None:
 
 def test_compare_data_identical() -> None:
     """Identical relations, sequences and large objects give only ok checks."""
-    side = fingerprint({'"public"."t"': TableSum("table", 5, "abc")}, {'"public"."s"': "5 true"},
-                       {"objects": 2, "hash_high": 1, "hash_low": 2})
+    side = fingerprint(
+        {'"public"."t"': TableSum("table", 5, "abc")},
+        {'"public"."s"': "5 true"},
+        {"objects": 2, "hash_high": 1, "hash_low": 2},
+    )
     checks = compare_data(side, side)
     assert all(c.ok for c in checks)
     assert [c.section for c in checks] == ["data", "sequences", "large objects"]
@@ -166,8 +173,11 @@ def test_compare_data_identical() -> None:
         (TableSum("table", 5, "abc"), TableSum("table", 5, "xyz"), "same 5 rows but their contents differ"),
         (TableSum("table", 5, "abc"), None, "missing on the target (source has 5 rows)"),
         (None, TableSum("table", 0, "e"), "not on the source, but on the target"),
-        (TableSum("table", None, None, error="permission denied"), TableSum("table", 5, "abc"),
-         "source: permission denied; target: ok"),
+        (
+            TableSum("table", None, None, error="permission denied"),
+            TableSum("table", 5, "abc"),
+            "source: permission denied; target: ok",
+        ),
     ],
 )
 def test_compare_data_relation_problems(source: TableSum | None, target: TableSum | None, problem: str) -> None:
@@ -192,8 +202,9 @@ def test_compare_data_large_objects() -> None:
     src = {"objects": 2, "hash_high": 1, "hash_low": 2}
     count = compare_data(fingerprint({}, large_objects=src), fingerprint({}, large_objects=dict(LO_NONE)))[-1]
     assert count.problem == "source 2 object(s), target 0"
-    content = compare_data(fingerprint({}, large_objects=src),
-                           fingerprint({}, large_objects={**src, "hash_low": 3}))[-1]
+    content = compare_data(fingerprint({}, large_objects=src), fingerprint({}, large_objects={**src, "hash_low": 3}))[
+        -1
+    ]
     assert content.problem == "source 2 object(s), target 2, contents differ"
 
 
@@ -214,8 +225,9 @@ def test_compare_structure_differences() -> None:
 
 def test_compare_structure_target_may_have_more_extensions() -> None:
     """Extensions only on the target are not differences."""
-    checks = compare_structure({"extensions": {"plpgsql": "1.0"}}, {"extensions": {"plpgsql": "1.0", "x": "1"}},
-                               roles=None)
+    checks = compare_structure(
+        {"extensions": {"plpgsql": "1.0"}}, {"extensions": {"plpgsql": "1.0", "x": "1"}}, roles=None
+    )
     assert [(c.name, c.ok) for c in checks] == [("plpgsql", True)]
 
 
@@ -251,26 +263,42 @@ def test_compare_data_check_fields() -> None:
     tgt = fingerprint({"t": TableSum("hypertable", 5, "1:2", 0.75, method="fast")})
     check = compare_data(src, tgt)[0]
     assert (check.section, check.name, check.source, check.target, check.ok, check.problem) == (
-        "data", "t", 5, 5, True, "")
-    assert check.extra == {"kind": "hypertable", "source_seconds": 0.5, "target_seconds": 0.75,
-                           "checksum_match": True, "method": "fast"}
+        "data",
+        "t",
+        5,
+        5,
+        True,
+        "",
+    )
+    assert check.extra == {
+        "kind": "hypertable",
+        "source_seconds": 0.5,
+        "target_seconds": 0.75,
+        "checksum_match": True,
+        "method": "fast",
+    }
 
 
 def test_compare_data_method_is_the_sources() -> None:
     """A data check names how rows were hashed: the source's method, the target's for a relation only there."""
-    checks = compare_data(fingerprint({"a": TableSum("table", 1, "1:1", method="fast"),
-                                       "b": TableSum("table", 1, "1:1")}),
-                          fingerprint({"a": TableSum("table", 1, "1:1", method="text"),
-                                       "b": TableSum("table", 1, "1:1", method="fast"),
-                                       "c": TableSum("table", 1, "1:1", method="fast")}))
-    assert {c.name: c.extra["method"] for c in checks if c.section == "data"} == {"a": "fast", "b": "text",
-                                                                                "c": "fast"}
+    checks = compare_data(
+        fingerprint({"a": TableSum("table", 1, "1:1", method="fast"), "b": TableSum("table", 1, "1:1")}),
+        fingerprint(
+            {
+                "a": TableSum("table", 1, "1:1", method="text"),
+                "b": TableSum("table", 1, "1:1", method="fast"),
+                "c": TableSum("table", 1, "1:1", method="fast"),
+            }
+        ),
+    )
+    assert {c.name: c.extra["method"] for c in checks if c.section == "data"} == {"a": "fast", "b": "text", "c": "fast"}
 
 
 def test_compare_data_same_rows_different_checksum() -> None:
     """Equal counts with different checksums fail, naming both checksums; checksum_match is false."""
-    check = compare_data(fingerprint({"t": TableSum("table", 5, "1:2")}),
-                         fingerprint({"t": TableSum("table", 5, "1:3")}))[0]
+    check = compare_data(
+        fingerprint({"t": TableSum("table", 5, "1:2")}), fingerprint({"t": TableSum("table", 5, "1:3")})
+    )[0]
     assert check.ok is False
     assert check.problem == "same 5 rows but their contents differ (checksum 1:2 vs 1:3)"
     assert check.extra["checksum_match"] is False
@@ -287,8 +315,10 @@ def test_compare_data_missing_on_source_uses_target_kind() -> None:
 
 def test_compare_data_unreadable_on_target() -> None:
     """A relation the target could not read fails even when the source read it."""
-    check = compare_data(fingerprint({"t": TableSum("table", 5, "1:2")}),
-                         fingerprint({"t": TableSum("table", None, None, error="unreadable by tsdbadmin: denied")}))[0]
+    check = compare_data(
+        fingerprint({"t": TableSum("table", 5, "1:2")}),
+        fingerprint({"t": TableSum("table", None, None, error="unreadable by tsdbadmin: denied")}),
+    )[0]
     assert check.ok is False
     assert check.problem == "source: ok; target: unreadable by tsdbadmin: denied"
 
@@ -303,8 +333,10 @@ def test_compare_data_unreadable_on_both_sides_fails() -> None:
 
 def test_compare_data_relations_sorted() -> None:
     """Relations of both sides are checked once each, sorted by name."""
-    checks = compare_data(fingerprint({"b": TableSum("table", 1, "1:1"), "a": TableSum("table", 1, "1:1")}),
-                          fingerprint({"c": TableSum("table", 1, "1:1"), "a": TableSum("table", 1, "1:1")}))
+    checks = compare_data(
+        fingerprint({"b": TableSum("table", 1, "1:1"), "a": TableSum("table", 1, "1:1")}),
+        fingerprint({"c": TableSum("table", 1, "1:1"), "a": TableSum("table", 1, "1:1")}),
+    )
     assert [c.name for c in checks if c.section == "data"] == ["a", "b", "c"]
 
 
@@ -321,9 +353,15 @@ def test_compare_data_large_objects_fields() -> None:
     same = {"objects": 3, "hash_high": "7", "hash_low": "-8"}
     check = compare_data(fingerprint({}, large_objects=same), fingerprint({}, large_objects=dict(same)))[-1]
     assert (check.section, check.name, check.source, check.target, check.ok) == (
-        "large objects", "pg_largeobject", 3, 3, True)
-    differs = compare_data(fingerprint({}, large_objects=same),
-                           fingerprint({}, large_objects={**same, "hash_high": "8"}))[-1]
+        "large objects",
+        "pg_largeobject",
+        3,
+        3,
+        True,
+    )
+    differs = compare_data(
+        fingerprint({}, large_objects=same), fingerprint({}, large_objects={**same, "hash_high": "8"})
+    )[-1]
     assert differs.ok is False
     assert differs.problem.endswith("contents differ")
 
@@ -334,18 +372,25 @@ def test_compare_data_large_objects_fields() -> None:
 def test_compare_structure_extra_allowed_only_for_extensions_and_roles() -> None:
     """Target-only objects pass for extensions and (migrated) roles, but not in any other section."""
     source = {"extensions": {}, "roles": {}, "schemas": {}, "functions": {}}
-    target = {"extensions": {"pg_stat_statements": "1.10"}, "roles": {"app": "LOGIN"}, "schemas": {"extra": "owner"},
-              "functions": {"f()": "sql"}}
+    target = {
+        "extensions": {"pg_stat_statements": "1.10"},
+        "roles": {"app": "LOGIN"},
+        "schemas": {"extra": "owner"},
+        "functions": {"f()": "sql"},
+    }
     checks = compare_structure(source, target, roles=["app"])
     assert {(c.section, c.name, c.ok) for c in checks} == {("schemas", "extra", False), ("functions", "f()", False)}
 
 
 def test_compare_structure_missing_extension_fails() -> None:
     """An extension of the source missing on the target, or at another version, is a difference."""
-    checks = compare_structure({"extensions": {"postgis": "3.5", "plpgsql": "1.0"}},
-                               {"extensions": {"plpgsql": "1.1"}}, roles=None)
-    assert {c.name: c.problem for c in checks} == {"plpgsql": "differs: source '1.0', target '1.1'",
-                                                  "postgis": "missing on the target"}
+    checks = compare_structure(
+        {"extensions": {"postgis": "3.5", "plpgsql": "1.0"}}, {"extensions": {"plpgsql": "1.1"}}, roles=None
+    )
+    assert {c.name: c.problem for c in checks} == {
+        "plpgsql": "differs: source '1.0', target '1.1'",
+        "postgis": "missing on the target",
+    }
 
 
 def test_compare_structure_role_missing_or_different() -> None:
@@ -353,8 +398,10 @@ def test_compare_structure_role_missing_or_different() -> None:
     source = {"roles": {"app": "LOGIN", "ro": "NOLOGIN", "ignored": "LOGIN"}}
     target = {"roles": {"app": "LOGIN CREATEDB"}}
     checks = compare_structure(source, target, roles=["app", "ro"])
-    assert {c.name: c.problem for c in checks} == {"app": "differs: source 'LOGIN', target 'LOGIN CREATEDB'",
-                                                  "ro": "missing on the target"}
+    assert {c.name: c.problem for c in checks} == {
+        "app": "differs: source 'LOGIN', target 'LOGIN CREATEDB'",
+        "ro": "missing on the target",
+    }
 
 
 def test_compare_structure_roles_skipped_when_none() -> None:
@@ -370,8 +417,11 @@ def test_compare_structure_identical_and_sorted() -> None:
     source = {"types": {"b": "enum", "a": "enum"}, "comments": {"x": "hello"}}
     target = {"types": {"a": "enum", "b": "enum"}}
     checks = compare_structure(source, target, roles=None)
-    assert [(c.section, c.name, c.ok) for c in checks] == [("comments", "x", False), ("types", "a", True),
-                                                            ("types", "b", True)]
+    assert [(c.section, c.name, c.ok) for c in checks] == [
+        ("comments", "x", False),
+        ("types", "a", True),
+        ("types", "b", True),
+    ]
     assert checks[1].source == checks[1].target == "enum"
 
 
@@ -384,12 +434,21 @@ GOOD_STATE = {"session_restoring": "off", "database_restoring": None, "scheduler
 @pytest.mark.parametrize(
     ("change", "failing", "problem"),
     [
-        ({"session_restoring": "on"}, "timescaledb.restoring (new session)",
-         "is on: run timescaledb_post_restore() on the target"),
-        ({"database_restoring": "on"}, "timescaledb.restoring (database setting)",
-         "still set on the database: run timescaledb_post_restore()"),
-        ({"schedulers": 0}, "background worker scheduler",
-         "no TimescaleDB scheduler runs for the target database: jobs will not run"),
+        (
+            {"session_restoring": "on"},
+            "timescaledb.restoring (new session)",
+            "is on: run timescaledb_post_restore() on the target",
+        ),
+        (
+            {"database_restoring": "on"},
+            "timescaledb.restoring (database setting)",
+            "still set on the database: run timescaledb_post_restore()",
+        ),
+        (
+            {"schedulers": 0},
+            "background worker scheduler",
+            "no TimescaleDB scheduler runs for the target database: jobs will not run",
+        ),
     ],
 )
 def test_timescale_state_each_check_fails_alone(change: dict[str, Any], failing: str, problem: str) -> None:
@@ -414,13 +473,15 @@ def test_timescale_state_passes(state: dict[str, Any]) -> None:
 
 def test_summary_rows_skip_partitioned_and_unknown_counts() -> None:
     """Rows count each leaf once (not its partitioned parent) and skip relations without a source count."""
-    report = VerifyReport([
-        data("p", 30, 30, kind="partitioned"),
-        data("p1", 10, 10, kind="partition"),
-        data("p2", 20, 20, kind="partition"),
-        data("gone", None, 4),
-        Check("sequences", "s", "1", "1", True),
-    ])
+    report = VerifyReport(
+        [
+            data("p", 30, 30, kind="partitioned"),
+            data("p1", 10, 10, kind="partition"),
+            data("p2", 20, 20, kind="partition"),
+            data("gone", None, 4),
+            Check("sequences", "s", "1", "1", True),
+        ]
+    )
     summary = report.summary()
     assert summary["rows"] == 30
     assert summary["tables"] == 4
@@ -464,16 +525,26 @@ def test_format_table_only_data() -> None:
 
 def test_compare_structure_accepts_differences_the_gate_announced() -> None:
     """A setting the preflight listed is ok and says why; any other difference in the section still fails."""
-    warned = Finding("database settings", "warning", "lc_messages = C", "only a superuser may set it",
-                     ("database settings", "database lc_messages"))
-    source = {"database settings": {"database lc_messages": "C", "database TimeZone": "America/New_York",
-                                    'role "app" statement_timeout': "5s"}}
+    warned = Finding(
+        "database settings",
+        "warning",
+        "lc_messages = C",
+        "only a superuser may set it",
+        ("database settings", "database lc_messages"),
+    )
+    source = {
+        "database settings": {
+            "database lc_messages": "C",
+            "database TimeZone": "America/New_York",
+            'role "app" statement_timeout': "5s",
+        }
+    }
     target = {"database settings": {"database TimeZone": "America/New_York", 'role "app" statement_timeout': "1s"}}
-    checks = {c.name: c for c in compare_structure(source, target, roles=None,
-                                                   expected=expected_differences([warned]))}
+    checks = {c.name: c for c in compare_structure(source, target, roles=None, expected=expected_differences([warned]))}
     assert checks["database lc_messages"].ok
-    assert checks["database lc_messages"].problem == ("expected, shown at the stop_apps gate: only a superuser may "
-                                                      "set it")
+    assert checks["database lc_messages"].problem == (
+        "expected, shown at the stop_apps gate: only a superuser may set it"
+    )
     assert checks["database TimeZone"].ok and not checks["database TimeZone"].problem
     assert not checks['role "app" statement_timeout'].ok
     assert "source '5s', target '1s'" in checks['role "app" statement_timeout'].problem

@@ -65,11 +65,17 @@ def leaves(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     return [{"display_name": parent, "leaf_display_name": leaf} for parent, leaf in pairs]
 
 
-def chunk(hypertable: tuple[str, str], name: str, compressed: bool = False,
-          schema: str = "_timescaledb_internal") -> dict[str, Any]:
+def chunk(
+    hypertable: tuple[str, str], name: str, compressed: bool = False, schema: str = "_timescaledb_internal"
+) -> dict[str, Any]:
     """One row of timescaledb_chunk_units.sql."""
-    return {"hypertable_schema": hypertable[0], "hypertable_name": hypertable[1], "chunk_schema": schema,
-            "chunk_name": name, "is_compressed": compressed}
+    return {
+        "hypertable_schema": hypertable[0],
+        "hypertable_name": hypertable[1],
+        "chunk_schema": schema,
+        "chunk_name": name,
+        "is_compressed": compressed,
+    }
 
 
 # --- Fingerprint, TableSum --------------------------------------------------------------------------------------------
@@ -117,8 +123,14 @@ def test_fingerprint_to_dict_shape() -> None:
     data = sample().to_dict()
     assert data["encoding"] == "UTF8"
     assert data["seconds"] == 3.5
-    assert data["tables"]['"public"."t"'] == {"kind": "table", "rows": 5, "checksum": "12:-3", "seconds": 0.25,
-                                              "error": None, "method": "fast"}
+    assert data["tables"]['"public"."t"'] == {
+        "kind": "table",
+        "rows": 5,
+        "checksum": "12:-3",
+        "seconds": 0.25,
+        "error": None,
+        "method": "fast",
+    }
     assert data["tables"]['"public"."locked"']["method"] == "text"
 
 
@@ -150,11 +162,14 @@ def test_fingerprint_methods() -> None:
 
 def test_combine_sums_parts() -> None:
     """Counts, both checksum halves (signed) and seconds add up; the kind is the one given."""
-    result = fingerprint.combine("hypertable", [
-        TableSum("hypertable", 0, "0:0", 0.1, method="fast"),
-        TableSum("hypertable", 3, "100:200", 0.25, method="fast"),
-        TableSum("hypertable", 4, "-130:5", 0.5, method="fast"),
-    ])
+    result = fingerprint.combine(
+        "hypertable",
+        [
+            TableSum("hypertable", 0, "0:0", 0.1, method="fast"),
+            TableSum("hypertable", 3, "100:200", 0.25, method="fast"),
+            TableSum("hypertable", 4, "-130:5", 0.5, method="fast"),
+        ],
+    )
     assert result == TableSum("hypertable", 7, "-30:205", 0.85, None, "fast")
 
 
@@ -175,12 +190,15 @@ def test_combine_rounds_seconds() -> None:
     assert result.seconds == 0.323
 
 
-@pytest.mark.parametrize(("methods", "expected"), [
-    (["fast", "fast"], "fast"),
-    (["fast", "text"], "text"),
-    (["text", "fast"], "text"),
-    (["text", "text"], "text"),
-])
+@pytest.mark.parametrize(
+    ("methods", "expected"),
+    [
+        (["fast", "fast"], "fast"),
+        (["fast", "text"], "text"),
+        (["text", "fast"], "text"),
+        (["text", "text"], "text"),
+    ],
+)
 def test_combine_method(methods: list[str], expected: str) -> None:
     """The sum is "fast" only when every part was hashed by value; one part hashed by text makes it "text"."""
     parts = [TableSum("partition", 1, "1:1", method=m) for m in methods]
@@ -189,12 +207,21 @@ def test_combine_method(methods: list[str], expected: str) -> None:
 
 def test_combine_unreadable_part() -> None:
     """Any unreadable part makes the whole unreadable, with that part's reason; seconds and method still add up."""
-    result = fingerprint.combine("hypertable", [
-        TableSum("hypertable", 3, "1:2", 0.5, method="fast"),
-        TableSum("hypertable", None, None, 0.25, "unreadable by app: permission denied for table _hyper_1_2_chunk",
-                 "fast"),
-        TableSum("hypertable", None, None, 0.25, "unreadable by app: another reason", "fast"),
-    ])
+    result = fingerprint.combine(
+        "hypertable",
+        [
+            TableSum("hypertable", 3, "1:2", 0.5, method="fast"),
+            TableSum(
+                "hypertable",
+                None,
+                None,
+                0.25,
+                "unreadable by app: permission denied for table _hyper_1_2_chunk",
+                "fast",
+            ),
+            TableSum("hypertable", None, None, 0.25, "unreadable by app: another reason", "fast"),
+        ],
+    )
     assert (result.rows, result.checksum) == (None, None)
     assert result.error == "unreadable by app: permission denied for table _hyper_1_2_chunk"
     assert (result.kind, result.seconds, result.method) == ("hypertable", 1.0, "fast")
@@ -253,8 +280,11 @@ def test_add_partitioned_reads_partition_leaves(monkeypatch: pytest.MonkeyPatch)
 
 def test_add_partitioned_several_parents(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each parent sums only its own leaves (a multi-level parent sums every leaf below it)."""
-    monkeypatch.setattr(catalog, "rows", lambda conn, name: leaves(
-        ("top", "a1"), ("top", "a2"), ("top", "b1"), ("mid", "a1"), ("mid", "a2")))
+    monkeypatch.setattr(
+        catalog,
+        "rows",
+        lambda conn, name: leaves(("top", "a1"), ("top", "a2"), ("top", "b1"), ("mid", "a1"), ("mid", "a2")),
+    )
     tables = {
         "top": TableSum("partitioned", 0, "0:0"),
         "mid": TableSum("partitioned", 0, "0:0"),
@@ -343,19 +373,35 @@ def test_units_hypertable_without_chunks(chunk_rows: dict[str, Any]) -> None:
 
 def test_units_chunks_go_to_their_hypertable(chunk_rows: dict[str, Any]) -> None:
     """Each hypertable gets only its own chunks; one compressed hypertable does not change another."""
-    chunk_rows["chunks"] = [chunk(("m", "a"), "_hyper_1_1_chunk"), chunk(("m", "b"), "_hyper_2_2_chunk", True),
-                            chunk(("m", "a"), "_hyper_1_3_chunk")]
-    result = fingerprint.units(FakeSession(), [  # type: ignore[arg-type]
-        ("m", "a", "hypertable", "m.a"), ("m", "b", "hypertable", "m.b")])
+    chunk_rows["chunks"] = [
+        chunk(("m", "a"), "_hyper_1_1_chunk"),
+        chunk(("m", "b"), "_hyper_2_2_chunk", True),
+        chunk(("m", "a"), "_hyper_1_3_chunk"),
+    ]
+    result = fingerprint.units(
+        FakeSession(),
+        [  # type: ignore[arg-type]
+            ("m", "a", "hypertable", "m.a"),
+            ("m", "b", "hypertable", "m.b"),
+        ],
+    )
     assert [(u.relation, u.name, u.only) for u in result] == [
-        ("m.a", "a", True), ("m.a", "_hyper_1_1_chunk", True), ("m.a", "_hyper_1_3_chunk", True),
-        ("m.b", "b", False)]
+        ("m.a", "a", True),
+        ("m.a", "_hyper_1_1_chunk", True),
+        ("m.a", "_hyper_1_3_chunk", True),
+        ("m.b", "b", False),
+    ]
 
 
 def test_units_partitioned_has_none(chunk_rows: dict[str, Any]) -> None:
     """A partitioned table is not read itself (its leaves add up); its leaves are one ONLY unit each."""
-    result = fingerprint.units(FakeSession(), [  # type: ignore[arg-type]
-        ("public", "p", "partitioned", "public.p"), ("public", "p1", "partition", "public.p1")])
+    result = fingerprint.units(
+        FakeSession(),
+        [  # type: ignore[arg-type]
+            ("public", "p", "partitioned", "public.p"),
+            ("public", "p1", "partition", "public.p1"),
+        ],
+    )
     assert result == [Unit("public.p1", "partition", "public", "p1", only=True)]
 
 
@@ -397,8 +443,15 @@ def from_clause(text: str) -> str:
 
 def hashing(text: str) -> str:
     """How a checksum statement hashes rows: "fast", "text" or "utf8"."""
-    found = [name for name, marker in (("fast", "hash_record_extended("), ("text", "hashtextextended(t::text, 0)"),
-                                       ("utf8", "convert_to(t::text, 'UTF8')")) if marker in text]
+    found = [
+        name
+        for name, marker in (
+            ("fast", "hash_record_extended("),
+            ("text", "hashtextextended(t::text, 0)"),
+            ("utf8", "convert_to(t::text, 'UTF8')"),
+        )
+        if marker in text
+    ]
     assert len(found) == 1, text
     return found[0]
 
@@ -410,7 +463,12 @@ def test_checksum_text(statements: list[str]) -> None:
     """method "text" hashes each row's text (table_checksum.sql); the answer becomes a TableSum with "high:low"."""
     result = fingerprint.checksum(FakeSession(), TABLE, "text", utf8=False)  # type: ignore[arg-type]
     assert (result.kind, result.rows, result.checksum, result.error, result.method) == (
-        "table", 42, "-17:99", None, "text")
+        "table",
+        42,
+        "-17:99",
+        None,
+        "text",
+    )
     assert result.seconds >= 0
     assert len(statements) == 1
     assert hashing(statements[0]) == "text"
@@ -433,8 +491,9 @@ def test_checksum_fast_hashes_the_row_of_its_columns(statements: list[str]) -> N
 
 
 @pytest.mark.parametrize(("columns", "hashed_value"), [((), "ROW()"), (None, '"t"')])
-def test_checksum_fast_without_columns(statements: list[str], columns: tuple[str, ...] | None,
-                                       hashed_value: str) -> None:
+def test_checksum_fast_without_columns(
+    statements: list[str], columns: tuple[str, ...] | None, hashed_value: str
+) -> None:
     """A table without columns hashes ROW(); columns not known: the whole-row value."""
     fingerprint.checksum(FakeSession(), TABLE, "fast", utf8=False, columns=columns)  # type: ignore[arg-type]
     assert f"hash_record_extended({hashed_value}, 0)" in statements[0]
@@ -515,6 +574,7 @@ def test_checksum_text_does_not_swallow_undefined_function(monkeypatch: pytest.M
 @pytest.mark.parametrize("method", ["fast", "text"])
 def test_checksum_insufficient_privilege(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     """A permission error becomes a TableSum without count or checksum whose error names the user."""
+
     def refuse(conn: Any, statement: Any) -> list[tuple[Any, ...]]:
         raise Refused("permission denied for table secret")
 
@@ -529,6 +589,7 @@ def test_checksum_insufficient_privilege(monkeypatch: pytest.MonkeyPatch, method
 
 def test_checksum_other_errors_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Errors other than a refused permission (or a missing binary hash) are not hidden."""
+
     def fail(conn: Any, statement: Any) -> list[tuple[Any, ...]]:
         raise psycopg.errors.UndefinedTable("relation does not exist")
 
@@ -567,11 +628,20 @@ def test_relations_marks_hypertables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(catalog, "hypertables", lambda conn: {("m", "h"): {"num_dimensions": 1, "num_chunks": 3}})
     monkeypatch.setattr(catalog, "chunk_tables", lambda conn: set())
     monkeypatch.setattr(catalog, "materializations", lambda conn: [])
-    monkeypatch.setattr(catalog, "user_tables", lambda conn: [
-        ("m", "h", "table", "m.h"), ("public", "t", "table", "public.t"), ("public", "p", "partitioned", "public.p")])
+    monkeypatch.setattr(
+        catalog,
+        "user_tables",
+        lambda conn: [
+            ("m", "h", "table", "m.h"),
+            ("public", "t", "table", "public.t"),
+            ("public", "p", "partitioned", "public.p"),
+        ],
+    )
     assert fingerprint.relations(FakeSession()) == [  # type: ignore[arg-type]
-        ("m", "h", "hypertable", "m.h"), ("public", "t", "table", "public.t"),
-        ("public", "p", "partitioned", "public.p")]
+        ("m", "h", "hypertable", "m.h"),
+        ("public", "t", "table", "public.t"),
+        ("public", "p", "partitioned", "public.p"),
+    ]
 
 
 def test_relations_add_each_continuous_aggregates_materialization(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -579,12 +649,15 @@ def test_relations_add_each_continuous_aggregates_materialization(monkeypatch: p
     leave out): it is compared under the aggregate's name, whole (a SELECT decompresses its chunks)."""
     monkeypatch.setattr(catalog, "hypertables", lambda conn: {("m", "h"): {"num_dimensions": 1, "num_chunks": 1}})
     monkeypatch.setattr(catalog, "chunk_tables", lambda conn: set())
-    monkeypatch.setattr(catalog, "materializations", lambda conn: [
-        ("_timescaledb_internal", "_materialized_hypertable_2", "m.daily")])
+    monkeypatch.setattr(
+        catalog, "materializations", lambda conn: [("_timescaledb_internal", "_materialized_hypertable_2", "m.daily")]
+    )
     monkeypatch.setattr(catalog, "user_tables", lambda conn: [("m", "h", "table", "m.h")])
     rels = fingerprint.relations(FakeSession())  # type: ignore[arg-type]
-    assert rels == [("m", "h", "hypertable", "m.h"),
-                    ("_timescaledb_internal", "_materialized_hypertable_2", "continuous aggregate", "m.daily")]
+    assert rels == [
+        ("m", "h", "hypertable", "m.h"),
+        ("_timescaledb_internal", "_materialized_hypertable_2", "continuous aggregate", "m.daily"),
+    ]
     monkeypatch.setattr(catalog, "rows", lambda conn, name, params=None: [])
     [unit] = [u for u in fingerprint.units(FakeSession(), rels) if u.relation == "m.daily"]  # type: ignore[arg-type]
     assert unit.only is False and unit.name == "_materialized_hypertable_2"
@@ -593,24 +666,41 @@ def test_relations_add_each_continuous_aggregates_materialization(monkeypatch: p
 def test_relations_leave_out_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """A chunk listed by chunk_tables (even one in a user schema) is left out: its hypertable counts its rows."""
     monkeypatch.setattr(catalog, "hypertables", lambda conn: {("m", "h"): {"num_dimensions": 1, "num_chunks": 2}})
-    monkeypatch.setattr(catalog, "chunk_tables", lambda conn: {
-        ("m", "_hyper_1_1_chunk"), ("_timescaledb_internal", "_hyper_1_2_chunk")})
+    monkeypatch.setattr(
+        catalog, "chunk_tables", lambda conn: {("m", "_hyper_1_1_chunk"), ("_timescaledb_internal", "_hyper_1_2_chunk")}
+    )
     monkeypatch.setattr(catalog, "materializations", lambda conn: [])
-    monkeypatch.setattr(catalog, "user_tables", lambda conn: [
-        ("m", "h", "table", "m.h"), ("m", "_hyper_1_1_chunk", "table", "m._hyper_1_1_chunk"),
-        ("public", "t", "table", "public.t")])
+    monkeypatch.setattr(
+        catalog,
+        "user_tables",
+        lambda conn: [
+            ("m", "h", "table", "m.h"),
+            ("m", "_hyper_1_1_chunk", "table", "m._hyper_1_1_chunk"),
+            ("public", "t", "table", "public.t"),
+        ],
+    )
     assert fingerprint.relations(FakeSession()) == [  # type: ignore[arg-type]
-        ("m", "h", "hypertable", "m.h"), ("public", "t", "table", "public.t")]
+        ("m", "h", "hypertable", "m.h"),
+        ("public", "t", "table", "public.t"),
+    ]
 
 
 def test_relations_without_hypertables_do_not_ask_for_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without hypertables (plain PostgreSQL) chunk_tables is not asked and every relation stays."""
     monkeypatch.setattr(catalog, "hypertables", lambda conn: {})
     monkeypatch.setattr(catalog, "chunk_tables", lambda conn: pytest.fail("chunk_tables must not be asked"))
-    monkeypatch.setattr(catalog, "user_tables", lambda conn: [
-        ("public", "_hyper_1_1_chunk", "table", "public._hyper_1_1_chunk"), ("public", "t", "table", "public.t")])
+    monkeypatch.setattr(
+        catalog,
+        "user_tables",
+        lambda conn: [
+            ("public", "_hyper_1_1_chunk", "table", "public._hyper_1_1_chunk"),
+            ("public", "t", "table", "public.t"),
+        ],
+    )
     assert fingerprint.relations(FakeSession()) == [  # type: ignore[arg-type]
-        ("public", "_hyper_1_1_chunk", "table", "public._hyper_1_1_chunk"), ("public", "t", "table", "public.t")]
+        ("public", "_hyper_1_1_chunk", "table", "public._hyper_1_1_chunk"),
+        ("public", "t", "table", "public.t"),
+    ]
 
 
 # --- take -------------------------------------------------------------------------------------------------------------
@@ -633,12 +723,33 @@ CHUNKS = [
     chunk(("m", "hc"), "_hyper_2_3_chunk", compressed=True),
     chunk(("m", "hc"), "_hyper_2_4_chunk"),
 ]
-SIZES = {"small": 10, "big": 5_000, "h": 9_000, "_hyper_1_1_chunk": 4_000, "_hyper_1_2_chunk": 6_000, "hc": 3_000,
-         "_hyper_2_3_chunk": 1_000, "_hyper_2_4_chunk": 2_000, "p": 0, "p1": 300, "p2": 200, "mv": 50, "e": 20}
-ANSWERS = {"small": (1, "4294967297"), "big": (2, "8589934594"), "h": (0, "0"),
-           "_hyper_1_1_chunk": (3, "128849018876"), "_hyper_1_2_chunk": (4, "171798691845"),
-           "hc": (6, "25769803782"), "p1": (4, "42949672955"), "p2": (5, "85899345927"),
-           "mv": (7, "30064771079"), "e": (8, "34359738376")}
+SIZES = {
+    "small": 10,
+    "big": 5_000,
+    "h": 9_000,
+    "_hyper_1_1_chunk": 4_000,
+    "_hyper_1_2_chunk": 6_000,
+    "hc": 3_000,
+    "_hyper_2_3_chunk": 1_000,
+    "_hyper_2_4_chunk": 2_000,
+    "p": 0,
+    "p1": 300,
+    "p2": 200,
+    "mv": 50,
+    "e": 20,
+}
+ANSWERS = {
+    "small": (1, "4294967297"),
+    "big": (2, "8589934594"),
+    "h": (0, "0"),
+    "_hyper_1_1_chunk": (3, "128849018876"),
+    "_hyper_1_2_chunk": (4, "171798691845"),
+    "hc": (6, "25769803782"),
+    "p1": (4, "42949672955"),
+    "p2": (5, "85899345927"),
+    "mv": (7, "30064771079"),
+    "e": (8, "34359738376"),
+}
 """Each relation's (rows, exact hash sum) as the server answers it."""
 UNITS_BY_SIZE = ["h", "_hyper_1_2_chunk", "big", "_hyper_1_1_chunk", "hc", "p1", "p2", "mv", "e", "small"]
 ALL_RELATIONS = sorted(shown for *_, shown in RELATIONS)
@@ -649,8 +760,14 @@ def side(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """One side stubbed: a fake session pool, its relations, chunks and catalog answers, a PostgreSQL 17 server
     where public.e has an enum column; records every checksum query. state["no_fast_hash"] names relations whose
     fast query fails as for a type without a binary hash, state["refused"] ones the user may not read."""
-    state: dict[str, Any] = {"statements": [], "pool_sizes": [], "rows_asked": [], "version_num": 170002,
-                             "no_fast_hash": set(), "refused": set()}
+    state: dict[str, Any] = {
+        "statements": [],
+        "pool_sizes": [],
+        "rows_asked": [],
+        "version_num": 170002,
+        "no_fast_hash": set(),
+        "refused": set(),
+    }
 
     @contextmanager
     def session_pool(connect: Any, size: int) -> Iterator[queue.Queue[Any]]:
@@ -664,16 +781,30 @@ def side(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         state["rows_asked"].append(name)
         return {
             "server/server_encoding": [{"encoding": "LATIN1"}],
-            "copy/relation_sizes": [{"schema_name": "m" if n in ("h", "hc") else "_timescaledb_internal"
-                                if n.startswith("_") else "public", "table_name": n, "bytes": b}
-                               for n, b in SIZES.items()],
+            "copy/relation_sizes": [
+                {
+                    "schema_name": "m"
+                    if n in ("h", "hc")
+                    else "_timescaledb_internal"
+                    if n.startswith("_")
+                    else "public",
+                    "table_name": n,
+                    "bytes": b,
+                }
+                for n, b in SIZES.items()
+            ],
             "verify/text_hashed_tables": [{"schema_name": "public", "table_name": "e"}],
             "timescaledb/chunk_units": CHUNKS,
             "verify/large_object_checksums": [{"objects": 2, "hash_high": "5", "hash_low": "6"}],
             "copy/partition_leaves": leaves(("public.p", "public.p1"), ("public.p", "public.p2")),
-            "copy/relation_columns": [{"schema_name": "public", "table_name": "big", "columns": ["id", "Note"]},
-                                 {"schema_name": "_timescaledb_internal", "table_name": "_hyper_1_1_chunk",
-                                  "columns": ["time", "value"]}],
+            "copy/relation_columns": [
+                {"schema_name": "public", "table_name": "big", "columns": ["id", "Note"]},
+                {
+                    "schema_name": "_timescaledb_internal",
+                    "table_name": "_hyper_1_1_chunk",
+                    "columns": ["time", "value"],
+                },
+            ],
         }[name]
 
     def run(conn: Any, statement: Any) -> list[tuple[Any, ...]]:
@@ -693,8 +824,9 @@ def side(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(catalog, "rows", rows)
     monkeypatch.setattr(catalog, "run", run)
     monkeypatch.setattr(catalog, "server_info", lambda conn: SimpleNamespace(version_num=state["version_num"]))
-    monkeypatch.setattr(catalog, "user_sequences", lambda conn: [("public", "s", "public.s"),
-                                                                 ("public", "t", "public.t")])
+    monkeypatch.setattr(
+        catalog, "user_sequences", lambda conn: [("public", "s", "public.s"), ("public", "t", "public.t")]
+    )
     monkeypatch.setattr(catalog, "sequence_state", lambda conn, s, n: (5, True) if n == "s" else (1, False))
     return state
 
@@ -736,8 +868,9 @@ def test_take_chooses_fast_except_text_hashed_tables(side: dict[str, Any]) -> No
     assert result.methods == {name: "text" if name == "public.e" else "fast" for name in ALL_RELATIONS}
 
 
-@pytest.mark.parametrize(("version_num", "method"), [(130012, "text"), (139999, "text"), (140000, "fast"),
-                                                     (170002, "fast")])
+@pytest.mark.parametrize(
+    ("version_num", "method"), [(130012, "text"), (139999, "text"), (140000, "fast"), (170002, "fast")]
+)
 def test_take_old_server_hashes_by_text(side: dict[str, Any], version_num: int, method: str) -> None:
     """A server older than PostgreSQL 14 (no hash_record_extended) hashes every relation by text."""
     side["version_num"] = version_num
@@ -770,15 +903,39 @@ def test_take_honours_given_methods(side: dict[str, Any], version_num: int) -> N
     """Given the other side's methods, each relation is hashed as named there (whatever this side would choose,
     text_hashed_tables and server version included); a relation not named is hashed by text."""
     side["version_num"] = version_num
-    methods = {"public.e": "fast", "m.h": "fast", "public.big": "text", "public.p1": "fast", "public.p": "fast",
-               "public.gone": "fast"}
+    methods = {
+        "public.e": "fast",
+        "m.h": "fast",
+        "public.big": "text",
+        "public.p1": "fast",
+        "public.p": "fast",
+        "public.gone": "fast",
+    }
     result = fingerprint.take(lambda: None, jobs=1, utf8=False, methods=methods)
-    expected = {"e": "fast", "h": "fast", "_hyper_1_1_chunk": "fast", "_hyper_1_2_chunk": "fast", "big": "text",
-                "p1": "fast", "p2": "text", "hc": "text", "mv": "text", "small": "text"}
+    expected = {
+        "e": "fast",
+        "h": "fast",
+        "_hyper_1_1_chunk": "fast",
+        "_hyper_1_2_chunk": "fast",
+        "big": "text",
+        "p1": "fast",
+        "p2": "text",
+        "hc": "text",
+        "mv": "text",
+        "small": "text",
+    }
     assert hashed(side) == expected
     assert result.methods == {
-        "m.h": "fast", "m.hc": "text", "public.big": "text", "public.e": "fast", "public.mv": "text",
-        "public.p": "text", "public.p1": "fast", "public.p2": "text", "public.small": "text"}
+        "m.h": "fast",
+        "m.hc": "text",
+        "public.big": "text",
+        "public.e": "fast",
+        "public.mv": "text",
+        "public.p": "text",
+        "public.p1": "fast",
+        "public.p2": "text",
+        "public.small": "text",
+    }
 
 
 def test_take_given_methods_empty_hashes_all_by_text(side: dict[str, Any]) -> None:
@@ -798,8 +955,9 @@ def test_take_records_fallback_to_text(side: dict[str, Any]) -> None:
     assert attempts.count(("big", "text")) == 1
     assert hashed(side)["_hyper_1_2_chunk"] == "text"
     assert hashed(side)["h"] == "fast"
-    assert result.methods == {name: "text" if name in ("m.h", "public.big", "public.e") else "fast"
-                              for name in ALL_RELATIONS}
+    assert result.methods == {
+        name: "text" if name in ("m.h", "public.big", "public.e") else "fast" for name in ALL_RELATIONS
+    }
     assert (result.tables["m.h"].rows, result.tables["m.h"].checksum) == (7, "70:1")
 
 

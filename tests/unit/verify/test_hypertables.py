@@ -11,33 +11,41 @@ import pytest
 from tests.support.fakes import RecordingLog, statement_text
 from timescale_migration.copy.hypertables import ConversionRecord, Converted
 from timescale_migration.db import catalog, sqlfiles
-from timescale_migration.options import HYPERTABLE_EXAMPLE, hypertable_specs
+from timescale_migration.options import hypertable_specs
+from timescale_migration.params import HYPERTABLE_EXAMPLE
 from timescale_migration.verify import hypertables
 from timescale_migration.verify.compare import Check, VerifyReport
 from timescale_migration.verify.report import render_html
 
 pytestmark = pytest.mark.unit
 
-NORMAL = {"1 day": "1 day", "7 days": "7 days", "1 year": "365 days 06:00:00", "1 mon": "30 days",
-          "30 days": "30 days"}
+NORMAL = {"1 day": "1 day", "7 days": "7 days", "1 year": "365 days 06:00:00", "1 mon": "30 days", "30 days": "30 days"}
 OWNER = json.dumps({"owner": "app", "acl": [["app", "SELECT", False]]})
 CHUNKS = [["_timescaledb_internal", "_hyper_7_1_chunk"], ["_timescaledb_internal", "_hyper_7_2_chunk"]]
 
 
 def target_row(**changes: Any) -> dict[str, Any]:
     """public.conditions on a community target, converted as HYPERTABLE_EXAMPLE asks."""
-    row = {"schema_name": "public", "table_name": "conditions", "display_name": "public.conditions",
-           "dimensions": [{"column": "time", "type": "Time", "interval": "1 day", "integer_interval": None,
-                           "partitions": None},
-                          {"column": "device_id", "type": "Space", "interval": None, "integer_interval": None,
-                           "partitions": 4}],
-           "chunks": {"count": 2, "first": "2026-01-01 00:00:00+00", "last": "2026-01-03 00:00:00+00",
-                      "names": CHUNKS},
-           "compression": {"segmentby": ["device_id"], "orderby": ["time"], "orderby_desc": [True],
-                           "orderby_nullsfirst": [True]},
-           "jobs": [{"id": 1000, "proc": "policy_compression", "config": {"hypertable_id": 7,
-                                                                          "compress_after": "7 days"}},
-                    {"id": 1001, "proc": "policy_retention", "config": {"hypertable_id": 7, "drop_after": "1 year"}}]}
+    row = {
+        "schema_name": "public",
+        "table_name": "conditions",
+        "display_name": "public.conditions",
+        "dimensions": [
+            {"column": "time", "type": "Time", "interval": "1 day", "integer_interval": None, "partitions": None},
+            {"column": "device_id", "type": "Space", "interval": None, "integer_interval": None, "partitions": 4},
+        ],
+        "chunks": {"count": 2, "first": "2026-01-01 00:00:00+00", "last": "2026-01-03 00:00:00+00", "names": CHUNKS},
+        "compression": {
+            "segmentby": ["device_id"],
+            "orderby": ["time"],
+            "orderby_desc": [True],
+            "orderby_nullsfirst": [True],
+        },
+        "jobs": [
+            {"id": 1000, "proc": "policy_compression", "config": {"hypertable_id": 7, "compress_after": "7 days"}},
+            {"id": 1001, "proc": "policy_retention", "config": {"hypertable_id": 7, "drop_after": "1 year"}},
+        ],
+    }
     return {**row, **changes}
 
 
@@ -99,25 +107,62 @@ def test_a_conversion_as_asked_passes_every_check(fake: dict[str, Any]) -> None:
         "chunks": "2 chunk(s) from 2026-01-01 00:00:00+00 to 2026-01-03 00:00:00+00",
         "compression": "segmentby device_id orderby time desc nulls first",
         "policies": "compression after 7 days; retention after 365 days 06:00:00",
-        "chunks' owner and privileges": "2 chunk(s) alike"}
+        "chunks' owner and privileges": "2 chunk(s) alike",
+    }
     assert data.extra["kind"] == hypertables.CONVERTED_KIND
 
 
-@pytest.mark.parametrize(("changes", "aspect", "words"), [
-    ({"dimensions": [{"column": "time", "type": "Time", "interval": "1 mon", "integer_interval": None,
-                      "partitions": None}]}, "dimensions",
-     "asked time time every 1 day; hash device_id in 4 partition(s), the target has time time every 30 days"),
-    ({"compression": None}, "compression", "the target has none"),
-    ({"compression": {"segmentby": [], "orderby": ["time"], "orderby_desc": [False], "orderby_nullsfirst": [False]}},
-     "compression", "the target has segmentby - orderby time asc nulls last"),
-    ({"jobs": []}, "policies", "asked compression after 7 days; retention after 365 days 06:00:00, the target has "
-                               "none"),
-    ({"jobs": [{"id": 1000, "proc": "policy_compression", "config": {"compress_after": "30 days"}}]}, "policies",
-     "the target has compression after 30 days"),
-    ({"chunks": {"count": 0, "first": None, "last": None, "names": []}}, "chunks", "the source's rows are in no chunk"),
-])
-def test_what_differs_from_what_was_asked_fails(fake: dict[str, Any], changes: dict[str, Any], aspect: str,
-                                               words: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "aspect", "words"),
+    [
+        (
+            {
+                "dimensions": [
+                    {
+                        "column": "time",
+                        "type": "Time",
+                        "interval": "1 mon",
+                        "integer_interval": None,
+                        "partitions": None,
+                    }
+                ]
+            },
+            "dimensions",
+            "asked time time every 1 day; hash device_id in 4 partition(s), the target has time time every 30 days",
+        ),
+        ({"compression": None}, "compression", "the target has none"),
+        (
+            {
+                "compression": {
+                    "segmentby": [],
+                    "orderby": ["time"],
+                    "orderby_desc": [False],
+                    "orderby_nullsfirst": [False],
+                }
+            },
+            "compression",
+            "the target has segmentby - orderby time asc nulls last",
+        ),
+        (
+            {"jobs": []},
+            "policies",
+            "asked compression after 7 days; retention after 365 days 06:00:00, the target has none",
+        ),
+        (
+            {"jobs": [{"id": 1000, "proc": "policy_compression", "config": {"compress_after": "30 days"}}]},
+            "policies",
+            "the target has compression after 30 days",
+        ),
+        (
+            {"chunks": {"count": 0, "first": None, "last": None, "names": []}},
+            "chunks",
+            "the source's rows are in no chunk",
+        ),
+    ],
+)
+def test_what_differs_from_what_was_asked_fails(
+    fake: dict[str, Any], changes: dict[str, Any], aspect: str, words: str
+) -> None:
     """Each aspect the target shows otherwise than asked is a difference naming both."""
     fake["rows"] = [target_row(**changes)]
     checks, _ = verify(None)
@@ -152,11 +197,15 @@ def test_inventory_without_what_only_the_conversion_made(fake: dict[str, Any]) -
         "timescaledb dimensions": {"public.conditions.time": "x", "public.conditions_2.time": "y"},
         "timescaledb jobs": {"job 1000 _timescaledb_functions.policy_compression on public.conditions": "z"},
         "privileges": {**rights(), 'table "public"."alerts"': OWNER},
-        "constraints": {"public.alerts.fk": "f FOREIGN KEY (a) REFERENCES public.conditions(a)",
-                        "public.alerts.fk1": "f FOREIGN KEY (a) REFERENCES _timescaledb_internal._hyper_7_1_chunk(a)"},
+        "constraints": {
+            "public.alerts.fk": "f FOREIGN KEY (a) REFERENCES public.conditions(a)",
+            "public.alerts.fk1": "f FOREIGN KEY (a) REFERENCES _timescaledb_internal._hyper_7_1_chunk(a)",
+        },
     }
-    source = {"privileges": {'table "public"."conditions"': OWNER, 'table "public"."alerts"': OWNER},
-              "constraints": {"public.alerts.fk": "f FOREIGN KEY (a) REFERENCES public.conditions(a)"}}
+    source = {
+        "privileges": {'table "public"."conditions"': OWNER, 'table "public"."alerts"': OWNER},
+        "constraints": {"public.alerts.fk": "f FOREIGN KEY (a) REFERENCES public.conditions(a)"},
+    }
     left = hypertables.without_converted(target, source, [found])
     assert left == {
         "timescaledb hypertables": {"public.other": "1 dimension(s)"},
@@ -183,9 +232,9 @@ def test_report_has_a_section_for_the_converted_tables(fake: dict[str, Any]) -> 
     checks, data = verify(rights())
     html = render_html(VerifyReport([data, *checks]), {"run": "r"})
     start = html.index("<h2>Tables converted to hypertables</h2>")
-    section = html[start:html.find("<h2>", start + 1)]
+    section = html[start : html.find("<h2>", start + 1)]
     assert "<code>public.conditions</code>" in section and "<td class='num'>500</td>" in section
     assert "time time every 1 day; hash device_id in 4 partition(s)" in section
     assert "asked: compression after 7 days; retention after 365 days 06:00:00" in section
     assert "DIFFERS" in section and "2 chunk(s) alike" in section
-    assert "hypertables (converted)" not in html[start + len(section):]
+    assert "hypertables (converted)" not in html[start + len(section) :]

@@ -18,14 +18,17 @@ CONSTRAINTS = {
 }
 
 
-@pytest.mark.parametrize(("source", "target", "kept"), [
-    (15, 17, {"public.t.t_pkey"}),
-    (15, 18, {"public.t.t_pkey"}),
-    (16, 18, {"public.t.t_pkey"}),
-    (17, 17, {"public.t.t_pkey", "public.flag.flag_not_null"}),
-    (17, 18, {"public.t.t_pkey", "public.flag.flag_not_null"}),
-    (18, 18, set(CONSTRAINTS)),
-])
+@pytest.mark.parametrize(
+    ("source", "target", "kept"),
+    [
+        (15, 17, {"public.t.t_pkey"}),
+        (15, 18, {"public.t.t_pkey"}),
+        (16, 18, {"public.t.t_pkey"}),
+        (17, 17, {"public.t.t_pkey", "public.flag.flag_not_null"}),
+        (17, 18, {"public.t.t_pkey", "public.flag.flag_not_null"}),
+        (18, 18, set(CONSTRAINTS)),
+    ],
+)
 def test_not_null_rows_only_where_both_versions_keep_them(source, target, kept):
     """A domain's NOT NULL row from 17, a column's from 18: left out on both sides where the older one lacks them."""
     src, tgt = normalize.normalized({"constraints": CONSTRAINTS}, {"constraints": CONSTRAINTS}, source, target, None)
@@ -40,19 +43,32 @@ def test_a_check_constraint_text_is_not_a_not_null_row():
 
 def test_hidden_sections_are_not_compared():
     """The texts kept for deparsing again never reach the comparison."""
-    src, tgt = normalize.normalized({normalize.VIEW_TEXTS: {"v": "SELECT 1"}, "tables": {"v": "view"}},
-                                    {normalize.VIEW_TEXTS: {"v": "SELECT 1"}, "tables": {"v": "view"}}, 17, 17, None)
+    src, tgt = normalize.normalized(
+        {normalize.VIEW_TEXTS: {"v": "SELECT 1"}, "tables": {"v": "view"}},
+        {normalize.VIEW_TEXTS: {"v": "SELECT 1"}, "tables": {"v": "view"}},
+        17,
+        17,
+        None,
+    )
     assert src == tgt == {"tables": {"v": "view"}}
 
 
 def test_only_items_differing_in_their_hashed_text_are_deparsed_again():
     """Same kind and attributes, another hash: a candidate; another attribute: a real difference, left alone."""
-    source = {"functions": {"f()": "function sql immutable definition aaa",
-                            "g()": "function sql stable definition aaa",
-                            "h()": "function sql immutable definition bbb"}}
-    target = {"functions": {"f()": "function sql immutable definition ccc",
-                            "g()": "function sql immutable definition ddd",
-                            "h()": "function sql immutable definition bbb"}}
+    source = {
+        "functions": {
+            "f()": "function sql immutable definition aaa",
+            "g()": "function sql stable definition aaa",
+            "h()": "function sql immutable definition bbb",
+        }
+    }
+    target = {
+        "functions": {
+            "f()": "function sql immutable definition ccc",
+            "g()": "function sql immutable definition ddd",
+            "h()": "function sql immutable definition bbb",
+        }
+    }
     assert normalize._differing(source, target, "functions", normalize.DEFINITION) == ["f()"]
 
 

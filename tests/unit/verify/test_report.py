@@ -21,34 +21,55 @@ ODD = '"public"."<b>&\'quoted\'"'
 def data(name: str, source: int | None, target: int | None, kind: str = "table") -> Check:
     """A data check as compare_data makes it."""
     ok = source == target
-    return Check("data", name, source, target, ok, "" if ok else f"source {source} rows, target {target} rows",
-                 {"kind": kind, "checksum_match": ok, "source_seconds": 0.5, "target_seconds": 1.25})
+    return Check(
+        "data",
+        name,
+        source,
+        target,
+        ok,
+        "" if ok else f"source {source} rows, target {target} rows",
+        {"kind": kind, "checksum_match": ok, "source_seconds": 0.5, "target_seconds": 1.25},
+    )
 
 
 def ok_report() -> VerifyReport:
     """Everything identical."""
-    return VerifyReport([
-        data('"public"."orders"', 1200, 1200),
-        data(ODD, 3, 3),
-        Check("sequences", '"public"."orders_id_seq"', "last_value=1200", "last_value=1200", True),
-        Check("indexes", '"public"."orders_pkey"', "btree (id)", "btree (id)", True),
-        Check("timescaledb state", "background worker scheduler", ">= 1", 1, True),
-    ], timings={"load seconds": 12.25})
+    return VerifyReport(
+        [
+            data('"public"."orders"', 1200, 1200),
+            data(ODD, 3, 3),
+            Check("sequences", '"public"."orders_id_seq"', "last_value=1200", "last_value=1200", True),
+            Check("indexes", '"public"."orders_pkey"', "btree (id)", "btree (id)", True),
+            Check("timescaledb state", "background worker scheduler", ">= 1", 1, True),
+        ],
+        timings={"load seconds": 12.25},
+    )
 
 
 def bad_report() -> VerifyReport:
     """Differences in data, structure (with a name to escape) and TimescaleDB's state."""
-    return VerifyReport([
-        data('"public"."orders"', 1200, 1199),
-        data(ODD, 3, 3),
-        Check("indexes", 'idx_<a href="x">', "btree (a)", None, False, "missing on the target"),
-        Check("timescaledb state", "background worker scheduler", ">= 1", 0, False,
-              "no TimescaleDB scheduler runs for the target database: jobs will not run"),
-    ])
+    return VerifyReport(
+        [
+            data('"public"."orders"', 1200, 1199),
+            data(ODD, 3, 3),
+            Check("indexes", 'idx_<a href="x">', "btree (a)", None, False, "missing on the target"),
+            Check(
+                "timescaledb state",
+                "background worker scheduler",
+                ">= 1",
+                0,
+                False,
+                "no TimescaleDB scheduler runs for the target database: jobs will not run",
+            ),
+        ]
+    )
 
 
-CONTEXT = {"source": "source 'src' (db.example:5432/app as postgres)", "target": "target <tsdb> & more",
-           "run": "manual__2026"}
+CONTEXT = {
+    "source": "source 'src' (db.example:5432/app as postgres)",
+    "target": "target <tsdb> & more",
+    "run": "manual__2026",
+}
 
 
 def test_write_creates_private_files(tmp_path: Path) -> None:
@@ -87,8 +108,12 @@ def test_json_has_summary_checks_context(tmp_path: Path) -> None:
     assert data["summary"]["ok"] is False
     assert data["summary"]["tables"] == 2
     assert len(data["summary"]["differences"]) == 3
-    assert [c["name"] for c in data["checks"]] == ['"public"."orders"', ODD, 'idx_<a href="x">',
-                                                   "background worker scheduler"]
+    assert [c["name"] for c in data["checks"]] == [
+        '"public"."orders"',
+        ODD,
+        'idx_<a href="x">',
+        "background worker scheduler",
+    ]
     assert data["checks"][0]["extra"]["kind"] == "table"
 
 
@@ -124,11 +149,10 @@ def test_html_failure_banner_and_differences(tmp_path: Path) -> None:
     """A failed run says how many differences there are and lists each."""
     _, html_path = report.write(bad_report(), tmp_path, CONTEXT)
     page = html_path.read_text(encoding="utf-8")
-    assert ("<p class='banner bad'>3 difference(s): the target does not hold what the source held.</p>"
-            in page)
+    assert "<p class='banner bad'>3 difference(s): the target does not hold what the source held.</p>" in page
     differences = page.split("<h2>Differences</h2><ul>", 1)[1].split("</ul>", 1)[0]
     assert differences.count("<li>") == 3
-    assert '<li>data &#34;public&#34;.&#34;orders&#34;: source 1200 rows, target 1199 rows</li>' in differences
+    assert "<li>data &#34;public&#34;.&#34;orders&#34;: source 1200 rows, target 1199 rows</li>" in differences
     assert "missing on the target" in differences
     assert "jobs will not run" in differences
     assert page.count('<span class="bad">DIFFERS</span>') >= 3
@@ -136,8 +160,7 @@ def test_html_failure_banner_and_differences(tmp_path: Path) -> None:
 
 def test_html_summary_table(tmp_path: Path) -> None:
     """Counts, rows with thousands separators and timings are shown."""
-    _, html_path = report.write(VerifyReport([data("big", 1_234_567, 1_234_567)], {"load seconds": 12.5}),
-                                tmp_path, {})
+    _, html_path = report.write(VerifyReport([data("big", 1_234_567, 1_234_567)], {"load seconds": 12.5}), tmp_path, {})
     page = html_path.read_text(encoding="utf-8")
     assert "<tr><th>rows</th><td>1,234,567</td></tr>" in page
     assert "<tr><th>relations</th><td>1</td></tr>" in page
@@ -175,34 +198,50 @@ def test_sequences_are_data_not_structure() -> None:
 
 def test_html_session_defaults_section_shows_every_setting_open() -> None:
     """Database and role settings have their own section, listed open, with an accepted difference's reason."""
-    checks = [Check("database settings", "database TimeZone", "America/New_York", "America/New_York", True),
-              Check("database settings", "database lc_messages", "C", None, True,
-                    "expected, shown at the stop_apps gate: only a superuser may set it"),
-              Check("indexes", "public.i", "btree", "btree", True)]
+    checks = [
+        Check("database settings", "database TimeZone", "America/New_York", "America/New_York", True),
+        Check(
+            "database settings",
+            "database lc_messages",
+            "C",
+            None,
+            True,
+            "expected, shown at the stop_apps gate: only a superuser may set it",
+        ),
+        Check("indexes", "public.i", "btree", "btree", True),
+    ]
     page = report.render_html(VerifyReport(checks), CONTEXT)
     section = page.index("<h2>Session defaults: database and role-in-database settings</h2>")
     assert section > page.index("<h2>Structure</h2>")
     assert "<details open><summary>database settings: every item</summary>" in page
     assert "<tr><td><code>database TimeZone</code></td><td>America/New_York</td><td>America/New_York</td>" in page
-    assert "<span class=\"ok\">ok</span> (expected, shown at the stop_apps gate: only a superuser may set it)" in page
+    assert '<span class="ok">ok</span> (expected, shown at the stop_apps gate: only a superuser may set it)' in page
     assert page.index("<tr><td>indexes</td>") < section
 
 
 def test_html_owners_and_privileges_have_their_own_section() -> None:
     """Owners and privileges are summarized apart from the rest of the structure."""
-    checks = [Check("privileges", 'table "s"."t"', '{"owner": "app"}', '{"owner": "postgres"}', False, "differs"),
-              Check("indexes", "public.i", "btree", "btree", True)]
+    checks = [
+        Check("privileges", 'table "s"."t"', '{"owner": "app"}', '{"owner": "postgres"}', False, "differs"),
+        Check("indexes", "public.i", "btree", "btree", True),
+    ]
     page = report.render_html(VerifyReport(checks), CONTEXT)
     section = page.index("<h2>Owners and privileges</h2>")
-    assert page.index("<tr><td>privileges</td><td class='num'>0 of 1</td>") > section > page.index(
-        "<tr><td>indexes</td>")
+    assert (
+        page.index("<tr><td>privileges</td><td class='num'>0 of 1</td>") > section > page.index("<tr><td>indexes</td>")
+    )
 
 
 def test_preflight_section(tmp_path: Path) -> None:
     """The checks' findings before the downtime are kept in both files: each with severity, check, subject, cause
     and remedy, escaped; a run without findings says so."""
-    finding = Finding("locale", WARNING, "LC_COLLATE: source C, target <en_US>", "text sorts differently",
-                      remedy="create the target with LC_COLLATE C")
+    finding = Finding(
+        "locale",
+        WARNING,
+        "LC_COLLATE: source C, target <en_US>",
+        "text sorts differently",
+        remedy="create the target with LC_COLLATE C",
+    )
     json_path, html_path = report.write(ok_report(), tmp_path, CONTEXT, [finding])
     assert [Finding.from_dict(f) for f in json.loads(json_path.read_text(encoding="utf-8"))["preflight"]] == [finding]
     page = html_path.read_text(encoding="utf-8")

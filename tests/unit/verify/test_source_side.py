@@ -17,8 +17,11 @@ pytestmark = pytest.mark.unit
 
 def test_source_side_written_beside_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The thread writes source_fingerprint.json (0600) and records how long it took."""
-    monkeypatch.setattr(source_side, "take_source_side",
-                        lambda source, plan, jobs, log: {"fingerprint": {}, "inventory": {}, "seconds": 1.25})
+    monkeypatch.setattr(
+        source_side,
+        "take_source_side",
+        lambda source, plan, jobs, log: {"fingerprint": {}, "inventory": {}, "seconds": 1.25},
+    )
     path = tmp_path / "source_fingerprint.json"
     side = SourceSide(None, None, 2, path, RecordingLog())  # type: ignore[arg-type]
     side.start()
@@ -41,6 +44,7 @@ def test_source_side_kept_from_an_earlier_attempt_is_reused(tmp_path: Path, monk
 
 def test_source_side_failure_never_fails_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An error taking the source's side is a warning; verify takes it later."""
+
     def boom(*args: Any) -> None:
         raise psycopg.OperationalError("source gone")
 
