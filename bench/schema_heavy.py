@@ -9,8 +9,8 @@ Few rows (20 per partition or chunk): the time goes into creating the objects. P
 seconds, × the documented commands, the downtime — the documented commands' whole wall, the DAG's from its first
 downtime phase to the end of verify — and its ratio, the DAG's load task and pre-data) and writes
 bench/results/<date>-schema-heavy.json. Span: the documented commands from pg_dump to ANALYZE, the DAG from
-dump_data's start to analyze's end (as in bench/run.py). Only databases named bench_* are created; the targets
-are dropped."""
+dump_data's start to analyze's end (as in bench/run.py). Only databases named bench_* are created; the targets are
+dropped when the case ends, not between methods, and the documented commands and the DAG take turns going first."""
 
 from __future__ import annotations
 
@@ -108,11 +108,13 @@ def pre_data_seconds(result: MethodResult) -> float | None:
 
 
 def run_case(name: str, ctx: Context, runs: int, with_pgcopydb: bool) -> list[MethodResult]:
-    """Documented commands, the DAG and pgcopydb on one source, `runs` times."""
+    """Documented commands, the DAG and pgcopydb on one source, `runs` times; which of the first two goes first
+    alternates between runs."""
     results = []
     for run in range(1, runs + 1):
-        results.append(run_documented(ctx, run))
-        results.append(run_dag(ctx, "parallel", run))
+        pair = [run_documented, lambda c, r: run_dag(c, "parallel", r)]
+        for method in pair if run % 2 else reversed(pair):
+            results.append(method(ctx, run))
         if with_pgcopydb:
             results.append(run_pgcopydb(ctx, run))
     for result in results:
@@ -232,6 +234,7 @@ def report_case(
         keep=False,
         timeout=3600,
         source_has_timescaledb=timescaledb,
+        drop_at_end=True,
     )
     try:
         results = run_case(name, ctx, args.runs, pgcopydb_installed() and not args.skip_pgcopydb)

@@ -29,6 +29,7 @@ from airflow.providers.postgres.hooks.postgres import PostgresHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from timescale_migration.constants import APPLICATION_NAME, CHILD_ENV_KEEP
+from timescale_migration.db import sqlfiles
 from timescale_migration.exceptions import ConnectionConfigError
 
 if TYPE_CHECKING:
@@ -239,6 +240,7 @@ class Endpoint:
         except psycopg.ProgrammingError as err:  # libpq refused a parameter
             raise ConnectionConfigError(f"cannot connect to {self.label}: {err}") from err
         try:
+            conn.execute(sqlfiles.query("server/session_defaults"))
             yield conn
         finally:
             with suppress(psycopg.Error):

@@ -599,14 +599,16 @@ def _apply_objects(
     done: dict[str, int],
     keep_owner: set[str] | None = None,
     roles: set[str] | None = None,
+    current: list[ObjectPrivileges] | None = None,
 ) -> None:
     """Owners (but those in `keep_owner`; schemas first: a new owner needs CREATE on its object's schema), then
     privileges, of these objects where the target differs; nothing for those in `skip`. The target is read once
     before the owners and once after (not per object: thousands of chunks and partitions). Where the owner stays
-    another role, the source's owner gets its rights by GRANT if it is one of the target's `roles`."""
+    another role, the source's owner gets its rights by GRANT if it is one of the target's `roles`; `current`: the
+    target's objects as just read, if the caller read them."""
     objects = [o for o in objects if not o.managed]  # TimescaleDB's: they follow the object they derive from
     keep_owner = keep_owner or set()
-    target = {o.key: o for o in read_objects(conn)}
+    target = {o.key: o for o in (read_objects(conn) if current is None else current)}
     for part in ([o for o in objects if o.kind == "schema"], [o for o in objects if o.kind != "schema"]):
         changes = [
             (obj, rename(obj.owner))
@@ -657,9 +659,11 @@ def apply(
     skip: set[str],
     log: Any,
     keep_owner: set[str] | None = None,
+    current: list[ObjectPrivileges] | None = None,
 ) -> dict[str, Any]:
     """Owners first (but those in `keep_owner`), then privileges and default privileges, each statement on its own
-    (a refusal is collected, the rest goes on; nothing for the keys in `skip`); returns counts and the refusals."""
+    (a refusal is collected, the rest goes on; nothing for the keys in `skip`); returns counts and the refusals.
+    `current`: the target's objects (read_objects) if the caller has just read them."""
     done = {"owners": 0, "grants": 0, "defaults": 0}
     run = StatementRunner(conn)
     me = catalog.server_info(conn)
@@ -675,7 +679,7 @@ def apply(
             )
 
     roles = {r["name"] for r in catalog.rows(conn, "roles/role_names")}
-    _apply_objects(source_objects, conn, rename, drop, skip, run, become, done, keep_owner, roles)
+    _apply_objects(source_objects, conn, rename, drop, skip, run, become, done, keep_owner, roles, current)
     current = {d.key: d for d in read_defaults(conn)}
     for entry in source_defaults:
         role = rename(entry.role)

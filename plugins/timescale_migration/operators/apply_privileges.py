@@ -9,6 +9,7 @@ there). The source is only read.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from airflow.sdk import Context
@@ -38,11 +39,12 @@ class ApplyPrivilegesOperator(MigrationOperator):
         announced = [(f.check, f.expected[1]) for f in gate if f.expected and f.expected[0] == privileges.SECTION]
         keep_owner = {key for check, key in announced if check == privileges.OWNER_CHECK}
         skip = {key for check, key in announced if check != privileges.OWNER_CHECK}
-        with source.connect() as conn:
-            objects, defaults = privileges.read_objects(conn), privileges.read_defaults(conn)
         login = plan.target["user_name"]
         rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
-        with target.connect() as conn:
+        with ThreadPoolExecutor(max_workers=1) as reader, target.connect() as conn:
+            source_read = reader.submit(self._source_privileges, source)  # both sides read at once
+            current = privileges.read_objects(conn)
+            objects, defaults = source_read.result()
             done = privileges.apply(
                 conn,
                 objects,
@@ -52,6 +54,7 @@ class ApplyPrivilegesOperator(MigrationOperator):
                 skip,
                 self.log,
                 keep_owner=keep_owner,
+                current=current,
             )
         self.log.info(
             "on %s: %d owner(s) set, %d GRANT/REVOKE, %d default privilege statement(s), %d membership(s) "
@@ -72,6 +75,11 @@ class ApplyPrivilegesOperator(MigrationOperator):
                 + ". Apply them yourself (or fix the cause and clear this task), then clear verify"
             )
         return {"privileges": "as_source", **jobs, **{k: v for k, v in done.items() if k != "failed"}}
+
+    @staticmethod
+    def _source_privileges(source: Any) -> tuple[list[privileges.ObjectPrivileges], list[privileges.DefaultPrivileges]]:
+        with source.connect() as conn:
+            return privileges.read_objects(conn), privileges.read_defaults(conn)
 
     def _job_owners(self, plan: Any, source: Any, target: Any, gate: list[findings.Finding]) -> dict[str, Any]:
         """TimescaleDB's jobs owned on the target as on the source (a role reserved there stands for the login, as

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -58,19 +59,18 @@ def verify_target(
     also against what was asked); with the seconds the target's side took."""
     source_fp = fingerprint.Fingerprint.from_dict(side["fingerprint"])
     started = time.monotonic()
-    target_fp = fingerprint.take(
-        target.connect,
-        jobs=jobs,
-        methods=source_fp.methods,
-        utf8=plan.source["encoding"] != plan.target["encoding"],
-        log=log,
-    )
-    with target.connect() as conn:
-        target_inv = inventory.take(conn)
-        source_inv, target_inv = normalize.normalized(
-            side["inventory"], target_inv, plan.source["major"], plan.target["major"], conn, log
+    with ThreadPoolExecutor(max_workers=1) as structure:
+        # the structure in a session of its own while the data is checksummed: a database of thousands of chunks
+        # spends about as long on each
+        structure_read = structure.submit(_target_structure, side, plan, target, log)
+        target_fp = fingerprint.take(
+            target.connect,
+            jobs=jobs,
+            methods=source_fp.methods,
+            utf8=plan.source["encoding"] != plan.target["encoding"],
+            log=log,
         )
-        state = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
+        source_inv, target_inv, state = structure_read.result()
     target_seconds = time.monotonic() - started
     result = VerifyReport()
     result.checks += compare_data(source_fp, target_fp)
@@ -88,6 +88,19 @@ def verify_target(
         result.checks += check_timescale_state(state)
         result.checks += jobs_as_before_the_pause(run_dir, plan, target, result, log, expected)
     return result, target_seconds
+
+
+def _target_structure(
+    side: dict[str, Any], plan: MigrationPlan, target: Endpoint, log: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """Both inventories as compared (the target's taken now) and, for TimescaleDB, the target's state once its
+    scheduler is up."""
+    with target.connect() as conn:
+        source_inv, target_inv = normalize.normalized(
+            side["inventory"], inventory.take(conn), plan.source["major"], plan.target["major"], conn, log
+        )
+        state = timescale_state.wait_for_scheduler(conn, SCHEDULER_WAIT_S) if plan.timescaledb else None
+    return source_inv, target_inv, state
 
 
 def converted_tables(

@@ -59,8 +59,9 @@ def test_apply_privileges_fails_naming_refused_statements(
         skip: set[str],
         log: Any,
         keep_owner: set[str] | None = None,
+        current: Any = None,
     ) -> dict:
-        seen.update(rename=rename("postgres"), drop=drop)
+        seen.update(rename=rename("postgres"), drop=drop, current=current)
         return {
             "owners": 1,
             "grants": 2,
@@ -73,4 +74,4 @@ def test_apply_privileges_fails_naming_refused_statements(
     plan = make_plan(write_tools(tmp_path / "bin"), timescaledb=False)
     with pytest.raises(MigrationError, match=r'1 owner/privilege statement\(s\) were refused .*owner of table "s"'):
         ApplyPrivilegesOperator(task_id="apply_privileges").execute(make_context(plan))
-    assert seen == {"rename": "tsdbadmin", "drop": set()}
+    assert seen == {"rename": "tsdbadmin", "drop": set(), "current": []}
