@@ -60,18 +60,20 @@ def markdown(
         "",
         "### Results",
         "",
-        "| method | run | ok | wall s | × documented | peak RSS (tree) | largest process | "
-        "dump→analyze span s | verification overhead |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| method | run | ok | wall s | × documented | downtime s | downtime × documented | peak RSS (tree) | "
+        "largest process | dump→analyze span s | verification overhead |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         ratio = f"{r.wall_seconds / base:.2f}" if base and r.ok else "-"
+        downtime = r.wall_seconds if r.method == "documented" else r.downtime_seconds
+        down_ratio = f"{downtime / base:.2f}" if base and r.ok and downtime else "-"
         rss = _mb(r.rss.tree_rss_bytes) if r.rss else "n/a"
         largest = _mb(r.rss.largest_rss_bytes) if r.rss else "n/a"
         overhead = f"{r.verify_overhead_pct:.1f}%" if r.verify_overhead_pct is not None else "-"
         lines.append(
             f"| {r.method} | {r.run} | {'yes' if r.ok else 'FAILED'} | {_s(r.wall_seconds)} | {ratio} | "
-            f"{rss} | {largest} | {_s(r.span_seconds)} | {overhead} |"
+            f"{_s(downtime)} | {down_ratio} | {rss} | {largest} | {_s(r.span_seconds)} | {overhead} |"
         )
     if args.runs > 1:
         lines += ["", "| method | median wall s | × documented |", "| --- | ---: | ---: |"]
@@ -81,7 +83,8 @@ def markdown(
         "",
         "Peak RSS: DAG rows sum the Python processes of the `airflow dags test` tree (pg_dump/psql "
         "excluded), pgcopydb rows its own processes (pg_dump/pg_restore excluded), sampled every 0.2 s; "
-        "RSS sums count shared pages once per process (PSS in the JSON). Span: DAG rows from "
+        "RSS sums count shared pages once per process (PSS in the JSON). Downtime: the documented commands' "
+        "whole wall; the DAG's from its first downtime phase (drain_source) to the end of verify. Span: DAG rows from "
         "task_instance dump_data start to analyze end; documented: pg_dump through ANALYZE. Verification "
         "overhead = verify / span (the source's side of verification runs inside load, beside the copy).",
     ]

@@ -220,7 +220,8 @@ def test_rehearsal_scratch_database_gets_the_settings(make_migration, servers, r
     with servers.tsdb_target.connect(scratch) as conn:  # restore mode: the migration's own database setting
         assert (
             conn.execute(
-                "SELECT count(*) FROM pg_db_role_setting s, unnest(s.setconfig) c WHERE c LIKE 'timescaledb.restoring%' "
+                "SELECT count(*) FROM pg_db_role_setting s, unnest(s.setconfig) c "
+                "WHERE c LIKE 'timescaledb.restoring%' "
                 "AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ).fetchone()[0]
             == 1

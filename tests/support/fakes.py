@@ -81,7 +81,7 @@ class RecordingLog:
     def info(self, message: str, *args: Any) -> None:
         self._add("info", message, *args)
 
-    def warning(self, message: str, *args: Any) -> None:
+    def warning(self, message: str, *args: Any, exc_info: bool = False) -> None:
         self._add("warning", message, *args)
 
     def error(self, message: str, *args: Any) -> None:

@@ -45,7 +45,9 @@ class SourceSide:
         try:
             side = take_source_side(self.source, self.plan, self.jobs, self.log)
         except Exception as err:  # verify computes it later; never fail the load for it
-            self.log.warning("the source's side of verification failed beside the load (%s); verify will take it", err)
+            self.log.warning(
+                "the source's side of verification failed beside the load (%s); verify will take it", err, exc_info=True
+            )
             return
         workdir.write_json(self.path, side)
         self.seconds = side["seconds"]

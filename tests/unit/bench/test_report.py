@@ -62,6 +62,7 @@ def dag(run: int, wall: float, *, ok: bool = True) -> MethodResult:
         ok=ok,
         wall_seconds=wall,
         span_seconds=wall / 2,
+        downtime_seconds=wall * 0.6,
         verify_overhead_pct=12.5,
         rss=RssPeak(
             tree_rss_bytes=300 * 1048576,
@@ -95,8 +96,8 @@ def test_results_table_has_one_row_per_result_with_the_ratio_to_documented() -> 
     report = markdown([documented(1, 10.0), dag(1, 25.0)], source(), FACTS, argparse.Namespace(runs=1), [])
     rows = table(report, "| method | run | ok |")
     assert rows == [
-        ["documented", "1", "yes", "10.0", "1.00", "n/a", "n/a", "9.0", "-"],
-        ["dag parallel", "1", "yes", "25.0", "2.50", "300 MB", "200 MB", "12.5", "12.5%"],
+        ["documented", "1", "yes", "10.0", "1.00", "10.0", "1.00", "n/a", "n/a", "9.0", "-"],
+        ["dag parallel", "1", "yes", "25.0", "2.50", "15.0", "1.50", "300 MB", "200 MB", "12.5", "12.5%"],
     ]
     assert table(report, "| table | rows | size |") == [["metrics", "200,000", "20 MB"], ["orders", "38,000", "12 MB"]]
     assert "| method | median wall s |" not in report  # one run: no medians table
