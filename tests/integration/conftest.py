@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
-from devtools.servers import Server, Servers
+from devtools.servers import Server, Servers, scratch_cluster
 from tests.support.fakes import FakeOutletEvents, FakeTI
 
 
@@ -118,3 +118,12 @@ def small_disk(tmp_path):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
     yield mount
     subprocess.run(["umount", str(mount)], check=True)
+
+
+@pytest.fixture
+def small_lock_table(servers) -> Iterator[Server]:
+    """A PostgreSQL 15 cluster of its own with a lock table of nominally 100 locks (max_locks_per_transaction 10,
+    max_connections 10), for this test only (a test asks for it before make_migration, whose databases on it are
+    dropped first)."""
+    with scratch_cluster(servers.bin_dir, {"max_connections": "10", "max_locks_per_transaction": "10"}) as server:
+        yield server

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
-from devtools.servers import Server, scratch_cluster
 from tests.support.fakes import RecordingLog
 from timescale_migration.checks import extensions, locales, locks, objects, preflight, replication, space
 from timescale_migration.checks.findings import BLOCKING, PREFLIGHT_FILE, WARNING, Finding
@@ -275,15 +274,6 @@ def test_more_relations_than_max_locks_per_transaction(make_migration, servers):
         and "tried now: they fit" in found[0].message
     )
     assert "max_locks_per_transaction = 4" in found[0].remedy  # 320 * 1.2 / 100, rounded up
-
-
-@pytest.fixture
-def small_lock_table(servers) -> Iterator[Server]:
-    """A PostgreSQL 15 cluster of its own with a lock table of nominally 100 locks (max_locks_per_transaction 10,
-    max_connections 10), for this test only (a test asks for it before make_migration, whose databases on it are
-    dropped first)."""
-    with scratch_cluster(servers.bin_dir, {"max_connections": "10", "max_locks_per_transaction": "10"}) as server:
-        yield server
 
 
 def test_a_lock_table_too_small_when_tried_blocks(small_lock_table, make_migration, servers):

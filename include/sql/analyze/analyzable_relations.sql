@@ -4,11 +4,15 @@
 -- several sessions. Chunks and catalogs included, as ANALYZE without a table list would. Partitions are left
 -- to their partitioned root: ANALYZE of a partitioned table analyzes every partition too (its size is theirs).
 -- An inheritance parent (a hypertable's root) counts its children's size: its ANALYZE may have to read them.
+-- Partition trees are walked through pg_inherits: pg_partition_tree() locks every partition in the transaction.
 -- `reachable`: the login may name it (USAGE on its schema), which ANALYZE by name needs and ANALYZE of the whole
 -- database does not.
 SELECT n.nspname AS schema_name, c.relname AS table_name, has_schema_privilege(n.oid, 'USAGE') AS reachable,
        CASE WHEN c.relkind = 'p'
-            THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+            THEN (WITH RECURSIVE tree AS (SELECT i.inhrelid AS relid FROM pg_inherits i WHERE i.inhparent = c.oid
+                                          UNION ALL
+                                          SELECT i.inhrelid FROM tree t JOIN pg_inherits i ON i.inhparent = t.relid)
+                  SELECT coalesce(sum(pg_relation_size(tree.relid)), 0) FROM tree)
             ELSE pg_relation_size(c.oid)
                  + (SELECT coalesce(sum(pg_relation_size(i.inhrelid)), 0) FROM pg_inherits i
                     WHERE i.inhparent = c.oid) END AS bytes

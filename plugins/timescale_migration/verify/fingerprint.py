@@ -274,7 +274,8 @@ def take(
             encoding = catalog.rows(conn, "server/server_encoding")[0]["encoding"]
             rels = relations(conn)
             work = units(conn, rels)
-            sizes = {(s, n): b for s, n, b in _sizes(conn)}
+            sizes, locks = _sizes(conn)
+            lock_budget = int(catalog.rows(conn, "server/lock_budget")[0]["max_locks_per_transaction"])
             columns = {
                 (r["schema_name"], r["table_name"]): tuple(r["columns"])
                 for r in catalog.rows(conn, "copy/relation_columns")
@@ -293,7 +294,7 @@ def take(
         if methods is not None:
             chosen = {shown: methods.get(shown, "text") for shown in chosen}
         work.sort(key=lambda u: -sizes.get((u.schema, u.name), 0))
-        batches = batched(work, sizes)
+        batches = batched(work, sizes, locks, lock_budget)
 
         def one(batch: list[Unit]) -> list[tuple[Unit, TableSum]]:
             conn = pool.get()
@@ -346,29 +347,48 @@ def take(
     return fingerprint
 
 
-def batched(work: list[Unit], sizes: dict[tuple[str, str], int]) -> list[list[Unit]]:
+def batched(
+    work: list[Unit],
+    sizes: dict[tuple[str, str], int],
+    locks: dict[tuple[str, str], int] | None = None,
+    lock_budget: int | None = None,
+) -> list[list[Unit]]:
     """The units (largest first) as the queries that checksum them: each large one alone (its own session's time),
-    the small ones together, up to BATCH_UNITS or BATCH_BYTES a query."""
+    the small ones together, up to BATCH_UNITS or BATCH_BYTES a query, and up to `lock_budget` relation locks
+    (`locks`: each unit's; the budget: the server's max_locks_per_transaction, one session's share of the lock
+    table: on a source whose pg_dump already holds thousands of locks, a query of 200 partitions and their
+    indexes ran out of shared memory)."""
     batches: list[list[Unit]] = []
     current: list[Unit] = []
-    current_bytes = 0
+    current_bytes = current_locks = 0
     for unit in work:
         size = sizes.get((unit.schema, unit.name), 0)
+        taken = (locks or {}).get((unit.schema, unit.name), 1)
         if size >= BATCH_BYTES:
             batches.append([unit])
             continue
-        if current and (len(current) >= BATCH_UNITS or current_bytes + size > BATCH_BYTES):
+        if current and (
+            len(current) >= BATCH_UNITS
+            or current_bytes + size > BATCH_BYTES
+            or (lock_budget is not None and current_locks + taken > lock_budget)
+        ):
             batches.append(current)
-            current, current_bytes = [], 0
+            current, current_bytes, current_locks = [], 0, 0
         current.append(unit)
         current_bytes += size
+        current_locks += taken
     if current:
         batches.append(current)
     return batches
 
 
-def _sizes(conn: psycopg.Connection) -> list[tuple[str, str, int]]:
-    return [(r["schema_name"], r["table_name"], r["bytes"]) for r in catalog.rows(conn, "copy/relation_sizes")]
+def _sizes(conn: psycopg.Connection) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """Each relation's bytes and the relation locks reading it alone takes (relation_sizes.sql)."""
+    rows = catalog.rows(conn, "copy/relation_sizes")
+    return (
+        {(r["schema_name"], r["table_name"]): r["bytes"] for r in rows},
+        {(r["schema_name"], r["table_name"]): r["locks"] for r in rows},
+    )
 
 
 def _seq(conn: psycopg.Connection, schema: str, name: str) -> str:

@@ -60,6 +60,17 @@ def test_small_units_are_batched_large_ones_alone(monkeypatch: pytest.MonkeyPatc
     assert names == [["t0"], ["t1"], ["t2", "t3", "t4"], ["t5", "t6"]]
 
 
+def test_small_units_batched_within_one_sessions_share_of_the_lock_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch never needs more relation locks than max_locks_per_transaction: each unit counts itself and its
+    indexes; a unit not listed counts one."""
+    monkeypatch.setattr(fingerprint, "BATCH_UNITS", 200)
+    work = [Unit(f"r{i}", "table", "s", f"t{i}", True) for i in range(7)]
+    locks = {("s", f"t{i}"): 3 for i in range(6)}
+    names = [[u.name for u in batch] for batch in fingerprint.batched(work, {}, locks, 7)]
+    assert names == [["t0", "t1"], ["t2", "t3"], ["t4", "t5", "t6"]]
+    assert len(fingerprint.batched(work, {}, locks, None)) == 1
+
+
 def leaves(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     """Rows of partition_leaves.sql."""
     return [{"display_name": parent, "leaf_display_name": leaf} for parent, leaf in pairs]
@@ -790,9 +801,11 @@ def side(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
                     else "public",
                     "table_name": n,
                     "bytes": b,
+                    "locks": 2,
                 }
                 for n, b in SIZES.items()
             ],
+            "server/lock_budget": [{"max_locks_per_transaction": 64}],
             "verify/text_hashed_tables": [{"schema_name": "public", "table_name": "e"}],
             "timescaledb/chunk_units": CHUNKS,
             "verify/large_object_checksums": [{"objects": 2, "hash_high": "5", "hash_low": "6"}],
