@@ -1,6 +1,8 @@
-"""Schema-heavy benchmark of issue 18: a PostgreSQL 15 database of one table with thousands of partitions, and a
-TimescaleDB database of one hypertable with thousands of chunks, each migrated by the documented commands, the
-DAG (`airflow dags test`, `parallel`) and `pgcopydb clone` when installed, into fresh target databases.
+"""Schema-heavy benchmark of issues 18 and 28: a PostgreSQL 15 database of one table with thousands of partitions (on a
+server as PostgreSQL configures itself), a TimescaleDB database of one hypertable with thousands of chunks and, where
+TimescaleDB's community build is here, the same with every chunk compressed (each with its compressed twin), each
+migrated by the documented commands, the DAG (`airflow dags test`, `parallel`) and `pgcopydb clone` when installed,
+into fresh target databases.
 
     make bench-schema-heavy BENCH_SH_ARGS="--partitions 7000 --chunks 5000"
     (or PYTHONPATH=.:plugins .venv/bin/python bench/schema_heavy.py --partitions 7000 --chunks 5000)
@@ -78,6 +80,23 @@ INSERT INTO public.metrics
 SELECT timestamptz '2020-01-01 00:00+00' + (i / {rows}) * interval '1 hour' + (i % {rows}) * interval '1 minute',
        i % {rows}, i / 7.0
 FROM generate_series(0, {count} * {rows} - 1) AS i;
+"""
+
+COMPRESSION_SQL = """
+ALTER TABLE public.metrics SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
+
+-- a commit every 200 chunks: each compression locks the chunk, its twin and their indexes
+DO $$
+DECLARE
+    chunk regclass;
+    done integer := 0;
+BEGIN
+    FOR chunk IN SELECT c FROM show_chunks('public.metrics') AS c LOOP
+        PERFORM compress_chunk(chunk);
+        done := done + 1;
+        IF done % 200 = 0 THEN COMMIT; END IF;
+    END LOOP;
+END $$;
 """
 
 
@@ -174,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partitions", type=int, default=7000, help="partitions of the PostgreSQL 15 table (0: skip)")
     parser.add_argument("--chunks", type=int, default=5000, help="chunks of the hypertable (0: skip)")
+    parser.add_argument(
+        "--compressed-chunks",
+        type=int,
+        default=None,
+        help="chunks of a hypertable all compressed, each with its twin, on the community build's servers "
+        "(default: as --chunks where the community build is here, else 0; 0: skip)",
+    )
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--skip-pgcopydb", action="store_true")
     parser.add_argument(
@@ -198,13 +224,33 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.chunks:
         cases.append(("chunks", servers.tsdb_source, f"bench_sh_chunks_{args.chunks}", CHUNKS_SQL, args.chunks, True))
+    compressed = args.chunks if args.compressed_chunks is None else args.compressed_chunks
+    if compressed and servers.community_source is None:
+        if args.compressed_chunks:
+            parser.error(
+                "--compressed-chunks needs the community build's servers (README: TimescaleDB's community build)"
+            )
+        log("compressed chunks: skipped, no community build of TimescaleDB here")
+    elif compressed:
+        cases.append(
+            (
+                "compressed chunks",
+                servers.community_source,
+                f"bench_sh_compressed_{compressed}",
+                CHUNKS_SQL + "\n\n" + COMPRESSION_SQL,
+                compressed,
+                True,
+            )
+        )
     report, data = [], {}
     with ExitStack() as stack:
         if args.partitions:  # a source as PostgreSQL configures itself: max_locks_per_transaction 64 (issue 28)
             default = stack.enter_context(scratch_cluster(servers.bin_dir))
             cases[0] = (cases[0][0], default, *cases[0][2:])
         for name, server, dbname, script, count, timescaledb in cases:
-            report_case(name, server, dbname, script, count, timescaledb, servers, args, report, data)
+            target = servers.community_target if name == "compressed chunks" else servers.tsdb_target
+            assert target is not None  # the community target runs wherever the community source does
+            report_case(name, server, target, dbname, script, count, timescaledb, servers, args, report, data)
     text = "\n".join(
         [
             f"## Schema-heavy benchmark, {dt.date.today().isoformat()}; load average at the end "
@@ -229,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
 def report_case(
     name: str,
     server: Server,
+    target: Server,
     dbname: str,
     script: str,
     count: int,
@@ -242,7 +289,7 @@ def report_case(
     info = ensure_database(server, dbname, script, count)
     ctx = Context(
         source=server,
-        target=servers.tsdb_target,
+        target=target,
         bin_dir=servers.bin_dir,
         work=args.work_dir,
         airflow_home=args.work_dir / "airflow",

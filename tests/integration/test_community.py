@@ -6,6 +6,7 @@ is here (tests/conftest.py says which and how to get it)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -311,6 +312,27 @@ def test_verify_fails_on_a_compressed_chunk_changed_after_the_load(fresh_roles, 
         conn.execute("SELECT public.decompress_chunk(%s::regclass)", [chunk])
     with pytest.raises(VerificationError, match=rf"chunk states {chunk}"):
         m.run(VerifyOperator(task_id="verify"))
+
+
+def test_verify_fails_on_a_row_changed_in_a_compressed_chunk(fresh_roles, make_migration, community):
+    """A value changed after the load in a row of a compressed chunk (which the chunk is read through, decompressed):
+    the hypertable's content checksum differs, as does the chunk's state (now partial)."""
+    source, target = community
+    m = community_migration(make_migration, source, target, fresh_roles, "2.19.3", dump_format="parallel")
+    run_until(m, "apply_settings")
+    with target.connect(m.tgt_db) as conn:
+        chunk = conn.execute(
+            "SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
+            "WHERE hypertable_name = 'readings' AND is_compressed ORDER BY 1 LIMIT 1"
+        ).fetchone()[0]
+        first = conn.execute(f"SELECT time, device_id FROM {chunk} ORDER BY 1, 2 LIMIT 1").fetchone()
+        changed = conn.execute(
+            "UPDATE telemetry.readings SET value = value + 1 WHERE time = %s AND device_id = %s", first
+        ).rowcount
+    assert changed >= 1
+    with pytest.raises(VerificationError) as raised:
+        m.run(VerifyOperator(task_id="verify"))
+    assert re.search(r"telemetry\.readings\b.*checksum", str(raised.value)), str(raised.value)
 
 
 CONVERT = [

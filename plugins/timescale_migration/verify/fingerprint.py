@@ -113,8 +113,10 @@ def relations(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:
 
 
 def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> list[Unit]:
-    """The checksum queries for `rels`: a hypertable without compressed chunks as its root's own rows plus one
-    query per chunk (to spread it over sessions); a partitioned table as nothing (its leaves add up)."""
+    """The checksum queries for `rels`: a hypertable as its root's own rows plus one query per chunk (to spread it
+    over sessions; a compressed chunk read without ONLY, which TimescaleDB decompresses, its rows not yet
+    compressed included: 2.19 to 2.29 alike; 5,000 compressed chunks 1.1 s against 3.1 s through the hypertable);
+    a partitioned table as nothing (its leaves add up)."""
     chunks: dict[tuple[str, str], list[dict[str, Any]]] = {}
     if any(kind == "hypertable" for _, _, kind, _ in rels):
         for row in catalog.rows(conn, "timescaledb/chunk_units"):
@@ -123,12 +125,14 @@ def units(conn: psycopg.Connection, rels: list[tuple[str, str, str, str]]) -> li
     for schema, name, kind, shown in rels:
         if kind == "partitioned":
             continue
-        parts = chunks.get((schema, name), [])
-        if kind == MATERIALIZATION or (kind == "hypertable" and any(c["is_compressed"] for c in parts)):
+        if kind == MATERIALIZATION:
             result.append(Unit(shown, kind, schema, name, only=False))
             continue
         result.append(Unit(shown, kind, schema, name, only=True))
-        result += [Unit(shown, kind, c["chunk_schema"], c["chunk_name"], only=True) for c in parts]
+        result += [
+            Unit(shown, kind, c["chunk_schema"], c["chunk_name"], only=not c["is_compressed"])
+            for c in chunks.get((schema, name), [])
+        ]
     return result
 
 

@@ -368,11 +368,15 @@ def test_units_split_hypertable_into_chunks(chunk_rows: dict[str, Any]) -> None:
     assert chunk_rows["asked"] == ["timescaledb/chunk_units"]
 
 
-def test_units_compressed_hypertable_is_one_unit(chunk_rows: dict[str, Any]) -> None:
-    """A hypertable with any compressed chunk is read whole through its root (which decompresses), without ONLY."""
+def test_units_compressed_chunk_read_without_only(chunk_rows: dict[str, Any]) -> None:
+    """A compressed chunk is read without ONLY (TimescaleDB decompresses it), an uncompressed one with ONLY."""
     chunk_rows["chunks"] = [chunk(("m", "h"), "_hyper_1_1_chunk"), chunk(("m", "h"), "_hyper_1_2_chunk", True)]
     result = fingerprint.units(FakeSession(), [("m", "h", "hypertable", "m.h")])  # type: ignore[arg-type]
-    assert result == [Unit("m.h", "hypertable", "m", "h", only=False)]
+    assert result == [
+        Unit("m.h", "hypertable", "m", "h", only=True),
+        Unit("m.h", "hypertable", "_timescaledb_internal", "_hyper_1_1_chunk", only=True),
+        Unit("m.h", "hypertable", "_timescaledb_internal", "_hyper_1_2_chunk", only=False),
+    ]
 
 
 def test_units_hypertable_without_chunks(chunk_rows: dict[str, Any]) -> None:
@@ -383,7 +387,7 @@ def test_units_hypertable_without_chunks(chunk_rows: dict[str, Any]) -> None:
 
 
 def test_units_chunks_go_to_their_hypertable(chunk_rows: dict[str, Any]) -> None:
-    """Each hypertable gets only its own chunks; one compressed hypertable does not change another."""
+    """Each hypertable gets only its own chunks; a compressed chunk changes nothing for the others."""
     chunk_rows["chunks"] = [
         chunk(("m", "a"), "_hyper_1_1_chunk"),
         chunk(("m", "b"), "_hyper_2_2_chunk", True),
@@ -400,7 +404,8 @@ def test_units_chunks_go_to_their_hypertable(chunk_rows: dict[str, Any]) -> None
         ("m.a", "a", True),
         ("m.a", "_hyper_1_1_chunk", True),
         ("m.a", "_hyper_1_3_chunk", True),
-        ("m.b", "b", False),
+        ("m.b", "b", True),
+        ("m.b", "_hyper_2_2_chunk", False),
     ]
 
 
@@ -755,14 +760,29 @@ ANSWERS = {
     "h": (0, "0"),
     "_hyper_1_1_chunk": (3, "128849018876"),
     "_hyper_1_2_chunk": (4, "171798691845"),
-    "hc": (6, "25769803782"),
+    "hc": (0, "0"),
+    "_hyper_2_3_chunk": (2, "8589934594"),
+    "_hyper_2_4_chunk": (4, "17179869188"),
     "p1": (4, "42949672955"),
     "p2": (5, "85899345927"),
     "mv": (7, "30064771079"),
     "e": (8, "34359738376"),
 }
 """Each relation's (rows, exact hash sum) as the server answers it."""
-UNITS_BY_SIZE = ["h", "_hyper_1_2_chunk", "big", "_hyper_1_1_chunk", "hc", "p1", "p2", "mv", "e", "small"]
+UNITS_BY_SIZE = [
+    "h",
+    "_hyper_1_2_chunk",
+    "big",
+    "_hyper_1_1_chunk",
+    "hc",
+    "_hyper_2_4_chunk",
+    "_hyper_2_3_chunk",
+    "p1",
+    "p2",
+    "mv",
+    "e",
+    "small",
+]
 ALL_RELATIONS = sorted(shown for *_, shown in RELATIONS)
 
 
@@ -867,10 +887,10 @@ def test_take_orders_units_largest_first(side: dict[str, Any]) -> None:
 
 
 def test_take_only_per_unit(side: dict[str, Any]) -> None:
-    """Every unit is read with ONLY, except a hypertable with a compressed chunk, which is read whole."""
+    """Every unit is read with ONLY, except a compressed chunk, which TimescaleDB decompresses."""
     fingerprint.take(lambda: None, jobs=1, utf8=False)
     only = {table_name(text): from_clause(text).startswith("FROM ONLY") for text in side["statements"]}
-    assert only == {name: name != "hc" for name in UNITS_BY_SIZE}
+    assert only == {name: name != "_hyper_2_3_chunk" for name in UNITS_BY_SIZE}
 
 
 def test_take_chooses_fast_except_text_hashed_tables(side: dict[str, Any]) -> None:
@@ -934,6 +954,8 @@ def test_take_honours_given_methods(side: dict[str, Any], version_num: int) -> N
         "p1": "fast",
         "p2": "text",
         "hc": "text",
+        "_hyper_2_3_chunk": "text",
+        "_hyper_2_4_chunk": "text",
         "mv": "text",
         "small": "text",
     }
@@ -1021,7 +1043,7 @@ def test_take_logs_summary(side: dict[str, Any]) -> None:
     log = SimpleNamespace(info=lambda *args: lines.append(args))
     fingerprint.take(lambda: None, jobs=3, utf8=False, log=log)
     assert len(lines) == 1
-    assert lines[0][1:8] == (9, 8, 1, 10, 10, 2, 2)  # one unit a query here (one_unit_a_query)
+    assert lines[0][1:8] == (9, 8, 1, 12, 12, 2, 2)  # one unit a query here (one_unit_a_query)
     assert lines[0][-1] == 3
     assert "hashed by value" in lines[0][0]
 
