@@ -4,16 +4,18 @@
 -- another chunk's compressed twin; 2.29 on give a twin no id of its own).
 -- The one place the catalog's versions meet: 2.26 dropped `dropped`; 2.29 replaced schema_name/table_name with
 -- relid, and a compressed twin's own chunk row and `compressed_chunk_id` with compression_settings.compress_relid.
--- Columns a version lacks are read through to_jsonb(), which names none of them. A query includes it as
--- {{timescaledb_chunks}} in its FROM list, aliased.
+-- Columns a version lacks are read through jsonb_to_record(to_jsonb(row)), which leaves them NULL: one
+-- conversion per row (`j ->> key` on a subquery's to_jsonb() converted the row again for every key: 0.36 s for
+-- 10,000 chunks against 0.06 s). A query includes it as {{timescaledb_chunks}} in its FROM list, aliased.
 (WITH raw AS (
-    SELECT (j ->> 'id')::integer AS id, (j ->> 'hypertable_id')::integer AS hypertable_id,
-           coalesce((j ->> 'relid')::regclass,
-                    to_regclass(format('%I.%I', j ->> 'schema_name', j ->> 'table_name'))) AS relid,
-           (j ->> 'status')::integer AS status, coalesce((j ->> 'dropped')::boolean, false) AS dropped,
-           (j ->> 'compressed_chunk_id')::integer AS compressed_chunk_id,
-           j ->> 'schema_name' AS catalog_schema, j ->> 'table_name' AS catalog_table
-    FROM (SELECT to_jsonb(c) AS j FROM _timescaledb_catalog.chunk c) AS rows
+    SELECT x.id, x.hypertable_id,
+           coalesce(x.relid, to_regclass(format('%I.%I', x.schema_name, x.table_name))) AS relid,
+           x.status, coalesce(x.dropped, false) AS dropped, x.compressed_chunk_id,
+           x.schema_name AS catalog_schema, x.table_name AS catalog_table
+    FROM _timescaledb_catalog.chunk c,
+         jsonb_to_record(to_jsonb(c)) AS x(id integer, hypertable_id integer, relid regclass, schema_name text,
+                                          table_name text, status integer, dropped boolean,
+                                          compressed_chunk_id integer)
 )
 SELECT ch.id, ch.hypertable_id, ch.relid, coalesce(n.nspname, ch.catalog_schema)::text AS schema_name,
        coalesce(r.relname, ch.catalog_table)::text AS table_name, ch.status, ch.dropped,

@@ -17,10 +17,12 @@ WITH hypertable_parent AS (
     LEFT JOIN _timescaledb_catalog.hypertable compressed_of ON compressed_of.compressed_hypertable_id = h.id
     LEFT JOIN _timescaledb_catalog.continuous_agg agg
            ON agg.mat_hypertable_id = coalesce(compressed_of.id, h.id)
+), chunks AS (
+    SELECT c.relid, c.hypertable_id, c.dropped, c.compressed_relid FROM {{timescaledb_chunks}} c
 ), chunk_relations AS (
-    SELECT c.relid, c.hypertable_id FROM {{timescaledb_chunks}} c WHERE NOT c.dropped AND c.relid IS NOT NULL
+    SELECT c.relid, c.hypertable_id FROM chunks c WHERE NOT c.dropped AND c.relid IS NOT NULL
     UNION
-    SELECT c.compressed_relid, c.hypertable_id FROM {{timescaledb_chunks}} c WHERE c.compressed_relid IS NOT NULL
+    SELECT c.compressed_relid, c.hypertable_id FROM chunks c WHERE c.compressed_relid IS NOT NULL
 ), classified AS (
     SELECT n.nspname AS schema_name, r.relname AS relation_name, 'chunk' AS role,
            p.parent_schema, p.parent_name, p.parent_kind
