@@ -17,6 +17,7 @@ from psycopg import sql
 from devtools.servers import Server, Servers
 from tests.integration.test_operators import phases, run_until
 from tests.support import samples
+from timescale_migration.checks.ownership import OWNER_CHECK
 from timescale_migration.db import privileges
 from timescale_migration.db.timescale_features import JOBS_BEFORE_PAUSE
 from timescale_migration.exceptions import PreflightRefused, VerificationError
@@ -140,7 +141,7 @@ def test_roles_another_administrator_made_stay_as_they_are(fresh_roles, make_mig
     found = {(f["check"], f["subject"]): f for f in m.ti.xcoms["check_versions"]["findings"]}
     assert found[("roles", f'role "{reader}"')]["expected"] == ["roles", reader]
     assert "permission denied to alter role" in found[("roles", f'role "{reader}"')]["message"]
-    assert found[(privileges.OWNER_CHECK, 'schema "telemetry"')]["expected"] == [
+    assert found[(OWNER_CHECK, 'schema "telemetry"')]["expected"] == [
         privileges.SECTION,
         'schema "telemetry"',
     ]

@@ -16,7 +16,7 @@ from psycopg import sql
 from devtools.servers import REPO
 from timescale_migration import phases as registry
 from timescale_migration.constants import DUMP_FILE, ROLES_FILE, SKELETON_FILE
-from timescale_migration.copy import parallel
+from timescale_migration.copy import parallel, parallel_plan
 from timescale_migration.exceptions import (
     ConnectionConfigError,
     PermanentError,
@@ -413,7 +413,7 @@ def test_parallel_binary_and_text_tables_from_one_source(make_migration, servers
     through the workers' sessions but a table whose name has a line break (a psql pipeline of its own); the
     whole verifies."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_plan, "SPLIT_MIN_BYTES", 0)
     m = make_migration(
         servers.tsdb_source,
         servers.tsdb_target,
@@ -489,7 +489,7 @@ def test_a_split_table_loaded_as_a_hypertable_has_its_chunks_created_first(
     A chunk range the copy does not know of (`hole`): its rows travel with those in no chunk, through the
     hypertable, and none is lost."""
     monkeypatch.setattr(parallel, "BULK_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_plan, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "CHUNK_COPY_MIN_BYTES", 0 if by_chunk else 1 << 40)
     if hole:
         seed_run = parallel.ChunkSeed.run

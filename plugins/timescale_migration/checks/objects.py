@@ -3,7 +3,7 @@ statement for them fails during the load, after the downtime began), subscriptio
 create or attributes it cannot give them.
 
 Settings that only a superuser (or ALTER SYSTEM) may set, stored on the database, are the database settings
-check's (checks/rights.py): they are tried on the target and shown at the gate.
+check's (checks/sessiondefaults.py): they are tried on the target and shown at the gate.
 """
 
 from __future__ import annotations

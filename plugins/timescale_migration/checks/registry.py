@@ -16,9 +16,10 @@ from timescale_migration.checks import (
     locales,
     locks,
     objects,
+    ownership,
     replication,
-    rights,
     roletrial,
+    sessiondefaults,
     space,
     target,
     timescaledb,
@@ -60,8 +61,8 @@ CHECKS = (
     locales.collations,
     locales.tablespaces,
     replication.slots_and_publications,
-    rights.database_settings,
-    rights.owners_and_privileges,
+    sessiondefaults.database_settings,
+    ownership.owners_and_privileges,
     hypertables.tables,
 )
 """Run by check_versions, after which the run is refused or passes."""

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 
 from timescale_migration.checks.findings import BLOCKING, WARNING, Finding
+from timescale_migration.checks.ownership import LoginRights
 from timescale_migration.checks.preflight import Preflight, check
 from timescale_migration.constants import TIMESCALEDB
 from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features
@@ -214,7 +215,7 @@ def _target_jobs(pre: Preflight, source_jobs: list[dict[str, Any]], paused: bool
     """What the target's login cannot do about each job: give it its owner, schedule it again."""
     login = pre.target_info.user_name
     rename = privileges.renamer(pre.reserved, login)
-    rights = privileges.LoginRights.read(pre.tgt)
+    rights = LoginRights.read(pre.tgt)
     may_update = rights.superuser or (
         target_ready(pre) and bool(catalog.rows(pre.tgt, "timescaledb/may_set_job_owner")[0]["may_update"])
     )

@@ -15,8 +15,9 @@ from typing import Any
 from airflow.sdk import Context
 
 from timescale_migration.checks import findings
+from timescale_migration.checks.ownership import OWNER_CHECK
 from timescale_migration.constants import TARGET_RESERVED_ROLES
-from timescale_migration.db import catalog, privileges, timescale_features
+from timescale_migration.db import catalog, grants, privileges, timescale_features
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators.base import MigrationOperator
 
@@ -37,15 +38,15 @@ class ApplyPrivilegesOperator(MigrationOperator):
             )
             return {"privileges": "none", **jobs}
         announced = [(f.check, f.expected[1]) for f in gate if f.expected and f.expected[0] == privileges.SECTION]
-        keep_owner = {key for check, key in announced if check == privileges.OWNER_CHECK}
-        skip = {key for check, key in announced if check != privileges.OWNER_CHECK}
+        keep_owner = {key for check, key in announced if check == OWNER_CHECK}
+        skip = {key for check, key in announced if check != OWNER_CHECK}
         login = plan.target["user_name"]
         rename = privileges.renamer({*TARGET_RESERVED_ROLES, login}, login)
         with ThreadPoolExecutor(max_workers=1) as reader, target.connect() as conn:
             source_read = reader.submit(self._source_privileges, source)  # both sides read at once
             current = privileges.read_objects(conn)
             objects, defaults = source_read.result()
-            done = privileges.apply(
+            done = grants.apply(
                 conn,
                 objects,
                 defaults,

@@ -16,7 +16,7 @@ from typing import Any
 
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import TARGET_RESERVED_ROLES
-from timescale_migration.db import catalog, privileges, sqlfiles, timescale_features, timescale_state
+from timescale_migration.db import catalog, grants, privileges, sqlfiles, timescale_features, timescale_state
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.db.timescale_features import JOBS_BEFORE_PAUSE, JOBS_SECTION, PAUSE_RECORD, PauseRecord
 from timescale_migration.options import HypertableSpec
@@ -184,7 +184,7 @@ def jobs_as_before_the_pause(
                 if job["id"] in record.paused and not job["may_alter"]
             ]
             if others:
-                runner = privileges.StatementRunner(conn)
+                runner = grants.StatementRunner(conn)
                 for owner in sorted(set(others)):
                     runner.become(owner)
             refused = timescale_features.schedule_jobs(conn, ts.target_schema, record.paused)

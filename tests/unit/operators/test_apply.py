@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.operators.conftest import make_plan, write_tools
 from timescale_migration.checks.findings import WARNING, Finding
-from timescale_migration.db import dbsettings, privileges
+from timescale_migration.db import dbsettings, grants, privileges
 from timescale_migration.db.dbsettings import DatabaseSettings, Setting
 from timescale_migration.exceptions import MigrationError
 from timescale_migration.operators import ApplyPrivilegesOperator, ApplySettingsOperator
@@ -70,7 +70,7 @@ def test_apply_privileges_fails_naming_refused_statements(
             "failed": ['owner of table "s"."t": permission denied'],
         }
 
-    monkeypatch.setattr(privileges, "apply", apply)
+    monkeypatch.setattr(grants, "apply", apply)
     plan = make_plan(write_tools(tmp_path / "bin"), timescaledb=False)
     with pytest.raises(MigrationError, match=r'1 owner/privilege statement\(s\) were refused .*owner of table "s"'):
         ApplyPrivilegesOperator(task_id="apply_privileges").execute(make_context(plan))
