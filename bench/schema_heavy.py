@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -137,8 +138,8 @@ def pre_data_seconds(result: MethodResult) -> float | None:
         # script where partitions were rewritten (not pg_restore writing that script: --file=)
         if "running:" in line and "pre-data" in line and "--file=" not in line:
             previous = line
-        elif previous is not None and "pg_restore finished in" in line:
-            return float(line.split("pg_restore finished in", 1)[1].split("s", 1)[0])
+        elif previous is not None and (found := re.search(r"(?:pg_restore|psql) finished in ([0-9.]+)s", line)):
+            return float(found.group(1))
     return None
 
 
@@ -250,26 +251,31 @@ def main(argv: list[str] | None = None) -> int:
         for name, server, dbname, script, count, timescaledb in cases:
             target = servers.community_target if name == "compressed chunks" else servers.tsdb_target
             assert target is not None  # the community target runs wherever the community source does
+            before = len(report)
             report_case(name, server, target, dbname, script, count, timescaledb, servers, args, report, data)
-    text = "\n".join(
-        [
-            f"## Schema-heavy benchmark, {dt.date.today().isoformat()}; load average at the end "
-            f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}",
-            "",
-            *report,
-        ]
+            data[name]["args"] = {k: str(v) for k, v in vars(args).items()}
+            data[name]["report"] = "\n".join(report[before:])
+    header = (
+        f"## Schema-heavy benchmark, {dt.date.today().isoformat()}; load average at the end "
+        f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
     )
-    print(text)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-schema-heavy.json"
-    path.write_text(
-        json.dumps(
-            {"args": {k: str(v) for k, v in vars(args).items()}, "cases": data, "report": text}, indent=2, default=str
-        )
-    )
-    print(f"\nresults written to {path}")
+    print("\n".join([header, "", *report]))
+    path = write_results(data, header)
+    print(f"\nresults written to {path} (with the day's earlier cases that this run did not repeat)")
     failed = [r for case in data.values() for r in case["results"] if not r["ok"]]
     return 1 if failed else 0
+
+
+def write_results(data: dict[str, Any], header: str) -> Path:
+    """The day's results file: this run's cases, and the cases of the day's earlier runs that it did not repeat
+    (one case at a time is how the long ones are run)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-schema-heavy.json"
+    earlier = json.loads(path.read_text()).get("cases", {}) if path.exists() else {}
+    cases = {**{k: v for k, v in earlier.items() if "report" in v}, **data}
+    text = "\n".join([header, "", *(case["report"] for case in cases.values())])
+    path.write_text(json.dumps({"cases": cases, "report": text}, indent=2, default=str))
+    return path
 
 
 def report_case(

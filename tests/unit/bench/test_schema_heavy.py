@@ -29,6 +29,20 @@ def test_pre_data_seconds_are_those_of_the_pre_data_restore(tmp_path: Path) -> N
     assert pre_data_seconds(MethodResult("dag parallel", 1)) is None
 
 
+def test_pre_data_seconds_of_partitions_created_by_psql(tmp_path: Path) -> None:
+    """Where partitions are created with PARTITION OF, psql runs the pre-data script that pg_restore wrote."""
+    log = tmp_path / "dag.log"
+    log.write_text(
+        "[info] running: /bin/pg_restore --section=pre-data --no-owner --file=/w/skeleton.dump.pre-data /w/s.dump\n"
+        "[info] pg_restore finished in 0.3s\n"
+        "[info] running: /bin/psql -X -v ON_ERROR_STOP=1 -f /w/skeleton.dump.pre-data\n"
+        "[info] psql finished in 91.1s\n"
+        "[info] running: /bin/pg_restore --dbname=x --jobs=2 --section=data /w/skeleton.dump\n"
+        "[info] pg_restore finished in 1.8s\n"
+    )
+    assert pre_data_seconds(MethodResult("dag parallel", 1, steps_log=str(log))) == 91.1
+
+
 def test_the_table_compares_each_method_with_the_documented_commands(tmp_path: Path) -> None:
     log = tmp_path / "dag.log"
     log.write_text(LOG)
