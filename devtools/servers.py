@@ -177,6 +177,7 @@ class Server:
 class Servers:
     """The local servers; the community ones are None where no community build of TimescaleDB is here."""
 
+    pg13: Server
     pg15: Server
     tsdb_source: Server
     tsdb_target: Server
@@ -199,6 +200,7 @@ class Servers:
 
 
 SERVER_MAJORS = {
+    "pg13": 13,
     "pg15": 15,
     "tsdb_source": 17,
     "tsdb_target": 17,
@@ -216,7 +218,8 @@ def servers_from_env() -> Servers:
     """Describe the running servers."""
     env = server_env()
     password, login = env["TSM_TEST_PASSWORD"], env["TSM_TARGET_LOGIN"]
-    bins = {17: env["TSM_PG_BIN_DIR"], 18: env["TSM_PG18_BIN_DIR"], 15: env["TSM_PG_BIN_DIR"]}
+    # client tools: PostgreSQL 17's for every server older than 18
+    bins = {major: env["TSM_PG18_BIN_DIR" if major >= 18 else "TSM_PG_BIN_DIR"] for major in (13, 15, 17, 18)}
     made: dict[str, Server | None] = {}
     for name, major in SERVER_MAJORS.items():
         family = name.rpartition("_")[0]

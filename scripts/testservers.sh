@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local PostgreSQL / TimescaleDB servers for `make test` and `make demo`.
 #
-#   scripts/testservers.sh install   # once per machine: debootstrap the Debian trixie and sid roots
+#   scripts/testservers.sh install   # once per machine: debootstrap the Debian trixie, sid and bullseye roots
 #   scripts/testservers.sh start     # idempotent: init (first time) and start every server
 #   scripts/testservers.sh stop      # stop every server this script started
 #   scripts/testservers.sh stop-one NAME [MODE]  # stop one server (fault tests: MODE immediate = a crash)
@@ -11,6 +11,7 @@
 #
 # Servers (all on 127.0.0.1, password auth over TCP, superuser "postgres"; every target server also has the login
 # "tsdbadmin", CREATEDB CREATEROLE and not superuser, as on Timescale):
+#   pg13                PostgreSQL 13, no TimescaleDB (bullseye): an older source  $TSM_PG13_PORT               55413
 #   pg15                PostgreSQL 15 (host packages)                            $TSM_PG15_PORT               55415
 #   tsdb_source         PostgreSQL 17 + TimescaleDB 2.19.3, Apache build (trixie) $TSM_TSDB_SOURCE_PORT        55417
 #   tsdb_target         the same                                                  $TSM_TSDB_TARGET_PORT        55418
@@ -31,6 +32,7 @@ set -euo pipefail
 CACHE_DIR=${TSM_CACHE_DIR:-/var/cache/timescale-migration}
 TRIXIE_ROOT="$CACHE_DIR/trixie"
 SID_ROOT="$CACHE_DIR/sid"
+BULLSEYE_ROOT="$CACHE_DIR/bullseye"
 COMMUNITY_ROOT=${TSM_COMMUNITY_ROOT:-$CACHE_DIR/trixie-community}
 COMMUNITY18_ROOT=${TSM_COMMUNITY18_ROOT:-$CACHE_DIR/sid-community}
 CLIENT_BIN="$CACHE_DIR/pg17-bin"
@@ -45,6 +47,7 @@ TSDB_OPTS="-c shared_preload_libraries=timescaledb -c timescaledb.telemetry_leve
 
 # name  root  PostgreSQL major  port  role (source or target)
 SERVERS="
+pg13 $BULLSEYE_ROOT 13 ${TSM_PG13_PORT:-55413} source
 pg15 host 15 ${TSM_PG15_PORT:-55415} source
 tsdb_source $TRIXIE_ROOT 17 ${TSM_TSDB_SOURCE_PORT:-55417} source
 tsdb_target $TRIXIE_ROOT 17 ${TSM_TSDB_TARGET_PORT:-55418} target
@@ -94,6 +97,20 @@ install_root() {
   mv "$partial" "$root"
 }
 
+install_plain_root() {
+  # install_plain_root ROOT SUITE MAJOR: a Debian root with PostgreSQL MAJOR alone (an older source, no TimescaleDB)
+  local root=$1 suite=$2 major=$3
+  [ -x "$root/usr/lib/postgresql/$major/bin/postgres" ] && return 0
+  mkdir -p "$CACHE_DIR"
+  local partial="$root.partial"
+  rm -rf "$partial"
+  log "debootstrap $suite with postgresql-$major into $root (under a minute)"
+  debootstrap --variant=minbase --include="postgresql-$major,postgresql-client-$major" \
+    "$suite" "$partial" http://deb.debian.org/debian >"$CACHE_DIR/debootstrap-$suite.log" 2>&1 \
+    || { tail -20 "$CACHE_DIR/debootstrap-$suite.log" >&2; exit 1; }
+  mv "$partial" "$root"
+}
+
 install_root_packages() {
   # packages added to a root debootstrapped before they were on its list
   local root=$1; shift
@@ -130,6 +147,7 @@ cmd_install() {
   install_host_packages
   install_root "$TRIXIE_ROOT" trixie 17
   install_root "$SID_ROOT" sid 18
+  install_plain_root "$BULLSEYE_ROOT" bullseye 13
   install_client_wrappers "$TRIXIE_ROOT" 17 "$CLIENT_BIN"
   install_client_wrappers "$SID_ROOT" 18 "$CLIENT18_BIN"
 }
@@ -220,7 +238,7 @@ start_server() {
   # start_server NAME ROOT MAJOR PORT ROLE
   local name=$1 root=$2 major=$3 port=$4 role=$5 opts="$SERVER_OPTS"
   init_server "$name" "$root" "$major"
-  [ "$root" = host ] || opts="$opts $TSDB_OPTS"
+  [ -f "$root/usr/share/postgresql/$major/extension/timescaledb.control" ] && opts="$opts $TSDB_OPTS"
   if running "$name" "$root" "$major"; then
     log "$name already running on $port"
   else

@@ -1,7 +1,7 @@
 -- =============================================================================
 -- postgres_sample.sql -- sample "shop" database for the Timescale migration DAG
 -- =============================================================================
--- Purpose: a small but nasty plain-PostgreSQL (15+) source database used to
+-- Purpose: a small but nasty plain-PostgreSQL source database (13+; written for 15) used to
 -- test the pg_dumpall --roles-only + pg_dump --format=plain
 -- --quote-all-identifiers --no-tablespaces --no-owner --no-privileges | psql
 -- migration into a PostgreSQL 17 / TimescaleDB target.
@@ -119,10 +119,18 @@ END
 $fn$;
 COMMENT ON FUNCTION shop.normalize_sku(text) IS 'SKU without punctuation, upper case (used by an expression index)';
 
--- SQL-standard function body (PostgreSQL 14+)
+-- SQL-standard function body (PostgreSQL 14+; on an older server, the same function as a string body)
+-- (sql_standard_bodies: PostgreSQL 14 or newer, asked once for the whole file)
+SELECT current_setting('server_version_num')::int >= 140000 AS sql_standard_bodies \gset
+\if :sql_standard_bodies
 CREATE FUNCTION shop.gross_price(p_net numeric) RETURNS numeric
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN round(p_net * 1.19, 2);
+\else
+CREATE FUNCTION shop.gross_price(p_net numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS 'SELECT round(p_net * 1.19, 2)';
+\endif
 
 -- -----------------------------------------------------------------------------
 -- Tables
@@ -388,10 +396,18 @@ CROSS JOIN LATERAL generate_series(1, 1 + o.g % 4) AS l(line)
 JOIN shop.products p ON p.product_id = 1000 + (o.g * 7 + l.line * 13) % 200
 ORDER BY o.g, l.line;
 
+-- numeric holds infinities from PostgreSQL 14 on; an older server gets NULL in their place
+\if :sql_standard_bodies
+\set numeric_infinity '''Infinity'''
+\set numeric_minus_infinity '''-Infinity'''
+\else
+\set numeric_infinity NULL
+\set numeric_minus_infinity NULL
+\endif
 INSERT INTO "Sales Data"."Café ☕" ("Größe", "Temperatur °C", "Ratio", "Preis €", "Exact Value", "Brewed At", "Brew Time", "Origin")
 VALUES ('NaN',       'NaN',       'NaN',       1.00, 'NaN',  '2024-03-01 08:00:00+00', '00:03:30', 'Äthiopien'),
-       ('+Infinity', 'Infinity',  'Infinity',  2.00, 'Infinity', 'infinity',       '1 day', 'Brazil'),
-       ('-Infinity', '-Infinity', '-Infinity', 3.00, '-Infinity', '-infinity',     '-00:00:01', 'colombia'),
+       ('+Infinity', 'Infinity',  'Infinity',  2.00, :numeric_infinity, 'infinity', '1 day', 'Brazil'),
+       ('-Infinity', '-Infinity', '-Infinity', 3.00, :numeric_minus_infinity, '-infinity', '-00:00:01', 'colombia'),
        ('-0',        '-0',        '-0',        0.00, '-0',   '2024-03-01 08:00:00.123456+00', '0', 'Zimbabwe'),
        ('tiny',      1e-300,      1.17549435e-38, 0.01, 0.000000000000000000001, NULL, NULL, NULL);
 INSERT INTO "Sales Data"."Café ☕" ("Größe", "Temperatur °C", "Ratio", "Preis €", "Exact Value", "Brewed At", "Brew Time", "Origin")

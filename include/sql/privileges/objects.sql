@@ -28,7 +28,11 @@ WITH objs AS (
     UNION ALL
     SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
            n.nspname, p.proname,
-           pg_get_function_identity_arguments(p.oid), p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)),
+           -- a procedure's arguments without the mode IN, printed from PostgreSQL 14 on (13 prints none)
+           CASE WHEN p.prokind = 'p'
+                THEN regexp_replace(pg_get_function_identity_arguments(p.oid), '(^|, )IN ', '\1', 'g')
+                ELSE pg_get_function_identity_arguments(p.oid) END,
+           p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)),
            false, 'pg_proc'::regclass, p.oid
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p.prokind IN ('f', 'p', 'a', 'w')
