@@ -10,6 +10,8 @@ this order; the tasks, their operators, retries, trigger rules and edges come fr
 - `check_versions` — runs whatever check_extensions' outcome: versions, client tools, TimescaleDB, empty target,
   room, objects and roles the target's login cannot create, locks, encoding and locale, replication, settings
   and privileges; refuses the run once naming every blocking finding of both checks (README: Preflight checks)
+- `stage_schema` — once every check passed (`parallel`): the source's schema into the target, tables with the
+  indexes and keys of all but the large ones, so that the downtime restores only what changed since
 - `stop_apps` — the downtime gate: a person approves once applications are offline
 - `drain_source` — blocks new sessions on the source and waits for the open ones
 - `pause_source_jobs` — TimescaleDB background jobs on the source paused (setup; `resume_source_jobs` is its
@@ -42,7 +44,8 @@ preflight checks, its gates, its verification report and every phase.
 `remove_secrets` is the teardown of `dump_roles`: roles.sql (the roles' password hashes) is removed when the run
 ends, whatever the outcome, unless keep_dump.
 
-Nothing changes on either side before `stop_apps`, except aligning TimescaleDB on an empty target. What the
+Nothing changes on the source before `stop_apps`, nor on the target before every check passed (then TimescaleDB
+aligned on an empty target and, with `stage_schema`, the schema staged in it). What the
 checks found that the target will not get (e.g. a setting only a superuser may set there) is listed at the gate.
 With `rehearsal=true` (set by `rehearse_migrations`) the run loads into a scratch database and skips the gates,
 the drain, the pausing of source jobs and the cutover.

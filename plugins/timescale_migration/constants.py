@@ -71,6 +71,8 @@ TIMESCALEDB_CATALOG = "_timescaledb_catalog"
 TIMESCALEDB_SCHEMA_PREFIX = "_timescaledb_"
 """TimescaleDB's own schemas (catalog, cache proxies, config, internal chunks) begin with this."""
 SOURCE_FINGERPRINT_FILE = "source_fingerprint.json"
+STAGED_SCHEMA_MANIFEST = "staged-schema.json"
+"""`parallel` format: the manifest of what stage_schema put in the target (copy/schemadiff.py)."""
 SKELETON_FILE = "skeleton.dump"
 """`parallel` format: the custom-format dump of everything but the large tables' rows."""
 BULK_MIN_BYTES = 1_048_576

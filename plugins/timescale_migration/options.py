@@ -197,6 +197,7 @@ class MigrationOptions:
     roles: bool
     work_dir: str | None
     keep_dump: bool
+    stage_schema: bool
     drain: bool
     drain_timeout: int
     terminate_sessions: bool
@@ -234,6 +235,7 @@ class MigrationOptions:
             roles=p["roles"],
             work_dir=p["work_dir"] or None,
             keep_dump=p["keep_dump"],
+            stage_schema=p["stage_schema"],
             drain=p["drain"] and not rehearsal,
             drain_timeout=int(p["drain_timeout"]),
             terminate_sessions=p["terminate_sessions"] and not rehearsal,

@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "roles": True,
     "work_dir": None,
     "keep_dump": False,
+    "stage_schema": True,
     "drain": True,
     "drain_timeout": 60,
     "terminate_sessions": False,
@@ -283,6 +284,14 @@ def migration_params(**defaults: Any) -> dict[str, Param]:
             type="boolean",
             title="Keep dump files",
             description="Keep roles.sql and the dump after a verified migration",
+            section="Dump and load",
+        ),
+        "stage_schema": Param(
+            d["stage_schema"],
+            type="boolean",
+            title="Stage the schema before the gate",
+            description="parallel format: create the tables, their indexes and keys in the target before the "
+            "stop_apps gate, so that the downtime restores only what changed since, the rows and the rest",
             section="Dump and load",
         ),
         "hypertables": Param(

@@ -20,6 +20,7 @@ DAG_ID = "migrate_database"
 
 CHECK_EXTENSIONS = "check_extensions"
 CHECK_VERSIONS = "check_versions"
+STAGE_SCHEMA = "stage_schema"
 STOP_APPS = "stop_apps"
 DRAIN_SOURCE = "drain_source"
 PAUSE_SOURCE_JOBS = "pause_source_jobs"
@@ -85,6 +86,7 @@ class Phase:
 PHASES = (
     Phase(CHECK_EXTENSIONS, "check_extensions.CheckExtensionsOperator"),
     Phase(CHECK_VERSIONS, "check_versions.CheckVersionsOperator", trigger_rule="all_done"),
+    Phase(STAGE_SCHEMA, "stage_schema.StageSchemaOperator", retries=1),
     Phase(STOP_APPS, "stop_apps.StopAppsOperator", retries=None),
     Phase(DRAIN_SOURCE, "drain_source.DrainSourceOperator", retries=1),
     Phase(PAUSE_SOURCE_JOBS, "source_jobs.PauseSourceJobsOperator", retries=2),
@@ -142,6 +144,9 @@ teardown another phase waits for (post_restore) is one of them; those that only 
 PREFLIGHT = (CHECK_EXTENSIONS, CHECK_VERSIONS)
 """The checks before the stop_apps gate; nothing changes before they pass, and their XComs may hold findings."""
 
+AFTER_CHECKS = STAGE_SCHEMA
+"""The first task that may change the target: it waits for every check to succeed."""
+
 PLAN_TASK = CHECK_VERSIONS
 """Whose XCom is the plan (what the checks found) that every later phase reads."""
 
@@ -172,7 +177,7 @@ FAILURE_KEY = "failure"
 def edges() -> set[tuple[str, str]]:
     """(upstream, downstream) of every edge the DAG must have, and no other."""
     found = set(pairwise(WORK_CHAIN))
-    found |= {(check, STOP_APPS) for check in PREFLIGHT}  # the gate waits for every check to succeed
+    found |= {(check, AFTER_CHECKS) for check in PREFLIGHT}  # nothing changes before every check succeeded
     found |= {(SWITCH_APPS, branch) for branch in BRANCHES}
     for t in TEARDOWNS:
         found |= {(t.setup, t.teardown), (t.after, t.teardown)}

@@ -135,6 +135,8 @@ def test_timescaledb_into_timescaledb_with_hypertables(airflow_home, servers, un
         "roles.sql",
         "skeleton.dump",
         "source_fingerprint.json",
+        "staged-schema.consumed.json",
+        "staged-schema.dump",
         "verification.html",
         "verification.json",
     ]

@@ -40,6 +40,7 @@ from timescale_migration.operators import (
     PostRestoreOperator,
     PreRestoreOperator,
     ResumeSourceJobsOperator,
+    StageSchemaOperator,
     StopAppsOperator,
     VerifyOperator,
 )
@@ -53,6 +54,7 @@ def phases() -> list:
     return [
         CheckExtensionsOperator(task_id=registry.CHECK_EXTENSIONS),
         CheckVersionsOperator(task_id=registry.CHECK_VERSIONS),
+        StageSchemaOperator(task_id=registry.STAGE_SCHEMA),
         StopAppsOperator(task_id=registry.STOP_APPS),
         DrainSourceOperator(task_id=registry.DRAIN_SOURCE),
         PauseSourceJobsOperator(task_id=registry.PAUSE_SOURCE_JOBS),

@@ -30,6 +30,7 @@ PARAMS = [
     "roles",
     "work_dir",
     "keep_dump",
+    "stage_schema",
     "drain",
     "drain_timeout",
     "terminate_sessions",

@@ -34,7 +34,7 @@ def dag():
 
 def test_task_ids_are_unique_and_complete() -> None:
     """Every name appears once in TASKS, and each part of the registry names only tasks of it."""
-    assert len(set(phases.TASKS)) == len(phases.TASKS) == 19
+    assert len(set(phases.TASKS)) == len(phases.TASKS) == 20
     named = {
         *phases.ORDER,
         *phases.PREFLIGHT,
@@ -50,13 +50,14 @@ def test_task_ids_are_unique_and_complete() -> None:
 
 
 def test_order_and_its_parts() -> None:
-    """The checks come first and hold the plan; the downtime lies between the two gates; the branches follow the
-    second gate."""
+    """The checks come first and hold the plan, then the staging of the schema; the downtime lies between the two
+    gates; the branches follow the second gate."""
     assert phases.ORDER[:2] == phases.PREFLIGHT
     assert phases.PLAN_TASK in phases.PREFLIGHT
-    assert phases.ORDER[2] == phases.GATES[0]
+    assert phases.ORDER[2] == phases.AFTER_CHECKS == phases.STAGE_SCHEMA
+    assert phases.ORDER[3] == phases.GATES[0]
     assert phases.ORDER[-1] == phases.GATES[-1]
-    assert phases.ORDER[3:-1] == phases.DOWNTIME
+    assert phases.ORDER[4:-1] == phases.DOWNTIME
     assert phases.DOWNTIME[0] == phases.DRAIN_SOURCE
     assert phases.DOWNTIME[-1] == phases.VERIFY
     assert tuple(t for t in phases.ORDER if t != phases.POST_RESTORE) == phases.WORK_CHAIN
@@ -97,9 +98,11 @@ def test_dag_setups_and_teardowns_are_the_registry_pairs(dag) -> None:
 
 def test_every_check_runs_and_the_gate_waits_for_all() -> None:
     """check_versions runs whatever check_extensions' outcome (so that the run is refused once, naming what both
-    found); stop_apps needs every check to succeed."""
+    found); stage_schema, the first task that changes the target, needs every check to succeed, and the gate
+    follows it."""
     assert phases.TRIGGER_RULES == {phases.CHECK_VERSIONS: "all_done"}
-    assert {(check, phases.STOP_APPS) for check in phases.PREFLIGHT} <= phases.edges()
+    assert {(check, phases.STAGE_SCHEMA) for check in phases.PREFLIGHT} <= phases.edges()
+    assert (phases.STAGE_SCHEMA, phases.STOP_APPS) in phases.edges()
 
 
 def test_a_failed_load_fails_the_run(dag) -> None:

@@ -3,8 +3,10 @@ objects with what is there."""
 
 from __future__ import annotations
 
+from timescale_migration import workdir
 from timescale_migration.checks.findings import BLOCKING, Finding
 from timescale_migration.checks.preflight import Preflight, check
+from timescale_migration.constants import STAGED_SCHEMA_MANIFEST
 from timescale_migration.db import catalog
 
 CHECK = "target"
@@ -14,7 +16,7 @@ CHECK = "target"
 def empty(pre: Preflight) -> list[Finding]:
     """Any user object in the target database blocks the run (the first ten are named)."""
     objects = catalog.user_objects(pre.tgt)
-    if not objects:
+    if not objects or _staged_by_this_run(pre):
         return []
     return [
         Finding(
@@ -25,3 +27,15 @@ def empty(pre: Preflight) -> list[Finding]:
             remedy="migrate into an empty database (drop and recreate it, or set target_database)",
         )
     ]
+
+
+def _staged_by_this_run(pre: Preflight) -> bool:
+    """The objects are the schema this run's stage_schema staged (the checks run again after it): it stages them
+    again."""
+    manifest = workdir.read_json(pre.run_dir / STAGED_SCHEMA_MANIFEST)
+    if not manifest or not catalog.rows(pre.tgt, "copy/load_claim_present")[0]["present"]:
+        return False
+    if [r["run"] for r in catalog.rows(pre.tgt, "copy/load_claims")] != [manifest.get("run")]:
+        return False
+    pre.log.info("%s holds the schema this run staged; stage_schema empties it and stages it again", pre.target.label)
+    return True

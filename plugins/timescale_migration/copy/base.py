@@ -11,6 +11,7 @@ from timescale_migration import workdir
 from timescale_migration.checks.plan import MigrationPlan
 from timescale_migration.constants import DumpFormat
 from timescale_migration.copy.hypertables import Conversion
+from timescale_migration.copy.schemadiff import Manifest
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed
 from timescale_migration.options import HypertableSpec
@@ -31,6 +32,8 @@ class CopyJob:
     runner: ToolRunner
     log: Any
     hypertables: tuple[HypertableSpec, ...] = ()
+    staged: Manifest | None = None
+    """What stage_schema put in the target before the gate (`parallel` only; copy/staging.py)."""
 
     def conversion(self) -> Conversion | None:
         """The tables to load as hypertables (copy/hypertables.py), None when there is none."""

@@ -45,12 +45,18 @@ def release(conn: psycopg.Connection) -> None:
     catalog.run(conn, sqlfiles.query("copy/load_claim_drop"))
 
 
-def prepare(conn: psycopg.Connection, run: str, label: str, log: Any, connect: Connect) -> bool:
+def prepare(
+    conn: psycopg.Connection, run: str, label: str, log: Any, connect: Connect, *, staged: bool = False
+) -> bool:
     """Make the target ready for this run's load: claim an empty database, or empty what this run's earlier
     attempt left (True); refuse a database that holds objects no attempt of this run loaded. `connect` opens a
-    new session on the target (TimescaleDB can be created again only as a session's first command)."""
+    new session on the target (TimescaleDB can be created again only as a session's first command). `staged`:
+    this run's stage_schema left its schema there for this load, which keeps it (False)."""
     present = catalog.user_objects(conn)
     owners = [c["run"] for c in claims(conn)]
+    if staged and present and owners == [run]:
+        log.info("%s holds the schema this run staged before the gate (%d object(s)): kept", label, len(present))
+        return False
     if present and owners != [run]:
         whose = f"; the load of run {', '.join(owners)} left them" if owners else "; no load of this run created them"
         raise TargetNotEmptyError(
@@ -99,9 +105,8 @@ def empty(conn: psycopg.Connection, log: Any, connect: Connect) -> None:
 
 
 @contextmanager
-def claimed(target: Any, run: str, log: Any) -> Iterator[None]:
-    """Hold the target's load lock, claim the empty target (or empty what this run's earlier attempt left), and
-    drop the claim when the block succeeds. The lock goes with its session: one load per target database."""
+def load_lock(target: Any) -> Iterator[psycopg.Connection]:
+    """A session holding the target's load lock (one load or staging per target database at a time)."""
     with target.connect() as lock:
         if not catalog.rows(lock, "databases/advisory_lock_target")[0]["locked"]:
             holder = catalog.rows(lock, "drain/lock_holder")
@@ -110,6 +115,15 @@ def claimed(target: Any, run: str, log: Any) -> Iterator[None]:
                 + (f" (session pid {holder[0]['pid']} of {holder[0]['user_name']})" if holder else "")
                 + ": wait for it to finish; this run cannot load into the same database"
             )
-        prepare(lock, run, target.label, log, target.connect)
-        yield
+        yield lock
+
+
+@contextmanager
+def claimed(target: Any, run: str, log: Any, *, staged: bool = False) -> Iterator[bool]:
+    """Hold the target's load lock, claim the empty target (or empty what this run's earlier attempt left, or keep
+    the schema this run staged: True), and drop the claim when the block succeeds. The lock goes with its
+    session: one load per target database."""
+    with load_lock(target) as lock:
+        emptied = prepare(lock, run, target.label, log, target.connect, staged=staged)
+        yield staged and not emptied and bool(catalog.user_objects(lock))
         release(lock)

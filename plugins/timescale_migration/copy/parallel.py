@@ -38,7 +38,7 @@ from timescale_migration.constants import (
     TIMESCALEDB_CATALOG,
     DumpFormat,
 )
-from timescale_migration.copy import dumpfilter, rowsecurity
+from timescale_migration.copy import dumpfilter, loadclaim, rowsecurity, schemadiff, staging
 from timescale_migration.copy.base import StreamedFormat
 from timescale_migration.copy.chunkseed import ChunkSeed, Seeded, chunk_predicate, outside_predicate
 from timescale_migration.copy.copysessions import CopySessions, fifo_directory
@@ -53,6 +53,7 @@ from timescale_migration.copy.parallel_plan import (
     slice_commands,
 )
 from timescale_migration.copy.progress import index_progress
+from timescale_migration.copy.schemadiff import Manifest, Reuse
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.db.endpoints import Endpoint
 from timescale_migration.exceptions import ClientToolFailed, MigrationError
@@ -147,6 +148,7 @@ class ParallelCopy:
         client_encoding: str | None = None,
         conversion: Conversion | None = None,
         stripped: list[str] | tuple[str, ...] = (),
+        staged: Manifest | None = None,
     ) -> None:
         self.tools, self.source, self.target, self.jobs = tools, source, target, max(1, jobs)
         self.run_dir, self.skeleton = run_dir, run_dir / SKELETON_FILE
@@ -155,6 +157,8 @@ class ParallelCopy:
         self.conversion = conversion
         self.stripped = list(stripped)
         """Column options to leave out of the definitions (copy/dumpfilter.py)."""
+        self.staged = staged
+        """What stage_schema put in the target before the gate (copy/staging.py), None: nothing."""
         self.runners: list[ToolRunner] = []
         self.sessions: list[CopySessions] = []
         self._lock = threading.Lock()
@@ -220,9 +224,13 @@ class ParallelCopy:
                 self.source.libpq_env(),
             )
             restore = self._restore_argv
-            seconds += dumpfilter.restore_pre_data(
-                self._runner(), self.tools, self.target.database, str(self.skeleton), env, self.stripped
-            )
+            reuse = self._reuse() if self.staged is not None else None
+            if reuse is None:
+                seconds += dumpfilter.restore_pre_data(
+                    self._runner(), self.tools, self.target.database, str(self.skeleton), env, self.stripped
+                )
+            else:
+                seconds += self._complete_staged(reuse)
             if self.conversion is not None:  # the tables are defined and empty: their rows will land in chunks
                 seconds += self.conversion.convert()
             with autovacuum_paused(self.target, bulk, self.log):
@@ -249,7 +257,49 @@ class ParallelCopy:
                         env,
                         self.run_dir,
                         progress=index_progress(self.target),
+                        skip=reuse.done if reuse else (),
                     )
+        return seconds
+
+    def _reuse(self) -> Reuse | None:
+        """How much of the staged schema the skeleton leaves as it is; None (the target emptied) when something
+        staged changed on the source since."""
+        assert self.staged is not None
+        reuse = schemadiff.compare(self.staged, schemadiff.entries(self.tools, self.skeleton))
+        if reuse.reason is None:
+            self.stats["staged_unchanged"] = reuse.unchanged
+            return reuse
+        self.stats["staged_unused"] = 1
+        self.log.warning(
+            "the schema staged before the gate is not used: %s; emptying the target to restore the whole skeleton",
+            reuse.reason,
+        )
+        with self.target.connect() as conn:
+            loadclaim.empty(conn, self.log, self.target.connect)
+        return None
+
+    def _complete_staged(self, reuse: Reuse) -> float:
+        """The staged schema made the skeleton's: tables the source dropped since dropped, entries it gained
+        restored; seconds taken."""
+        started = time.monotonic()
+        if reuse.dropped:
+            with self.target.connect() as conn:
+                for table in reuse.dropped:
+                    catalog.run(conn, sqlfiles.compose("copy/drop_staged_table", table=table))
+        seconds = time.monotonic() - started
+        self.stats.update(staged_restored=len(reuse.pre_data), staged_dropped=len(reuse.dropped))
+        if reuse.pre_data:
+            seconds += staging.restore_listed(
+                self.tools, self._runner(), self.target, self.skeleton, reuse.pre_data, "pre-data", self.stripped
+            )
+        self.log.info(
+            "schema staged before the gate: %d entries unchanged; %d new pre-data entries restored, %d table(s) the "
+            "source dropped since dropped; %d post-data entries already built",
+            reuse.unchanged,
+            len(reuse.pre_data),
+            len(reuse.dropped),
+            len(reuse.done),
+        )
         return seconds
 
     def _seed_chunks(self, copies: list[TableCopy], snapshot: str) -> float:
@@ -425,6 +475,7 @@ class ParallelFormat(StreamedFormat):
             client_encoding=plan.source["encoding"],
             conversion=job.conversion(),
             stripped=plan.stripped_column_options,
+            staged=job.staged,
         )
         seconds += self._copy.run()
         self.stats = self._copy.stats

@@ -13,7 +13,7 @@ restore and run after it, in the listing's order.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from timescale_migration import workdir
@@ -33,6 +33,18 @@ def listing(tools: ClientTools, archive: str) -> str:
     if out.returncode != 0:
         raise ClientToolFailed(f"pg_restore --list {archive} failed: {out.stderr.strip()[:500]}")
     return out.stdout
+
+
+def use_list(toc: str, ids: Iterable[int], *, keep: bool) -> str:
+    """A `pg_restore --list` with only the entries `ids` (keep) or all but them (not keep) left active."""
+    chosen = {str(i) for i in ids}
+    out = []
+    for line in toc.splitlines():
+        head = line.split(";", 1)[0].strip()
+        if not line.startswith(";") and head.isdigit() and (head in chosen) != keep:
+            line = ";" + line
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def split(toc: str) -> tuple[str, str]:
@@ -55,19 +67,26 @@ def restore_last(
     work: Path,
     *,
     progress: Callable[[], str | None] | None = None,
+    skip: Iterable[int] = (),
 ) -> float:
     """The pg_restore `argv` (its last argument the archive) without the archive's ROW SECURITY entries, then the
-    same pg_restore for those entries alone; `argv` as it is where the archive has none. The two lists are written
-    into `work` (private) and removed afterwards. Seconds taken."""
+    same pg_restore for those entries alone; `argv` as it is where the archive has none and nothing is to be
+    skipped. `skip`: dump ids left out (entries already in the target). The lists are written into `work`
+    (private) and removed afterwards. Seconds taken."""
     archive = argv[-1]
-    rest, last = split(listing(tools, archive))
-    if not last:
+    skipped = {str(i) for i in skip}
+    toc = listing(tools, archive)
+    if skipped:
+        toc = use_list(toc, skip, keep=False)
+    rest, last = split(toc)
+    if not last and not skipped:
         return run(argv, env, progress=progress)
     rest_list = workdir.write_atomically(work / "restore-before-row-security.list", rest)
     last_list = workdir.write_atomically(work / "restore-row-security.list", last)
     try:
         seconds = run([*argv[:-1], f"--use-list={rest_list}", archive], env, progress=progress)
-        seconds += run([*argv[:-1], f"--use-list={last_list}", archive], env)
+        if last:
+            seconds += run([*argv[:-1], f"--use-list={last_list}", archive], env)
     finally:
         workdir.remove(rest_list)
         workdir.remove(last_list)

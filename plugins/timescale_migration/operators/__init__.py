@@ -21,6 +21,7 @@ from timescale_migration.operators.release_source import ReleaseSourceOperator
 from timescale_migration.operators.remove_secrets import RemoveSecretsOperator
 from timescale_migration.operators.restore_mode import PostRestoreOperator, PreRestoreOperator
 from timescale_migration.operators.source_jobs import PauseSourceJobsOperator, ResumeSourceJobsOperator
+from timescale_migration.operators.stage_schema import StageSchemaOperator
 from timescale_migration.operators.stop_apps import StopAppsOperator
 from timescale_migration.operators.switch_apps import SwitchAppsOperator
 from timescale_migration.operators.verify import VerifyOperator
@@ -43,6 +44,7 @@ __all__ = [
     "ReleaseSourceOperator",
     "RemoveSecretsOperator",
     "ResumeSourceJobsOperator",
+    "StageSchemaOperator",
     "StopAppsOperator",
     "SwitchAppsOperator",
     "VerifyOperator",

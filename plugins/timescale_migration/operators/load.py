@@ -15,7 +15,7 @@ import psycopg
 from airflow.sdk import Context
 
 from timescale_migration.constants import ROLES_FILE, SOURCE_FINGERPRINT_FILE
-from timescale_migration.copy import loadclaim
+from timescale_migration.copy import loadclaim, schemadiff
 from timescale_migration.copy.base import CopyJob
 from timescale_migration.copy.formats import copy_format
 from timescale_migration.db.roles import mask_password_hashes
@@ -34,9 +34,9 @@ class LoadOperator(MigrationOperator):
         source, target = self.endpoints(context)
         run_dir = self.run_dir(context)
         roles = run_dir / ROLES_FILE
-        fmt = copy_format(
-            opts.dump_format, CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log, opts.hypertables)
-        )
+        job = CopyJob(plan, source, target, run_dir, opts.jobs, self.runner, self.log, opts.hypertables)
+        job.staged = schemadiff.take(run_dir, self.run_key(context))
+        fmt = copy_format(opts.dump_format, job)
         needed = fmt.files_to_load() + ([roles] if opts.roles else [])
         if missing := [str(path) for path in needed if not path.exists()]:
             raise MigrationError(
@@ -50,7 +50,10 @@ class LoadOperator(MigrationOperator):
         beside = SourceSide(source, plan, opts.jobs, run_dir / SOURCE_FINGERPRINT_FILE, self.log)
         beside.start()
         try:
-            with loadclaim.claimed(target, self.run_key(context), self.log):
+            with loadclaim.claimed(target, self.run_key(context), self.log, staged=job.staged is not None) as kept:
+                if job.staged is not None and not kept:
+                    self.log.warning("the schema staged before the gate is not in %s: restoring it all", target.label)
+                    job.staged = None
                 try:
                     seconds = fmt.load(roles)
                 except ClientToolFailed as err:
@@ -61,6 +64,7 @@ class LoadOperator(MigrationOperator):
             beside.finish()
         return {
             "format": opts.dump_format.value,
+            "staged_schema": job.staged is not None,
             "seconds": round(seconds, 1),
             "source_side_seconds": beside.seconds,
             **fmt.stats,

@@ -20,6 +20,7 @@ from timescale_migration.constants import (
     SKELETON_FILE,
     SOURCE_FINGERPRINT_FILE,
 )
+from timescale_migration.copy import schemadiff
 from timescale_migration.copy.hypertables import RECORD_FILE as CONVERSION_RECORD
 from timescale_migration.copy.hypertables import ConversionRecord
 from timescale_migration.db import catalog
@@ -93,7 +94,7 @@ class VerifyOperator(MigrationOperator):
         if opts.keep_dump:
             self.log.info("keep_dump=true: dump files kept in %s", run_dir)
         else:
-            for name in (DUMP_FILE, DUMP_DIR, SKELETON_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE):
+            for name in (DUMP_FILE, DUMP_DIR, SKELETON_FILE, ROLES_FILE, SOURCE_FINGERPRINT_FILE, *schemadiff.FILES):
                 workdir.remove(run_dir / name)
             self.log.info("dump files removed from %s; the reports stay", run_dir)
         returned = {**summary, "report_html": str(html_path), "report_json": str(json_path)}
