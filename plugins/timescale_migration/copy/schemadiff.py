@@ -29,6 +29,9 @@ FILES = (STAGED_DUMP, MANIFEST, CONSUMED)
 SECTIONS = ("pre-data", "post-data")
 ATTACHED = frozenset({"COMMENT", "SECURITY LABEL"})
 """Entries that belong to another entry: pg_restore restores one only when it restores that entry."""
+FOLLOWERS = ATTACHED | {"INDEX ATTACH"}
+"""Post-data entries staged when every entry they depend on is: the comments and labels of staged indexes and keys,
+and the attaching of a staged partition's index to its staged parent's."""
 NOT_STAGED_PRE_DATA = frozenset({"USER MAPPING"})
 """Pre-data entries that name roles, which the target has only once the load ran roles.sql: a schema holding
 one is not staged."""
@@ -39,8 +42,9 @@ _HEADER = re.compile(
 )
 _IDENT = r'(?:"(?:[^"]|"")+"|[^\s."(]+)'
 _QUALIFIED = rf"({_IDENT}\.{_IDENT})"
-_INDEX = re.compile(rf"^CREATE (?:UNIQUE )?INDEX {_IDENT} ON (ONLY )?{_QUALIFIED} USING ")
+_INDEX = re.compile(rf"^CREATE (?:UNIQUE )?INDEX {_IDENT} ON (?:ONLY )?{_QUALIFIED} USING ")
 _CONSTRAINT = re.compile(rf"^ALTER TABLE ONLY {_QUALIFIED}\s+ADD CONSTRAINT {_IDENT} (PRIMARY KEY|UNIQUE|EXCLUDE)\b")
+_NOTHING = re.compile(r"(?!)")
 _DEPS = re.compile(r"^-- Dependencies: ([\d ]+)$")
 _SESSION_LINE = re.compile(r"^(SET |SELECT pg_catalog\.set_config\(|\\restrict |\\unrestrict )")
 
@@ -88,9 +92,7 @@ def parse(text: str, section: str) -> list[Entry]:
         kind, table, with_rows = header["type"], None, False
         if kind == "TABLE":
             table = quoted(header["schema"], header["name"])
-        elif kind == "INDEX" and (m := _INDEX.match(sql)):
-            table, with_rows = m.group(2), m.group(1) is None
-        elif kind == "CONSTRAINT" and (m := _CONSTRAINT.match(sql)):
+        elif m := {"INDEX": _INDEX, "CONSTRAINT": _CONSTRAINT}.get(kind, _NOTHING).match(sql):
             table, with_rows = m.group(1), True
         found.append(
             Entry(
@@ -134,11 +136,17 @@ def schema_dump_argv(tools: ClientTools, out_file: str) -> list[str]:
 
 
 def staged_post_data(found: Iterable[Entry], large: set[str]) -> list[Entry]:
-    """The post-data entries stage_schema builds: indexes and key constraints of tables not in `large`, and the
-    comments and security labels on them (pg_restore leaves those out of a restore that leaves their object out)."""
-    post = [e for e in found if e.section == "post-data"]
-    built = {e.dump_id for e in post if e.with_rows and e.table not in large}
-    return [e for e in post if e.dump_id in built or (e.kind in ATTACHED and e.deps and set(e.deps) <= built)]
+    """The post-data entries stage_schema builds: indexes and key constraints of tables not in `large`, then
+    (in the archive's order, which puts an entry after those it depends on) the FOLLOWERS of what is built: the
+    comments and labels on them (pg_restore leaves those out of a restore that leaves their object out) and the
+    attaching of partitions' indexes."""
+    built: list[Entry] = []
+    ids: set[int] = set()
+    for e in (e for e in found if e.section == "post-data"):
+        if (e.with_rows and e.table not in large) or (e.kind in FOLLOWERS and e.deps and ids.issuperset(e.deps)):
+            built.append(e)
+            ids.add(e.dump_id)
+    return built
 
 
 @dataclass

@@ -48,17 +48,20 @@ POST = (
 )
 
 
+P_IDX = HEADER + entry(24, "p_idx", "INDEX", "app", 'CREATE INDEX "p_idx" ON ONLY "app"."p" USING btree ("id");')
+
+
 def found(pre: str = PRE, post: str = POST) -> list[schemadiff.Entry]:
     return schemadiff.parse(pre, "pre-data") + schemadiff.parse(post, "post-data")
 
 
 def test_parse_keys_kinds_and_what_can_be_built_before_the_rows() -> None:
-    """Each entry's header is its key; indexes and PRIMARY KEY/UNIQUE/EXCLUDE constraints can be built before the
-    rows, a NOT VALID check, a foreign key and an index on a partitioned parent only (ON ONLY) cannot."""
+    """Each entry's header is its key; indexes (a partitioned parent's too) and PRIMARY KEY/UNIQUE/EXCLUDE
+    constraints can be built before the rows, a NOT VALID check and a foreign key cannot."""
     by_id = {e.dump_id: e for e in found()}
     assert by_id[10].key == "Name: t; Type: TABLE; Schema: app; Owner: postgres"
     assert (by_id[10].kind, by_id[10].table, by_id[10].section) == ("TABLE", '"app"."t"', "pre-data")
-    assert [i for i, e in sorted(by_id.items()) if e.with_rows] == [20, 21, 25]
+    assert [i for i, e in sorted(by_id.items()) if e.with_rows] == [20, 21, 24, 25]
     assert by_id[20].table == by_id[21].table == '"app"."t"'
 
 
@@ -76,7 +79,7 @@ def test_digest_ignores_comments_and_session_settings_not_the_sql() -> None:
 def test_staged_post_data_leaves_large_tables_for_after_their_rows() -> None:
     """The indexes and keys of small tables are staged; those of the large tables are not."""
     staged = schemadiff.staged_post_data(found(), {'"app"."big"'})
-    assert [e.dump_id for e in staged] == [20, 21]
+    assert [e.dump_id for e in staged] == [20, 21, 24]
 
 
 def manifest() -> Manifest:
@@ -89,14 +92,14 @@ def test_unchanged_schema_restores_nothing_again() -> None:
     again = found(PRE.replace("TOC entry 1", "TOC entry 4"), POST.replace("TOC entry 2", "TOC entry 5"))
     reuse = schemadiff.compare(manifest(), again)
     assert reuse.reason is None and reuse.pre_data == [] and reuse.dropped == []
-    assert reuse.done == {50, 51} and reuse.unchanged == 4
+    assert reuse.done == {50, 51, 54} and reuse.unchanged == 5
 
 
 def test_new_tables_are_restored_and_dropped_ones_dropped_with_their_indexes() -> None:
     """A table the source gained is restored; one it lost is dropped, its staged key and index go with it."""
     gained = entry(12, "u", "TABLE", "app", 'CREATE TABLE "app"."u" ();')
     reuse = schemadiff.compare(
-        manifest(), found(HEADER + gained + entry(11, "f(integer)", "FUNCTION", "app", "CREATE FUNCTION f"), HEADER)
+        manifest(), found(HEADER + gained + entry(11, "f(integer)", "FUNCTION", "app", "CREATE FUNCTION f"), P_IDX)
     )
     assert reuse.reason is None
     assert reuse.pre_data == [12] and reuse.dropped == [("app", "t")]
@@ -142,7 +145,22 @@ def test_comments_follow_the_staged_key_and_a_late_comment_stops_the_reuse() -> 
     out); a comment added later to an object already staged cannot be restored alone: the reuse stops."""
     comment = entry(26, "CONSTRAINT t_pkey ON app.t", "COMMENT", "app", "COMMENT ON CONSTRAINT ...;", deps="20")
     entries = found(post=POST + comment)
-    assert [e.dump_id for e in schemadiff.staged_post_data(entries, set())] == [20, 21, 25, 26]
+    assert [e.dump_id for e in schemadiff.staged_post_data(entries, set())] == [20, 21, 24, 25, 26]
     staged = Manifest.of("run-1", found(), schemadiff.staged_post_data(found(), set()))
     reuse = schemadiff.compare(staged, entries)
     assert reuse.reason is not None and reuse.reason.startswith("Name: CONSTRAINT t_pkey ON app.t; Type: COMMENT")
+
+
+def test_partition_index_attaches_follow_their_staged_indexes() -> None:
+    """An INDEX ATTACH is staged when both indexes are, and waits when one of them belongs to a large table."""
+    attach = entry(
+        27,
+        "big_idx",
+        "INDEX ATTACH",
+        "app",
+        'ALTER INDEX "app"."p_idx" ATTACH PARTITION "app"."big_idx";',
+        deps="24 25",
+    )
+    entries = found(post=POST + attach)
+    assert 27 in [e.dump_id for e in schemadiff.staged_post_data(entries, set())]
+    assert 27 not in [e.dump_id for e in schemadiff.staged_post_data(entries, {'"app"."big"'})]
