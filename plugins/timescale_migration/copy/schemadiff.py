@@ -141,7 +141,7 @@ def staged_post_data(found: Iterable[Entry], large: set[str]) -> list[Entry]:
     comments and labels on them (pg_restore leaves those out of a restore that leaves their object out) and the
     attaching of partitions' indexes."""
     built: list[Entry] = []
-    ids: set[int] = set()
+    ids = {e.dump_id for e in found if e.section == "pre-data"}  # all of pre-data is staged
     for e in (e for e in found if e.section == "post-data"):
         if (e.with_rows and e.table not in large) or (e.kind in FOLLOWERS and e.deps and ids.issuperset(e.deps)):
             built.append(e)

@@ -159,7 +159,7 @@ def test_partition_index_attaches_follow_their_staged_indexes() -> None:
         "INDEX ATTACH",
         "app",
         'ALTER INDEX "app"."p_idx" ATTACH PARTITION "app"."big_idx";',
-        deps="24 25",
+        deps="24 10 25",
     )
     entries = found(post=POST + attach)
     assert 27 in [e.dump_id for e in schemadiff.staged_post_data(entries, set())]
