@@ -84,13 +84,14 @@ def stage(job: CopyJob, run: str) -> dict[str, Any]:
     Manifest.of(run, found, post).write(run_dir)
     pre = sum(1 for e in found if e.section == "pre-data")
     log.info(
-        "schema staged in %s in %.1fs: %d pre-data entries and %d indexes and key constraints of %d small "
-        "table(s); %d large table(s) get theirs after their rows; the rest of post-data waits for the rows",
+        "schema staged in %s in %.1fs: %d pre-data entries; %d post-data entries (the indexes and keys of %d "
+        "small table(s), their comments, partitions' index attaches); %d large table(s) get theirs after their "
+        "rows; the rest of post-data waits for the rows",
         target.label,
         seconds,
         pre,
         len(post),
-        len({e.table for e in post}),
+        len({e.table for e in post if e.with_rows}),
         len(large),
     )
     return {"staged": True, "pre_data": pre, "post_data": len(post), "seconds": round(seconds, 1)}
