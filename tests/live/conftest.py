@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 from devtools.local_airflow import (
     ADMIN,
@@ -231,3 +232,17 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     path = REPO / "test-output" / request.node.name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def rows_in_target(servers: Servers, dbname: str) -> int:
+    """Rows in the target database's user tables: 0 when nothing of the source's data arrived (a Reject at
+    stop_apps leaves only what stage_schema staged, definitions without rows)."""
+    with servers.tsdb_target.connect(dbname) as conn:
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables "
+            "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname NOT LIKE '\\_timescale%'"
+        ).fetchall()
+        return sum(
+            conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))).fetchone()[0]
+            for schema, name in tables
+        )

@@ -7,7 +7,7 @@ import pytest
 from psycopg import sql
 
 from devtools.servers import Servers
-from tests.live.conftest import LiveAirflow
+from tests.live.conftest import LiveAirflow, rows_in_target
 from timescale_migration.fleet import ledger
 from timescale_migration.fleet.assets import target_asset
 from timescale_migration.operators.switch_apps import ROLL_BACK, SWITCH
@@ -59,7 +59,8 @@ def test_gates_answered_through_rest(live: LiveAirflow, servers: Servers) -> Non
 
 
 def test_reject_at_stop_apps_changes_nothing(live: LiveAirflow, servers: Servers) -> None:
-    """Reject at the first gate: the run ends without dumping, the target stays empty, no asset event."""
+    """Reject at the first gate: the run ends without dumping, no row reaches the target (only the definitions
+    stage_schema staged before the gate), no asset event."""
     api, s = live.api, live.suffix
     run_id = api.trigger(
         DAG,
@@ -78,7 +79,8 @@ def test_reject_at_stop_apps_changes_nothing(live: LiveAirflow, servers: Servers
     assert states["dump_data"] in ("skipped", "upstream_failed") and states["load"] != "success"
     with servers.tsdb_target.connect(f"reject_target_{s}") as conn:
         tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'shop'").fetchone()[0]
-    assert tables == 0
+    assert tables == 10  # the definitions stage_schema staged before the gate, no row of them
+    assert rows_in_target(servers, f"reject_target_{s}") == 0
     assert api.asset_events(target_asset("live_target", f"reject_target_{s}").uri) == []
 
 
