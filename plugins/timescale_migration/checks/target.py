@@ -7,7 +7,7 @@ from timescale_migration import workdir
 from timescale_migration.checks.findings import BLOCKING, Finding
 from timescale_migration.checks.preflight import Preflight, check
 from timescale_migration.constants import STAGED_SCHEMA_MANIFEST
-from timescale_migration.db import catalog
+from timescale_migration.db import catalog, databases
 
 CHECK = "target"
 
@@ -33,9 +33,7 @@ def _staged_by_this_run(pre: Preflight) -> bool:
     """The objects are the schema this run's stage_schema staged (the checks run again after it): it stages them
     again."""
     manifest = workdir.read_json(pre.run_dir / STAGED_SCHEMA_MANIFEST)
-    if not manifest or not catalog.rows(pre.tgt, "copy/load_claim_present")[0]["present"]:
-        return False
-    if [r["run"] for r in catalog.rows(pre.tgt, "copy/load_claims")] != [manifest.get("run")]:
+    if not manifest or databases.load_claims(pre.tgt) != [manifest.get("run")]:
         return False
     pre.log.info("%s holds the schema this run staged; stage_schema empties it and stages it again", pre.target.label)
     return True

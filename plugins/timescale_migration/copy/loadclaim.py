@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from timescale_migration.constants import TIMESCALEDB
-from timescale_migration.db import catalog, sqlfiles
+from timescale_migration.db import catalog, databases, sqlfiles
 from timescale_migration.exceptions import MigrationError, TargetNotEmptyError
 
 Connect = Callable[[], AbstractContextManager[Any]]
@@ -24,13 +24,6 @@ Connect = Callable[[], AbstractContextManager[Any]]
 
 CLAIM_SCHEMA = "_timescale_migration_claim"
 """The claim's schema in the target (never a source's object; the emptiness checks leave it out)."""
-
-
-def claims(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """The runs that claimed this database for a load (none for a database no load touched)."""
-    if not catalog.rows(conn, "copy/load_claim_present")[0]["present"]:
-        return []
-    return catalog.rows(conn, "copy/load_claims")
 
 
 def claim(conn: psycopg.Connection, run: str) -> None:
@@ -53,7 +46,7 @@ def prepare(
     new session on the target (TimescaleDB can be created again only as a session's first command). `staged`:
     this run's stage_schema left its schema there for this load, which keeps it (False)."""
     present = catalog.user_objects(conn)
-    owners = [c["run"] for c in claims(conn)]
+    owners = databases.load_claims(conn)
     if staged and present and owners == [run]:
         log.info("%s holds the schema this run staged before the gate (%d object(s)): kept", label, len(present))
         return False

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+
 from timescale_migration.constants import REHEARSAL_DATABASE_PREFIX, TIMESCALEDB
 from timescale_migration.db import catalog, sqlfiles
 from timescale_migration.db.endpoints import Endpoint
@@ -47,3 +49,10 @@ def drop_scratch(server: Endpoint, database: str, log: Any) -> bool:
         catalog.run(conn, sqlfiles.compose("databases/drop_database_force", database=database))
     log.info("dropped scratch database %s on %s", database, server.label)
     return True
+
+
+def load_claims(conn: psycopg.Connection) -> list[str]:
+    """The runs that claimed this database for a load or a staging (none for a database no load touched)."""
+    if not catalog.rows(conn, "copy/load_claim_present")[0]["present"]:
+        return []
+    return [r["run"] for r in catalog.rows(conn, "copy/load_claims")]
